@@ -1,0 +1,59 @@
+import js from '@eslint/js';
+import reactHooks from 'eslint-plugin-react-hooks';
+import globals from 'globals';
+import tseslint from 'typescript-eslint';
+
+/** Import boundaries of the architecture: shared ← node-core ← main, shared ← renderer, preload → shared. */
+const forbid = (...groups) => ({
+  'no-restricted-imports': ['error', { patterns: groups.map((g) => ({ group: g.patterns, message: g.message })) }],
+});
+const electron = { patterns: ['electron', 'electron/*'], message: 'only src/main and src/preload may use Electron' };
+const nodeCore = { patterns: ['**/node-core', '**/node-core/**'], message: 'reach the node through the API contract' };
+const renderer = { patterns: ['**/renderer/**'], message: 'the renderer is DOM-only code' };
+const mainDir = { patterns: ['**/main/**', '**/main'], message: 'src/main is the Electron shell; nothing imports it' };
+const react = {
+  patterns: ['react', 'react-dom', 'react-dom/*', 'zustand', 'zustand/*'],
+  message: 'UI libraries belong in src/renderer',
+};
+const nodeBuiltins = {
+  patterns: ['node:*', 'fs', 'path', 'os', 'crypto', 'child_process', 'net', 'http'],
+  message: 'no Node APIs here',
+};
+
+export default tseslint.config(
+  {
+    ignores: [
+      'out/**',
+      'dist/**',
+      '.tsbuild/**',
+      'node_modules/**',
+      'bench/results/**',
+      'test-results/**',
+      'playwright-report/**',
+    ],
+  },
+  js.configs.recommended,
+  ...tseslint.configs.recommendedTypeChecked,
+  {
+    languageOptions: {
+      parserOptions: { projectService: true, tsconfigRootDir: import.meta.dirname },
+      globals: { ...globals.node },
+    },
+    rules: {
+      '@typescript-eslint/no-floating-promises': 'error',
+      '@typescript-eslint/no-misused-promises': ['error', { checksVoidReturn: { attributes: false } }],
+      '@typescript-eslint/no-unused-vars': ['error', { argsIgnorePattern: '^_' }],
+    },
+  },
+  { files: ['src/shared/**'], rules: forbid(electron, nodeCore, renderer, mainDir, react, nodeBuiltins) },
+  { files: ['src/node-core/**'], rules: forbid(electron, renderer, mainDir, react) },
+  { files: ['src/main/**'], rules: forbid(renderer, react) },
+  { files: ['src/preload/**'], rules: forbid(nodeCore, renderer, mainDir, react) },
+  {
+    files: ['src/renderer/**'],
+    languageOptions: { globals: { ...globals.browser } },
+    plugins: { 'react-hooks': reactHooks },
+    rules: { ...reactHooks.configs.recommended.rules, ...forbid(electron, nodeCore, mainDir, nodeBuiltins) },
+  },
+  { files: ['**/*.js', '**/*.mjs'], ...tseslint.configs.disableTypeChecked },
+);

@@ -1,0 +1,144 @@
+import { isIP } from 'node:net';
+import { parseArgs } from 'node:util';
+
+export class UsageError extends Error {
+  override name = 'UsageError';
+}
+
+export const USAGE = `Usage: hypermesh <command> [options]
+
+Commands:
+  node                      run the node: serves the API and the UI on loopback until Ctrl-C
+  status                    show the running node's status
+  settings get [PATH]       print all settings, or one (e.g. allocation.cpu)
+  settings set PATH VALUE   change one setting (e.g. settings set allocation.cpu 25)
+
+Options:
+  --data-dir DIR            the node's data directory (default: the platform's per-user data folder)
+  --api-port PORT           port of the local API and UI, 0 for any free port (default 9293)
+  --api-host HOST           address of the local API (default 127.0.0.1; loopback only)
+  --allow-remote-api        allow --api-host to be a non-loopback address (anyone who can reach it needs the token)
+  --listen ADDR:PORT        peer transport (STOQ) address, IPv6 first (default [::]:9292)
+  --no-ui                   serve the API without the UI
+  --json                    machine-readable output (status, settings get)
+  -h, --help                show this help
+  -v, --version             show the version
+`;
+
+export interface ListenAddress {
+  readonly host: string;
+  readonly port: number;
+}
+
+export interface CliOptions {
+  readonly command: 'node' | 'status' | 'settings-get' | 'settings-set' | 'help' | 'version';
+  readonly dataDir?: string;
+  readonly apiPort: number;
+  readonly apiHost: string;
+  readonly allowRemoteApi: boolean;
+  readonly listen: ListenAddress;
+  readonly ui: boolean;
+  readonly json: boolean;
+  readonly settingPath?: string;
+  readonly settingValue?: string;
+}
+
+export const DEFAULT_API_PORT = 9293;
+export const DEFAULT_STOQ_PORT = 9292;
+
+export function parsePort(flag: string, text: string, allowZero: boolean): number {
+  const port = /^\d{1,5}$/.test(text) ? Number(text) : NaN;
+  if (!Number.isInteger(port) || port > 65535 || (!allowZero && port === 0)) {
+    throw new UsageError(`${flag} must be a port number ${allowZero ? '0' : '1'}–65535, got "${text}"`);
+  }
+  return port;
+}
+
+/** `[::1]:9292`, `[::]:9292`, `127.0.0.1:9292`: IPv6 in brackets, as in URLs. */
+export function parseListen(text: string): ListenAddress {
+  const v6 = /^\[([^\]]+)\]:(\d+)$/.exec(text);
+  const v4 = /^([^:[\]]+):(\d+)$/.exec(text);
+  const match = v6 ?? v4;
+  const host = match?.[1];
+  const port = match?.[2];
+  if (!host || !port || isIP(host) === 0 || (v6 && isIP(host) !== 6)) {
+    throw new UsageError(`--listen must be ADDRESS:PORT with an IP address, e.g. [::1]:9292, got "${text}"`);
+  }
+  return { host, port: parsePort('--listen port', port, true) };
+}
+
+export function formatListen(address: ListenAddress): string {
+  return isIP(address.host) === 6 ? `[${address.host}]:${address.port}` : `${address.host}:${address.port}`;
+}
+
+export function parseCliArgs(argv: readonly string[]): CliOptions {
+  let parsed;
+  try {
+    parsed = parseArgs({
+      args: [...argv],
+      allowPositionals: true,
+      strict: true,
+      options: {
+        'data-dir': { type: 'string' },
+        'api-port': { type: 'string' },
+        'api-host': { type: 'string' },
+        'allow-remote-api': { type: 'boolean' },
+        listen: { type: 'string' },
+        'no-ui': { type: 'boolean' },
+        json: { type: 'boolean' },
+        help: { type: 'boolean', short: 'h' },
+        version: { type: 'boolean', short: 'v' },
+      },
+    });
+  } catch (err) {
+    throw new UsageError((err as Error).message);
+  }
+  const { values, positionals } = parsed;
+  const base = {
+    ...(values['data-dir'] === undefined ? {} : { dataDir: values['data-dir'] }),
+    apiPort: values['api-port'] === undefined ? DEFAULT_API_PORT : parsePort('--api-port', values['api-port'], true),
+    apiHost: values['api-host'] ?? '127.0.0.1',
+    allowRemoteApi: values['allow-remote-api'] ?? false,
+    listen: values.listen === undefined ? { host: '::', port: DEFAULT_STOQ_PORT } : parseListen(values.listen),
+    ui: !(values['no-ui'] ?? false),
+    json: values.json ?? false,
+  };
+  if (values['data-dir'] === '') throw new UsageError('--data-dir must not be empty');
+  if (values.help) return { ...base, command: 'help' };
+  if (values.version) return { ...base, command: 'version' };
+  const [command, ...rest] = positionals;
+  const expectArgs = (n: number, usage: string) => {
+    if (rest.length !== n) throw new UsageError(`usage: hypermesh ${usage}`);
+  };
+  switch (command) {
+    case undefined:
+      return { ...base, command: 'help' };
+    case 'node':
+      expectArgs(0, 'node [options]');
+      return { ...base, command: 'node' };
+    case 'status':
+      expectArgs(0, 'status [--data-dir DIR] [--json]');
+      return { ...base, command: 'status' };
+    case 'settings': {
+      const [sub, path, value] = rest;
+      if (sub === 'get' && rest.length <= 2) {
+        return { ...base, command: 'settings-get', ...(path === undefined ? {} : { settingPath: path }) };
+      }
+      if (sub === 'set' && path !== undefined && value !== undefined && rest.length === 3) {
+        return { ...base, command: 'settings-set', settingPath: path, settingValue: value };
+      }
+      throw new UsageError('usage: hypermesh settings get [PATH] | hypermesh settings set PATH VALUE');
+    }
+    default:
+      throw new UsageError(`unknown command "${command}" (try hypermesh --help)`);
+  }
+}
+
+/** A setting's value as typed on a command line: JSON where it parses (25, true, "x"), else the bare text. */
+export function parseSettingValue(text: string): unknown {
+  try {
+    return JSON.parse(text);
+  } catch {
+    return text;
+  }
+}

@@ -1,0 +1,201 @@
+import { existsSync } from 'node:fs';
+import { dirname, join, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import type { ApiReply, NodeStatus } from '../shared/api/contract';
+import { HyperMeshError, RemoteError } from '../shared/errors';
+import { getSettingAt, patchAt, type Settings } from '../shared/settings';
+import { APP_VERSION } from '../shared/version';
+import { createDispatch } from './api/dispatch';
+import { createApiServer, type ApiServer } from './api/http-server';
+import { USAGE, UsageError, formatListen, parseCliArgs, parseSettingValue, type CliOptions } from './cli-args';
+import { defaultDataDir } from './config/data-dir';
+import { createNode, type HyperMeshNode } from './node';
+import { readRuntimeInfo, removeRuntimeInfo, writeRuntimeInfo } from './runtime-file';
+
+export interface CliIo {
+  readonly out: (text: string) => void;
+  readonly err: (text: string) => void;
+}
+
+export const EXIT = { ok: 0, failure: 1, usage: 2, notRunning: 3 } as const;
+
+const defaultIo: CliIo = {
+  out: (text) => process.stdout.write(text),
+  err: (text) => process.stderr.write(text),
+};
+
+/** The built UI sits beside the built CLI (out/node/cli.js → out/renderer). */
+function defaultUiDir(): string {
+  return resolve(dirname(fileURLToPath(import.meta.url)), '..', 'renderer');
+}
+
+async function callRunningNode<T>(dataDir: string, method: string, args: unknown[]): Promise<T | undefined> {
+  const info = readRuntimeInfo(dataDir);
+  if (!info) return undefined;
+  let res: Response;
+  try {
+    res = await fetch(`${info.origin}/api/call`, {
+      method: 'POST',
+      headers: { authorization: `Bearer ${info.token}`, 'content-type': 'application/json' },
+      body: JSON.stringify({ method, args }),
+      signal: AbortSignal.timeout(10_000),
+    });
+  } catch {
+    return undefined; // the file was left by a node that is gone
+  }
+  const reply = (await res.json()) as ApiReply<T>;
+  if (!reply.ok) throw new RemoteError(reply.error);
+  return reply.value;
+}
+
+/** Runs one call against the running node if there is one, else against the stored state directly. */
+async function withNodeApi<T>(dataDir: string, method: 'getSettings' | 'updateSettings', args: unknown[]): Promise<T> {
+  const remote = await callRunningNode<T>(dataDir, method, args);
+  if (remote !== undefined) return remote;
+  const node = createNode({ dataDir });
+  await node.start();
+  try {
+    const reply = await createDispatch(node.api, node.log)(method, args);
+    if (!reply.ok) throw new RemoteError(reply.error);
+    return reply.value as T;
+  } finally {
+    await node.stop();
+  }
+}
+
+function formatStatus(status: NodeStatus): string {
+  const lines = [
+    `HyperMesh node ${status.nodeIdShort} (version ${status.version})`,
+    `  NodeId:   ${status.nodeId}`,
+    `  Up:       ${status.uptimeSeconds} s since ${status.startedAt}`,
+    `  Data:     ${status.dataDir}`,
+    `  Sharing:  ${status.sharing}`,
+    `  Allowed:  ${Object.entries(status.effectiveAllocation)
+      .map(([k, v]) => `${k} ${v}%`)
+      .join(', ')}`,
+    ...status.health.map((h) => `  ${h.severity.toUpperCase()}: ${h.message}`),
+  ];
+  return `${lines.join('\n')}\n`;
+}
+
+async function runNode(options: CliOptions, dataDir: string, io: CliIo): Promise<number> {
+  const node: HyperMeshNode = createNode({ dataDir, logToStderr: true });
+  const uiDir = options.ui ? defaultUiDir() : undefined;
+  if (uiDir && !existsSync(join(uiDir, 'index.html'))) {
+    io.err(`warning: the UI is not built (${uiDir}); run "npm run build" — serving the API only\n`);
+  }
+  await node.start();
+  let server: ApiServer;
+  try {
+    server = createApiServer({
+      dispatch: createDispatch(node.api, node.log),
+      events: node.events,
+      log: node.log.child('api'),
+      host: options.apiHost,
+      port: options.apiPort,
+      allowRemote: options.allowRemoteApi,
+      ...(uiDir ? { uiDir } : {}),
+    });
+    await server.start();
+  } catch (err) {
+    await node.stop();
+    throw err;
+  }
+  node.log.info(
+    `peer transport address ${formatListen(options.listen)} noted; ` +
+      'this build has no peer transport yet, so no peers are contacted',
+  );
+  writeRuntimeInfo(dataDir, { pid: process.pid, origin: server.origin, url: server.url, token: server.token });
+  io.out(`HyperMesh node ready: ${server.url}\n`);
+
+  return new Promise<number>((done) => {
+    let stopping = false;
+    const onSignal = (signal: NodeJS.Signals) => {
+      if (stopping) {
+        io.err(`${signal} again: exiting without a clean shutdown\n`);
+        process.exit(130);
+      }
+      stopping = true;
+      io.err(`${signal}: stopping the node (press Ctrl-C again to force)\n`);
+      void (async () => {
+        try {
+          removeRuntimeInfo(dataDir);
+          await server.stop();
+          await node.stop();
+          done(EXIT.ok);
+        } catch (err) {
+          io.err(`error while stopping: ${String(err)}\n`);
+          done(EXIT.failure);
+        }
+      })();
+    };
+    process.on('SIGINT', onSignal);
+    process.on('SIGTERM', onSignal);
+  });
+}
+
+export async function runCli(argv: readonly string[], io: CliIo = defaultIo): Promise<number> {
+  let options: CliOptions;
+  try {
+    options = parseCliArgs(argv);
+  } catch (err) {
+    if (err instanceof UsageError) {
+      io.err(`hypermesh: ${err.message}\n`);
+      return EXIT.usage;
+    }
+    throw err;
+  }
+  const dataDir = resolve(options.dataDir ?? defaultDataDir());
+  try {
+    switch (options.command) {
+      case 'help':
+        io.out(USAGE);
+        return EXIT.ok;
+      case 'version':
+        io.out(`${APP_VERSION}\n`);
+        return EXIT.ok;
+      case 'node':
+        return await runNode(options, dataDir, io);
+      case 'status': {
+        const status = await callRunningNode<NodeStatus>(dataDir, 'getStatus', []);
+        if (!status) {
+          io.err(`HyperMesh node is not running (data dir ${dataDir})\n`);
+          return EXIT.notRunning;
+        }
+        io.out(options.json ? `${JSON.stringify(status, null, 2)}\n` : formatStatus(status));
+        return EXIT.ok;
+      }
+      case 'settings-get': {
+        const settings = await withNodeApi<Settings>(dataDir, 'getSettings', []);
+        const value = options.settingPath ? getSettingAt(settings, options.settingPath) : settings;
+        io.out(typeof value === 'string' && !options.json ? `${value}\n` : `${JSON.stringify(value, null, 2)}\n`);
+        return EXIT.ok;
+      }
+      case 'settings-set': {
+        const path = options.settingPath ?? '';
+        const patch = patchAt(path, parseSettingValue(options.settingValue ?? ''));
+        const settings = await withNodeApi<Settings>(dataDir, 'updateSettings', [patch]);
+        io.out(`${path} = ${JSON.stringify(getSettingAt(settings, path))}\n`);
+        return EXIT.ok;
+      }
+    }
+  } catch (err) {
+    if (err instanceof HyperMeshError) {
+      io.err(`hypermesh: ${err.message} [${err.code}]\n`);
+      return EXIT.failure;
+    }
+    io.err(`hypermesh: unexpected error: ${err instanceof Error ? (err.stack ?? err.message) : String(err)}\n`);
+    return EXIT.failure;
+  }
+}
+
+const isEntryPoint = process.argv[1] !== undefined && resolve(process.argv[1]) === fileURLToPath(import.meta.url);
+if (isEntryPoint) {
+  runCli(process.argv.slice(2)).then(
+    (code) => process.exit(code),
+    (err: unknown) => {
+      process.stderr.write(`hypermesh: ${String(err)}\n`);
+      process.exit(EXIT.failure);
+    },
+  );
+}

@@ -1,0 +1,61 @@
+import { ErrorCode, HyperMeshError } from '../shared/errors';
+
+export { HyperMeshError, ValidationError } from '../shared/errors';
+
+export class DataDirLockedError extends HyperMeshError {
+  constructor(dataDir: string, pid: number | null) {
+    super(
+      ErrorCode.DataDirLocked,
+      `another HyperMesh node${pid === null ? '' : ` (pid ${pid})`} is already using ${dataDir}; ` +
+        'stop it first or choose another --data-dir',
+    );
+  }
+}
+
+export class DataDirUnwritableError extends HyperMeshError {
+  constructor(dataDir: string, cause: unknown) {
+    const reason = cause instanceof Error ? cause.message : String(cause);
+    super(ErrorCode.DataDirUnwritable, `cannot write to data directory ${dataDir}: ${reason}`, { cause });
+  }
+}
+
+export class PortInUseError extends HyperMeshError {
+  constructor(host: string, port: number) {
+    super(
+      ErrorCode.PortInUse,
+      `port ${port} on ${host} is already in use (another node or program?); choose another with --api-port`,
+    );
+  }
+}
+
+export class SchemaTooNewError extends HyperMeshError {
+  constructor(found: number, supported: number) {
+    super(
+      ErrorCode.SchemaTooNew,
+      `the database has schema version ${found}, newer than this program supports (${supported}); ` +
+        'update HyperMesh — the database was left untouched',
+    );
+  }
+}
+
+export class StoreCorruptError extends HyperMeshError {
+  constructor(message: string, cause?: unknown) {
+    super(ErrorCode.StoreCorrupt, message, { cause });
+  }
+}
+
+export class IdentityCorruptError extends HyperMeshError {
+  constructor(file: string, reason: string) {
+    super(
+      ErrorCode.IdentityCorrupt,
+      `the node identity in ${file} cannot be read (${reason}); it was left untouched — restore it from a backup ` +
+        'or move it away to create a new identity',
+    );
+  }
+}
+
+export class NodeStoppedError extends HyperMeshError {
+  constructor() {
+    super(ErrorCode.NodeStopped, 'the node is stopped');
+  }
+}

@@ -1,0 +1,188 @@
+import { join } from 'node:path';
+import type { HealthIssue, LogQuery, NodeApi, NodeEvents, NodeStatus } from '../shared/api/contract';
+import type { HardwareInfo } from '../shared/hardware';
+import { effectiveAllocation, isSharing } from '../shared/privacy';
+import { applySettingsPatch, type Settings, type SettingsPatch } from '../shared/settings';
+import { APP_VERSION } from '../shared/version';
+import { DataDirLock, prepareDataDir } from './config/data-dir';
+import { NodeStoppedError } from './errors';
+import { TypedEvents } from './events';
+import { createSystemHardwareProbe, type HardwareProbe } from './hardware/hardware';
+import { loadOrCreateIdentity, type NodeIdentity } from './identity/identity';
+import { LogBook, type Logger } from './logging/log-book';
+import { closeDatabase, openDatabase, type Db } from './store/database';
+import { MetaRepository } from './store/meta-repository';
+import { SettingsRepository } from './store/settings-repository';
+
+export interface NodeConfig {
+  readonly dataDir: string;
+  /** Echo log lines to stderr (the headless CLI does). */
+  readonly logToStderr?: boolean;
+}
+
+/** Parts that tests (or the Electron shell) may replace; each has a real default. */
+export interface NodeOverrides {
+  readonly hardware?: HardwareProbe;
+  readonly logBook?: LogBook;
+}
+
+export interface HyperMeshNode {
+  readonly api: NodeApi;
+  readonly events: TypedEvents<NodeEvents>;
+  readonly dataDir: string;
+  readonly log: Logger;
+  /** Valid after start(). */
+  readonly identity: NodeIdentity;
+  start(): Promise<void>;
+  /** Flushes the store, closes everything and releases the data directory; safe to call twice. */
+  stop(): Promise<void>;
+}
+
+const HARDWARE_MAX_AGE_MS = 60_000;
+
+class Node implements HyperMeshNode {
+  readonly events = new TypedEvents<NodeEvents>();
+  readonly log: Logger;
+  readonly api: NodeApi;
+  private readonly logBook: LogBook;
+  private readonly hardware: HardwareProbe;
+  private state: 'new' | 'running' | 'stopped' = 'new';
+  private lock?: DataDirLock;
+  private db?: Db;
+  private settingsRepo?: SettingsRepository;
+  private settings?: Settings;
+  private _identity?: NodeIdentity;
+  private startedAt = new Date();
+  private readonly health: HealthIssue[] = [];
+  private hardwareReading: { at: number; value: Promise<HardwareInfo> } | undefined;
+  private unsubscribeLog?: () => void;
+
+  constructor(
+    private readonly config: NodeConfig,
+    overrides: NodeOverrides,
+  ) {
+    this.logBook =
+      overrides.logBook ??
+      new LogBook({ file: join(config.dataDir, 'logs', 'node.log'), echo: config.logToStderr ?? false });
+    this.log = this.logBook.logger('node');
+    this.hardware = overrides.hardware ?? createSystemHardwareProbe();
+    this.api = {
+      getStatus: () => Promise.resolve(this.status()),
+      getSettings: () => Promise.resolve(this.currentSettings()),
+      updateSettings: (patch) => Promise.resolve(this.updateSettings(patch)),
+      getHardware: () => this.readHardware(),
+      getLogs: (query: LogQuery) => Promise.resolve(this.logBook.query(query)),
+    };
+  }
+
+  get dataDir(): string {
+    return this.config.dataDir;
+  }
+
+  get identity(): NodeIdentity {
+    if (!this._identity) throw new NodeStoppedError();
+    return this._identity;
+  }
+
+  async start(): Promise<void> {
+    if (this.state !== 'new') throw new Error(`a node can be started once; it is ${this.state}`);
+    prepareDataDir(this.config.dataDir);
+    this.lock = DataDirLock.acquire(this.config.dataDir);
+    try {
+      this._identity = loadOrCreateIdentity(this.config.dataDir, this.log.child('identity'));
+      this.db = openDatabase(join(this.config.dataDir, 'hypermesh.db'));
+      const meta = new MetaRepository(this.db);
+      this.db.transaction(() => {
+        if (!meta.get('created_at')) meta.set('created_at', new Date().toISOString());
+        meta.set('last_started_version', APP_VERSION);
+      })();
+      this.settingsRepo = new SettingsRepository(this.db);
+      const loaded = this.settingsRepo.load();
+      this.settings = loaded.settings;
+      if (loaded.kind === 'recovered') {
+        const message =
+          `Stored settings could not be read (${loaded.reason}). Nothing is shared until you save settings again; ` +
+          'the unreadable copy was kept in the database.';
+        this.health.push({ code: 'SETTINGS_RECOVERED', severity: 'warning', message });
+        this.log.warn(message);
+      }
+      this.unsubscribeLog = this.logBook.subscribe((entry) => this.events.emit('log', entry));
+      this.startedAt = new Date();
+      this.state = 'running';
+      await Promise.resolve();
+      this.log.info(`node ${this._identity.nodeIdShort} started (version ${APP_VERSION}, data ${this.dataDir})`);
+    } catch (err) {
+      this.release();
+      this.state = 'stopped';
+      throw err;
+    }
+  }
+
+  async stop(): Promise<void> {
+    if (this.state === 'stopped') return;
+    if (this.state === 'running') this.log.info('node stopping');
+    this.state = 'stopped';
+    await Promise.resolve();
+    this.release();
+  }
+
+  private release(): void {
+    this.unsubscribeLog?.();
+    if (this.db) closeDatabase(this.db);
+    this.lock?.release();
+  }
+
+  private ensureRunning(): void {
+    if (this.state !== 'running') throw new NodeStoppedError();
+  }
+
+  private currentSettings(): Settings {
+    this.ensureRunning();
+    return this.settings as Settings;
+  }
+
+  private updateSettings(patch: SettingsPatch): Settings {
+    const next = applySettingsPatch(this.currentSettings(), patch);
+    this.settingsRepo?.save(next);
+    this.settings = next;
+    const recovered = this.health.findIndex((h) => h.code === 'SETTINGS_RECOVERED');
+    if (recovered >= 0) this.health.splice(recovered, 1);
+    this.log.info(`settings changed: ${JSON.stringify(patch)}`);
+    this.events.emit('settingsChanged', next);
+    this.events.emit('status', this.status());
+    return next;
+  }
+
+  private status(): NodeStatus {
+    const settings = this.currentSettings();
+    const identity = this.identity;
+    return {
+      nodeId: identity.nodeId,
+      nodeIdShort: identity.nodeIdShort,
+      version: APP_VERSION,
+      startedAt: this.startedAt.toISOString(),
+      uptimeSeconds: Math.floor((Date.now() - this.startedAt.getTime()) / 1000),
+      dataDir: this.dataDir,
+      sharing: settings.privacyLevel === 'Private' ? 'off' : isSharing(settings) ? 'active' : 'paused',
+      effectiveAllocation: effectiveAllocation(settings),
+      health: [...this.health],
+    };
+  }
+
+  private readHardware(): Promise<HardwareInfo> {
+    this.ensureRunning();
+    const now = Date.now();
+    if (!this.hardwareReading || now - this.hardwareReading.at > HARDWARE_MAX_AGE_MS) {
+      const value = this.hardware.read(this.dataDir);
+      this.hardwareReading = { at: now, value };
+      value.catch(() => {
+        this.hardwareReading = undefined; // do not cache a failed reading
+      });
+    }
+    return this.hardwareReading.value;
+  }
+}
+
+export function createNode(config: NodeConfig, overrides: NodeOverrides = {}): HyperMeshNode {
+  return new Node(config, overrides);
+}

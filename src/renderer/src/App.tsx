@@ -1,0 +1,146 @@
+import { useEffect, useState } from 'react';
+import { Banner } from './components/Banner';
+import { DashboardPage } from './pages/Dashboard';
+import { NotYetAvailablePage } from './pages/EmptyPages';
+import { LogsPage } from './pages/Logs';
+import { SettingsPage } from './pages/SettingsPage';
+import { SharingPage } from './pages/Sharing';
+import { PAGES, pageFromHash, pageFromInternalUrl, type PageId } from './routes';
+import { useApp } from './store';
+
+function useHashPage(): PageId {
+  const [page, setPage] = useState(() => pageFromHash(window.location.hash));
+  useEffect(() => {
+    const onHash = () => setPage(pageFromHash(window.location.hash));
+    window.addEventListener('hashchange', onHash);
+    return () => window.removeEventListener('hashchange', onHash);
+  }, []);
+  return page;
+}
+
+function useNow(intervalMs: number): number {
+  const [now, setNow] = useState(() => Date.now());
+  useEffect(() => {
+    const t = setInterval(() => setNow(Date.now()), intervalMs);
+    return () => clearInterval(t);
+  }, [intervalMs]);
+  return now;
+}
+
+function NotAuthorized(props: { message: string | undefined }) {
+  return (
+    <main className="center-screen">
+      <h1>Not connected to your node</h1>
+      <p>
+        This page has no valid access token. Open the address that <code>hypermesh node</code> (or{' '}
+        <code>npm start</code>) printed, which carries the token.
+      </p>
+      {props.message && <p className="note">{props.message}</p>}
+    </main>
+  );
+}
+
+function InternalNameBox() {
+  const [value, setValue] = useState('');
+  const [error, setError] = useState<string | null>(null);
+  return (
+    <form
+      className="goto"
+      role="search"
+      onSubmit={(e) => {
+        e.preventDefault();
+        const page = pageFromInternalUrl(value);
+        if (page) {
+          window.location.hash = `#/${page}`;
+          setError(null);
+          setValue('');
+        } else setError(`"${value}" is not a HyperMesh name (try http3://caesar)`);
+      }}
+    >
+      <label htmlFor="goto-input" className="visually-hidden">
+        Open a HyperMesh address
+      </label>
+      <input
+        id="goto-input"
+        value={value}
+        onChange={(e) => setValue(e.target.value)}
+        placeholder="http3://hypermesh"
+        aria-invalid={error !== null}
+        aria-describedby={error ? 'goto-error' : undefined}
+      />
+      {error && (
+        <span id="goto-error" className="field-error">
+          {error}
+        </span>
+      )}
+    </form>
+  );
+}
+
+export function App(props: { inElectron: boolean }) {
+  const page = useHashPage();
+  const now = useNow(1000);
+  const connection = useApp((s) => s.connection);
+  const connectionError = useApp((s) => s.connectionError);
+  const status = useApp((s) => s.status);
+  const theme = useApp((s) => s.settings?.app.theme ?? 'system');
+  const hardwareError = useApp((s) => s.hardwareError);
+
+  useEffect(() => {
+    document.documentElement.dataset.theme = theme;
+  }, [theme]);
+
+  if (connection === 'unauthorized') return <NotAuthorized message={connectionError} />;
+
+  return (
+    <div className="app">
+      <header className="topbar">
+        <a className="brand" href="#/dashboard">
+          <img src="./favicon.svg" alt="" width={24} height={24} /> HyperMesh
+        </a>
+        <InternalNameBox />
+        <span className="node-chip" title={status?.nodeId}>
+          {status ? status.nodeIdShort : '…'}
+        </span>
+        <span className={`conn conn-${connection}`} data-testid="connection">
+          {connection === 'live' ? 'Connected' : connection === 'connecting' ? 'Connecting…' : 'Node unreachable'}
+        </span>
+      </header>
+      <nav className="sidebar" aria-label="Pages">
+        <ul>
+          {PAGES.map((p) => (
+            <li key={p.id}>
+              <a href={`#/${p.id}`} aria-current={p.id === page ? 'page' : undefined}>
+                {p.title}
+              </a>
+            </li>
+          ))}
+        </ul>
+      </nav>
+      <main className="content" id="main">
+        <div className="banners">
+          {connection === 'offline' && (
+            <Banner severity="error">
+              The node cannot be reached{connectionError ? `: ${connectionError}` : ''}. Retrying…
+            </Banner>
+          )}
+          {status?.health.map((h) => (
+            <Banner key={h.code} severity={h.severity}>
+              {h.message}
+            </Banner>
+          ))}
+          {hardwareError && <Banner severity="warning">Hardware could not be read: {hardwareError}</Banner>}
+        </div>
+        {page === 'dashboard' && <DashboardPage now={now} />}
+        {page === 'sharing' && <SharingPage />}
+        {page === 'logs' && <LogsPage />}
+        {page === 'settings' && <SettingsPage inElectron={props.inElectron} />}
+        {(page === 'assets' ||
+          page === 'network' ||
+          page === 'certificates' ||
+          page === 'memory' ||
+          page === 'wallet') && <NotYetAvailablePage page={page} />}
+      </main>
+    </div>
+  );
+}

@@ -1,0 +1,24 @@
+import type { ApiResult, NodeApi, NodeApiMethod } from '../../../shared/api/contract';
+import { ErrorCode, HyperMeshError, RemoteError } from '../../../shared/errors';
+import type { ApiTransport } from './transport';
+
+/** The typed NodeApi over a transport: failed replies become RemoteError with the node's code and message. */
+export function createApiClient(transport: ApiTransport): NodeApi {
+  const call = async <M extends NodeApiMethod>(method: M, args: readonly unknown[]): Promise<ApiResult<M>> => {
+    let reply;
+    try {
+      reply = await transport.call(method, args);
+    } catch (err) {
+      throw new HyperMeshError(ErrorCode.NodeNotRunning, `cannot reach the node: ${(err as Error).message}`);
+    }
+    if (!reply.ok) throw new RemoteError(reply.error);
+    return reply.value as ApiResult<M>;
+  };
+  return {
+    getStatus: () => call('getStatus', []),
+    getSettings: () => call('getSettings', []),
+    updateSettings: (patch) => call('updateSettings', [patch]),
+    getHardware: () => call('getHardware', []),
+    getLogs: (query) => call('getLogs', [query]),
+  };
+}

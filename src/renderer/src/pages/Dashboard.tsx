@@ -1,0 +1,75 @@
+import { PRIVACY_LEVEL_INFO } from '../../../shared/privacy';
+import { RESOURCE_KINDS } from '../../../shared/settings';
+import { EmptyState } from '../components/Banner';
+import { formatDuration } from '../format';
+import { useApp } from '../store';
+import { capacityText } from './Sharing';
+
+const SHARING_TEXT = {
+  off: 'Not sharing — privacy level is Private',
+  paused: 'Sharing paused',
+  active: 'Sharing',
+} as const;
+
+export function DashboardPage(props: { now: number }) {
+  const status = useApp((s) => s.status);
+  const settings = useApp((s) => s.settings);
+  const hardware = useApp((s) => s.hardware);
+  if (!status || !settings) return <p>Loading…</p>;
+  const uptime = (props.now - Date.parse(status.startedAt)) / 1000;
+  return (
+    <div className="page dashboard">
+      <h1>Dashboard</h1>
+      <div className="grid">
+        <section className="card" aria-labelledby="dash-sharing">
+          <h2 id="dash-sharing">What you share</h2>
+          <p className={`pill pill-${status.sharing}`} data-testid="sharing-state">
+            {SHARING_TEXT[status.sharing]}
+          </p>
+          <p>
+            Privacy level:{' '}
+            <strong data-testid="dashboard-privacy">{PRIVACY_LEVEL_INFO[settings.privacyLevel].title}</strong>
+          </p>
+          <ul className="resource-list">
+            {RESOURCE_KINDS.map((kind) => (
+              <li key={kind} data-testid={`dashboard-share-${kind}`}>
+                <span className="resource-name">{kind}</span>
+                <meter min={0} max={100} value={status.effectiveAllocation[kind]} aria-label={`${kind} shared`} />
+                <span>{capacityText(kind, status.effectiveAllocation[kind], hardware)}</span>
+              </li>
+            ))}
+          </ul>
+        </section>
+        <section className="card" aria-labelledby="dash-node">
+          <h2 id="dash-node">This node</h2>
+          <dl>
+            <dt>Node</dt>
+            <dd data-testid="node-id-short">{status.nodeIdShort}</dd>
+            <dt>NodeId</dt>
+            <dd className="mono" data-testid="node-id">
+              {status.nodeId}
+            </dd>
+            <dt>Version</dt>
+            <dd data-testid="node-version">{status.version}</dd>
+            <dt>Running for</dt>
+            <dd data-testid="node-uptime">{formatDuration(uptime)}</dd>
+            {hardware && (
+              <>
+                <dt>Machine</dt>
+                <dd>
+                  {hardware.cpu.model} · {hardware.cpu.logicalCores} cores · {hardware.os.distro}
+                </dd>
+              </>
+            )}
+          </dl>
+        </section>
+        <EmptyState title="Earnings">
+          <p>No Caesar earned yet. The ledger and wallet are not part of this version, so nothing is paid out.</p>
+        </EmptyState>
+        <EmptyState title="Peers">
+          <p>No peers. This version does not connect to the mesh yet: nothing you allow is offered to anyone.</p>
+        </EmptyState>
+      </div>
+    </div>
+  );
+}

@@ -1,0 +1,37 @@
+import { EmptyState } from '../components/Banner';
+
+/** Pages of subsystems this version does not have yet: honest about it, never showing made-up data. */
+const TEXT = {
+  assets: {
+    title: 'Assets',
+    body: 'No assets are registered. Turning your allocations into registered, proven assets comes with the asset system in a later version; until then nothing is offered to peers.',
+  },
+  network: {
+    title: 'Network',
+    body: 'Not connected to any peer. The STOQ peer transport is not part of this version, so there are no peers, tiers or traffic to show.',
+  },
+  certificates: {
+    title: 'Certificates',
+    body: 'No certificates yet. This node has its own keys; TrustChain certificates arrive with the certificate authority in a later version.',
+  },
+  memory: {
+    title: 'Memory proxy',
+    body: 'No remote memory is mapped, and none of yours is lent out. The memory proxy comes in a later version.',
+  },
+  wallet: {
+    title: 'Wallet',
+    body: 'No Caesar balance yet. The ledger and wallet are not part of this version, so nothing is earned or sent.',
+  },
+} as const;
+
+export function NotYetAvailablePage(props: { page: keyof typeof TEXT }) {
+  const t = TEXT[props.page];
+  return (
+    <div className="page">
+      <h1>{t.title}</h1>
+      <EmptyState title={`No ${t.title.toLowerCase()} data`}>
+        <p>{t.body}</p>
+      </EmptyState>
+    </div>
+  );
+}

@@ -1,0 +1,33 @@
+export const PAGES = [
+  { id: 'dashboard', title: 'Dashboard' },
+  { id: 'sharing', title: 'Sharing' },
+  { id: 'assets', title: 'Assets' },
+  { id: 'network', title: 'Network' },
+  { id: 'certificates', title: 'Certificates' },
+  { id: 'memory', title: 'Memory proxy' },
+  { id: 'wallet', title: 'Wallet' },
+  { id: 'logs', title: 'Logs' },
+  { id: 'settings', title: 'Settings' },
+] as const;
+
+export type PageId = (typeof PAGES)[number]['id'];
+
+/** HyperMesh's internal names open pages: http3://caesar is the wallet, and so on. */
+const INTERNAL_NAMES: Readonly<Record<string, PageId>> = {
+  hypermesh: 'dashboard',
+  caesar: 'wallet',
+  trust: 'certificates',
+  assets: 'assets',
+};
+
+export function pageFromHash(hash: string): PageId {
+  const id = hash.replace(/^#\/?/, '').split(/[/?]/)[0] ?? '';
+  return PAGES.some((p) => p.id === id) ? (id as PageId) : 'dashboard';
+}
+
+/** Maps `http3://caesar` (or `http3://caesar/anything`) to its page; null for names that are not internal. */
+export function pageFromInternalUrl(url: string): PageId | null {
+  const match = /^http3:\/\/([a-z0-9-]+)(\/.*)?$/i.exec(url.trim());
+  const name = match?.[1]?.toLowerCase();
+  return name ? (INTERNAL_NAMES[name] ?? null) : null;
+}

@@ -1,0 +1,174 @@
+import { createContext, useContext } from 'react';
+import { useStore } from 'zustand';
+import { createStore, type StoreApi } from 'zustand/vanilla';
+import type { EventMessage, LogEntry, NodeApi, NodeStatus } from '../../shared/api/contract';
+import type { ValidationIssue } from '../../shared/errors';
+import { ErrorCode, RemoteError } from '../../shared/errors';
+import type { HardwareInfo } from '../../shared/hardware';
+import type { Settings } from '../../shared/settings';
+
+export type Connection = 'connecting' | 'live' | 'offline' | 'unauthorized';
+
+export interface SaveError {
+  readonly message: string;
+  readonly issues: readonly ValidationIssue[];
+}
+
+export interface AppState {
+  readonly connection: Connection;
+  readonly connectionError: string | undefined;
+  readonly status: NodeStatus | undefined;
+  readonly settings: Settings | undefined;
+  /** The user's edits on the Sharing page, not yet saved; undefined when there are none. */
+  readonly draft: Settings | undefined;
+  readonly saving: boolean;
+  readonly saveError: SaveError | undefined;
+  readonly savedAt: number | undefined;
+  readonly hardware: HardwareInfo | undefined;
+  readonly hardwareError: string | undefined;
+  readonly logs: readonly LogEntry[];
+
+  readonly load: () => Promise<void>;
+  readonly refreshStatus: () => Promise<void>;
+  readonly editDraft: (change: (current: Settings) => Settings) => void;
+  readonly discardDraft: () => void;
+  readonly saveDraft: () => Promise<void>;
+  /** Applies one change at once (pause all, theme): no draft step. */
+  readonly applyNow: (patch: Parameters<NodeApi['updateSettings']>[0]) => Promise<void>;
+  readonly loadLogs: () => Promise<void>;
+  readonly onEvent: (message: EventMessage) => void;
+  readonly setConnection: (live: boolean) => void;
+}
+
+function messageOf(err: unknown): string {
+  return err instanceof Error ? err.message : String(err);
+}
+
+const MAX_LOGS = 2000;
+
+export function createAppStore(api: NodeApi): StoreApi<AppState> {
+  return createStore<AppState>()((set, get) => {
+    const fail = (err: unknown) => {
+      if (err instanceof RemoteError && err.code === ErrorCode.Unauthorized) {
+        set({ connection: 'unauthorized', connectionError: err.message });
+      } else {
+        set({ connection: 'offline', connectionError: messageOf(err) });
+      }
+    };
+    return {
+      connection: 'connecting',
+      connectionError: undefined,
+      status: undefined,
+      settings: undefined,
+      draft: undefined,
+      saving: false,
+      saveError: undefined,
+      savedAt: undefined,
+      hardware: undefined,
+      hardwareError: undefined,
+      logs: [],
+
+      async load() {
+        try {
+          const [status, settings] = await Promise.all([api.getStatus(), api.getSettings()]);
+          set({ status, settings, connection: 'live', connectionError: undefined });
+        } catch (err) {
+          fail(err);
+          return;
+        }
+        try {
+          set({ hardware: await api.getHardware() });
+        } catch (err) {
+          set({ hardwareError: messageOf(err) });
+        }
+      },
+
+      async refreshStatus() {
+        try {
+          set({ status: await api.getStatus(), connection: 'live' });
+        } catch (err) {
+          fail(err);
+        }
+      },
+
+      editDraft(change) {
+        const base = get().draft ?? get().settings;
+        if (!base) return;
+        set({ draft: change(base) });
+      },
+
+      discardDraft() {
+        set({ draft: undefined, saveError: undefined });
+      },
+
+      async saveDraft() {
+        const draft = get().draft;
+        if (!draft) return;
+        set({ saving: true });
+        try {
+          const settings = await api.updateSettings(draft);
+          set({ settings, draft: undefined, saveError: undefined, saving: false, savedAt: Date.now() });
+          await get().refreshStatus();
+        } catch (err) {
+          set({
+            saving: false,
+            saveError: {
+              message: messageOf(err),
+              issues: err instanceof RemoteError ? (err.details?.issues ?? []) : [],
+            },
+          });
+        }
+      },
+
+      async applyNow(patch) {
+        try {
+          const settings = await api.updateSettings(patch);
+          set({ settings, savedAt: Date.now() });
+          await get().refreshStatus();
+        } catch (err) {
+          set({ saveError: { message: messageOf(err), issues: [] } });
+        }
+      },
+
+      async loadLogs() {
+        try {
+          set({ logs: await api.getLogs({ limit: MAX_LOGS }) });
+        } catch (err) {
+          fail(err);
+        }
+      },
+
+      onEvent(message) {
+        switch (message.event) {
+          case 'settingsChanged':
+            set({ settings: message.payload as Settings });
+            break;
+          case 'status':
+            set({ status: message.payload as NodeStatus });
+            break;
+          case 'log': {
+            const entry = message.payload as LogEntry;
+            const logs = get().logs;
+            if (logs.some((l) => l.seq === entry.seq)) break;
+            set({ logs: [...logs, entry].slice(-MAX_LOGS) });
+            break;
+          }
+        }
+      },
+
+      setConnection(live) {
+        if (get().connection === 'unauthorized') return;
+        if (live) void get().load();
+        else set({ connection: 'offline' });
+      },
+    };
+  });
+}
+
+export const StoreContext = createContext<StoreApi<AppState> | null>(null);
+
+export function useApp<T>(selector: (state: AppState) => T): T {
+  const store = useContext(StoreContext);
+  if (!store) throw new Error('useApp outside StoreContext');
+  return useStore(store, selector);
+}

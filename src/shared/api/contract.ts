@@ -1,0 +1,97 @@
+import type { ApiErrorBody } from '../errors';
+import type { HardwareInfo } from '../hardware';
+import type { ResourceKind, Settings, SettingsPatch } from '../settings';
+
+/** A problem the user should see as a banner; `code` is stable, `message` is for people. */
+export interface HealthIssue {
+  readonly code: string;
+  readonly severity: 'info' | 'warning' | 'error';
+  readonly message: string;
+}
+
+export interface NodeStatus {
+  /** Full NodeId: base32 of a hash of the node's public keys. */
+  readonly nodeId: string;
+  /** Short human form of the NodeId, e.g. `hm-7k3d-q2xa`. */
+  readonly nodeIdShort: string;
+  readonly version: string;
+  readonly startedAt: string;
+  readonly uptimeSeconds: number;
+  readonly dataDir: string;
+  /** `off` at privacy level Private, `paused` when the user paused all sharing, else `active`. */
+  readonly sharing: 'off' | 'paused' | 'active';
+  /** What the node may actually share right now, per resource, in percent. */
+  readonly effectiveAllocation: Readonly<Record<ResourceKind, number>>;
+  readonly health: readonly HealthIssue[];
+}
+
+export type LogLevel = 'debug' | 'info' | 'warn' | 'error';
+
+export interface LogEntry {
+  readonly seq: number;
+  readonly time: string;
+  readonly level: LogLevel;
+  readonly source: string;
+  readonly message: string;
+}
+
+export interface LogQuery {
+  /** Case-insensitive text to find in source or message. */
+  readonly text?: string;
+  readonly minLevel?: LogLevel;
+  /** Most entries returned, newest last; 1–5000, default 500. */
+  readonly limit?: number;
+}
+
+/**
+ * The one contract between the UI and the node. Every method is async and takes and returns JSON-safe values
+ * only (no BigInt, Date or Map); the carriers (Electron IPC, loopback HTTP) wrap replies in an ApiReply.
+ */
+export interface NodeApi {
+  getStatus(): Promise<NodeStatus>;
+  getSettings(): Promise<Settings>;
+  updateSettings(patch: SettingsPatch): Promise<Settings>;
+  getHardware(): Promise<HardwareInfo>;
+  getLogs(query: LogQuery): Promise<readonly LogEntry[]>;
+}
+
+export type NodeApiMethod = keyof NodeApi;
+
+/** The runtime list of methods; the check below fails to compile if it and the interface disagree. */
+export const NODE_API_METHODS = [
+  'getStatus',
+  'getSettings',
+  'updateSettings',
+  'getHardware',
+  'getLogs',
+] as const satisfies readonly NodeApiMethod[];
+
+type MissingMethods = Exclude<NodeApiMethod, (typeof NODE_API_METHODS)[number]>;
+const allMethodsListed: [MissingMethods] extends [never] ? true : false = true;
+void allMethodsListed;
+
+export function isNodeApiMethod(name: unknown): name is NodeApiMethod {
+  return typeof name === 'string' && (NODE_API_METHODS as readonly string[]).includes(name);
+}
+
+export type ApiArgs<M extends NodeApiMethod> = Parameters<NodeApi[M]>;
+export type ApiResult<M extends NodeApiMethod> = Awaited<ReturnType<NodeApi[M]>>;
+
+/** Events the node pushes to every connected UI. */
+export interface NodeEvents {
+  settingsChanged: Settings;
+  status: NodeStatus;
+  log: LogEntry;
+}
+
+export type NodeEventName = keyof NodeEvents;
+
+export const NODE_EVENT_NAMES = ['settingsChanged', 'status', 'log'] as const satisfies readonly NodeEventName[];
+
+export interface EventMessage<E extends NodeEventName = NodeEventName> {
+  readonly event: E;
+  readonly payload: NodeEvents[E];
+}
+
+export type ApiReply<T> =
+  { readonly ok: true; readonly value: T } | { readonly ok: false; readonly error: ApiErrorBody };

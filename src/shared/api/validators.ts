@@ -1,0 +1,55 @@
+import { ErrorCode, HyperMeshError, ValidationError } from '../errors';
+import { validateSettingsPatch } from '../settings';
+import { IssueList, checkInteger, checkKnownKeys, checkOneOf, describeValue, isPlainObject } from '../validate';
+import { isNodeApiMethod, type ApiArgs, type LogLevel, type NodeApiMethod } from './contract';
+
+const LOG_LEVELS: readonly LogLevel[] = ['debug', 'info', 'warn', 'error'];
+
+function noArgs(args: readonly unknown[]): [] {
+  if (args.length !== 0) {
+    throw new ValidationError([{ path: 'args', message: `expected no arguments, got ${args.length}` }]);
+  }
+  return [];
+}
+
+function oneArg(args: readonly unknown[]): unknown {
+  if (args.length !== 1) {
+    throw new ValidationError([{ path: 'args', message: `expected 1 argument, got ${args.length}` }]);
+  }
+  return args[0];
+}
+
+const VALIDATORS: { readonly [M in NodeApiMethod]: (args: readonly unknown[]) => ApiArgs<M> } = {
+  getStatus: noArgs,
+  getSettings: noArgs,
+  getHardware: noArgs,
+  updateSettings: (args) => [validateSettingsPatch(oneArg(args))],
+  getLogs: (args) => {
+    const query = oneArg(args);
+    const issues = new IssueList();
+    if (!isPlainObject(query)) {
+      issues.add('query', `query must be an object, got ${describeValue(query)}`);
+      issues.throwIfAny();
+      return [{}];
+    }
+    checkKnownKeys(issues, 'query', query, ['text', 'minLevel', 'limit']);
+    if (query.text !== undefined && (typeof query.text !== 'string' || query.text.length > 200)) {
+      issues.add('query.text', `query.text must be text of at most 200 characters, got ${describeValue(query.text)}`);
+    }
+    if (query.minLevel !== undefined) checkOneOf(issues, 'query.minLevel', query.minLevel, LOG_LEVELS);
+    if (query.limit !== undefined) checkInteger(issues, 'query.limit', query.limit, 1, 5000);
+    issues.throwIfAny();
+    return [query];
+  },
+};
+
+/** Checks a call from an untrusted caller (any UI is one) and returns its arguments typed for the method. */
+export function validateCall(method: unknown, args: unknown): { method: NodeApiMethod; args: readonly unknown[] } {
+  if (!isNodeApiMethod(method)) {
+    throw new HyperMeshError(ErrorCode.UnknownMethod, `unknown API method ${describeValue(method)}`);
+  }
+  if (!Array.isArray(args)) {
+    throw new ValidationError([{ path: 'args', message: `args must be a list, got ${describeValue(args)}` }]);
+  }
+  return { method, args: VALIDATORS[method](args) };
+}

@@ -1,0 +1,79 @@
+/**
+ * Stable error codes shared by the node, the CLI and the UI. A code never changes meaning once released;
+ * the UI and scripts may switch on it.
+ */
+export const ErrorCode = {
+  InvalidArgument: 'INVALID_ARGUMENT',
+  UnknownMethod: 'UNKNOWN_METHOD',
+  BadRequest: 'BAD_REQUEST',
+  Unauthorized: 'UNAUTHORIZED',
+  ForbiddenOrigin: 'FORBIDDEN_ORIGIN',
+  NotFound: 'NOT_FOUND',
+  Internal: 'INTERNAL',
+  NodeNotRunning: 'NODE_NOT_RUNNING',
+  NodeStopped: 'NODE_STOPPED',
+  DataDirLocked: 'DATA_DIR_LOCKED',
+  DataDirUnwritable: 'DATA_DIR_UNWRITABLE',
+  PortInUse: 'PORT_IN_USE',
+  SchemaTooNew: 'SCHEMA_TOO_NEW',
+  StoreCorrupt: 'STORE_CORRUPT',
+  IdentityCorrupt: 'IDENTITY_CORRUPT',
+  Transport: 'TRANSPORT',
+} as const;
+
+export type ErrorCode = (typeof ErrorCode)[keyof typeof ErrorCode];
+
+const KNOWN_CODES = new Set<string>(Object.values(ErrorCode));
+
+export function isErrorCode(value: unknown): value is ErrorCode {
+  return typeof value === 'string' && KNOWN_CODES.has(value);
+}
+
+/** One problem found while validating input; `path` names the field, e.g. `allocation.cpu`. */
+export interface ValidationIssue {
+  readonly path: string;
+  readonly message: string;
+}
+
+/** The error body carried in a failed reply envelope. JSON-safe. */
+export interface ApiErrorBody {
+  readonly code: ErrorCode;
+  readonly message: string;
+  readonly details?: { readonly issues?: readonly ValidationIssue[] };
+}
+
+/** Base class for errors that carry a stable code across process and IPC boundaries. */
+export class HyperMeshError extends Error {
+  readonly code: ErrorCode;
+  constructor(code: ErrorCode, message: string, options?: { cause?: unknown }) {
+    super(message, options);
+    this.code = code;
+    this.name = new.target.name;
+  }
+
+  toBody(): ApiErrorBody {
+    return { code: this.code, message: this.message };
+  }
+}
+
+/** Input that does not fit: every issue is listed, not just the first. */
+export class ValidationError extends HyperMeshError {
+  readonly issues: readonly ValidationIssue[];
+  constructor(issues: readonly ValidationIssue[]) {
+    super(ErrorCode.InvalidArgument, issues.map((i) => i.message).join('; ') || 'invalid input');
+    this.issues = issues;
+  }
+
+  override toBody(): ApiErrorBody {
+    return { code: this.code, message: this.message, details: { issues: this.issues } };
+  }
+}
+
+/** Error rebuilt on the calling side from a reply envelope. */
+export class RemoteError extends HyperMeshError {
+  readonly details: ApiErrorBody['details'];
+  constructor(body: ApiErrorBody) {
+    super(body.code, body.message);
+    this.details = body.details;
+  }
+}

@@ -1,0 +1,266 @@
+import {
+  IssueList,
+  checkBoolean,
+  checkInteger,
+  checkKnownKeys,
+  checkOneOf,
+  describeValue,
+  isPlainObject,
+  join,
+} from './validate';
+import { ValidationError } from './errors';
+
+export const PRIVACY_LEVELS = ['Private', 'PrivateNetwork', 'P2P', 'PublicNetwork', 'FullPublic'] as const;
+export type PrivacyLevel = (typeof PRIVACY_LEVELS)[number];
+
+export const ALLOCATION_TYPES = ['Private', 'Public', 'Anonymous', 'Verified'] as const;
+export type AllocationType = (typeof ALLOCATION_TYPES)[number];
+
+export const RESOURCE_KINDS = ['cpu', 'gpu', 'memory', 'storage', 'bandwidth'] as const;
+export type ResourceKind = (typeof RESOURCE_KINDS)[number];
+
+export const PROOF_KINDS = ['space', 'stake', 'work', 'time'] as const;
+export type ProofKind = (typeof PROOF_KINDS)[number];
+
+export const PROXY_SELECTIONS = ['trust', 'latency', 'balanced'] as const;
+export type ProxySelection = (typeof PROXY_SELECTIONS)[number];
+
+export const THEMES = ['system', 'light', 'dark'] as const;
+export type Theme = (typeof THEMES)[number];
+
+export const LIMIT_RANGES = {
+  maxConcurrentUsers: { min: 1, max: 1000 },
+  maxDurationMinutes: { min: 1, max: 43_200 },
+} as const;
+
+export const PROXY_MAX_PROVIDERS_RANGE = { min: 1, max: 16 } as const;
+
+export interface ResourceLimits {
+  /** How many consumers may hold a lease on this resource at once. */
+  readonly maxConcurrentUsers: number;
+  /** The longest lease granted, in minutes (30 days at most). */
+  readonly maxDurationMinutes: number;
+}
+
+export interface RewardSettings {
+  /** Share of each payout locked as stake automatically (feeds PoStake), 0–100. */
+  readonly autoStakePercent: number;
+  /** Lowest rate, in Caesar per resource-hour, the node accepts; a decimal string. */
+  readonly minimumRatePerHour: string;
+}
+
+export interface ProxySettings {
+  /** Whether this node relays and proxies traffic and memory for others. */
+  readonly serveAsProxy: boolean;
+  /** How remote providers are chosen: by stake and certificate standing, by latency, or both. */
+  readonly selection: ProxySelection;
+  /** The most providers one remote memory pool is sharded across. */
+  readonly maxProviders: number;
+}
+
+export interface AppSettings {
+  readonly theme: Theme;
+  readonly startAtLogin: boolean;
+}
+
+export interface Settings {
+  readonly privacyLevel: PrivacyLevel;
+  readonly allocationType: AllocationType;
+  /** Pause-all: while true nothing is shared, whatever the allocations say. */
+  readonly sharingPaused: boolean;
+  /** Percentage (integer 0–100) of each resource the user lets the mesh use. */
+  readonly allocation: Readonly<Record<ResourceKind, number>>;
+  readonly limits: Readonly<Record<ResourceKind, ResourceLimits>>;
+  readonly rewards: RewardSettings;
+  /** Which of the four consensus proofs a peer must present. */
+  readonly requiredProofs: Readonly<Record<ProofKind, boolean>>;
+  readonly proxy: ProxySettings;
+  readonly app: AppSettings;
+}
+
+type DeepPartial<T> = { -readonly [K in keyof T]?: T[K] extends object ? DeepPartial<T[K]> : T[K] };
+export type SettingsPatch = DeepPartial<Settings>;
+
+function perResource<T>(make: () => T): Record<ResourceKind, T> {
+  return Object.fromEntries(RESOURCE_KINDS.map((k) => [k, make()])) as Record<ResourceKind, T>;
+}
+
+/** Nothing is shared until the user says so. */
+export const DEFAULT_SETTINGS: Settings = Object.freeze<Settings>({
+  privacyLevel: 'Private',
+  allocationType: 'Private',
+  sharingPaused: false,
+  allocation: perResource(() => 0),
+  limits: perResource(() => ({ maxConcurrentUsers: 4, maxDurationMinutes: 240 })),
+  rewards: { autoStakePercent: 0, minimumRatePerHour: '0' },
+  requiredProofs: { space: true, stake: true, work: true, time: true },
+  proxy: { serveAsProxy: false, selection: 'balanced', maxProviders: 3 },
+  app: { theme: 'system', startAtLogin: false },
+});
+
+const DECIMAL = /^(0|[1-9]\d{0,11})(\.\d{1,8})?$/;
+
+const TOP_KEYS = [
+  'privacyLevel',
+  'allocationType',
+  'sharingPaused',
+  'allocation',
+  'limits',
+  'rewards',
+  'requiredProofs',
+  'proxy',
+  'app',
+] as const satisfies readonly (keyof Settings)[];
+
+function section(issues: IssueList, path: string, value: unknown, keys: readonly string[], partial: boolean) {
+  if (!isPlainObject(value)) {
+    issues.add(path, `${path} must be an object, got ${describeValue(value)}`);
+    return undefined;
+  }
+  checkKnownKeys(issues, path, value, keys);
+  if (!partial) {
+    for (const key of keys) {
+      if (!(key in value)) issues.add(join(path, key), `${join(path, key)} is missing`);
+    }
+  }
+  return value;
+}
+
+/**
+ * Checks a whole settings value or (partial = true) a patch of one. Every problem is reported, each with the
+ * field's path, e.g. `allocation.cpu must be an integer 0–100, got 120`.
+ */
+function check(value: unknown, partial: boolean): IssueList {
+  const issues = new IssueList();
+  const root = section(issues, '', value, TOP_KEYS, partial);
+  if (!root) {
+    issues.issues.splice(0, issues.issues.length, {
+      path: '',
+      message: `settings must be an object, got ${describeValue(value)}`,
+    });
+    return issues;
+  }
+  const has = (obj: Record<string, unknown>, key: string) => !partial || key in obj;
+
+  if (has(root, 'privacyLevel')) checkOneOf(issues, 'privacyLevel', root.privacyLevel, PRIVACY_LEVELS);
+  if (has(root, 'allocationType')) checkOneOf(issues, 'allocationType', root.allocationType, ALLOCATION_TYPES);
+  if (has(root, 'sharingPaused')) checkBoolean(issues, 'sharingPaused', root.sharingPaused);
+
+  if (has(root, 'allocation')) {
+    const alloc = section(issues, 'allocation', root.allocation, RESOURCE_KINDS, partial);
+    if (alloc) {
+      for (const kind of RESOURCE_KINDS) {
+        if (has(alloc, kind)) checkInteger(issues, `allocation.${kind}`, alloc[kind], 0, 100);
+      }
+    }
+  }
+  if (has(root, 'limits')) {
+    const limits = section(issues, 'limits', root.limits, RESOURCE_KINDS, partial);
+    if (limits) {
+      for (const kind of RESOURCE_KINDS) {
+        if (!has(limits, kind)) continue;
+        const path = `limits.${kind}`;
+        const lim = section(issues, path, limits[kind], Object.keys(LIMIT_RANGES), partial);
+        if (!lim) continue;
+        for (const [key, range] of Object.entries(LIMIT_RANGES)) {
+          if (has(lim, key)) checkInteger(issues, `${path}.${key}`, lim[key], range.min, range.max);
+        }
+      }
+    }
+  }
+  if (has(root, 'rewards')) {
+    const rewards = section(issues, 'rewards', root.rewards, ['autoStakePercent', 'minimumRatePerHour'], partial);
+    if (rewards) {
+      if (has(rewards, 'autoStakePercent'))
+        checkInteger(issues, 'rewards.autoStakePercent', rewards.autoStakePercent, 0, 100);
+      if (has(rewards, 'minimumRatePerHour')) {
+        const rate = rewards.minimumRatePerHour;
+        if (typeof rate !== 'string' || !DECIMAL.test(rate)) {
+          issues.add(
+            'rewards.minimumRatePerHour',
+            `rewards.minimumRatePerHour must be a decimal string such as "0.5" (up to 8 decimals), got ${describeValue(rate)}`,
+          );
+        }
+      }
+    }
+  }
+  if (has(root, 'requiredProofs')) {
+    const proofs = section(issues, 'requiredProofs', root.requiredProofs, PROOF_KINDS, partial);
+    if (proofs) {
+      for (const kind of PROOF_KINDS) {
+        if (has(proofs, kind)) checkBoolean(issues, `requiredProofs.${kind}`, proofs[kind]);
+      }
+    }
+  }
+  if (has(root, 'proxy')) {
+    const proxy = section(issues, 'proxy', root.proxy, ['serveAsProxy', 'selection', 'maxProviders'], partial);
+    if (proxy) {
+      if (has(proxy, 'serveAsProxy')) checkBoolean(issues, 'proxy.serveAsProxy', proxy.serveAsProxy);
+      if (has(proxy, 'selection')) checkOneOf(issues, 'proxy.selection', proxy.selection, PROXY_SELECTIONS);
+      if (has(proxy, 'maxProviders'))
+        checkInteger(
+          issues,
+          'proxy.maxProviders',
+          proxy.maxProviders,
+          PROXY_MAX_PROVIDERS_RANGE.min,
+          PROXY_MAX_PROVIDERS_RANGE.max,
+        );
+    }
+  }
+  if (has(root, 'app')) {
+    const app = section(issues, 'app', root.app, ['theme', 'startAtLogin'], partial);
+    if (app) {
+      if (has(app, 'theme')) checkOneOf(issues, 'app.theme', app.theme, THEMES);
+      if (has(app, 'startAtLogin')) checkBoolean(issues, 'app.startAtLogin', app.startAtLogin);
+    }
+  }
+  return issues;
+}
+
+/** Returns `value` as Settings or throws a ValidationError listing every problem. */
+export function validateSettings(value: unknown): Settings {
+  check(value, false).throwIfAny();
+  return value as Settings;
+}
+
+/** Returns `value` as a SettingsPatch or throws a ValidationError listing every problem. */
+export function validateSettingsPatch(value: unknown): SettingsPatch {
+  check(value, true).throwIfAny();
+  return value as SettingsPatch;
+}
+
+function mergeDeep(base: unknown, patch: unknown): unknown {
+  if (!isPlainObject(base) || !isPlainObject(patch)) return patch;
+  const out: Record<string, unknown> = { ...base };
+  for (const [key, value] of Object.entries(patch)) out[key] = mergeDeep(base[key], value);
+  return out;
+}
+
+/** Applies a validated patch to whole settings; the result is validated again as a whole. */
+export function applySettingsPatch(current: Settings, patch: unknown): Settings {
+  const valid = validateSettingsPatch(patch);
+  return validateSettings(mergeDeep(current, valid));
+}
+
+/** Reads one setting by dotted path, e.g. `allocation.cpu`; throws for an unknown path. */
+export function getSettingAt(settings: Settings, path: string): unknown {
+  let node: unknown = settings;
+  for (const key of path.split('.')) {
+    if (!isPlainObject(node) || !(key in node)) {
+      throw new ValidationError([{ path, message: `${path} is not a known setting` }]);
+    }
+    node = node[key];
+  }
+  return node;
+}
+
+/** Builds the patch that sets one dotted path, e.g. (`allocation.cpu`, 25) → { allocation: { cpu: 25 } }. */
+export function patchAt(path: string, value: unknown): SettingsPatch {
+  const keys = path.split('.');
+  if (keys.some((k) => k.length === 0)) {
+    throw new ValidationError([{ path, message: `"${path}" is not a setting path (use e.g. allocation.cpu)` }]);
+  }
+  let patch: unknown = value;
+  for (const key of keys.reverse()) patch = { [key]: patch };
+  return validateSettingsPatch(patch);
+}
