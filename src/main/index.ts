@@ -1,4 +1,4 @@
-import { join } from 'node:path';
+import { join, resolve } from 'node:path';
 import { app, BrowserWindow, dialog, ipcMain, Menu, nativeImage, shell, Tray, type WebContents } from 'electron';
 import { NODE_EVENT_NAMES, type EventMessage } from '../shared/api/contract';
 import { IPC_CALL, IPC_EVENT } from '../shared/api/ipc-channels';
@@ -111,6 +111,9 @@ async function boot(): Promise<void> {
   }
   mainWindow = createWindow();
 }
+
+// Tests and portable installs choose the data folder; otherwise Electron's per-user folder is used.
+if (process.env.HYPERMESH_DATA_DIR) app.setPath('userData', resolve(process.env.HYPERMESH_DATA_DIR));
 
 if (!app.requestSingleInstanceLock()) {
   app.quit();

@@ -67,11 +67,15 @@ class Node implements HyperMeshNode {
     this.log = this.logBook.logger('node');
     this.hardware = overrides.hardware ?? createSystemHardwareProbe();
     this.api = {
-      getStatus: () => Promise.resolve(this.status()),
-      getSettings: () => Promise.resolve(this.currentSettings()),
-      updateSettings: (patch) => Promise.resolve(this.updateSettings(patch)),
-      getHardware: () => this.readHardware(),
-      getLogs: (query: LogQuery) => Promise.resolve(this.logBook.query(query)),
+      // async so that every failure, even a synchronous one, reaches the caller as a rejection
+      getStatus: async () => this.status(),
+      getSettings: async () => this.currentSettings(),
+      updateSettings: async (patch) => this.updateSettings(patch),
+      getHardware: async () => this.readHardware(),
+      getLogs: async (query: LogQuery) => {
+        this.ensureRunning();
+        return this.logBook.query(query);
+      },
     };
   }
 

@@ -140,7 +140,8 @@ function check(value: unknown, partial: boolean): IssueList {
     });
     return issues;
   }
-  const has = (obj: Record<string, unknown>, key: string) => !partial || key in obj;
+  // Missing fields of a whole document were reported by section(); only present ones are checked further.
+  const has = (obj: Record<string, unknown>, key: string) => key in obj;
 
   if (has(root, 'privacyLevel')) checkOneOf(issues, 'privacyLevel', root.privacyLevel, PRIVACY_LEVELS);
   if (has(root, 'allocationType')) checkOneOf(issues, 'allocationType', root.allocationType, ALLOCATION_TYPES);

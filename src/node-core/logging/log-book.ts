@@ -29,13 +29,13 @@ export class LogBook {
   private readonly entries: LogEntry[] = [];
   private readonly listeners = new Set<(entry: LogEntry) => void>();
   private seq = 0;
+  private folderReady = false;
   private readonly capacity: number;
   private readonly minRank: number;
 
   constructor(private readonly options: LogBookOptions = {}) {
     this.capacity = options.capacity ?? 5000;
     this.minRank = LOG_LEVELS.indexOf(options.minLevel ?? 'info');
-    if (options.file) mkdirSync(dirname(options.file), { recursive: true, mode: 0o700 });
   }
 
   logger(source: string): Logger {
@@ -80,6 +80,9 @@ export class LogBook {
     const file = this.options.file;
     if (!file) return;
     try {
+      // Made on first write, so that a bad data directory is reported by the node, not by its logger.
+      if (!this.folderReady) mkdirSync(dirname(file), { recursive: true, mode: 0o700 });
+      this.folderReady = true;
       if ((statSync(file, { throwIfNoEntry: false })?.size ?? 0) > MAX_FILE_BYTES) renameSync(file, `${file}.1`);
       appendFileSync(file, `${JSON.stringify(entry)}\n`, { mode: 0o600 });
     } catch {

@@ -25,7 +25,7 @@ export function openDatabase(file: string, options: OpenStoreOptions = {}): Db {
   let db: Db;
   try {
     db = new Database(file);
-    if (process.platform !== 'win32') chmodSync(file, 0o600); // settings and, later, wallet data are private
+    if (process.platform !== 'win32' && file !== ':memory:') chmodSync(file, 0o600); // settings and, later, wallet data are private
   } catch (err) {
     throw new StoreCorruptError(`cannot open the database ${file}: ${(err as Error).message}`, err);
   }

@@ -3,7 +3,7 @@ import { RESOURCE_KINDS } from '../../../shared/settings';
 import { EmptyState } from '../components/Banner';
 import { formatDuration } from '../format';
 import { useApp } from '../store';
-import { capacityText } from './Sharing';
+import { RESOURCE_TITLES, capacityText } from './Sharing';
 
 const SHARING_TEXT = {
   off: 'Not sharing — privacy level is Private',
@@ -21,7 +21,7 @@ export function DashboardPage(props: { now: number }) {
     <div className="page dashboard">
       <h1>Dashboard</h1>
       <div className="grid">
-        <section className="card" aria-labelledby="dash-sharing">
+        <section className="card wide" aria-labelledby="dash-sharing">
           <h2 id="dash-sharing">What you share</h2>
           <p className={`pill pill-${status.sharing}`} data-testid="sharing-state">
             {SHARING_TEXT[status.sharing]}
@@ -33,7 +33,7 @@ export function DashboardPage(props: { now: number }) {
           <ul className="resource-list">
             {RESOURCE_KINDS.map((kind) => (
               <li key={kind} data-testid={`dashboard-share-${kind}`}>
-                <span className="resource-name">{kind}</span>
+                <span className="resource-name">{RESOURCE_TITLES[kind]}</span>
                 <meter min={0} max={100} value={status.effectiveAllocation[kind]} aria-label={`${kind} shared`} />
                 <span>{capacityText(kind, status.effectiveAllocation[kind], hardware)}</span>
               </li>

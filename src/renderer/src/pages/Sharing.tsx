@@ -15,7 +15,7 @@ import {
 import { Banner } from '../components/Banner';
 import { useApp } from '../store';
 
-const RESOURCE_TITLES: Record<ResourceKind, string> = {
+export const RESOURCE_TITLES: Record<ResourceKind, string> = {
   cpu: 'CPU',
   gpu: 'GPU',
   memory: 'Memory',

@@ -1,0 +1,22 @@
+import { expect, test } from './support/fixtures';
+
+test('first run: the dashboard shows this node and that nothing is shared', async ({ app }) => {
+  const { page, ui } = app;
+  await expect(ui.connection()).toHaveText('Connected');
+  await expect(ui.heading()).toHaveText('Dashboard');
+  const status = await app.call<{ nodeId: string; nodeIdShort: string; version: string }>('getStatus');
+  await expect(page.getByTestId('node-id')).toHaveText(status.nodeId);
+  await expect(page.getByTestId('node-id-short')).toHaveText(status.nodeIdShort);
+  await expect(page.getByTestId('node-version')).toHaveText(status.version);
+  await expect(page.getByTestId('sharing-state')).toHaveText('Not sharing — privacy level is Private');
+  await expect(page.getByTestId('dashboard-share-cpu')).toContainText('0 %');
+});
+
+test('restarting keeps the identity and the settings', async ({ app }) => {
+  const before = await app.call<{ nodeId: string }>('getStatus');
+  await app.call('updateSettings', [{ privacyLevel: 'P2P', allocation: { memory: 40 } }]);
+  await app.restart();
+  await expect(app.page.getByTestId('node-id')).toHaveText(before.nodeId);
+  await expect(app.page.getByTestId('dashboard-privacy')).toHaveText('Trusted peers');
+  await expect(app.page.getByTestId('dashboard-share-memory')).toContainText('40 %');
+});

@@ -1,0 +1,68 @@
+import { spawn, type ChildProcessWithoutNullStreams } from 'node:child_process';
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+
+export const CLI = resolve('out/node/cli.js');
+
+export function newDataDir(): string {
+  return mkdtempSync(join(tmpdir(), 'hypermesh-e2e-'));
+}
+
+/** A real headless node (the built `hypermesh node`) on random loopback ports with its own data directory. */
+export class NodeProcess {
+  url = '';
+  origin = '';
+  token = '';
+  stderr = '';
+  private child?: ChildProcessWithoutNullStreams;
+  private exit?: Promise<number | null>;
+
+  constructor(readonly dataDir: string) {}
+
+  async start(extraArgs: string[] = []): Promise<void> {
+    const child = spawn(
+      process.execPath,
+      [CLI, 'node', '--data-dir', this.dataDir, '--api-port', '0', '--listen', '[::1]:0', ...extraArgs],
+      { stdio: 'pipe' },
+    );
+    this.child = child;
+    this.exit = new Promise((res) => child.once('exit', (code) => res(code)));
+    child.stderr.on('data', (d: Buffer) => (this.stderr += d.toString()));
+    const url = await new Promise<string>((res, rej) => {
+      let out = '';
+      const timer = setTimeout(() => rej(new Error(`node did not get ready:\n${this.stderr}`)), 20_000);
+      child.stdout.on('data', (d: Buffer) => {
+        out += d.toString();
+        const m = /HyperMesh node ready: (\S+)/.exec(out);
+        if (m?.[1]) {
+          clearTimeout(timer);
+          res(m[1]);
+        }
+      });
+      void this.exit?.then((code) => rej(new Error(`node exited with ${code}:\n${this.stderr}`)));
+    });
+    this.url = url;
+    const parsed = new URL(url);
+    this.origin = parsed.origin;
+    this.token = /token=([^&]+)/.exec(parsed.hash)?.[1] ?? '';
+  }
+
+  /** SIGINT, as Ctrl-C would; resolves with the exit code. */
+  async stop(): Promise<number | null> {
+    if (!this.child || this.child.exitCode !== null) return this.child?.exitCode ?? null;
+    this.child.kill('SIGINT');
+    return this.exit ?? null;
+  }
+
+  async call<T>(method: string, args: unknown[] = []): Promise<T> {
+    const res = await fetch(`${this.origin}/api/call`, {
+      method: 'POST',
+      headers: { authorization: `Bearer ${this.token}`, 'content-type': 'application/json' },
+      body: JSON.stringify({ method, args }),
+    });
+    const reply = (await res.json()) as { ok: boolean; value?: T; error?: { message: string } };
+    if (!reply.ok) throw new Error(reply.error?.message ?? 'call failed');
+    return reply.value as T;
+  }
+}

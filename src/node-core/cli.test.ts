@@ -1,0 +1,119 @@
+import { writeFileSync } from 'node:fs';
+import { createServer } from 'node:net';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { parseCliArgs, parseListen } from './cli-args';
+import { EXIT, runCli } from './cli';
+import { DataDirLock } from './config/data-dir';
+import { useTempDirs } from './testing/temp-dir';
+
+const tempDir = useTempDirs();
+
+async function run(...argv: string[]) {
+  let out = '';
+  let err = '';
+  const code = await runCli(argv, { out: (t) => (out += t), err: (t) => (err += t) });
+  return { code, out, err };
+}
+
+describe('hypermesh CLI arguments', () => {
+  it('shows help and version', async () => {
+    expect((await run('--help')).out).toContain('Usage: hypermesh <command>');
+    expect((await run()).out).toContain('Usage: hypermesh <command>');
+    expect((await run('--version')).out).toMatch(/^\d+\.\d+\.\d+/);
+  });
+
+  it('rejects bad flags with exit code 2 and a reason', async () => {
+    const cases: [string[], RegExp][] = [
+      [['node', '--bogus'], /Unknown option '--bogus'/],
+      [['node', '--api-port', '99999'], /--api-port must be a port number 0–65535, got "99999"/],
+      [['node', '--api-port', 'abc'], /--api-port must be a port number/],
+      [['node', '--listen', 'localhost:9292'], /--listen must be ADDRESS:PORT with an IP address/],
+      [['node', '--listen', '[::1]'], /--listen must be ADDRESS:PORT/],
+      [['node', '--data-dir', ''], /--data-dir must not be empty/],
+      [['frobnicate'], /unknown command "frobnicate"/],
+      [['settings', 'set', 'allocation.cpu'], /usage: hypermesh settings/],
+      [['status', 'extra'], /usage: hypermesh status/],
+    ];
+    for (const [argv, message] of cases) {
+      const { code, err } = await run(...argv);
+      expect(code, argv.join(' ')).toBe(EXIT.usage);
+      expect(err).toMatch(message);
+    }
+  });
+
+  it('parses listen addresses, IPv6 first', () => {
+    expect(parseListen('[::1]:9292')).toEqual({ host: '::1', port: 9292 });
+    expect(parseListen('127.0.0.1:0')).toEqual({ host: '127.0.0.1', port: 0 });
+    expect(() => parseListen('[127.0.0.1]:1')).toThrow();
+    expect(parseCliArgs(['node']).listen).toEqual({ host: '::', port: 9292 });
+  });
+});
+
+describe('hypermesh settings and status without a running node', () => {
+  it('sets and gets settings in the data directory', async () => {
+    const dir = tempDir();
+    expect(await run('settings', 'set', 'allocation.cpu', '25', '--data-dir', dir)).toMatchObject({
+      code: 0,
+      out: 'allocation.cpu = 25\n',
+    });
+    expect(await run('settings', 'set', 'privacyLevel', 'P2P', '--data-dir', dir)).toMatchObject({ code: 0 });
+    expect((await run('settings', 'get', 'allocation.cpu', '--data-dir', dir)).out).toBe('25\n');
+    expect((await run('settings', 'get', 'privacyLevel', '--data-dir', dir)).out).toBe('P2P\n');
+    const all = JSON.parse((await run('settings', 'get', '--data-dir', dir)).out) as { allocation: { cpu: number } };
+    expect(all.allocation.cpu).toBe(25);
+  });
+
+  it('refuses a bad value and keeps the stored one', async () => {
+    const dir = tempDir();
+    await run('settings', 'set', 'allocation.cpu', '25', '--data-dir', dir);
+    const bad = await run('settings', 'set', 'allocation.cpu', '120', '--data-dir', dir);
+    expect(bad.code).toBe(EXIT.failure);
+    expect(bad.err).toContain('allocation.cpu must be an integer 0–100, got 120 [INVALID_ARGUMENT]');
+    const unknown = await run('settings', 'get', 'allocation.disk', '--data-dir', dir);
+    expect(unknown.err).toContain('allocation.disk is not a known setting');
+    expect((await run('settings', 'get', 'allocation.cpu', '--data-dir', dir)).out).toBe('25\n');
+  });
+
+  it('says when no node is running', async () => {
+    const { code, err } = await run('status', '--data-dir', tempDir());
+    expect(code).toBe(EXIT.notRunning);
+    expect(err).toContain('not running');
+  });
+});
+
+describe('hypermesh node start-up failures', () => {
+  it('explains a port in use', async () => {
+    const blocker = createServer();
+    await new Promise<void>((r) => blocker.listen(0, '127.0.0.1', r));
+    const port = (blocker.address() as { port: number }).port;
+    const { code, err } = await run('node', '--data-dir', tempDir(), '--api-port', String(port));
+    blocker.close();
+    expect(code).toBe(EXIT.failure);
+    expect(err).toContain(`port ${port} on 127.0.0.1 is already in use`);
+  });
+
+  it('explains an unwritable data directory', async () => {
+    const file = join(tempDir(), 'file');
+    writeFileSync(file, '');
+    const { code, err } = await run('node', '--data-dir', join(file, 'data'), '--api-port', '0');
+    expect(code).toBe(EXIT.failure);
+    expect(err).toContain('cannot write to data directory');
+  });
+
+  it('refuses a second node on the same data directory', async () => {
+    const dir = tempDir();
+    const lock = DataDirLock.acquire(dir);
+    const { code, err } = await run('node', '--data-dir', dir, '--api-port', '0');
+    lock.release();
+    expect(code).toBe(EXIT.failure);
+    expect(err).toContain('is already using');
+    expect(err).toContain('[DATA_DIR_LOCKED]');
+  });
+
+  it('refuses a public API address without --allow-remote-api', async () => {
+    const { code, err } = await run('node', '--data-dir', tempDir(), '--api-host', '0.0.0.0', '--api-port', '0');
+    expect(code).toBe(EXIT.failure);
+    expect(err).toContain('not a loopback address');
+  });
+});

@@ -1,0 +1,92 @@
+import { readFileSync, statSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import Database from 'better-sqlite3';
+import { describe, expect, it } from 'vitest';
+import { SchemaTooNewError, StoreCorruptError } from '../errors';
+import { useTempDirs } from '../testing/temp-dir';
+import { closeDatabase, openDatabase, schemaVersion } from './database';
+import { LATEST_SCHEMA_VERSION, MIGRATIONS } from './migrations';
+
+const tempDir = useTempDirs();
+
+function tables(db: Database.Database): string[] {
+  return (db.prepare("SELECT name FROM sqlite_master WHERE type = 'table' ORDER BY name").all() as { name: string }[])
+    .map((r) => r.name)
+    .filter((n) => !n.startsWith('sqlite_'));
+}
+
+describe('openDatabase', () => {
+  it('creates a WAL database at the latest schema, private to the user', () => {
+    const file = join(tempDir(), 'node.db');
+    const db = openDatabase(file);
+    expect(schemaVersion(db)).toBe(LATEST_SCHEMA_VERSION);
+    expect(db.pragma('journal_mode', { simple: true })).toBe('wal');
+    expect(tables(db)).toEqual(['meta', 'quarantine', 'settings']);
+    closeDatabase(db);
+    expect(statSync(file).mode & 0o777).toBe(0o600);
+    closeDatabase(db); // twice is fine
+  });
+
+  it('migrations are numbered 1..n without gaps', () => {
+    expect(MIGRATIONS.map((m) => m.version)).toEqual(MIGRATIONS.map((_, i) => i + 1));
+  });
+
+  it('migration 1: an empty file gets meta and settings', () => {
+    const db = openDatabase(join(tempDir(), 'a.db'), { targetVersion: 1 });
+    expect(schemaVersion(db)).toBe(1);
+    expect(tables(db)).toEqual(['meta', 'settings']);
+    closeDatabase(db);
+  });
+
+  it('migration 2: from schema 1, adds quarantine and keeps the stored settings', () => {
+    const file = join(tempDir(), 'b.db');
+    const v1 = openDatabase(file, { targetVersion: 1 });
+    v1.prepare("INSERT INTO settings (id, document, updated_at) VALUES (1, '{\"x\":1}', 'then')").run();
+    v1.prepare("INSERT INTO meta (key, value) VALUES ('created_at', 'then')").run();
+    closeDatabase(v1);
+    const v2 = openDatabase(file, { targetVersion: 2 });
+    expect(schemaVersion(v2)).toBe(2);
+    expect(tables(v2)).toContain('quarantine');
+    expect(v2.prepare('SELECT document FROM settings').get()).toEqual({ document: '{"x":1}' });
+    expect(v2.prepare('SELECT value FROM meta').get()).toEqual({ value: 'then' });
+    closeDatabase(v2);
+  });
+
+  it('a failing migration is rolled back whole', () => {
+    const file = join(tempDir(), 'c.db');
+    const broken = [
+      ...MIGRATIONS,
+      {
+        version: MIGRATIONS.length + 1,
+        name: 'breaks halfway',
+        up(db: Database.Database) {
+          db.exec('CREATE TABLE half (x INTEGER)');
+          throw new Error('boom');
+        },
+      },
+    ];
+    expect(() => openDatabase(file, { migrations: broken })).toThrow('boom');
+    const db = openDatabase(file);
+    expect(schemaVersion(db)).toBe(LATEST_SCHEMA_VERSION);
+    expect(tables(db)).not.toContain('half');
+    closeDatabase(db);
+  });
+
+  it('refuses a database from a newer program and leaves it untouched', () => {
+    const file = join(tempDir(), 'new.db');
+    const raw = new Database(file);
+    raw.pragma(`user_version = ${LATEST_SCHEMA_VERSION + 1}`);
+    raw.close();
+    const before = readFileSync(file);
+    expect(() => openDatabase(file)).toThrow(SchemaTooNewError);
+    expect(() => openDatabase(file)).toThrow(/newer than this program supports/);
+    expect(readFileSync(file).equals(before)).toBe(true);
+  });
+
+  it('refuses a file that is not a database and leaves it untouched', () => {
+    const file = join(tempDir(), 'junk.db');
+    writeFileSync(file, 'this is not sqlite '.repeat(100));
+    expect(() => openDatabase(file)).toThrow(StoreCorruptError);
+    expect(readFileSync(file, 'utf8')).toBe('this is not sqlite '.repeat(100));
+  });
+});

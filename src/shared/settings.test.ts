@@ -1,0 +1,115 @@
+import { describe, expect, it } from 'vitest';
+import { ValidationError } from './errors';
+import {
+  DEFAULT_SETTINGS,
+  RESOURCE_KINDS,
+  applySettingsPatch,
+  getSettingAt,
+  patchAt,
+  validateSettings,
+  validateSettingsPatch,
+} from './settings';
+
+function issuesOf(fn: () => unknown): string[] {
+  try {
+    fn();
+  } catch (err) {
+    expect(err).toBeInstanceOf(ValidationError);
+    return (err as ValidationError).issues.map((i) => i.message);
+  }
+  throw new Error('expected a ValidationError');
+}
+
+describe('settings defaults', () => {
+  it('share nothing until the user says so', () => {
+    expect(DEFAULT_SETTINGS.privacyLevel).toBe('Private');
+    for (const kind of RESOURCE_KINDS) expect(DEFAULT_SETTINGS.allocation[kind]).toBe(0);
+    expect(Object.values(DEFAULT_SETTINGS.requiredProofs)).toEqual([true, true, true, true]);
+    expect(validateSettings(DEFAULT_SETTINGS)).toBe(DEFAULT_SETTINGS);
+  });
+});
+
+describe('validateSettingsPatch', () => {
+  it('names the field, the range and the bad value', () => {
+    expect(issuesOf(() => validateSettingsPatch({ allocation: { cpu: 120 } }))).toEqual([
+      'allocation.cpu must be an integer 0–100, got 120',
+    ]);
+    expect(issuesOf(() => validateSettingsPatch({ allocation: { memory: 12.5 } }))).toEqual([
+      'allocation.memory must be an integer 0–100, got 12.5',
+    ]);
+    expect(issuesOf(() => validateSettingsPatch({ privacyLevel: 'Public' }))).toEqual([
+      'privacyLevel must be one of Private, PrivateNetwork, P2P, PublicNetwork, FullPublic, got "Public"',
+    ]);
+  });
+
+  it('reports every problem at once, including unknown keys', () => {
+    const issues = issuesOf(() =>
+      validateSettingsPatch({ allocation: { cpu: -1, gpus: 5 }, sharingPaused: 'yes', limits: { cpu: 3 } }),
+    );
+    expect(issues).toEqual(
+      expect.arrayContaining([
+        'allocation.cpu must be an integer 0–100, got -1',
+        expect.stringContaining('allocation.gpus is not a known setting'),
+        'sharingPaused must be true or false, got "yes"',
+        'limits.cpu must be an object, got 3',
+      ]),
+    );
+    expect(issues).toHaveLength(4);
+  });
+
+  it('refuses values that are not objects and prototype tricks', () => {
+    expect(issuesOf(() => validateSettingsPatch(null))).toEqual(['settings must be an object, got null']);
+    expect(issuesOf(() => validateSettingsPatch([1]))).toEqual(['settings must be an object, got a list']);
+    expect(issuesOf(() => validateSettingsPatch(JSON.parse('{"__proto__": {"privacyLevel": "FullPublic"}}')))).toEqual([
+      expect.stringContaining('__proto__ is not a known setting'),
+    ]);
+  });
+
+  it('checks decimal reward rates strictly', () => {
+    expect(() => validateSettingsPatch({ rewards: { minimumRatePerHour: '0.25' } })).not.toThrow();
+    for (const bad of ['1e3', '-1', '0.123456789', '', 5]) {
+      expect(issuesOf(() => validateSettingsPatch({ rewards: { minimumRatePerHour: bad } }))[0]).toContain(
+        'rewards.minimumRatePerHour must be a decimal string',
+      );
+    }
+  });
+});
+
+describe('validateSettings', () => {
+  it('requires every field of a whole document', () => {
+    const { proxy: _proxy, ...withoutProxy } = DEFAULT_SETTINGS;
+    expect(issuesOf(() => validateSettings(withoutProxy))).toEqual(['proxy is missing']);
+    const limits = { ...DEFAULT_SETTINGS.limits, gpu: { maxConcurrentUsers: 2 } };
+    expect(issuesOf(() => validateSettings({ ...DEFAULT_SETTINGS, limits }))).toEqual([
+      'limits.gpu.maxDurationMinutes is missing',
+    ]);
+  });
+});
+
+describe('applySettingsPatch', () => {
+  it('merges deeply and leaves the input untouched', () => {
+    const next = applySettingsPatch(DEFAULT_SETTINGS, {
+      allocation: { cpu: 25 },
+      limits: { gpu: { maxConcurrentUsers: 2 } },
+    });
+    expect(next.allocation).toEqual({ cpu: 25, gpu: 0, memory: 0, storage: 0, bandwidth: 0 });
+    expect(next.limits.gpu).toEqual({ maxConcurrentUsers: 2, maxDurationMinutes: 240 });
+    expect(DEFAULT_SETTINGS.allocation.cpu).toBe(0);
+  });
+
+  it('applies nothing when any part is invalid', () => {
+    expect(() => applySettingsPatch(DEFAULT_SETTINGS, { allocation: { cpu: 50, gpu: 101 } })).toThrow(
+      'allocation.gpu must be an integer 0–100, got 101',
+    );
+  });
+});
+
+describe('setting paths', () => {
+  it('build patches and read values by dotted path', () => {
+    expect(patchAt('allocation.cpu', 25)).toEqual({ allocation: { cpu: 25 } });
+    expect(getSettingAt(DEFAULT_SETTINGS, 'proxy.selection')).toBe('balanced');
+    expect(() => patchAt('allocation.cpu', 120)).toThrow('allocation.cpu must be an integer 0–100, got 120');
+    expect(() => patchAt('allocation..cpu', 1)).toThrow('is not a setting path');
+    expect(() => getSettingAt(DEFAULT_SETTINGS, 'allocation.disk')).toThrow('allocation.disk is not a known setting');
+  });
+});
