@@ -13,7 +13,11 @@ export default defineConfig<{ target: Target }>({
   fullyParallel: false,
   workers: 2,
   forbidOnly: !!process.env.CI,
-  reporter: [['list'], ['html', { open: 'never', outputFolder: 'playwright-report' }]],
+  reporter: [
+    ['list'],
+    ['html', { open: 'never', outputFolder: 'playwright-report' }],
+    ['json', { outputFile: 'reports/e2e.json' }],
+  ],
   use: { trace: 'retain-on-failure', screenshot: 'only-on-failure', viewport: { width: 1280, height: 860 } },
   projects: [
     {

@@ -14,7 +14,7 @@ let quitting = false;
 
 const rendererFile = join(import.meta.dirname, '../renderer/index.html');
 const preloadFile = join(import.meta.dirname, '../preload/index.cjs');
-const iconFile = join(import.meta.dirname, '../../resources/icon.png');
+const iconFile = join(import.meta.dirname, '../../resources/tray.png');
 
 function isOwnPage(contents: WebContents): boolean {
   const url = contents.getURL();

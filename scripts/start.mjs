@@ -1,0 +1,27 @@
+// `npm start`: the desktop app where the Electron binary is installed, else the headless node with its UI in a browser.
+import { spawn } from 'node:child_process';
+import { existsSync } from 'node:fs';
+import { createRequire } from 'node:module';
+
+function electronBinary() {
+  try {
+    const path = createRequire(import.meta.url)('electron');
+    return typeof path === 'string' && existsSync(path) ? path : null;
+  } catch {
+    return null;
+  }
+}
+
+const extra = process.argv.slice(2);
+const electron = electronBinary();
+const [command, args] = electron
+  ? [electron, ['out/main/index.js', ...extra]]
+  : [process.execPath, ['out/node/cli.js', 'node', ...extra]];
+if (!electron) {
+  console.log('Electron is not installed here, so starting the headless node: open the URL below in a browser.');
+}
+const child = spawn(command, args, { stdio: 'inherit' });
+// Ctrl-C reaches the child directly (same process group); forwarding it too would count as a second, forcing signal.
+process.on('SIGINT', () => {});
+process.on('SIGTERM', () => child.kill('SIGTERM'));
+child.on('exit', (code, signal) => process.exit(code ?? (signal ? 1 : 0)));
