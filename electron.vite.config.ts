@@ -1,9 +1,22 @@
 import { resolve } from 'node:path';
 import react from '@vitejs/plugin-react';
 import { defineConfig } from 'electron-vite';
+import type { Plugin } from 'vite';
 import pkg from './package.json' with { type: 'json' };
 
 const define = { __HYPERMESH_VERSION__: JSON.stringify(pkg.version) };
+
+// The built page carries its own Content-Security-Policy: the Electron window loads it from file://, where no
+// server can add the header (the headless node's server sends the same policy as a header as well).
+const CSP =
+  "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; connect-src 'self'; " +
+  "object-src 'none'; base-uri 'none'; form-action 'none'";
+const cspMeta: Plugin = {
+  name: 'hypermesh-csp',
+  apply: 'build',
+  transformIndexHtml: (html) =>
+    html.replace('<head>', `<head>\n    <meta http-equiv="Content-Security-Policy" content="${CSP}" />`),
+};
 
 // Three Electron targets: main (embeds node-core), preload (contextBridge only, CommonJS for the sandbox),
 // renderer (React). The renderer build is also what the headless node serves.
@@ -27,7 +40,7 @@ export default defineConfig({
   renderer: {
     root: 'src/renderer',
     define,
-    plugins: [react()],
+    plugins: [react(), cspMeta],
     build: {
       outDir: 'out/renderer',
       rollupOptions: { input: { index: resolve(import.meta.dirname, 'src/renderer/index.html') } },

@@ -10,6 +10,8 @@ test('first run: the dashboard shows this node and that nothing is shared', asyn
   await expect(page.getByTestId('node-version')).toHaveText(status.version);
   await expect(page.getByTestId('sharing-state')).toHaveText('Not sharing — privacy level is Private');
   await expect(page.getByTestId('dashboard-share-cpu')).toContainText('0 %');
+  await expect(page.getByTestId('usage-cpu')).toHaveText(/^\d+\.\d %$/);
+  await expect(page.getByTestId('usage-memory')).toContainText(' of ');
 });
 
 test('restarting keeps the identity and the settings', async ({ app }) => {

@@ -1,6 +1,17 @@
 import { join, resolve } from 'node:path';
-import { app, BrowserWindow, dialog, ipcMain, Menu, nativeImage, shell, Tray, type WebContents } from 'electron';
-import { NODE_EVENT_NAMES, type EventMessage } from '../shared/api/contract';
+import {
+  app,
+  BrowserWindow,
+  dialog,
+  ipcMain,
+  Menu,
+  nativeImage,
+  Notification,
+  shell,
+  Tray,
+  type WebContents,
+} from 'electron';
+import { NODE_EVENT_NAMES, type EventMessage, type NodeStatus } from '../shared/api/contract';
 import { IPC_CALL, IPC_EVENT } from '../shared/api/ipc-channels';
 import { PRIVACY_LEVEL_INFO } from '../shared/privacy';
 import { createDispatch, createNode, type HyperMeshNode } from '../node-core';
@@ -99,6 +110,18 @@ async function boot(): Promise<void> {
       for (const win of BrowserWindow.getAllWindows()) win.webContents.send(IPC_EVENT, message);
     });
   }
+  // Problems the node reports become native notifications, once per problem.
+  const notified = new Set<string>();
+  const notifyHealth = (status: NodeStatus) => {
+    for (const issue of status.health) {
+      if (notified.has(issue.code) || issue.severity === 'info' || !Notification.isSupported()) continue;
+      notified.add(issue.code);
+      new Notification({ title: 'HyperMesh needs your attention', body: issue.message }).show();
+    }
+    for (const code of notified) if (!status.health.some((h) => h.code === code)) notified.delete(code);
+  };
+  node.events.on('status', notifyHealth);
+  notifyHealth(await node.api.getStatus());
   node.events.on('settingsChanged', (settings) => {
     updateTray();
     app.setLoginItemSettings({ openAtLogin: settings.app.startAtLogin });

@@ -72,6 +72,10 @@ class Node implements HyperMeshNode {
       getSettings: async () => this.currentSettings(),
       updateSettings: async (patch) => this.updateSettings(patch),
       getHardware: async () => this.readHardware(),
+      getUsage: async () => {
+        this.ensureRunning();
+        return this.hardware.usage();
+      },
       getLogs: async (query: LogQuery) => {
         this.ensureRunning();
         return this.logBook.query(query);

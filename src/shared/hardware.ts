@@ -1,3 +1,10 @@
+/** What this computer is using right now, all programs together (not only what peers use). */
+export interface UsageSnapshot {
+  readonly cpu: { readonly loadPercent: number; readonly perCorePercent: readonly number[] };
+  readonly memory: { readonly usedBytes: number; readonly totalBytes: number };
+  readonly measuredAt: string;
+}
+
 /** What the node measured of this machine. Sizes in bytes as numbers (safe up to 8 PiB). */
 export interface HardwareInfo {
   readonly cpu: {

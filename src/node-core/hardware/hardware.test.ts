@@ -14,4 +14,13 @@ describe('system hardware probe (reads this machine)', () => {
     expect(hw.network.linkMbps === null || hw.network.linkMbps > 0).toBe(true);
     expect(Number.isNaN(Date.parse(hw.measuredAt))).toBe(false);
   });
+
+  it('reports live CPU load and memory in use', async () => {
+    const usage = await createSystemHardwareProbe().usage();
+    expect(usage.cpu.loadPercent).toBeGreaterThanOrEqual(0);
+    expect(usage.cpu.loadPercent).toBeLessThanOrEqual(100);
+    expect(usage.cpu.perCorePercent.length).toBeGreaterThanOrEqual(1);
+    expect(usage.memory.usedBytes).toBeGreaterThan(0);
+    expect(usage.memory.usedBytes).toBeLessThanOrEqual(usage.memory.totalBytes);
+  });
 });

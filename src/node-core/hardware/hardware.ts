@@ -1,11 +1,12 @@
 import { statfs } from 'node:fs/promises';
 import { resolve, sep } from 'node:path';
 import si from 'systeminformation';
-import type { HardwareInfo } from '../../shared/hardware';
+import type { HardwareInfo, UsageSnapshot } from '../../shared/hardware';
 
 /** Reads what this machine has. An interface so tests of other parts can pass a fixed machine. */
 export interface HardwareProbe {
   read(dataDir: string): Promise<HardwareInfo>;
+  usage(): Promise<UsageSnapshot>;
 }
 
 function mountOf(path: string, mounts: readonly string[]): string | undefined {
@@ -63,5 +64,21 @@ export function createSystemHardwareProbe(): HardwareProbe {
         measuredAt: new Date().toISOString(),
       };
     },
+    async usage() {
+      const [load, mem] = await Promise.all([si.currentLoad(), si.mem()]);
+      return {
+        cpu: {
+          loadPercent: round1(load.currentLoad),
+          perCorePercent: load.cpus.map((c) => round1(c.load)),
+        },
+        // "active" excludes caches and buffers the OS can drop at once: what programs really hold.
+        memory: { usedBytes: mem.active, totalBytes: mem.total },
+        measuredAt: new Date().toISOString(),
+      };
+    },
   };
+}
+
+function round1(n: number): number {
+  return Number.isFinite(n) ? Math.round(n * 10) / 10 : 0;
 }

@@ -1,4 +1,4 @@
-import type { HardwareInfo } from '../../shared/hardware';
+import type { HardwareInfo, UsageSnapshot } from '../../shared/hardware';
 import type { HardwareProbe } from '../hardware/hardware';
 
 const GIB = 1024 ** 3;
@@ -18,6 +18,13 @@ export function fixedHardware(overrides: Partial<HardwareInfo> = {}): HardwarePr
         os: { platform: 'linux', distro: 'Test', release: '1', arch: 'x64' },
         measuredAt: new Date().toISOString(),
         ...overrides,
+      });
+    },
+    usage(): Promise<UsageSnapshot> {
+      return Promise.resolve({
+        cpu: { loadPercent: 12.5, perCorePercent: [10, 15, 12.5, 12.5, 12.5, 12.5, 12.5, 12.5] },
+        memory: { usedBytes: 8 * GIB, totalBytes: 32 * GIB },
+        measuredAt: new Date().toISOString(),
       });
     },
   };

@@ -4,7 +4,7 @@ import { createStore, type StoreApi } from 'zustand/vanilla';
 import type { EventMessage, LogEntry, NodeApi, NodeStatus } from '../../shared/api/contract';
 import type { ValidationIssue } from '../../shared/errors';
 import { ErrorCode, RemoteError } from '../../shared/errors';
-import type { HardwareInfo } from '../../shared/hardware';
+import type { HardwareInfo, UsageSnapshot } from '../../shared/hardware';
 import type { Settings } from '../../shared/settings';
 
 export type Connection = 'connecting' | 'live' | 'offline' | 'unauthorized';
@@ -27,6 +27,7 @@ export interface AppState {
   readonly hardware: HardwareInfo | undefined;
   readonly hardwareError: string | undefined;
   readonly logs: readonly LogEntry[];
+  readonly usage: UsageSnapshot | undefined;
 
   readonly load: () => Promise<void>;
   readonly refreshStatus: () => Promise<void>;
@@ -36,6 +37,7 @@ export interface AppState {
   /** Applies one change at once (pause all, theme): no draft step. */
   readonly applyNow: (patch: Parameters<NodeApi['updateSettings']>[0]) => Promise<void>;
   readonly loadLogs: () => Promise<void>;
+  readonly refreshUsage: () => Promise<void>;
   readonly onEvent: (message: EventMessage) => void;
   readonly setConnection: (live: boolean) => void;
 }
@@ -67,6 +69,7 @@ export function createAppStore(api: NodeApi): StoreApi<AppState> {
       hardware: undefined,
       hardwareError: undefined,
       logs: [],
+      usage: undefined,
 
       async load() {
         try {
@@ -133,6 +136,14 @@ export function createAppStore(api: NodeApi): StoreApi<AppState> {
       async loadLogs() {
         try {
           set({ logs: await api.getLogs({ limit: MAX_LOGS }) });
+        } catch (err) {
+          fail(err);
+        }
+      },
+
+      async refreshUsage() {
+        try {
+          set({ usage: await api.getUsage() });
         } catch (err) {
           fail(err);
         }

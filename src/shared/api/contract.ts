@@ -1,5 +1,5 @@
 import type { ApiErrorBody } from '../errors';
-import type { HardwareInfo } from '../hardware';
+import type { HardwareInfo, UsageSnapshot } from '../hardware';
 import type { ResourceKind, Settings, SettingsPatch } from '../settings';
 
 /** A problem the user should see as a banner; `code` is stable, `message` is for people. */
@@ -52,6 +52,8 @@ export interface NodeApi {
   getSettings(): Promise<Settings>;
   updateSettings(patch: SettingsPatch): Promise<Settings>;
   getHardware(): Promise<HardwareInfo>;
+  /** Live load of this computer, for the dashboard. */
+  getUsage(): Promise<UsageSnapshot>;
   getLogs(query: LogQuery): Promise<readonly LogEntry[]>;
 }
 
@@ -63,6 +65,7 @@ export const NODE_API_METHODS = [
   'getSettings',
   'updateSettings',
   'getHardware',
+  'getUsage',
   'getLogs',
 ] as const satisfies readonly NodeApiMethod[];
 

@@ -23,6 +23,7 @@ const VALIDATORS: { readonly [M in NodeApiMethod]: (args: readonly unknown[]) =>
   getStatus: noArgs,
   getSettings: noArgs,
   getHardware: noArgs,
+  getUsage: noArgs,
   updateSettings: (args) => [validateSettingsPatch(oneArg(args))],
   getLogs: (args) => {
     const query = oneArg(args);

@@ -19,6 +19,7 @@ export function createApiClient(transport: ApiTransport): NodeApi {
     getSettings: () => call('getSettings', []),
     updateSettings: (patch) => call('updateSettings', [patch]),
     getHardware: () => call('getHardware', []),
+    getUsage: () => call('getUsage', []),
     getLogs: (query) => call('getLogs', [query]),
   };
 }

@@ -1,4 +1,5 @@
-import { PRIVACY_LEVEL_INFO } from '../../../shared/privacy';
+import { useEffect } from 'react';
+import { PRIVACY_LEVEL_INFO, formatBytes } from '../../../shared/privacy';
 import { RESOURCE_KINDS } from '../../../shared/settings';
 import { EmptyState } from '../components/Banner';
 import { formatDuration } from '../format';
@@ -15,6 +16,13 @@ export function DashboardPage(props: { now: number }) {
   const status = useApp((s) => s.status);
   const settings = useApp((s) => s.settings);
   const hardware = useApp((s) => s.hardware);
+  const usage = useApp((s) => s.usage);
+  const refreshUsage = useApp((s) => s.refreshUsage);
+  useEffect(() => {
+    void refreshUsage();
+    const timer = setInterval(() => void refreshUsage(), 2000);
+    return () => clearInterval(timer);
+  }, [refreshUsage]);
   if (!status || !settings) return <p>Loading…</p>;
   const uptime = (props.now - Date.parse(status.startedAt)) / 1000;
   return (
@@ -62,6 +70,34 @@ export function DashboardPage(props: { now: number }) {
               </>
             )}
           </dl>
+        </section>
+        <section className="card" aria-labelledby="dash-usage">
+          <h2 id="dash-usage">Live usage of this computer</h2>
+          {usage ? (
+            <dl data-testid="live-usage">
+              <dt>CPU</dt>
+              <dd>
+                <meter min={0} max={100} value={usage.cpu.loadPercent} aria-label="CPU load" />{' '}
+                <span data-testid="usage-cpu">{usage.cpu.loadPercent.toFixed(1)} %</span>
+              </dd>
+              <dt>Memory</dt>
+              <dd>
+                <meter
+                  min={0}
+                  max={usage.memory.totalBytes}
+                  value={usage.memory.usedBytes}
+                  aria-label="Memory in use"
+                />{' '}
+                <span data-testid="usage-memory">
+                  {formatBytes(usage.memory.usedBytes)} of {formatBytes(usage.memory.totalBytes)}
+                </span>
+              </dd>
+              <dt>Used by peers</dt>
+              <dd>Nothing — no peer is connected.</dd>
+            </dl>
+          ) : (
+            <p>Measuring…</p>
+          )}
         </section>
         <EmptyState title="Earnings">
           <p>No Caesar earned yet. The ledger and wallet are not part of this version, so nothing is paid out.</p>
