@@ -67,6 +67,13 @@ test('logs are searchable', async ({ app }) => {
   await app.ui.open('logs');
   await app.page.getByRole('searchbox', { name: 'Search' }).fill('settings changed');
   await expect(app.page.getByTestId('log-table')).toContainText('"storage":7');
+  const [download] = await Promise.all([
+    app.page.waitForEvent('download'),
+    app.page.getByRole('button', { name: 'Download' }).click(),
+  ]);
+  expect(download.suggestedFilename()).toMatch(/^hypermesh-log-.*\.txt$/);
+  const { readFile } = await import('node:fs/promises');
+  expect(await readFile(await download.path(), 'utf8')).toContain('"storage":7');
   await app.page.getByRole('searchbox', { name: 'Search' }).fill('no such line anywhere');
   await expect(app.page.getByText('No log entries match.')).toBeVisible();
 });

@@ -63,6 +63,12 @@ export const test = base.extend<Fixtures & { target: Target }>({
       await node.start();
       const context = await browser.newContext();
       const page = await context.newPage();
+      // A CSP violation or an uncaught exception in the UI fails the test, even if the screen looks right.
+      const pageErrors: string[] = [];
+      page.on('pageerror', (err) => pageErrors.push(err.message));
+      page.on('console', (msg) => {
+        if (msg.type() === 'error' && /Content Security Policy|Uncaught/.test(msg.text())) pageErrors.push(msg.text());
+      });
       await page.goto(node.url);
       await use({
         target,
@@ -82,6 +88,7 @@ export const test = base.extend<Fixtures & { target: Target }>({
         },
       });
       await context.close();
+      if (pageErrors.length > 0) throw new Error(`errors in the page:\n${pageErrors.join('\n')}`);
       const code = await node.stop();
       if (code !== 0) throw new Error(`node did not shut down cleanly (exit ${code}):\n${node.stderr}`);
     } else {
