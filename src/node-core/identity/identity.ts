@@ -63,6 +63,11 @@ export class NodeIdentity {
     return this.#tlsPrivateKey;
   }
 
+  /** The TLS private key as PKCS#8 PEM, which the QUIC stack loads; for the transport only. */
+  tlsPrivateKeyPem(): string {
+    return this.#tlsPrivateKey.export({ type: 'pkcs8', format: 'pem' }).toString();
+  }
+
   toJSON(): { nodeId: string } {
     return { nodeId: this.nodeId };
   }
