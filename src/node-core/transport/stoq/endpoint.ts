@@ -4,7 +4,12 @@ import { isIP } from 'node:net';
 import { ErrorCode, HyperMeshError } from '../../../shared/errors';
 import type { Logger } from '../../logging/log-book';
 import { StoqCode } from './frames';
-import { PeerVerificationError, type CertificateMaterial, type PeerIdentity, type PeerVerifier } from './node-certificate';
+import {
+  PeerVerificationError,
+  type CertificateMaterial,
+  type PeerIdentity,
+  type PeerVerifier,
+} from './node-certificate';
 import {
   buildConfig,
   CID_LENGTH,
@@ -59,6 +64,9 @@ export interface ConnectionMetrics {
 
 type HostPort = { host: string; port: number };
 
+/** Packets one connection may send per pass before others (and incoming ACKs) get a turn. */
+const MAX_PACKETS_PER_PASS = 512;
+
 function cidKey(cid: Uint8Array): string {
   return Buffer.from(cid.buffer, cid.byteOffset, cid.byteLength).toString('latin1');
 }
@@ -74,6 +82,7 @@ export class StoqConnection implements StreamHost {
   peerIdentity: PeerIdentity | undefined;
   closeReason: string | undefined;
   private verified = false;
+  private refused = false;
   private closedFlag = false;
   private nextStreamId: number;
   private readonly startedAt = performance.now();
@@ -112,6 +121,11 @@ export class StoqConnection implements StreamHost {
     return this.closedFlag;
   }
 
+  /** Verified and neither closing nor closed: what the node counts as a live peer connection. */
+  get isUsable(): boolean {
+    return this.verified && !this.closedFlag && this.conn.localError() === null && this.conn.peerError() === null;
+  }
+
   get peerLabel(): string {
     return isIP(this.peer.host) === 6 ? `[${this.peer.host}]:${this.peer.port}` : `${this.peer.host}:${this.peer.port}`;
   }
@@ -147,6 +161,17 @@ export class StoqConnection implements StreamHost {
     this.wake();
   }
 
+  /** Sends a PING if nothing else is going on, so idle timeouts and NAT bindings do not end the connection. */
+  keepAlive(): void {
+    if (this.closedFlag || !this.verified) return;
+    try {
+      this.conn.sendAckEliciting();
+    } catch {
+      return;
+    }
+    this.wake();
+  }
+
   /** Packets for this connection. */
   recv(packet: Buffer, from: HostPort): void {
     const info = this.recvInfo;
@@ -162,7 +187,7 @@ export class StoqConnection implements StreamHost {
   /** One pass: verify, serve readable and writable streams, send, re-arm the timer. */
   process(): void {
     if (this.closedFlag) return;
-    if (!this.verified && this.conn.isEstablished() && !this.conn.isClosed() && !this.conn.isDraining()) {
+    if (!this.verified && !this.refused && this.conn.isEstablished() && !this.conn.isClosed()) {
       this.verifyPeer();
     }
     if (this.verified) {
@@ -187,7 +212,14 @@ export class StoqConnection implements StreamHost {
   /** Sends every packet quiche has ready. */
   flush(): void {
     const socket = this.endpoint.socket;
-    for (;;) {
+    if (this.endpoint.socketClosed) return;
+    // Closing (RFC 9000 §10.2.1): one CONNECTION_CLOSE per pass is enough — quiche would produce them endlessly.
+    const limit = this.conn.localError() === null ? MAX_PACKETS_PER_PASS : 1;
+    for (let sent = 0; ; sent++) {
+      if (sent === limit) {
+        if (limit > 1) this.wake(); // let other connections and incoming packets have a turn
+        break;
+      }
       const out = this.endpoint.sendBuffer();
       let result;
       try {
@@ -198,6 +230,7 @@ export class StoqConnection implements StreamHost {
       }
       if (result === null) break;
       const [len, info] = result;
+      if (len === 0) break; // nothing written: quiche has nothing more to say now
       this.endpoint.consumeSendBuffer(len);
       socket.send(out.subarray(0, len), info.to.port, info.to.host);
     }
@@ -252,9 +285,14 @@ export class StoqConnection implements StreamHost {
     } catch (err) {
       const message = err instanceof PeerVerificationError ? err.message : `peer verification failed: ${String(err)}`;
       this.endpoint.log.warn(`refused peer ${this.peerLabel}: ${message}`);
+      this.refused = true;
       this.closeReason = message;
       this.rejectEstablished(new TransportError(`peer ${this.peerLabel} refused: ${message}`));
-      this.conn.close(true, StoqCode.AuthFailed, Buffer.from('certificate refused'));
+      try {
+        this.conn.close(true, StoqCode.AuthFailed, Buffer.from('certificate refused'));
+      } catch {
+        // already closing
+      }
       return;
     }
     this.verified = true;
@@ -327,6 +365,7 @@ export class StoqEndpoint {
   private slabOffset = 0;
   private readonly datagramBytes: number;
   private closing = false;
+  socketClosed = false;
   onConnection: ((connection: StoqConnection) => void) | undefined;
 
   private constructor(private readonly options: EndpointOptions) {
@@ -335,11 +374,17 @@ export class StoqEndpoint {
     this.tier = options.tier ?? '1G';
     this.datagramBytes = options.datagramBytes ?? DEFAULT_DATAGRAM_BYTES;
     const v6 = isIP(options.host) === 6;
-    this.socket = dgram.createSocket({ type: v6 ? 'udp6' : 'udp4', ipv6Only: v6, recvBufferSize: 4 << 20, sendBufferSize: 4 << 20 });
+    this.socket = dgram.createSocket({
+      type: v6 ? 'udp6' : 'udp4',
+      ipv6Only: v6,
+      recvBufferSize: 4 << 20,
+      sendBufferSize: 4 << 20,
+    });
   }
 
   static async listen(options: EndpointOptions): Promise<StoqEndpoint> {
-    if (isIP(options.host) === 0) throw new TransportError(`listen address must be an IP address, got "${options.host}"`);
+    if (isIP(options.host) === 0)
+      throw new TransportError(`listen address must be an IP address, got "${options.host}"`);
     const endpoint = new StoqEndpoint(options);
     await endpoint.bind();
     return endpoint;
@@ -353,8 +398,9 @@ export class StoqEndpoint {
     return this.connections.size;
   }
 
+  /** Live, verified connections (not those being refused or closing). */
   allConnections(): StoqConnection[] {
-    return [...this.connections];
+    return [...this.connections].filter((c) => c.isUsable);
   }
 
   /** Dials a peer; resolves once the peer is verified (and is the expected NodeId, if one is given). */
@@ -390,7 +436,7 @@ export class StoqEndpoint {
     // Draining lasts about three RTTs on a live path; do not wait on peers that are gone.
     await Promise.race([Promise.all(all.map((c) => c.closed())), new Promise((r) => setTimeout(r, 300))]);
     for (const c of this.connections) c.conn.onTimeout();
-    await new Promise<void>((resolve) => this.socket.close(() => resolve()));
+    if (!this.socketClosed) await new Promise<void>((resolve) => this.socket.close(() => resolve()));
   }
 
   /** A verified incoming connection. */
@@ -466,9 +512,21 @@ export class StoqEndpoint {
     this.local = { host: addr.address, port: addr.port };
     this.socket.on('message', (msg, rinfo) => this.onPacket(msg, { host: rinfo.address, port: rinfo.port }));
     this.socket.on('error', (err) => this.log.warn(`UDP socket error: ${err.message}`));
+    this.socket.on('close', () => {
+      this.socketClosed = true;
+    });
   }
 
   private onPacket(packet: Buffer, from: HostPort): void {
+    // Fast path: a short-header packet (most of them) carries our 20-byte connection id right after its first byte.
+    if (packet.length > CID_LENGTH && ((packet[0] as number) & 0x80) === 0) {
+      const known = this.byCid.get(packet.toString('latin1', 1, 1 + CID_LENGTH));
+      if (known) {
+        known.recv(packet, from);
+        this.markDirty(known);
+      }
+      return;
+    }
     let header;
     try {
       header = quiche.Header.fromSlice(packet, CID_LENGTH);

@@ -44,8 +44,7 @@ export interface PeerVerifier {
 
 function derOctetString(bytes: Uint8Array): Uint8Array {
   const len = bytes.length;
-  const head =
-    len < 0x80 ? [0x04, len] : len < 0x100 ? [0x04, 0x81, len] : [0x04, 0x82, (len >> 8) & 0xff, len & 0xff];
+  const head = len < 0x80 ? [0x04, len] : len < 0x100 ? [0x04, 0x81, len] : [0x04, 0x82, (len >> 8) & 0xff, len & 0xff];
   if (len > 0xffff) throw new Error('binding too large');
   return Buffer.concat([Buffer.from(head), bytes]);
 }
@@ -127,7 +126,8 @@ export function createSelfSignedVerifier(options: { now?: () => Date } = {}): Pe
         cache.set(sha, identity);
       }
       const t = now();
-      if (t > identity.notAfter) throw new PeerVerificationError(`the peer's certificate expired at ${identity.notAfter.toISOString()}`);
+      if (t > identity.notAfter)
+        throw new PeerVerificationError(`the peer's certificate expired at ${identity.notAfter.toISOString()}`);
       if (expectedNodeId !== undefined && identity.nodeId !== expectedNodeId) {
         throw new PeerVerificationError(
           `the peer's certificate is for NodeId ${identity.nodeId}, not the ${expectedNodeId} that was dialed`,
@@ -148,7 +148,8 @@ export function createSelfSignedVerifier(options: { now?: () => Date } = {}): Pe
     if (t < new Date(cert.validFrom) || t > new Date(cert.validTo)) {
       throw new PeerVerificationError(`the peer's certificate is not valid now (${cert.validFrom} – ${cert.validTo})`);
     }
-    if (!cert.verify(cert.publicKey)) throw new PeerVerificationError('the peer certificate is not self-signed correctly');
+    if (!cert.verify(cert.publicKey))
+      throw new PeerVerificationError('the peer certificate is not self-signed correctly');
     const ext = new x509.X509Certificate(der).getExtension(NODE_BINDING_OID);
     if (!ext) throw new PeerVerificationError('the peer certificate carries no NodeId binding');
     const binding = readDerOctetString(new Uint8Array(ext.value));

@@ -32,9 +32,13 @@ export interface ConfigOptions {
  */
 export function buildConfig(options: ConfigOptions): QuicheConfig {
   const enc = new TextEncoder();
-  const config = quiche.Config.withBoringSslCtx(true, true, null, [enc.encode(options.keyPem)], [
-    enc.encode(options.certPem),
-  ]);
+  const config = quiche.Config.withBoringSslCtx(
+    true,
+    true,
+    null,
+    [enc.encode(options.keyPem)],
+    [enc.encode(options.certPem)],
+  );
   config.setApplicationProtos([ALPN]);
   config.grease(true);
   config.setMaxIdleTimeout(options.idleTimeoutMs);

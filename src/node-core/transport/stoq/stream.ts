@@ -57,6 +57,7 @@ export class StoqStream {
     if (this.reader) return Promise.reject(new StreamError('a read is already pending on this stream'));
     const chunk = this.tryRead();
     if (chunk !== undefined) return Promise.resolve(chunk);
+    if (this.failure) return Promise.reject(this.failure);
     return new Promise((resolve, reject) => {
       this.reader = { resolve, reject };
     });
@@ -137,7 +138,7 @@ export class StoqStream {
       const { kind, code } = quicheErrorCode(err);
       if (kind === 'Done') return undefined;
       this.fail(new StreamError(`the peer reset the stream (${kind}${code === null ? '' : ` code ${code}`})`, code));
-      throw this.failure;
+      return undefined; // fail() rejected any waiting reader
     }
     if (result === null) return undefined;
     const [len, fin] = result;
@@ -168,7 +169,10 @@ export class StoqStream {
       const { kind, code } = quicheErrorCode(err);
       if (kind !== 'Done') {
         this.writer = undefined;
-        const failure = new StreamError(`the peer stopped the stream (${kind}${code === null ? '' : ` code ${code}`})`, code);
+        const failure = new StreamError(
+          `the peer stopped the stream (${kind}${code === null ? '' : ` code ${code}`})`,
+          code,
+        );
         this.fail(failure);
         w.waiter.reject(failure);
         return;

@@ -1,0 +1,264 @@
+import { ErrorCode, HyperMeshError } from '../../../shared/errors';
+import type { Logger } from '../../logging/log-book';
+import type { StoqConnection } from './endpoint';
+import {
+  DEFAULT_MAX_FRAME_BYTES,
+  FrameDecoder,
+  FrameError,
+  FrameType,
+  StoqCode,
+  decodeCall,
+  decodeError,
+  encodeCall,
+  encodeError,
+  encodeFrame,
+  type Frame,
+} from './frames';
+import type { PeerIdentity } from './node-certificate';
+import { StreamError, type StoqStream } from './stream';
+
+export class RpcError extends HyperMeshError {
+  constructor(
+    message: string,
+    /** STOQ code: UnknownMethod, HandlerError, Timeout, Cancelled, FrameTooLarge, ProtocolError. */
+    readonly stoqCode: number,
+  ) {
+    super(ErrorCode.Transport, message);
+  }
+}
+
+export interface CallContext {
+  readonly peer: PeerIdentity;
+  /** Aborted when the caller cancels or the connection goes away. */
+  readonly signal: AbortSignal;
+}
+
+export type RpcHandler = (body: Uint8Array, ctx: CallContext) => Promise<Uint8Array> | Uint8Array;
+export type MessageHandler = (body: Uint8Array, ctx: CallContext) => void | Promise<void>;
+/** Receives a bulk transfer's raw data as it arrives (with backpressure) and answers once it is consumed. */
+export type BulkHandler = (
+  meta: Uint8Array,
+  data: AsyncIterable<Buffer>,
+  ctx: CallContext,
+) => Promise<Uint8Array> | Uint8Array;
+
+/** Methods this node serves to peers. */
+export class StoqRouter {
+  readonly rpcs = new Map<string, RpcHandler>();
+  readonly messages = new Map<string, MessageHandler>();
+  readonly bulks = new Map<string, BulkHandler>();
+
+  rpc(method: string, handler: RpcHandler): this {
+    this.rpcs.set(method, handler);
+    return this;
+  }
+
+  message(method: string, handler: MessageHandler): this {
+    this.messages.set(method, handler);
+    return this;
+  }
+
+  bulk(method: string, handler: BulkHandler): this {
+    this.bulks.set(method, handler);
+    return this;
+  }
+}
+
+export interface ServeOptions {
+  readonly maxFrameBytes?: number;
+  readonly log: Logger;
+  /** How long a peer may take to send its request frame. */
+  readonly requestTimeoutMs?: number;
+}
+
+/** Reads frames until `want` says stop; a malformed or oversized frame resets the stream. */
+async function readFrames(stream: StoqStream, decoder: FrameDecoder, want: (f: Frame) => boolean): Promise<Frame> {
+  for (;;) {
+    const chunk = await stream.read();
+    if (chunk === null) throw new FrameError(StoqCode.ProtocolError, 'the stream ended before a whole frame');
+    for (const frame of decoder.push(chunk)) if (want(frame)) return frame;
+  }
+}
+
+/** Serves the streams a verified peer opens: one request, message or bulk transfer per stream. */
+export function serveConnection(connection: StoqConnection, router: StoqRouter, options: ServeOptions): void {
+  const maxFrameBytes = options.maxFrameBytes ?? DEFAULT_MAX_FRAME_BYTES;
+  const peer = connection.peerIdentity;
+  if (!peer) throw new Error('serveConnection needs a verified connection');
+  const connectionGone = new AbortController();
+  void connection.closed().then(() => connectionGone.abort());
+  connection.onStream = (stream) => {
+    void serveStream(stream).catch((err: unknown) => {
+      const code =
+        err instanceof FrameError ? err.code : err instanceof RpcError ? err.stoqCode : StoqCode.HandlerError;
+      if (!(err instanceof StreamError)) {
+        options.log.warn(`stream ${stream.id} from ${peer.nodeId.slice(0, 8)} reset: ${(err as Error).message}`);
+      }
+      stream.reset(code, (err as Error).message);
+    });
+  };
+
+  async function serveStream(stream: StoqStream): Promise<void> {
+    const decoder = new FrameDecoder(maxFrameBytes);
+    const timer = setTimeout(
+      () => stream.reset(StoqCode.Timeout, 'request not received in time'),
+      options.requestTimeoutMs ?? 30_000,
+    );
+    let frame: Frame;
+    try {
+      frame = await readFrames(stream, decoder, () => true);
+    } finally {
+      clearTimeout(timer);
+    }
+    const ctx: CallContext = { peer: peer!, signal: connectionGone.signal };
+    const { method, body } = decodeCall(frame.payload);
+    switch (frame.type) {
+      case FrameType.Request: {
+        const handler = router.rpcs.get(method);
+        if (!handler) return respondError(stream, StoqCode.UnknownMethod, `unknown method ${method}`);
+        let result: Uint8Array;
+        try {
+          result = await handler(body, ctx);
+        } catch (err) {
+          return respondError(stream, StoqCode.HandlerError, err instanceof Error ? err.message : String(err));
+        }
+        await stream.end(encodeFrame(FrameType.ResponseOk, result, maxFrameBytes));
+        return;
+      }
+      case FrameType.Message: {
+        const handler = router.messages.get(method);
+        await stream.end();
+        if (!handler) throw new RpcError(`unknown message ${method}`, StoqCode.UnknownMethod);
+        await handler(body, ctx);
+        return;
+      }
+      case FrameType.Bulk: {
+        const handler = router.bulks.get(method);
+        if (!handler) return respondError(stream, StoqCode.UnknownMethod, `unknown bulk method ${method}`);
+        const head = decoder.drain();
+        async function* data(): AsyncGenerator<Buffer> {
+          if (head.length > 0) yield head;
+          yield* stream;
+        }
+        const result = await handler(body, data(), ctx);
+        await stream.end(encodeFrame(FrameType.ResponseOk, result, maxFrameBytes));
+        return;
+      }
+      default:
+        throw new FrameError(StoqCode.ProtocolError, `a stream may not start with frame type ${frame.type}`);
+    }
+  }
+}
+
+async function respondError(stream: StoqStream, code: number, message: string): Promise<void> {
+  await stream.end(encodeFrame(FrameType.ResponseError, encodeError(code, message)));
+}
+
+export interface CallOptions {
+  readonly timeoutMs?: number;
+  readonly signal?: AbortSignal;
+  readonly maxFrameBytes?: number;
+}
+
+/** Guards a stream with a timeout and an abort signal; either resets it with the matching code. */
+function guard(
+  stream: StoqStream,
+  options: CallOptions,
+  what: string,
+): { done(): void; failure(): RpcError | undefined } {
+  let failure: RpcError | undefined;
+  const timeoutMs = options.timeoutMs ?? 30_000;
+  const timer = setTimeout(() => {
+    failure = new RpcError(`${what} timed out after ${timeoutMs} ms`, StoqCode.Timeout);
+    stream.reset(StoqCode.Timeout, failure.message);
+  }, timeoutMs);
+  const onAbort = () => {
+    failure = new RpcError(`${what} was cancelled`, StoqCode.Cancelled);
+    stream.reset(StoqCode.Cancelled, failure.message);
+  };
+  if (options.signal?.aborted) onAbort();
+  options.signal?.addEventListener('abort', onAbort, { once: true });
+  return {
+    done() {
+      clearTimeout(timer);
+      options.signal?.removeEventListener('abort', onAbort);
+    },
+    failure: () => failure,
+  };
+}
+
+async function readResponse(stream: StoqStream, maxFrameBytes: number, method: string): Promise<Uint8Array> {
+  const decoder = new FrameDecoder(maxFrameBytes);
+  const frame = await readFrames(
+    stream,
+    decoder,
+    (f) => f.type === FrameType.ResponseOk || f.type === FrameType.ResponseError,
+  );
+  if (frame.type === FrameType.ResponseOk) return frame.payload;
+  const { code, message } = decodeError(frame.payload);
+  throw new RpcError(`${method}: ${message}`, code);
+}
+
+/** One request, one response, on a stream of its own (no head-of-line blocking between calls). */
+export async function request(
+  connection: StoqConnection,
+  method: string,
+  body: Uint8Array,
+  options: CallOptions = {},
+): Promise<Uint8Array> {
+  const maxFrameBytes = options.maxFrameBytes ?? DEFAULT_MAX_FRAME_BYTES;
+  const frame = encodeFrame(FrameType.Request, encodeCall(method, body), maxFrameBytes);
+  const stream = connection.openStream();
+  const g = guard(stream, options, `request ${method}`);
+  try {
+    await stream.end(frame);
+    return await readResponse(stream, maxFrameBytes, method);
+  } catch (err) {
+    throw g.failure() ?? err;
+  } finally {
+    g.done();
+  }
+}
+
+/** A one-way message: resolves once the peer has read it (its end of the stream closed), without a reply. */
+export async function sendMessage(connection: StoqConnection, method: string, body: Uint8Array): Promise<void> {
+  const stream = connection.openStream();
+  await stream.end(encodeFrame(FrameType.Message, encodeCall(method, body)));
+  while ((await stream.read()) !== null) {
+    // the peer sends nothing back; wait for its FIN
+  }
+}
+
+export interface BulkOptions extends CallOptions {
+  /** Waits before each chunk so the transfer stays under a bandwidth cap. */
+  readonly pace?: (bytes: number) => Promise<void>;
+}
+
+/**
+ * Sends `data` after a BULK header on a dedicated stream and returns the receiver's answer. Backpressure: each
+ * chunk is handed to QUIC only when the previous one fit in the flow-control window.
+ */
+export async function sendBulk(
+  connection: StoqConnection,
+  method: string,
+  meta: Uint8Array,
+  data: AsyncIterable<Uint8Array> | Iterable<Uint8Array>,
+  options: BulkOptions = {},
+): Promise<Uint8Array> {
+  const maxFrameBytes = options.maxFrameBytes ?? DEFAULT_MAX_FRAME_BYTES;
+  const stream = connection.openStream();
+  const g = guard(stream, { timeoutMs: 3_600_000, ...options }, `bulk ${method}`);
+  try {
+    await stream.write(encodeFrame(FrameType.Bulk, encodeCall(method, meta), maxFrameBytes));
+    for await (const chunk of data) {
+      if (options.pace) await options.pace(chunk.length);
+      await stream.write(chunk);
+    }
+    await stream.end();
+    return await readResponse(stream, maxFrameBytes, method);
+  } catch (err) {
+    throw g.failure() ?? err;
+  } finally {
+    g.done();
+  }
+}

@@ -1,0 +1,258 @@
+import { createHash } from 'node:crypto';
+import type { NetworkStats, PeerConnectionStats } from '../../../shared/network';
+import type { NodeIdentity } from '../../identity/identity';
+import type { Logger } from '../../logging/log-book';
+import { StoqEndpoint, TransportError, type StoqConnection } from './endpoint';
+import { StoqCode } from './frames';
+import {
+  createSelfSignedNodeCertificate,
+  createSelfSignedVerifier,
+  type PeerIdentity,
+  type PeerVerifier,
+} from './node-certificate';
+import { RateLimiter } from './rate-limiter';
+import { request, sendBulk, sendMessage, serveConnection, StoqRouter, type BulkOptions, type CallOptions } from './rpc';
+import { TIERS, chooseTier, type PathMeasurement, type TierName } from './tiers';
+
+export interface HostPort {
+  readonly host: string;
+  readonly port: number;
+}
+
+export interface TransportOptions {
+  readonly host: string;
+  readonly port: number;
+  readonly identity: NodeIdentity;
+  readonly log: Logger;
+  /** Self-signed node certificates until TrustChain issues them. */
+  readonly verifier?: PeerVerifier;
+  readonly idleTimeoutMs?: number;
+  readonly keepAliveMs?: number;
+  readonly pinnedTier?: TierName | null;
+  /** Outgoing bulk data cap; null for none. */
+  readonly bandwidthCapBitsPerSec?: number | null;
+  readonly maxFrameBytes?: number;
+}
+
+/** A verified peer, reachable over one reused connection. */
+export interface PeerLink {
+  readonly peer: PeerIdentity;
+  readonly connection: StoqConnection;
+  request(method: string, body: Uint8Array, options?: CallOptions): Promise<Uint8Array>;
+  message(method: string, body: Uint8Array): Promise<void>;
+  bulk(
+    method: string,
+    meta: Uint8Array,
+    data: AsyncIterable<Uint8Array> | Iterable<Uint8Array>,
+    options?: BulkOptions,
+  ): Promise<Uint8Array>;
+  close(reason?: string): void;
+}
+
+/** How the rest of the node talks to peers; it never touches QUIC itself. */
+export interface Transport {
+  readonly router: StoqRouter;
+  readonly address: HostPort;
+  start(): Promise<void>;
+  stop(): Promise<void>;
+  /** Reuses the open connection to `expectedNodeId` if there is one. */
+  dial(address: HostPort, expectedNodeId?: string, signal?: AbortSignal): Promise<PeerLink>;
+  /** Measures RTT and throughput to a peer and applies the tier that fits (unless one is pinned). */
+  measure(link: PeerLink): Promise<PathMeasurement & { tier: TierName }>;
+  setBandwidthCap(bitsPerSec: number | null): void;
+  pinTier(tier: TierName | null): void;
+  stats(): NetworkStats;
+}
+
+const PROBE_BYTES = 4 * 1024 * 1024;
+
+export function createStoqTransport(options: TransportOptions): Transport {
+  const router = new StoqRouter();
+  const limiter = new RateLimiter(options.bandwidthCapBitsPerSec ?? null);
+  const log = options.log;
+  const byNode = new Map<string, StoqConnection>();
+  const measured = new Map<string, PathMeasurement & { tier: TierName }>();
+  let pinned: TierName | null = options.pinnedTier ?? null;
+  let endpoint: StoqEndpoint | undefined;
+  let keepAlive: NodeJS.Timeout | undefined;
+  let totals = { bytesSent: 0, bytesReceived: 0, at: performance.now() };
+  let lastSample = { bytesSent: 0, bytesReceived: 0, at: performance.now() };
+
+  // Built in: a ping for RTT and a sink for throughput probes.
+  router.rpc('stoq.ping', (body) => body);
+  router.bulk('stoq.probe', async (_meta, data) => {
+    let n = 0;
+    for await (const chunk of data) n += chunk.length;
+    return Buffer.from(String(n));
+  });
+  // Integrity check of a transfer end to end: answers the SHA-256 and length of what arrived.
+  router.bulk('stoq.digest', async (_meta, data) => {
+    const hash = createHash('sha256');
+    let n = 0;
+    for await (const chunk of data) {
+      hash.update(chunk);
+      n += chunk.length;
+    }
+    return Buffer.from(JSON.stringify({ sha256: hash.digest('hex'), bytes: n }));
+  });
+
+  const link = (connection: StoqConnection): PeerLink => ({
+    peer: connection.peerIdentity as PeerIdentity,
+    connection,
+    request: (method, body, callOptions) =>
+      request(connection, method, body, { ...pick(options.maxFrameBytes), ...callOptions }),
+    message: (method, body) => sendMessage(connection, method, body),
+    bulk: (method, meta, data, bulkOptions) =>
+      sendBulk(connection, method, meta, data, {
+        pace: (n) => limiter.take(n),
+        ...pick(options.maxFrameBytes),
+        ...bulkOptions,
+      }),
+    close: (reason = 'closed by the node') => connection.close(StoqCode.NoError, reason),
+  });
+
+  const adopt = (connection: StoqConnection) => {
+    const peer = connection.peerIdentity as PeerIdentity;
+    const previous = byNode.get(peer.nodeId);
+    byNode.set(peer.nodeId, connection);
+    if (previous && previous !== connection && !previous.isClosed) {
+      // Both sides dialled at once: keep the newest, let the older drain.
+      previous.close(StoqCode.NoError, 'replaced by a newer connection');
+    }
+    const tier = measured.get(peer.nodeId)?.tier ?? pinned;
+    if (tier) connection.chunkBytes = TIERS[tier].chunkBytes;
+    serveConnection(connection, router, { log: log.child('rpc'), ...pick(options.maxFrameBytes) });
+    void connection.closed().then(() => {
+      const m = connection.metrics();
+      totals = {
+        bytesSent: totals.bytesSent + m.bytesSent,
+        bytesReceived: totals.bytesReceived + m.bytesReceived,
+        at: totals.at,
+      };
+      if (byNode.get(peer.nodeId) === connection) byNode.delete(peer.nodeId);
+      log.info(`connection to ${peer.nodeId.slice(0, 8)} closed: ${connection.closeReason ?? 'closed'}`);
+    });
+  };
+
+  const transport: Transport = {
+    router,
+    get address() {
+      if (!endpoint) throw new TransportError('the transport is not started');
+      return endpoint.address;
+    },
+
+    async start() {
+      const certificate = await createSelfSignedNodeCertificate(options.identity);
+      endpoint = await StoqEndpoint.listen({
+        host: options.host,
+        port: options.port,
+        certificate,
+        verifier: options.verifier ?? createSelfSignedVerifier(),
+        log,
+        ...(options.idleTimeoutMs === undefined ? {} : { idleTimeoutMs: options.idleTimeoutMs }),
+        tier: pinned ?? '1G',
+      });
+      endpoint.onConnection = adopt;
+      const every = options.keepAliveMs ?? 10_000;
+      keepAlive = setInterval(() => {
+        for (const c of endpoint?.allConnections() ?? []) c.keepAlive();
+      }, every);
+      keepAlive.unref();
+      log.info(`STOQ listening on ${formatAddress(endpoint.address)} (ALPN stoq/1)`);
+    },
+
+    async stop() {
+      clearInterval(keepAlive);
+      const e = endpoint;
+      endpoint = undefined;
+      await e?.close();
+    },
+
+    async dial(address, expectedNodeId, signal) {
+      if (!endpoint) throw new TransportError('the transport is not started');
+      const existing = expectedNodeId ? byNode.get(expectedNodeId) : undefined;
+      if (existing?.isUsable) return link(existing);
+      const connection = await endpoint.connect(address, expectedNodeId, signal);
+      adopt(connection);
+      return link(connection);
+    },
+
+    async measure(peerLink) {
+      const rtts: number[] = [];
+      for (let i = 0; i < 5; i++) {
+        const t = performance.now();
+        await peerLink.request('stoq.ping', Buffer.alloc(32));
+        rtts.push(performance.now() - t);
+      }
+      rtts.sort((a, b) => a - b);
+      const chunk = Buffer.alloc(64 * 1024);
+      const t = performance.now();
+      await peerLink.bulk(
+        'stoq.probe',
+        Buffer.alloc(0),
+        (function* () {
+          for (let sent = 0; sent < PROBE_BYTES; sent += chunk.length) yield chunk;
+        })(),
+        { pace: () => Promise.resolve() }, // the probe measures the path, not the user's cap
+      );
+      const seconds = (performance.now() - t) / 1000;
+      const measurement = { rttMs: rtts[2] ?? 0, throughputBitsPerSec: (PROBE_BYTES * 8) / seconds };
+      const tier = chooseTier(measurement, pinned);
+      peerLink.connection.chunkBytes = TIERS[tier].chunkBytes;
+      const result = { ...measurement, tier };
+      measured.set(peerLink.peer.nodeId, result);
+      log.info(
+        `path to ${peerLink.peer.nodeId.slice(0, 8)}: RTT ${measurement.rttMs.toFixed(2)} ms, ` +
+          `${(measurement.throughputBitsPerSec / 1e6).toFixed(0)} Mbit/s → tier ${TIERS[tier].label}`,
+      );
+      return result;
+    },
+
+    setBandwidthCap(bitsPerSec) {
+      limiter.setCap(bitsPerSec);
+    },
+
+    pinTier(tier) {
+      pinned = tier;
+      if (endpoint && tier) endpoint.tier = tier;
+    },
+
+    stats() {
+      const now = performance.now();
+      const connections: PeerConnectionStats[] = (endpoint?.allConnections() ?? []).map((c) => {
+        const m = c.metrics();
+        const tier = m.nodeId ? (measured.get(m.nodeId)?.tier ?? null) : null;
+        return { ...m, tier };
+      });
+      const bytesSent = totals.bytesSent + connections.reduce((a, c) => a + c.bytesSent, 0);
+      const bytesReceived = totals.bytesReceived + connections.reduce((a, c) => a + c.bytesReceived, 0);
+      const seconds = Math.max(0.001, (now - lastSample.at) / 1000);
+      const result: NetworkStats = {
+        listening: endpoint ? { host: endpoint.address.host, port: endpoint.address.port } : null,
+        pinnedTier: pinned,
+        bandwidthCapBitsPerSec: limiter.capBitsPerSec,
+        totals: {
+          bytesSent,
+          bytesReceived,
+          sendBitsPerSec: Math.max(0, ((bytesSent - lastSample.bytesSent) * 8) / seconds),
+          receiveBitsPerSec: Math.max(0, ((bytesReceived - lastSample.bytesReceived) * 8) / seconds),
+          connections: connections.length,
+          openStreams: connections.reduce((a, c) => a + c.openStreams, 0),
+        },
+        connections,
+        sampledAt: new Date().toISOString(),
+      };
+      lastSample = { bytesSent, bytesReceived, at: now };
+      return result;
+    },
+  };
+  return transport;
+}
+
+function pick(maxFrameBytes: number | undefined): { maxFrameBytes?: number } {
+  return maxFrameBytes === undefined ? {} : { maxFrameBytes };
+}
+
+export function formatAddress(a: HostPort): string {
+  return a.host.includes(':') ? `[${a.host}]:${a.port}` : `${a.host}:${a.port}`;
+}

@@ -1,0 +1,38 @@
+/** Peer transport (STOQ) figures for the Network page and `getNetworkStats`. Byte counts are whole QUIC packets. */
+export interface PeerConnectionStats {
+  readonly peer: string;
+  readonly nodeId: string | null;
+  readonly role: 'client' | 'server';
+  readonly tier: string | null;
+  readonly handshakeMs: number | null;
+  readonly rttMs: number | null;
+  readonly bytesSent: number;
+  readonly bytesReceived: number;
+  readonly appBytesSent: number;
+  readonly appBytesReceived: number;
+  readonly packetsSent: number;
+  readonly packetsReceived: number;
+  readonly packetsLost: number;
+  readonly retransmits: number;
+  readonly openStreams: number;
+  readonly cwndBytes: number | null;
+  readonly deliveryRateBytesPerSec: number | null;
+}
+
+export interface NetworkStats {
+  /** Where STOQ listens, or null when the transport is off. */
+  readonly listening: { readonly host: string; readonly port: number } | null;
+  readonly pinnedTier: string | null;
+  readonly bandwidthCapBitsPerSec: number | null;
+  readonly totals: {
+    readonly bytesSent: number;
+    readonly bytesReceived: number;
+    /** Rates since the previous reading. */
+    readonly sendBitsPerSec: number;
+    readonly receiveBitsPerSec: number;
+    readonly connections: number;
+    readonly openStreams: number;
+  };
+  readonly connections: readonly PeerConnectionStats[];
+  readonly sampledAt: string;
+}
