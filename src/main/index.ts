@@ -95,7 +95,8 @@ function updateTray(): void {
 }
 
 async function boot(): Promise<void> {
-  node = createNode({ dataDir: app.getPath('userData') });
+  // Peers reach the desktop app on STOQ's default port; if it is taken, the app runs on and says so in a banner.
+  node = createNode({ dataDir: app.getPath('userData'), listen: { host: '::', port: 9292 }, transportRequired: false });
   await node.start();
   const dispatch = createDispatch(node.api, node.log.child('ipc'));
   ipcMain.handle(IPC_CALL, (event, method: unknown, args: unknown) => {

@@ -7,7 +7,7 @@ import { getSettingAt, patchAt, type Settings } from '../shared/settings';
 import { APP_VERSION } from '../shared/version';
 import { createDispatch } from './api/dispatch';
 import { createApiServer, type ApiServer } from './api/http-server';
-import { USAGE, UsageError, formatListen, parseCliArgs, parseSettingValue, type CliOptions } from './cli-args';
+import { USAGE, UsageError, parseCliArgs, parseSettingValue, type CliOptions } from './cli-args';
 import { defaultDataDir } from './config/data-dir';
 import { createNode, type HyperMeshNode } from './node';
 import { readRuntimeInfo, removeRuntimeInfo, writeRuntimeInfo } from './runtime-file';
@@ -79,7 +79,7 @@ function formatStatus(status: NodeStatus): string {
 }
 
 async function runNode(options: CliOptions, dataDir: string, io: CliIo): Promise<number> {
-  const node: HyperMeshNode = createNode({ dataDir, logToStderr: true });
+  const node: HyperMeshNode = createNode({ dataDir, logToStderr: true, listen: options.listen });
   const uiDir = options.ui ? defaultUiDir() : undefined;
   if (uiDir && !existsSync(join(uiDir, 'index.html'))) {
     io.err(`warning: the UI is not built (${uiDir}); run "npm run build" — serving the API only\n`);
@@ -101,10 +101,6 @@ async function runNode(options: CliOptions, dataDir: string, io: CliIo): Promise
     await node.stop();
     throw err;
   }
-  node.log.info(
-    `peer transport address ${formatListen(options.listen)} noted; ` +
-      'this build has no peer transport yet, so no peers are contacted',
-  );
   writeRuntimeInfo(dataDir, { pid: process.pid, origin: server.origin, url: server.url, token: server.token });
   io.out(`HyperMesh node ready: ${server.url}\n`);
 

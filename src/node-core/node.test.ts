@@ -132,3 +132,71 @@ describe('hardware and logs', () => {
     await node.stop();
   });
 });
+
+describe('peer transport', () => {
+  it('listens when asked, and two nodes talk over STOQ', async () => {
+    const a = createNode(
+      { dataDir: tempDir(), listen: { host: '::1', port: 0 } },
+      { hardware: fixedHardware(), logBook: new LogBook() },
+    );
+    const b = createNode(
+      { dataDir: tempDir(), listen: { host: '::1', port: 0 } },
+      { hardware: fixedHardware(), logBook: new LogBook() },
+    );
+    await a.start();
+    await b.start();
+    const stats = await b.api.getNetworkStats();
+    expect(stats.listening?.host).toBe('::1');
+    const link = await a.transport!.dial(b.transport!.address, b.identity.nodeId);
+    expect(Buffer.from(await link.request('stoq.ping', Buffer.from('hi'))).toString()).toBe('hi');
+    const after = await b.api.getNetworkStats();
+    expect(after.totals.connections).toBe(1);
+    expect(after.connections[0]?.nodeId).toBe(a.identity.nodeId);
+    await a.stop();
+    await b.stop();
+  });
+
+  it('without a listen address it reports no transport', async () => {
+    const node = quietNode(tempDir());
+    await node.start();
+    expect((await node.api.getNetworkStats()).listening).toBeNull();
+    await node.stop();
+  });
+
+  it('applies a bandwidth cap and tier pin from settings', async () => {
+    const node = createNode(
+      { dataDir: tempDir(), listen: { host: '::1', port: 0 } },
+      { hardware: fixedHardware(), logBook: new LogBook() },
+    );
+    await node.start();
+    await node.api.getHardware();
+    await node.api.updateSettings({ network: { bandwidthCapMbps: 40, tier: '100M' } });
+    await new Promise((r) => setTimeout(r, 10));
+    const stats = await node.api.getNetworkStats();
+    expect(stats.bandwidthCapBitsPerSec).toBe(40e6);
+    expect(stats.pinnedTier).toBe('100M');
+    await node.stop();
+  });
+
+  it('explains a STOQ port in use', async () => {
+    const a = createNode(
+      { dataDir: tempDir(), listen: { host: '::1', port: 0 } },
+      { hardware: fixedHardware(), logBook: new LogBook() },
+    );
+    await a.start();
+    const port = (await a.api.getNetworkStats()).listening!.port;
+    const b = createNode(
+      { dataDir: tempDir(), listen: { host: '::1', port } },
+      { hardware: fixedHardware(), logBook: new LogBook() },
+    );
+    await expect(b.start()).rejects.toThrow(`UDP port ${port} on ::1 is already in use`);
+    const c = createNode(
+      { dataDir: tempDir(), listen: { host: '::1', port }, transportRequired: false },
+      { hardware: fixedHardware(), logBook: new LogBook() },
+    );
+    await c.start();
+    expect((await c.api.getStatus()).health.map((h) => h.code)).toEqual(['TRANSPORT_UNAVAILABLE']);
+    await c.stop();
+    await a.stop();
+  });
+});

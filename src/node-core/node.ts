@@ -1,7 +1,8 @@
 import { join } from 'node:path';
 import type { HealthIssue, LogQuery, NodeApi, NodeEvents, NodeStatus } from '../shared/api/contract';
 import type { HardwareInfo } from '../shared/hardware';
-import { effectiveAllocation, isSharing } from '../shared/privacy';
+import type { NetworkStats } from '../shared/network';
+import { bandwidthCapBitsPerSec, effectiveAllocation, isSharing } from '../shared/privacy';
 import { applySettingsPatch, type Settings, type SettingsPatch } from '../shared/settings';
 import { APP_VERSION } from '../shared/version';
 import { DataDirLock, prepareDataDir } from './config/data-dir';
@@ -13,9 +14,14 @@ import { LogBook, type Logger } from './logging/log-book';
 import { closeDatabase, openDatabase, type Db } from './store/database';
 import { MetaRepository } from './store/meta-repository';
 import { SettingsRepository } from './store/settings-repository';
+import { createStoqTransport, type Transport } from './transport/stoq/transport';
 
 export interface NodeConfig {
   readonly dataDir: string;
+  /** Where STOQ listens for peers; none runs the node without a peer transport. */
+  readonly listen?: { readonly host: string; readonly port: number };
+  /** If the transport cannot start: fail the node (CLI) or run on with a health warning (desktop app). */
+  readonly transportRequired?: boolean;
   /** Echo log lines to stderr (the headless CLI does). */
   readonly logToStderr?: boolean;
 }
@@ -33,6 +39,8 @@ export interface HyperMeshNode {
   readonly log: Logger;
   /** Valid after start(). */
   readonly identity: NodeIdentity;
+  /** The peer transport, when the node listens (config.listen). */
+  readonly transport: Transport | undefined;
   start(): Promise<void>;
   /** Flushes the store, closes everything and releases the data directory; safe to call twice. */
   stop(): Promise<void>;
@@ -56,6 +64,7 @@ class Node implements HyperMeshNode {
   private readonly health: HealthIssue[] = [];
   private hardwareReading: { at: number; value: Promise<HardwareInfo> } | undefined;
   private unsubscribeLog?: () => void;
+  transport: Transport | undefined;
 
   constructor(
     private readonly config: NodeConfig,
@@ -76,6 +85,7 @@ class Node implements HyperMeshNode {
         this.ensureRunning();
         return this.hardware.usage();
       },
+      getNetworkStats: async () => this.networkStats(),
       getLogs: async (query: LogQuery) => {
         this.ensureRunning();
         return this.logBook.query(query);
@@ -115,6 +125,7 @@ class Node implements HyperMeshNode {
         this.log.warn(message);
       }
       this.unsubscribeLog = this.logBook.subscribe((entry) => this.events.emit('log', entry));
+      if (this.config.listen) await this.startTransport(this.config.listen, loaded.settings);
       this.startedAt = new Date();
       this.state = 'running';
       await Promise.resolve();
@@ -130,8 +141,68 @@ class Node implements HyperMeshNode {
     if (this.state === 'stopped') return;
     if (this.state === 'running') this.log.info('node stopping');
     this.state = 'stopped';
-    await Promise.resolve();
-    this.release();
+    const transport = this.transport;
+    this.transport = undefined;
+    try {
+      await transport?.stop();
+    } finally {
+      this.release();
+    }
+  }
+
+  private async startTransport(listen: { host: string; port: number }, settings: Settings): Promise<void> {
+    const transport = createStoqTransport({
+      host: listen.host,
+      port: listen.port,
+      identity: this.identity,
+      log: this.logBook.logger('stoq'),
+      pinnedTier: settings.network.tier === 'auto' ? null : settings.network.tier,
+      bandwidthCapBitsPerSec: bandwidthCapBitsPerSec(settings, null),
+      dualStack: settings.network.ipv4,
+    });
+    try {
+      await transport.start();
+    } catch (err) {
+      if (this.config.transportRequired !== false) throw err;
+      const message = `Peers cannot reach this node: ${(err as Error).message}`;
+      this.health.push({ code: 'TRANSPORT_UNAVAILABLE', severity: 'warning', message });
+      this.log.warn(message);
+      return;
+    }
+    this.transport = transport;
+    // The link speed, for the bandwidth share, comes with the first hardware reading.
+    this.hardwareInfo().then(
+      (hw) => {
+        if (this.settings) this.applyNetworkSettings(this.settings, hw.network.linkMbps);
+      },
+      () => undefined,
+    );
+  }
+
+  private applyNetworkSettings(settings: Settings, linkMbps: number | null): void {
+    if (!this.transport) return;
+    this.transport.pinTier(settings.network.tier === 'auto' ? null : settings.network.tier);
+    this.transport.setBandwidthCap(bandwidthCapBitsPerSec(settings, linkMbps));
+  }
+
+  private networkStats(): NetworkStats {
+    this.ensureRunning();
+    if (this.transport) return this.transport.stats();
+    return {
+      listening: null,
+      pinnedTier: null,
+      bandwidthCapBitsPerSec: null,
+      totals: {
+        bytesSent: 0,
+        bytesReceived: 0,
+        sendBitsPerSec: 0,
+        receiveBitsPerSec: 0,
+        connections: 0,
+        openStreams: 0,
+      },
+      connections: [],
+      sampledAt: new Date().toISOString(),
+    };
   }
 
   private release(): void {
@@ -153,6 +224,10 @@ class Node implements HyperMeshNode {
     const next = applySettingsPatch(this.currentSettings(), patch);
     this.settingsRepo?.save(next);
     this.settings = next;
+    void this.hardwareReading?.value.then(
+      (hw) => this.applyNetworkSettings(next, hw.network.linkMbps),
+      () => this.applyNetworkSettings(next, null),
+    );
     const recovered = this.health.findIndex((h) => h.code === 'SETTINGS_RECOVERED');
     if (recovered >= 0) this.health.splice(recovered, 1);
     this.log.info(`settings changed: ${JSON.stringify(patch)}`);
@@ -179,6 +254,10 @@ class Node implements HyperMeshNode {
 
   private readHardware(): Promise<HardwareInfo> {
     this.ensureRunning();
+    return this.hardwareInfo();
+  }
+
+  private hardwareInfo(): Promise<HardwareInfo> {
     const now = Date.now();
     if (!this.hardwareReading || now - this.hardwareReading.at > HARDWARE_MAX_AGE_MS) {
       const value = this.hardware.read(this.dataDir);

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import type { HardwareInfo } from './hardware';
-import { allocatedCapacity, effectiveAllocation, formatBytes, isSharing } from './privacy';
+import { allocatedCapacity, bandwidthCapBitsPerSec, effectiveAllocation, formatBytes, isSharing } from './privacy';
 import { DEFAULT_SETTINGS, PRIVACY_LEVELS, RESOURCE_KINDS, type Settings } from './settings';
 
 const GIB = 1024 ** 3;
@@ -57,5 +57,17 @@ describe('allocatedCapacity', () => {
     expect(formatBytes(512)).toBe('512 B');
     expect(formatBytes(1.5 * 1024 ** 2)).toBe('1.5 MiB');
     expect(formatBytes(2048 * GIB)).toBe('2 TiB');
+  });
+});
+
+describe('bandwidthCapBitsPerSec', () => {
+  it('combines the explicit cap with the bandwidth share while sharing', () => {
+    expect(bandwidthCapBitsPerSec(DEFAULT_SETTINGS, 1000)).toBeNull();
+    const sharing: Settings = { ...sharingAll, privacyLevel: 'P2P' }; // bandwidth 75 %
+    expect(bandwidthCapBitsPerSec(sharing, 1000)).toBe(750e6);
+    expect(bandwidthCapBitsPerSec(sharing, null)).toBeNull();
+    const capped: Settings = { ...sharing, network: { ...sharing.network, bandwidthCapMbps: 50 } };
+    expect(bandwidthCapBitsPerSec(capped, 1000)).toBe(50e6);
+    expect(bandwidthCapBitsPerSec({ ...capped, sharingPaused: true }, 1000)).toBe(50e6);
   });
 });

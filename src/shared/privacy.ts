@@ -110,3 +110,16 @@ export function allocatedCapacity(kind: ResourceKind, percent: number, hw: Hardw
     }
   }
 }
+
+/**
+ * The cap on outgoing peer traffic, in bits per second, or null for none: the user's explicit cap, and while the
+ * node shares, the bandwidth allocation of the link speed (where the OS reports one).
+ */
+export function bandwidthCapBitsPerSec(settings: Settings, linkMbps: number | null): number | null {
+  const caps: number[] = [];
+  if (settings.network.bandwidthCapMbps !== null) caps.push(settings.network.bandwidthCapMbps * 1e6);
+  if (isSharing(settings) && linkMbps !== null && settings.allocation.bandwidth < 100) {
+    caps.push(Math.max(1e6, (linkMbps * settings.allocation.bandwidth * 1e6) / 100));
+  }
+  return caps.length === 0 ? null : Math.min(...caps);
+}

@@ -26,6 +26,11 @@ export const PROXY_SELECTIONS = ['trust', 'latency', 'balanced'] as const;
 export type ProxySelection = (typeof PROXY_SELECTIONS)[number];
 
 export const THEMES = ['system', 'light', 'dark'] as const;
+
+export const TIER_SETTINGS = ['auto', '100M', '1G', '2.5G'] as const;
+export type TierSetting = (typeof TIER_SETTINGS)[number];
+
+export const BANDWIDTH_CAP_RANGE = { min: 1, max: 100_000 } as const;
 export type Theme = (typeof THEMES)[number];
 
 export const LIMIT_RANGES = {
@@ -58,6 +63,15 @@ export interface ProxySettings {
   readonly maxProviders: number;
 }
 
+export interface NetworkSettings {
+  /** `auto` measures each path; otherwise the tier is pinned. */
+  readonly tier: TierSetting;
+  /** Hard cap on outgoing peer traffic in Mbit/s, or null for none (the bandwidth allocation also caps sharing). */
+  readonly bandwidthCapMbps: number | null;
+  /** Also listen and dial over IPv4 (STOQ is IPv6 first). */
+  readonly ipv4: boolean;
+}
+
 export interface AppSettings {
   readonly theme: Theme;
   readonly startAtLogin: boolean;
@@ -75,6 +89,7 @@ export interface Settings {
   /** Which of the four consensus proofs a peer must present. */
   readonly requiredProofs: Readonly<Record<ProofKind, boolean>>;
   readonly proxy: ProxySettings;
+  readonly network: NetworkSettings;
   readonly app: AppSettings;
 }
 
@@ -95,6 +110,7 @@ export const DEFAULT_SETTINGS: Settings = Object.freeze<Settings>({
   rewards: { autoStakePercent: 0, minimumRatePerHour: '0' },
   requiredProofs: { space: true, stake: true, work: true, time: true },
   proxy: { serveAsProxy: false, selection: 'balanced', maxProviders: 3 },
+  network: { tier: 'auto', bandwidthCapMbps: null, ipv4: false },
   app: { theme: 'system', startAtLogin: false },
 });
 
@@ -109,6 +125,7 @@ const TOP_KEYS = [
   'rewards',
   'requiredProofs',
   'proxy',
+  'network',
   'app',
 ] as const satisfies readonly (keyof Settings)[];
 
@@ -208,6 +225,22 @@ function check(value: unknown, partial: boolean): IssueList {
         );
     }
   }
+  if (has(root, 'network')) {
+    const net = section(issues, 'network', root.network, ['tier', 'bandwidthCapMbps', 'ipv4'], partial);
+    if (net) {
+      if (has(net, 'tier')) checkOneOf(issues, 'network.tier', net.tier, TIER_SETTINGS);
+      if (has(net, 'bandwidthCapMbps') && net.bandwidthCapMbps !== null) {
+        checkInteger(
+          issues,
+          'network.bandwidthCapMbps',
+          net.bandwidthCapMbps,
+          BANDWIDTH_CAP_RANGE.min,
+          BANDWIDTH_CAP_RANGE.max,
+        );
+      }
+      if (has(net, 'ipv4')) checkBoolean(issues, 'network.ipv4', net.ipv4);
+    }
+  }
   if (has(root, 'app')) {
     const app = section(issues, 'app', root.app, ['theme', 'startAtLogin'], partial);
     if (app) {
@@ -216,6 +249,17 @@ function check(value: unknown, partial: boolean): IssueList {
     }
   }
   return issues;
+}
+
+/**
+ * Brings a stored settings document written by an older version up to date: sections it lacks get their defaults.
+ * Nothing the user set is changed; the result is validated as usual.
+ */
+export function upgradeSettingsDocument(value: unknown): unknown {
+  if (!isPlainObject(value)) return value;
+  const upgraded: Record<string, unknown> = { ...value };
+  for (const key of TOP_KEYS) if (!(key in upgraded)) upgraded[key] = DEFAULT_SETTINGS[key];
+  return upgraded;
 }
 
 /** Returns `value` as Settings or throws a ValidationError listing every problem. */

@@ -15,6 +15,17 @@ describe('SettingsRepository', () => {
     closeDatabase(db);
   });
 
+  it('upgrades a document from before the network section, keeping every value', () => {
+    const db = openDatabase(':memory:');
+    const { network: _n, ...old } = applySettingsPatch(DEFAULT_SETTINGS, { allocation: { cpu: 30 } });
+    db.prepare('INSERT INTO settings (id, document, updated_at) VALUES (1, ?, ?)').run(JSON.stringify(old), 'x');
+    const loaded = new SettingsRepository(db).load();
+    expect(loaded.kind).toBe('stored');
+    expect(loaded.settings.allocation.cpu).toBe(30);
+    expect(loaded.settings.network).toEqual(DEFAULT_SETTINGS.network);
+    closeDatabase(db);
+  });
+
   for (const [what, document] of [
     ['broken JSON', '{"privacyLevel": "P2P",'],
     [

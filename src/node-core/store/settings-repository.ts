@@ -1,4 +1,4 @@
-import { DEFAULT_SETTINGS, validateSettings, type Settings } from '../../shared/settings';
+import { DEFAULT_SETTINGS, upgradeSettingsDocument, validateSettings, type Settings } from '../../shared/settings';
 import { ValidationError } from '../../shared/errors';
 import type { Db } from './database';
 
@@ -16,7 +16,7 @@ export class SettingsRepository {
     const row = this.db.prepare('SELECT document FROM settings WHERE id = 1').get() as { document: string } | undefined;
     if (!row) return { kind: 'default', settings: DEFAULT_SETTINGS };
     try {
-      return { kind: 'stored', settings: validateSettings(JSON.parse(row.document)) };
+      return { kind: 'stored', settings: validateSettings(upgradeSettingsDocument(JSON.parse(row.document))) };
     } catch (err) {
       const reason =
         err instanceof ValidationError

@@ -1,5 +1,6 @@
 import type { ApiErrorBody } from '../errors';
 import type { HardwareInfo, UsageSnapshot } from '../hardware';
+import type { NetworkStats } from '../network';
 import type { ResourceKind, Settings, SettingsPatch } from '../settings';
 
 /** A problem the user should see as a banner; `code` is stable, `message` is for people. */
@@ -55,6 +56,8 @@ export interface NodeApi {
   /** Live load of this computer, for the dashboard. */
   getUsage(): Promise<UsageSnapshot>;
   getLogs(query: LogQuery): Promise<readonly LogEntry[]>;
+  /** STOQ: where the node listens, its peer connections and traffic. */
+  getNetworkStats(): Promise<NetworkStats>;
 }
 
 export type NodeApiMethod = keyof NodeApi;
@@ -67,6 +70,7 @@ export const NODE_API_METHODS = [
   'getHardware',
   'getUsage',
   'getLogs',
+  'getNetworkStats',
 ] as const satisfies readonly NodeApiMethod[];
 
 type MissingMethods = Exclude<NodeApiMethod, (typeof NODE_API_METHODS)[number]>;

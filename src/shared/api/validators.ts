@@ -24,6 +24,7 @@ const VALIDATORS: { readonly [M in NodeApiMethod]: (args: readonly unknown[]) =>
   getSettings: noArgs,
   getHardware: noArgs,
   getUsage: noArgs,
+  getNetworkStats: noArgs,
   updateSettings: (args) => [validateSettingsPatch(oneArg(args))],
   getLogs: (args) => {
     const query = oneArg(args);

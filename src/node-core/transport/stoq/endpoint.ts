@@ -41,6 +41,8 @@ export interface EndpointOptions {
   readonly tier?: TierName;
   /** Whether to accept connections (a dial-only endpoint says false). */
   readonly acceptIncoming?: boolean;
+  /** On `::`, also take IPv4 (mapped) traffic; off by default, as STOQ is IPv6 first. */
+  readonly dualStack?: boolean;
 }
 
 export interface ConnectionMetrics {
@@ -376,7 +378,7 @@ export class StoqEndpoint {
     const v6 = isIP(options.host) === 6;
     this.socket = dgram.createSocket({
       type: v6 ? 'udp6' : 'udp4',
-      ipv6Only: v6,
+      ipv6Only: v6 && options.dualStack !== true,
       recvBufferSize: 4 << 20,
       sendBufferSize: 4 << 20,
     });
@@ -502,9 +504,18 @@ export class StoqEndpoint {
 
   private async bind(): Promise<void> {
     await new Promise<void>((resolve, reject) => {
-      this.socket.once('error', reject);
+      this.socket.once('error', (err: NodeJS.ErrnoException) =>
+        reject(
+          err.code === 'EADDRINUSE'
+            ? new TransportError(
+                `UDP port ${this.options.port} on ${this.options.host} is already in use (another node?); ` +
+                  'choose another with --listen',
+              )
+            : new TransportError(`cannot listen on ${this.options.host}:${this.options.port}: ${err.message}`),
+        ),
+      );
       this.socket.bind(this.options.port, this.options.host, () => {
-        this.socket.off('error', reject);
+        this.socket.removeAllListeners('error');
         resolve();
       });
     });

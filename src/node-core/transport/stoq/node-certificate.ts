@@ -158,7 +158,7 @@ export function createSelfSignedVerifier(options: { now?: () => Date } = {}): Pe
     const pub = binding.subarray(3, 3 + pubLen);
     const sig = binding.subarray(3 + pubLen);
     const spki = cert.publicKey.export({ type: 'spki', format: 'der' });
-    let ok = false;
+    let ok: boolean;
     try {
       ok = ml_dsa65.verify(sig, Buffer.concat([BINDING_CONTEXT, spki]), pub);
     } catch {

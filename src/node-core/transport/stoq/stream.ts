@@ -46,6 +46,10 @@ export class StoqStream {
     private readonly host: StreamHost,
   ) {}
 
+  private failedWith(): StreamError | undefined {
+    return this.failure;
+  }
+
   get finished(): boolean {
     return (this.readEnded && this.writeEnded) || this.failure !== undefined;
   }
@@ -57,7 +61,8 @@ export class StoqStream {
     if (this.reader) return Promise.reject(new StreamError('a read is already pending on this stream'));
     const chunk = this.tryRead();
     if (chunk !== undefined) return Promise.resolve(chunk);
-    if (this.failure) return Promise.reject(this.failure);
+    const failed = this.failedWith(); // tryRead may have failed the stream
+    if (failed) return Promise.reject(failed);
     return new Promise((resolve, reject) => {
       this.reader = { resolve, reject };
     });

@@ -55,7 +55,7 @@ describe('STOQ transport on ::1', () => {
     const total = 16 * 1024 * 1024 + 123;
     const expected = createHash('sha256');
     for (const c of chunks(total, seed.length, seed)) expected.update(c);
-    const answer = JSON.parse(
+    const answer: unknown = JSON.parse(
       Buffer.from(await link.bulk('stoq.digest', Buffer.alloc(0), chunks(total, seed.length, seed))).toString(),
     );
     expect(answer).toEqual({ sha256: expected.digest('hex'), bytes: total });
@@ -82,7 +82,7 @@ describe('STOQ transport on ::1', () => {
   it('refuses a certificate without a NodeId binding, on both sides', async () => {
     const a = await node();
     const alg = { name: 'ECDSA', namedCurve: 'P-256', hash: 'SHA-256' };
-    const keys = (await webcrypto.subtle.generateKey(alg, true, ['sign', 'verify'])) as webcrypto.CryptoKeyPair;
+    const keys = await webcrypto.subtle.generateKey(alg, true, ['sign', 'verify']);
     const cert = await x509.X509CertificateGenerator.createSelfSigned({
       serialNumber: '01',
       name: `CN=${'a'.repeat(52)}`,

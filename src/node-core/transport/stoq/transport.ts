@@ -32,6 +32,7 @@ export interface TransportOptions {
   /** Outgoing bulk data cap; null for none. */
   readonly bandwidthCapBitsPerSec?: number | null;
   readonly maxFrameBytes?: number;
+  readonly dualStack?: boolean;
 }
 
 /** A verified peer, reachable over one reused connection. */
@@ -151,6 +152,7 @@ export function createStoqTransport(options: TransportOptions): Transport {
         log,
         ...(options.idleTimeoutMs === undefined ? {} : { idleTimeoutMs: options.idleTimeoutMs }),
         tier: pinned ?? '1G',
+        ...(options.dualStack === undefined ? {} : { dualStack: options.dualStack }),
       });
       endpoint.onConnection = adopt;
       const every = options.keepAliveMs ?? 10_000;

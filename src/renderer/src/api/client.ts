@@ -21,5 +21,6 @@ export function createApiClient(transport: ApiTransport): NodeApi {
     getHardware: () => call('getHardware', []),
     getUsage: () => call('getUsage', []),
     getLogs: (query) => call('getLogs', [query]),
+    getNetworkStats: () => call('getNetworkStats', []),
   };
 }
