@@ -8,7 +8,7 @@ const EXPECTED: Record<PageName, RegExp> = {
   dashboard: /What you share/,
   sharing: /Privacy level/,
   assets: /No assets are registered/,
-  network: /Not connected to any peer/,
+  network: /STOQ transport/,
   certificates: /No certificates yet/,
   memory: /No remote memory is mapped/,
   wallet: /No Caesar balance yet/,

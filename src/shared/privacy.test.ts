@@ -55,6 +55,7 @@ describe('allocatedCapacity', () => {
 
   it('formats sizes', () => {
     expect(formatBytes(512)).toBe('512 B');
+    expect(formatBytes(341_649)).toBe('334 KiB');
     expect(formatBytes(1.5 * 1024 ** 2)).toBe('1.5 MiB');
     expect(formatBytes(2048 * GIB)).toBe('2 TiB');
   });

@@ -67,6 +67,7 @@ export function formatBytes(bytes: number): string {
   if (bytes >= 1024 * GIB) return `${trim(bytes / (1024 * GIB))} TiB`;
   if (bytes >= GIB) return `${trim(bytes / GIB)} GiB`;
   if (bytes >= MIB) return `${trim(bytes / MIB)} MiB`;
+  if (bytes >= 1024) return `${trim(bytes / 1024)} KiB`;
   return `${Math.round(bytes)} B`;
 }
 

@@ -3,6 +3,7 @@ import { Banner } from './components/Banner';
 import { DashboardPage } from './pages/Dashboard';
 import { NotYetAvailablePage } from './pages/EmptyPages';
 import { LogsPage } from './pages/Logs';
+import { NetworkPage } from './pages/Network';
 import { SettingsPage } from './pages/SettingsPage';
 import { SharingPage } from './pages/Sharing';
 import { PAGES, pageFromHash, pageFromInternalUrl, type PageId } from './routes';
@@ -134,12 +135,11 @@ export function App(props: { inElectron: boolean }) {
         {page === 'dashboard' && <DashboardPage now={now} />}
         {page === 'sharing' && <SharingPage />}
         {page === 'logs' && <LogsPage />}
+        {page === 'network' && <NetworkPage />}
         {page === 'settings' && <SettingsPage inElectron={props.inElectron} />}
-        {(page === 'assets' ||
-          page === 'network' ||
-          page === 'certificates' ||
-          page === 'memory' ||
-          page === 'wallet') && <NotYetAvailablePage page={page} />}
+        {(page === 'assets' || page === 'certificates' || page === 'memory' || page === 'wallet') && (
+          <NotYetAvailablePage page={page} />
+        )}
       </main>
     </div>
   );

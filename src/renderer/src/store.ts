@@ -5,6 +5,7 @@ import type { EventMessage, LogEntry, NodeApi, NodeStatus } from '../../shared/a
 import type { ValidationIssue } from '../../shared/errors';
 import { ErrorCode, RemoteError } from '../../shared/errors';
 import type { HardwareInfo, UsageSnapshot } from '../../shared/hardware';
+import type { NetworkStats } from '../../shared/network';
 import type { Settings } from '../../shared/settings';
 
 export type Connection = 'connecting' | 'live' | 'offline' | 'unauthorized';
@@ -28,6 +29,9 @@ export interface AppState {
   readonly hardwareError: string | undefined;
   readonly logs: readonly LogEntry[];
   readonly usage: UsageSnapshot | undefined;
+  readonly network: NetworkStats | undefined;
+  /** Recent traffic samples for the Network page chart, oldest first. */
+  readonly networkHistory: readonly TrafficSample[];
 
   readonly load: () => Promise<void>;
   readonly refreshStatus: () => Promise<void>;
@@ -38,6 +42,7 @@ export interface AppState {
   readonly applyNow: (patch: Parameters<NodeApi['updateSettings']>[0]) => Promise<void>;
   readonly loadLogs: () => Promise<void>;
   readonly refreshUsage: () => Promise<void>;
+  readonly refreshNetwork: () => Promise<void>;
   readonly onEvent: (message: EventMessage) => void;
   readonly setConnection: (live: boolean) => void;
 }
@@ -47,6 +52,13 @@ function messageOf(err: unknown): string {
 }
 
 const MAX_LOGS = 2000;
+const HISTORY_SAMPLES = 60;
+
+export interface TrafficSample {
+  readonly at: number;
+  readonly sendMbps: number;
+  readonly receiveMbps: number;
+}
 
 export function createAppStore(api: NodeApi): StoreApi<AppState> {
   return createStore<AppState>()((set, get) => {
@@ -70,6 +82,8 @@ export function createAppStore(api: NodeApi): StoreApi<AppState> {
       hardwareError: undefined,
       logs: [],
       usage: undefined,
+      network: undefined,
+      networkHistory: [],
 
       async load() {
         try {
@@ -144,6 +158,20 @@ export function createAppStore(api: NodeApi): StoreApi<AppState> {
       async refreshUsage() {
         try {
           set({ usage: await api.getUsage() });
+        } catch (err) {
+          fail(err);
+        }
+      },
+
+      async refreshNetwork() {
+        try {
+          const network = await api.getNetworkStats();
+          const sample = {
+            at: Date.parse(network.sampledAt),
+            sendMbps: network.totals.sendBitsPerSec / 1e6,
+            receiveMbps: network.totals.receiveBitsPerSec / 1e6,
+          };
+          set({ network, networkHistory: [...get().networkHistory, sample].slice(-HISTORY_SAMPLES) });
         } catch (err) {
           fail(err);
         }

@@ -103,7 +103,10 @@ export function DashboardPage(props: { now: number }) {
           <p>No Caesar earned yet. The ledger and wallet are not part of this version, so nothing is paid out.</p>
         </EmptyState>
         <EmptyState title="Peers">
-          <p>No peers. This version does not connect to the mesh yet: nothing you allow is offered to anyone.</p>
+          <p>
+            No peers found yet: peer discovery comes with the mesh, so nothing you allow is offered to anyone. The
+            Network page shows direct STOQ connections.
+          </p>
         </EmptyState>
       </div>
     </div>

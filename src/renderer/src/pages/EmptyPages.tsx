@@ -6,10 +6,6 @@ const TEXT = {
     title: 'Assets',
     body: 'No assets are registered. Turning your allocations into registered, proven assets comes with the asset system in a later version; until then nothing is offered to peers.',
   },
-  network: {
-    title: 'Network',
-    body: 'Not connected to any peer. The STOQ peer transport is not part of this version, so there are no peers, tiers or traffic to show.',
-  },
   certificates: {
     title: 'Certificates',
     body: 'No certificates yet. This node has its own keys; TrustChain certificates arrive with the certificate authority in a later version.',

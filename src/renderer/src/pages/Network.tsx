@@ -1,0 +1,147 @@
+import { useEffect } from 'react';
+import { formatBytes } from '../../../shared/privacy';
+import { BANDWIDTH_CAP_RANGE, TIER_SETTINGS, type TierSetting } from '../../../shared/settings';
+import { EmptyState } from '../components/Banner';
+import { TrafficChart } from '../components/TrafficChart';
+import { useApp } from '../store';
+
+const TIER_TITLES: Record<TierSetting, string> = {
+  auto: 'Automatic (measure each path)',
+  '100M': '~100 Mbit/s',
+  '1G': '~1 Gbit/s',
+  '2.5G': '~2.5 Gbit/s and above',
+};
+
+function formatAddress(a: { host: string; port: number }): string {
+  return a.host.includes(':') ? `[${a.host}]:${a.port}` : `${a.host}:${a.port}`;
+}
+
+export function NetworkPage() {
+  const network = useApp((s) => s.network);
+  const history = useApp((s) => s.networkHistory);
+  const settings = useApp((s) => s.settings);
+  const refreshNetwork = useApp((s) => s.refreshNetwork);
+  const applyNow = useApp((s) => s.applyNow);
+  useEffect(() => {
+    void refreshNetwork();
+    const timer = setInterval(() => void refreshNetwork(), 2000);
+    return () => clearInterval(timer);
+  }, [refreshNetwork]);
+  if (!network || !settings) return <p>Loading…</p>;
+
+  return (
+    <div className="page network">
+      <h1>Network</h1>
+      <section className="card" aria-labelledby="net-transport">
+        <h2 id="net-transport">STOQ transport</h2>
+        {network.listening ? (
+          <p data-testid="stoq-listening">
+            Listening for peers on <code>{formatAddress(network.listening)}</code> (QUIC, ALPN <code>stoq/1</code>,
+            mutual certificates).
+          </p>
+        ) : (
+          <p data-testid="stoq-listening">Not listening: this node runs without a peer transport.</p>
+        )}
+        <dl>
+          <dt>Connections</dt>
+          <dd data-testid="stoq-connections">{network.totals.connections}</dd>
+          <dt>Open streams</dt>
+          <dd>{network.totals.openStreams}</dd>
+          <dt>Sent / received</dt>
+          <dd>
+            {formatBytes(network.totals.bytesSent)} / {formatBytes(network.totals.bytesReceived)}
+          </dd>
+          <dt>Bandwidth cap</dt>
+          <dd data-testid="stoq-cap">
+            {network.bandwidthCapBitsPerSec === null
+              ? 'none'
+              : `${(network.bandwidthCapBitsPerSec / 1e6).toFixed(0)} Mbit/s`}
+          </dd>
+        </dl>
+        <TrafficChart samples={history} />
+      </section>
+
+      <section className="card" aria-labelledby="net-settings">
+        <h2 id="net-settings">Tuning</h2>
+        <label className="field">
+          <span>Tier</span>
+          <select
+            data-testid="tier"
+            value={settings.network.tier}
+            onChange={(e) => void applyNow({ network: { tier: e.target.value as TierSetting } })}
+          >
+            {TIER_SETTINGS.map((t) => (
+              <option key={t} value={t}>
+                {TIER_TITLES[t]}
+              </option>
+            ))}
+          </select>
+        </label>
+        <label className="field">
+          <span>Bandwidth cap in Mbit/s (empty for none)</span>
+          <input
+            type="number"
+            data-testid="bandwidth-cap"
+            min={BANDWIDTH_CAP_RANGE.min}
+            max={BANDWIDTH_CAP_RANGE.max}
+            defaultValue={settings.network.bandwidthCapMbps ?? ''}
+            onBlur={(e) =>
+              void applyNow({
+                network: { bandwidthCapMbps: e.target.value === '' ? null : e.target.valueAsNumber },
+              })
+            }
+          />
+        </label>
+        <label className="check">
+          <input
+            type="checkbox"
+            checked={settings.network.ipv4}
+            onChange={(e) => void applyNow({ network: { ipv4: e.target.checked } })}
+          />
+          Also accept IPv4 (takes effect at the next start)
+        </label>
+      </section>
+
+      {network.connections.length === 0 ? (
+        <EmptyState title="Peers">
+          <p>
+            No peer is connected. Finding peers (bootstrap, LAN discovery, the DHT) comes with the mesh; until then
+            peers connect only when they dial this node's address.
+          </p>
+        </EmptyState>
+      ) : (
+        <section className="card" aria-labelledby="net-peers">
+          <h2 id="net-peers">Peers</h2>
+          <table className="log-table" data-testid="peer-table">
+            <thead>
+              <tr>
+                <th scope="col">Peer</th>
+                <th scope="col">Address</th>
+                <th scope="col">RTT</th>
+                <th scope="col">Sent</th>
+                <th scope="col">Received</th>
+                <th scope="col">Lost</th>
+                <th scope="col">Streams</th>
+                <th scope="col">Handshake</th>
+              </tr>
+            </thead>
+            <tbody>
+              {network.connections.map((c) => (
+                <tr key={`${c.peer}-${c.nodeId ?? ''}`}>
+                  <td className="mono">{c.nodeId ? `hm-${c.nodeId.slice(0, 4)}-${c.nodeId.slice(4, 8)}` : '—'}</td>
+                  <td className="mono">{c.peer}</td>
+                  <td>{c.rttMs === null ? '—' : `${c.rttMs} ms`}</td>
+                  <td>{formatBytes(c.bytesSent)}</td>
+                  <td>{formatBytes(c.bytesReceived)}</td>
+                  <td>{c.packetsLost}</td>
+                  <td>{c.openStreams}</td>
+                  <td>{c.handshakeMs === null ? '—' : `${c.handshakeMs.toFixed(1)} ms`}</td>
+                </tr>
+              ))}
+            </tbody>
+          </table>
+        </section>
+      )}
+    </div>
+  );
+}
