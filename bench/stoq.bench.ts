@@ -15,7 +15,10 @@ import type { QUICConnection, QUICStream } from '@matrixai/quic';
 import Logger, { LogLevel } from '@matrixai/logger';
 import { loadOrCreateIdentity } from '../src/node-core/identity/identity';
 import { LogBook } from '../src/node-core/logging/log-book';
-import { createSelfSignedNodeCertificate, type CertificateMaterial } from '../src/node-core/transport/stoq/node-certificate';
+import {
+  createSelfSignedNodeCertificate,
+  type CertificateMaterial,
+} from '../src/node-core/transport/stoq/node-certificate';
 import { createStoqTransport, type PeerLink, type Transport } from '../src/node-core/transport/stoq/transport';
 import { Report, median, percentile } from './report';
 
@@ -152,7 +155,14 @@ function byteStreamContender(name: 'tcp' | 'tls', cert: CertificateMaterial): Co
         name === 'tcp'
           ? net.connect({ host: HOST, port, noDelay: true }, () => resolve(s))
           : tls.connect(
-              { host: HOST, port, key: cert.keyPem, cert: cert.certPem, rejectUnauthorized: false, minVersion: 'TLSv1.3' },
+              {
+                host: HOST,
+                port,
+                key: cert.keyPem,
+                cert: cert.certPem,
+                rejectUnauthorized: false,
+                minVersion: 'TLSv1.3',
+              },
               () => resolve(s),
             );
       s.once('error', reject);
@@ -164,7 +174,13 @@ function byteStreamContender(name: 'tcp' | 'tls', cert: CertificateMaterial): Co
         name === 'tcp'
           ? net.createServer({ noDelay: true }, serveEcho)
           : tls.createServer(
-              { key: cert.keyPem, cert: cert.certPem, requestCert: true, rejectUnauthorized: false, minVersion: 'TLSv1.3' },
+              {
+                key: cert.keyPem,
+                cert: cert.certPem,
+                requestCert: true,
+                rejectUnauthorized: false,
+                minVersion: 'TLSv1.3',
+              },
               serveEcho,
             );
       await new Promise<void>((r) => server.listen(0, HOST, r));
@@ -212,7 +228,12 @@ function stoqContender(): Contender {
     return c;
   };
   const make = (dir: string) =>
-    createStoqTransport({ host: HOST, port: 0, identity: loadOrCreateIdentity(dir), log: new LogBook().logger('bench') });
+    createStoqTransport({
+      host: HOST,
+      port: 0,
+      identity: loadOrCreateIdentity(dir),
+      log: new LogBook().logger('bench'),
+    });
   return {
     name: 'stoq',
     async start() {
@@ -231,9 +252,13 @@ function stoqContender(): Contender {
     },
     async bulk(bytes) {
       const t = performance.now();
-      await link.bulk('stoq.probe', Buffer.alloc(0), (function* () {
-        for (let sent = 0; sent < bytes; sent += block.length) yield block;
-      })());
+      await link.bulk(
+        'stoq.probe',
+        Buffer.alloc(0),
+        (function* () {
+          for (let sent = 0; sent < bytes; sent += block.length) yield block;
+        })(),
+      );
       return (performance.now() - t) / 1000;
     },
     async rpc() {
@@ -301,7 +326,10 @@ function shippedQuicContender(cert: CertificateMaterial): Contender {
   let server: QUICServer;
   let client: QUICClient;
   const newClient = () =>
-    QUICClient.createQUICClient({ host: HOST, port: server.port, localHost: HOST, crypto: clientCrypto, config, logger }, { timer: 10_000 });
+    QUICClient.createQUICClient(
+      { host: HOST, port: server.port, localHost: HOST, crypto: clientCrypto, config, logger },
+      { timer: 10_000 },
+    );
   const echo = async (conn: QUICConnection) => {
     const s = conn.newStream();
     const w = s.writable.getWriter();
@@ -413,8 +441,9 @@ async function measure(c: Contender): Promise<Record<string, number>> {
     ] as const) {
       const t = performance.now();
       try {
-        await timeLimit(run(n), c.name === "quic_shipped" ? 20_000 : 60_000, `${c.name} ${n} ${label}`);
-        const seconds = c.name === 'stoq' && label === 'connections' ? connectionsSeconds : (performance.now() - t) / 1000;
+        await timeLimit(run(n), c.name === 'quic_shipped' ? 20_000 : 60_000, `${c.name} ${n} ${label}`);
+        const seconds =
+          c.name === 'stoq' && label === 'connections' ? connectionsSeconds : (performance.now() - t) / 1000;
         out[label] = report.figure(`concurrent_${n}_${label}_s_${c.name}`, seconds, 's');
       } catch (err) {
         report.note(`${c.name}: ${(err as Error).message}`);
@@ -429,7 +458,12 @@ async function measure(c: Contender): Promise<Record<string, number>> {
 
 const cert = await createSelfSignedNodeCertificate(loadOrCreateIdentity(tempDir()));
 const results: Record<string, Record<string, number>> = {};
-for (const c of [stoqContender(), byteStreamContender('tcp', cert), byteStreamContender('tls', cert), shippedQuicContender(cert)]) {
+for (const c of [
+  stoqContender(),
+  byteStreamContender('tcp', cert),
+  byteStreamContender('tls', cert),
+  shippedQuicContender(cert),
+]) {
   try {
     results[c.name] = await measure(c);
   } catch (err) {
