@@ -69,6 +69,20 @@ describe('STOQ transport on ::1', () => {
     expect(stats.connections[0]?.handshakeMs).toBeGreaterThan(0);
   });
 
+  it('measures a path and applies its tier, unless one is pinned', async () => {
+    const a = await node();
+    const b = await node();
+    const link = await a.transport.dial(b.transport.address, b.identity.nodeId);
+    const measured = await a.transport.measure(link);
+    expect(measured.rttMs).toBeGreaterThan(0);
+    expect(measured.throughputBitsPerSec).toBeGreaterThan(1e6);
+    expect(['100M', '1G', '2.5G']).toContain(measured.tier);
+    expect(a.transport.stats().connections[0]?.tier).toBe(measured.tier);
+    a.transport.pinTier('2.5G');
+    expect((await a.transport.measure(link)).tier).toBe('2.5G');
+    expect(a.logs.query({ text: 'path to' })).toHaveLength(2);
+  });
+
   it('refuses a peer that is not the NodeId dialled', async () => {
     const a = await node();
     const b = await node();

@@ -12,7 +12,7 @@ import {
 } from './node-certificate';
 import { RateLimiter } from './rate-limiter';
 import { request, sendBulk, sendMessage, serveConnection, StoqRouter, type BulkOptions, type CallOptions } from './rpc';
-import { TIERS, chooseTier, type PathMeasurement, type TierName } from './tiers';
+import { TIERS, chooseTier, shouldRetier, type PathMeasurement, type TierName } from './tiers';
 
 export interface HostPort {
   readonly host: string;
@@ -112,6 +112,27 @@ export function createStoqTransport(options: TransportOptions): Transport {
     close: (reason = 'closed by the node') => connection.close(StoqCode.NoError, reason),
   });
 
+  const activity = new WeakMap<StoqConnection, number>();
+  /**
+   * Passive re-evaluation: on a connection that carried real traffic since the last look, quiche's own RTT and
+   * delivery-rate estimates stand in for a probe; the tier changes only on a clear change (shouldRetier).
+   */
+  const retier = (connection: StoqConnection) => {
+    const nodeId = connection.peerIdentity?.nodeId;
+    if (!nodeId || pinned) return;
+    const m = connection.metrics();
+    const before = activity.get(connection) ?? 0;
+    activity.set(connection, m.appBytesSent);
+    if (m.appBytesSent - before < 8 * 1024 * 1024 || m.rttMs === null || !m.deliveryRateBytesPerSec) return;
+    const current = { rttMs: m.rttMs, throughputBitsPerSec: m.deliveryRateBytesPerSec * 8 };
+    const previous = measured.get(nodeId);
+    if (previous && !shouldRetier(previous, current)) return;
+    const tier = chooseTier(current);
+    measured.set(nodeId, { ...current, tier });
+    connection.chunkBytes = TIERS[tier].chunkBytes;
+    if (previous?.tier !== tier) log.info(`path to ${nodeId.slice(0, 8)} now tier ${TIERS[tier].label}`);
+  };
+
   const adopt = (connection: StoqConnection) => {
     const peer = connection.peerIdentity as PeerIdentity;
     const previous = byNode.get(peer.nodeId);
@@ -157,7 +178,10 @@ export function createStoqTransport(options: TransportOptions): Transport {
       endpoint.onConnection = adopt;
       const every = options.keepAliveMs ?? 10_000;
       keepAlive = setInterval(() => {
-        for (const c of endpoint?.allConnections() ?? []) c.keepAlive();
+        for (const c of endpoint?.allConnections() ?? []) {
+          c.keepAlive();
+          retier(c);
+        }
       }, every);
       keepAlive.unref();
       log.info(`STOQ listening on ${formatAddress(endpoint.address)} (ALPN stoq/1)`);
