@@ -67,10 +67,6 @@ export function parseListen(text: string): ListenAddress {
   return { host, port: parsePort('--listen port', port, true) };
 }
 
-export function formatListen(address: ListenAddress): string {
-  return isIP(address.host) === 6 ? `[${address.host}]:${address.port}` : `${address.host}:${address.port}`;
-}
-
 export function parseCliArgs(argv: readonly string[]): CliOptions {
   let parsed;
   try {

@@ -36,3 +36,8 @@ export interface NetworkStats {
   readonly connections: readonly PeerConnectionStats[];
   readonly sampledAt: string;
 }
+
+/** `[::1]:9292` for IPv6, `127.0.0.1:9292` for IPv4, as in URLs. */
+export function formatHostPort(address: { readonly host: string; readonly port: number }): string {
+  return address.host.includes(':') ? `[${address.host}]:${address.port}` : `${address.host}:${address.port}`;
+}

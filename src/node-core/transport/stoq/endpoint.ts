@@ -2,6 +2,7 @@ import { createHmac, randomBytes } from 'node:crypto';
 import dgram from 'node:dgram';
 import { isIP } from 'node:net';
 import { ErrorCode, HyperMeshError } from '../../../shared/errors';
+import { formatHostPort, type PeerConnectionStats } from '../../../shared/network';
 import type { Logger } from '../../logging/log-book';
 import { StoqCode } from './frames';
 import {
@@ -45,24 +46,8 @@ export interface EndpointOptions {
   readonly dualStack?: boolean;
 }
 
-export interface ConnectionMetrics {
-  readonly peer: string;
-  readonly nodeId: string | null;
-  readonly role: 'client' | 'server';
-  readonly handshakeMs: number | null;
-  readonly rttMs: number | null;
-  readonly bytesSent: number;
-  readonly bytesReceived: number;
-  readonly appBytesSent: number;
-  readonly appBytesReceived: number;
-  readonly packetsSent: number;
-  readonly packetsReceived: number;
-  readonly packetsLost: number;
-  readonly retransmits: number;
-  readonly openStreams: number;
-  readonly cwndBytes: number | null;
-  readonly deliveryRateBytesPerSec: number | null;
-}
+/** What one connection reports; the transport adds the tier. */
+export type ConnectionMetrics = Omit<PeerConnectionStats, 'tier'>;
 
 type HostPort = { host: string; port: number };
 
@@ -129,7 +114,7 @@ export class StoqConnection implements StreamHost {
   }
 
   get peerLabel(): string {
-    return isIP(this.peer.host) === 6 ? `[${this.peer.host}]:${this.peer.port}` : `${this.peer.host}:${this.peer.port}`;
+    return formatHostPort(this.peer);
   }
 
   /** Resolves with the verified peer once the handshake and STOQ's own verification are done. */

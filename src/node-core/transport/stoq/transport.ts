@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import type { NetworkStats, PeerConnectionStats } from '../../../shared/network';
+import { formatHostPort, type NetworkStats, type PeerConnectionStats } from '../../../shared/network';
 import type { NodeIdentity } from '../../identity/identity';
 import type { Logger } from '../../logging/log-book';
 import { StoqEndpoint, TransportError, type StoqConnection } from './endpoint';
@@ -184,7 +184,7 @@ export function createStoqTransport(options: TransportOptions): Transport {
         }
       }, every);
       keepAlive.unref();
-      log.info(`STOQ listening on ${formatAddress(endpoint.address)} (ALPN stoq/1)`);
+      log.info(`STOQ listening on ${formatHostPort(endpoint.address)} (ALPN stoq/1)`);
     },
 
     async stop() {
@@ -277,8 +277,4 @@ export function createStoqTransport(options: TransportOptions): Transport {
 
 function pick(maxFrameBytes: number | undefined): { maxFrameBytes?: number } {
   return maxFrameBytes === undefined ? {} : { maxFrameBytes };
-}
-
-export function formatAddress(a: HostPort): string {
-  return a.host.includes(':') ? `[${a.host}]:${a.port}` : `${a.host}:${a.port}`;
 }

@@ -1,4 +1,4 @@
-import { useEffect } from 'react';
+import { usePolling } from '../hooks';
 import { PRIVACY_LEVEL_INFO, formatBytes } from '../../../shared/privacy';
 import { RESOURCE_KINDS } from '../../../shared/settings';
 import { EmptyState } from '../components/Banner';
@@ -18,11 +18,7 @@ export function DashboardPage(props: { now: number }) {
   const hardware = useApp((s) => s.hardware);
   const usage = useApp((s) => s.usage);
   const refreshUsage = useApp((s) => s.refreshUsage);
-  useEffect(() => {
-    void refreshUsage();
-    const timer = setInterval(() => void refreshUsage(), 2000);
-    return () => clearInterval(timer);
-  }, [refreshUsage]);
+  usePolling(refreshUsage, 2000);
   if (!status || !settings) return <p>Loading…</p>;
   const uptime = (props.now - Date.parse(status.startedAt)) / 1000;
   return (

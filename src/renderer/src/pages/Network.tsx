@@ -1,4 +1,5 @@
-import { useEffect } from 'react';
+import { usePolling } from '../hooks';
+import { formatHostPort } from '../../../shared/network';
 import { formatBytes } from '../../../shared/privacy';
 import { BANDWIDTH_CAP_RANGE, TIER_SETTINGS, type TierSetting } from '../../../shared/settings';
 import { EmptyState } from '../components/Banner';
@@ -12,21 +13,13 @@ const TIER_TITLES: Record<TierSetting, string> = {
   '2.5G': '~2.5 Gbit/s and above',
 };
 
-function formatAddress(a: { host: string; port: number }): string {
-  return a.host.includes(':') ? `[${a.host}]:${a.port}` : `${a.host}:${a.port}`;
-}
-
 export function NetworkPage() {
   const network = useApp((s) => s.network);
   const history = useApp((s) => s.networkHistory);
   const settings = useApp((s) => s.settings);
   const refreshNetwork = useApp((s) => s.refreshNetwork);
   const applyNow = useApp((s) => s.applyNow);
-  useEffect(() => {
-    void refreshNetwork();
-    const timer = setInterval(() => void refreshNetwork(), 2000);
-    return () => clearInterval(timer);
-  }, [refreshNetwork]);
+  usePolling(refreshNetwork, 2000);
   if (!network || !settings) return <p>Loading…</p>;
 
   return (
@@ -36,7 +29,7 @@ export function NetworkPage() {
         <h2 id="net-transport">STOQ transport</h2>
         {network.listening ? (
           <p data-testid="stoq-listening">
-            Listening for peers on <code>{formatAddress(network.listening)}</code> (QUIC, ALPN <code>stoq/1</code>,
+            Listening for peers on <code>{formatHostPort(network.listening)}</code> (QUIC, ALPN <code>stoq/1</code>,
             mutual certificates).
           </p>
         ) : (
