@@ -200,3 +200,27 @@ describe('peer transport', () => {
     await a.stop();
   });
 });
+
+describe('peer address book', () => {
+  it('remembers where a dialled node listens, across restarts, and dials it by NodeId', async () => {
+    const dirA = tempDir();
+    const mk = (dir: string) =>
+      createNode(
+        { dataDir: dir, listen: { host: '::1', port: 0 } },
+        { hardware: fixedHardware(), logBook: new LogBook() },
+      );
+    const b = mk(tempDir());
+    await b.start();
+    let a = mk(dirA);
+    await a.start();
+    await a.transport!.dial(b.transport!.address, b.identity.nodeId);
+    await a.stop();
+    a = mk(dirA);
+    await a.start();
+    const link = await a.transport!.dialNode(b.identity.nodeId);
+    expect(link.peer.nodeId).toBe(b.identity.nodeId);
+    await expect(a.transport!.dialNode('unknownnode')).rejects.toThrow('no known address for NodeId unknownnode');
+    await a.stop();
+    await b.stop();
+  });
+});

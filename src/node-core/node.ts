@@ -13,6 +13,7 @@ import { loadOrCreateIdentity, type NodeIdentity } from './identity/identity';
 import { LogBook, type Logger } from './logging/log-book';
 import { closeDatabase, openDatabase, type Db } from './store/database';
 import { MetaRepository } from './store/meta-repository';
+import { PeerRepository } from './store/peer-repository';
 import { SettingsRepository } from './store/settings-repository';
 import { createStoqTransport, type Transport } from './transport/stoq/transport';
 
@@ -159,6 +160,7 @@ class Node implements HyperMeshNode {
       pinnedTier: settings.network.tier === 'auto' ? null : settings.network.tier,
       bandwidthCapBitsPerSec: bandwidthCapBitsPerSec(settings, null),
       dualStack: settings.network.ipv4,
+      ...(this.db ? { addressBook: new PeerRepository(this.db) } : {}),
     });
     try {
       await transport.start();

@@ -21,7 +21,7 @@ describe('openDatabase', () => {
     const db = openDatabase(file);
     expect(schemaVersion(db)).toBe(LATEST_SCHEMA_VERSION);
     expect(db.pragma('journal_mode', { simple: true })).toBe('wal');
-    expect(tables(db)).toEqual(['meta', 'quarantine', 'settings']);
+    expect(tables(db)).toEqual(['meta', 'peers', 'quarantine', 'settings']);
     closeDatabase(db);
     expect(statSync(file).mode & 0o777).toBe(0o600);
     closeDatabase(db); // twice is fine
@@ -50,6 +50,20 @@ describe('openDatabase', () => {
     expect(v2.prepare('SELECT document FROM settings').get()).toEqual({ document: '{"x":1}' });
     expect(v2.prepare('SELECT value FROM meta').get()).toEqual({ value: 'then' });
     closeDatabase(v2);
+  });
+
+  it('migration 3: from schema 2, adds the peer address book and keeps everything else', () => {
+    const file = join(tempDir(), 'd.db');
+    const v2 = openDatabase(file, { targetVersion: 2 });
+    v2.prepare("INSERT INTO settings (id, document, updated_at) VALUES (1, '{}', 'then')").run();
+    v2.prepare("INSERT INTO quarantine (source, content, reason, moved_at) VALUES ('s', 'c', 'r', 't')").run();
+    closeDatabase(v2);
+    const v3 = openDatabase(file, { targetVersion: 3 });
+    expect(schemaVersion(v3)).toBe(3);
+    expect(tables(v3)).toContain('peers');
+    expect(v3.prepare('SELECT count(*) AS n FROM quarantine').get()).toEqual({ n: 1 });
+    expect(() => v3.prepare("INSERT INTO peers VALUES ('x', '::1', 70000, 't', NULL)").run()).toThrow(/CHECK/);
+    closeDatabase(v3);
   });
 
   it('a failing migration is rolled back whole', () => {

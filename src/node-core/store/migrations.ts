@@ -42,6 +42,22 @@ export const MIGRATIONS: readonly Migration[] = [
       `);
     },
   },
+  {
+    version: 3,
+    name: 'peer address book',
+    up(db) {
+      // Where each known node was last reached, so it can be dialled by NodeId.
+      db.exec(`
+        CREATE TABLE peers (
+          node_id    TEXT PRIMARY KEY,
+          host       TEXT NOT NULL,
+          port       INTEGER NOT NULL CHECK (port BETWEEN 1 AND 65535),
+          last_seen  TEXT NOT NULL,
+          rtt_ms     REAL
+        ) STRICT;
+      `);
+    },
+  },
 ];
 
 export const LATEST_SCHEMA_VERSION = MIGRATIONS.length;

@@ -19,6 +19,14 @@ export interface HostPort {
   readonly port: number;
 }
 
+export type PeerAddress = HostPort;
+
+/** Where known nodes listen, so they can be dialled by NodeId (the node keeps it in SQLite). */
+export interface PeerAddressBook {
+  remember(nodeId: string, address: PeerAddress, rttMs: number | null): void;
+  lookup(nodeId: string): PeerAddress | undefined;
+}
+
 export interface TransportOptions {
   readonly host: string;
   readonly port: number;
@@ -33,6 +41,7 @@ export interface TransportOptions {
   readonly bandwidthCapBitsPerSec?: number | null;
   readonly maxFrameBytes?: number;
   readonly dualStack?: boolean;
+  readonly addressBook?: PeerAddressBook;
 }
 
 /** A verified peer, reachable over one reused connection. */
@@ -58,6 +67,8 @@ export interface Transport {
   stop(): Promise<void>;
   /** Reuses the open connection to `expectedNodeId` if there is one. */
   dial(address: HostPort, expectedNodeId?: string, signal?: AbortSignal): Promise<PeerLink>;
+  /** Dials a node by NodeId at the address it was last reached at. */
+  dialNode(nodeId: string, signal?: AbortSignal): Promise<PeerLink>;
   /** Measures RTT and throughput to a peer and applies the tier that fits (unless one is pinned). */
   measure(link: PeerLink): Promise<PathMeasurement & { tier: TierName }>;
   setBandwidthCap(bitsPerSec: number | null): void;
@@ -200,7 +211,17 @@ export function createStoqTransport(options: TransportOptions): Transport {
       if (existing?.isUsable) return link(existing);
       const connection = await endpoint.connect(address, expectedNodeId, signal);
       adopt(connection);
+      // Only addresses we dialled are listening addresses (an incoming peer's source port is not).
+      options.addressBook?.remember(connection.peerIdentity!.nodeId, address, connection.metrics().rttMs);
       return link(connection);
+    },
+
+    async dialNode(nodeId, signal) {
+      const existing = byNode.get(nodeId);
+      if (existing?.isUsable) return link(existing);
+      const address = options.addressBook?.lookup(nodeId);
+      if (!address) throw new TransportError(`no known address for NodeId ${nodeId}`);
+      return transport.dial(address, nodeId, signal);
     },
 
     async measure(peerLink) {
