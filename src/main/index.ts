@@ -1,4 +1,5 @@
 import { join, resolve } from 'node:path';
+import { pathToFileURL } from 'node:url';
 import {
   app,
   BrowserWindow,
@@ -27,9 +28,10 @@ const rendererFile = join(import.meta.dirname, '../renderer/index.html');
 const preloadFile = join(import.meta.dirname, '../preload/index.cjs');
 const iconFile = join(import.meta.dirname, '../../resources/tray.png');
 
+const rendererUrl = pathToFileURL(rendererFile).href;
+
 function isOwnPage(contents: WebContents): boolean {
-  const url = contents.getURL();
-  return url.startsWith('file://') && url.split('#')[0] === `file://${rendererFile}`;
+  return contents.getURL().split('#')[0] === rendererUrl;
 }
 
 function showFatal(title: string, err: unknown): void {
@@ -153,7 +155,7 @@ if (!app.requestSingleInstanceLock()) {
       return { action: 'deny' };
     });
     contents.on('will-navigate', (e, url) => {
-      if (url.split('#')[0] !== `file://${rendererFile}`) e.preventDefault();
+      if (url.split('#')[0] !== rendererUrl) e.preventDefault();
     });
   });
   app.on('before-quit', (e) => {
