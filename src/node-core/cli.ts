@@ -32,20 +32,20 @@ function defaultUiDir(): string {
 async function callRunningNode<T>(dataDir: string, method: string, args: unknown[]): Promise<T | undefined> {
   const info = readRuntimeInfo(dataDir);
   if (!info) return undefined;
-  let res: Response;
   try {
-    res = await fetch(`${info.origin}/api/call`, {
+    const res = await fetch(`${info.origin}/api/call`, {
       method: 'POST',
       headers: { authorization: `Bearer ${info.token}`, 'content-type': 'application/json' },
       body: JSON.stringify({ method, args }),
       signal: AbortSignal.timeout(10_000),
     });
-  } catch {
-    return undefined; // the file was left by a node that is gone
+    const reply = (await res.json()) as ApiReply<T>;
+    if (!reply.ok) throw new RemoteError(reply.error);
+    return reply.value;
+  } catch (err) {
+    if (err instanceof RemoteError) throw err;
+    return undefined; // the file was left by a node that is gone (or its port now belongs to something else)
   }
-  const reply = (await res.json()) as ApiReply<T>;
-  if (!reply.ok) throw new RemoteError(reply.error);
-  return reply.value;
 }
 
 /** Runs one call against the running node if there is one, else against the stored state directly. */
@@ -84,6 +84,9 @@ async function runNode(options: CliOptions, dataDir: string, io: CliIo): Promise
   if (uiDir && !existsSync(join(uiDir, 'index.html'))) {
     io.err(`warning: the UI is not built (${uiDir}); run "npm run build" — serving the API only\n`);
   }
+  // A fault in one request or peer must not take the node down: log it and keep serving.
+  process.on('uncaughtException', (err) => node.log.error(`unexpected error: ${err.stack ?? err.message}`));
+  process.on('unhandledRejection', (err) => node.log.error(`unexpected rejection: ${String(err)}`));
   await node.start();
   let server: ApiServer;
   try {

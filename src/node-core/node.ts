@@ -103,8 +103,15 @@ class Node implements HyperMeshNode {
     return this._identity;
   }
 
-  async start(): Promise<void> {
-    if (this.state !== 'new') throw new Error(`a node can be started once; it is ${this.state}`);
+  private starting: Promise<void> | undefined;
+
+  start(): Promise<void> {
+    if (this.state !== 'new' || this.starting) throw new Error(`a node can be started once; it is ${this.state}`);
+    this.starting = this.doStart();
+    return this.starting;
+  }
+
+  private async doStart(): Promise<void> {
     prepareDataDir(this.config.dataDir);
     this.lock = DataDirLock.acquire(this.config.dataDir);
     try {
@@ -139,6 +146,8 @@ class Node implements HyperMeshNode {
   }
 
   async stop(): Promise<void> {
+    // A stop while starting (quitting the app during boot) waits for the start to finish, then undoes it.
+    if (this.starting) await this.starting.catch(() => undefined);
     if (this.state === 'stopped') return;
     if (this.state === 'running') this.log.info('node stopping');
     this.state = 'stopped';
@@ -181,7 +190,10 @@ class Node implements HyperMeshNode {
     );
   }
 
+  private lastLinkMbps: number | null = null;
+
   private applyNetworkSettings(settings: Settings, linkMbps: number | null): void {
+    this.lastLinkMbps = linkMbps;
     if (!this.transport) return;
     this.transport.pinTier(settings.network.tier === 'auto' ? null : settings.network.tier);
     this.transport.setBandwidthCap(bandwidthCapBitsPerSec(settings, linkMbps));
@@ -226,10 +238,7 @@ class Node implements HyperMeshNode {
     const next = applySettingsPatch(this.currentSettings(), patch);
     this.settingsRepo?.save(next);
     this.settings = next;
-    void this.hardwareReading?.value.then(
-      (hw) => this.applyNetworkSettings(next, hw.network.linkMbps),
-      () => this.applyNetworkSettings(next, null),
-    );
+    this.applyNetworkSettings(next, this.lastLinkMbps);
     const recovered = this.health.findIndex((h) => h.code === 'SETTINGS_RECOVERED');
     if (recovered >= 0) this.health.splice(recovered, 1);
     this.log.info(`settings changed: ${JSON.stringify(patch)}`);
@@ -263,9 +272,10 @@ class Node implements HyperMeshNode {
     const now = Date.now();
     if (!this.hardwareReading || now - this.hardwareReading.at > HARDWARE_MAX_AGE_MS) {
       const value = this.hardware.read(this.dataDir);
-      this.hardwareReading = { at: now, value };
+      const reading = { at: now, value };
+      this.hardwareReading = reading;
       value.catch(() => {
-        this.hardwareReading = undefined; // do not cache a failed reading
+        if (this.hardwareReading === reading) this.hardwareReading = undefined; // do not cache a failed reading
       });
     }
     return this.hardwareReading.value;

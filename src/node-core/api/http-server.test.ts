@@ -131,6 +131,26 @@ describe('API over HTTP', () => {
   });
 });
 
+describe('hostile WebSocket clients', () => {
+  it('an oversized frame or a reset upgrade closes that socket, not the node', async () => {
+    const ws = new WebSocket(`${server.origin.replace('http', 'ws')}/api/events?token=${server.token}`);
+    await new Promise((resolve) => ws.once('open', resolve));
+    const closed = new Promise<number>((resolve) => ws.once('close', (code: number) => resolve(code)));
+    ws.send(Buffer.alloc(200 * 1024));
+    expect(await closed).toBeGreaterThan(1000);
+
+    const { connect } = await import('node:net');
+    const raw = connect({ host: '127.0.0.1', port: server.port });
+    await new Promise((resolve) => raw.once('connect', resolve));
+    raw.write(
+      `GET /api/events HTTP/1.1\r\nHost: 127.0.0.1:${server.port}\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n\r\n`,
+    );
+    raw.resetAndDestroy();
+    await new Promise((r) => setTimeout(r, 100));
+    expect((await call({ method: 'getSettings', args: [] })).reply).toMatchObject({ ok: true });
+  });
+});
+
 describe('serving the UI', () => {
   it('serves files with a strict CSP, falls back to the app, and stays inside its folder', async () => {
     const index = await fetch(`${server.origin}/`);

@@ -3,6 +3,7 @@ import { createReadStream, statSync } from 'node:fs';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import { isIP } from 'node:net';
 import { extname, join, normalize, resolve, sep } from 'node:path';
+import { pipeline } from 'node:stream';
 import { WebSocketServer, type WebSocket } from 'ws';
 import type { EventMessage, NodeEventName, NodeEvents } from '../../shared/api/contract';
 import { NODE_EVENT_NAMES } from '../../shared/api/contract';
@@ -182,7 +183,9 @@ export function createApiServer(options: ApiServerOptions): ApiServer {
       'x-frame-options': 'DENY',
     });
     if (req.method === 'HEAD') return void res.end();
-    createReadStream(file).pipe(res);
+    pipeline(createReadStream(file), res, (err) => {
+      if (err) log.debug(`serving ${pathname} stopped: ${err.message}`); // e.g. the UI was rebuilt meanwhile
+    });
   }
 
   async function handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
@@ -230,6 +233,8 @@ export function createApiServer(options: ApiServerOptions): ApiServer {
       });
       const sockets = new WebSocketServer({ noServer: true, maxPayload: 64 * 1024 });
       httpServer.on('upgrade', (req, socket, head) => {
+        // Upgraded sockets lose Node's own error listener: a reset connection must not become an uncaught error.
+        socket.on('error', () => socket.destroy());
         const url = new URL(req.url ?? '/', 'http://localhost');
         const refuse = (status: string) => {
           socket.end(`HTTP/1.1 ${status}\r\nConnection: close\r\n\r\n`);
@@ -238,6 +243,7 @@ export function createApiServer(options: ApiServerOptions): ApiServer {
         if (!hostOk(req) || !originOk(req)) return refuse('403 Forbidden');
         if (!sameToken(url.searchParams.get('token') ?? undefined, token)) return refuse('401 Unauthorized');
         sockets.handleUpgrade(req, socket, head, (ws: WebSocket) => {
+          ws.on('error', () => ws.terminate()); // oversized or malformed frames
           ws.on('message', () => ws.close(1003, 'this socket only sends events'));
         });
       });

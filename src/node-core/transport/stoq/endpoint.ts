@@ -53,6 +53,8 @@ type HostPort = { host: string; port: number };
 
 /** Packets one connection may send per pass before others (and incoming ACKs) get a turn. */
 const MAX_PACKETS_PER_PASS = 512;
+/** Connections still in their handshake or verification at once; more Initials are dropped (flood guard). */
+const MAX_UNVERIFIED = 256;
 
 function cidKey(cid: Uint8Array): string {
   return Buffer.from(cid.buffer, cid.byteOffset, cid.byteLength).toString('latin1');
@@ -66,9 +68,12 @@ function cidKey(cid: Uint8Array): string {
 export class StoqConnection implements StreamHost {
   readonly streams = new Map<number, StoqStream>();
   chunkBytes: number;
+  /** Reads land here and are copied out at their exact size, so a tiny read never pins a large buffer. */
+  readonly scratch = Buffer.allocUnsafe(256 * 1024);
   peerIdentity: PeerIdentity | undefined;
   closeReason: string | undefined;
   private verified = false;
+  private highestPeerStream = -1;
   private refused = false;
   private closedFlag = false;
   private nextStreamId: number;
@@ -182,6 +187,12 @@ export class StoqConnection implements StreamHost {
         let stream = this.streams.get(id);
         if (!stream) {
           if ((id & 1) === (this.role === 'client' ? 0 : 1)) continue; // our own, already released
+          if ((id & 2) !== 0 || id <= this.highestPeerStream) {
+            // STOQ uses no unidirectional streams; an old id is one we already finished with.
+            this.shutdownStream(id);
+            continue;
+          }
+          this.highestPeerStream = id;
           stream = new StoqStream(id, this);
           this.streams.set(id, stream);
           if (this.onStream) this.onStream(stream);
@@ -198,7 +209,6 @@ export class StoqConnection implements StreamHost {
 
   /** Sends every packet quiche has ready. */
   flush(): void {
-    const socket = this.endpoint.socket;
     if (this.endpoint.socketClosed) return;
     // Closing (RFC 9000 §10.2.1): one CONNECTION_CLOSE per pass is enough — quiche would produce them endlessly.
     const limit = this.conn.localError() === null ? MAX_PACKETS_PER_PASS : 1;
@@ -219,12 +229,24 @@ export class StoqConnection implements StreamHost {
       const [len, info] = result;
       if (len === 0) break; // nothing written: quiche has nothing more to say now
       this.endpoint.consumeSendBuffer(len);
-      socket.send(out.subarray(0, len), info.to.port, info.to.host);
+      this.endpoint.send(out.subarray(0, len), info.to);
     }
   }
 
   wake(): void {
     this.endpoint.markDirty(this);
+  }
+
+  /** Tells the peer to stop both directions of a stream this side will not serve. */
+  shutdownStream(id: number, code: number = StoqCode.ProtocolError): void {
+    for (const dir of [quiche.Shutdown.Read, quiche.Shutdown.Write]) {
+      try {
+        this.conn.streamShutdown(id, dir, code);
+      } catch {
+        // that direction was already finished
+      }
+    }
+    this.wake();
   }
 
   release(stream: StoqStream): void {
@@ -385,6 +407,12 @@ export class StoqEndpoint {
     return this.connections.size;
   }
 
+  private verifiedCount(): number {
+    let n = 0;
+    for (const c of this.connections) if (c.peerIdentity) n++;
+    return n;
+  }
+
   /** Live, verified connections (not those being refused or closing). */
   allConnections(): StoqConnection[] {
     return [...this.connections].filter((c) => c.isUsable);
@@ -404,6 +432,7 @@ export class StoqEndpoint {
     this.track(connection, [scid]);
     connection.process();
     const abort = () => connection.close(StoqCode.Cancelled, 'dial cancelled');
+    if (signal?.aborted) abort();
     signal?.addEventListener('abort', abort, { once: true });
     try {
       await connection.ready();
@@ -513,7 +542,18 @@ export class StoqEndpoint {
     });
   }
 
+  /** Sends one datagram; a send the OS refuses (bad address, closed socket) loses a packet, never the node. */
+  send(data: Buffer, to: HostPort): void {
+    if (this.socketClosed) return;
+    try {
+      this.socket.send(data, to.port, to.host);
+    } catch (err) {
+      this.log.debug(`UDP send to ${formatHostPort(to)} failed: ${(err as Error).message}`);
+    }
+  }
+
   private onPacket(packet: Buffer, from: HostPort): void {
+    if (from.port === 0) return; // no reply can reach port 0, and Node refuses to send there
     // Fast path: a short-header packet (most of them) carries our 20-byte connection id right after its first byte.
     if (packet.length > CID_LENGTH && ((packet[0] as number) & 0x80) === 0) {
       const known = this.byCid.get(packet.toString('latin1', 1, 1 + CID_LENGTH));
@@ -533,9 +573,15 @@ export class StoqEndpoint {
     if (!connection) {
       if (header.ty !== quiche.Type.Initial || this.closing || this.options.acceptIncoming === false) return;
       if (!quiche.versionIsSupported(header.version)) {
+        // RFC 9000 §6: answer only full-size Initials, so the reply is never larger than what provoked it.
+        if (packet.length < 1200) return;
         const out = Buffer.allocUnsafe(this.datagramBytes);
         const len = quiche.negotiateVersion(header.scid, header.dcid, out);
-        this.socket.send(out.subarray(0, len), from.port, from.host);
+        this.send(out.subarray(0, len), from);
+        return;
+      }
+      if (this.connections.size - this.verifiedCount() >= MAX_UNVERIFIED) {
+        this.log.debug(`dropped an Initial from ${from.host}: too many connections being set up`);
         return;
       }
       const scid = createHmac('sha256', this.cidSecret).update(header.dcid).digest().subarray(0, CID_LENGTH);

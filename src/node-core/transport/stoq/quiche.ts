@@ -49,7 +49,7 @@ export function buildConfig(options: ConfigOptions): QuicheConfig {
   config.setInitialMaxStreamDataBidiRemote(options.streamWindow);
   config.setInitialMaxStreamDataUni(options.streamWindow);
   config.setInitialMaxStreamsBidi(options.maxStreams);
-  config.setInitialMaxStreamsUni(options.maxStreams);
+  config.setInitialMaxStreamsUni(0); // STOQ uses bidirectional streams only
   config.setMaxStreamWindow(Math.max(options.streamWindow, 16 * 1024 * 1024));
   config.setMaxConnectionWindow(Math.max(options.connectionWindow, 64 * 1024 * 1024));
   config.setDisableActiveMigration(true);

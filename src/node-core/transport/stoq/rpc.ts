@@ -71,12 +71,15 @@ export interface ServeOptions {
   readonly requestTimeoutMs?: number;
 }
 
-/** Reads frames until `want` says stop; a malformed or oversized frame resets the stream. */
+/** Reads the first frame; a malformed, oversized or unexpected frame fails (and the caller resets the stream). */
 async function readFrames(stream: StoqStream, decoder: FrameDecoder, want: (f: Frame) => boolean): Promise<Frame> {
   for (;;) {
     const chunk = await stream.read();
     if (chunk === null) throw new FrameError(StoqCode.ProtocolError, 'the stream ended before a whole frame');
-    for (const frame of decoder.push(chunk)) if (want(frame)) return frame;
+    const [frame] = decoder.push(chunk);
+    if (!frame) continue;
+    if (!want(frame)) throw new FrameError(StoqCode.ProtocolError, `unexpected frame type ${frame.type}`);
+    return frame;
   }
 }
 
@@ -189,11 +192,17 @@ function guard(
 
 async function readResponse(stream: StoqStream, maxFrameBytes: number, method: string): Promise<Uint8Array> {
   const decoder = new FrameDecoder(maxFrameBytes);
-  const frame = await readFrames(
-    stream,
-    decoder,
-    (f) => f.type === FrameType.ResponseOk || f.type === FrameType.ResponseError,
-  );
+  let frame: Frame;
+  try {
+    frame = await readFrames(
+      stream,
+      decoder,
+      (f) => f.type === FrameType.ResponseOk || f.type === FrameType.ResponseError,
+    );
+  } catch (err) {
+    if (err instanceof FrameError) stream.reset(err.code, err.message);
+    throw err;
+  }
   if (frame.type === FrameType.ResponseOk) return frame.payload;
   const { code, message } = decodeError(frame.payload);
   throw new RpcError(`${method}: ${message}`, code);
@@ -221,11 +230,23 @@ export async function request(
 }
 
 /** A one-way message: resolves once the peer has read it (its end of the stream closed), without a reply. */
-export async function sendMessage(connection: StoqConnection, method: string, body: Uint8Array): Promise<void> {
+export async function sendMessage(
+  connection: StoqConnection,
+  method: string,
+  body: Uint8Array,
+  options: CallOptions = {},
+): Promise<void> {
   const stream = connection.openStream();
-  await stream.end(encodeFrame(FrameType.Message, encodeCall(method, body)));
-  while ((await stream.read()) !== null) {
-    // the peer sends nothing back; wait for its FIN
+  const g = guard(stream, options, `message ${method}`);
+  try {
+    await stream.end(encodeFrame(FrameType.Message, encodeCall(method, body), options.maxFrameBytes));
+    while ((await stream.read()) !== null) {
+      // the peer sends nothing back; wait for its FIN
+    }
+  } catch (err) {
+    throw g.failure() ?? err;
+  } finally {
+    g.done();
   }
 }
 

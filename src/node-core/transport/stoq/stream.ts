@@ -15,6 +15,8 @@ export class StreamError extends HyperMeshError {
 export interface StreamHost {
   readonly conn: QuicheConnection;
   readonly chunkBytes: number;
+  /** Shared read buffer of at least chunkBytes. */
+  readonly scratch: Buffer;
   /** Schedules packet processing and sending for the connection (coalesced per event-loop turn). */
   wake(): void;
   /** Called once both directions of the stream are done, so the host can forget it. */
@@ -36,6 +38,7 @@ interface Waiter<T> {
 export class StoqStream {
   private readEnded = false;
   private writeEnded = false;
+  private endRequested = false;
   private failure: StreamError | undefined;
   private reader: Waiter<Buffer | null> | undefined;
   private writer: { data: Uint8Array; offset: number; fin: boolean; waiter: Waiter<void> } | undefined;
@@ -79,9 +82,9 @@ export class StoqStream {
   /** Resolves once quiche has accepted every byte; `fin` ends the stream after them. */
   write(data: Uint8Array, fin = false): Promise<void> {
     if (this.failure) return Promise.reject(this.failure);
-    if (this.writeEnded) return Promise.reject(new StreamError('the stream was already ended'));
+    if (this.endRequested) return Promise.reject(new StreamError('the stream was already ended'));
     if (this.writer) return Promise.reject(new StreamError('a write is already pending on this stream'));
-    if (fin) this.writeEnded = true;
+    if (fin) this.endRequested = true;
     return new Promise((resolve, reject) => {
       this.writer = { data, offset: 0, fin, waiter: { resolve, reject } };
       this.pumpWrite();
@@ -94,7 +97,12 @@ export class StoqStream {
 
   /** Abandons both directions with a STOQ code; the peer's reads and writes fail with it. */
   reset(code: number, reason = 'stream reset'): void {
+    this.shutdownBoth(code);
     if (this.failure) return;
+    this.fail(new StreamError(reason, code));
+  }
+
+  private shutdownBoth(code: number): void {
     for (const dir of [quiche.Shutdown.Read, quiche.Shutdown.Write]) {
       try {
         this.host.conn.streamShutdown(this.id, dir, code);
@@ -102,7 +110,6 @@ export class StoqStream {
         // that direction was already finished
       }
     }
-    this.fail(new StreamError(reason, code));
     this.host.wake();
   }
 
@@ -135,7 +142,7 @@ export class StoqStream {
   }
 
   private tryRead(): Buffer | null | undefined {
-    const buf = Buffer.allocUnsafe(this.host.chunkBytes);
+    const buf = this.host.scratch.subarray(0, Math.min(this.host.chunkBytes, this.host.scratch.length));
     let result: [number, boolean] | null;
     try {
       result = this.host.conn.streamRecv(this.id, buf);
@@ -149,12 +156,14 @@ export class StoqStream {
     const [len, fin] = result;
     this.host.countBytes(0, len);
     this.host.wake(); // reading frees window: let quiche tell the peer
+    // An exact-size copy: the scratch buffer is reused, and a peer's tiny reads must not pin big buffers.
+    const chunk = Buffer.from(buf.subarray(0, len));
     if (fin) {
       this.readEnded = true;
       this.maybeRelease();
-      return len > 0 ? buf.subarray(0, len) : null;
+      return len > 0 ? chunk : null;
     }
-    return buf.subarray(0, len);
+    return chunk;
   }
 
   private pumpWrite(): void {
@@ -178,6 +187,7 @@ export class StoqStream {
           `the peer stopped the stream (${kind}${code === null ? '' : ` code ${code}`})`,
           code,
         );
+        this.shutdownBoth(code ?? 0);
         this.fail(failure);
         w.waiter.reject(failure);
         return;
@@ -186,6 +196,7 @@ export class StoqStream {
     this.host.wake();
     if (w.offset === w.data.length) {
       this.writer = undefined;
+      if (w.fin) this.writeEnded = true;
       w.waiter.resolve();
       this.maybeRelease();
     }

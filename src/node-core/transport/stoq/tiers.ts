@@ -30,7 +30,7 @@ export const TIERS: Readonly<Record<TierName, TierProfile>> = {
     nominalBitsPerSec: 100e6,
     streamWindow: 1 * MIB,
     connectionWindow: 4 * MIB,
-    maxStreams: 1000,
+    maxStreams: 256,
     chunkBytes: 16 * 1024,
   },
   '1G': {
@@ -39,7 +39,7 @@ export const TIERS: Readonly<Record<TierName, TierProfile>> = {
     nominalBitsPerSec: 1e9,
     streamWindow: 8 * MIB,
     connectionWindow: 32 * MIB,
-    maxStreams: 4000,
+    maxStreams: 1024,
     chunkBytes: 64 * 1024,
   },
   '2.5G': {
@@ -48,7 +48,7 @@ export const TIERS: Readonly<Record<TierName, TierProfile>> = {
     nominalBitsPerSec: 2.5e9,
     streamWindow: 16 * MIB,
     connectionWindow: 64 * MIB,
-    maxStreams: 10_000,
+    maxStreams: 2048,
     chunkBytes: 256 * 1024,
   },
 };

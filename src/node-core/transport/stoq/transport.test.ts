@@ -83,6 +83,29 @@ describe('STOQ transport on ::1', () => {
     expect(a.logs.query({ text: 'path to' })).toHaveLength(2);
   });
 
+  it('keeps working when two nodes dial each other at once, or one dials twice at once', async () => {
+    const a = await node();
+    const b = await node();
+    a.transport.router.rpc('echo', (body) => body);
+    b.transport.router.rpc('echo', (body) => body);
+    const [ab, ba, ab2] = await Promise.all([
+      a.transport.dial(b.transport.address, b.identity.nodeId),
+      b.transport.dial(a.transport.address, a.identity.nodeId),
+      a.transport.dial(b.transport.address, b.identity.nodeId),
+    ]);
+    expect(ab2.connection).toBe(ab.connection);
+    for (let i = 0; i < 3; i++) {
+      expect(Buffer.from(await ab.request('echo', Buffer.from('a→b'))).toString()).toBe('a→b');
+      expect(Buffer.from(await ba.request('echo', Buffer.from('b→a'))).toString()).toBe('b→a');
+    }
+    // Both sides pick the same survivor; the duplicate closes after its grace period and the links go on.
+    await new Promise((r) => setTimeout(r, 5500));
+    expect(a.transport.stats().totals.connections).toBe(1);
+    expect(b.transport.stats().totals.connections).toBe(1);
+    expect(Buffer.from(await ab.request('echo', Buffer.from('later'))).toString()).toBe('later');
+    expect(Buffer.from(await ba.request('echo', Buffer.from('later'))).toString()).toBe('later');
+  }, 20_000);
+
   it('refuses a peer that is not the NodeId dialled', async () => {
     const a = await node();
     const b = await node();

@@ -44,9 +44,10 @@ export interface TransportOptions {
   readonly addressBook?: PeerAddressBook;
 }
 
-/** A verified peer, reachable over one reused connection. */
+/** A verified peer, reachable over one reused connection (the preferred one, if two ever exist). */
 export interface PeerLink {
   readonly peer: PeerIdentity;
+  /** The connection calls go over now. */
   readonly connection: StoqConnection;
   request(method: string, body: Uint8Array, options?: CallOptions): Promise<Uint8Array>;
   message(method: string, body: Uint8Array): Promise<void>;
@@ -108,20 +109,35 @@ export function createStoqTransport(options: TransportOptions): Transport {
     return Buffer.from(JSON.stringify({ sha256: hash.digest('hex'), bytes: n }));
   });
 
-  const link = (connection: StoqConnection): PeerLink => ({
-    peer: connection.peerIdentity as PeerIdentity,
-    connection,
-    request: (method, body, callOptions) =>
-      request(connection, method, body, { ...pick(options.maxFrameBytes), ...callOptions }),
-    message: (method, body) => sendMessage(connection, method, body),
-    bulk: (method, meta, data, bulkOptions) =>
-      sendBulk(connection, method, meta, data, {
-        pace: (n) => limiter.take(n),
-        ...pick(options.maxFrameBytes),
-        ...bulkOptions,
-      }),
-    close: (reason = 'closed by the node') => connection.close(StoqCode.NoError, reason),
-  });
+  const link = (first: StoqConnection): PeerLink => {
+    const peer = first.peerIdentity as PeerIdentity;
+    // Each call takes the peer's preferred connection at that moment, so a link survives a replaced connection.
+    const current = () => {
+      const preferred = byNode.get(peer.nodeId);
+      return preferred?.isUsable ? preferred : first;
+    };
+    return {
+      peer,
+      get connection() {
+        return current();
+      },
+      request: (method, body, callOptions) =>
+        request(current(), method, body, { ...pick(options.maxFrameBytes), ...callOptions }),
+      message: (method, body) => sendMessage(current(), method, body, pick(options.maxFrameBytes)),
+      bulk: (method, meta, data, bulkOptions) =>
+        sendBulk(current(), method, meta, data, {
+          pace: (n) => limiter.take(n),
+          ...pick(options.maxFrameBytes),
+          ...bulkOptions,
+        }),
+      close: (reason = 'closed by the node') => current().close(StoqCode.NoError, reason),
+    };
+  };
+
+  /** The node that opened a connection; of two connections between the same pair, the lower opener's wins. */
+  const opener = (c: StoqConnection) =>
+    c.role === 'client' ? options.identity.nodeId : (c.peerIdentity as PeerIdentity).nodeId;
+  const pendingDials = new Map<string, Promise<PeerLink>>();
 
   const activity = new WeakMap<StoqConnection, number>();
   /**
@@ -147,10 +163,15 @@ export function createStoqTransport(options: TransportOptions): Transport {
   const adopt = (connection: StoqConnection) => {
     const peer = connection.peerIdentity as PeerIdentity;
     const previous = byNode.get(peer.nodeId);
-    byNode.set(peer.nodeId, connection);
-    if (previous && previous !== connection && !previous.isClosed) {
-      // Both sides dialled at once: keep the newest, let the older drain.
-      previous.close(StoqCode.NoError, 'replaced by a newer connection');
+    if (previous && previous !== connection && previous.isUsable) {
+      // Both sides dialled at once. Both pick the same survivor (the one the lower NodeId opened); the other one
+      // finishes what is in flight and closes a little later.
+      const keepNew = opener(connection) < opener(previous);
+      const loser = keepNew ? previous : connection;
+      if (keepNew) byNode.set(peer.nodeId, connection);
+      setTimeout(() => loser.close(StoqCode.NoError, 'duplicate connection'), 5000).unref();
+    } else {
+      byNode.set(peer.nodeId, connection);
     }
     const tier = measured.get(peer.nodeId)?.tier ?? pinned;
     if (tier) connection.chunkBytes = TIERS[tier].chunkBytes;
@@ -206,14 +227,28 @@ export function createStoqTransport(options: TransportOptions): Transport {
     },
 
     async dial(address, expectedNodeId, signal) {
-      if (!endpoint) throw new TransportError('the transport is not started');
+      const e = endpoint;
+      if (!e) throw new TransportError('the transport is not started');
       const existing = expectedNodeId ? byNode.get(expectedNodeId) : undefined;
       if (existing?.isUsable) return link(existing);
-      const connection = await endpoint.connect(address, expectedNodeId, signal);
-      adopt(connection);
-      // Only addresses we dialled are listening addresses (an incoming peer's source port is not).
-      options.addressBook?.remember(connection.peerIdentity!.nodeId, address, connection.metrics().rttMs);
-      return link(connection);
+      // Concurrent dials to one node share a single attempt.
+      const pending = expectedNodeId ? pendingDials.get(expectedNodeId) : undefined;
+      if (pending) return pending;
+      const attempt = (async () => {
+        const connection = await e.connect(address, expectedNodeId, signal);
+        adopt(connection);
+        // Only addresses we dialled are listening addresses (an incoming peer's source port is not).
+        options.addressBook?.remember(connection.peerIdentity!.nodeId, address, connection.metrics().rttMs);
+        return link(connection);
+      })();
+      if (expectedNodeId) {
+        pendingDials.set(expectedNodeId, attempt);
+        void attempt.then(
+          () => pendingDials.delete(expectedNodeId),
+          () => pendingDials.delete(expectedNodeId),
+        );
+      }
+      return attempt;
     },
 
     async dialNode(nodeId, signal) {
