@@ -461,6 +461,14 @@ export class StoqEndpoint {
     if (this.onConnection) this.onConnection(connection);
   }
 
+  /** Windows and stream limits of connections made from now on follow `tier`. */
+  setTier(tier: TierName): void {
+    if (tier === this.tier) return;
+    this.tier = tier;
+    this.serverConfig = undefined;
+    this.clientConfig = undefined;
+  }
+
   markDirty(connection: StoqConnection): void {
     this.dirty.add(connection);
     if (this.scheduled) return;

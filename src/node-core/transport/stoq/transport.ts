@@ -296,7 +296,8 @@ export function createStoqTransport(options: TransportOptions): Transport {
 
     pinTier(tier) {
       pinned = tier;
-      if (endpoint && tier) endpoint.tier = tier;
+      endpoint?.setTier(tier ?? '1G');
+      if (tier) for (const c of endpoint?.allConnections() ?? []) c.chunkBytes = TIERS[tier].chunkBytes;
     },
 
     stats() {
