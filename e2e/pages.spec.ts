@@ -34,6 +34,11 @@ for (const name of Object.keys(PAGE_TITLES) as PageName[]) {
 }
 
 test('dark theme: every page stays accessible', async ({ app }) => {
+  // "Follow the system" switches live with the OS setting.
+  await app.page.emulateMedia({ colorScheme: 'dark' });
+  await expect(app.page.locator('html')).toHaveAttribute('data-theme', 'dark');
+  await app.page.emulateMedia({ colorScheme: 'light' });
+  await expect(app.page.locator('html')).toHaveAttribute('data-theme', 'light');
   await app.ui.open('settings');
   await app.page.getByTestId('theme').selectOption('dark');
   await expect(app.page.locator('html')).toHaveAttribute('data-theme', 'dark');

@@ -88,7 +88,14 @@ export function App(props: { inElectron: boolean }) {
   const hardwareError = useApp((s) => s.hardwareError);
 
   useEffect(() => {
-    document.documentElement.dataset.theme = theme;
+    // "system" follows the OS setting live; the stylesheet only knows light and dark.
+    const media = window.matchMedia('(prefers-color-scheme: dark)');
+    const apply = () => {
+      document.documentElement.dataset.theme = theme === 'system' ? (media.matches ? 'dark' : 'light') : theme;
+    };
+    apply();
+    media.addEventListener('change', apply);
+    return () => media.removeEventListener('change', apply);
   }, [theme]);
 
   if (connection === 'unauthorized') return <NotAuthorized message={connectionError} />;
