@@ -136,7 +136,6 @@ class Node implements HyperMeshNode {
       if (this.config.listen) await this.startTransport(this.config.listen, loaded.settings);
       this.startedAt = new Date();
       this.state = 'running';
-      await Promise.resolve();
       this.log.info(`node ${this._identity.nodeIdShort} started (version ${APP_VERSION}, data ${this.dataDir})`);
     } catch (err) {
       this.release();
