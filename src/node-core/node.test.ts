@@ -16,6 +16,14 @@ function quietNode(dataDir: string) {
   return createNode({ dataDir }, { hardware: fixedHardware(), logBook: new LogBook() });
 }
 
+/** A node with STOQ on [::1] and a free port. */
+function listeningNode(dataDir: string) {
+  return createNode(
+    { dataDir, listen: { host: '::1', port: 0 } },
+    { hardware: fixedHardware(), logBook: new LogBook() },
+  );
+}
+
 describe('node lifecycle', () => {
   it('keeps identity and settings across a restart', async () => {
     const dir = tempDir();
@@ -135,14 +143,8 @@ describe('hardware and logs', () => {
 
 describe('peer transport', () => {
   it('listens when asked, and two nodes talk over STOQ', async () => {
-    const a = createNode(
-      { dataDir: tempDir(), listen: { host: '::1', port: 0 } },
-      { hardware: fixedHardware(), logBook: new LogBook() },
-    );
-    const b = createNode(
-      { dataDir: tempDir(), listen: { host: '::1', port: 0 } },
-      { hardware: fixedHardware(), logBook: new LogBook() },
-    );
+    const a = listeningNode(tempDir());
+    const b = listeningNode(tempDir());
     await a.start();
     await b.start();
     const stats = await b.api.getNetworkStats();
@@ -164,10 +166,7 @@ describe('peer transport', () => {
   });
 
   it('applies a bandwidth cap and tier pin from settings', async () => {
-    const node = createNode(
-      { dataDir: tempDir(), listen: { host: '::1', port: 0 } },
-      { hardware: fixedHardware(), logBook: new LogBook() },
-    );
+    const node = listeningNode(tempDir());
     await node.start();
     await node.api.getHardware();
     await node.api.updateSettings({ network: { bandwidthCapMbps: 40, tier: '100M' } });
@@ -179,10 +178,7 @@ describe('peer transport', () => {
   });
 
   it('explains a STOQ port in use', async () => {
-    const a = createNode(
-      { dataDir: tempDir(), listen: { host: '::1', port: 0 } },
-      { hardware: fixedHardware(), logBook: new LogBook() },
-    );
+    const a = listeningNode(tempDir());
     await a.start();
     const port = (await a.api.getNetworkStats()).listening!.port;
     const b = createNode(
@@ -204,11 +200,7 @@ describe('peer transport', () => {
 describe('peer address book', () => {
   it('remembers where a dialled node listens, across restarts, and dials it by NodeId', async () => {
     const dirA = tempDir();
-    const mk = (dir: string) =>
-      createNode(
-        { dataDir: dir, listen: { host: '::1', port: 0 } },
-        { hardware: fixedHardware(), logBook: new LogBook() },
-      );
+    const mk = (dir: string) => listeningNode(dir);
     const b = mk(tempDir());
     await b.start();
     let a = mk(dirA);
