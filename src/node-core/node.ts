@@ -3,10 +3,11 @@ import type { HealthIssue, LogQuery, NodeApi, NodeEvents, NodeStatus } from '../
 import type { HardwareInfo } from '../shared/hardware';
 import type { NetworkStats } from '../shared/network';
 import { bandwidthCapBitsPerSec, effectiveAllocation, isSharing } from '../shared/privacy';
-import { applySettingsPatch, type Settings, type SettingsPatch } from '../shared/settings';
+import { DEFAULT_SETTINGS, applySettingsPatch, type Settings, type SettingsPatch } from '../shared/settings';
 import { APP_VERSION } from '../shared/version';
 import { DataDirLock, prepareDataDir } from './config/data-dir';
 import { NodeStoppedError } from './errors';
+import { TrustError } from './trust/errors';
 import { TypedEvents } from './events';
 import { createSystemHardwareProbe, type HardwareProbe } from './hardware/hardware';
 import { loadOrCreateIdentity, type NodeIdentity } from './identity/identity';
@@ -16,6 +17,16 @@ import { MetaRepository } from './store/meta-repository';
 import { PeerRepository } from './store/peer-repository';
 import { SettingsRepository } from './store/settings-repository';
 import { createStoqTransport, type Transport } from './transport/stoq/transport';
+import { formatHostPort } from '../shared/network';
+import type { ResolvedName, TrustStatus } from '../shared/trust';
+import { CaService } from './trust/ca-service';
+import { loadOrCreateCa } from './trust/ca-file';
+import { OPEN_TRUST_METHODS } from './trust/protocol';
+import { createPqWorkerPool, type PqSigner } from './trust/pq-pool';
+import { remoteCosigner } from './trust/remote-cosigner';
+import { TrustClient } from './trust/trust-client';
+import { TrustStateRepository } from './trust/trust-store';
+import { TrustChainVerifier } from './trust/verifier';
 
 export interface NodeConfig {
   readonly dataDir: string;
@@ -25,6 +36,14 @@ export interface NodeConfig {
   readonly transportRequired?: boolean;
   /** Echo log lines to stderr (the headless CLI does). */
   readonly logToStderr?: boolean;
+  /** Run a TrustChain CA on this node (`hypermesh trust serve`); its keys live in DATA/trust/ca.json. */
+  readonly authority?: {
+    readonly name: string;
+    /** The address peers dial this CA at, if not the listening address (e.g. behind a name). */
+    readonly advertise?: string;
+  };
+  /** How often TrustChain state (revocations, federation, tree heads) is refreshed; 5 minutes by default. */
+  readonly trustRefreshMs?: number;
 }
 
 /** Parts that tests (or the Electron shell) may replace; each has a real default. */
@@ -42,6 +61,9 @@ export interface HyperMeshNode {
   readonly identity: NodeIdentity;
   /** The peer transport, when the node listens (config.listen). */
   readonly transport: Transport | undefined;
+  /** TrustChain: the client every listening node has, and the CA when this node runs one. */
+  readonly trust: TrustClient | undefined;
+  readonly authority: CaService | undefined;
   start(): Promise<void>;
   /** Flushes the store, closes everything and releases the data directory; safe to call twice. */
   stop(): Promise<void>;
@@ -66,6 +88,9 @@ class Node implements HyperMeshNode {
   private hardwareReading: { at: number; value: Promise<HardwareInfo> } | undefined;
   private unsubscribeLog?: () => void;
   transport: Transport | undefined;
+  trust: TrustClient | undefined;
+  authority: CaService | undefined;
+  private pqSigner: PqSigner | undefined;
 
   constructor(
     private readonly config: NodeConfig,
@@ -87,6 +112,13 @@ class Node implements HyperMeshNode {
         return this.hardware.usage();
       },
       getNetworkStats: async () => this.networkStats(),
+      getTrustStatus: async () => this.trustStatus(),
+      resolveName: async (name: string) => this.resolveName(name),
+      revokeCertificate: async (serial: string, reason: string) => {
+        this.ensureRunning();
+        if (!this.authority) throw new TrustError('this node does not run a certificate authority');
+        this.authority.revoke(serial, reason);
+      },
       getLogs: async (query: LogQuery) => {
         this.ensureRunning();
         return this.logBook.query(query);
@@ -153,6 +185,8 @@ class Node implements HyperMeshNode {
     const transport = this.transport;
     this.transport = undefined;
     try {
+      await this.trust?.stop();
+      await this.pqSigner?.close();
       await transport?.stop();
     } finally {
       this.release();
@@ -160,7 +194,9 @@ class Node implements HyperMeshNode {
   }
 
   private async startTransport(listen: { host: string; port: number }, settings: Settings): Promise<void> {
+    const verifier = new TrustChainVerifier();
     const transport = createStoqTransport({
+      verifier,
       host: listen.host,
       port: listen.port,
       identity: this.identity,
@@ -180,6 +216,13 @@ class Node implements HyperMeshNode {
       return;
     }
     this.transport = transport;
+    // Peers without a TrustChain certificate may only reach what they need to get one (and the path probes).
+    transport.router.guard = (method, peer) => {
+      if (peer.kind === 'trustchain' || OPEN_TRUST_METHODS.has(method) || method.startsWith('stoq.')) return null;
+      if (this.settings?.trust.acceptSelfSignedPeers) return null;
+      return `${method} needs a TrustChain certificate; this peer presented ${peer.kind ?? 'self-signed'} credentials`;
+    };
+    await this.startTrust(transport, verifier);
     // The link speed, for the bandwidth share, comes with the first hardware reading.
     this.hardwareInfo().then(
       (hw) => {
@@ -187,6 +230,74 @@ class Node implements HyperMeshNode {
       },
       () => undefined,
     );
+  }
+
+  private async startTrust(transport: Transport, verifier: TrustChainVerifier): Promise<void> {
+    if (!this.db) return;
+    const db = this.db;
+    const log = this.logBook.logger('trust');
+    if (this.config.authority) {
+      const ca = await loadOrCreateCa(join(this.dataDir, 'trust'), this.config.authority.name, log);
+      this.pqSigner = createPqWorkerPool();
+      this.authority = new CaService({
+        db,
+        ca,
+        signer: this.pqSigner,
+        log: log.child('ca'),
+        nodeId: this.identity.nodeId,
+        address: this.config.authority.advertise ?? formatHostPort(transport.address),
+        requestCosignatures: remoteCosigner(transport),
+      });
+      await this.authority.init();
+      this.authority.serve(transport.router);
+    }
+    this.trust = new TrustClient({
+      identity: this.identity,
+      state: new TrustStateRepository(db),
+      log,
+      certDir: join(this.dataDir, 'certs'),
+      transport,
+      verifier,
+      settings: () => ({
+        trust: (this.settings ?? DEFAULT_SETTINGS).trust,
+        ipv4: (this.settings ?? DEFAULT_SETTINGS).network.ipv4,
+      }),
+      ...(this.authority ? { authority: this.authority } : {}),
+      ...(this.config.trustRefreshMs === undefined ? {} : { refreshMs: this.config.trustRefreshMs }),
+      onSplitView: (err) => {
+        if (this.health.some((h) => h.code === 'TRUST_SPLIT_VIEW')) return;
+        this.health.push({
+          code: 'TRUST_SPLIT_VIEW',
+          severity: 'error',
+          message: `A certificate authority showed inconsistent transparency logs and is no longer trusted: ${err.message}`,
+        });
+        if (this.state === 'running') this.events.emit('status', this.status());
+      },
+    });
+    // A CA node certifies itself before it serves anyone; others certify in the background.
+    if (this.authority) await this.trust.refresh();
+    this.trust.start();
+  }
+
+  private trustStatus(): TrustStatus {
+    this.ensureRunning();
+    if (this.trust) return this.trust.status();
+    return {
+      state: 'off',
+      caAddress: this.currentSettings().trust.caAddress,
+      problem: 'The peer transport is not running, so this node has no TrustChain certificate.',
+      certificate: null,
+      federation: null,
+      authority: null,
+      lastRefreshAt: null,
+      revocationListSequence: null,
+    };
+  }
+
+  private async resolveName(name: string): Promise<ResolvedName> {
+    this.ensureRunning();
+    if (!this.trust) throw new TrustError('names resolve through TrustChain, which needs the peer transport');
+    return this.trust.resolve(name);
   }
 
   private lastLinkMbps: number | null = null;
@@ -234,10 +345,14 @@ class Node implements HyperMeshNode {
   }
 
   private updateSettings(patch: SettingsPatch): Settings {
-    const next = applySettingsPatch(this.currentSettings(), patch);
+    const previous = this.currentSettings();
+    const next = applySettingsPatch(previous, patch);
     this.settingsRepo?.save(next);
     this.settings = next;
     this.applyNetworkSettings(next, this.lastLinkMbps);
+    if (next.trust.caAddress !== previous.trust.caAddress || next.trust.caRootSha256 !== previous.trust.caRootSha256) {
+      this.trust?.restartBootstrap();
+    }
     const recovered = this.health.findIndex((h) => h.code === 'SETTINGS_RECOVERED');
     if (recovered >= 0) this.health.splice(recovered, 1);
     this.log.info(`settings changed: ${JSON.stringify(patch)}`);

@@ -19,6 +19,8 @@ export const ErrorCode = {
   StoreCorrupt: 'STORE_CORRUPT',
   IdentityCorrupt: 'IDENTITY_CORRUPT',
   Transport: 'TRANSPORT',
+  Trust: 'TRUST',
+  SplitView: 'TRUST_SPLIT_VIEW',
 } as const;
 
 export type ErrorCode = (typeof ErrorCode)[keyof typeof ErrorCode];

@@ -72,6 +72,18 @@ export interface NetworkSettings {
   readonly ipv4: boolean;
 }
 
+export interface TrustSettings {
+  /**
+   * The TrustChain CA this node asks for its certificate (phase 0 bootstrap): `host:port` with a DNS name, an IPv4
+   * address or an IPv6 address in brackets. Empty: the node keeps its self-signed certificate.
+   */
+  readonly caAddress: string;
+  /** SHA-256 (hex) of the CA's root certificate, pinned on first contact; null trusts the first root it is shown. */
+  readonly caRootSha256: string | null;
+  /** Also serve peers that have only a self-signed certificate (TrustChain's own calls are always open). */
+  readonly acceptSelfSignedPeers: boolean;
+}
+
 export interface AppSettings {
   readonly theme: Theme;
   readonly startAtLogin: boolean;
@@ -90,6 +102,7 @@ export interface Settings {
   readonly requiredProofs: Readonly<Record<ProofKind, boolean>>;
   readonly proxy: ProxySettings;
   readonly network: NetworkSettings;
+  readonly trust: TrustSettings;
   readonly app: AppSettings;
 }
 
@@ -98,6 +111,24 @@ export type SettingsPatch = DeepPartial<Settings>;
 
 function perResource<T>(make: () => T): Record<ResourceKind, T> {
   return Object.fromEntries(RESOURCE_KINDS.map((k) => [k, make()])) as Record<ResourceKind, T>;
+}
+
+/** The well-known CA of phase 0 (a DNS name, so it can move). */
+export const DEFAULT_CA_ADDRESS = 'trust.hypermesh.online:9292';
+
+/**
+ * A service address: `name:port`, `1.2.3.4:port` or `[v6]:port`. Returns null if it does not parse; no lookups.
+ */
+export function parseServiceAddress(text: string): { host: string; port: number } | null {
+  const m = /^(?:\[([0-9A-Fa-f:.]+)\]|([A-Za-z0-9.-]+)):(\d{1,5})$/.exec(text);
+  if (!m) return null;
+  const port = Number(m[3]);
+  if (port < 1 || port > 65535) return null;
+  const host = m[1] ?? m[2] ?? '';
+  if (m[1] === undefined && (host.length > 253 || host.startsWith('.') || host.startsWith('-') || host.includes('..')))
+    return null;
+  if (m[1] !== undefined && !m[1].includes(':')) return null;
+  return { host, port };
 }
 
 /** Nothing is shared until the user says so. */
@@ -111,6 +142,7 @@ export const DEFAULT_SETTINGS: Settings = Object.freeze<Settings>({
   requiredProofs: { space: true, stake: true, work: true, time: true },
   proxy: { serveAsProxy: false, selection: 'balanced', maxProviders: 3 },
   network: { tier: 'auto', bandwidthCapMbps: null, ipv4: false },
+  trust: { caAddress: DEFAULT_CA_ADDRESS, caRootSha256: null, acceptSelfSignedPeers: false },
   app: { theme: 'system', startAtLogin: false },
 });
 
@@ -126,6 +158,7 @@ const TOP_KEYS = [
   'requiredProofs',
   'proxy',
   'network',
+  'trust',
   'app',
 ] as const satisfies readonly (keyof Settings)[];
 
@@ -239,6 +272,31 @@ function check(value: unknown, partial: boolean): IssueList {
         );
       }
       if (has(net, 'ipv4')) checkBoolean(issues, 'network.ipv4', net.ipv4);
+    }
+  }
+  if (has(root, 'trust')) {
+    const trust = section(issues, 'trust', root.trust, ['caAddress', 'caRootSha256', 'acceptSelfSignedPeers'], partial);
+    if (trust) {
+      if (has(trust, 'caAddress')) {
+        const v = trust.caAddress;
+        if (typeof v !== 'string' || (v !== '' && parseServiceAddress(v) === null)) {
+          issues.add(
+            'trust.caAddress',
+            `trust.caAddress must be HOST:PORT (a name, an IPv4 address or [IPv6]) or empty, got ${describeValue(v)}`,
+          );
+        }
+      }
+      if (has(trust, 'caRootSha256') && trust.caRootSha256 !== null) {
+        const v = trust.caRootSha256;
+        if (typeof v !== 'string' || !/^[0-9a-f]{64}$/.test(v)) {
+          issues.add(
+            'trust.caRootSha256',
+            `trust.caRootSha256 must be 64 lowercase hex digits or null, got ${describeValue(v)}`,
+          );
+        }
+      }
+      if (has(trust, 'acceptSelfSignedPeers'))
+        checkBoolean(issues, 'trust.acceptSelfSignedPeers', trust.acceptSelfSignedPeers);
     }
   }
   if (has(root, 'app')) {

@@ -21,7 +21,18 @@ describe('openDatabase', () => {
     const db = openDatabase(file);
     expect(schemaVersion(db)).toBe(LATEST_SCHEMA_VERSION);
     expect(db.pragma('journal_mode', { simple: true })).toBe('wal');
-    expect(tables(db)).toEqual(['meta', 'peers', 'quarantine', 'settings']);
+    expect(tables(db)).toEqual([
+      'ct_entries',
+      'ct_heads',
+      'ct_subtrees',
+      'meta',
+      'peers',
+      'quarantine',
+      'settings',
+      'trust_issued',
+      'trust_names',
+      'trust_state',
+    ]);
     closeDatabase(db);
     expect(statSync(file).mode & 0o777).toBe(0o600);
     closeDatabase(db); // twice is fine
@@ -64,6 +75,21 @@ describe('openDatabase', () => {
     expect(v3.prepare('SELECT count(*) AS n FROM quarantine').get()).toEqual({ n: 1 });
     expect(() => v3.prepare("INSERT INTO peers VALUES ('x', '::1', 70000, 't', NULL)").run()).toThrow(/CHECK/);
     closeDatabase(v3);
+  });
+
+  it('migration 4: from schema 3, adds the TrustChain tables and keeps the peer book', () => {
+    const file = join(tempDir(), 'd.db');
+    const v3 = openDatabase(file, { targetVersion: 3 });
+    v3.prepare("INSERT INTO peers VALUES ('n', '::1', 9292, 't', NULL)").run();
+    closeDatabase(v3);
+    const v4 = openDatabase(file, { targetVersion: 4 });
+    expect(schemaVersion(v4)).toBe(4);
+    expect(tables(v4)).toEqual(
+      expect.arrayContaining(['ct_entries', 'ct_subtrees', 'ct_heads', 'trust_issued', 'trust_names', 'trust_state']),
+    );
+    expect(v4.prepare('SELECT count(*) AS n FROM peers').get()).toEqual({ n: 1 });
+    expect(() => v4.prepare("INSERT INTO ct_entries VALUES (0, x'00', x'', 0)").run()).toThrow(/CHECK/);
+    closeDatabase(v4);
   });
 
   it('a failing migration is rolled back whole', () => {

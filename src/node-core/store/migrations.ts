@@ -58,6 +58,56 @@ export const MIGRATIONS: readonly Migration[] = [
       `);
     },
   },
+  {
+    version: 4,
+    name: 'TrustChain: transparency log, issued certificates, names, client state',
+    up(db) {
+      // The CT log (entries, cached perfect-subtree hashes, signed heads) is used by nodes that run a CA; the
+      // trust_state rows by every node (its pinned federation and the tree heads it has seen).
+      db.exec(`
+        CREATE TABLE ct_entries (
+          idx       INTEGER PRIMARY KEY CHECK (idx >= 0),
+          leaf_hash BLOB NOT NULL CHECK (length(leaf_hash) = 32),
+          data      BLOB NOT NULL,
+          added_at  INTEGER NOT NULL
+        ) STRICT;
+        CREATE TABLE ct_subtrees (
+          level INTEGER NOT NULL CHECK (level >= 1),
+          idx   INTEGER NOT NULL CHECK (idx >= 0),
+          hash  BLOB NOT NULL CHECK (length(hash) = 32),
+          PRIMARY KEY (level, idx)
+        ) STRICT, WITHOUT ROWID;
+        CREATE TABLE ct_heads (
+          tree_size INTEGER PRIMARY KEY CHECK (tree_size >= 0),
+          timestamp INTEGER NOT NULL,
+          root_hash BLOB NOT NULL CHECK (length(root_hash) = 32),
+          signature BLOB NOT NULL
+        ) STRICT;
+        CREATE TABLE trust_issued (
+          serial            TEXT PRIMARY KEY,
+          node_id           TEXT NOT NULL,
+          not_before        INTEGER NOT NULL,
+          not_after         INTEGER NOT NULL,
+          leaf_index        INTEGER NOT NULL,
+          der               BLOB NOT NULL,
+          revoked_at        INTEGER,
+          revocation_reason TEXT
+        ) STRICT;
+        CREATE INDEX trust_issued_by_node ON trust_issued (node_id);
+        CREATE TABLE trust_names (
+          name          TEXT PRIMARY KEY,
+          node_id       TEXT NOT NULL,
+          addresses     TEXT NOT NULL,
+          registered_at INTEGER NOT NULL,
+          expires_at    INTEGER NOT NULL
+        ) STRICT;
+        CREATE TABLE trust_state (
+          key   TEXT PRIMARY KEY,
+          value TEXT NOT NULL
+        ) STRICT;
+      `);
+    },
+  },
 ];
 
 export const LATEST_SCHEMA_VERSION = MIGRATIONS.length;

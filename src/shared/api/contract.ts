@@ -2,6 +2,7 @@ import type { ApiErrorBody } from '../errors';
 import type { HardwareInfo, UsageSnapshot } from '../hardware';
 import type { NetworkStats } from '../network';
 import type { ResourceKind, Settings, SettingsPatch } from '../settings';
+import type { ResolvedName, TrustStatus } from '../trust';
 
 /** A problem the user should see as a banner; `code` is stable, `message` is for people. */
 export interface HealthIssue {
@@ -58,6 +59,12 @@ export interface NodeApi {
   getLogs(query: LogQuery): Promise<readonly LogEntry[]>;
   /** STOQ: where the node listens, its peer connections and traffic. */
   getNetworkStats(): Promise<NetworkStats>;
+  /** TrustChain: this node's certificate and chain, transparency status, federation, and its CA if it runs one. */
+  getTrustStatus(): Promise<TrustStatus>;
+  /** Resolves a HyperMesh name (`hypermesh`, `caesar`, a registered name) through the CA's signed registry. */
+  resolveName(name: string): Promise<ResolvedName>;
+  /** For a node that runs a CA: revokes a certificate it issued (serial in hex). */
+  revokeCertificate(serial: string, reason: string): Promise<void>;
 }
 
 export type NodeApiMethod = keyof NodeApi;
@@ -71,6 +78,9 @@ export const NODE_API_METHODS = [
   'getUsage',
   'getLogs',
   'getNetworkStats',
+  'getTrustStatus',
+  'resolveName',
+  'revokeCertificate',
 ] as const satisfies readonly NodeApiMethod[];
 
 type MissingMethods = Exclude<NodeApiMethod, (typeof NODE_API_METHODS)[number]>;

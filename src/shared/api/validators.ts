@@ -25,6 +25,30 @@ const VALIDATORS: { readonly [M in NodeApiMethod]: (args: readonly unknown[]) =>
   getHardware: noArgs,
   getUsage: noArgs,
   getNetworkStats: noArgs,
+  getTrustStatus: noArgs,
+  resolveName: (args) => {
+    const name = oneArg(args);
+    if (typeof name !== 'string' || !/^[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?$/.test(name)) {
+      throw new ValidationError([
+        {
+          path: 'name',
+          message: `name must be 1–63 lowercase letters, digits and inner hyphens, got ${describeValue(name)}`,
+        },
+      ]);
+    }
+    return [name];
+  },
+  revokeCertificate: (args) => {
+    const issues = new IssueList();
+    if (args.length !== 2) issues.add('args', `expected 2 arguments (serial, reason), got ${args.length}`);
+    const [serial, reason] = args;
+    if (typeof serial !== 'string' || !/^[0-9a-fA-F]{1,64}$/.test(serial))
+      issues.add('serial', `serial must be hexadecimal, got ${describeValue(serial)}`);
+    if (typeof reason !== 'string' || reason.length > 200)
+      issues.add('reason', `reason must be text of at most 200 characters, got ${describeValue(reason)}`);
+    issues.throwIfAny();
+    return [serial as string, reason as string];
+  },
   updateSettings: (args) => [validateSettingsPatch(oneArg(args))],
   getLogs: (args) => {
     const query = oneArg(args);

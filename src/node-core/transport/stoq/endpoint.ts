@@ -109,6 +109,11 @@ export class StoqConnection implements StreamHost {
     this.established.catch(() => undefined); // observed by whoever awaits it; never an unhandled rejection
   }
 
+  /** The leaf certificate the peer presented in the handshake (DER). */
+  peerCertificate(): Uint8Array | undefined {
+    return this.conn.peerCertChain()?.[0];
+  }
+
   get isClosed(): boolean {
     return this.closedFlag;
   }
@@ -377,7 +382,12 @@ export class StoqEndpoint {
   socketClosed = false;
   onConnection: ((connection: StoqConnection) => void) | undefined;
 
+  private certificate: CertificateMaterial;
+  private clientCertificate: CertificateMaterial;
+
   private constructor(private readonly options: EndpointOptions) {
+    this.certificate = options.certificate;
+    this.clientCertificate = options.certificate;
     this.log = options.log;
     this.verifier = options.verifier;
     this.tier = options.tier ?? '1G';
@@ -461,7 +471,27 @@ export class StoqEndpoint {
     if (this.onConnection) this.onConnection(connection);
   }
 
+  /**
+   * Presents `certificate` on connections made from now on (a renewed or newly issued one); open ones keep theirs.
+   * `role` limits it to the connections this endpoint accepts (server) or dials (client).
+   */
+  setCertificate(certificate: CertificateMaterial, role: 'client' | 'server' | 'both' = 'both'): void {
+    if (role !== 'client') {
+      this.certificate = certificate;
+      this.serverConfig = undefined;
+    }
+    if (role !== 'server') {
+      this.clientCertificate = certificate;
+      this.clientConfig = undefined;
+    }
+  }
+
+  get currentCertificate(): CertificateMaterial {
+    return this.certificate;
+  }
+
   /** Windows and stream limits of connections made from now on follow `tier`. */
+
   setTier(tier: TierName): void {
     if (tier === this.tier) return;
     this.tier = tier;
@@ -506,8 +536,8 @@ export class StoqEndpoint {
     if (existing) return existing;
     const tier = TIERS[this.tier];
     const config = buildConfig({
-      certPem: this.options.certificate.certPem,
-      keyPem: this.options.certificate.keyPem,
+      certPem: (role === 'client' ? this.clientCertificate : this.certificate).certPem,
+      keyPem: (role === 'client' ? this.clientCertificate : this.certificate).keyPem,
       idleTimeoutMs: this.options.idleTimeoutMs ?? 30_000,
       datagramBytes: this.datagramBytes,
       streamWindow: tier.streamWindow,

@@ -15,7 +15,7 @@ x509.cryptoProvider.set(webcrypto as unknown as Parameters<typeof x509.cryptoPro
  * and only the holder of the node's post-quantum key can have made the binding.
  */
 export const NODE_BINDING_OID = '2.25.1838512467';
-const BINDING_CONTEXT = Buffer.from('hypermesh/stoq/node-binding/v1\0');
+export const BINDING_CONTEXT = Buffer.from('hypermesh/stoq/node-binding/v1\0');
 
 export interface CertificateMaterial {
   readonly certPem: string;
@@ -28,6 +28,17 @@ export interface PeerIdentity {
   /** SHA-256 of the leaf certificate (hex), for logs and pinning. */
   readonly certificateSha256: string;
   readonly notAfter: Date;
+  /**
+   * How the peer proved who it is: `self-signed` (its own keys only), `trustchain` (a certificate from the
+   * federation, fully verified) or `unanchored` (a CA-issued chain seen before this node trusts any CA; only used
+   * to bootstrap). Absent means self-signed.
+   */
+  readonly kind?: 'self-signed' | 'trustchain' | 'unanchored';
+  /** For `trustchain` peers: the issuing CA and the certificate's serial, so revocations can find the connection. */
+  readonly caId?: string;
+  readonly serialHex?: string;
+  /** For `unanchored` peers: the chain they presented, to be checked once the CA's root is known. */
+  readonly chain?: readonly Uint8Array[];
 }
 
 export class PeerVerificationError extends HyperMeshError {
@@ -40,16 +51,22 @@ export class PeerVerificationError extends HyperMeshError {
 export interface PeerVerifier {
   /** Throws PeerVerificationError; `expectedNodeId` is the NodeId that was dialed, if any. */
   verify(chain: readonly Uint8Array[], expectedNodeId?: string): PeerIdentity;
+  /**
+   * Checks credentials a peer presents after the handshake (a dialing node's TrustChain chain, too large for the
+   * handshake itself): they must be for the same TLS key as `handshakeLeaf` and the same NodeId as `current`.
+   * Returns the upgraded identity; absent when the verifier knows no such credentials.
+   */
+  verifyPresented?(chain: readonly Uint8Array[], handshakeLeaf: Uint8Array, current: PeerIdentity): PeerIdentity;
 }
 
-function derOctetString(bytes: Uint8Array): Uint8Array {
+export function derOctetString(bytes: Uint8Array): Uint8Array {
   const len = bytes.length;
   const head = len < 0x80 ? [0x04, len] : len < 0x100 ? [0x04, 0x81, len] : [0x04, 0x82, (len >> 8) & 0xff, len & 0xff];
   if (len > 0xffff) throw new Error('binding too large');
   return Buffer.concat([Buffer.from(head), bytes]);
 }
 
-function readDerOctetString(der: Uint8Array): Uint8Array {
+export function readDerOctetString(der: Uint8Array): Uint8Array {
   if (der[0] !== 0x04) throw new PeerVerificationError('node binding is not an OCTET STRING');
   const first = der[1] ?? 0;
   let len = first;

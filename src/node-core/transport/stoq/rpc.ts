@@ -29,6 +29,8 @@ export class RpcError extends HyperMeshError {
 
 export interface CallContext {
   readonly peer: PeerIdentity;
+  /** The connection the call came on. */
+  readonly connection: StoqConnection;
   /** Aborted when the caller cancels or the connection goes away. */
   readonly signal: AbortSignal;
 }
@@ -47,6 +49,8 @@ export class StoqRouter {
   readonly rpcs = new Map<string, RpcHandler>();
   readonly messages = new Map<string, MessageHandler>();
   readonly bulks = new Map<string, BulkHandler>();
+  /** Decides per call whether `peer` may use `method`: null lets it through, a string is the refusal. */
+  guard: ((method: string, peer: PeerIdentity) => string | null) | undefined;
 
   rpc(method: string, handler: RpcHandler): this {
     this.rpcs.set(method, handler);
@@ -86,8 +90,9 @@ async function readFrames(stream: StoqStream, decoder: FrameDecoder, want: (f: F
 /** Serves the streams a verified peer opens: one request, message or bulk transfer per stream. */
 export function serveConnection(connection: StoqConnection, router: StoqRouter, options: ServeOptions): void {
   const maxFrameBytes = options.maxFrameBytes ?? DEFAULT_MAX_FRAME_BYTES;
-  const peer = connection.peerIdentity;
-  if (!peer) throw new Error('serveConnection needs a verified connection');
+  if (!connection.peerIdentity) throw new Error('serveConnection needs a verified connection');
+  // Read per stream: a peer's identity can be upgraded after the handshake (TrustChain hello).
+  const peerNow = () => connection.peerIdentity as PeerIdentity;
   const connectionGone = new AbortController();
   void connection.closed().then(() => connectionGone.abort());
   connection.onStream = (stream) => {
@@ -95,7 +100,7 @@ export function serveConnection(connection: StoqConnection, router: StoqRouter, 
       const code =
         err instanceof FrameError ? err.code : err instanceof RpcError ? err.stoqCode : StoqCode.HandlerError;
       if (!(err instanceof StreamError)) {
-        options.log.warn(`stream ${stream.id} from ${peer.nodeId.slice(0, 8)} reset: ${(err as Error).message}`);
+        options.log.warn(`stream ${stream.id} from ${peerNow().nodeId.slice(0, 8)} reset: ${(err as Error).message}`);
       }
       stream.reset(code, (err as Error).message);
     });
@@ -113,8 +118,13 @@ export function serveConnection(connection: StoqConnection, router: StoqRouter, 
     } finally {
       clearTimeout(timer);
     }
-    const ctx: CallContext = { peer: peer!, signal: connectionGone.signal };
+    const ctx: CallContext = { peer: peerNow(), connection, signal: connectionGone.signal };
     const { method, body } = decodeCall(frame.payload);
+    const refusal = router.guard?.(method, ctx.peer) ?? null;
+    if (refusal !== null) {
+      if (frame.type === FrameType.Message) throw new RpcError(refusal, StoqCode.AuthFailed);
+      return respondError(stream, StoqCode.AuthFailed, refusal);
+    }
     switch (frame.type) {
       case FrameType.Request: {
         const handler = router.rpcs.get(method);

@@ -7,11 +7,21 @@ import { StoqCode } from './frames';
 import {
   createSelfSignedNodeCertificate,
   createSelfSignedVerifier,
+  type CertificateMaterial,
   type PeerIdentity,
   type PeerVerifier,
 } from './node-certificate';
 import { RateLimiter } from './rate-limiter';
-import { request, sendBulk, sendMessage, serveConnection, StoqRouter, type BulkOptions, type CallOptions } from './rpc';
+import {
+  RpcError,
+  request,
+  sendBulk,
+  sendMessage,
+  serveConnection,
+  StoqRouter,
+  type BulkOptions,
+  type CallOptions,
+} from './rpc';
 import { TIERS, chooseTier, shouldRetier, type PathMeasurement, type TierName } from './tiers';
 
 export interface HostPort {
@@ -42,6 +52,8 @@ export interface TransportOptions {
   readonly maxFrameBytes?: number;
   readonly dualStack?: boolean;
   readonly addressBook?: PeerAddressBook;
+  /** The certificate presented to peers; a self-signed node certificate if none is given. */
+  readonly certificate?: CertificateMaterial;
 }
 
 /** A verified peer, reachable over one reused connection (the preferred one, if two ever exist). */
@@ -75,6 +87,16 @@ export interface Transport {
   setBandwidthCap(bitsPerSec: number | null): void;
   pinTier(tier: TierName | null): void;
   stats(): NetworkStats;
+  /**
+   * Presents `certificate` (issued or renewed) on connections made from now on. With `helloChain`, the certificate
+   * is presented only to nodes that dial this one; when dialing, the node shows its own-key certificate in the
+   * handshake and then `helloChain` in a STOQ hello (see docs/protocol/stoq.md: client chains must stay small).
+   */
+  setCertificate(certificate: CertificateMaterial, helloChain?: readonly Uint8Array[]): void;
+  /** The certificate this node presents now (self-signed until TrustChain issues one). */
+  certificate(): CertificateMaterial | undefined;
+  /** Closes every connection whose peer `drop` selects (e.g. a certificate revoked since); returns how many. */
+  closePeers(drop: (peer: PeerIdentity) => boolean, reason: string): number;
 }
 
 const PROBE_BYTES = 4 * 1024 * 1024;
@@ -87,6 +109,9 @@ export function createStoqTransport(options: TransportOptions): Transport {
   const measured = new Map<string, PathMeasurement & { tier: TierName }>();
   let pinned: TierName | null = options.pinnedTier ?? null;
   let endpoint: StoqEndpoint | undefined;
+  let ownKeyCertificate: CertificateMaterial | undefined;
+  /** Credentials shown after the handshake on connections this node dials (its TrustChain chain). */
+  let helloChain: readonly Uint8Array[] | null = null;
   let keepAlive: NodeJS.Timeout | undefined;
   let totals = { bytesSent: 0, bytesReceived: 0, at: performance.now() };
   let lastSample = { bytesSent: 0, bytesReceived: 0, at: performance.now() };
@@ -108,6 +133,40 @@ export function createStoqTransport(options: TransportOptions): Transport {
     }
     return Buffer.from(JSON.stringify({ sha256: hash.digest('hex'), bytes: n }));
   });
+
+  // A dialing node's TrustChain chain, shown after the handshake: the peer verifies it and upgrades our identity.
+  router.rpc('stoq.hello', (body, ctx) => {
+    const verifier = options.verifier;
+    const leaf = ctx.connection.peerCertificate();
+    if (!verifier?.verifyPresented || !leaf)
+      throw new TransportError('this node takes no credentials after the handshake');
+    let upgraded: PeerIdentity;
+    try {
+      upgraded = verifier.verifyPresented(decodeChain(body), leaf, ctx.peer);
+    } catch (err) {
+      const why = (err as Error).message;
+      log.warn(`refused peer ${ctx.connection.peerLabel}: ${why}`);
+      // Refused like a bad handshake certificate: the connection goes, after the error reply is on its way.
+      setTimeout(() => ctx.connection.close(StoqCode.AuthFailed, 'certificate refused'), 50).unref();
+      throw err;
+    }
+    ctx.connection.peerIdentity = upgraded;
+    return new Uint8Array();
+  });
+
+  const hello = async (connection: StoqConnection, chain: readonly Uint8Array[]) => {
+    try {
+      await request(connection, 'stoq.hello', encodeChain(chain), {
+        timeoutMs: 15_000,
+        ...pick(options.maxFrameBytes),
+      });
+    } catch (err) {
+      // A node that has never heard of TrustChain hellos still talks to us as a self-signed peer.
+      if (err instanceof RpcError && err.stoqCode === StoqCode.UnknownMethod) return;
+      connection.close(StoqCode.AuthFailed, 'credentials refused');
+      throw new TransportError(`${connection.peerLabel} refused this node's certificate: ${(err as Error).message}`);
+    }
+  };
 
   const link = (first: StoqConnection): PeerLink => {
     const peer = first.peerIdentity as PeerIdentity;
@@ -196,7 +255,8 @@ export function createStoqTransport(options: TransportOptions): Transport {
     },
 
     async start() {
-      const certificate = await createSelfSignedNodeCertificate(options.identity);
+      ownKeyCertificate = await createSelfSignedNodeCertificate(options.identity);
+      const certificate = options.certificate ?? ownKeyCertificate;
       endpoint = await StoqEndpoint.listen({
         host: options.host,
         port: options.port,
@@ -237,6 +297,7 @@ export function createStoqTransport(options: TransportOptions): Transport {
       const attempt = (async () => {
         const connection = await e.connect(address, expectedNodeId, signal);
         adopt(connection);
+        if (helloChain) await hello(connection, helloChain);
         // Only addresses we dialled are listening addresses (an incoming peer's source port is not).
         options.addressBook?.remember(connection.peerIdentity!.nodeId, address, connection.metrics().rttMs);
         return link(connection);
@@ -294,6 +355,33 @@ export function createStoqTransport(options: TransportOptions): Transport {
       limiter.setCap(bitsPerSec);
     },
 
+    setCertificate(certificate, chain) {
+      if (!endpoint) throw new TransportError('the transport is not started');
+      if (chain) {
+        endpoint.setCertificate(certificate, 'server');
+        if (ownKeyCertificate) endpoint.setCertificate(ownKeyCertificate, 'client');
+        helloChain = chain;
+      } else {
+        endpoint.setCertificate(certificate);
+        helloChain = null;
+      }
+    },
+
+    certificate() {
+      return endpoint?.currentCertificate;
+    },
+
+    closePeers(drop, reason) {
+      let n = 0;
+      for (const c of endpoint?.allConnections() ?? []) {
+        if (c.peerIdentity && drop(c.peerIdentity)) {
+          c.close(StoqCode.AuthFailed, reason);
+          n++;
+        }
+      }
+      return n;
+    },
+
     pinTier(tier) {
       pinned = tier;
       endpoint?.setTier(tier ?? '1G');
@@ -330,6 +418,36 @@ export function createStoqTransport(options: TransportOptions): Transport {
     },
   };
   return transport;
+}
+
+/** [count u8] then [length u32][DER] per certificate, leaf first. */
+export function encodeChain(chain: readonly Uint8Array[]): Uint8Array {
+  const parts: Buffer[] = [Buffer.from([chain.length])];
+  for (const der of chain) {
+    const len = Buffer.alloc(4);
+    len.writeUInt32BE(der.length);
+    parts.push(len, Buffer.from(der));
+  }
+  return Buffer.concat(parts);
+}
+
+export function decodeChain(body: Uint8Array): Uint8Array[] {
+  const b = Buffer.from(body.buffer, body.byteOffset, body.byteLength);
+  const count = b[0] ?? 0;
+  if (count === 0 || count > 4) throw new TransportError('a certificate chain holds 1–4 certificates');
+  const out: Uint8Array[] = [];
+  let o = 1;
+  for (let i = 0; i < count; i++) {
+    if (o + 4 > b.length) throw new TransportError('the certificate chain is truncated');
+    const len = b.readUInt32BE(o);
+    o += 4;
+    if (len === 0 || len > 64 * 1024 || o + len > b.length)
+      throw new TransportError('the certificate chain is malformed');
+    out.push(Uint8Array.from(b.subarray(o, o + len)));
+    o += len;
+  }
+  if (o !== b.length) throw new TransportError('the certificate chain has trailing bytes');
+  return out;
 }
 
 function pick(maxFrameBytes: number | undefined): { maxFrameBytes?: number } {

@@ -22,5 +22,8 @@ export function createApiClient(transport: ApiTransport): NodeApi {
     getUsage: () => call('getUsage', []),
     getLogs: (query) => call('getLogs', [query]),
     getNetworkStats: () => call('getNetworkStats', []),
+    getTrustStatus: () => call('getTrustStatus', []),
+    resolveName: (name) => call('resolveName', [name]),
+    revokeCertificate: (serial, reason) => call('revokeCertificate', [serial, reason]),
   };
 }

@@ -1,0 +1,526 @@
+import * as asnX509 from '@peculiar/asn1-x509';
+import { AsnConvert } from '@peculiar/asn1-schema';
+import type { Logger } from '../logging/log-book';
+import type { Db } from '../store/database';
+import type { StoqRouter } from '../transport/stoq/rpc';
+import {
+  PQ_COSIGN_CONTEXT,
+  PqAlgorithm,
+  finishCertificate,
+  parseNodeCertificate,
+  prepareNodeCertificate,
+  verifyCsr,
+  type CaMaterial,
+  type PqCosignature,
+} from './certificates';
+import { CtLog, type SignedTreeHead } from './ct-log';
+import { encodeCtProof } from './ct-proof';
+import { TrustError } from './errors';
+import {
+  signFederation,
+  verifyFederation,
+  parseFederationDocument,
+  type FederationDocument,
+  type TrustedCa,
+  type TrustedFederation,
+} from './federation';
+import { verifyNow, type PqSigner } from './pq-pool';
+import {
+  COSIGN_REQUEST_CONTEXT,
+  RESERVED_NAMES,
+  TrustMethod,
+  b64,
+  checkName,
+  decodeJson,
+  encodeJson,
+  headToJson,
+  int,
+  nameSigningInput,
+  revocationSigningInput,
+  str,
+  type BundleReply,
+  type CosignRequest,
+  type CosignatureJson,
+  type IssueReply,
+  type NameRecordJson,
+  type RevocationListJson,
+} from './protocol';
+import { CaRepository, TrustStateRepository } from './trust-store';
+
+export interface CaServiceOptions {
+  readonly db: Db;
+  readonly ca: CaMaterial;
+  readonly signer: PqSigner;
+  readonly log: Logger;
+  /** The NodeId of the node running this CA: the reserved names resolve to it. */
+  readonly nodeId: string;
+  /** Where this CA's node serves STOQ, as peers should dial it; null if unknown. */
+  readonly address: string | null;
+  /** Node certificate lifetime; 24 h by default. */
+  readonly validityMs?: number;
+  readonly now?: () => number;
+  /** Asks another federation CA for its co-signatures (over STOQ); needed when the threshold is above 1. */
+  readonly requestCosignatures?: (member: TrustedCa, request: CosignRequest) => Promise<PqCosignature[]>;
+}
+
+const FEDERATION_KEY = 'ca.federation';
+const REVOCATION_SEQUENCE_KEY = 'ca.revocations.sequence';
+const NAME_LIFETIME_MS = 30 * 86_400_000;
+const MAX_CONCURRENT_ISSUANCE = 64;
+/** Longest node certificate another CA will co-sign (a day plus clock skew). */
+const MAX_COSIGNED_VALIDITY_MS = 25 * 3600_000;
+
+/**
+ * The certificate authority: issues node certificates from CSRs (hybrid: ECDSA chain + ML-DSA-65 and Falcon-1024
+ * co-signatures), logs every one in its transparency log before handing it out, publishes signed revocation lists
+ * and tree heads, co-signs for the other CAs of its federation and keeps the signed name registry.
+ */
+export class CaService {
+  readonly caId: string;
+  readonly log: CtLog;
+  private readonly repo: CaRepository;
+  private readonly state: TrustStateRepository;
+  private readonly now: () => number;
+  private fed: TrustedFederation;
+  private inFlight = 0;
+  private headSigning: Promise<SignedTreeHead> | null = null;
+  private headQueued: Promise<SignedTreeHead> | null = null;
+  private revocations: Promise<RevocationListJson> | null = null;
+  private readonly signedNames = new Map<string, { key: string; record: Promise<NameRecordJson> }>();
+
+  constructor(private readonly options: CaServiceOptions) {
+    const { ca, db, signer } = options;
+    this.caId = ca.caId;
+    this.now = options.now ?? Date.now;
+    this.repo = new CaRepository(db);
+    this.state = new TrustStateRepository(db);
+    this.log = new CtLog(db, {
+      logId: ca.caIdRaw,
+      signHead: (message) => signer.sign('ml-dsa-65', message, ca.mldsa.secretKey),
+      verifyHead: (message, signature) => verifyNow('ml-dsa-65', signature, message, ca.mldsa.publicKey),
+    });
+    const stored = this.state.get(FEDERATION_KEY);
+    this.fed = stored === undefined ? this.genesisPending() : verifyFederation(parseFederationDocument(stored));
+  }
+
+  get ca(): CaMaterial {
+    return this.options.ca;
+  }
+
+  get federation(): TrustedFederation {
+    return this.fed;
+  }
+
+  /** Before the first start a CA is a federation of one; its self-signed genesis document is made in `init`. */
+  private genesisPending(): TrustedFederation {
+    return {
+      epoch: 0,
+      threshold: 1,
+      members: new Map(),
+      document: {
+        version: 1,
+        epoch: 0,
+        threshold: 1,
+        issuedAt: new Date(0).toISOString(),
+        members: [],
+        signatures: [],
+      },
+    };
+  }
+
+  /** Makes the genesis federation document (phase 0: this CA alone) and the first tree head, if there are none. */
+  async init(): Promise<void> {
+    if (this.fed.epoch === 0) {
+      const unsigned = {
+        version: 1 as const,
+        epoch: 1,
+        threshold: 1,
+        issuedAt: new Date(this.now()).toISOString(),
+        members: [this.memberEntry()],
+      };
+      const signature = await signFederation(
+        unsigned,
+        { caId: this.caId, mldsaSecretKey: this.ca.mldsa.secretKey },
+        this.options.signer,
+      );
+      this.adoptFederation({ ...unsigned, signatures: [signature] });
+    }
+    if (!this.log.latestHead()) await this.log.signHead(this.now());
+  }
+
+  memberEntry(): FederationDocument['members'][number] {
+    return {
+      caId: this.caId,
+      name: this.ca.name,
+      root: Buffer.from(this.ca.root.certificate).toString('base64'),
+      address: this.options.address,
+    };
+  }
+
+  /** Signs a proposed federation document that lists this CA (how CAs cross-certify each other). */
+  async signFederationProposal(
+    doc: Omit<FederationDocument, 'signatures'>,
+  ): Promise<{ caId: string; signature: string }> {
+    if (!doc.members.some((m) => m.caId === this.caId)) throw new TrustError('the proposal does not list this CA');
+    if (doc.epoch <= this.fed.epoch) throw new TrustError(`epoch ${doc.epoch} is not newer than ${this.fed.epoch}`);
+    return signFederation(doc, { caId: this.caId, mldsaSecretKey: this.ca.mldsa.secretKey }, this.options.signer);
+  }
+
+  /** Accepts a newer federation document (checked against the current one) and serves it from now on. */
+  adoptFederation(doc: FederationDocument): TrustedFederation {
+    const next = verifyFederation(doc, this.fed.epoch === 0 ? undefined : this.fed);
+    if (!next.members.has(this.caId)) this.options.log.warn('this CA is no longer a member of its federation');
+    this.fed = next;
+    this.state.set(FEDERATION_KEY, doc);
+    this.options.log.info(`federation epoch ${next.epoch}: ${next.members.size} CA(s), threshold ${next.threshold}`);
+    return next;
+  }
+
+  bundle(): BundleReply {
+    const head = this.log.latestHead();
+    return { caId: this.caId, federation: this.fed.document, head: head ? headToJson(head) : null };
+  }
+
+  /**
+   * Issues a node certificate for a CSR. `requesterNodeId` is who asked (the STOQ peer); it must be the node the
+   * CSR is for, so nobody can obtain a certificate for someone else's keys. The certificate is logged first.
+   */
+  async issue(
+    csr: Uint8Array,
+    requesterNodeId: string | null,
+  ): Promise<{ certificate: Uint8Array; chain: Uint8Array[] }> {
+    const request = verifyCsr(csr);
+    if (requesterNodeId !== null && request.nodeId !== requesterNodeId) {
+      throw new TrustError(`the CSR is for NodeId ${request.nodeId}, but ${requesterNodeId} asked`);
+    }
+    if (this.inFlight >= MAX_CONCURRENT_ISSUANCE) throw new TrustError('the CA is busy; try again shortly');
+    this.inFlight++;
+    try {
+      const { precert, signingInput } = await prepareNodeCertificate({
+        csr,
+        issuer: this.ca.intermediate,
+        ...(this.options.validityMs === undefined ? {} : { validityMs: this.options.validityMs }),
+        now: new Date(this.now()),
+      });
+      // The co-signatures and the log's tree head are independent post-quantum signatures: in parallel.
+      const [cosignatures, logged] = await Promise.all([
+        this.collectCosignatures(signingInput),
+        this.append(signingInput),
+      ]);
+      const certificate = await finishCertificate(precert, {
+        cosignatures,
+        ctProof: encodeCtProof({
+          logId: this.ca.caIdRaw,
+          leafIndex: logged.index,
+          treeSize: logged.head.treeSize,
+          timestamp: logged.head.timestamp,
+          rootHash: logged.head.rootHash,
+          signature: logged.head.signature,
+          path: this.log.inclusionProof(logged.index, logged.head.treeSize),
+        }),
+      });
+      const parsed = parseNodeCertificate(certificate);
+      this.repo.recordIssued({
+        serial: parsed.serialHex,
+        nodeId: parsed.nodeId,
+        notBefore: parsed.notBefore.getTime(),
+        notAfter: parsed.notAfter.getTime(),
+        leafIndex: logged.index,
+        der: certificate,
+      });
+      this.options.log.info(
+        `issued certificate ${parsed.serialHex.slice(0, 12)} to ${parsed.nodeId.slice(0, 8)} (log index ${logged.index})`,
+      );
+      return { certificate, chain: [this.ca.intermediate.certificate] };
+    } finally {
+      this.inFlight--;
+    }
+  }
+
+  private async ownCosignatures(signingInput: Uint8Array): Promise<PqCosignature[]> {
+    const message = Buffer.concat([PQ_COSIGN_CONTEXT, signingInput]);
+    const { signer } = this.options;
+    const [mldsa, falcon] = await Promise.all([
+      signer.sign('ml-dsa-65', message, this.ca.mldsa.secretKey),
+      signer.sign('falcon-1024', message, this.ca.falcon.secretKey),
+    ]);
+    return [
+      { caIdRaw: this.ca.caIdRaw, algorithm: PqAlgorithm.MlDsa65, signature: mldsa },
+      { caIdRaw: this.ca.caIdRaw, algorithm: PqAlgorithm.Falcon1024, signature: falcon },
+    ];
+  }
+
+  /** This CA's co-signatures plus, in a federation, those of enough other members to reach the threshold. */
+  private async collectCosignatures(signingInput: Uint8Array): Promise<PqCosignature[]> {
+    const needOthers = this.fed.threshold - 1;
+    if (needOthers <= 0) return this.ownCosignatures(signingInput);
+    const ask = this.options.requestCosignatures;
+    if (!ask)
+      throw new TrustError(`the federation needs ${this.fed.threshold} co-signers and this CA cannot reach others`);
+    const requestSignature = await this.options.signer.sign(
+      'ml-dsa-65',
+      Buffer.concat([Buffer.from(COSIGN_REQUEST_CONTEXT), signingInput]),
+      this.ca.mldsa.secretKey,
+    );
+    const request: CosignRequest = {
+      caId: this.caId,
+      signingInput: Buffer.from(signingInput).toString('base64'),
+      signature: Buffer.from(requestSignature).toString('base64'),
+    };
+    const others = [...this.fed.members.values()].filter((m) => m.caId !== this.caId);
+    const [own, results] = await Promise.all([
+      this.ownCosignatures(signingInput),
+      Promise.allSettled(others.map((m) => ask(m, request))),
+    ]);
+    const gathered: PqCosignature[] = [];
+    const failures: string[] = [];
+    results.forEach((r, i) => {
+      if (r.status === 'fulfilled') gathered.push(...r.value);
+      else failures.push(`${others[i]?.name ?? '?'}: ${(r.reason as Error).message}`);
+    });
+    const signers = new Set(gathered.map((c) => Buffer.from(c.caIdRaw).toString('hex')));
+    if (signers.size < needOthers) {
+      throw new TrustError(
+        `only ${signers.size} of the ${needOthers} other CAs needed co-signed (${failures.join('; ') || 'no answers'})`,
+      );
+    }
+    return [...own, ...gathered];
+  }
+
+  /** Appends to the log and waits for a signed head that covers the entry. Concurrent appends share one head. */
+  private async append(signingInput: Uint8Array): Promise<{ index: number; head: SignedTreeHead }> {
+    const { firstIndex } = this.log.appendBatch([signingInput]);
+    const head = await this.headCovering(firstIndex + 1);
+    return { index: firstIndex, head };
+  }
+
+  private headCovering(size: number): Promise<SignedTreeHead> {
+    const latest = this.log.latestHead();
+    if (latest && latest.treeSize >= size) return Promise.resolve(latest);
+    if (!this.headSigning) {
+      this.headSigning = this.log.signHead(this.now()).finally(() => (this.headSigning = null));
+      return this.headSigning.then((h) => (h.treeSize >= size ? h : this.headCovering(size)));
+    }
+    // A head is being signed that may not cover this entry: one queued round, after it, covers every append since.
+    if (!this.headQueued) {
+      this.headQueued = this.headSigning
+        .catch(() => undefined)
+        .then(() => {
+          this.headQueued = null;
+          return this.headCovering(size);
+        });
+    }
+    return this.headQueued.then((h) => (h.treeSize >= size ? h : this.headCovering(size)));
+  }
+
+  /** Revokes a certificate this CA issued; clients refuse it after their next revocation refresh. */
+  revoke(serialHex: string, reason = 'unspecified'): void {
+    const serial = serialHex.toLowerCase();
+    if (!this.repo.issued(serial)) throw new TrustError(`this CA issued no certificate with serial ${serial}`);
+    if (!this.repo.revoke(serial, reason, this.now())) return;
+    const seq = Number(this.state.get(REVOCATION_SEQUENCE_KEY) ?? 0) + 1;
+    this.state.set(REVOCATION_SEQUENCE_KEY, seq);
+    this.revocations = null;
+    this.options.log.info(`revoked certificate ${serial} (${reason})`);
+  }
+
+  issuedTo(nodeId: string) {
+    return this.repo.issuedTo(nodeId);
+  }
+
+  stats(): { issued: number; revoked: number; logSize: number } {
+    return { issued: this.log.size, revoked: this.repo.revocationCount(), logSize: this.log.size };
+  }
+
+  /** The signed list of revoked serials; re-signed only when it changes. */
+  revocationList(): Promise<RevocationListJson> {
+    if (!this.revocations) {
+      const unsigned = {
+        caId: this.caId,
+        sequence: Number(this.state.get(REVOCATION_SEQUENCE_KEY) ?? 0),
+        issuedAt: new Date(this.now()).toISOString(),
+        serials: this.repo.revokedSerials(this.now()),
+      };
+      const pending = this.options.signer
+        .sign('ml-dsa-65', revocationSigningInput(unsigned), this.ca.mldsa.secretKey)
+        .then((sig) => ({ ...unsigned, signature: Buffer.from(sig).toString('base64') }));
+      pending.catch(() => {
+        if (this.revocations === pending) this.revocations = null;
+      });
+      this.revocations = pending;
+    }
+    return this.revocations;
+  }
+
+  /**
+   * Co-signs a node certificate another federation CA is issuing, after checking that the request comes from a
+   * member (its ML-DSA signature) and that the precertificate is a short-lived node certificate with a valid binding.
+   */
+  async cosign(request: CosignRequest): Promise<PqCosignature[]> {
+    const member = this.fed.members.get(request.caId);
+    if (!member) throw new TrustError(`CA ${request.caId} is not in this CA's federation`);
+    const signingInput = new Uint8Array(Buffer.from(request.signingInput, 'base64'));
+    const ok = verifyNow(
+      'ml-dsa-65',
+      Buffer.from(request.signature, 'base64'),
+      Buffer.concat([Buffer.from(COSIGN_REQUEST_CONTEXT), signingInput]),
+      member.mldsaPublicKey,
+    );
+    if (!ok) throw new TrustError('the co-signing request is not signed by the CA it names');
+    const precert = inspectPrecertificate(signingInput);
+    if (precert.notAfter.getTime() - precert.notBefore.getTime() > MAX_COSIGNED_VALIDITY_MS) {
+      throw new TrustError('co-signing refused: the certificate would be valid for more than a day');
+    }
+    if (precert.notAfter.getTime() < this.now())
+      throw new TrustError('co-signing refused: the certificate has expired');
+    this.options.log.info(`co-signed a certificate for ${precert.nodeId.slice(0, 8)} issued by ${member.name}`);
+    return this.ownCosignatures(signingInput);
+  }
+
+  /** Resolves a name to a record signed by this CA. The reserved names are this CA's node. */
+  resolve(nameText: string): Promise<NameRecordJson> {
+    const name = checkName(nameText);
+    let nodeId: string;
+    let addresses: readonly string[];
+    let expiresAt: number;
+    if ((RESERVED_NAMES as readonly string[]).includes(name)) {
+      nodeId = this.options.nodeId;
+      addresses = this.options.address ? [this.options.address] : [];
+      expiresAt = this.now() + NAME_LIFETIME_MS;
+    } else {
+      const row = this.repo.name(name);
+      if (!row || row.expiresAt < this.now()) throw new TrustError(`the name "${name}" is not registered`);
+      ({ nodeId, addresses, expiresAt } = row);
+    }
+    const key = JSON.stringify([nodeId, addresses]);
+    const cached = this.signedNames.get(name);
+    if (cached && cached.key === key) return cached.record;
+    const unsigned = {
+      name,
+      nodeId,
+      addresses,
+      caId: this.caId,
+      issuedAt: new Date(this.now()).toISOString(),
+      expiresAt: new Date(expiresAt).toISOString(),
+    };
+    const record = this.options.signer
+      .sign('ml-dsa-65', nameSigningInput(unsigned), this.ca.mldsa.secretKey)
+      .then((sig) => ({ ...unsigned, signature: Buffer.from(sig).toString('base64') }));
+    record.catch(() => this.signedNames.delete(name));
+    if (this.signedNames.size > 10_000) this.signedNames.clear();
+    this.signedNames.set(name, { key, record });
+    return record;
+  }
+
+  /** Registers (or renews) a name for a certified node; first come, first served; reserved names are the CA's. */
+  register(nameText: string, nodeId: string, addresses: readonly string[]): Promise<NameRecordJson> {
+    const name = checkName(nameText);
+    if ((RESERVED_NAMES as readonly string[]).includes(name)) throw new TrustError(`"${name}" is reserved`);
+    const existing = this.repo.name(name);
+    if (existing && existing.nodeId !== nodeId && existing.expiresAt > this.now()) {
+      throw new TrustError(`the name "${name}" belongs to another node`);
+    }
+    this.repo.putName({ name, nodeId, addresses, registeredAt: this.now(), expiresAt: this.now() + NAME_LIFETIME_MS });
+    return this.resolve(name);
+  }
+
+  /** Serves the CA's STOQ methods. */
+  serve(router: StoqRouter): void {
+    router.rpc(TrustMethod.Bundle, () => encodeJson(this.bundle()));
+    router.rpc(TrustMethod.Issue, async (body, ctx) => {
+      const issued = await this.issue(body, ctx.peer.nodeId);
+      const reply: IssueReply = {
+        certificate: Buffer.from(issued.certificate).toString('base64'),
+        chain: issued.chain.map((c) => Buffer.from(c).toString('base64')),
+      };
+      return encodeJson(reply);
+    });
+    router.rpc(TrustMethod.Head, () => {
+      const head = this.log.latestHead();
+      if (!head) throw new TrustError('the log has no signed head yet');
+      return encodeJson(headToJson(head));
+    });
+    router.rpc(TrustMethod.Consistency, (body) => {
+      const req = decodeJson(body, 'the consistency request');
+      const from = int(req, 'from', 'the consistency request', 1);
+      const to = int(req, 'to', 'the consistency request', 1);
+      if (from > to || to > this.log.size) throw new TrustError(`no consistency proof from ${from} to ${to}`);
+      const proof = this.log.consistencyProof(from, to).map((h) => Buffer.from(h).toString('base64'));
+      return encodeJson({ proof });
+    });
+    router.rpc(TrustMethod.Revocations, async () => encodeJson(await this.revocationList()));
+    router.rpc(TrustMethod.Resolve, async (body) => {
+      const req = decodeJson(body, 'the name request');
+      return encodeJson(await this.resolve(str(req, 'name', 'the name request', 63)));
+    });
+    router.rpc(TrustMethod.Register, async (body, ctx) => {
+      if (ctx.peer.kind !== 'trustchain') throw new TrustError('registering a name needs a TrustChain certificate');
+      const req = decodeJson(body, 'the registration');
+      const addresses = req.addresses;
+      if (
+        !Array.isArray(addresses) ||
+        addresses.length > 8 ||
+        addresses.some((a) => typeof a !== 'string' || a.length > 300)
+      )
+        throw new TrustError('addresses must be a list of up to 8 strings');
+      return encodeJson(
+        await this.register(str(req, 'name', 'the registration', 63), ctx.peer.nodeId, addresses as string[]),
+      );
+    });
+    router.rpc(TrustMethod.Cosign, async (body) => {
+      const req = decodeJson(body, 'the co-signing request');
+      b64(req, 'signingInput', 'the co-signing request', 100_000);
+      b64(req, 'signature', 'the co-signing request', 20_000);
+      const request: CosignRequest = {
+        caId: str(req, 'caId', 'the co-signing request', 64),
+        signingInput: str(req, 'signingInput', 'the co-signing request'),
+        signature: str(req, 'signature', 'the co-signing request'),
+      };
+      const cosignatures: CosignatureJson[] = (await this.cosign(request)).map((c) => ({
+        caIdRaw: Buffer.from(c.caIdRaw).toString('hex'),
+        alg: c.algorithm,
+        signature: Buffer.from(c.signature).toString('base64'),
+      }));
+      return encodeJson({ cosignatures });
+    });
+  }
+}
+
+/** The node, validity and binding of a precertificate TBS (what co-signers and auditors look at). */
+export function inspectPrecertificate(signingInput: Uint8Array): { nodeId: string; notBefore: Date; notAfter: Date } {
+  let tbs: asnX509.TBSCertificate;
+  try {
+    tbs = AsnConvert.parse(signingInput, asnX509.TBSCertificate);
+  } catch {
+    throw new TrustError('the precertificate is not a TBSCertificate');
+  }
+  // Wrapped with an empty signature only to reuse the certificate parser (binding and NodeId checks).
+  const wrapped = new asnX509.Certificate({
+    tbsCertificate: tbs,
+    signatureAlgorithm: tbs.signature,
+    signatureValue: new ArrayBuffer(0),
+  });
+  const parsed = parseNodeCertificate(new Uint8Array(AsnConvert.serialize(wrapped)));
+  return { nodeId: parsed.nodeId, notBefore: parsed.notBefore, notAfter: parsed.notAfter };
+}
+
+/** Parses a co-signing reply from another CA. */
+export function parseCosignReply(body: Uint8Array): PqCosignature[] {
+  const o = decodeJson(body, 'the co-signing reply');
+  const list = o.cosignatures;
+  if (!Array.isArray(list) || list.length > 4) throw new TrustError('the co-signing reply has no co-signatures');
+  return list.map((entry: unknown) => {
+    if (typeof entry !== 'object' || entry === null) throw new TrustError('a co-signature is malformed');
+    const e = entry as Record<string, unknown>;
+    const alg = e.alg;
+    if (alg !== PqAlgorithm.MlDsa65 && alg !== PqAlgorithm.Falcon1024)
+      throw new TrustError('unknown co-signature algorithm');
+    const caIdHex = str(e, 'caIdRaw', 'a co-signature', 64);
+    if (!/^[0-9a-f]{64}$/.test(caIdHex)) throw new TrustError('a co-signature has a malformed caId');
+    return {
+      caIdRaw: new Uint8Array(Buffer.from(caIdHex, 'hex')),
+      algorithm: alg,
+      signature: b64(e, 'signature', 'a co-signature', 20_000),
+    };
+  });
+}

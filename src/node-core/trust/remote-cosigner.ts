@@ -1,0 +1,20 @@
+import { resolveServiceAddress } from '../transport/resolve-address';
+import type { Transport } from '../transport/stoq/transport';
+import { parseCosignReply } from './ca-service';
+import type { PqCosignature } from './certificates';
+import { TrustError } from './errors';
+import type { TrustedCa } from './federation';
+import { TrustMethod, encodeJson, type CosignRequest } from './protocol';
+
+/** Asks another federation CA, over STOQ at the address the federation lists, for its co-signatures. */
+export function remoteCosigner(transport: Transport) {
+  return async (member: TrustedCa, request: CosignRequest): Promise<PqCosignature[]> => {
+    if (!member.address) throw new TrustError(`${member.name} lists no address`);
+    const link = await transport.dial(await resolveServiceAddress(member.address, { ipv4: true }));
+    const cosignatures = parseCosignReply(
+      await link.request(TrustMethod.Cosign, encodeJson(request), { timeoutMs: 20_000 }),
+    );
+    // Only this member's own signatures count; anything else in the reply is dropped.
+    return cosignatures.filter((c) => Buffer.compare(c.caIdRaw, member.caIdRaw) === 0);
+  };
+}

@@ -1,0 +1,552 @@
+import { X509Certificate as NodeX509 } from 'node:crypto';
+import { existsSync, mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import type { TrustSettings } from '../../shared/settings';
+import type { ResolvedName, TrustStatus } from '../../shared/trust';
+import type { NodeIdentity } from '../identity/identity';
+import type { Logger } from '../logging/log-book';
+import { resolveServiceAddress } from '../transport/resolve-address';
+import type { PeerIdentity } from '../transport/stoq/node-certificate';
+import type { PeerLink, Transport } from '../transport/stoq/transport';
+import type { CaService } from './ca-service';
+import { createCsr } from './certificates';
+import { detectSplitView, type SignedTreeHead } from './ct-log';
+import { SplitViewError, TrustError } from './errors';
+import { parseFederationDocument, verifyFederation, type TrustedCa, type TrustedFederation } from './federation';
+import { createHash } from 'node:crypto';
+import { verifyNow } from './pq-pool';
+import {
+  TrustMethod,
+  decodeJson,
+  encodeJson,
+  headFromJson,
+  headToJson,
+  nameSigningInput,
+  parseBundle,
+  parseIssueReply,
+  parseNameRecord,
+  parseRevocationList,
+  revocationSigningInput,
+  type NameRecordJson,
+} from './protocol';
+import type { TrustStateRepository } from './trust-store';
+import type { TrustChainVerifier } from './verifier';
+import { verifyHead, type VerifiedNodeCertificate } from './verify-node';
+
+export interface TrustClientOptions {
+  readonly identity: NodeIdentity;
+  readonly state: TrustStateRepository;
+  readonly log: Logger;
+  /** Where this node's chain is kept as PEM files (node.pem, intermediate.pem, root.pem). */
+  readonly certDir: string;
+  readonly transport: Transport;
+  readonly verifier: TrustChainVerifier;
+  readonly settings: () => { readonly trust: TrustSettings; readonly ipv4: boolean };
+  /** Set when this node runs the CA itself: it certifies itself and needs no network for it. */
+  readonly authority?: CaService;
+  readonly now?: () => number;
+  /** How often revocations, the federation and tree heads are refreshed (default 5 minutes). */
+  readonly refreshMs?: number;
+  /** Told when the CA is caught showing a split view, so the node can raise an alarm. */
+  readonly onSplitView?: (err: SplitViewError) => void;
+}
+
+const FEDERATION_KEY = 'client.federation';
+const HEADS_KEY = 'client.heads';
+const RETRY_MIN_MS = 5_000;
+const RETRY_MAX_MS = 5 * 60_000;
+
+function pem(der: Uint8Array): string {
+  return new NodeX509(der).toString();
+}
+
+function derFromPem(text: string): Uint8Array[] {
+  const out: Uint8Array[] = [];
+  for (const m of text.matchAll(/-----BEGIN CERTIFICATE-----([\s\S]*?)-----END CERTIFICATE-----/g)) {
+    out.push(new Uint8Array(Buffer.from((m[1] ?? '').replace(/\s+/g, ''), 'base64')));
+  }
+  return out;
+}
+
+function describe(cert: Uint8Array) {
+  const c = new NodeX509(cert);
+  return {
+    subject: c.subject.replace(/\n/g, ', '),
+    issuer: c.issuer.replace(/\n/g, ', '),
+    serial: c.serialNumber.toLowerCase(),
+    notBefore: new Date(c.validFrom).toISOString(),
+    notAfter: new Date(c.validTo).toISOString(),
+    sha256: c.fingerprint256.replace(/:/g, '').toLowerCase(),
+  };
+}
+
+/**
+ * The TrustChain client every node embeds: bootstraps from the configured CA (phase 0) or its own CA, obtains and
+ * renews the node's certificate and puts it into STOQ, refreshes the federation and revocation lists, and audits
+ * the CA's transparency log (consistency of every tree head it sees, and comparison with peers' views).
+ */
+export class TrustClient {
+  private problem: string | null = null;
+  private current: { chain: Uint8Array[]; verified: VerifiedNodeCertificate } | null = null;
+  private timer: NodeJS.Timeout | undefined;
+  private stopped = false;
+  private running: Promise<void> | null = null;
+  private failures = 0;
+  private lastRefreshAt: number | null = null;
+  private revocationSequence = new Map<string, number>();
+  /** Newest verified head per log (caId), and heads seen since that are still to be checked against it. */
+  private readonly heads = new Map<string, SignedTreeHead>();
+  private readonly pendingHeads: { head: SignedTreeHead; ca: TrustedCa }[] = [];
+  private splitView: string | null = null;
+  /** The CA behind the configured address, once its bundle was read. */
+  private caIdOfLink: string | null = null;
+  private readonly now: () => number;
+
+  constructor(private readonly options: TrustClientOptions) {
+    this.now = options.now ?? Date.now;
+    options.verifier.onHead = (head, ca) => {
+      const known = this.heads.get(ca.caId);
+      if (!known || known.treeSize !== head.treeSize || Buffer.compare(known.rootHash, head.rootHash) !== 0) {
+        if (this.pendingHeads.length < 1000) this.pendingHeads.push({ head, ca });
+      }
+    };
+    // Every node answers which heads it has seen, so peers can compare views of each log.
+    options.transport.router.rpc(TrustMethod.Heads, () =>
+      encodeJson({ heads: [...this.heads.values()].map(headToJson) }),
+    );
+  }
+
+  get federation(): TrustedFederation | null {
+    return this.options.verifier.federation;
+  }
+
+  /** Loads what was trusted before (federation, heads, this node's chain) and starts the refresh loop. */
+  start(): void {
+    const { state, verifier } = this.options;
+    const doc = state.get(FEDERATION_KEY);
+    if (doc !== undefined) {
+      try {
+        verifier.setFederation(verifyFederation(parseFederationDocument(doc)));
+      } catch (err) {
+        this.options.log.warn(`the stored federation document was not accepted: ${(err as Error).message}`);
+      }
+    }
+    const heads = state.get(HEADS_KEY);
+    if (Array.isArray(heads)) {
+      for (const h of heads) {
+        try {
+          const head = headFromJson(h);
+          this.heads.set(caIdOfLog(head.logId, verifier.federation), head);
+        } catch {
+          // a damaged entry is re-learned from the CA
+        }
+      }
+    }
+    this.loadStoredChain();
+    this.schedule(0);
+  }
+
+  /** The CA address or pinned root changed: forget the old CA's federation and bootstrap from the new one. */
+  restartBootstrap(): void {
+    this.options.state.delete(FEDERATION_KEY);
+    this.options.state.delete(HEADS_KEY);
+    this.options.verifier.setFederation(null);
+    this.heads.clear();
+    this.pendingHeads.length = 0;
+    this.current = null;
+    this.caIdOfLink = null;
+    this.problem = null;
+    this.schedule(0);
+  }
+
+  async stop(): Promise<void> {
+    this.stopped = true;
+    clearTimeout(this.timer);
+    await this.running?.catch(() => undefined);
+  }
+
+  private schedule(ms: number): void {
+    if (this.stopped) return;
+    clearTimeout(this.timer);
+    this.timer = setTimeout(() => {
+      void this.refresh().then(
+        () => this.schedule(this.nextDelay()),
+        () => this.schedule(Math.min(RETRY_MAX_MS, RETRY_MIN_MS * 2 ** Math.min(this.failures, 6))),
+      );
+    }, ms);
+    this.timer.unref();
+  }
+
+  private nextDelay(): number {
+    const refresh = this.options.refreshMs ?? 5 * 60_000;
+    const renewAt = this.current ? this.renewAt(this.current.verified) : this.now();
+    return Math.max(1000, Math.min(refresh, renewAt - this.now()));
+  }
+
+  private renewAt(v: VerifiedNodeCertificate): number {
+    const from = v.notBefore.getTime();
+    return from + ((v.notAfter.getTime() - from) * 2) / 3;
+  }
+
+  /** One round: certify (or renew), refresh federation and revocations, audit heads. Concurrent calls share it. */
+  refresh(): Promise<void> {
+    if (!this.running) {
+      this.running = this.round()
+        .then(
+          () => {
+            this.failures = 0;
+            this.lastRefreshAt = this.now();
+          },
+          (err: unknown) => {
+            this.failures++;
+            this.problem = (err as Error).message;
+            if (err instanceof SplitViewError) this.reportSplitView(err);
+            else this.options.log.warn(`TrustChain: ${this.problem}`);
+            throw err;
+          },
+        )
+        .finally(() => (this.running = null));
+    }
+    return this.running;
+  }
+
+  private async round(): Promise<void> {
+    const authority = this.options.authority;
+    if (authority) return this.localRound(authority);
+    const { trust } = this.options.settings();
+    if (trust.caAddress === '') {
+      this.problem = null;
+      return;
+    }
+    const link = await this.caLink(trust);
+    await this.refreshFederation(link, trust);
+    await this.refreshRevocations(link);
+    if (!this.current || this.now() >= this.renewAt(this.current.verified)) await this.certify(link);
+    await this.audit(link);
+    this.problem = null;
+  }
+
+  /** A CA node certifies itself from its own CA, without the network. */
+  private async localRound(authority: CaService): Promise<void> {
+    if (this.federation?.epoch !== authority.federation.epoch) this.adopt(authority.federation);
+    const list = await authority.revocationList();
+    this.applyRevocations(list.caId, list.sequence, list.serials);
+    if (!this.current || this.now() >= this.renewAt(this.current.verified)) {
+      const issued = await authority.issue(await createCsr(this.options.identity), this.options.identity.nodeId);
+      this.install([issued.certificate, ...issued.chain]);
+    }
+    await this.audit(null);
+    this.problem = null;
+  }
+
+  private adopt(federation: TrustedFederation): void {
+    this.options.verifier.setFederation(federation);
+    this.options.state.set(FEDERATION_KEY, federation.document);
+  }
+
+  private async caLink(trust: TrustSettings): Promise<PeerLink> {
+    const address = await resolveServiceAddress(trust.caAddress, { ipv4: this.options.settings().ipv4 });
+    return this.options.transport.dial(address);
+  }
+
+  /**
+   * First contact pins the CA's federation (checking the configured root fingerprint, if any) and checks that the
+   * CA's own certificate holds under it; later rounds accept only a valid successor epoch.
+   */
+  private async refreshFederation(link: PeerLink, trust: TrustSettings): Promise<void> {
+    const bundle = parseBundle(await link.request(TrustMethod.Bundle, new Uint8Array(), { timeoutMs: 15_000 }));
+    const current = this.federation;
+    if (!current) {
+      const federation = verifyFederation(bundle.federation);
+      const ca = federation.members.get(bundle.caId);
+      if (!ca) throw new TrustError('the CA is not a member of the federation it presents');
+      if (trust.caRootSha256 !== null) {
+        const fingerprint = createHash('sha256').update(ca.rootDer).digest('hex');
+        if (fingerprint !== trust.caRootSha256)
+          throw new TrustError(`the CA's root has fingerprint ${fingerprint}, not the pinned ${trust.caRootSha256}`);
+      }
+      this.adopt(federation);
+      this.options.log.info(`trusting federation epoch ${federation.epoch} via CA ${ca.name} (${ca.caId.slice(0, 8)})`);
+    } else if (bundle.federation.epoch > current.epoch) {
+      this.adopt(verifyFederation(bundle.federation, current));
+      this.options.log.info(`federation updated to epoch ${bundle.federation.epoch}`);
+    }
+    // The CA itself must hold a valid certificate under what we now trust (an unanchored link is checked here).
+    const peer = link.peer;
+    if (peer.kind === 'unanchored' && peer.chain) this.options.verifier.verifyChain(peer.chain);
+    else if (peer.kind !== 'trustchain' && peer.kind !== 'unanchored')
+      throw new TrustError('the CA presented no TrustChain certificate');
+    this.caIdOfLink = bundle.caId;
+    if (bundle.head) this.observe(headFromJson(bundle.head), bundle.caId);
+  }
+
+  private async refreshRevocations(link: PeerLink): Promise<void> {
+    const list = parseRevocationList(
+      await link.request(TrustMethod.Revocations, new Uint8Array(), { timeoutMs: 15_000 }),
+    );
+    const ca = this.federation?.members.get(list.caId);
+    if (!ca) throw new TrustError('the revocation list is from a CA outside the federation');
+    const { signature, ...unsigned } = list;
+    if (!verifyNow('ml-dsa-65', Buffer.from(signature, 'base64'), revocationSigningInput(unsigned), ca.mldsaPublicKey))
+      throw new TrustError(`the revocation list of ${ca.name} has an invalid signature`);
+    const seen = this.revocationSequence.get(list.caId) ?? -1;
+    if (list.sequence < seen)
+      throw new TrustError(`${ca.name} served an older revocation list (${list.sequence} < ${seen})`);
+    this.applyRevocations(list.caId, list.sequence, list.serials);
+  }
+
+  private applyRevocations(caId: string, sequence: number, serials: readonly string[]): void {
+    const set = new Set(serials.map((s) => s.toLowerCase()));
+    this.options.verifier.setRevoked(caId, set);
+    this.revocationSequence.set(caId, sequence);
+    // Open connections of peers whose certificates were revoked since go now, not at their next handshake.
+    const dropped = this.options.transport.closePeers(
+      (peer: PeerIdentity) => peer.kind === 'trustchain' && peer.caId === caId && set.has(peer.serialHex ?? ''),
+      'certificate revoked',
+    );
+    if (dropped > 0) this.options.log.warn(`closed ${dropped} connection(s) of peers with revoked certificates`);
+  }
+
+  private async certify(link: PeerLink): Promise<void> {
+    const csr = await createCsr(this.options.identity);
+    const reply = parseIssueReply(await link.request(TrustMethod.Issue, csr, { timeoutMs: 30_000 }));
+    this.install([reply.certificate, ...reply.chain]);
+  }
+
+  /** Checks an issued chain like any peer's, then presents it on STOQ and keeps it on disk. */
+  private install(chain: Uint8Array[]): void {
+    const verified = this.options.verifier.verifyChain(chain);
+    if (verified.nodeId !== this.options.identity.nodeId)
+      throw new TrustError(`the CA issued a certificate for ${verified.nodeId}, not this node`);
+    const root = verified.issuer.rootDer;
+    const { certDir } = this.options;
+    mkdirSync(certDir, { recursive: true });
+    const write = (name: string, text: string) => {
+      const tmp = join(certDir, `${name}.tmp`);
+      writeFileSync(tmp, text);
+      renameSync(tmp, join(certDir, name));
+    };
+    write('root.pem', pem(root));
+    write('intermediate.pem', chain.slice(1).map(pem).join(''));
+    write('node.pem', pem(chain[0] as Uint8Array));
+    this.current = { chain, verified };
+    this.present(chain);
+    this.observe(verified.head, verified.issuer.caId);
+    this.options.log.info(
+      `certified by ${verified.issuer.name}: serial ${verified.serialHex.slice(0, 12)}, valid until ${verified.notAfter.toISOString()}`,
+    );
+  }
+
+  /** Nodes that dial us see the chain in the handshake; nodes we dial see it in the STOQ hello. */
+  private present(chain: Uint8Array[]): void {
+    this.options.transport.setCertificate(
+      {
+        certPem: chain.map(pem).join(''),
+        keyPem: this.options.identity.tlsPrivateKeyPem(),
+        certDer: chain[0] as Uint8Array,
+      },
+      chain,
+    );
+  }
+
+  private loadStoredChain(): void {
+    const file = join(this.options.certDir, 'node.pem');
+    if (!existsSync(file) || !this.federation) return;
+    try {
+      const leaf = derFromPem(readFileSync(file, 'utf8'));
+      const inter = derFromPem(readFileSync(join(this.options.certDir, 'intermediate.pem'), 'utf8'));
+      const chain = [...leaf, ...inter];
+      const verified = this.options.verifier.verifyChain(chain);
+      if (verified.nodeId !== this.options.identity.nodeId) return;
+      this.current = { chain, verified };
+      this.present(chain);
+    } catch (err) {
+      this.options.log.info(`the stored certificate is not usable (${(err as Error).message}); a new one is requested`);
+    }
+  }
+
+  private observe(head: SignedTreeHead, caId: string): void {
+    const ca = this.federation?.members.get(caId);
+    if (ca) this.pendingHeads.push({ head, ca });
+  }
+
+  /**
+   * Checks every head seen since the last round against the newest one: signed by the log, and consistent
+   * (the CA must prove that the smaller tree is a prefix of the larger). A failure is a split view.
+   */
+  private async audit(link: PeerLink | null): Promise<void> {
+    const pending = this.pendingHeads.splice(0);
+    for (const { head, ca } of pending) {
+      verifyHead(head, ca);
+      const known = this.heads.get(ca.caId);
+      if (!known) {
+        this.heads.set(ca.caId, head);
+        continue;
+      }
+      const [small, large] = known.treeSize <= head.treeSize ? [known, head] : [head, known];
+      let proof: Uint8Array[] = [];
+      if (small.treeSize !== large.treeSize) {
+        const source = this.proofSource(ca.caId, link);
+        if (!source) {
+          // Only the log's own CA can prove consistency; keep the head until we talk to it.
+          if (this.pendingHeads.length < 1000) this.pendingHeads.push({ head, ca });
+          continue;
+        }
+        proof = await source(small.treeSize, large.treeSize);
+      }
+      detectSplitView(small, large, proof);
+      if (head.treeSize > known.treeSize) this.heads.set(ca.caId, head);
+    }
+    this.options.state.set(HEADS_KEY, [...this.heads.values()].map(headToJson));
+  }
+
+  /** Who can prove consistency for the log of `caId`: this node's own CA, or the CA behind `link`. */
+  private proofSource(
+    caId: string,
+    link: PeerLink | null,
+  ): ((from: number, to: number) => Promise<Uint8Array[]>) | null {
+    const authority = this.options.authority;
+    if (authority?.caId === caId) return async (from, to) => authority.log.consistencyProof(from, to);
+    if (link && this.caIdOfLink === caId) return (from, to) => this.consistencyProof(link, from, to);
+    return null;
+  }
+
+  private async consistencyProof(link: PeerLink, from: number, to: number): Promise<Uint8Array[]> {
+    if (from === 0) return [];
+    const reply = decodeJson(
+      await link.request(TrustMethod.Consistency, encodeJson({ from, to }), { timeoutMs: 15_000 }),
+      'the consistency proof',
+    );
+    const proof = reply.proof;
+    if (!Array.isArray(proof) || proof.length > 128 || proof.some((p) => typeof p !== 'string'))
+      throw new TrustError('the consistency proof is malformed');
+    return (proof as string[]).map((p) => new Uint8Array(Buffer.from(p, 'base64')));
+  }
+
+  /**
+   * Gossip: compares this node's view of each log with a peer's. Two signed heads of the same size with different
+   * roots are proof by themselves; heads of different sizes are checked with a consistency proof from the CA.
+   */
+  async compareWithPeer(peer: PeerLink, caLink: PeerLink | null = null): Promise<void> {
+    const reply = decodeJson(await peer.request(TrustMethod.Heads, new Uint8Array(), { timeoutMs: 15_000 }), 'heads');
+    const heads = reply.heads;
+    if (!Array.isArray(heads) || heads.length > 64) throw new TrustError('the peer sent a malformed list of heads');
+    for (const raw of heads) {
+      const head = headFromJson(raw);
+      const caId = caIdOfLog(head.logId, this.federation);
+      const ca = this.federation?.members.get(caId);
+      if (ca) this.pendingHeads.push({ head, ca });
+    }
+    try {
+      await this.audit(caLink ?? (await this.caLinkOrNull()));
+    } catch (err) {
+      if (err instanceof SplitViewError) this.reportSplitView(err);
+      throw err;
+    }
+  }
+
+  private async caLinkOrNull(): Promise<PeerLink | null> {
+    const { trust } = this.options.settings();
+    if (this.options.authority || trust.caAddress === '') return null;
+    return this.caLink(trust).catch(() => null);
+  }
+
+  private reportSplitView(err: SplitViewError): void {
+    this.splitView = err.message;
+    const heads = err.evidence as SignedTreeHead[];
+    const caId = heads[0] ? caIdOfLog(heads[0].logId, this.federation) : undefined;
+    if (caId) this.options.verifier.distrusted.add(caId);
+    this.options.log.error(
+      `TrustChain: split view detected, CA ${caId?.slice(0, 8) ?? '?'} is no longer trusted: ${err.message}`,
+    );
+    this.options.onSplitView?.(err);
+  }
+
+  /** Resolves a name through the CA's signed registry. */
+  async resolve(name: string): Promise<ResolvedName> {
+    let record: NameRecordJson;
+    const authority = this.options.authority;
+    if (authority) record = await authority.resolve(name);
+    else {
+      const { trust } = this.options.settings();
+      if (trust.caAddress === '') throw new TrustError('no TrustChain CA is configured');
+      const link = await this.caLink(trust);
+      record = parseNameRecord(await link.request(TrustMethod.Resolve, encodeJson({ name }), { timeoutMs: 15_000 }));
+    }
+    const ca = this.federation?.members.get(record.caId);
+    if (!ca) throw new TrustError('the name record is signed by a CA outside the federation');
+    const { signature, ...unsigned } = record;
+    if (!verifyNow('ml-dsa-65', Buffer.from(signature, 'base64'), nameSigningInput(unsigned), ca.mldsaPublicKey))
+      throw new TrustError(`the record for "${record.name}" has an invalid signature`);
+    if (record.name !== name) throw new TrustError(`asked for "${name}", got a record for "${record.name}"`);
+    if (Date.parse(record.expiresAt) < this.now()) throw new TrustError(`the record for "${name}" has expired`);
+    return {
+      name: record.name,
+      nodeId: record.nodeId,
+      addresses: record.addresses,
+      caId: record.caId,
+      expiresAt: record.expiresAt,
+    };
+  }
+
+  /** This node's certificate chain (leaf first), if it has one. */
+  chain(): readonly Uint8Array[] | null {
+    return this.current?.chain ?? null;
+  }
+
+  status(): TrustStatus {
+    const { trust } = this.options.settings();
+    const fed = this.federation;
+    const cur = this.current;
+    const valid = cur !== null && this.now() < cur.verified.notAfter.getTime();
+    const authority = this.options.authority;
+    const state: TrustStatus['state'] =
+      this.splitView !== null
+        ? 'distrusted'
+        : valid
+          ? 'certified'
+          : trust.caAddress === '' && !authority
+            ? 'off'
+            : 'self-signed';
+    return {
+      state,
+      caAddress: authority ? 'this node' : trust.caAddress,
+      problem: this.splitView ?? this.problem,
+      certificate: cur
+        ? {
+            chain: [...cur.chain, cur.verified.issuer.rootDer].map(describe),
+            issuerCaId: cur.verified.issuer.caId,
+            issuerName: cur.verified.issuer.name,
+            renewsAt: new Date(this.renewAt(cur.verified)).toISOString(),
+            cosigners: cur.verified.cosigners.map((id) => fed?.members.get(id)?.name ?? id),
+            transparency: {
+              leafIndex: cur.verified.ct.leafIndex,
+              treeSize: cur.verified.ct.treeSize,
+              headTimestamp: new Date(cur.verified.ct.timestamp).toISOString(),
+              inclusionVerified: true,
+            },
+          }
+        : null,
+      federation: fed
+        ? {
+            epoch: fed.epoch,
+            threshold: fed.threshold,
+            members: [...fed.members.values()].map((m) => ({
+              caId: m.caId,
+              name: m.name,
+              address: m.address,
+              issuedOurCertificate: cur?.verified.issuer.caId === m.caId,
+            })),
+          }
+        : null,
+      authority: authority ? { caId: authority.caId, name: authority.ca.name, ...authority.stats() } : null,
+      lastRefreshAt: this.lastRefreshAt === null ? null : new Date(this.lastRefreshAt).toISOString(),
+      revocationListSequence: cur ? (this.revocationSequence.get(cur.verified.issuer.caId) ?? null) : null,
+    };
+  }
+}
+
+function caIdOfLog(logId: Uint8Array, fed: TrustedFederation | null): string {
+  for (const m of fed?.members.values() ?? []) if (Buffer.compare(m.caIdRaw, logId) === 0) return m.caId;
+  return Buffer.from(logId).toString('hex');
+}

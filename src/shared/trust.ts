@@ -1,0 +1,69 @@
+/** TrustChain as the UI and `hypermesh cert show` see it. JSON-safe. */
+
+export interface ChainCertificate {
+  readonly subject: string;
+  readonly issuer: string;
+  readonly serial: string;
+  readonly notBefore: string;
+  readonly notAfter: string;
+  readonly sha256: string;
+}
+
+export interface NodeCertificateStatus {
+  /** Leaf first, then the intermediate and the root. */
+  readonly chain: readonly ChainCertificate[];
+  readonly issuerCaId: string;
+  readonly issuerName: string;
+  readonly renewsAt: string;
+  /** The CAs whose post-quantum co-signatures (ML-DSA-65 and Falcon-1024) hold on this certificate. */
+  readonly cosigners: readonly string[];
+  /** Where the certificate sits in its CA's transparency log, and whether the proof checked out here. */
+  readonly transparency: {
+    readonly leafIndex: number;
+    readonly treeSize: number;
+    readonly headTimestamp: string;
+    readonly inclusionVerified: boolean;
+  };
+}
+
+export interface FederationMemberStatus {
+  readonly caId: string;
+  readonly name: string;
+  readonly address: string | null;
+  readonly issuedOurCertificate: boolean;
+}
+
+export interface TrustStatus {
+  /**
+   * `off`: no CA configured; `self-signed`: not certified yet (see `problem`); `certified`: a valid TrustChain
+   * certificate is in use; `distrusted`: the CA was caught showing a split view and is no longer trusted.
+   */
+  readonly state: 'off' | 'self-signed' | 'certified' | 'distrusted';
+  readonly caAddress: string;
+  /** The last thing that went wrong talking to the CA, for people. */
+  readonly problem: string | null;
+  readonly certificate: NodeCertificateStatus | null;
+  readonly federation: {
+    readonly epoch: number;
+    readonly threshold: number;
+    readonly members: readonly FederationMemberStatus[];
+  } | null;
+  /** Present when this node runs a CA itself (`hypermesh trust serve`). */
+  readonly authority: {
+    readonly caId: string;
+    readonly name: string;
+    readonly issued: number;
+    readonly revoked: number;
+    readonly logSize: number;
+  } | null;
+  readonly lastRefreshAt: string | null;
+  readonly revocationListSequence: number | null;
+}
+
+export interface ResolvedName {
+  readonly name: string;
+  readonly nodeId: string;
+  readonly addresses: readonly string[];
+  readonly caId: string;
+  readonly expiresAt: string;
+}
