@@ -1,5 +1,6 @@
 import { isIP } from 'node:net';
 import { parseArgs } from 'node:util';
+import { parseServiceAddress } from '../shared/settings';
 
 export class UsageError extends Error {
   override name = 'UsageError';
@@ -12,6 +13,10 @@ Commands:
   status                    show the running node's status
   settings get [PATH]       print all settings, or one (e.g. allocation.cpu)
   settings set PATH VALUE   change one setting (e.g. settings set allocation.cpu 25)
+  trust serve               run the node with a TrustChain certificate authority (keys in DATA/trust/ca.json)
+  trust revoke SERIAL       revoke a certificate the running CA issued (--reason TEXT)
+  cert show                 show this node's TrustChain certificate and chain
+  cert export --out DIR     write root.pem, intermediate.pem and node.pem of this node's chain to DIR
 
 Options:
   --data-dir DIR            the node's data directory (default: the platform's per-user data folder)
@@ -20,7 +25,11 @@ Options:
   --allow-remote-api        allow --api-host to be a non-loopback address (anyone who can reach it needs the token)
   --listen ADDR:PORT        peer transport (STOQ) address, IPv6 first (default [::]:9292)
   --no-ui                   serve the API without the UI
-  --json                    machine-readable output (status, settings get)
+  --json                    machine-readable output (status, settings get, cert show)
+  --name NAME               the CA's name (trust serve; default "HyperMesh TrustChain")
+  --advertise HOST:PORT     the address peers should dial the CA at (trust serve; default the listen address)
+  --reason TEXT             why a certificate is revoked (trust revoke)
+  --out DIR                 where cert export writes
   -h, --help                show this help
   -v, --version             show the version
 `;
@@ -31,7 +40,17 @@ export interface ListenAddress {
 }
 
 export interface CliOptions {
-  readonly command: 'node' | 'status' | 'settings-get' | 'settings-set' | 'help' | 'version';
+  readonly command:
+    | 'node'
+    | 'status'
+    | 'settings-get'
+    | 'settings-set'
+    | 'trust-serve'
+    | 'trust-revoke'
+    | 'cert-show'
+    | 'cert-export'
+    | 'help'
+    | 'version';
   readonly dataDir?: string;
   readonly apiPort: number;
   readonly apiHost: string;
@@ -41,6 +60,11 @@ export interface CliOptions {
   readonly json: boolean;
   readonly settingPath?: string;
   readonly settingValue?: string;
+  readonly caName?: string;
+  readonly advertise?: string;
+  readonly serial?: string;
+  readonly reason?: string;
+  readonly outDir?: string;
 }
 
 export const DEFAULT_API_PORT = 9293;
@@ -82,6 +106,10 @@ export function parseCliArgs(argv: readonly string[]): CliOptions {
         listen: { type: 'string' },
         'no-ui': { type: 'boolean' },
         json: { type: 'boolean' },
+        name: { type: 'string' },
+        advertise: { type: 'string' },
+        reason: { type: 'string' },
+        out: { type: 'string' },
         help: { type: 'boolean', short: 'h' },
         version: { type: 'boolean', short: 'v' },
       },
@@ -124,6 +152,41 @@ export function parseCliArgs(argv: readonly string[]): CliOptions {
         return { ...base, command: 'settings-set', settingPath: path, settingValue: value };
       }
       throw new UsageError('usage: hypermesh settings get [PATH] | hypermesh settings set PATH VALUE');
+    }
+    case 'trust': {
+      const [sub, serial] = rest;
+      if (sub === 'serve' && rest.length === 1) {
+        const name = values.name ?? 'HyperMesh TrustChain';
+        if (name.length === 0 || name.length > 64 || /[\u0000-\u001f]/.test(name))
+          throw new UsageError('--name must be 1–64 printable characters');
+        if (values.advertise !== undefined && parseServiceAddress(values.advertise) === null)
+          throw new UsageError(`--advertise must be HOST:PORT, got "${values.advertise}"`);
+        return {
+          ...base,
+          command: 'trust-serve',
+          caName: name,
+          ...(values.advertise === undefined ? {} : { advertise: values.advertise }),
+        };
+      }
+      if (sub === 'revoke' && serial !== undefined && rest.length === 2) {
+        if (!/^[0-9a-fA-F]{1,64}$/.test(serial))
+          throw new UsageError(`the serial must be hexadecimal, got "${serial}"`);
+        const reason = values.reason ?? 'unspecified';
+        if (reason.length > 200) throw new UsageError('--reason must be at most 200 characters');
+        return { ...base, command: 'trust-revoke', serial: serial.toLowerCase(), reason };
+      }
+      throw new UsageError(
+        'usage: hypermesh trust serve [--name NAME] [--listen ADDR] | hypermesh trust revoke SERIAL',
+      );
+    }
+    case 'cert': {
+      const [sub] = rest;
+      if (sub === 'show' && rest.length === 1) return { ...base, command: 'cert-show' };
+      if (sub === 'export' && rest.length === 1) {
+        if (!values.out) throw new UsageError('usage: hypermesh cert export --out DIR');
+        return { ...base, command: 'cert-export', outDir: values.out };
+      }
+      throw new UsageError('usage: hypermesh cert show [--json] | hypermesh cert export --out DIR');
     }
     default:
       throw new UsageError(`unknown command "${command}" (try hypermesh --help)`);

@@ -11,6 +11,7 @@ import { USAGE, UsageError, parseCliArgs, parseSettingValue, type CliOptions } f
 import { defaultDataDir } from './config/data-dir';
 import { createNode, type HyperMeshNode } from './node';
 import { readRuntimeInfo, removeRuntimeInfo, writeRuntimeInfo } from './runtime-file';
+import { exportChain, formatCertificateReport, readCertificateReport } from './trust/cert-files';
 
 export interface CliIo {
   readonly out: (text: string) => void;
@@ -79,7 +80,19 @@ function formatStatus(status: NodeStatus): string {
 }
 
 async function runNode(options: CliOptions, dataDir: string, io: CliIo): Promise<number> {
-  const node: HyperMeshNode = createNode({ dataDir, logToStderr: true, listen: options.listen });
+  const node: HyperMeshNode = createNode({
+    dataDir,
+    logToStderr: true,
+    listen: options.listen,
+    ...(options.command === 'trust-serve'
+      ? {
+          authority: {
+            name: options.caName ?? 'HyperMesh TrustChain',
+            ...(options.advertise === undefined ? {} : { advertise: options.advertise }),
+          },
+        }
+      : {}),
+  });
   const uiDir = options.ui ? defaultUiDir() : undefined;
   if (uiDir && !existsSync(join(uiDir, 'index.html'))) {
     io.err(`warning: the UI is not built (${uiDir}); run "npm run build" — serving the API only\n`);
@@ -154,7 +167,33 @@ export async function runCli(argv: readonly string[], io: CliIo = defaultIo): Pr
         io.out(`${APP_VERSION}\n`);
         return EXIT.ok;
       case 'node':
+      case 'trust-serve':
         return await runNode(options, dataDir, io);
+      case 'trust-revoke': {
+        const done = await callRunningNode<{ serial: string }>(dataDir, 'revokeCertificate', [
+          options.serial,
+          options.reason,
+        ]);
+        if (done === undefined) {
+          io.err(`HyperMesh node is not running (data dir ${dataDir}); start it with "hypermesh trust serve"\n`);
+          return EXIT.notRunning;
+        }
+        io.out(`revoked ${done.serial}\n`);
+        return EXIT.ok;
+      }
+      case 'cert-show': {
+        const report = readCertificateReport(dataDir);
+        if (!report) {
+          io.err(`this node has no TrustChain certificate yet (data dir ${dataDir})\n`);
+          return EXIT.failure;
+        }
+        io.out(options.json ? `${JSON.stringify(report, null, 2)}\n` : formatCertificateReport(report));
+        return EXIT.ok;
+      }
+      case 'cert-export': {
+        for (const file of exportChain(dataDir, resolve(options.outDir ?? '.'))) io.out(`${file}\n`);
+        return EXIT.ok;
+      }
       case 'status': {
         const status = await callRunningNode<NodeStatus>(dataDir, 'getStatus', []);
         if (!status) {

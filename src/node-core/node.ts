@@ -41,6 +41,8 @@ export interface NodeConfig {
     readonly name: string;
     /** The address peers dial this CA at, if not the listening address (e.g. behind a name). */
     readonly advertise?: string;
+    /** Lifetime of the node certificates it issues; 24 h by default. */
+    readonly certificateValidityMs?: number;
   };
   /** How often TrustChain state (revocations, federation, tree heads) is refreshed; 5 minutes by default. */
   readonly trustRefreshMs?: number;
@@ -118,6 +120,7 @@ class Node implements HyperMeshNode {
         this.ensureRunning();
         if (!this.authority) throw new TrustError('this node does not run a certificate authority');
         this.authority.revoke(serial, reason);
+        return { serial: serial.toLowerCase() };
       },
       getLogs: async (query: LogQuery) => {
         this.ensureRunning();
@@ -247,6 +250,9 @@ class Node implements HyperMeshNode {
         nodeId: this.identity.nodeId,
         address: this.config.authority.advertise ?? formatHostPort(transport.address),
         requestCosignatures: remoteCosigner(transport),
+        ...(this.config.authority.certificateValidityMs === undefined
+          ? {}
+          : { validityMs: this.config.authority.certificateValidityMs }),
       });
       await this.authority.init();
       this.authority.serve(transport.router);

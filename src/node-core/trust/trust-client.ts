@@ -8,6 +8,8 @@ import type { Logger } from '../logging/log-book';
 import { resolveServiceAddress } from '../transport/resolve-address';
 import type { PeerIdentity } from '../transport/stoq/node-certificate';
 import type { PeerLink, Transport } from '../transport/stoq/transport';
+import { StoqCode } from '../transport/stoq/frames';
+import { RpcError } from '../transport/stoq/rpc';
 import type { CaService } from './ca-service';
 import { createCsr } from './certificates';
 import { detectSplitView, type SignedTreeHead } from './ct-log';
@@ -221,7 +223,7 @@ export class TrustClient {
     const link = await this.caLink(trust);
     await this.refreshFederation(link, trust);
     await this.refreshRevocations(link);
-    if (!this.current || this.now() >= this.renewAt(this.current.verified)) await this.certify(link);
+    if (this.needsCertificate()) await this.certify(link);
     await this.audit(link);
     this.problem = null;
   }
@@ -231,12 +233,31 @@ export class TrustClient {
     if (this.federation?.epoch !== authority.federation.epoch) this.adopt(authority.federation);
     const list = await authority.revocationList();
     this.applyRevocations(list.caId, list.sequence, list.serials);
-    if (!this.current || this.now() >= this.renewAt(this.current.verified)) {
+    if (this.needsCertificate()) {
       const issued = await authority.issue(await createCsr(this.options.identity), this.options.identity.nodeId);
       this.install([issued.certificate, ...issued.chain]);
     }
     await this.audit(null);
     this.problem = null;
+  }
+
+  /** No certificate, renewal due, or the one we have no longer holds (a new federation threshold, a revocation). */
+  private needsCertificate(): boolean {
+    if (!this.current || this.now() >= this.renewAt(this.current.verified)) return true;
+    try {
+      this.options.verifier.verifyChain(this.current.chain);
+      return false;
+    } catch (err) {
+      this.options.log.info(
+        `this node's certificate no longer holds (${(err as Error).message}); asking for a new one`,
+      );
+      return true;
+    }
+  }
+
+  /** The full TrustChain check of a peer's chain (leaf first) under what this node trusts now. */
+  verifyChain(chain: readonly Uint8Array[]): VerifiedNodeCertificate {
+    return this.options.verifier.verifyChain(chain);
   }
 
   private adopt(federation: TrustedFederation): void {
@@ -392,7 +413,18 @@ export class TrustClient {
           if (this.pendingHeads.length < 1000) this.pendingHeads.push({ head, ca });
           continue;
         }
-        proof = await source(small.treeSize, large.treeSize);
+        try {
+          proof = await source(small.treeSize, large.treeSize);
+        } catch (err) {
+          // The log signed both heads but cannot show how one grew into the other: that is the evidence.
+          if (err instanceof RpcError && err.stoqCode === StoqCode.HandlerError) {
+            throw new SplitViewError(
+              `${ca.name} cannot prove that its tree of ${small.treeSize} entries is a prefix of its tree of ${large.treeSize}: ${err.message}`,
+              [small, large],
+            );
+          }
+          throw err;
+        }
       }
       detectSplitView(small, large, proof);
       if (head.treeSize > known.treeSize) this.heads.set(ca.caId, head);

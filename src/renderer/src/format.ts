@@ -8,3 +8,22 @@ export function formatDuration(totalSeconds: number): string {
   if (m > 0) return `${m} min ${s % 60} s`;
   return `${s} s`;
 }
+
+/** Short human form of a NodeId, as the node prints it: `hm-7k3d-q2xa`. */
+export function shortNodeId(nodeId: string): string {
+  return `hm-${nodeId.slice(0, 4)}-${nodeId.slice(4, 8)}`;
+}
+
+/** A timestamp in the reader's locale and time zone, e.g. "Nov 25, 2026, 10:11:15 PM". */
+export function formatTime(iso: string): string {
+  const t = Date.parse(iso);
+  if (Number.isNaN(t)) return iso;
+  return new Date(t).toLocaleString(undefined, { dateStyle: 'medium', timeStyle: 'medium' });
+}
+
+/** How far `iso` is from `now`: "in 3 h 12 min" or "5 min 2 s ago". */
+export function formatRelative(iso: string, now: number): string {
+  const seconds = (Date.parse(iso) - now) / 1000;
+  if (Number.isNaN(seconds)) return '';
+  return seconds >= 0 ? `in ${formatDuration(seconds)}` : `${formatDuration(-seconds)} ago`;
+}

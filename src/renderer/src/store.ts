@@ -7,6 +7,7 @@ import { ErrorCode, RemoteError } from '../../shared/errors';
 import type { HardwareInfo, UsageSnapshot } from '../../shared/hardware';
 import type { NetworkStats } from '../../shared/network';
 import type { Settings } from '../../shared/settings';
+import type { ResolvedName, TrustStatus } from '../../shared/trust';
 
 export type Connection = 'connecting' | 'live' | 'offline' | 'unauthorized';
 
@@ -32,17 +33,24 @@ export interface AppState {
   readonly network: NetworkStats | undefined;
   /** Recent traffic samples for the Network page chart, oldest first. */
   readonly networkHistory: readonly TrafficSample[];
+  /** TrustChain as the node sees it, for the Certificates page. */
+  readonly trust: TrustStatus | undefined;
+  /** Why the last getTrustStatus failed, when the node answered with an error. */
+  readonly trustError: string | undefined;
 
   readonly load: () => Promise<void>;
   readonly refreshStatus: () => Promise<void>;
   readonly editDraft: (change: (current: Settings) => Settings) => void;
   readonly discardDraft: () => void;
   readonly saveDraft: () => Promise<void>;
-  /** Applies one change at once (pause all, theme): no draft step. */
-  readonly applyNow: (patch: Parameters<NodeApi['updateSettings']>[0]) => Promise<void>;
+  /** Applies one change at once (pause all, theme): no draft step. Resolves with the error if it was refused. */
+  readonly applyNow: (patch: Parameters<NodeApi['updateSettings']>[0]) => Promise<SaveError | undefined>;
   readonly loadLogs: () => Promise<void>;
   readonly refreshUsage: () => Promise<void>;
   readonly refreshNetwork: () => Promise<void>;
+  readonly refreshTrust: () => Promise<void>;
+  /** Asks the node which node a HyperMesh name belongs to, verified through TrustChain; never rejects. */
+  readonly resolveName: (name: string) => Promise<NameResolution>;
   readonly onEvent: (message: EventMessage) => void;
   readonly setConnection: (live: boolean) => void;
 }
@@ -53,6 +61,11 @@ function messageOf(err: unknown): string {
 
 const MAX_LOGS = 2000;
 const HISTORY_SAMPLES = 60;
+
+/** A name looked up through the CA's signed registry, with the CA's name when the federation knows it. */
+export type NameResolution =
+  | { readonly verified: true; readonly record: ResolvedName; readonly caName: string | null }
+  | { readonly verified: false; readonly name: string; readonly reason: string };
 
 export interface TrafficSample {
   readonly at: number;
@@ -84,6 +97,8 @@ export function createAppStore(api: NodeApi): StoreApi<AppState> {
       usage: undefined,
       network: undefined,
       networkHistory: [],
+      trust: undefined,
+      trustError: undefined,
 
       async load() {
         try {
@@ -142,8 +157,14 @@ export function createAppStore(api: NodeApi): StoreApi<AppState> {
           const settings = await api.updateSettings(patch);
           set({ settings, savedAt: Date.now() });
           await get().refreshStatus();
+          return undefined;
         } catch (err) {
-          set({ saveError: { message: messageOf(err), issues: [] } });
+          const saveError = {
+            message: messageOf(err),
+            issues: err instanceof RemoteError ? (err.details?.issues ?? []) : [],
+          };
+          set({ saveError });
+          return saveError;
         }
       },
 
@@ -175,6 +196,26 @@ export function createAppStore(api: NodeApi): StoreApi<AppState> {
         } catch (err) {
           fail(err);
         }
+      },
+
+      async refreshTrust() {
+        try {
+          set({ trust: await api.getTrustStatus(), trustError: undefined });
+        } catch (err) {
+          // The node answered but could not say (a TrustChain error): keep the page and say why. Else it is gone.
+          if (err instanceof RemoteError && err.code !== ErrorCode.Unauthorized) set({ trustError: err.message });
+          else fail(err);
+        }
+      },
+
+      async resolveName(name) {
+        const [resolved, trust] = await Promise.allSettled([api.resolveName(name), api.getTrustStatus()]);
+        if (resolved.status === 'rejected') return { verified: false, name, reason: messageOf(resolved.reason) };
+        const record = resolved.value;
+        const members = trust.status === 'fulfilled' ? (trust.value.federation?.members ?? []) : [];
+        const caName = members.find((m) => m.caId === record.caId)?.name ?? null;
+        if (trust.status === 'fulfilled') set({ trust: trust.value });
+        return { verified: true, record, caName };
       },
 
       onEvent(message) {

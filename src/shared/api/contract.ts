@@ -64,7 +64,7 @@ export interface NodeApi {
   /** Resolves a HyperMesh name (`hypermesh`, `caesar`, a registered name) through the CA's signed registry. */
   resolveName(name: string): Promise<ResolvedName>;
   /** For a node that runs a CA: revokes a certificate it issued (serial in hex). */
-  revokeCertificate(serial: string, reason: string): Promise<void>;
+  revokeCertificate(serial: string, reason: string): Promise<{ readonly serial: string }>;
 }
 
 export type NodeApiMethod = keyof NodeApi;

@@ -80,6 +80,11 @@ export interface Transport {
   stop(): Promise<void>;
   /** Reuses the open connection to `expectedNodeId` if there is one. */
   dial(address: HostPort, expectedNodeId?: string, signal?: AbortSignal): Promise<PeerLink>;
+  /**
+   * A private connection to `address` for calls that authenticate themselves (a CA's signed co-signing requests):
+   * the peer is not required to pass verification, is not shared with other callers and is not told our chain.
+   */
+  dialUnverified(address: HostPort, signal?: AbortSignal): Promise<PeerLink>;
   /** Dials a node by NodeId at the address it was last reached at. */
   dialNode(nodeId: string, signal?: AbortSignal): Promise<PeerLink>;
   /** Measures RTT and throughput to a peer and applies the tier that fits (unless one is pinned). */
@@ -310,6 +315,19 @@ export function createStoqTransport(options: TransportOptions): Transport {
         );
       }
       return attempt;
+    },
+
+    async dialUnverified(address, signal) {
+      const e = endpoint;
+      if (!e) throw new TransportError('the transport is not started');
+      const connection = await e.connect(address, undefined, signal, { unverifiedOk: true });
+      if (connection.peerIdentity?.kind !== 'unanchored') {
+        adopt(connection); // it verified after all: an ordinary connection
+        if (helloChain) await hello(connection, helloChain);
+        return link(connection);
+      }
+      serveConnection(connection, router, { log: log.child('rpc'), ...pick(options.maxFrameBytes) });
+      return link(connection);
     },
 
     async dialNode(nodeId, signal) {
