@@ -157,7 +157,7 @@ export function parseCliArgs(argv: readonly string[]): CliOptions {
       const [sub, serial] = rest;
       if (sub === 'serve' && rest.length === 1) {
         const name = values.name ?? 'HyperMesh TrustChain';
-        if (name.length === 0 || name.length > 64 || /[\u0000-\u001f]/.test(name))
+        if (name.length === 0 || name.length > 64 || [...name].some((ch) => ch.charCodeAt(0) < 0x20))
           throw new UsageError('--name must be 1–64 printable characters');
         if (values.advertise !== undefined && parseServiceAddress(values.advertise) === null)
           throw new UsageError(`--advertise must be HOST:PORT, got "${values.advertise}"`);

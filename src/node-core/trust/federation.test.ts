@@ -66,14 +66,14 @@ async function certificateOf(node: HyperMeshNode): Promise<Uint8Array[]> {
 describe('federation: k of n CAs', () => {
   it('needs co-signatures from k CAs, accepts any member, and drops a removed CA', async () => {
     const [ca1, ca2, ca3] = await Promise.all([caNode('CA one'), caNode('CA two'), caNode('CA three')]);
-    const [a1, a2, a3] = [ca1!.authority!, ca2!.authority!, ca3!.authority!];
+    const [a1, a2, a3] = [ca1.authority!, ca2.authority!, ca3.authority!];
     await federate([a1, a2, a3], 2, 2);
     // Each CA re-certifies its own node under the new threshold (co-signed by another member over STOQ).
-    await Promise.all([ca1!.trust!.refresh(), ca2!.trust!.refresh(), ca3!.trust!.refresh()]);
-    expect((await ca1!.api.getTrustStatus()).certificate?.cosigners.length).toBeGreaterThanOrEqual(2);
+    await Promise.all([ca1.trust!.refresh(), ca2.trust!.refresh(), ca3.trust!.refresh()]);
+    expect((await ca1.api.getTrustStatus()).certificate?.cosigners.length).toBeGreaterThanOrEqual(2);
 
-    const x = await memberOf(ca1!);
-    const z = await memberOf(ca3!);
+    const x = await memberOf(ca1);
+    const z = await memberOf(ca3);
     const xs = await x.api.getTrustStatus();
     expect(xs.state).toBe('certified');
     expect(xs.federation).toMatchObject({ epoch: 2, threshold: 2 });
@@ -88,7 +88,7 @@ describe('federation: k of n CAs', () => {
     // One CA alone cannot mint a certificate: issued with only its own co-signature, it is refused.
     const soloDir = tempDir();
     mkdirSync(join(soloDir, 'trust'), { recursive: true });
-    copyFileSync(join(ca1!.dataDir, 'trust', 'ca.json'), join(soloDir, 'trust', 'ca.json'));
+    copyFileSync(join(ca1.dataDir, 'trust', 'ca.json'), join(soloDir, 'trust', 'ca.json'));
     const solo = await start({ dataDir: soloDir, authority: { name: 'CA one' } }); // same keys, federation of one
     const lone = await memberOf(solo);
     const loneChain = await certificateOf(lone);
