@@ -34,6 +34,12 @@ describe('hypermesh CLI arguments', () => {
       [['frobnicate'], /unknown command "frobnicate"/],
       [['settings', 'set', 'allocation.cpu'], /usage: hypermesh settings/],
       [['status', 'extra'], /usage: hypermesh status/],
+      [['trust'], /usage: hypermesh trust serve/],
+      [['trust', 'serve', '--advertise', 'nope'], /--advertise must be HOST:PORT, got "nope"/],
+      [['trust', 'serve', '--name', ''], /--name must be 1–64 printable characters/],
+      [['trust', 'revoke', 'xyz'], /the serial must be hexadecimal, got "xyz"/],
+      [['cert', 'export'], /usage: hypermesh cert export --out DIR/],
+      [['cert', 'frame'], /usage: hypermesh cert show/],
     ];
     for (const [argv, message] of cases) {
       const { code, err } = await run(...argv);
@@ -47,6 +53,35 @@ describe('hypermesh CLI arguments', () => {
     expect(parseListen('127.0.0.1:0')).toEqual({ host: '127.0.0.1', port: 0 });
     expect(() => parseListen('[127.0.0.1]:1')).toThrow();
     expect(parseCliArgs(['node']).listen).toEqual({ host: '::', port: 9292 });
+  });
+
+  it('parses the TrustChain commands', () => {
+    expect(parseCliArgs(['trust', 'serve', '--name', 'Lab CA', '--advertise', 'ca.example.org:9292'])).toMatchObject({
+      command: 'trust-serve',
+      caName: 'Lab CA',
+      advertise: 'ca.example.org:9292',
+    });
+    expect(parseCliArgs(['trust', 'revoke', 'ABCD01', '--reason', 'lost laptop'])).toMatchObject({
+      command: 'trust-revoke',
+      serial: 'abcd01',
+      reason: 'lost laptop',
+    });
+    expect(parseCliArgs(['cert', 'export', '--out', '/tmp/x'])).toMatchObject({
+      command: 'cert-export',
+      outDir: '/tmp/x',
+    });
+  });
+});
+
+describe('hypermesh cert without a certificate', () => {
+  it('says so, and exports nothing', async () => {
+    const dir = tempDir();
+    const show = await run('cert', 'show', '--data-dir', dir);
+    expect(show.code).toBe(EXIT.failure);
+    expect(show.err).toMatch(/no TrustChain certificate yet/);
+    const exported = await run('cert', 'export', '--out', join(dir, 'out'), '--data-dir', dir);
+    expect(exported.code).toBe(EXIT.failure);
+    expect(exported.err).toMatch(/no TrustChain certificate yet/);
   });
 });
 

@@ -116,6 +116,11 @@ class Node implements HyperMeshNode {
       getNetworkStats: async () => this.networkStats(),
       getTrustStatus: async () => this.trustStatus(),
       resolveName: async (name: string) => this.resolveName(name),
+      registerName: async (name: string) => {
+        this.ensureRunning();
+        if (!this.trust || !this.transport) throw new TrustError('names need the peer transport and TrustChain');
+        return this.trust.register(name, [formatHostPort(this.transport.address)]);
+      },
       revokeCertificate: async (serial: string, reason: string) => {
         this.ensureRunning();
         if (!this.authority) throw new TrustError('this node does not run a certificate authority');

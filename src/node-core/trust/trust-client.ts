@@ -7,7 +7,7 @@ import type { NodeIdentity } from '../identity/identity';
 import type { Logger } from '../logging/log-book';
 import { resolveServiceAddress } from '../transport/resolve-address';
 import type { PeerIdentity } from '../transport/stoq/node-certificate';
-import type { PeerLink, Transport } from '../transport/stoq/transport';
+import { encodeChain, type PeerLink, type Transport } from '../transport/stoq/transport';
 import { StoqCode } from '../transport/stoq/frames';
 import { RpcError } from '../transport/stoq/rpc';
 import type { CaService } from './ca-service';
@@ -519,6 +519,25 @@ export class TrustClient {
       caId: record.caId,
       expiresAt: record.expiresAt,
     };
+  }
+
+  /**
+   * Registers (or renews) `name` for this node at its CA, pointing at `addresses`; first come, first served.
+   * The CA must know this node by its TrustChain certificate, so the chain is shown on the CA connection first.
+   */
+  async register(name: string, addresses: readonly string[]): Promise<ResolvedName> {
+    const chain = this.current?.chain;
+    if (!chain) throw new TrustError('registering a name needs this node to be certified first');
+    const authority = this.options.authority;
+    if (authority) await authority.register(name, this.options.identity.nodeId, addresses);
+    else {
+      const { trust } = this.options.settings();
+      const link = await this.caLink(trust);
+      // The connection may predate our certificate: show it now (the CA upgrades what it knows of us).
+      await link.request('stoq.hello', encodeChain(chain), { timeoutMs: 15_000 });
+      parseNameRecord(await link.request(TrustMethod.Register, encodeJson({ name, addresses }), { timeoutMs: 15_000 }));
+    }
+    return this.resolve(name);
   }
 
   /** This node's certificate chain (leaf first), if it has one. */

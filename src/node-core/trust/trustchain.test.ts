@@ -163,6 +163,37 @@ describe('TrustChain over STOQ', () => {
     expect(resolved.nodeId).toBe(ca.identity.nodeId);
     expect(resolved.addresses).toEqual([formatHostPort(ca.transport!.address)]);
     await expect(a.api.resolveName('nobody-here')).rejects.toThrow(/not registered/);
+    // A certified node registers a name; another node resolves it; a third cannot take it.
+    const registered = await a.api.registerName('alice-box');
+    expect(registered.nodeId).toBe(a.identity.nodeId);
+    const b = await memberNode(ca);
+    expect((await b.api.resolveName('alice-box')).addresses).toEqual([formatHostPort(a.transport!.address)]);
+    await expect(b.api.registerName('alice-box')).rejects.toThrow(/belongs to another node/);
+    await expect(b.api.registerName('trust')).rejects.toThrow(/reserved/);
+  });
+});
+
+describe('the CA under bad input', () => {
+  it('answers garbage with an error and keeps serving', async () => {
+    const ca = await caNode();
+    const c = await memberNode(null);
+    const link = await c.transport!.dial(ca.transport!.address, ca.identity.nodeId);
+    const bad: [string, Uint8Array, RegExp][] = [
+      ['trust.issue', Buffer.from('not a CSR'), /CSR|certification request|parse/i],
+      ['trust.consistency', Buffer.from('{'), /not valid JSON/],
+      ['trust.consistency', Buffer.from('{"from":5,"to":2}'), /no consistency proof from 5 to 2/],
+      ['trust.consistency', Buffer.from('{"from":-1,"to":2}'), /from must be an integer/],
+      ['trust.resolve', Buffer.from('{"name":"Bad Name!"}'), /not a valid name/],
+      ['trust.cosign', Buffer.from('{"caId":"x","signingInput":"AA==","signature":"AA=="}'), /not in this CA's federation/],
+      ['trust.register', Buffer.from('{"name":"mine","addresses":[]}'), /needs a TrustChain certificate/],
+    ];
+    for (const [method, body, message] of bad) {
+      await expect(link.request(method, body), method).rejects.toThrow(message);
+    }
+    // Still serving: c gets its certificate from the same CA afterwards.
+    await c.api.updateSettings({ trust: { caAddress: formatHostPort(ca.transport!.address) } });
+    await c.trust!.refresh();
+    expect((await c.api.getTrustStatus()).state).toBe('certified');
   });
 });
 

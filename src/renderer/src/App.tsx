@@ -1,13 +1,15 @@
-import { useEffect, useState } from 'react';
+import { useEffect, useRef, useState } from 'react';
 import { Banner } from './components/Banner';
+import { CertificatesPage } from './pages/Certificates';
 import { DashboardPage } from './pages/Dashboard';
 import { NotYetAvailablePage } from './pages/EmptyPages';
 import { LogsPage } from './pages/Logs';
 import { NetworkPage } from './pages/Network';
 import { SettingsPage } from './pages/SettingsPage';
 import { SharingPage } from './pages/Sharing';
-import { PAGES, pageFromHash, pageFromInternalUrl, type PageId } from './routes';
-import { useApp } from './store';
+import { PAGES, nameFromUrl, pageFromHash, pageFromInternalUrl, type PageId } from './routes';
+import { shortNodeId } from './format';
+import { useApp, type NameResolution } from './store';
 
 function useHashPage(): PageId {
   const [page, setPage] = useState(() => pageFromHash(window.location.hash));
@@ -41,9 +43,36 @@ function NotAuthorized(props: { message: string | undefined }) {
   );
 }
 
+type Resolution =
+  { readonly kind: 'pending'; readonly name: string } | { readonly kind: 'done'; readonly result: NameResolution };
+
+/** The line under the http3:// box: which node a name belongs to, as TrustChain vouches for it (or why not). */
+function ResolutionText(props: { resolution: Resolution }) {
+  const r = props.resolution;
+  if (r.kind === 'pending') return <>Resolving http3://{r.name} through TrustChain…</>;
+  const result = r.result;
+  if (!result.verified) {
+    return (
+      <>
+        http3://{result.name}: node not verified through TrustChain ({result.reason})
+      </>
+    );
+  }
+  const { record, caName } = result;
+  return (
+    <>
+      http3://{record.name} → <strong title={record.nodeId}>{shortNodeId(record.nodeId)}</strong> (verified by{' '}
+      {caName ?? `CA ${record.caId.slice(0, 8)}`})
+    </>
+  );
+}
+
 function InternalNameBox() {
   const [value, setValue] = useState('');
   const [error, setError] = useState<string | null>(null);
+  const [resolution, setResolution] = useState<Resolution | null>(null);
+  const resolveName = useApp((s) => s.resolveName);
+  const latest = useRef(0);
   return (
     <form
       className="goto"
@@ -51,11 +80,21 @@ function InternalNameBox() {
       onSubmit={(e) => {
         e.preventDefault();
         const page = pageFromInternalUrl(value);
-        if (page) {
+        const name = nameFromUrl(value);
+        const request = ++latest.current;
+        if (page && name) {
           window.location.hash = `#/${page}`;
           setError(null);
           setValue('');
-        } else setError(`"${value}" is not a HyperMesh name (try http3://caesar)`);
+          // Navigation does not wait for this: without a CA the name still opens its page.
+          setResolution({ kind: 'pending', name });
+          void resolveName(name).then((result) => {
+            if (latest.current === request) setResolution({ kind: 'done', result });
+          });
+        } else {
+          setError(`"${value}" is not a HyperMesh name (try http3://caesar)`);
+          setResolution(null);
+        }
       }}
     >
       <label htmlFor="goto-input" className="visually-hidden">
@@ -74,6 +113,9 @@ function InternalNameBox() {
           {error}
         </span>
       )}
+      <span className="resolution" role="status" data-testid="name-resolution">
+        {resolution && <ResolutionText resolution={resolution} />}
+      </span>
     </form>
   );
 }
@@ -143,10 +185,9 @@ export function App(props: { inElectron: boolean }) {
         {page === 'sharing' && <SharingPage />}
         {page === 'logs' && <LogsPage />}
         {page === 'network' && <NetworkPage />}
+        {page === 'certificates' && <CertificatesPage now={now} />}
         {page === 'settings' && <SettingsPage inElectron={props.inElectron} />}
-        {(page === 'assets' || page === 'certificates' || page === 'memory' || page === 'wallet') && (
-          <NotYetAvailablePage page={page} />
-        )}
+        {(page === 'assets' || page === 'memory' || page === 'wallet') && <NotYetAvailablePage page={page} />}
       </main>
     </div>
   );

@@ -25,9 +25,14 @@ export function pageFromHash(hash: string): PageId {
   return PAGES.some((p) => p.id === id) ? (id as PageId) : 'dashboard';
 }
 
+/** The HyperMesh name in `http3://NAME` (or `http3://NAME/anything`), lower-cased; null if it is not such a URL. */
+export function nameFromUrl(url: string): string | null {
+  const match = /^http3:\/\/([a-z0-9-]+)(\/.*)?$/i.exec(url.trim());
+  return match?.[1]?.toLowerCase() ?? null;
+}
+
 /** Maps `http3://caesar` (or `http3://caesar/anything`) to its page; null for names that are not internal. */
 export function pageFromInternalUrl(url: string): PageId | null {
-  const match = /^http3:\/\/([a-z0-9-]+)(\/.*)?$/i.exec(url.trim());
-  const name = match?.[1]?.toLowerCase();
+  const name = nameFromUrl(url);
   return name ? (INTERNAL_NAMES[name] ?? null) : null;
 }

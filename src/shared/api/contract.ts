@@ -63,6 +63,8 @@ export interface NodeApi {
   getTrustStatus(): Promise<TrustStatus>;
   /** Resolves a HyperMesh name (`hypermesh`, `caesar`, a registered name) through the CA's signed registry. */
   resolveName(name: string): Promise<ResolvedName>;
+  /** Registers a name for this node (pointing at its STOQ address) in its CA's registry; first come, first served. */
+  registerName(name: string): Promise<ResolvedName>;
   /** For a node that runs a CA: revokes a certificate it issued (serial in hex). */
   revokeCertificate(serial: string, reason: string): Promise<{ readonly serial: string }>;
 }
@@ -80,6 +82,7 @@ export const NODE_API_METHODS = [
   'getNetworkStats',
   'getTrustStatus',
   'resolveName',
+  'registerName',
   'revokeCertificate',
 ] as const satisfies readonly NodeApiMethod[];
 

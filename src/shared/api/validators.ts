@@ -19,6 +19,16 @@ function oneArg(args: readonly unknown[]): unknown {
   return args[0];
 }
 
+function checkNameArg(args: readonly unknown[]): [string] {
+  const name = oneArg(args);
+  if (typeof name !== 'string' || !/^[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?$/.test(name)) {
+    throw new ValidationError([
+      { path: 'name', message: `name must be 1–63 lowercase letters, digits and inner hyphens, got ${describeValue(name)}` },
+    ]);
+  }
+  return [name];
+}
+
 const VALIDATORS: { readonly [M in NodeApiMethod]: (args: readonly unknown[]) => ApiArgs<M> } = {
   getStatus: noArgs,
   getSettings: noArgs,
@@ -26,18 +36,8 @@ const VALIDATORS: { readonly [M in NodeApiMethod]: (args: readonly unknown[]) =>
   getUsage: noArgs,
   getNetworkStats: noArgs,
   getTrustStatus: noArgs,
-  resolveName: (args) => {
-    const name = oneArg(args);
-    if (typeof name !== 'string' || !/^[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?$/.test(name)) {
-      throw new ValidationError([
-        {
-          path: 'name',
-          message: `name must be 1–63 lowercase letters, digits and inner hyphens, got ${describeValue(name)}`,
-        },
-      ]);
-    }
-    return [name];
-  },
+  resolveName: (args) => checkNameArg(args),
+  registerName: (args) => checkNameArg(args),
   revokeCertificate: (args) => {
     const issues = new IssueList();
     if (args.length !== 2) issues.add('args', `expected 2 arguments (serial, reason), got ${args.length}`);

@@ -24,6 +24,7 @@ export function createApiClient(transport: ApiTransport): NodeApi {
     getNetworkStats: () => call('getNetworkStats', []),
     getTrustStatus: () => call('getTrustStatus', []),
     resolveName: (name) => call('resolveName', [name]),
+    registerName: (name) => call('registerName', [name]),
     revokeCertificate: (serial, reason) => call('revokeCertificate', [serial, reason]),
   };
 }

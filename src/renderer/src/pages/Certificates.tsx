@@ -27,8 +27,7 @@ const STATE_TEXT: Record<TrustStatus['state'], { symbol: string; title: string; 
   distrusted: {
     symbol: '✗',
     title: 'Distrusted',
-    summary:
-      'The certificate authority showed inconsistent transparency logs (a split view) and is no longer trusted.',
+    summary: 'The certificate authority showed inconsistent transparency logs (a split view) and is no longer trusted.',
   },
 };
 
@@ -335,8 +334,8 @@ export function CertificatesPage(props: { now: number }) {
         ) : (
           <EmptyState title="No TrustChain certificate">
             <p>
-              This node has its own keys and a self-signed certificate, but no certificate from a TrustChain
-              certificate authority{trust.state === 'off' ? '.' : ' yet.'}
+              This node has its own keys and a self-signed certificate, but no certificate from a TrustChain certificate
+              authority{trust.state === 'off' ? '.' : ' yet.'}
             </p>
           </EmptyState>
         )}

@@ -6,10 +6,6 @@ const TEXT = {
     title: 'Assets',
     body: 'No assets are registered. Turning your allocations into registered, proven assets comes with the asset system in a later version; until then nothing is offered to peers.',
   },
-  certificates: {
-    title: 'Certificates',
-    body: 'No certificates yet. This node has its own keys; TrustChain certificates arrive with the certificate authority in a later version.',
-  },
   memory: {
     title: 'Memory proxy',
     body: 'No remote memory is mapped, and none of yours is lent out. The memory proxy comes in a later version.',
