@@ -19,7 +19,9 @@ describe('CT proof extension payload', () => {
     expect(back.treeSize).toBe(9);
     expect(back.timestamp).toBe(proof.timestamp);
     expect(Buffer.from(back.signature).equals(Buffer.from(proof.signature))).toBe(true);
-    expect(back.path.map((p) => Buffer.from(p).toString('hex'))).toEqual(proof.path.map((p) => Buffer.from(p).toString('hex')));
+    expect(back.path.map((p) => Buffer.from(p).toString('hex'))).toEqual(
+      proof.path.map((p) => Buffer.from(p).toString('hex')),
+    );
   });
 
   it('refuses truncated, extended, unknown-version and inconsistent payloads with a reason', () => {

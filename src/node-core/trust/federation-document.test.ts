@@ -24,7 +24,13 @@ const member = (ca: CaMaterial): FederationMember => ({
 });
 
 async function doc(epoch: number, threshold: number, members: CaMaterial[], signers: CaMaterial[]) {
-  const unsigned = { version: 1 as const, epoch, threshold, issuedAt: new Date().toISOString(), members: members.map(member) };
+  const unsigned = {
+    version: 1 as const,
+    epoch,
+    threshold,
+    issuedAt: new Date().toISOString(),
+    members: members.map(member),
+  };
   const signatures = await Promise.all(
     signers.map((ca) => signFederation(unsigned, { caId: ca.caId, mldsaSecretKey: ca.mldsa.secretKey }, signer)),
   );
@@ -40,7 +46,9 @@ describe('federation documents', () => {
     // Adding C: signed by A and B (2 of 2) and by C itself.
     const withC = verifyFederation(await doc(2, 2, [a, b, c], [a, b, c]), genesis);
     expect([...withC.members.values()].map((m) => m.name)).toEqual(['Alpha', 'Beta', 'Gamma']);
-    await expect(doc(2, 2, [a, b, c], [a, b]).then((d) => verifyFederation(d, genesis))).rejects.toThrow(/has not signed/);
+    await expect(doc(2, 2, [a, b, c], [a, b]).then((d) => verifyFederation(d, genesis))).rejects.toThrow(
+      /has not signed/,
+    );
     await expect(doc(3, 2, [a, b], [a]).then((d) => verifyFederation(d, withC))).rejects.toThrow(/2 are required/);
     await expect(doc(2, 1, [a, b], [a, b]).then((d) => verifyFederation(d, withC))).rejects.toThrow(/not newer/);
     // A signature moved onto another document does not count.
@@ -51,7 +59,14 @@ describe('federation documents', () => {
 
   it('refuses malformed documents with the reason', () => {
     const [a] = cas as [CaMaterial];
-    const base = { version: 1, epoch: 1, threshold: 1, issuedAt: new Date().toISOString(), members: [member(a)], signatures: [] };
+    const base = {
+      version: 1,
+      epoch: 1,
+      threshold: 1,
+      issuedAt: new Date().toISOString(),
+      members: [member(a)],
+      signatures: [],
+    };
     const cases: [unknown, RegExp][] = [
       [null, /not an object/],
       [{ ...base, version: 2 }, /unknown version 2/],

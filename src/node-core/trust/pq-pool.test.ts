@@ -17,7 +17,9 @@ describe('post-quantum signing pool', () => {
   });
 
   it('reports a bad key as a rejected task, and keeps working', async () => {
-    await expect(pool.sign('ml-dsa-65', Buffer.from('x'), new Uint8Array(3))).rejects.toThrow(/post-quantum signing failed/);
+    await expect(pool.sign('ml-dsa-65', Buffer.from('x'), new Uint8Array(3))).rejects.toThrow(
+      /post-quantum signing failed/,
+    );
     const keys = ml_dsa65.keygen();
     const sig = await pool.sign('ml-dsa-65', Buffer.from('y'), keys.secretKey);
     expect(verifyNow('ml-dsa-65', sig, Buffer.from('y'), keys.publicKey)).toBe(true);

@@ -161,10 +161,12 @@ export class TrustClient {
     this.schedule(0);
   }
 
+  /** Stops the loop; a round in flight gets a moment to finish (a dial to a dead CA is cut by the transport's stop). */
   async stop(): Promise<void> {
     this.stopped = true;
     clearTimeout(this.timer);
-    await this.running?.catch(() => undefined);
+    const running = this.running?.catch(() => undefined);
+    if (running) await Promise.race([running, new Promise((r) => setTimeout(r, 2000).unref())]);
   }
 
   private schedule(ms: number): void {

@@ -86,6 +86,24 @@ describe('TrustChain over STOQ', () => {
     expect(Buffer.from(await link.request('echo', Buffer.from('hi'))).toString()).toBe('trustchain:hi');
   });
 
+  it('keeps its certificate across a restart, even with the CA gone', async () => {
+    const ca = await caNode();
+    const a = await memberNode(ca);
+    const serial = (await a.api.getTrustStatus()).certificate!.chain[0]!.serial;
+    const dir = a.dataDir;
+    await a.stop();
+    await ca.stop();
+    const again = await start(
+      createNode(
+        { dataDir: dir, listen: { host: '::1', port: 0 } },
+        { hardware: fixedHardware(), logBook: new LogBook() },
+      ),
+    );
+    const status = await again.api.getTrustStatus();
+    expect(status.state).toBe('certified');
+    expect(status.certificate?.chain[0]?.serial).toBe(serial);
+  });
+
   it('a self-signed peer reaches only the open methods unless the user allows self-signed peers', async () => {
     const ca = await caNode();
     const b = await memberNode(ca);
@@ -184,7 +202,11 @@ describe('the CA under bad input', () => {
       ['trust.consistency', Buffer.from('{"from":5,"to":2}'), /no consistency proof from 5 to 2/],
       ['trust.consistency', Buffer.from('{"from":-1,"to":2}'), /from must be an integer/],
       ['trust.resolve', Buffer.from('{"name":"Bad Name!"}'), /not a valid name/],
-      ['trust.cosign', Buffer.from('{"caId":"x","signingInput":"AA==","signature":"AA=="}'), /not in this CA's federation/],
+      [
+        'trust.cosign',
+        Buffer.from('{"caId":"x","signingInput":"AA==","signature":"AA=="}'),
+        /not in this CA's federation/,
+      ],
       ['trust.register', Buffer.from('{"name":"mine","addresses":[]}'), /needs a TrustChain certificate/],
     ];
     for (const [method, body, message] of bad) {
