@@ -198,6 +198,7 @@ export class CaService {
     try {
       const { precert, signingInput } = await prepareNodeCertificate({
         csr,
+        verified: request,
         issuer: this.ca.intermediate,
         ...(this.options.validityMs === undefined ? {} : { validityMs: this.options.validityMs }),
         now: new Date(this.now()),

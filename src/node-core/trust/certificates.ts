@@ -251,10 +251,12 @@ export async function prepareNodeCertificate(params: {
   issuer: IntermediateIssuer;
   validityMs?: number;
   now?: Date;
+  /** verifyCsr(csr), if the caller has already checked it (saves a post-quantum verification). */
+  verified?: VerifiedCsr;
 }): Promise<{ precert: PreparedCertificate; signingInput: Uint8Array }> {
   const { issuer } = params;
   const now = (params.now ?? new Date()).getTime();
-  const request = verifyCsr(params.csr);
+  const request = params.verified ?? verifyCsr(params.csr);
   const issuerCert = parseAsn(issuer.certificate, 'the intermediate');
   assertKeyMatches(issuer.privateKey, issuer.certificate, 'the intermediate');
   const issuerNotAfter = issuerCert.tbsCertificate.validity.notAfter.getTime();
