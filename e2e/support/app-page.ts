@@ -53,4 +53,55 @@ export class AppPage {
       pauseButton: page.getByRole('button', { name: /Pause all sharing|Resume sharing/ }),
     };
   }
+
+  /** The http3:// box in the top bar, and the line under it that says which node a name resolved to. */
+  addressBox() {
+    const page = this.page;
+    return {
+      input: page.getByLabel('Open a HyperMesh address'),
+      resolution: page.getByTestId('name-resolution'),
+      async open(url: string) {
+        await page.getByLabel('Open a HyperMesh address').fill(url);
+        await page.getByLabel('Open a HyperMesh address').press('Enter');
+      },
+    };
+  }
+
+  /** The TrustChain section of the Settings page (open it first). */
+  trustSettings() {
+    const page = this.page;
+    const section = page.getByRole('region', { name: 'TrustChain', exact: true });
+    return {
+      section,
+      caAddress: section.getByLabel(/^Certificate authority/),
+      rootPin: section.getByLabel(/^Pinned root certificate/),
+      acceptSelfSigned: section.getByRole('checkbox', { name: /self-signed certificate/ }),
+      saved: section.getByTestId('trust-saved'),
+      async setCaAddress(address: string) {
+        await section.getByLabel(/^Certificate authority/).fill(address);
+        await section.getByRole('button', { name: 'Save TrustChain settings' }).click();
+      },
+      async save() {
+        await section.getByRole('button', { name: 'Save TrustChain settings' }).click();
+      },
+    };
+  }
+
+  /** The Certificates page (open it first). */
+  certificates() {
+    const page = this.page;
+    return {
+      state: page.getByTestId('trust-state'),
+      caAddress: page.getByTestId('trust-ca-address'),
+      problem: page.getByTestId('trust-problem'),
+      serial: page.getByTestId('cert-serial'),
+      expiry: page.getByTestId('cert-expiry'),
+      chain: page.getByTestId('cert-chain').getByRole('listitem'),
+      transparency: page.getByTestId('cert-transparency'),
+      inclusion: page.getByTestId('cert-inclusion'),
+      federationSummary: page.getByTestId('federation-summary'),
+      federation: page.getByTestId('federation-table'),
+      authority: page.getByTestId('authority-card'),
+    };
+  }
 }

@@ -41,7 +41,12 @@ interface Fixtures {
   app: HyperMeshApp;
   /** A node process for specs that need one without a page (web only). */
   node: NodeProcess;
+  /** A node that runs a TrustChain certificate authority (`hypermesh trust serve`), named {@link CA_NAME}. */
+  ca: NodeProcess;
 }
+
+/** The name the `ca` fixture's certificate authority goes by. */
+export const CA_NAME = 'E2E TrustChain';
 
 export const test = base.extend<Fixtures & { target: Target }>({
   target: ['web', { option: true }],
@@ -53,6 +58,18 @@ export const test = base.extend<Fixtures & { target: Target }>({
     await node.start();
     await use(node);
     await node.stop();
+    rmSync(dataDir, { recursive: true, force: true });
+  },
+
+  // eslint-disable-next-line no-empty-pattern -- Playwright fixtures name their dependencies by destructuring
+  ca: async ({}, use) => {
+    const dataDir = newDataDir();
+    const ca = new NodeProcess(dataDir);
+    // With its UI, so a spec can look at the CA's own Certificates page too.
+    await ca.start(['--name', CA_NAME], ['trust', 'serve']);
+    await use(ca);
+    const code = await ca.stop();
+    if (code !== 0) throw new Error(`the CA node did not shut down cleanly (exit ${code}):\n${ca.stderr}`);
     rmSync(dataDir, { recursive: true, force: true });
   },
 

@@ -9,7 +9,10 @@ export function newDataDir(): string {
   return mkdtempSync(join(tmpdir(), 'hypermesh-e2e-'));
 }
 
-/** A real headless node (the built `hypermesh node`) on random loopback ports with its own data directory. */
+/**
+ * A real headless node (the built `hypermesh node`, or another command that runs one, such as `hypermesh trust
+ * serve`) on random loopback ports with its own data directory.
+ */
 export class NodeProcess {
   url = '';
   origin = '';
@@ -20,10 +23,14 @@ export class NodeProcess {
 
   constructor(readonly dataDir: string) {}
 
-  async start(extraArgs: string[] = []): Promise<void> {
+  /**
+   * Starts the node and waits until it prints its URL. `command` is the CLI command that runs it: `['node']` by
+   * default, `['trust', 'serve']` for a node that runs a TrustChain CA.
+   */
+  async start(extraArgs: string[] = [], command: readonly string[] = ['node']): Promise<void> {
     const child = spawn(
       process.execPath,
-      [CLI, 'node', '--data-dir', this.dataDir, '--api-port', '0', '--listen', '[::1]:0', ...extraArgs],
+      [CLI, ...command, '--data-dir', this.dataDir, '--api-port', '0', '--listen', '[::1]:0', ...extraArgs],
       { stdio: 'pipe' },
     );
     this.child = child;
@@ -53,6 +60,14 @@ export class NodeProcess {
     if (!this.child || this.child.exitCode !== null) return this.child?.exitCode ?? null;
     this.child.kill('SIGINT');
     return this.exit ?? null;
+  }
+
+  /** Where the node's STOQ transport listens, as peers (and `trust.caAddress`) write it: `[::1]:PORT`. */
+  async stoqAddress(): Promise<string> {
+    const stats = await this.call<{ listening: { host: string; port: number } | null }>('getNetworkStats');
+    if (!stats.listening) throw new Error('the node does not listen for peers');
+    const { host, port } = stats.listening;
+    return host.includes(':') ? `[${host}]:${port}` : `${host}:${port}`;
   }
 
   async call<T>(method: string, args: unknown[] = []): Promise<T> {

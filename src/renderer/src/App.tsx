@@ -43,6 +43,9 @@ function NotAuthorized(props: { message: string | undefined }) {
   );
 }
 
+/** How long the line under the http3:// box says what a name resolved to. */
+const RESOLUTION_SHOWN_MS = 30_000;
+
 type Resolution =
   { readonly kind: 'pending'; readonly name: string } | { readonly kind: 'done'; readonly result: NameResolution };
 
@@ -73,6 +76,12 @@ function InternalNameBox() {
   const [resolution, setResolution] = useState<Resolution | null>(null);
   const resolveName = useApp((s) => s.resolveName);
   const latest = useRef(0);
+  useEffect(() => {
+    // The answer is news about the name just opened; it does not stay on while the user moves on.
+    if (resolution?.kind !== 'done') return;
+    const timer = setTimeout(() => setResolution(null), RESOLUTION_SHOWN_MS);
+    return () => clearTimeout(timer);
+  }, [resolution]);
   return (
     <form
       className="goto"

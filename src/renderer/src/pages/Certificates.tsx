@@ -4,8 +4,11 @@ import { formatRelative, formatTime, shortNodeId } from '../format';
 import { usePolling } from '../hooks';
 import { useApp } from '../store';
 
-/** How often the page asks the node; the node itself refreshes from its CA every few minutes. */
-const POLL_MS = 5000;
+/**
+ * How often the page asks the node (a cheap, local call; the node itself talks to its CA every few minutes): more
+ * often while a certificate is on its way, so it shows up soon after the CA issued it.
+ */
+const POLL_MS = { settled: 5000, waiting: 2000 } as const;
 
 /** Each state in words, with a symbol so that the colour is never the only cue. */
 const STATE_TEXT: Record<TrustStatus['state'], { symbol: string; title: string; summary: string }> = {
@@ -15,7 +18,7 @@ const STATE_TEXT: Record<TrustStatus['state'], { symbol: string; title: string; 
     summary: 'This node holds a valid TrustChain certificate: peers can check that it is who it says it is.',
   },
   'self-signed': {
-    symbol: '…',
+    symbol: '!',
     title: 'Not certified yet',
     summary: 'This node uses its self-signed certificate until the certificate authority issues one.',
   },
@@ -55,7 +58,7 @@ function StatusCard(props: { trust: TrustStatus; now: number }) {
   const { trust, now } = props;
   const text = STATE_TEXT[trust.state];
   return (
-    <section className="card wide" aria-labelledby="trust-status">
+    <section className="card" aria-labelledby="trust-status">
       <h2 id="trust-status">TrustChain status</h2>
       <p className={`pill pill-trust-${trust.state}`} data-testid="trust-state">
         <span aria-hidden="true">{text.symbol}</span> {text.title}
@@ -79,7 +82,7 @@ function StatusCard(props: { trust: TrustStatus; now: number }) {
         {trust.revocationListSequence !== null && (
           <>
             <dt>Revocation list</dt>
-            <dd>version {trust.revocationListSequence}</dd>
+            <dd>version {trust.revocationListSequence}, as of the last refresh</dd>
           </>
         )}
       </dl>
@@ -109,7 +112,7 @@ function StatusCard(props: { trust: TrustStatus; now: number }) {
 function AuthorityCard(props: { authority: NonNullable<TrustStatus['authority']> }) {
   const a = props.authority;
   return (
-    <section className="card wide" aria-labelledby="trust-authority" data-testid="authority-card">
+    <section className="card" aria-labelledby="trust-authority" data-testid="authority-card">
       <h2 id="trust-authority">This node is a CA</h2>
       <p>This node runs the TrustChain certificate authority below and certifies other nodes.</p>
       <dl>
@@ -137,7 +140,7 @@ function CertificateCard(props: { cert: NonNullable<TrustStatus['certificate']>;
   const nodeId = nodeIdOf(leaf.subject);
   const expired = Date.parse(leaf.notAfter) <= now;
   return (
-    <section className="card wide" aria-labelledby="trust-cert">
+    <section className="card" aria-labelledby="trust-cert">
       <h2 id="trust-cert">This node's certificate</h2>
       <dl>
         <dt>Issued to</dt>
@@ -183,7 +186,7 @@ function CertificateCard(props: { cert: NonNullable<TrustStatus['certificate']>;
 function ChainCard(props: { chain: readonly ChainCertificate[] }) {
   const { chain } = props;
   return (
-    <section className="card wide" aria-labelledby="trust-chain">
+    <section className="card" aria-labelledby="trust-chain">
       <h2 id="trust-chain">Chain of trust</h2>
       <p className="note">From this node's certificate up to the root it is anchored in; each is issued by the next.</p>
       <ol className="chain" data-testid="cert-chain">
@@ -270,7 +273,7 @@ function FederationCard(props: { federation: NonNullable<TrustStatus['federation
   const f = props.federation;
   const n = f.members.length;
   return (
-    <section className="card wide" aria-labelledby="trust-federation">
+    <section className="card" aria-labelledby="trust-federation">
       <h2 id="trust-federation">Federation</h2>
       <p data-testid="federation-summary">
         Epoch {f.epoch}: {f.threshold} of {n} {n === 1 ? 'CA' : 'CAs'} must co-sign each certificate.
@@ -306,7 +309,7 @@ export function CertificatesPage(props: { now: number }) {
   const trust = useApp((s) => s.trust);
   const trustError = useApp((s) => s.trustError);
   const refreshTrust = useApp((s) => s.refreshTrust);
-  usePolling(refreshTrust, POLL_MS);
+  usePolling(refreshTrust, trust?.state === 'certified' ? POLL_MS.settled : POLL_MS.waiting);
 
   if (!trust) {
     return (
@@ -321,26 +324,26 @@ export function CertificatesPage(props: { now: number }) {
     <div className="page certificates">
       <h1>Certificates</h1>
       {trustError && <Banner severity="warning">Showing the last known status: {trustError}</Banner>}
-      <div className="grid">
-        <StatusCard trust={trust} now={props.now} />
-        {trust.authority && <AuthorityCard authority={trust.authority} />}
-        {cert ? (
-          <>
-            <CertificateCard cert={cert} now={props.now} />
-            <ChainCard chain={cert.chain} />
+      <StatusCard trust={trust} now={props.now} />
+      {trust.authority && <AuthorityCard authority={trust.authority} />}
+      {cert ? (
+        <>
+          <CertificateCard cert={cert} now={props.now} />
+          <ChainCard chain={cert.chain} />
+          <div className="pair">
             <TransparencyCard cert={cert} />
             <CosignersCard cosigners={cert.cosigners} threshold={trust.federation?.threshold ?? null} />
-          </>
-        ) : (
-          <EmptyState title="No TrustChain certificate">
-            <p>
-              This node has its own keys and a self-signed certificate, but no certificate from a TrustChain certificate
-              authority{trust.state === 'off' ? '.' : ' yet.'}
-            </p>
-          </EmptyState>
-        )}
-        {trust.federation && <FederationCard federation={trust.federation} />}
-      </div>
+          </div>
+        </>
+      ) : (
+        <EmptyState title="No TrustChain certificate">
+          <p>
+            This node has its own keys and a self-signed certificate, but no certificate from a TrustChain certificate
+            authority{trust.state === 'off' ? '.' : ' yet.'}
+          </p>
+        </EmptyState>
+      )}
+      {trust.federation && <FederationCard federation={trust.federation} />}
     </div>
   );
 }

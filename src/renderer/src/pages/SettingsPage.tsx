@@ -79,7 +79,7 @@ function TrustSection(props: { settings: Settings }) {
           void save();
         }}
       >
-        <div className="field">
+        <div className="field long">
           <label htmlFor={`${ids}-ca`}>Certificate authority (HOST:PORT; empty turns TrustChain off)</label>
           <input
             id={`${ids}-ca`}
@@ -101,7 +101,7 @@ function TrustSection(props: { settings: Settings }) {
             </span>
           )}
         </div>
-        <div className="field">
+        <div className="field long">
           <label htmlFor={`${ids}-pin`}>Pinned root certificate SHA-256 (optional)</label>
           <input
             id={`${ids}-pin`}
