@@ -36,9 +36,10 @@ export interface FederationMemberStatus {
 export interface TrustStatus {
   /**
    * `off`: no CA configured; `self-signed`: not certified yet (see `problem`); `certified`: a valid TrustChain
-   * certificate is in use; `distrusted`: the CA was caught showing a split view and is no longer trusted.
+   * certificate is in use; `revoked`: the CA revoked this node's certificate (it issues no new one for these keys);
+   * `distrusted`: the CA was caught showing a split view and is no longer trusted.
    */
-  readonly state: 'off' | 'self-signed' | 'certified' | 'distrusted';
+  readonly state: 'off' | 'self-signed' | 'certified' | 'revoked' | 'distrusted';
   readonly caAddress: string;
   /** The last thing that went wrong talking to the CA, for people. */
   readonly problem: string | null;

@@ -193,6 +193,13 @@ export class CaService {
     if (requesterNodeId !== null && request.nodeId !== requesterNodeId) {
       throw new TrustError(`the CSR is for NodeId ${request.nodeId}, but ${requesterNodeId} asked`);
     }
+    // Revocation is about the keys: a node whose certificate was revoked gets no new one for the same keys.
+    const revoked = this.repo.issuedTo(request.nodeId).find((c) => c.revokedAt !== null);
+    if (revoked) {
+      throw new TrustError(
+        `the certificate of ${request.nodeId} was revoked (${revoked.revocationReason ?? 'unspecified'}); this CA issues none for these keys`,
+      );
+    }
     if (this.inFlight >= MAX_CONCURRENT_ISSUANCE) throw new TrustError('the CA is busy; try again shortly');
     this.inFlight++;
     try {
@@ -330,7 +337,7 @@ export class CaService {
   }
 
   stats(): { issued: number; revoked: number; logSize: number } {
-    return { issued: this.log.size, revoked: this.repo.revocationCount(), logSize: this.log.size };
+    return { issued: this.repo.issuedCount(), revoked: this.repo.revocationCount(), logSize: this.log.size };
   }
 
   /** The signed list of revoked serials; re-signed only when it changes. */

@@ -66,7 +66,7 @@ export function formatCertificateReport(r: CertificateReport): string {
     `  Valid:        ${r.notBefore} – ${r.notAfter}${r.expired ? ' (EXPIRED)' : ''}`,
     `  SHA-256:      ${r.sha256}`,
     `  PQ co-sigs:   ${r.cosignatures} (ML-DSA-65 + Falcon-1024 per CA)`,
-    `  CT log:       ${r.transparency ? `entry ${r.transparency.leafIndex} of ${r.transparency.treeSize}, logged ${r.transparency.logged}` : 'not logged'}`,
+    `  CT log:       ${r.transparency ? `entry ${r.transparency.leafIndex + 1} of ${r.transparency.treeSize} (index ${r.transparency.leafIndex}), logged ${r.transparency.logged}` : 'not logged'}`,
     '  Chain:',
     ...r.chain.map((c) => `    ${c.file.padEnd(17)} ${c.subject} (until ${c.notAfter})`),
   ];

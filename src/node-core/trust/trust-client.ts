@@ -505,7 +505,14 @@ export class TrustClient {
       const { trust } = this.options.settings();
       if (trust.caAddress === '') throw new TrustError('no TrustChain CA is configured');
       const link = await this.caLink(trust);
-      record = parseNameRecord(await link.request(TrustMethod.Resolve, encodeJson({ name }), { timeoutMs: 15_000 }));
+      try {
+        record = parseNameRecord(await link.request(TrustMethod.Resolve, encodeJson({ name }), { timeoutMs: 15_000 }));
+      } catch (err) {
+        // The CA's own refusal ("not registered") is a TrustChain answer, not a transport failure.
+        if (err instanceof RpcError && err.stoqCode === StoqCode.HandlerError)
+          throw new TrustError(err.message.replace(/^trust\.resolve: /, ''));
+        throw err;
+      }
     }
     const ca = this.federation?.members.get(record.caId);
     if (!ca) throw new TrustError('the name record is signed by a CA outside the federation');
@@ -553,14 +560,17 @@ export class TrustClient {
     const cur = this.current;
     const valid = cur !== null && this.now() < cur.verified.notAfter.getTime();
     const authority = this.options.authority;
+    const revoked = cur !== null && this.options.verifier.isRevoked(cur.verified.issuer.caId, cur.verified.serialHex);
     const state: TrustStatus['state'] =
       this.splitView !== null
         ? 'distrusted'
-        : valid
-          ? 'certified'
-          : trust.caAddress === '' && !authority
-            ? 'off'
-            : 'self-signed';
+        : revoked
+          ? 'revoked'
+          : valid
+            ? 'certified'
+            : trust.caAddress === '' && !authority
+              ? 'off'
+              : 'self-signed';
     return {
       state,
       caAddress: authority ? 'this node' : trust.caAddress,

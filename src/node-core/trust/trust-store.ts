@@ -87,6 +87,10 @@ export class CaRepository {
     ).map((r) => r.serial);
   }
 
+  issuedCount(): number {
+    return (this.db.prepare('SELECT count(*) AS n FROM trust_issued').get() as { n: number }).n;
+  }
+
   revocationCount(): number {
     return (
       this.db.prepare('SELECT count(*) AS n FROM trust_issued WHERE revoked_at IS NOT NULL').get() as { n: number }

@@ -172,6 +172,12 @@ describe('TrustChain over STOQ', () => {
     expect(link.connection.closeReason ?? '').toMatch(/revoked|closed/);
     await expect(a.transport!.dial(b.transport!.address, b.identity.nodeId)).rejects.toThrow();
     expect((await b.api.getLogs({ text: 'refused peer' })).some((l) => /revoked/.test(l.message))).toBe(true);
+    // a learns it too (a refresh that starts after the revocation), and the CA issues no new certificate for its keys.
+    await a.trust!.refresh().catch(() => undefined);
+    await a.trust!.refresh().catch(() => undefined);
+    const status = await a.api.getTrustStatus();
+    expect(status.state, JSON.stringify(status.problem)).toBe('revoked');
+    expect(status.problem).toMatch(/was revoked \(key compromise\)/);
   });
 
   it('resolves the reserved names to the CA node through its signed registry', async () => {

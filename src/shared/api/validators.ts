@@ -23,7 +23,10 @@ function checkNameArg(args: readonly unknown[]): [string] {
   const name = oneArg(args);
   if (typeof name !== 'string' || !/^[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?$/.test(name)) {
     throw new ValidationError([
-      { path: 'name', message: `name must be 1–63 lowercase letters, digits and inner hyphens, got ${describeValue(name)}` },
+      {
+        path: 'name',
+        message: `name must be 1–63 lowercase letters, digits and inner hyphens, got ${describeValue(name)}`,
+      },
     ]);
   }
   return [name];

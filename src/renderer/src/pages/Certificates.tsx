@@ -27,6 +27,12 @@ const STATE_TEXT: Record<TrustStatus['state'], { symbol: string; title: string; 
     title: 'Off',
     summary: 'No certificate authority is configured, so this node keeps its self-signed certificate.',
   },
+  revoked: {
+    symbol: '✗',
+    title: 'Revoked',
+    summary:
+      "The certificate authority revoked this node's certificate: peers refuse it, and no new one is issued for these keys.",
+  },
   distrusted: {
     symbol: '✗',
     title: 'Distrusted',
