@@ -1,3 +1,4 @@
+import { X509Certificate } from 'node:crypto';
 import * as asnX509 from '@peculiar/asn1-x509';
 import { AsnConvert } from '@peculiar/asn1-schema';
 import type { Logger } from '../logging/log-book';
@@ -6,6 +7,7 @@ import type { StoqRouter } from '../transport/stoq/rpc';
 import {
   PQ_COSIGN_CONTEXT,
   PqAlgorithm,
+  canonicalSerial,
   finishCertificate,
   parseNodeCertificate,
   prepareNodeCertificate,
@@ -227,12 +229,14 @@ export class CaService {
           path: this.log.inclusionProof(logged.index, logged.head.treeSize),
         }),
       });
-      const parsed = parseNodeCertificate(certificate);
+      // The binding was checked with the CSR: only the serial and dates are read back (no second PQ verification).
+      const issued = new X509Certificate(certificate);
+      const parsed = { serialHex: canonicalSerial(issued.serialNumber), nodeId: request.nodeId };
       this.repo.recordIssued({
         serial: parsed.serialHex,
         nodeId: parsed.nodeId,
-        notBefore: parsed.notBefore.getTime(),
-        notAfter: parsed.notAfter.getTime(),
+        notBefore: Date.parse(issued.validFrom),
+        notAfter: Date.parse(issued.validTo),
         leafIndex: logged.index,
         der: certificate,
       });
@@ -323,7 +327,7 @@ export class CaService {
 
   /** Revokes a certificate this CA issued; clients refuse it after their next revocation refresh. */
   revoke(serialHex: string, reason = 'unspecified'): void {
-    const serial = serialHex.toLowerCase();
+    const serial = canonicalSerial(serialHex);
     if (!this.repo.issued(serial)) throw new TrustError(`this CA issued no certificate with serial ${serial}`);
     if (!this.repo.revoke(serial, reason, this.now())) return;
     const seq = Number(this.state.get(REVOCATION_SEQUENCE_KEY) ?? 0) + 1;

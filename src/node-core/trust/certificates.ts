@@ -835,12 +835,13 @@ function subjectKeyId(cert: asnX509.Certificate, what: string): string {
   return Buffer.from(AsnConvert.parse(value, asnX509.SubjectKeyIdentifier).buffer).toString('hex');
 }
 
-/** Hex of the serial without the sign-padding zero byte, as @peculiar/x509 prints it. */
+/** A serial number's canonical text: lowercase hex without leading zeros, as openssl and node:crypto print it. */
+export function canonicalSerial(hex: string): string {
+  return hex.toLowerCase().replace(/^0+(?=.)/, '');
+}
+
 function serialHex(serial: ArrayBuffer): string {
-  const bytes = new Uint8Array(serial);
-  return Buffer.from(bytes.length > 1 && bytes[0] === 0 && bytes[1]! > 0x7f ? bytes.subarray(1) : bytes).toString(
-    'hex',
-  );
+  return canonicalSerial(Buffer.from(serial).toString('hex'));
 }
 
 function nodeX509(der: Uint8Array, what: string): NodeX509 {

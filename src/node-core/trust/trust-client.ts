@@ -11,7 +11,7 @@ import { encodeChain, type PeerLink, type Transport } from '../transport/stoq/tr
 import { StoqCode } from '../transport/stoq/frames';
 import { RpcError } from '../transport/stoq/rpc';
 import type { CaService } from './ca-service';
-import { createCsr } from './certificates';
+import { canonicalSerial, createCsr } from './certificates';
 import { detectSplitView, type SignedTreeHead } from './ct-log';
 import { SplitViewError, TrustError } from './errors';
 import { parseFederationDocument, verifyFederation, type TrustedCa, type TrustedFederation } from './federation';
@@ -319,7 +319,7 @@ export class TrustClient {
   }
 
   private applyRevocations(caId: string, sequence: number, serials: readonly string[]): void {
-    const set = new Set(serials.map((s) => s.toLowerCase()));
+    const set = new Set(serials.map(canonicalSerial));
     this.options.verifier.setRevoked(caId, set);
     this.revocationSequence.set(caId, sequence);
     // Open connections of peers whose certificates were revoked since go now, not at their next handshake.

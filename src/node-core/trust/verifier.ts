@@ -5,7 +5,7 @@ import {
   type PeerIdentity,
   type PeerVerifier,
 } from '../transport/stoq/node-certificate';
-import { parseNodeCertificate } from './certificates';
+import { canonicalSerial, parseNodeCertificate } from './certificates';
 import type { SignedTreeHead } from './ct-log';
 import type { TrustedCa, TrustedFederation } from './federation';
 import { verifyNodeCertificate, type VerifiedNodeCertificate } from './verify-node';
@@ -43,7 +43,7 @@ export class TrustChainVerifier implements PeerVerifier {
   }
 
   isRevoked(caId: string, serialHex: string): boolean {
-    return this.revoked.get(caId)?.has(serialHex.toLowerCase()) ?? false;
+    return this.revoked.get(caId)?.has(canonicalSerial(serialHex)) ?? false;
   }
 
   /** Full TrustChain check of a chain (leaf first); throws TrustError. Cached per certificate, not per decision. */
