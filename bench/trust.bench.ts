@@ -342,7 +342,7 @@ report.note(
 );
 report.note(
   `the ${ISSUE_CONCURRENT} concurrent issue() calls are submitted in one tick and each verifies its CSR synchronously ` +
-    '(in issue() and again in prepareNodeCertificate) before its first await: that prefix times the batch is the ' +
+    '(once, in issue()) before its first await: that prefix times the batch is the ' +
     "pool's longest main-thread stall; with the inline signer every PQ signature runs on the main thread as well",
 );
 report.note(

@@ -357,3 +357,12 @@ describe('TrustChain certificates', () => {
     trustError(() => parseRoot(new Uint8Array(impostor.rawData)), /CN does not match its caId/);
   });
 });
+
+describe('serial numbers', () => {
+  it('have one canonical text, whichever tool printed them', async () => {
+    const { canonicalSerial } = await import('./certificates');
+    expect(canonicalSerial('05B00C7B')).toBe('5b00c7b');
+    expect(canonicalSerial('005b00c7b')).toBe('5b00c7b');
+    expect(canonicalSerial('0')).toBe('0');
+  });
+});

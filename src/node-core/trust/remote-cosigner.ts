@@ -13,9 +13,14 @@ export function remoteCosigner(transport: Transport) {
     // The request and the answer are signed by the CAs' post-quantum keys, so the connection need not be trusted:
     // while a federation changes its threshold, members' own certificates may not satisfy it yet.
     const link = await transport.dialUnverified(await resolveServiceAddress(member.address, { ipv4: true }));
-    const cosignatures = parseCosignReply(
-      await link.request(TrustMethod.Cosign, encodeJson(request), { timeoutMs: 20_000 }),
-    );
+    let cosignatures: PqCosignature[];
+    try {
+      cosignatures = parseCosignReply(
+        await link.request(TrustMethod.Cosign, encodeJson(request), { timeoutMs: 20_000 }),
+      );
+    } finally {
+      if (link.peer.kind === 'unanchored') link.close('co-signing done'); // private connection: not kept alive
+    }
     // Only this member's own signatures count; anything else in the reply is dropped.
     return cosignatures.filter((c) => Buffer.compare(c.caIdRaw, member.caIdRaw) === 0);
   };

@@ -100,6 +100,7 @@ export class TrustClient {
   private readonly heads = new Map<string, SignedTreeHead>();
   private readonly pendingHeads: { head: SignedTreeHead; ca: TrustedCa }[] = [];
   private splitView: string | null = null;
+  private caNode: { key: string; nodeId: string } | null = null;
   /** The CA behind the configured address, once its bundle was read. */
   private caIdOfLink: string | null = null;
   private readonly now: () => number;
@@ -157,6 +158,7 @@ export class TrustClient {
     this.pendingHeads.length = 0;
     this.current = null;
     this.caIdOfLink = null;
+    this.caNode = null;
     this.problem = null;
     this.schedule(0);
   }
@@ -267,9 +269,14 @@ export class TrustClient {
     this.options.state.set(FEDERATION_KEY, federation.document);
   }
 
+  /** The connection to the configured CA: once its NodeId is known, the open one is reused (no new one per round). */
   private async caLink(trust: TrustSettings): Promise<PeerLink> {
     const address = await resolveServiceAddress(trust.caAddress, { ipv4: this.options.settings().ipv4 });
-    return this.options.transport.dial(address);
+    const key = `${address.host}|${address.port}`;
+    const known = this.caNode?.key === key ? this.caNode.nodeId : undefined;
+    const link = await this.options.transport.dial(address, known);
+    this.caNode = { key, nodeId: link.peer.nodeId };
+    return link;
   }
 
   /**
@@ -296,8 +303,14 @@ export class TrustClient {
     }
     // The CA itself must hold a valid certificate under what we now trust (an unanchored link is checked here).
     const peer = link.peer;
-    if (peer.kind === 'unanchored' && peer.chain) this.options.verifier.verifyChain(peer.chain);
-    else if (peer.kind !== 'trustchain' && peer.kind !== 'unanchored')
+    if (peer.kind === 'unanchored' && peer.chain) {
+      try {
+        this.options.verifier.verifyChain(peer.chain);
+      } catch (err) {
+        link.close('the CA certificate no longer holds'); // the next round dials afresh and sees its current one
+        throw err;
+      }
+    } else if (peer.kind !== 'trustchain' && peer.kind !== 'unanchored')
       throw new TrustError('the CA presented no TrustChain certificate');
     this.caIdOfLink = bundle.caId;
     if (bundle.head) this.observe(headFromJson(bundle.head), bundle.caId);

@@ -79,6 +79,11 @@ describe('TrustChain over STOQ', () => {
     expect(status.certificate?.transparency.inclusionVerified).toBe(true);
     expect(status.certificate?.cosigners).toEqual(['Test CA']);
     expect(status.federation?.members.map((m) => m.name)).toEqual(['Test CA']);
+    // Refresh rounds reuse the connection to the CA instead of opening one each time.
+    await a.trust!.refresh();
+    await a.trust!.refresh();
+    const toCa = (await a.api.getNetworkStats()).connections.filter((c) => c.nodeId === ca.identity.nodeId);
+    expect(toCa).toHaveLength(1);
 
     b.transport!.router.rpc('echo', (body, ctx) => Buffer.concat([Buffer.from(`${ctx.peer.kind}:`), body]));
     const link = await a.transport!.dial(b.transport!.address, b.identity.nodeId);
