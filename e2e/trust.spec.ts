@@ -236,6 +236,45 @@ test.describe('TrustChain: a node certified by a CA in another process', () => {
     await expect(box.resolution).toHaveText(`http3://caesar → ${caNode.nodeIdShort} (verified by ${CA_NAME})`);
   });
 
+  test('two nodes in their own processes, certified by the CA, know each other as TrustChain peers over STOQ', async ({
+    app,
+    ca,
+    node,
+  }) => {
+    await certify(app, ca);
+    await node.call('updateSettings', [{ trust: { caAddress: await ca.stoqAddress() } }]);
+    await expect
+      .poll(async () => (await node.call<TrustStatus>('getTrustStatus')).state, { timeout: 20_000 })
+      .toBe('certified');
+    const other = await node.call<NodeStatus>('getStatus');
+
+    await app.ui.open('network');
+    // A malformed address is refused on the page.
+    await app.page.getByLabel('Peer address').fill('::1:9292');
+    await app.page.getByRole('button', { name: 'Connect' }).click();
+    await expect(app.page.locator('#peer-address-error')).toContainText('Enter an address');
+    await app.page.getByLabel('Peer address').fill(await node.stoqAddress());
+    await app.page.getByRole('button', { name: 'Connect' }).click();
+    await expect(app.page.getByTestId('connect-result')).toHaveText(
+      `Connected to ${other.nodeIdShort}: ✓ TrustChain certificate.`,
+      { timeout: 15_000 },
+    );
+    const row = app.page.getByTestId('peer-table').getByRole('row', { name: other.nodeIdShort });
+    await expect(row.getByTestId('peer-identity')).toHaveText('✓ TrustChain certificate');
+    // The other side checked our chain too (shown after the handshake, in the STOQ hello).
+    const { nodeId } = await app.call<NodeStatus>('getStatus');
+    await expect
+      .poll(async () => {
+        const stats = await node.call<{ connections: { nodeId: string | null; identity: string | null }[] }>(
+          'getNetworkStats',
+        );
+        return stats.connections.find((c) => c.nodeId === nodeId)?.identity;
+      })
+      .toBe('trustchain');
+    await expectAccessible(app.page);
+    await app.page.screenshot({ path: 'test-results/screenshots/network-trustchain-peer.png', fullPage: true });
+  });
+
   test('with TrustChain off, Certificates says so and names still open their pages, unverified', async ({ app }) => {
     await app.ui.open('settings');
     const trust = app.ui.trustSettings();

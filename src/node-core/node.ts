@@ -8,6 +8,8 @@ import { APP_VERSION } from '../shared/version';
 import { DataDirLock, prepareDataDir } from './config/data-dir';
 import { NodeStoppedError } from './errors';
 import { TrustError } from './trust/errors';
+import { resolveServiceAddress } from './transport/resolve-address';
+import { TransportError } from './transport/stoq/endpoint';
 import { TypedEvents } from './events';
 import { createSystemHardwareProbe, type HardwareProbe } from './hardware/hardware';
 import { loadOrCreateIdentity, type NodeIdentity } from './identity/identity';
@@ -115,6 +117,18 @@ class Node implements HyperMeshNode {
       },
       getNetworkStats: async () => this.networkStats(),
       getTrustStatus: async () => this.trustStatus(),
+      connectPeer: async (address: string) => {
+        this.ensureRunning();
+        const transport = this.transport;
+        if (!transport) throw new TransportError('the peer transport is not running');
+        const settings = this.currentSettings();
+        const link = await transport.dial(
+          await resolveServiceAddress(address, { ipv4: settings.network.ipv4 }),
+          undefined,
+          AbortSignal.timeout(15_000),
+        );
+        return { nodeId: link.peer.nodeId, identity: link.peer.kind ?? 'self-signed' };
+      },
       resolveName: async (name: string) => this.resolveName(name),
       registerName: async (name: string) => {
         this.ensureRunning();

@@ -1,7 +1,14 @@
+export type PeerIdentityKind = 'trustchain' | 'self-signed' | 'unanchored';
+
 /** Peer transport (STOQ) figures for the Network page and `getNetworkStats`. Byte counts are whole QUIC packets. */
 export interface PeerConnectionStats {
   readonly peer: string;
   readonly nodeId: string | null;
+  /**
+   * How the peer proved who it is: a TrustChain certificate (fully verified), only its own keys (self-signed), or a
+   * CA-issued chain this node could not check yet (unanchored); null while the handshake is running.
+   */
+  readonly identity: PeerIdentityKind | null;
   readonly role: 'client' | 'server';
   readonly tier: string | null;
   readonly handshakeMs: number | null;

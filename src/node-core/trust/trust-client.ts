@@ -304,12 +304,22 @@ export class TrustClient {
     // The CA itself must hold a valid certificate under what we now trust (an unanchored link is checked here).
     const peer = link.peer;
     if (peer.kind === 'unanchored' && peer.chain) {
+      let v: VerifiedNodeCertificate;
       try {
-        this.options.verifier.verifyChain(peer.chain);
+        v = this.options.verifier.verifyChain(peer.chain);
       } catch (err) {
         link.close('the CA certificate no longer holds'); // the next round dials afresh and sees its current one
         throw err;
       }
+      // Checked now that the federation is known: the connection's peer is a TrustChain node from here on.
+      link.connection.peerIdentity = {
+        nodeId: v.nodeId,
+        certificateSha256: v.sha256,
+        notAfter: v.notAfter,
+        kind: 'trustchain',
+        caId: v.issuer.caId,
+        serialHex: v.serialHex,
+      };
     } else if (peer.kind !== 'trustchain' && peer.kind !== 'unanchored')
       throw new TrustError('the CA presented no TrustChain certificate');
     this.caIdOfLink = bundle.caId;

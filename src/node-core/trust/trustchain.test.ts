@@ -84,6 +84,17 @@ describe('TrustChain over STOQ', () => {
     await a.trust!.refresh();
     const toCa = (await a.api.getNetworkStats()).connections.filter((c) => c.nodeId === ca.identity.nodeId);
     expect(toCa).toHaveLength(1);
+    expect(toCa[0]?.identity).toBe('trustchain'); // first met before any CA was trusted, checked since
+
+    // Through the API, as the Network page does: b answers as a TrustChain peer, and the stats say so.
+    expect(await a.api.connectPeer(formatHostPort(b.transport!.address))).toEqual({
+      nodeId: b.identity.nodeId,
+      identity: 'trustchain',
+    });
+    const peers = (await a.api.getNetworkStats()).connections.filter((c) => c.nodeId === b.identity.nodeId);
+    expect(peers.map((c) => c.identity)).toContain('trustchain');
+    const seenByB = (await b.api.getNetworkStats()).connections.filter((c) => c.nodeId === a.identity.nodeId);
+    expect(seenByB.map((c) => c.identity)).toContain('trustchain'); // upgraded by a's hello
 
     b.transport!.router.rpc('echo', (body, ctx) => Buffer.concat([Buffer.from(`${ctx.peer.kind}:`), body]));
     const link = await a.transport!.dial(b.transport!.address, b.identity.nodeId);

@@ -5,7 +5,7 @@ import type { EventMessage, LogEntry, NodeApi, NodeStatus } from '../../shared/a
 import type { ValidationIssue } from '../../shared/errors';
 import { ErrorCode, RemoteError } from '../../shared/errors';
 import type { HardwareInfo, UsageSnapshot } from '../../shared/hardware';
-import type { NetworkStats } from '../../shared/network';
+import type { NetworkStats, PeerIdentityKind } from '../../shared/network';
 import type { Settings } from '../../shared/settings';
 import type { ResolvedName, TrustStatus } from '../../shared/trust';
 
@@ -51,6 +51,8 @@ export interface AppState {
   readonly refreshTrust: () => Promise<void>;
   /** Asks the node which node a HyperMesh name belongs to, verified through TrustChain; never rejects. */
   readonly resolveName: (name: string) => Promise<NameResolution>;
+  /** Dials a peer by address; resolves with who answered, or the reason it failed (never rejects). */
+  readonly connectPeer: (address: string) => Promise<ConnectResult>;
   readonly onEvent: (message: EventMessage) => void;
   readonly setConnection: (live: boolean) => void;
 }
@@ -66,6 +68,10 @@ const HISTORY_SAMPLES = 60;
 export type NameResolution =
   | { readonly verified: true; readonly record: ResolvedName; readonly caName: string | null }
   | { readonly verified: false; readonly name: string; readonly reason: string };
+
+export type ConnectResult =
+  | { readonly ok: true; readonly nodeId: string; readonly identity: PeerIdentityKind }
+  | { readonly ok: false; readonly reason: string };
 
 export interface TrafficSample {
   readonly at: number;
@@ -205,6 +211,16 @@ export function createAppStore(api: NodeApi): StoreApi<AppState> {
           // The node answered but could not say (a TrustChain error): keep the page and say why. Else it is gone.
           if (err instanceof RemoteError && err.code !== ErrorCode.Unauthorized) set({ trustError: err.message });
           else fail(err);
+        }
+      },
+
+      async connectPeer(address) {
+        try {
+          const peer = await api.connectPeer(address);
+          await get().refreshNetwork();
+          return { ok: true, ...peer };
+        } catch (err) {
+          return { ok: false, reason: messageOf(err) };
         }
       },
 

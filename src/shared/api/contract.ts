@@ -1,6 +1,6 @@
 import type { ApiErrorBody } from '../errors';
 import type { HardwareInfo, UsageSnapshot } from '../hardware';
-import type { NetworkStats } from '../network';
+import type { NetworkStats, PeerIdentityKind } from '../network';
 import type { ResourceKind, Settings, SettingsPatch } from '../settings';
 import type { ResolvedName, TrustStatus } from '../trust';
 
@@ -59,6 +59,8 @@ export interface NodeApi {
   getLogs(query: LogQuery): Promise<readonly LogEntry[]>;
   /** STOQ: where the node listens, its peer connections and traffic. */
   getNetworkStats(): Promise<NetworkStats>;
+  /** Dials a peer at `address` (`host:port`, `[v6]:port`) over STOQ and says who answered and how it proved it. */
+  connectPeer(address: string): Promise<{ readonly nodeId: string; readonly identity: PeerIdentityKind }>;
   /** TrustChain: this node's certificate and chain, transparency status, federation, and its CA if it runs one. */
   getTrustStatus(): Promise<TrustStatus>;
   /** Resolves a HyperMesh name (`hypermesh`, `caesar`, a registered name) through the CA's signed registry. */
@@ -80,6 +82,7 @@ export const NODE_API_METHODS = [
   'getUsage',
   'getLogs',
   'getNetworkStats',
+  'connectPeer',
   'getTrustStatus',
   'resolveName',
   'registerName',

@@ -1,5 +1,5 @@
 import { ErrorCode, HyperMeshError, ValidationError } from '../errors';
-import { validateSettingsPatch } from '../settings';
+import { parseServiceAddress, validateSettingsPatch } from '../settings';
 import { IssueList, checkInteger, checkKnownKeys, checkOneOf, describeValue, isPlainObject } from '../validate';
 import { isNodeApiMethod, type ApiArgs, type LogLevel, type NodeApiMethod } from './contract';
 
@@ -39,6 +39,18 @@ const VALIDATORS: { readonly [M in NodeApiMethod]: (args: readonly unknown[]) =>
   getUsage: noArgs,
   getNetworkStats: noArgs,
   getTrustStatus: noArgs,
+  connectPeer: (args) => {
+    const address = oneArg(args);
+    if (typeof address !== 'string' || parseServiceAddress(address) === null) {
+      throw new ValidationError([
+        {
+          path: 'address',
+          message: `address must be HOST:PORT (a name, an IPv4 address or [IPv6]), got ${describeValue(address)}`,
+        },
+      ]);
+    }
+    return [address];
+  },
   resolveName: (args) => checkNameArg(args),
   registerName: (args) => checkNameArg(args),
   revokeCertificate: (args) => {

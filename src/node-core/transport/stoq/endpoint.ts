@@ -277,6 +277,7 @@ export class StoqConnection implements StreamHost {
     return {
       peer: this.peerLabel,
       nodeId: this.peerIdentity?.nodeId ?? null,
+      identity: this.peerIdentity ? (this.peerIdentity.kind ?? 'self-signed') : null,
       role: this.role,
       handshakeMs: this.handshakeMs,
       rttMs: path ? path.rtt : null,

@@ -4,7 +4,11 @@ import { formatBytes } from '../../../shared/privacy';
 import { BANDWIDTH_CAP_RANGE, TIER_SETTINGS, type TierSetting } from '../../../shared/settings';
 import { EmptyState } from '../components/Banner';
 import { TrafficChart } from '../components/TrafficChart';
-import { useApp } from '../store';
+import { useState } from 'react';
+import type { PeerIdentityKind } from '../../../shared/network';
+import { parseServiceAddress } from '../../../shared/settings';
+import { shortNodeId } from '../format';
+import { useApp, type ConnectResult } from '../store';
 
 const TIER_TITLES: Record<TierSetting, string> = {
   auto: 'Automatic (measure each path)',
@@ -12,6 +16,70 @@ const TIER_TITLES: Record<TierSetting, string> = {
   '1G': '~1 Gbit/s',
   '2.5G': '~2.5 Gbit/s and above',
 };
+
+/** How a peer proved who it is, in words (not colour alone). */
+const IDENTITY_TEXT: Record<PeerIdentityKind, string> = {
+  trustchain: '✓ TrustChain certificate',
+  'self-signed': 'own keys only (self-signed)',
+  unanchored: 'CA certificate, not checked yet',
+};
+
+function ConnectForm() {
+  const connectPeer = useApp((s) => s.connectPeer);
+  const [address, setAddress] = useState('');
+  const [busy, setBusy] = useState(false);
+  const [result, setResult] = useState<ConnectResult | null>(null);
+  const [error, setError] = useState<string | null>(null);
+  return (
+    <section className="card" aria-labelledby="net-connect">
+      <h2 id="net-connect">Connect to a peer</h2>
+      <form
+        className="inline-form"
+        onSubmit={(e) => {
+          e.preventDefault();
+          const text = address.trim();
+          if (parseServiceAddress(text) === null) {
+            setError('Enter an address such as [2001:db8::1]:9292, 192.0.2.1:9292 or node.example.org:9292.');
+            setResult(null);
+            return;
+          }
+          setError(null);
+          setBusy(true);
+          void connectPeer(text).then((r) => {
+            setResult(r);
+            setBusy(false);
+          });
+        }}
+      >
+        <label htmlFor="peer-address">Peer address</label>
+        <input
+          id="peer-address"
+          value={address}
+          onChange={(e) => setAddress(e.target.value)}
+          placeholder="[::1]:9292"
+          aria-invalid={error !== null}
+          aria-describedby={error ? 'peer-address-error' : undefined}
+        />
+        <button type="submit" disabled={busy}>
+          {busy ? 'Connecting…' : 'Connect'}
+        </button>
+      </form>
+      {error && (
+        <p id="peer-address-error" className="field-error">
+          {error}
+        </p>
+      )}
+      <p role="status" data-testid="connect-result">
+        {result?.ok === true && (
+          <>
+            Connected to <span className="mono">{shortNodeId(result.nodeId)}</span>: {IDENTITY_TEXT[result.identity]}.
+          </>
+        )}
+        {result?.ok === false && <>Could not connect: {result.reason}</>}
+      </p>
+    </section>
+  );
+}
 
 export function NetworkPage() {
   const network = useApp((s) => s.network);
@@ -95,11 +163,13 @@ export function NetworkPage() {
         </label>
       </section>
 
+      <ConnectForm />
+
       {network.connections.length === 0 ? (
         <EmptyState title="Peers">
           <p>
             No peer is connected. Finding peers (bootstrap, LAN discovery, the DHT) comes with the mesh; until then
-            peers connect only when they dial this node's address.
+            peers connect when they dial this node's address, or when you connect to one above.
           </p>
         </EmptyState>
       ) : (
@@ -109,6 +179,7 @@ export function NetworkPage() {
             <thead>
               <tr>
                 <th scope="col">Peer</th>
+                <th scope="col">Identity</th>
                 <th scope="col">Address</th>
                 <th scope="col">RTT</th>
                 <th scope="col">Sent</th>
@@ -122,6 +193,7 @@ export function NetworkPage() {
               {network.connections.map((c) => (
                 <tr key={`${c.peer}-${c.nodeId ?? ''}`}>
                   <td className="mono">{c.nodeId ? `hm-${c.nodeId.slice(0, 4)}-${c.nodeId.slice(4, 8)}` : '—'}</td>
+                  <td data-testid="peer-identity">{c.identity ? IDENTITY_TEXT[c.identity] : 'handshake…'}</td>
                   <td className="mono">{c.peer}</td>
                   <td>{c.rttMs === null ? '—' : `${c.rttMs} ms`}</td>
                   <td>{formatBytes(c.bytesSent)}</td>
