@@ -24,6 +24,7 @@ import {
   BINDING_CONTEXT,
   derOctetString,
   NODE_BINDING_OID,
+  nodeSigningKeys,
   readDerOctetString,
 } from '../transport/stoq/node-certificate';
 import { TrustError } from './errors';
@@ -168,24 +169,8 @@ export interface SerializedCaV1 {
 
 /** PKCS#10 request signed by the node's TLS key, carrying the NodeId binding (signed by its ML-DSA key). */
 export async function createCsr(identity: NodeIdentity): Promise<Uint8Array> {
-  const spki = identity.tlsPublicKey.export({ type: 'spki', format: 'der' });
-  const alg = { name: 'ECDSA', namedCurve: 'P-256', hash: 'SHA-256' };
-  const privateKey = await webcrypto.subtle.importKey(
-    'pkcs8',
-    identity.tlsPrivateKey().export({ type: 'pkcs8', format: 'der' }),
-    alg,
-    false,
-    ['sign'],
-  );
-  const publicKey = await webcrypto.subtle.importKey('spki', spki, alg, true, ['verify']);
   // Same binding format as the self-signed node certificate, so both verifiers read one format.
-  const signature = identity.sign(Buffer.concat([BINDING_CONTEXT, spki]));
-  const pub = identity.mldsaPublicKey;
-  const binding = Buffer.alloc(3 + pub.length + signature.length);
-  binding[0] = 1;
-  binding.writeUInt16BE(pub.length, 1);
-  binding.set(pub, 3);
-  binding.set(signature, 3 + pub.length);
+  const { alg, privateKey, publicKey, binding } = await nodeSigningKeys(identity);
   const csr = await x509.Pkcs10CertificateRequestGenerator.create({
     name: distinguishedName([[OID_CN, identity.nodeId]]),
     keys: { privateKey, publicKey },

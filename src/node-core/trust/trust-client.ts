@@ -32,7 +32,7 @@ import {
   type NameRecordJson,
 } from './protocol';
 import type { TrustStateRepository } from './trust-store';
-import type { TrustChainVerifier } from './verifier';
+import { trustChainIdentity, type TrustChainVerifier } from './verifier';
 import { verifyHead, type VerifiedNodeCertificate } from './verify-node';
 
 export interface TrustClientOptions {
@@ -75,7 +75,7 @@ function describe(cert: Uint8Array) {
   return {
     subject: c.subject.replace(/\n/g, ', '),
     issuer: c.issuer.replace(/\n/g, ', '),
-    serial: c.serialNumber.toLowerCase(),
+    serial: canonicalSerial(c.serialNumber),
     notBefore: new Date(c.validFrom).toISOString(),
     notAfter: new Date(c.validTo).toISOString(),
     sha256: c.fingerprint256.replace(/:/g, '').toLowerCase(),
@@ -312,14 +312,7 @@ export class TrustClient {
         throw err;
       }
       // Checked now that the federation is known: the connection's peer is a TrustChain node from here on.
-      link.connection.peerIdentity = {
-        nodeId: v.nodeId,
-        certificateSha256: v.sha256,
-        notAfter: v.notAfter,
-        kind: 'trustchain',
-        caId: v.issuer.caId,
-        serialHex: v.serialHex,
-      };
+      link.connection.peerIdentity = trustChainIdentity(v);
     } else if (peer.kind !== 'trustchain' && peer.kind !== 'unanchored')
       throw new TrustError('the CA presented no TrustChain certificate');
     this.caIdOfLink = bundle.caId;

@@ -10,6 +10,18 @@ import type { SignedTreeHead } from './ct-log';
 import type { TrustedCa, TrustedFederation } from './federation';
 import { verifyNodeCertificate, type VerifiedNodeCertificate } from './verify-node';
 
+/** What STOQ knows of a peer whose TrustChain certificate passed every check. */
+export function trustChainIdentity(v: VerifiedNodeCertificate): PeerIdentity {
+  return {
+    nodeId: v.nodeId,
+    certificateSha256: v.sha256,
+    notAfter: v.notAfter,
+    kind: 'trustchain',
+    caId: v.issuer.caId,
+    serialHex: v.serialHex,
+  };
+}
+
 /**
  * STOQ's peer verifier once TrustChain is in play. A CA-issued chain is checked in full against the trusted
  * federation (forged, expired, revoked and unlogged certificates are refused). A self-signed node certificate is
@@ -94,14 +106,7 @@ export class TrustChainVerifier implements PeerVerifier {
         `the presented certificate is for ${v.nodeId}, not the connected ${current.nodeId}`,
       );
     this.onHead?.(v.head, v.issuer);
-    return {
-      nodeId: v.nodeId,
-      certificateSha256: v.sha256,
-      notAfter: v.notAfter,
-      kind: 'trustchain',
-      caId: v.issuer.caId,
-      serialHex: v.serialHex,
-    };
+    return trustChainIdentity(v);
   }
 
   verify(chain: readonly Uint8Array[], expectedNodeId?: string): PeerIdentity {
@@ -138,14 +143,7 @@ export class TrustChainVerifier implements PeerVerifier {
         throw err instanceof PeerVerificationError ? err : new PeerVerificationError((err as Error).message);
       }
       this.onHead?.(v.head, v.issuer);
-      identity = {
-        nodeId: v.nodeId,
-        certificateSha256: sha,
-        notAfter: v.notAfter,
-        kind: 'trustchain',
-        caId: v.issuer.caId,
-        serialHex: v.serialHex,
-      };
+      identity = trustChainIdentity(v);
     }
     if (expectedNodeId !== undefined && identity.nodeId !== expectedNodeId) {
       throw new PeerVerificationError(

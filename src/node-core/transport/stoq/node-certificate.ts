@@ -82,12 +82,11 @@ export function readDerOctetString(der: Uint8Array): Uint8Array {
   return der.subarray(offset);
 }
 
-/** A self-signed certificate for the node's TLS key, carrying the NodeId binding. */
-export async function createSelfSignedNodeCertificate(
-  identity: NodeIdentity,
-  validDays = 30,
-): Promise<CertificateMaterial> {
-  const keyPem = identity.tlsPrivateKeyPem();
+/**
+ * The node's TLS key pair as WebCrypto keys (for certificate and CSR generators) and its NodeId binding:
+ * `[1][u16 length][ML-DSA-65 public key][ML-DSA-65 signature over BINDING_CONTEXT || SPKI]`.
+ */
+export async function nodeSigningKeys(identity: NodeIdentity) {
   const spki = identity.tlsPublicKey.export({ type: 'spki', format: 'der' });
   const alg = { name: 'ECDSA', namedCurve: 'P-256', hash: 'SHA-256' };
   const privateKey = await webcrypto.subtle.importKey(
@@ -105,6 +104,16 @@ export async function createSelfSignedNodeCertificate(
   binding.writeUInt16BE(pub.length, 1);
   binding.set(pub, 3);
   binding.set(signature, 3 + pub.length);
+  return { spki, alg, privateKey, publicKey, binding };
+}
+
+/** A self-signed certificate for the node's TLS key, carrying the NodeId binding. */
+export async function createSelfSignedNodeCertificate(
+  identity: NodeIdentity,
+  validDays = 30,
+): Promise<CertificateMaterial> {
+  const keyPem = identity.tlsPrivateKeyPem();
+  const { spki, alg, privateKey, publicKey, binding } = await nodeSigningKeys(identity);
   const now = Date.now();
   const cert = await x509.X509CertificateGenerator.createSelfSigned({
     serialNumber: createHash('sha256').update(spki).update(String(now)).digest('hex').slice(0, 30),
