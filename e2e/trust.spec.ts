@@ -9,7 +9,7 @@ import type { TrustStatus } from '../src/shared/trust';
 import { expectAccessible } from './support/a11y';
 import { AppPage } from './support/app-page';
 import { CA_NAME, expect, test, type HyperMeshApp } from './support/fixtures';
-import { CLI, type NodeProcess } from './support/node-process';
+import { CLI, NodeProcess, newDataDir } from './support/node-process';
 
 const run = promisify(execFile);
 const OPENSSL = existsSync('/usr/bin/openssl') ? '/usr/bin/openssl' : 'openssl';
@@ -273,6 +273,55 @@ test.describe('TrustChain: a node certified by a CA in another process', () => {
       .toBe('trustchain');
     await expectAccessible(app.page);
     await app.page.screenshot({ path: 'test-results/screenshots/network-trustchain-peer.png', fullPage: true });
+  });
+
+  test('two CA processes form a federation with the CLI; the node is then co-signed by both', async ({ app, ca }) => {
+    const second = new NodeProcess(newDataDir());
+    await second.start(['--name', 'Second CA'], ['trust', 'serve']);
+    const dir = mkdtempSync(join(tmpdir(), 'hypermesh-federation-'));
+    try {
+      const cli = (...args: string[]) => run(process.execPath, [CLI, ...args]);
+      await cli('trust', 'federation', 'member', '--data-dir', ca.dataDir, '--out', join(dir, 'first.json'));
+      await cli('trust', 'federation', 'member', '--data-dir', second.dataDir, '--out', join(dir, 'second.json'));
+      const proposal = join(dir, 'proposal.json');
+      const members = [join(dir, 'first.json'), join(dir, 'second.json')];
+      await cli(
+        'trust',
+        'federation',
+        'propose',
+        ...members,
+        '--threshold',
+        '2',
+        '--data-dir',
+        ca.dataDir,
+        '--out',
+        proposal,
+      );
+      // Not yet signed by everyone: no CA takes it.
+      await expect(cli('trust', 'federation', 'adopt', proposal, '--data-dir', ca.dataDir)).rejects.toThrow(
+        /signed by 0 of the current CAs/,
+      );
+      await cli('trust', 'federation', 'sign', proposal, '--data-dir', ca.dataDir);
+      const signed = await cli('trust', 'federation', 'sign', proposal, '--data-dir', second.dataDir);
+      expect(signed.stdout).toContain('2 of 2 CA(s) have signed');
+      // The second CA first, so it co-signs for the first one as soon as that one adopts.
+      await cli('trust', 'federation', 'adopt', proposal, '--data-dir', second.dataDir);
+      const adopted = await cli('trust', 'federation', 'adopt', proposal, '--data-dir', ca.dataDir);
+      expect(adopted.stdout).toContain('now at federation epoch 2 with 2 CA(s)');
+
+      // The app's node bootstraps from the first CA and gets a certificate co-signed by both.
+      const status = await certify(app, ca);
+      expect(status.federation).toMatchObject({ epoch: 2, threshold: 2 });
+      expect([...(status.certificate?.cosigners ?? [])].sort()).toEqual([CA_NAME, 'Second CA'].sort());
+      await app.ui.open('certificates');
+      await expect(app.ui.certificates().federationSummary).toHaveText(
+        'Epoch 2: 2 of 2 CAs must co-sign each certificate.',
+      );
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+      await second.stop();
+      rmSync(second.dataDir, { recursive: true, force: true });
+    }
   });
 
   test('with TrustChain off, Certificates says so and names still open their pages, unverified', async ({ app }) => {

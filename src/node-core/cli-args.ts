@@ -15,6 +15,10 @@ Commands:
   settings set PATH VALUE   change one setting (e.g. settings set allocation.cpu 25)
   trust serve               run the node with a TrustChain certificate authority (keys in DATA/trust/ca.json)
   trust revoke SERIAL       revoke a certificate the running CA issued (--reason TEXT)
+  trust federation member   print how the running CA appears in a federation document (--out FILE to save it)
+  trust federation propose MEMBER.json...  write an unsigned federation document (--threshold K, --out FILE)
+  trust federation sign FILE    add the running CA's signature to the document in FILE
+  trust federation adopt FILE   switch the running CA to the signed document in FILE
   cert show                 show this node's TrustChain certificate and chain
   cert export --out DIR     write root.pem, intermediate.pem and node.pem of this node's chain to DIR
 
@@ -29,7 +33,9 @@ Options:
   --name NAME               the CA's name (trust serve; default "HyperMesh TrustChain")
   --advertise HOST:PORT     the address peers should dial the CA at (trust serve; default the listen address)
   --reason TEXT             why a certificate is revoked (trust revoke)
-  --out DIR                 where cert export writes
+  --out DIR|FILE            where cert export / trust federation writes
+  --threshold K             how many CAs must co-sign each certificate (trust federation propose)
+  --epoch N                 the proposal's epoch (default: the running CA's epoch + 1)
   -h, --help                show this help
   -v, --version             show the version
 `;
@@ -47,6 +53,10 @@ export interface CliOptions {
     | 'settings-set'
     | 'trust-serve'
     | 'trust-revoke'
+    | 'federation-member'
+    | 'federation-propose'
+    | 'federation-sign'
+    | 'federation-adopt'
     | 'cert-show'
     | 'cert-export'
     | 'help'
@@ -65,6 +75,9 @@ export interface CliOptions {
   readonly serial?: string;
   readonly reason?: string;
   readonly outDir?: string;
+  readonly files?: readonly string[];
+  readonly threshold?: number;
+  readonly epoch?: number;
 }
 
 export const DEFAULT_API_PORT = 9293;
@@ -110,6 +123,8 @@ export function parseCliArgs(argv: readonly string[]): CliOptions {
         advertise: { type: 'string' },
         reason: { type: 'string' },
         out: { type: 'string' },
+        threshold: { type: 'string' },
+        epoch: { type: 'string' },
         help: { type: 'boolean', short: 'h' },
         version: { type: 'boolean', short: 'v' },
       },
@@ -175,8 +190,9 @@ export function parseCliArgs(argv: readonly string[]): CliOptions {
         if (reason.length > 200) throw new UsageError('--reason must be at most 200 characters');
         return { ...base, command: 'trust-revoke', serial: serial.toLowerCase(), reason };
       }
+      if (sub === 'federation') return parseFederationCommand(base, rest.slice(1), values);
       throw new UsageError(
-        'usage: hypermesh trust serve [--name NAME] [--listen ADDR] | hypermesh trust revoke SERIAL',
+        'usage: hypermesh trust serve [--name NAME] [--listen ADDR] | trust revoke SERIAL | trust federation ...',
       );
     }
     case 'cert': {
@@ -191,6 +207,51 @@ export function parseCliArgs(argv: readonly string[]): CliOptions {
     default:
       throw new UsageError(`unknown command "${command}" (try hypermesh --help)`);
   }
+}
+
+function positiveInt(flag: string, text: string | undefined): number | undefined {
+  if (text === undefined) return undefined;
+  if (!/^[1-9]\d{0,5}$/.test(text)) throw new UsageError(`${flag} must be a positive integer, got "${text}"`);
+  return Number(text);
+}
+
+function parseFederationCommand(
+  base: Omit<CliOptions, 'command'>,
+  args: readonly string[],
+  values: { out?: string | undefined; threshold?: string | undefined; epoch?: string | undefined },
+): CliOptions {
+  const [sub, ...files] = args;
+  const out = values.out === undefined ? {} : { outDir: values.out };
+  switch (sub) {
+    case 'member':
+      if (files.length === 0) return { ...base, ...out, command: 'federation-member' };
+      break;
+    case 'propose': {
+      const threshold = positiveInt('--threshold', values.threshold);
+      const epoch = positiveInt('--epoch', values.epoch);
+      if (files.length === 0 || threshold === undefined || values.out === undefined) {
+        throw new UsageError('usage: hypermesh trust federation propose MEMBER.json... --threshold K --out FILE');
+      }
+      if (threshold > files.length)
+        throw new UsageError(`--threshold ${threshold} is more than the ${files.length} members`);
+      return {
+        ...base,
+        ...out,
+        command: 'federation-propose',
+        files,
+        threshold,
+        ...(epoch === undefined ? {} : { epoch }),
+      };
+    }
+    case 'sign':
+    case 'adopt':
+      if (files.length === 1)
+        return { ...base, command: sub === 'sign' ? 'federation-sign' : 'federation-adopt', files };
+      break;
+  }
+  throw new UsageError(
+    'usage: hypermesh trust federation member [--out FILE] | propose MEMBER.json... --threshold K --out FILE | sign FILE | adopt FILE',
+  );
 }
 
 /** A setting's value as typed on a command line: JSON where it parses (25, true, "x"), else the bare text. */

@@ -40,6 +40,16 @@ describe('hypermesh CLI arguments', () => {
       [['trust', 'revoke', 'xyz'], /the serial must be hexadecimal, got "xyz"/],
       [['cert', 'export'], /usage: hypermesh cert export --out DIR/],
       [['cert', 'frame'], /usage: hypermesh cert show/],
+      [['trust', 'federation', 'propose', 'a.json'], /usage: hypermesh trust federation propose/],
+      [
+        ['trust', 'federation', 'propose', 'a.json', '--threshold', '2', '--out', 'p.json'],
+        /--threshold 2 is more than/,
+      ],
+      [
+        ['trust', 'federation', 'propose', 'a.json', '--threshold', '0', '--out', 'p'],
+        /--threshold must be a positive/,
+      ],
+      [['trust', 'federation', 'sign'], /usage: hypermesh trust federation member/],
     ];
     for (const [argv, message] of cases) {
       const { code, err } = await run(...argv);

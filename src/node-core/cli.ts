@@ -1,4 +1,4 @@
-import { existsSync } from 'node:fs';
+import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { ApiReply, NodeStatus } from '../shared/api/contract';
@@ -12,6 +12,9 @@ import { defaultDataDir } from './config/data-dir';
 import { createNode, type HyperMeshNode } from './node';
 import { readRuntimeInfo, removeRuntimeInfo, writeRuntimeInfo } from './runtime-file';
 import { exportChain, formatCertificateReport, readCertificateReport } from './trust/cert-files';
+import { TrustError } from './trust/errors';
+import { parseFederationDocument } from './trust/federation';
+import type { FederationDocumentJson, FederationMemberEntry, TrustStatus } from '../shared/trust';
 
 export interface CliIo {
   readonly out: (text: string) => void;
@@ -146,6 +149,71 @@ async function runNode(options: CliOptions, dataDir: string, io: CliIo): Promise
   });
 }
 
+/** Operators form and change federations with files: members, a proposal, each CA's signature, adoption. */
+async function runFederationCommand(options: CliOptions, dataDir: string, io: CliIo): Promise<number> {
+  const readJson = (file: string): unknown => {
+    try {
+      return JSON.parse(readFileSync(file, 'utf8'));
+    } catch (err) {
+      throw new TrustError(`cannot read ${file}: ${(err as Error).message}`);
+    }
+  };
+  const writeJson = (file: string, value: unknown) => writeFileSync(file, `${JSON.stringify(value, null, 2)}\n`);
+  const onNode = async <T>(method: string, args: unknown[]): Promise<T | undefined> => {
+    const value = await callRunningNode<T>(dataDir, method, args);
+    if (value === undefined)
+      io.err(`no CA node is running with data dir ${dataDir} (start it with "hypermesh trust serve")\n`);
+    return value;
+  };
+  const [file] = options.files ?? [];
+  switch (options.command) {
+    case 'federation-member': {
+      const member = await onNode<FederationMemberEntry>('federationMember', []);
+      if (!member) return EXIT.notRunning;
+      if (options.outDir) writeJson(options.outDir, member);
+      else io.out(`${JSON.stringify(member, null, 2)}\n`);
+      return EXIT.ok;
+    }
+    case 'federation-propose': {
+      const members = (options.files ?? []).map((f) => readJson(f) as FederationMemberEntry);
+      let epoch = options.epoch;
+      if (epoch === undefined) {
+        const status = await callRunningNode<TrustStatus>(dataDir, 'getTrustStatus', []);
+        if (!status?.federation)
+          throw new TrustError('give --epoch, or run this next to a running CA node (its epoch + 1)');
+        epoch = status.federation.epoch + 1;
+      }
+      const proposal = {
+        version: 1,
+        epoch,
+        threshold: options.threshold ?? 1,
+        issuedAt: new Date().toISOString(),
+        members,
+        signatures: [],
+      };
+      parseFederationDocument(proposal); // the same checks every CA will make
+      writeJson(options.outDir ?? 'federation.json', proposal);
+      io.out(
+        `wrote epoch ${epoch}, ${members.length} CA(s), threshold ${proposal.threshold}: ${options.outDir ?? ''}\n`,
+      );
+      return EXIT.ok;
+    }
+    case 'federation-sign': {
+      const signed = await onNode<FederationDocumentJson>('signFederation', [readJson(file ?? '')]);
+      if (!signed) return EXIT.notRunning;
+      writeJson(file ?? '', signed);
+      io.out(`signed: ${signed.signatures.length} of ${signed.members.length} CA(s) have signed ${file ?? ''}\n`);
+      return EXIT.ok;
+    }
+    default: {
+      const adopted = await onNode<{ epoch: number; members: number }>('adoptFederation', [readJson(file ?? '')]);
+      if (!adopted) return EXIT.notRunning;
+      io.out(`now at federation epoch ${adopted.epoch} with ${adopted.members} CA(s)\n`);
+      return EXIT.ok;
+    }
+  }
+}
+
 export async function runCli(argv: readonly string[], io: CliIo = defaultIo): Promise<number> {
   let options: CliOptions;
   try {
@@ -181,6 +249,11 @@ export async function runCli(argv: readonly string[], io: CliIo = defaultIo): Pr
         io.out(`revoked ${done.serial}\n`);
         return EXIT.ok;
       }
+      case 'federation-member':
+      case 'federation-sign':
+      case 'federation-adopt':
+      case 'federation-propose':
+        return await runFederationCommand(options, dataDir, io);
       case 'cert-show': {
         const report = readCertificateReport(dataDir);
         if (!report) {

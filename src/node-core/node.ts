@@ -22,6 +22,7 @@ import { createStoqTransport, type Transport } from './transport/stoq/transport'
 import { formatHostPort } from '../shared/network';
 import type { ResolvedName, TrustStatus } from '../shared/trust';
 import { CaService } from './trust/ca-service';
+import { parseFederationDocument } from './trust/federation';
 import { loadOrCreateCa } from './trust/ca-file';
 import { OPEN_TRUST_METHODS } from './trust/protocol';
 import { createPqWorkerPool, type PqSigner } from './trust/pq-pool';
@@ -134,6 +135,18 @@ class Node implements HyperMeshNode {
         this.ensureRunning();
         if (!this.trust || !this.transport) throw new TrustError('names need the peer transport and TrustChain');
         return this.trust.register(name, [formatHostPort(this.transport.address)]);
+      },
+      federationMember: async () => this.requireAuthority().memberEntry(),
+      signFederation: async (document) => {
+        const doc = parseFederationDocument(document);
+        const { signatures, ...unsigned } = doc;
+        const own = await this.requireAuthority().signFederationProposal(unsigned);
+        return { ...doc, signatures: [...signatures.filter((s) => s.caId !== own.caId), own] };
+      },
+      adoptFederation: async (document) => {
+        const adopted = this.requireAuthority().adoptFederation(parseFederationDocument(document));
+        void this.trust?.refresh().catch(() => undefined); // re-certify this node under the new federation
+        return { epoch: adopted.epoch, members: adopted.members.size };
       },
       revokeCertificate: async (serial: string, reason: string) => {
         this.ensureRunning();
@@ -302,6 +315,12 @@ class Node implements HyperMeshNode {
     // A CA node certifies itself before it serves anyone; others certify in the background.
     if (this.authority) await this.trust.refresh();
     this.trust.start();
+  }
+
+  private requireAuthority(): CaService {
+    this.ensureRunning();
+    if (!this.authority) throw new TrustError('this node does not run a certificate authority');
+    return this.authority;
   }
 
   private trustStatus(): TrustStatus {

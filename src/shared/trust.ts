@@ -61,6 +61,24 @@ export interface TrustStatus {
   readonly revocationListSequence: number | null;
 }
 
+/** A CA as listed in a federation document (JSON-safe; `root` is the DER root certificate in base64). */
+export interface FederationMemberEntry {
+  readonly caId: string;
+  readonly name: string;
+  readonly root: string;
+  readonly address: string | null;
+}
+
+/** A federation document as exchanged between CA operators (see docs/trust.md); `signatures` may be partial. */
+export interface FederationDocumentJson {
+  readonly version: 1;
+  readonly epoch: number;
+  readonly threshold: number;
+  readonly issuedAt: string;
+  readonly members: readonly FederationMemberEntry[];
+  readonly signatures: readonly { readonly caId: string; readonly signature: string }[];
+}
+
 export interface ResolvedName {
   readonly name: string;
   readonly nodeId: string;

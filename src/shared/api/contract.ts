@@ -2,7 +2,7 @@ import type { ApiErrorBody } from '../errors';
 import type { HardwareInfo, UsageSnapshot } from '../hardware';
 import type { NetworkStats, PeerIdentityKind } from '../network';
 import type { ResourceKind, Settings, SettingsPatch } from '../settings';
-import type { ResolvedName, TrustStatus } from '../trust';
+import type { FederationDocumentJson, FederationMemberEntry, ResolvedName, TrustStatus } from '../trust';
 
 /** A problem the user should see as a banner; `code` is stable, `message` is for people. */
 export interface HealthIssue {
@@ -67,6 +67,12 @@ export interface NodeApi {
   resolveName(name: string): Promise<ResolvedName>;
   /** Registers a name for this node (pointing at its STOQ address) in its CA's registry; first come, first served. */
   registerName(name: string): Promise<ResolvedName>;
+  /** For a node that runs a CA: how it appears in a federation document (to send to the other CAs' operators). */
+  federationMember(): Promise<FederationMemberEntry>;
+  /** For a CA node: adds its signature to a proposed federation document that lists it, and returns the document. */
+  signFederation(document: FederationDocumentJson): Promise<FederationDocumentJson>;
+  /** For a CA node: switches to a signed federation document (a valid successor of the current one). */
+  adoptFederation(document: FederationDocumentJson): Promise<{ readonly epoch: number; readonly members: number }>;
   /** For a node that runs a CA: revokes a certificate it issued (serial in hex). */
   revokeCertificate(serial: string, reason: string): Promise<{ readonly serial: string }>;
 }
@@ -87,6 +93,9 @@ export const NODE_API_METHODS = [
   'resolveName',
   'registerName',
   'revokeCertificate',
+  'federationMember',
+  'signFederation',
+  'adoptFederation',
 ] as const satisfies readonly NodeApiMethod[];
 
 type MissingMethods = Exclude<NodeApiMethod, (typeof NODE_API_METHODS)[number]>;

@@ -1,6 +1,7 @@
 import { ErrorCode, HyperMeshError, ValidationError } from '../errors';
 import { parseServiceAddress, validateSettingsPatch } from '../settings';
 import { IssueList, checkInteger, checkKnownKeys, checkOneOf, describeValue, isPlainObject } from '../validate';
+import type { FederationDocumentJson } from '../trust';
 import { isNodeApiMethod, type ApiArgs, type LogLevel, type NodeApiMethod } from './contract';
 
 const LOG_LEVELS: readonly LogLevel[] = ['debug', 'info', 'warn', 'error'];
@@ -17,6 +18,17 @@ function oneArg(args: readonly unknown[]): unknown {
     throw new ValidationError([{ path: 'args', message: `expected 1 argument, got ${args.length}` }]);
   }
   return args[0];
+}
+
+/** Shape only; the node checks every field and signature (docs/trust.md). */
+function federationDocumentArg(args: readonly unknown[]): FederationDocumentJson {
+  const doc = oneArg(args);
+  if (!isPlainObject(doc) || doc.version !== 1 || !Array.isArray(doc.members) || !Array.isArray(doc.signatures)) {
+    throw new ValidationError([
+      { path: 'document', message: `document must be a federation document (version 1), got ${describeValue(doc)}` },
+    ]);
+  }
+  return doc as unknown as FederationDocumentJson;
 }
 
 function checkNameArg(args: readonly unknown[]): [string] {
@@ -53,6 +65,9 @@ const VALIDATORS: { readonly [M in NodeApiMethod]: (args: readonly unknown[]) =>
   },
   resolveName: (args) => checkNameArg(args),
   registerName: (args) => checkNameArg(args),
+  federationMember: noArgs,
+  signFederation: (args) => [federationDocumentArg(args)],
+  adoptFederation: (args) => [federationDocumentArg(args)],
   revokeCertificate: (args) => {
     const issues = new IssueList();
     if (args.length !== 2) issues.add('args', `expected 2 arguments (serial, reason), got ${args.length}`);

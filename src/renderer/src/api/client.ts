@@ -27,5 +27,8 @@ export function createApiClient(transport: ApiTransport): NodeApi {
     resolveName: (name) => call('resolveName', [name]),
     registerName: (name) => call('registerName', [name]),
     revokeCertificate: (serial, reason) => call('revokeCertificate', [serial, reason]),
+    federationMember: () => call('federationMember', []),
+    signFederation: (document) => call('signFederation', [document]),
+    adoptFederation: (document) => call('adoptFederation', [document]),
   };
 }
