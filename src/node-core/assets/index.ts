@@ -1,0 +1,12 @@
+export * from './adapter';
+export * from './asset-id';
+export * from './errors';
+export { BaseAdapter, type LeaseEnd } from './base-adapter';
+export { HardwareAdapter, onceProbe, type HardwareAdapterOptions } from './hardware-adapter';
+export { CpuAdapter } from './cpu-adapter';
+export { GpuAdapter } from './gpu-adapter';
+export { MemoryAdapter, type MemoryAdapterOptions } from './memory-adapter';
+export { StorageAdapter, SHARED_STORAGE_DIR } from './storage-adapter';
+export { BandwidthAdapter, DEFAULT_DECLARED_LINK_MBPS, type BandwidthAdapterOptions } from './bandwidth-adapter';
+export * from './create-adapters';
+export * from './registry-types';
