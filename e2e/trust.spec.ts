@@ -324,6 +324,28 @@ test.describe('TrustChain: a node certified by a CA in another process', () => {
     }
   });
 
+  test('once certified, shared resources become registered assets with an AssetId and all four proofs', async ({
+    app,
+    ca,
+  }) => {
+    await certify(app, ca);
+    await app.ui.open('sharing');
+    await app.call('updateSettings', [
+      { privacyLevel: 'FullPublic', allocationType: 'Public', allocation: { cpu: 50 } },
+    ]);
+    await app.ui.open('assets');
+    const cpu = app.page.getByTestId('asset-cpu');
+    await expect(cpu.getByTestId('asset-state')).toHaveText('✓ Registered', { timeout: 30_000 });
+    await expect(cpu.getByTestId('asset-id')).toHaveText(/^hma1-cpu-[a-z2-7]{52}-[a-z2-7]+-[a-z0-9]+$/);
+    await expect(cpu.getByTestId('asset-proofs')).toContainText('✓ PoSpace (where)');
+    await expect(cpu.getByTestId('asset-proofs')).toContainText('✓ PoTime (when)');
+    await expect(cpu.getByTestId('asset-visibility')).toHaveText('every peer');
+    // No GPU on the test machines: reported, not an error.
+    await expect(app.page.getByTestId('asset-gpu').getByTestId('asset-state')).toHaveCount(0);
+    await expectAccessible(app.page);
+    await app.page.screenshot({ path: 'test-results/screenshots/assets-registered.png', fullPage: true });
+  });
+
   test('with TrustChain off, Certificates says so and names still open their pages, unverified', async ({ app }) => {
     await app.ui.open('settings');
     const trust = app.ui.trustSettings();

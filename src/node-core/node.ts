@@ -22,6 +22,8 @@ import { createStoqTransport, type Transport } from './transport/stoq/transport'
 import { formatHostPort } from '../shared/network';
 import type { ResolvedName, TrustStatus } from '../shared/trust';
 import { CaService } from './trust/ca-service';
+import { AssetRegistry } from './assets/registry';
+import { sharedConsensusCompute } from './consensus';
 import { parseFederationDocument } from './trust/federation';
 import { loadOrCreateCa } from './trust/ca-file';
 import { OPEN_TRUST_METHODS } from './trust/protocol';
@@ -69,6 +71,8 @@ export interface HyperMeshNode {
   /** TrustChain: the client every listening node has, and the CA when this node runs one. */
   readonly trust: TrustClient | undefined;
   readonly authority: CaService | undefined;
+  /** This node's resources as assets (adapters with the user's caps, registrations with proofs). */
+  readonly assets: AssetRegistry | undefined;
   start(): Promise<void>;
   /** Flushes the store, closes everything and releases the data directory; safe to call twice. */
   stop(): Promise<void>;
@@ -95,6 +99,7 @@ class Node implements HyperMeshNode {
   transport: Transport | undefined;
   trust: TrustClient | undefined;
   authority: CaService | undefined;
+  assets: AssetRegistry | undefined;
   private pqSigner: PqSigner | undefined;
 
   constructor(
@@ -118,6 +123,10 @@ class Node implements HyperMeshNode {
       },
       getNetworkStats: async () => this.networkStats(),
       getTrustStatus: async () => this.trustStatus(),
+      getAssets: async () => {
+        this.ensureRunning();
+        return this.assets?.views() ?? [];
+      },
       connectPeer: async (address: string) => {
         this.ensureRunning();
         const transport = this.transport;
@@ -201,6 +210,7 @@ class Node implements HyperMeshNode {
       }
       this.unsubscribeLog = this.logBook.subscribe((entry) => this.events.emit('log', entry));
       if (this.config.listen) await this.startTransport(this.config.listen, loaded.settings);
+      await this.startAssets();
       this.startedAt = new Date();
       this.state = 'running';
       this.log.info(`node ${this._identity.nodeIdShort} started (version ${APP_VERSION}, data ${this.dataDir})`);
@@ -220,6 +230,8 @@ class Node implements HyperMeshNode {
     const transport = this.transport;
     this.transport = undefined;
     try {
+      await this.assets?.stop();
+      this.authority?.stopHeadRefresh();
       await this.trust?.stop();
       await this.pqSigner?.close();
       await transport?.stop();
@@ -287,6 +299,7 @@ class Node implements HyperMeshNode {
           : { validityMs: this.config.authority.certificateValidityMs }),
       });
       await this.authority.init();
+      this.authority.startHeadRefresh();
       this.authority.serve(transport.router);
     }
     this.trust = new TrustClient({
@@ -315,6 +328,27 @@ class Node implements HyperMeshNode {
     // A CA node certifies itself before it serves anyone; others certify in the background.
     if (this.authority) await this.trust.refresh();
     this.trust.start();
+  }
+
+  /** The asset adapters (caps enforced) and their registrations; announced over STOQ when the node listens. */
+  private async startAssets(): Promise<void> {
+    if (!this.db) return;
+    const registry = new AssetRegistry({
+      db: this.db,
+      dataDir: this.dataDir,
+      identity: this.identity,
+      // The node's own cached reading: the machine is read once for the dashboard and the adapters alike.
+      probe: { read: () => this.hardwareInfo(), usage: () => this.hardware.usage() },
+      log: this.logBook.logger('assets'),
+      settings: () => this.settings ?? DEFAULT_SETTINGS,
+      trust: this.trust,
+      location: () => (this.transport ? formatHostPort(this.transport.address) : ''),
+      compute: sharedConsensusCompute(),
+    });
+    // Reading the hardware takes a moment: the node is up meanwhile, and the Assets page says it is reading.
+    registry.ready.catch((err: unknown) => this.log.warn(`assets: ${(err as Error).message}`));
+    if (this.transport) registry.serve(this.transport.router);
+    this.assets = registry;
   }
 
   private requireAuthority(): CaService {
@@ -394,6 +428,7 @@ class Node implements HyperMeshNode {
     this.settingsRepo?.save(next);
     this.settings = next;
     this.applyNetworkSettings(next, this.lastLinkMbps);
+    this.assets?.applySettings(next);
     if (next.trust.caAddress !== previous.trust.caAddress || next.trust.caRootSha256 !== previous.trust.caRootSha256) {
       this.trust?.restartBootstrap();
     }

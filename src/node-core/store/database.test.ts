@@ -22,6 +22,7 @@ describe('openDatabase', () => {
     expect(schemaVersion(db)).toBe(LATEST_SCHEMA_VERSION);
     expect(db.pragma('journal_mode', { simple: true })).toBe('wal');
     expect(tables(db)).toEqual([
+      'assets',
       'ct_entries',
       'ct_heads',
       'ct_subtrees',
@@ -90,6 +91,19 @@ describe('openDatabase', () => {
     expect(v4.prepare('SELECT count(*) AS n FROM peers').get()).toEqual({ n: 1 });
     expect(() => v4.prepare("INSERT INTO ct_entries VALUES (0, x'00', x'', 0)").run()).toThrow(/CHECK/);
     closeDatabase(v4);
+  });
+
+  it('migration 5: from schema 4, adds registered assets and keeps the TrustChain tables', () => {
+    const file = join(tempDir(), 'd.db');
+    const v4 = openDatabase(file, { targetVersion: 4 });
+    v4.prepare("INSERT INTO trust_state VALUES ('k', '1')").run();
+    closeDatabase(v4);
+    const v5 = openDatabase(file, { targetVersion: 5 });
+    expect(schemaVersion(v5)).toBe(5);
+    expect(tables(v5)).toContain('assets');
+    expect(v5.prepare('SELECT count(*) AS n FROM trust_state').get()).toEqual({ n: 1 });
+    expect(() => v5.prepare("INSERT INTO assets VALUES ('a', 'fpga', '{}', x'', 't')").run()).toThrow(/CHECK/);
+    closeDatabase(v5);
   });
 
   it('a failing migration is rolled back whole', () => {

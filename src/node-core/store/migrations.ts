@@ -108,6 +108,22 @@ export const MIGRATIONS: readonly Migration[] = [
       `);
     },
   },
+  {
+    version: 5,
+    name: 'registered assets',
+    up(db) {
+      // Each asset this node registered: the announced record (JSON) and its four-part consensus proof.
+      db.exec(`
+        CREATE TABLE assets (
+          asset_id      TEXT PRIMARY KEY,
+          kind          TEXT NOT NULL CHECK (kind IN ('cpu', 'gpu', 'memory', 'storage', 'bandwidth')),
+          asset         TEXT NOT NULL,
+          proof         BLOB NOT NULL,
+          registered_at TEXT NOT NULL
+        ) STRICT;
+      `);
+    },
+  },
 ];
 
 export const LATEST_SCHEMA_VERSION = MIGRATIONS.length;

@@ -130,6 +130,28 @@ export class CaService {
     };
   }
 
+  private headTimer: NodeJS.Timeout | undefined;
+
+  /**
+   * Keeps the log's signed head fresh even when nothing is issued: consensus proofs use it as a "not before"
+   * beacon and accept one at most an hour old (docs/consensus.md).
+   */
+  startHeadRefresh(everyMs = 5 * 60_000, maxAgeMs = 10 * 60_000): void {
+    clearInterval(this.headTimer);
+    this.headTimer = setInterval(() => {
+      const head = this.log.latestHead();
+      if (head && this.now() - head.timestamp < maxAgeMs) return;
+      this.log.signHead(this.now()).catch((err: unknown) => {
+        this.options.log.warn(`could not sign a fresh tree head: ${(err as Error).message}`);
+      });
+    }, everyMs);
+    this.headTimer.unref();
+  }
+
+  stopHeadRefresh(): void {
+    clearInterval(this.headTimer);
+  }
+
   /** Makes the genesis federation document (phase 0: this CA alone) and the first tree head, if there are none. */
   async init(): Promise<void> {
     if (this.fed.epoch === 0) {

@@ -565,6 +565,30 @@ export class TrustClient {
     return this.resolve(name);
   }
 
+  /**
+   * The newest verified tree head of the log that holds this node's certificate: an unforgeable "not before"
+   * beacon for consensus proofs (until the Caesar ledger has heads of its own), with a lookup for verifying it.
+   */
+  beacon(): { head: SignedTreeHead; ca: TrustedCa } | null {
+    const issuer = this.current?.verified.issuer;
+    const head = issuer ? (this.heads.get(issuer.caId) ?? this.current?.verified.head) : undefined;
+    return issuer && head ? { head, ca: issuer } : null;
+  }
+
+  /** A head this node has verified, by log (hex) and size; for checking beacons. */
+  knownHead(logIdHex: string, treeSize: number): { head: SignedTreeHead; ca: TrustedCa } | undefined {
+    for (const [caId, head] of this.heads) {
+      if (Buffer.from(head.logId).toString('hex') === logIdHex && head.treeSize === treeSize) {
+        const ca = this.federation?.members.get(caId);
+        if (ca) return { head, ca };
+      }
+    }
+    const own = this.current?.verified;
+    if (own && Buffer.from(own.head.logId).toString('hex') === logIdHex && own.head.treeSize === treeSize)
+      return { head: own.head, ca: own.issuer };
+    return undefined;
+  }
+
   /** This node's certificate chain (leaf first), if it has one. */
   chain(): readonly Uint8Array[] | null {
     return this.current?.chain ?? null;

@@ -16,6 +16,8 @@ import { verifyNow } from './pq-pool';
 /** A node certificate that passed every TrustChain check. */
 export interface VerifiedNodeCertificate {
   readonly nodeId: string;
+  /** The node's ML-DSA-65 key, from its (verified) binding. */
+  readonly mldsaPublicKey: Uint8Array;
   /** The CA whose intermediate issued it (and whose log holds it). */
   readonly issuer: TrustedCa;
   readonly serialHex: string;
@@ -103,6 +105,7 @@ export function verifyNodeCertificate(
   }
   return {
     nodeId: parsed.nodeId,
+    mldsaPublicKey: parsed.mldsaPublicKey,
     issuer,
     serialHex: parsed.serialHex,
     notBefore: parsed.notBefore,

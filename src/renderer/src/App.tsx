@@ -3,6 +3,7 @@ import { Banner } from './components/Banner';
 import { CertificatesPage } from './pages/Certificates';
 import { DashboardPage } from './pages/Dashboard';
 import { NotYetAvailablePage } from './pages/EmptyPages';
+import { AssetsPage } from './pages/Assets';
 import { LogsPage } from './pages/Logs';
 import { NetworkPage } from './pages/Network';
 import { SettingsPage } from './pages/SettingsPage';
@@ -196,7 +197,8 @@ export function App(props: { inElectron: boolean }) {
         {page === 'network' && <NetworkPage />}
         {page === 'certificates' && <CertificatesPage now={now} />}
         {page === 'settings' && <SettingsPage inElectron={props.inElectron} />}
-        {(page === 'assets' || page === 'memory' || page === 'wallet') && <NotYetAvailablePage page={page} />}
+        {page === 'assets' && <AssetsPage />}
+        {(page === 'memory' || page === 'wallet') && <NotYetAvailablePage page={page} />}
       </main>
     </div>
   );

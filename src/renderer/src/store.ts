@@ -8,6 +8,7 @@ import type { HardwareInfo, UsageSnapshot } from '../../shared/hardware';
 import type { NetworkStats, PeerIdentityKind } from '../../shared/network';
 import type { Settings } from '../../shared/settings';
 import type { ResolvedName, TrustStatus } from '../../shared/trust';
+import type { AssetView } from '../../shared/assets';
 
 export type Connection = 'connecting' | 'live' | 'offline' | 'unauthorized';
 
@@ -35,6 +36,7 @@ export interface AppState {
   readonly networkHistory: readonly TrafficSample[];
   /** TrustChain as the node sees it, for the Certificates page. */
   readonly trust: TrustStatus | undefined;
+  readonly assets: readonly AssetView[] | undefined;
   /** Why the last getTrustStatus failed, when the node answered with an error. */
   readonly trustError: string | undefined;
 
@@ -49,6 +51,7 @@ export interface AppState {
   readonly refreshUsage: () => Promise<void>;
   readonly refreshNetwork: () => Promise<void>;
   readonly refreshTrust: () => Promise<void>;
+  readonly refreshAssets: () => Promise<void>;
   /** Asks the node which node a HyperMesh name belongs to, verified through TrustChain; never rejects. */
   readonly resolveName: (name: string) => Promise<NameResolution>;
   /** Dials a peer by address; resolves with who answered, or the reason it failed (never rejects). */
@@ -104,6 +107,7 @@ export function createAppStore(api: NodeApi): StoreApi<AppState> {
       network: undefined,
       networkHistory: [],
       trust: undefined,
+      assets: undefined,
       trustError: undefined,
 
       async load() {
@@ -199,6 +203,14 @@ export function createAppStore(api: NodeApi): StoreApi<AppState> {
             receiveMbps: network.totals.receiveBitsPerSec / 1e6,
           };
           set({ network, networkHistory: [...get().networkHistory, sample].slice(-HISTORY_SAMPLES) });
+        } catch (err) {
+          fail(err);
+        }
+      },
+
+      async refreshAssets() {
+        try {
+          set({ assets: await api.getAssets() });
         } catch (err) {
           fail(err);
         }

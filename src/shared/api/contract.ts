@@ -1,3 +1,4 @@
+import type { AssetView } from '../assets';
 import type { ApiErrorBody } from '../errors';
 import type { HardwareInfo, UsageSnapshot } from '../hardware';
 import type { NetworkStats, PeerIdentityKind } from '../network';
@@ -59,6 +60,8 @@ export interface NodeApi {
   getLogs(query: LogQuery): Promise<readonly LogEntry[]>;
   /** STOQ: where the node listens, its peer connections and traffic. */
   getNetworkStats(): Promise<NetworkStats>;
+  /** This node's resources as assets: detected capacity, the user's share, live use, AssetId and proof status. */
+  getAssets(): Promise<readonly AssetView[]>;
   /** Dials a peer at `address` (`host:port`, `[v6]:port`) over STOQ and says who answered and how it proved it. */
   connectPeer(address: string): Promise<{ readonly nodeId: string; readonly identity: PeerIdentityKind }>;
   /** TrustChain: this node's certificate and chain, transparency status, federation, and its CA if it runs one. */
@@ -89,6 +92,7 @@ export const NODE_API_METHODS = [
   'getLogs',
   'getNetworkStats',
   'connectPeer',
+  'getAssets',
   'getTrustStatus',
   'resolveName',
   'registerName',

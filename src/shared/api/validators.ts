@@ -51,6 +51,7 @@ const VALIDATORS: { readonly [M in NodeApiMethod]: (args: readonly unknown[]) =>
   getUsage: noArgs,
   getNetworkStats: noArgs,
   getTrustStatus: noArgs,
+  getAssets: noArgs,
   connectPeer: (args) => {
     const address = oneArg(args);
     if (typeof address !== 'string' || parseServiceAddress(address) === null) {

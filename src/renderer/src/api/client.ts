@@ -23,6 +23,7 @@ export function createApiClient(transport: ApiTransport): NodeApi {
     getLogs: (query) => call('getLogs', [query]),
     getNetworkStats: () => call('getNetworkStats', []),
     getTrustStatus: () => call('getTrustStatus', []),
+    getAssets: () => call('getAssets', []),
     connectPeer: (address) => call('connectPeer', [address]),
     resolveName: (name) => call('resolveName', [name]),
     registerName: (name) => call('registerName', [name]),

@@ -2,10 +2,6 @@ import { EmptyState } from '../components/Banner';
 
 /** Pages of subsystems this version does not have yet: honest about it, never showing made-up data. */
 const TEXT = {
-  assets: {
-    title: 'Assets',
-    body: 'No assets are registered. Turning your allocations into registered, proven assets comes with the asset system in a later version; until then nothing is offered to peers.',
-  },
   memory: {
     title: 'Memory proxy',
     body: 'No remote memory is mapped, and none of yours is lent out. The memory proxy comes in a later version.',

@@ -1,0 +1,95 @@
+import { afterEach, describe, expect, it } from 'vitest';
+import { formatHostPort } from '../../shared/network';
+import { decodeConsensusProof } from '../consensus';
+import { LogBook } from '../logging/log-book';
+import { createNode, type HyperMeshNode, type NodeConfig } from '../node';
+import { fixedHardware } from '../testing/fixed-hardware';
+import { useTempDirs } from '../testing/temp-dir';
+import { parseAssetId } from './asset-id';
+
+const tempDir = useTempDirs();
+const running: HyperMeshNode[] = [];
+
+afterEach(async () => {
+  await Promise.all(running.splice(0).map((n) => n.stop()));
+});
+
+async function start(config: Omit<NodeConfig, 'listen' | 'dataDir'>): Promise<HyperMeshNode> {
+  const node = createNode(
+    { dataDir: tempDir(), listen: { host: '::1', port: 0 }, ...config },
+    { hardware: fixedHardware(), logBook: new LogBook({ echo: !!process.env.HM_DEBUG }) },
+  );
+  running.push(node);
+  await node.start();
+  return node;
+}
+
+describe('asset registry in the node', () => {
+  it('registers shared resources with verified four-part proofs, and announces them only as privacy allows', async () => {
+    const ca = await start({ authority: { name: 'Asset CA' } });
+    const node = await start({});
+    await node.api.updateSettings({ trust: { caAddress: formatHostPort(ca.transport!.address) } });
+    await node.trust!.refresh();
+    await node.assets!.ready;
+
+    // Nothing shared by default: nothing registered, nothing announced.
+    let views = await node.api.getAssets();
+    expect(views.map((v) => v.kind)).toEqual(['cpu', 'gpu', 'memory', 'storage', 'bandwidth']);
+    expect(views.every((v) => v.registration.state === 'not-shared' && v.assetId === null)).toBe(true);
+    expect(views.find((v) => v.kind === 'gpu')).toMatchObject({ present: false });
+
+    await node.api.updateSettings({
+      privacyLevel: 'FullPublic',
+      allocationType: 'Public',
+      allocation: { cpu: 25, memory: 1 },
+    });
+    await node.assets!.settled();
+    views = await node.api.getAssets();
+    const cpu = views.find((v) => v.kind === 'cpu')!;
+    expect(cpu).toMatchObject({ total: 8, allowed: 2, registration: { state: 'registered' } });
+    expect(cpu.registration.proofs).toEqual({ space: true, stake: true, work: true, time: true });
+    expect(parseAssetId(cpu.assetId!)).toMatchObject({ kind: 'cpu', owner: node.identity.nodeId });
+    const memory = views.find((v) => v.kind === 'memory')!;
+    expect(memory.allowed).toBe(Math.floor((32 * 2 ** 30) / 100));
+    expect(memory.registration.state).toBe('registered');
+    // The cap is enforced by the adapter: more than the allowed share is refused.
+    const adapter = node.assets!.adapter('memory')!;
+    expect(() => adapter.allocate({ amount: memory.allowed + 1, durationMs: 60_000, consumer: 'x' })).toThrow(
+      /asked for \d+ bytes but/,
+    );
+
+    // A peer asks what this node announces: at FullPublic, both registered assets, with proofs.
+    const peer = await start({});
+    await peer.api.updateSettings({ trust: { caAddress: formatHostPort(ca.transport!.address) } });
+    await peer.trust!.refresh();
+    const link = await peer.transport!.dial(node.transport!.address, node.identity.nodeId);
+    const list = () =>
+      link
+        .request('assets.list', new Uint8Array())
+        .then(
+          (b) =>
+            JSON.parse(Buffer.from(b).toString()) as { assets: { announcement: { kind: string }; proof: string }[] },
+        );
+    const announced = await list();
+    expect(announced.assets.map((a) => a.announcement.kind).sort()).toEqual(['cpu', 'memory']);
+    expect(decodeConsensusProof(Buffer.from(announced.assets[0]!.proof, 'base64')).subject.operation).toBe(
+      'registration',
+    );
+
+    // Private: never announced, to anyone.
+    await node.api.updateSettings({ privacyLevel: 'Private' });
+    expect((await list()).assets).toEqual([]);
+    expect((await node.api.getAssets()).every((v) => v.visibility.startsWith('nobody'))).toBe(true);
+  }, 60_000);
+
+  it('explains that registration waits for a TrustChain certificate', async () => {
+    const node = await start({});
+    await node.assets!.ready;
+    await node.api.updateSettings({ trust: { caAddress: '' }, privacyLevel: 'FullPublic', allocation: { cpu: 50 } });
+    await node.assets!.settled();
+    const cpu = (await node.api.getAssets()).find((v) => v.kind === 'cpu')!;
+    expect(cpu.registration.state).toBe('failed');
+    expect(cpu.registration.problem).toMatch(/waiting for a TrustChain certificate/);
+    expect(cpu.assetId).toBeNull();
+  });
+});

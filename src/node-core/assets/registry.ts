@@ -1,0 +1,386 @@
+import { randomBytes } from 'node:crypto';
+import type { AssetView } from '../../shared/assets';
+import { isSharing } from '../../shared/privacy';
+import type { Settings } from '../../shared/settings';
+import {
+  DEFAULT_CONSENSUS_PARAMS,
+  beaconFromTreeHead,
+  ctHeadBeaconChecker,
+  decodeConsensusProof,
+  encodeConsensusProof,
+  verifyConsensusProof,
+  createConsensusProof,
+  type ConsensusCompute,
+  type ConsensusProof,
+  type StakeRecord,
+} from '../consensus';
+import type { HardwareProbe } from '../hardware/hardware';
+import type { NodeIdentity } from '../identity/identity';
+import type { Logger } from '../logging/log-book';
+import type { Db } from '../store/database';
+import { verifyNow } from '../trust/pq-pool';
+import type { TrustClient } from '../trust/trust-client';
+import type { StoqRouter } from '../transport/stoq/rpc';
+import type { AssetAdapter } from './adapter';
+import {
+  allAdapters,
+  applySettings,
+  assetIdOf,
+  closeAll,
+  createAssetAdapters,
+  type AssetAdapters,
+} from './create-adapters';
+import { visibilityPolicyFrom, visibleTo, type RegisteredAsset, type VisibilityPolicy } from './registry-types';
+
+/** A registration this node made: the asset as announced and the four-part proof that came with it. */
+interface StoredRegistration {
+  readonly asset: RegisteredAsset;
+  readonly proof: ConsensusProof;
+}
+
+export interface AssetRegistryOptions {
+  readonly db: Db;
+  readonly dataDir: string;
+  readonly identity: NodeIdentity;
+  readonly probe: HardwareProbe;
+  readonly log: Logger;
+  readonly settings: () => Settings;
+  /** Where proofs get the node's certificate and a beacon from; absent on a node without a peer transport. */
+  readonly trust: TrustClient | undefined;
+  /** The node's STOQ address, signed into PoSpace as its location. */
+  readonly location: () => string;
+  readonly compute: ConsensusCompute;
+  readonly now?: () => number;
+}
+
+const PROVISIONAL_STAKE_KEY = 'assets.provisional_stake';
+
+/**
+ * Turns the user's allocation into registered assets: the adapters enforce the caps; every shared resource gets an
+ * AssetId and a registration carrying a four-part consensus proof, which the node verifies before it counts it;
+ * `assets.list` announces them to peers only as the privacy settings allow.
+ */
+export class AssetRegistry {
+  private adapters: AssetAdapters | undefined;
+  private readonly registrations = new Map<string, StoredRegistration>();
+  private readonly pending = new Map<string, Promise<void>>();
+  private readonly problems = new Map<string, string>();
+  private timer: NodeJS.Timeout | undefined;
+  private readonly anonymityKey: Uint8Array;
+  private readonly now: () => number;
+  private stopped = false;
+
+  constructor(private readonly options: AssetRegistryOptions) {
+    this.now = options.now ?? Date.now;
+    this.anonymityKey = this.secret();
+    for (const row of options.db.prepare('SELECT asset_id, asset, proof FROM assets').all() as {
+      asset_id: string;
+      asset: string;
+      proof: Buffer;
+    }[]) {
+      try {
+        this.registrations.set(row.asset_id, {
+          asset: JSON.parse(row.asset) as RegisteredAsset,
+          proof: decodeConsensusProof(row.proof),
+        });
+      } catch (err) {
+        options.log.warn(`a stored asset registration was unreadable and is redone: ${(err as Error).message}`);
+      }
+    }
+    this.ready = this.start();
+  }
+
+  /** Resolves once the hardware is read and the adapters hold the user's caps. */
+  readonly ready: Promise<void>;
+
+  private async start(): Promise<void> {
+    const adapters = await createAssetAdapters({
+      probe: this.options.probe,
+      dataDir: this.options.dataDir,
+      settings: this.options.settings(),
+      // The pool is allocated at the cap's size; its pages are committed as leases write to them.
+      commitMemory: false,
+    });
+    if (this.stopped) {
+      closeAll(adapters);
+      return;
+    }
+    this.adapters = adapters;
+    this.timer = setInterval(() => {
+      for (const a of allAdapters(adapters)) a.sweep();
+      this.registerShared();
+    }, 10_000);
+    this.timer.unref();
+    this.registerShared();
+  }
+
+  async stop(): Promise<void> {
+    this.stopped = true;
+    await this.ready.catch(() => undefined);
+    clearInterval(this.timer);
+    await Promise.allSettled([...this.pending.values()]);
+    if (this.adapters) closeAll(this.adapters);
+    this.adapters = undefined;
+  }
+
+  /** Settings changed: new caps now, and a registration for any shared asset whose offer changed. */
+  applySettings(settings: Settings): void {
+    if (!this.adapters) return;
+    applySettings(this.adapters, settings);
+    this.registerShared();
+  }
+
+  /** Registers (with a fresh proof) every present, shared asset that has no current registration. */
+  registerShared(): void {
+    if (!this.adapters) return;
+    const settings = this.options.settings();
+    for (const adapter of allAdapters(this.adapters)) {
+      const cap = adapter.describe();
+      const assetId = assetIdOf(adapter, this.options.identity.nodeId);
+      if (!assetId || !cap.present || cap.allowed <= 0 || !isSharing(settings)) continue;
+      const current = this.registrations.get(assetId);
+      // Peers accept a proof for DEFAULT_CONSENSUS_PARAMS.time.maxAgeMs: re-prove at half of that.
+      const fresh = current && this.now() - current.proof.time.timestamp < DEFAULT_CONSENSUS_PARAMS.time.maxAgeMs / 2;
+      const same =
+        fresh &&
+        current.asset.capacity.allowed === cap.allowed &&
+        current.asset.privacyLevel === settings.privacyLevel &&
+        current.asset.allocationType === settings.allocationType;
+      if (same || this.pending.has(assetId)) continue;
+      const run = this.register(adapter, assetId, settings)
+        .then(() => {
+          this.problems.delete(assetId);
+        })
+        .catch((err: unknown) => {
+          this.problems.set(assetId, (err as Error).message);
+        })
+        .finally(() => this.pending.delete(assetId));
+      this.pending.set(assetId, run);
+    }
+  }
+
+  /** Waits for registrations in flight (tests, and the CLI before it prints). */
+  async settled(): Promise<void> {
+    await Promise.allSettled([...this.pending.values()]);
+  }
+
+  private async register(adapter: AssetAdapter, assetId: string, settings: Settings): Promise<void> {
+    const trust = this.options.trust;
+    const chain = trust?.chain();
+    const beacon = trust?.beacon();
+    if (!trust || !chain || !beacon) {
+      throw new Error('waiting for a TrustChain certificate: PoStake carries it and PoTime starts from its CA log');
+    }
+    const detection = adapter.detection();
+    if (!detection?.present) throw new Error('the resource is not present');
+    const cap = adapter.describe();
+    const hw = this.adapters ? allAdapters(this.adapters) : [];
+    const cores = hw.find((a) => a.kind === 'cpu')?.describe().total ?? 1;
+    const memoryBytes = hw.find((a) => a.kind === 'memory')?.describe().total ?? 0;
+    const proof = await createConsensusProof(
+      {
+        subject: { assetId, operation: 'registration', counterparty: '' },
+        location: this.options.location(),
+        capacity: { cpuCores: Math.max(1, cores), memoryMiB: Math.max(1, Math.floor(memoryBytes / 2 ** 20)) },
+        beacon: beaconFromTreeHead(beacon.head),
+        certificateChain: chain,
+        stake: this.stakeRecord(),
+      },
+      this.options.identity,
+      { compute: this.options.compute, now: this.now },
+    );
+    // Checked like any peer's before it counts: a proof this node could not verify is not a registration.
+    this.verify(proof, assetId);
+    const asset: RegisteredAsset = {
+      assetId,
+      kind: adapter.kind,
+      owner: this.options.identity.nodeId,
+      descriptor: detection.descriptor,
+      capacity: { unit: cap.unit, total: cap.total, allowed: cap.allowed },
+      privacyLevel: settings.privacyLevel,
+      allocationType: settings.allocationType,
+      registeredAt: new Date(this.now()).toISOString(),
+    };
+    this.options.db
+      .prepare(
+        `INSERT INTO assets (asset_id, kind, asset, proof, registered_at) VALUES (?, ?, ?, ?, ?)
+         ON CONFLICT(asset_id) DO UPDATE SET asset = excluded.asset, proof = excluded.proof,
+           registered_at = excluded.registered_at`,
+      )
+      .run(assetId, adapter.kind, JSON.stringify(asset), encodeConsensusProof(proof), asset.registeredAt);
+    this.registrations.set(assetId, { asset, proof });
+    this.options.log.info(`registered ${adapter.kind} asset ${assetId.slice(0, 24)}… with a four-part proof`);
+  }
+
+  /** Verifies a registration proof as a peer would (certificate, stake, beacon, all four parts). */
+  verify(proof: ConsensusProof, assetId: string): void {
+    const trust = this.options.trust;
+    if (!trust) throw new Error('no TrustChain client to check the certificate');
+    verifyConsensusProof(proof, {
+      subject: { assetId, operation: 'registration', counterparty: '' },
+      now: this.now(),
+      verifyCertificate: (chain) => {
+        const v = trust.verifyChain(chain);
+        return { nodeId: v.nodeId, mldsaPublicKey: v.mldsaPublicKey };
+      },
+      stakeOf: (nodeId) => (nodeId === this.options.identity.nodeId ? this.stakeRecord() : undefined),
+      checkBeacon: ctHeadBeaconChecker(
+        (id) => {
+          const [logHex, size] = id.split(':');
+          return trust.knownHead(logHex ?? '', Number(size))?.head;
+        },
+        (head, message, signature) => {
+          const known = trust.knownHead(Buffer.from(head.logId).toString('hex'), head.treeSize);
+          return known !== undefined && verifyNow('ml-dsa-65', signature, message, known.ca.mldsaPublicKey);
+        },
+      ),
+    });
+  }
+
+  /**
+   * The node's stake until the Caesar ledger exists: a provisional record in the store at the minimum the consensus
+   * rules ask for. Peers have no ledger to find it in yet, so only this node accepts it.
+   */
+  private stakeRecord(): StakeRecord {
+    const row = this.options.db.prepare('SELECT value FROM meta WHERE key = ?').get(PROVISIONAL_STAKE_KEY) as
+      { value: string } | undefined;
+    if (row) {
+      const parsed = JSON.parse(row.value) as StakeRecord;
+      if (parsed.lockedUntil > this.now() + DEFAULT_CONSENSUS_PARAMS.stake.minLockMs) return parsed;
+    }
+    const record: StakeRecord = {
+      nodeId: this.options.identity.nodeId,
+      amount: DEFAULT_CONSENSUS_PARAMS.stake.minimum,
+      lockedUntil: this.now() + 30 * 86_400_000,
+      ledgerRef: 'local-store:provisional',
+    };
+    this.options.db
+      .prepare('INSERT INTO meta (key, value) VALUES (?, ?) ON CONFLICT(key) DO UPDATE SET value = excluded.value')
+      .run(PROVISIONAL_STAKE_KEY, JSON.stringify(record));
+    return record;
+  }
+
+  private secret(): Uint8Array {
+    const key = 'assets.anonymity_key';
+    const row = this.options.db.prepare('SELECT value FROM meta WHERE key = ?').get(key) as
+      { value: string } | undefined;
+    if (row) return new Uint8Array(Buffer.from(row.value, 'hex'));
+    const fresh = randomBytes(32);
+    this.options.db.prepare('INSERT INTO meta (key, value) VALUES (?, ?)').run(key, fresh.toString('hex'));
+    return fresh;
+  }
+
+  private policy(): VisibilityPolicy {
+    // Groups, approved peers and networks come with the mesh; until then those levels reach nobody.
+    return visibilityPolicyFrom(this.options.settings(), {
+      groups: [],
+      peers: [],
+      networks: [],
+      ownDevices: [],
+      anonymityKey: this.anonymityKey,
+    });
+  }
+
+  /** What a peer may see: only current registrations of shared assets, filtered by the privacy settings. */
+  announcementsFor(peer: { nodeId: string; presentsAllFourProofs: boolean }) {
+    const policy = this.policy();
+    const out = [];
+    for (const reg of this.currentRegistrations()) {
+      const v = visibleTo(reg.asset, policy, { groups: [], networks: [], ...peer });
+      if (v.visible)
+        out.push({ announcement: v.announcement, proof: encodeConsensusProof(reg.proof).toString('base64') });
+    }
+    return out;
+  }
+
+  /** `assets.list`: the assets this node announces to the calling peer. */
+  serve(router: StoqRouter): void {
+    router.rpc('assets.list', (_body, ctx) =>
+      Buffer.from(
+        JSON.stringify({ assets: this.announcementsFor({ nodeId: ctx.peer.nodeId, presentsAllFourProofs: false }) }),
+      ),
+    );
+  }
+
+  private currentRegistrations(): StoredRegistration[] {
+    if (!this.adapters) return [];
+    const settings = this.options.settings();
+    if (!isSharing(settings)) return [];
+    const out: StoredRegistration[] = [];
+    for (const adapter of allAdapters(this.adapters)) {
+      const id = assetIdOf(adapter, this.options.identity.nodeId);
+      const reg = id ? this.registrations.get(id) : undefined;
+      if (reg && adapter.describe().allowed > 0) out.push(reg);
+    }
+    return out;
+  }
+
+  views(): AssetView[] {
+    if (!this.adapters) return [];
+    const settings = this.options.settings();
+    return allAdapters(this.adapters).map((adapter): AssetView => {
+      const cap = adapter.describe();
+      const usage = adapter.usage();
+      const detection = adapter.detection();
+      const assetId = assetIdOf(adapter, this.options.identity.nodeId);
+      const shared = cap.present && cap.allowed > 0 && isSharing(settings);
+      const reg = assetId ? this.registrations.get(assetId) : undefined;
+      const current =
+        reg !== undefined &&
+        reg.asset.capacity.allowed === cap.allowed &&
+        reg.asset.privacyLevel === settings.privacyLevel &&
+        reg.asset.allocationType === settings.allocationType;
+      const problem = assetId ? (this.problems.get(assetId) ?? null) : null;
+      const state: AssetView['registration']['state'] = !shared
+        ? 'not-shared'
+        : current
+          ? 'registered'
+          : assetId && this.pending.has(assetId)
+            ? 'pending'
+            : problem
+              ? 'failed'
+              : 'pending';
+      return {
+        kind: adapter.kind,
+        present: cap.present,
+        summary: detection?.present ? detection.summary : (detection?.reason ?? cap.reason ?? 'not detected yet'),
+        unit: cap.unit,
+        total: cap.total,
+        allowed: cap.allowed,
+        inUse: usage.inUse,
+        leases: usage.leases.length,
+        overCommitted: cap.overCommitted,
+        assetId: shared && current ? assetId : null,
+        registration: {
+          state,
+          registeredAt: current ? reg.asset.registeredAt : null,
+          proofs: current ? { space: true, stake: true, work: true, time: true } : null,
+          problem: shared && !current ? problem : null,
+        },
+        visibility: describeVisibility(settings, shared),
+      };
+    });
+  }
+
+  adapter(kind: AssetAdapter['kind']): AssetAdapter | undefined {
+    return this.adapters ? allAdapters(this.adapters).find((a) => a.kind === kind) : undefined;
+  }
+}
+
+function describeVisibility(settings: Settings, shared: boolean): string {
+  if (!shared || settings.privacyLevel === 'Private') return 'nobody: not shared, never announced';
+  const base: Record<Settings['privacyLevel'], string> = {
+    Private: 'nobody',
+    PrivateNetwork: 'your private groups (none listed yet)',
+    P2P: 'peers you approve one by one (none yet)',
+    PublicNetwork: 'the public networks this node joins (none yet)',
+    FullPublic: 'every peer',
+  };
+  const suffix: Record<Settings['allocationType'], string> = {
+    Private: ', and only your own devices',
+    Public: '',
+    Anonymous: ', without your identity',
+    Verified: ', only peers that present all four proofs',
+  };
+  return `${base[settings.privacyLevel]}${suffix[settings.allocationType]}`;
+}
