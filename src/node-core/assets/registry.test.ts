@@ -82,6 +82,47 @@ describe('asset registry in the node', () => {
     expect((await node.api.getAssets()).every((v) => v.visibility.startsWith('nobody'))).toBe(true);
   }, 60_000);
 
+  it('allocates over STOQ: both sides prove the allocation, caps hold, a replayed proof is refused', async () => {
+    const ca = await start({ authority: { name: 'Asset CA' } });
+    const certified = async () => {
+      const n = await start({});
+      await n.api.updateSettings({ trust: { caAddress: formatHostPort(ca.transport!.address) } });
+      await n.trust!.refresh();
+      await n.assets!.ready;
+      return n;
+    };
+    const owner = await certified();
+    const consumer = await certified();
+    await owner.api.updateSettings({ privacyLevel: 'FullPublic', allocationType: 'Public', allocation: { cpu: 25 } });
+    await owner.assets!.settled();
+    const cpu = (await owner.api.getAssets()).find((v) => v.kind === 'cpu')!;
+    const assetId = cpu.assetId!;
+    const link = await consumer.transport!.dial(owner.transport!.address, owner.identity.nodeId);
+
+    const granted = await consumer.assets!.requestAllocation(link, { assetId, amount: 1, durationMs: 60_000 });
+    expect(granted.lease).toMatchObject({ kind: 'cpu', amount: 1, consumer: consumer.identity.nodeId });
+    expect(granted.ownerProof.nodeId).toBe(owner.identity.nodeId);
+    expect((await owner.api.getAssets()).find((v) => v.kind === 'cpu')).toMatchObject({ inUse: 1, leases: 1 });
+
+    // More than the cap (2 of 8 cores) is refused by the owner's adapter.
+    await expect(consumer.assets!.requestAllocation(link, { assetId, amount: 2, durationMs: 60_000 })).rejects.toThrow(
+      /asked for 2 slots|over/,
+    );
+    // The owner's registration proof replayed as an allocation proof: refused with the reason.
+    const listed = JSON.parse(Buffer.from(await link.request('assets.list', new Uint8Array())).toString()) as {
+      assets: { proof: string }[];
+    };
+    const replay = Buffer.from(
+      JSON.stringify({ assetId, amount: 1, durationMs: 1000, proof: listed.assets[0]!.proof }),
+    );
+    await expect(link.request('assets.allocate', replay)).rejects.toThrow(/replay/);
+    // Once the owner goes Private, its assets are offered to nobody.
+    await owner.api.updateSettings({ privacyLevel: 'Private' });
+    await expect(consumer.assets!.requestAllocation(link, { assetId, amount: 1, durationMs: 1000 })).rejects.toThrow(
+      /not offered/,
+    );
+  }, 90_000);
+
   it('explains that registration waits for a TrustChain certificate', async () => {
     const node = await start({});
     await node.assets!.ready;

@@ -12,8 +12,14 @@ import {
   createConsensusProof,
   type ConsensusCompute,
   type ConsensusProof,
+  type ConsensusSubject,
   type StakeRecord,
+  type VerifiedConsensusProof,
 } from '../consensus';
+import type { PeerLink } from '../transport/stoq/transport';
+import { isAssetId } from './asset-id';
+import type { SignedTreeHead } from '../trust/ct-log';
+import { headFromJson, headToJson } from '../trust/protocol';
 import type { HardwareProbe } from '../hardware/hardware';
 import type { NodeIdentity } from '../identity/identity';
 import type { Logger } from '../logging/log-book';
@@ -21,7 +27,7 @@ import type { Db } from '../store/database';
 import { verifyNow } from '../trust/pq-pool';
 import type { TrustClient } from '../trust/trust-client';
 import type { StoqRouter } from '../transport/stoq/rpc';
-import type { AssetAdapter } from './adapter';
+import type { AssetAdapter, Lease } from './adapter';
 import {
   allAdapters,
   applySettings,
@@ -54,6 +60,7 @@ export interface AssetRegistryOptions {
 }
 
 const PROVISIONAL_STAKE_KEY = 'assets.provisional_stake';
+const PROVISIONAL_LEDGER_REF = 'local-store:provisional';
 
 /**
  * Turns the user's allocation into registered assets: the adapters enforce the caps; every shared resource gets an
@@ -165,30 +172,10 @@ export class AssetRegistry {
   }
 
   private async register(adapter: AssetAdapter, assetId: string, settings: Settings): Promise<void> {
-    const trust = this.options.trust;
-    const chain = trust?.chain();
-    const beacon = trust?.beacon();
-    if (!trust || !chain || !beacon) {
-      throw new Error('waiting for a TrustChain certificate: PoStake carries it and PoTime starts from its CA log');
-    }
     const detection = adapter.detection();
     if (!detection?.present) throw new Error('the resource is not present');
     const cap = adapter.describe();
-    const hw = this.adapters ? allAdapters(this.adapters) : [];
-    const cores = hw.find((a) => a.kind === 'cpu')?.describe().total ?? 1;
-    const memoryBytes = hw.find((a) => a.kind === 'memory')?.describe().total ?? 0;
-    const proof = await createConsensusProof(
-      {
-        subject: { assetId, operation: 'registration', counterparty: '' },
-        location: this.options.location(),
-        capacity: { cpuCores: Math.max(1, cores), memoryMiB: Math.max(1, Math.floor(memoryBytes / 2 ** 20)) },
-        beacon: beaconFromTreeHead(beacon.head),
-        certificateChain: chain,
-        stake: this.stakeRecord(),
-      },
-      this.options.identity,
-      { compute: this.options.compute, now: this.now },
-    );
+    const proof = await this.prove({ assetId, operation: 'registration', counterparty: '' });
     // Checked like any peer's before it counts: a proof this node could not verify is not a registration.
     this.verify(proof, assetId);
     const asset: RegisteredAsset = {
@@ -214,24 +201,50 @@ export class AssetRegistry {
 
   /** Verifies a registration proof as a peer would (certificate, stake, beacon, all four parts). */
   verify(proof: ConsensusProof, assetId: string): void {
+    this.verifyProof(proof, { assetId, operation: 'registration', counterparty: '' });
+  }
+
+  /**
+   * Verifies any node's proof for `subject`. Stake: until the Caesar ledger exists the only records are provisional
+   * ones each node keeps itself; a peer's provisional record is taken from its signed proof (so PoStake checks the
+   * signature, the certificate and the declared lock, not a ledger balance). docs/assets.md says so.
+   */
+  private verifyProof(
+    proof: ConsensusProof,
+    subject: ConsensusSubject,
+    /** A tree head the prover sent along as its beacon (checked against the federation's CA keys here). */
+    presented?: SignedTreeHead,
+  ): VerifiedConsensusProof {
     const trust = this.options.trust;
     if (!trust) throw new Error('no TrustChain client to check the certificate');
-    verifyConsensusProof(proof, {
-      subject: { assetId, operation: 'registration', counterparty: '' },
+    return verifyConsensusProof(proof, {
+      subject,
       now: this.now(),
       verifyCertificate: (chain) => {
         const v = trust.verifyChain(chain);
         return { nodeId: v.nodeId, mldsaPublicKey: v.mldsaPublicKey };
       },
-      stakeOf: (nodeId) => (nodeId === this.options.identity.nodeId ? this.stakeRecord() : undefined),
+      stakeOf: (nodeId) =>
+        nodeId === this.options.identity.nodeId
+          ? this.stakeRecord()
+          : proof.stake.record.ledgerRef === PROVISIONAL_LEDGER_REF && proof.stake.record.nodeId === nodeId
+            ? proof.stake.record
+            : undefined,
       checkBeacon: ctHeadBeaconChecker(
         (id) => {
           const [logHex, size] = id.split(':');
+          if (
+            presented &&
+            Buffer.from(presented.logId).toString('hex') === logHex &&
+            presented.treeSize === Number(size)
+          )
+            return presented;
           return trust.knownHead(logHex ?? '', Number(size))?.head;
         },
+        // Signed by the key of the federation CA whose log it is: a head nobody can forge.
         (head, message, signature) => {
-          const known = trust.knownHead(Buffer.from(head.logId).toString('hex'), head.treeSize);
-          return known !== undefined && verifyNow('ml-dsa-65', signature, message, known.ca.mldsaPublicKey);
+          const ca = trust.caOfLog(head.logId);
+          return ca !== undefined && verifyNow('ml-dsa-65', signature, message, ca.mldsaPublicKey);
         },
       ),
     });
@@ -252,7 +265,7 @@ export class AssetRegistry {
       nodeId: this.options.identity.nodeId,
       amount: DEFAULT_CONSENSUS_PARAMS.stake.minimum,
       lockedUntil: this.now() + 30 * 86_400_000,
-      ledgerRef: 'local-store:provisional',
+      ledgerRef: PROVISIONAL_LEDGER_REF,
     };
     this.options.db
       .prepare('INSERT INTO meta (key, value) VALUES (?, ?) ON CONFLICT(key) DO UPDATE SET value = excluded.value')
@@ -293,11 +306,123 @@ export class AssetRegistry {
     return out;
   }
 
+  /** The signed head this node's proofs start from, sent along so peers that have not seen it can check it. */
+  private beaconJson(): unknown {
+    const beacon = this.options.trust?.beacon();
+    return beacon ? headToJson(beacon.head) : null;
+  }
+
+  /** A consensus proof by this node for `subject` (its certificate, stake and the freshest beacon it knows). */
+  private async prove(subject: ConsensusSubject): Promise<ConsensusProof> {
+    const trust = this.options.trust;
+    const chain = trust?.chain();
+    const beacon = trust?.beacon();
+    if (!trust || !chain || !beacon) {
+      throw new Error('waiting for a TrustChain certificate: PoStake carries it and PoTime starts from its CA log');
+    }
+    const hw = this.adapters ? allAdapters(this.adapters) : [];
+    const cores = hw.find((a) => a.kind === 'cpu')?.describe().total ?? 1;
+    const memoryBytes = hw.find((a) => a.kind === 'memory')?.describe().total ?? 0;
+    return createConsensusProof(
+      {
+        subject,
+        location: this.options.location(),
+        capacity: { cpuCores: Math.max(1, cores), memoryMiB: Math.max(1, Math.floor(memoryBytes / 2 ** 20)) },
+        beacon: beaconFromTreeHead(beacon.head),
+        certificateChain: chain,
+        stake: this.stakeRecord(),
+      },
+      this.options.identity,
+      { compute: this.options.compute, now: this.now },
+    );
+  }
+
+  /**
+   * Serves a peer's allocation request: the asset must be one this node announces to that peer, the peer's own
+   * proof for this allocation must hold (all four parts, bound to this asset and this node), and the adapter must
+   * have room within the user's caps. Answers with the lease and this node's proof for the same allocation.
+   */
+  async grant(
+    peer: { nodeId: string },
+    request: { assetId: string; amount: number; durationMs: number; proof: ConsensusProof; beacon?: SignedTreeHead },
+  ): Promise<{ lease: Lease; proof: ConsensusProof }> {
+    const reg = this.currentRegistrations().find((r) => r.asset.assetId === request.assetId);
+    const visible = reg
+      ? visibleTo(reg.asset, this.policy(), {
+          nodeId: peer.nodeId,
+          groups: [],
+          networks: [],
+          presentsAllFourProofs: true,
+        })
+      : null;
+    if (!reg || !visible?.visible) throw new Error(`asset ${request.assetId} is not offered to this peer`);
+    const verified = this.verifyProof(
+      request.proof,
+      { assetId: request.assetId, operation: 'allocation', counterparty: this.options.identity.nodeId },
+      request.beacon,
+    );
+    if (verified.nodeId !== peer.nodeId) throw new Error("the allocation proof is not the requesting peer's");
+    const adapter = this.adapter(reg.asset.kind);
+    if (!adapter) throw new Error('the asset is not available');
+    const lease = adapter.allocate({ amount: request.amount, durationMs: request.durationMs, consumer: peer.nodeId });
+    try {
+      const proof = await this.prove({ assetId: request.assetId, operation: 'allocation', counterparty: peer.nodeId });
+      this.options.log.info(`granted ${lease.amount} ${lease.unit} of ${reg.asset.kind} to ${peer.nodeId.slice(0, 8)}`);
+      return { lease, proof };
+    } catch (err) {
+      adapter.release(lease.id);
+      throw err;
+    }
+  }
+
+  /** Asks the node behind `link` for part of one of its assets, with this node's proof; checks the owner's proof. */
+  async requestAllocation(
+    link: PeerLink,
+    request: { assetId: string; amount: number; durationMs: number },
+  ): Promise<{ lease: Lease; ownerProof: VerifiedConsensusProof }> {
+    const owner = link.peer.nodeId;
+    const proof = await this.prove({ assetId: request.assetId, operation: 'allocation', counterparty: owner });
+    const reply = await link.request(
+      'assets.allocate',
+      Buffer.from(
+        JSON.stringify({
+          ...request,
+          proof: encodeConsensusProof(proof).toString('base64'),
+          beacon: this.beaconJson(),
+        }),
+      ),
+      { timeoutMs: 30_000 },
+    );
+    const parsed = JSON.parse(Buffer.from(reply).toString()) as { lease: Lease; proof: string; beacon: unknown };
+    const ownerProof = this.verifyProof(
+      decodeConsensusProof(Buffer.from(parsed.proof, 'base64')),
+      { assetId: request.assetId, operation: 'allocation', counterparty: this.options.identity.nodeId },
+      parsed.beacon === null ? undefined : headFromJson(parsed.beacon, "the owner's beacon"),
+    );
+    if (ownerProof.nodeId !== owner) throw new Error('the lease is proven by a node other than the one asked');
+    return { lease: parsed.lease, ownerProof };
+  }
+
   /** `assets.list`: the assets this node announces to the calling peer. */
   serve(router: StoqRouter): void {
+    router.rpc('assets.allocate', async (body, ctx) => {
+      const req = parseAllocationRequest(body);
+      const granted = await this.grant({ nodeId: ctx.peer.nodeId }, req);
+      return Buffer.from(
+        JSON.stringify({
+          lease: granted.lease,
+          proof: encodeConsensusProof(granted.proof).toString('base64'),
+          beacon: this.beaconJson(),
+        }),
+      );
+    });
     router.rpc('assets.list', (_body, ctx) =>
       Buffer.from(
-        JSON.stringify({ assets: this.announcementsFor({ nodeId: ctx.peer.nodeId, presentsAllFourProofs: false }) }),
+        JSON.stringify({
+          assets: this.announcementsFor({ nodeId: ctx.peer.nodeId, presentsAllFourProofs: false }),
+          // The head the proofs start from, so a peer that has not seen it can check their PoTime beacon.
+          beacon: this.beaconJson(),
+        }),
       ),
     );
   }
@@ -365,6 +490,36 @@ export class AssetRegistry {
   adapter(kind: AssetAdapter['kind']): AssetAdapter | undefined {
     return this.adapters ? allAdapters(this.adapters).find((a) => a.kind === kind) : undefined;
   }
+}
+
+function parseAllocationRequest(body: Uint8Array): {
+  assetId: string;
+  amount: number;
+  durationMs: number;
+  proof: ConsensusProof;
+  beacon?: SignedTreeHead;
+} {
+  let v: unknown;
+  try {
+    v = JSON.parse(Buffer.from(body).toString('utf8'));
+  } catch {
+    throw new Error('the allocation request is not valid JSON');
+  }
+  const o = v as Record<string, unknown> | null;
+  if (typeof o !== 'object' || o === null) throw new Error('the allocation request is not an object');
+  if (typeof o.assetId !== 'string' || !isAssetId(o.assetId)) throw new Error('assetId is not a valid AssetId');
+  if (typeof o.amount !== 'number' || !Number.isSafeInteger(o.amount) || o.amount <= 0)
+    throw new Error('amount must be a positive integer');
+  if (typeof o.durationMs !== 'number' || !Number.isSafeInteger(o.durationMs) || o.durationMs <= 0)
+    throw new Error('durationMs must be a positive integer');
+  if (typeof o.proof !== 'string' || o.proof.length > 200_000) throw new Error('proof must be base64 text');
+  return {
+    assetId: o.assetId,
+    amount: o.amount,
+    durationMs: o.durationMs,
+    proof: decodeConsensusProof(Buffer.from(o.proof, 'base64')),
+    ...(o.beacon === undefined || o.beacon === null ? {} : { beacon: headFromJson(o.beacon, 'the beacon') }),
+  };
 }
 
 function describeVisibility(settings: Settings, shared: boolean): string {

@@ -575,6 +575,12 @@ export class TrustClient {
     return issuer && head ? { head, ca: issuer } : null;
   }
 
+  /** The federation CA whose transparency log has `logId`. */
+  caOfLog(logId: Uint8Array): TrustedCa | undefined {
+    for (const ca of this.federation?.members.values() ?? []) if (Buffer.compare(ca.caIdRaw, logId) === 0) return ca;
+    return undefined;
+  }
+
   /** A head this node has verified, by log (hex) and size; for checking beacons. */
   knownHead(logIdHex: string, treeSize: number): { head: SignedTreeHead; ca: TrustedCa } | undefined {
     for (const [caId, head] of this.heads) {
