@@ -1,4 +1,5 @@
 import { createHash } from 'node:crypto';
+import type { FederationDocumentJson, FederationMemberEntry } from '../../shared/trust';
 import { isPlainObject } from '../../shared/validate';
 import { parseRoot } from './certificates';
 import { TrustError } from './errors';
@@ -12,24 +13,10 @@ import { verifyNow, type PqSigner } from './pq-pool';
  * is signed by at least `threshold` members of the epoch before it (so no single CA can add a friend or remove a
  * rival) and by every member it adds. Signatures are ML-DSA-65 by each CA's post-quantum key over
  * `FEDERATION_CONTEXT || canonical JSON of {epoch, threshold, issuedAt, members sorted by caId}`.
+ * The types are the shared DTOs: operators exchange these documents as JSON files (`hypermesh trust federation`).
  */
-export interface FederationMember {
-  readonly caId: string;
-  readonly name: string;
-  /** The CA's root certificate, DER in base64; it carries the CA's post-quantum public keys. */
-  readonly root: string;
-  /** Where the CA serves STOQ (`[::1]:9292`, `trust.example.org:9292`), or null. */
-  readonly address: string | null;
-}
-
-export interface FederationDocument {
-  readonly version: 1;
-  readonly epoch: number;
-  readonly threshold: number;
-  readonly issuedAt: string;
-  readonly members: readonly FederationMember[];
-  readonly signatures: readonly { readonly caId: string; readonly signature: string }[];
-}
+export type FederationDocument = FederationDocumentJson;
+export type FederationMember = FederationMemberEntry;
 
 export interface TrustedCa {
   readonly caId: string;
