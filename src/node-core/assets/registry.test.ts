@@ -104,9 +104,17 @@ describe('asset registry in the node', () => {
     expect(granted.ownerProof.nodeId).toBe(owner.identity.nodeId);
     expect((await owner.api.getAssets()).find((v) => v.kind === 'cpu')).toMatchObject({ inUse: 1, leases: 1 });
 
-    // More than the cap (2 of 8 cores) is refused by the owner's adapter.
-    await expect(consumer.assets!.requestAllocation(link, { assetId, amount: 2, durationMs: 60_000 })).rejects.toThrow(
-      /asked for 2 slots|over/,
+    // The same proof cannot buy a second lease.
+    const body = await consumer.assets!.allocationRequest(owner.identity.nodeId, {
+      assetId,
+      amount: 1,
+      durationMs: 1000,
+    });
+    await link.request('assets.allocate', body);
+    await expect(link.request('assets.allocate', body)).rejects.toThrow(/already used/);
+    // More than the cap (2 of 8 cores; both held now) is refused by the owner's adapter.
+    await expect(consumer.assets!.requestAllocation(link, { assetId, amount: 1, durationMs: 60_000 })).rejects.toThrow(
+      /asked for 1 slots?|over|no more|available/,
     );
     // The owner's registration proof replayed as an allocation proof: refused with the reason.
     const listed = JSON.parse(Buffer.from(await link.request('assets.list', new Uint8Array())).toString()) as {

@@ -8,6 +8,7 @@ import {
   ctHeadBeaconChecker,
   decodeConsensusProof,
   encodeConsensusProof,
+  proofHeaderDigest,
   verifyConsensusProof,
   createConsensusProof,
   type ConsensusCompute,
@@ -61,6 +62,8 @@ export interface AssetRegistryOptions {
 
 const PROVISIONAL_STAKE_KEY = 'assets.provisional_stake';
 const PROVISIONAL_LEDGER_REF = 'local-store:provisional';
+/** Leases one consumer may hold on one asset at once (a cheap flood of tiny leases is refused). */
+const MAX_LEASES_PER_CONSUMER = 8;
 
 /**
  * Turns the user's allocation into registered assets: the adapters enforce the caps; every shared resource gets an
@@ -306,6 +309,14 @@ export class AssetRegistry {
     return out;
   }
 
+  /** Proof digests already spent on an allocation, until they would expire anyway. */
+  private readonly usedProofs = new Map<string, number>();
+
+  private forgetUsedProofs(): void {
+    const now = this.now();
+    for (const [digest, until] of this.usedProofs) if (until < now) this.usedProofs.delete(digest);
+  }
+
   /** The signed head this node's proofs start from, sent along so peers that have not seen it can check it. */
   private beaconJson(): unknown {
     const beacon = this.options.trust?.beacon();
@@ -362,8 +373,17 @@ export class AssetRegistry {
       request.beacon,
     );
     if (verified.nodeId !== peer.nodeId) throw new Error("the allocation proof is not the requesting peer's");
+    // A proof buys one allocation: replaying it (it stays valid for maxAgeMs) is refused.
+    const digest = proofHeaderDigest(request.proof).toString('hex');
+    this.forgetUsedProofs();
+    if (this.usedProofs.has(digest)) throw new Error('replay: this allocation proof was already used');
     const adapter = this.adapter(reg.asset.kind);
     if (!adapter) throw new Error('the asset is not available');
+    const held = adapter.usage().leases.filter((l) => l.consumer === peer.nodeId).length;
+    if (held >= MAX_LEASES_PER_CONSUMER) {
+      throw new Error(`the peer already holds ${held} leases on this asset (at most ${MAX_LEASES_PER_CONSUMER})`);
+    }
+    this.usedProofs.set(digest, request.proof.time.timestamp + DEFAULT_CONSENSUS_PARAMS.time.maxAgeMs);
     const lease = adapter.allocate({ amount: request.amount, durationMs: request.durationMs, consumer: peer.nodeId });
     try {
       const proof = await this.prove({ assetId: request.assetId, operation: 'allocation', counterparty: peer.nodeId });
@@ -375,24 +395,26 @@ export class AssetRegistry {
     }
   }
 
+  /** The body of an `assets.allocate` call: the request with this node's proof for it and the proof's beacon. */
+  async allocationRequest(
+    owner: string,
+    request: { assetId: string; amount: number; durationMs: number },
+  ): Promise<Uint8Array> {
+    const proof = await this.prove({ assetId: request.assetId, operation: 'allocation', counterparty: owner });
+    return Buffer.from(
+      JSON.stringify({ ...request, proof: encodeConsensusProof(proof).toString('base64'), beacon: this.beaconJson() }),
+    );
+  }
+
   /** Asks the node behind `link` for part of one of its assets, with this node's proof; checks the owner's proof. */
   async requestAllocation(
     link: PeerLink,
     request: { assetId: string; amount: number; durationMs: number },
   ): Promise<{ lease: Lease; ownerProof: VerifiedConsensusProof }> {
     const owner = link.peer.nodeId;
-    const proof = await this.prove({ assetId: request.assetId, operation: 'allocation', counterparty: owner });
-    const reply = await link.request(
-      'assets.allocate',
-      Buffer.from(
-        JSON.stringify({
-          ...request,
-          proof: encodeConsensusProof(proof).toString('base64'),
-          beacon: this.beaconJson(),
-        }),
-      ),
-      { timeoutMs: 30_000 },
-    );
+    const reply = await link.request('assets.allocate', await this.allocationRequest(owner, request), {
+      timeoutMs: 30_000,
+    });
     const parsed = JSON.parse(Buffer.from(reply).toString()) as { lease: Lease; proof: string; beacon: unknown };
     const ownerProof = this.verifyProof(
       decodeConsensusProof(Buffer.from(parsed.proof, 'base64')),

@@ -51,6 +51,10 @@ describe('federation documents', () => {
     );
     await expect(doc(3, 2, [a, b], [a]).then((d) => verifyFederation(d, withC))).rejects.toThrow(/2 are required/);
     await expect(doc(2, 1, [a, b], [a, b]).then((d) => verifyFederation(d, withC))).rejects.toThrow(/not newer/);
+    // Met without its history (a new client, or after a restart), a later epoch needs k of its own members.
+    const lateEpoch = await doc(3, 2, [a, b, c], [a, b]);
+    expect(verifyFederation(lateEpoch).epoch).toBe(3);
+    await expect(doc(3, 2, [a, b, c], [a]).then((d) => verifyFederation(d))).rejects.toThrow(/signed by 1 of its own/);
     // A signature moved onto another document does not count.
     const d3 = await doc(3, 2, [a, b], [a, b]);
     const tampered = { ...d3, threshold: 1 };

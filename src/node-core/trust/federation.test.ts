@@ -99,6 +99,9 @@ describe('federation: k of n CAs', () => {
     await x.trust!.refresh();
     expect((await x.api.getTrustStatus()).federation?.members.map((m) => m.name).sort()).toEqual(['CA one', 'CA two']);
     expect(() => x.trust!.verifyChain(zChain)).toThrow(/chains to no federation CA|pinned root/);
+    // A node meeting the federation only now (epoch 3, without the history) still joins it.
+    const late = await memberOf(ca1);
+    expect((await late.api.getTrustStatus()).federation).toMatchObject({ epoch: 3, threshold: 2 });
     // CA three cannot undo that alone: an epoch signed by it only is not a valid successor.
     await expect(federate([a3], 4, 1, [a3])).rejects.toThrow(/signed by 1 of the current CAs; 2 are required/);
   }, 120_000);

@@ -130,16 +130,25 @@ function signersOf(doc: FederationDocument, among: ReadonlyMap<string, TrustedCa
 }
 
 /**
- * Accepts a federation document as the genesis (no `previous`: every member must have signed) or as the successor
- * of `previous` (a later epoch, signed by `previous.threshold` of its members and by each newly added member).
+ * Accepts a federation document as the genesis (epoch 1 without `previous`: every member must have signed), as the
+ * successor of `previous` (a later epoch, signed by `previous.threshold` of its members and by each newly added
+ * member), or — a later epoch without `previous`, as a new client meets it — signed by `threshold` of its members.
  */
 export function verifyFederation(doc: FederationDocument, previous?: TrustedFederation): TrustedFederation {
   const members = trustedMembers(doc);
   const own = signersOf(doc, members);
-  if (!previous) {
+  if (!previous && doc.epoch === 1) {
     const missing = [...members.keys()].filter((id) => !own.has(id));
     if (missing.length > 0)
       throw new TrustError(`the federation document lacks the signature of ${missing.join(', ')}`);
+  } else if (!previous) {
+    // A later epoch met without its history (first contact, or a document stored after it was checked): it must
+    // carry the signatures of at least `threshold` of its own members — no fewer CAs than it asks of certificates.
+    if (own.size < doc.threshold) {
+      throw new TrustError(
+        `federation epoch ${doc.epoch} is signed by ${own.size} of its own CAs; ${doc.threshold} are required`,
+      );
+    }
   } else {
     if (doc.epoch === previous.epoch && federationDigest(doc) === federationDigest(previous.document)) return previous;
     if (doc.epoch <= previous.epoch)
