@@ -25,6 +25,7 @@ import { CaService } from './trust/ca-service';
 import { AssetRegistry } from './assets/registry';
 import { sharedConsensusCompute } from './consensus';
 import { parseFederationDocument } from './trust/federation';
+import { canonicalSerial } from './trust/certificates';
 import { loadOrCreateCa } from './trust/ca-file';
 import { OPEN_TRUST_METHODS } from './trust/protocol';
 import { createPqWorkerPool, type PqSigner } from './trust/pq-pool';
@@ -161,7 +162,7 @@ class Node implements HyperMeshNode {
         this.ensureRunning();
         if (!this.authority) throw new TrustError('this node does not run a certificate authority');
         this.authority.revoke(serial, reason);
-        return { serial: serial.toLowerCase() };
+        return { serial: canonicalSerial(serial) };
       },
       getLogs: async (query: LogQuery) => {
         this.ensureRunning();

@@ -108,7 +108,7 @@ describe('asset registry in the node', () => {
     const body = await consumer.assets!.allocationRequest(owner.identity.nodeId, {
       assetId,
       amount: 1,
-      durationMs: 1000,
+      durationMs: 60_000,
     });
     await link.request('assets.allocate', body);
     await expect(link.request('assets.allocate', body)).rejects.toThrow(/already used/);

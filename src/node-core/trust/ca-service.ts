@@ -1,4 +1,5 @@
 import { X509Certificate } from 'node:crypto';
+import { base32 } from '../identity/base32';
 import * as asnX509 from '@peculiar/asn1-x509';
 import { AsnConvert } from '@peculiar/asn1-schema';
 import type { Logger } from '../logging/log-book';
@@ -9,6 +10,7 @@ import {
   PqAlgorithm,
   canonicalSerial,
   finishCertificate,
+  verifyCosignatures,
   parseNodeCertificate,
   prepareNodeCertificate,
   verifyCsr,
@@ -88,7 +90,7 @@ export class CaService {
   private headSigning: Promise<SignedTreeHead> | null = null;
   private headQueued: Promise<SignedTreeHead> | null = null;
   private revocations: Promise<RevocationListJson> | null = null;
-  private readonly signedNames = new Map<string, { key: string; record: Promise<NameRecordJson> }>();
+  private readonly signedNames = new Map<string, { key: string; record: Promise<NameRecordJson>; expiresAt: number }>();
 
   constructor(private readonly options: CaServiceOptions) {
     const { ca, db, signer } = options;
@@ -251,6 +253,9 @@ export class CaService {
           path: this.log.inclusionProof(logged.index, logged.head.treeSize),
         }),
       });
+      if (this.repo.issuedTo(request.nodeId).some((c) => c.revokedAt !== null)) {
+        throw new TrustError(`the certificate of ${request.nodeId} was revoked while this one was being issued`);
+      }
       // The binding was checked with the CSR: only the serial and dates are read back (no second PQ verification).
       const issued = new X509Certificate(certificate);
       const parsed = { serialHex: canonicalSerial(issued.serialNumber), nodeId: request.nodeId };
@@ -312,13 +317,16 @@ export class CaService {
       if (r.status === 'fulfilled') gathered.push(...r.value);
       else failures.push(`${others[i]?.name ?? '?'}: ${(r.reason as Error).message}`);
     });
-    const signers = new Set(gathered.map((c) => Buffer.from(c.caIdRaw).toString('hex')));
+    // Count only members whose ML-DSA-65 and Falcon-1024 signatures both verify: the answers came over a connection
+    // that was not required to authenticate, and a bad co-signature would make every verifier refuse the certificate.
+    const signers = verifyCosignatures(signingInput, gathered, this.fed.members);
+    signers.delete(this.caId);
     if (signers.size < needOthers) {
       throw new TrustError(
         `only ${signers.size} of the ${needOthers} other CAs needed co-signed (${failures.join('; ') || 'no answers'})`,
       );
     }
-    return [...own, ...gathered];
+    return [...own, ...gathered.filter((c) => signers.has(base32(c.caIdRaw)))];
   }
 
   /** Appends to the log and waits for a signed head that covers the entry. Concurrent appends share one head. */
@@ -426,9 +434,10 @@ export class CaService {
       if (!row || row.expiresAt < this.now()) throw new TrustError(`the name "${name}" is not registered`);
       ({ nodeId, addresses, expiresAt } = row);
     }
+    // A cached record is reused while it has more than half its life left (reserved names are re-signed then).
     const key = JSON.stringify([nodeId, addresses]);
     const cached = this.signedNames.get(name);
-    if (cached && cached.key === key) return cached.record;
+    if (cached && cached.key === key && cached.expiresAt - this.now() > NAME_LIFETIME_MS / 2) return cached.record;
     const unsigned = {
       name,
       nodeId,
@@ -442,7 +451,7 @@ export class CaService {
       .then((sig) => ({ ...unsigned, signature: Buffer.from(sig).toString('base64') }));
     record.catch(() => this.signedNames.delete(name));
     if (this.signedNames.size > 10_000) this.signedNames.clear();
-    this.signedNames.set(name, { key, record });
+    this.signedNames.set(name, { key, record, expiresAt });
     return record;
   }
 

@@ -160,6 +160,7 @@ export class TrustClient {
     this.caIdOfLink = null;
     this.caNode = null;
     this.problem = null;
+    this.failures = 0;
     this.schedule(0);
   }
 
@@ -255,6 +256,8 @@ export class TrustClient {
       this.options.log.info(
         `this node's certificate no longer holds (${(err as Error).message}); asking for a new one`,
       );
+      // Until then it is not shown: peers (the CA among them) would refuse it and the connection with it.
+      this.options.transport.presentOwnKeyOnly();
       return true;
     }
   }

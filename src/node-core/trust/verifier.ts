@@ -90,6 +90,8 @@ export class TrustChainVerifier implements PeerVerifier {
   }
 
   verifyPresented(chain: readonly Uint8Array[], handshakeLeaf: Uint8Array, current: PeerIdentity): PeerIdentity {
+    // Before this node trusts any CA it cannot check a chain: the peer stays what its own keys proved.
+    if (!this.fed) return current;
     let v: VerifiedNodeCertificate;
     try {
       v = this.verifyChain(chain);

@@ -98,6 +98,8 @@ export interface Transport {
    * handshake and then `helloChain` in a STOQ hello (see docs/protocol/stoq.md: client chains must stay small).
    */
   setCertificate(certificate: CertificateMaterial, helloChain?: readonly Uint8Array[]): void;
+  /** Back to the self-signed own-key certificate (this node's TrustChain certificate stopped holding). */
+  presentOwnKeyOnly(): void;
   /** The certificate this node presents now (self-signed until TrustChain issues one). */
   certificate(): CertificateMaterial | undefined;
   /** Closes every connection whose peer `drop` selects (e.g. a certificate revoked since); returns how many. */
@@ -321,11 +323,8 @@ export function createStoqTransport(options: TransportOptions): Transport {
       const e = endpoint;
       if (!e) throw new TransportError('the transport is not started');
       const connection = await e.connect(address, undefined, signal, { unverifiedOk: true });
-      if (connection.peerIdentity?.kind !== 'unanchored') {
-        adopt(connection); // it verified after all: an ordinary connection
-        if (helloChain) await hello(connection, helloChain);
-        return link(connection);
-      }
+      // Private either way: not adopted as the peer's connection and no hello, so neither side's certificate
+      // (possibly mid-renewal) can make the self-authenticating call fail.
       serveConnection(connection, router, { log: log.child('rpc'), ...pick(options.maxFrameBytes) });
       return link(connection);
     },
@@ -371,6 +370,12 @@ export function createStoqTransport(options: TransportOptions): Transport {
 
     setBandwidthCap(bitsPerSec) {
       limiter.setCap(bitsPerSec);
+    },
+
+    presentOwnKeyOnly() {
+      if (!endpoint || !ownKeyCertificate) return;
+      endpoint.setCertificate(ownKeyCertificate);
+      helloChain = null;
     },
 
     setCertificate(certificate, chain) {
