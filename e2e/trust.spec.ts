@@ -17,7 +17,15 @@ const OPENSSL = existsSync('/usr/bin/openssl') ? '/usr/bin/openssl' : 'openssl';
 /** Points the app's node at the CA through the API (the first spec does it through the UI) and waits for its certificate. */
 async function certify(app: HyperMeshApp, ca: NodeProcess, timeout = 20_000): Promise<TrustStatus> {
   await app.call('updateSettings', [{ trust: { caAddress: await ca.stoqAddress() } }]);
-  await expect.poll(async () => (await app.call<TrustStatus>('getTrustStatus')).state, { timeout }).toBe('certified');
+  await expect
+    .poll(
+      async () => {
+        const status = await app.call<TrustStatus>('getTrustStatus');
+        return status.state === 'certified' ? 'certified' : `${status.state}: ${status.problem ?? ''}`;
+      },
+      { timeout },
+    )
+    .toBe('certified');
   return app.call<TrustStatus>('getTrustStatus');
 }
 

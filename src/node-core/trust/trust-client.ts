@@ -316,8 +316,11 @@ export class TrustClient {
       }
       // Checked now that the federation is known: the connection's peer is a TrustChain node from here on.
       link.connection.peerIdentity = trustChainIdentity(v);
-    } else if (peer.kind !== 'trustchain' && peer.kind !== 'unanchored')
+    } else if (peer.kind !== 'trustchain' && peer.kind !== 'unanchored') {
+      // Perhaps caught between two of its certificates: the next round dials afresh rather than reuse this one.
+      link.close('the CA showed no TrustChain certificate');
       throw new TrustError('the CA presented no TrustChain certificate');
+    }
     this.caIdOfLink = bundle.caId;
     if (bundle.head) this.observe(headFromJson(bundle.head), bundle.caId);
   }
