@@ -415,7 +415,17 @@ export class AssetRegistry {
     const reply = await link.request('assets.allocate', await this.allocationRequest(owner, request), {
       timeoutMs: 30_000,
     });
-    const parsed = JSON.parse(Buffer.from(reply).toString()) as { lease: Lease; proof: string; beacon: unknown };
+    const parsed = parseAllocationReply(reply);
+    // The owner's answer is checked like any input: the lease it reports must be the one asked for.
+    const { lease } = parsed;
+    if (
+      lease.consumer !== this.options.identity.nodeId ||
+      lease.amount !== request.amount ||
+      lease.expiresAt - lease.grantedAt > request.durationMs ||
+      lease.expiresAt <= lease.grantedAt
+    ) {
+      throw new Error('the owner answered with a lease other than the one requested');
+    }
     const ownerProof = this.verifyProof(
       decodeConsensusProof(Buffer.from(parsed.proof, 'base64')),
       { assetId: request.assetId, operation: 'allocation', counterparty: this.options.identity.nodeId },
@@ -542,6 +552,30 @@ function parseAllocationRequest(body: Uint8Array): {
     proof: decodeConsensusProof(Buffer.from(o.proof, 'base64')),
     ...(o.beacon === undefined || o.beacon === null ? {} : { beacon: headFromJson(o.beacon, 'the beacon') }),
   };
+}
+
+function parseAllocationReply(reply: Uint8Array): { lease: Lease; proof: string; beacon: unknown } {
+  let v: unknown;
+  try {
+    v = JSON.parse(Buffer.from(reply).toString('utf8'));
+  } catch {
+    throw new Error("the owner's answer is not valid JSON");
+  }
+  const o = v as { lease?: Record<string, unknown>; proof?: unknown; beacon?: unknown } | null;
+  const l = o?.lease;
+  if (
+    !l ||
+    typeof l.id !== 'string' ||
+    typeof l.kind !== 'string' ||
+    typeof l.consumer !== 'string' ||
+    typeof l.unit !== 'string' ||
+    ![l.amount, l.grantedAt, l.expiresAt].every((n) => typeof n === 'number' && Number.isSafeInteger(n)) ||
+    typeof o.proof !== 'string' ||
+    o.proof.length > 200_000
+  ) {
+    throw new Error("the owner's answer is malformed");
+  }
+  return { lease: l as unknown as Lease, proof: o.proof, beacon: o.beacon ?? null };
 }
 
 function describeVisibility(settings: Settings, shared: boolean): string {

@@ -215,7 +215,7 @@ export class CaService {
     csr: Uint8Array,
     requesterNodeId: string | null,
   ): Promise<{ certificate: Uint8Array; chain: Uint8Array[] }> {
-    const request = verifyCsr(csr);
+    const request = verifyCsr(csr, requesterNodeId ?? undefined);
     if (requesterNodeId !== null && request.nodeId !== requesterNodeId) {
       throw new TrustError(`the CSR is for NodeId ${request.nodeId}, but ${requesterNodeId} asked`);
     }

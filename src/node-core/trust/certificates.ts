@@ -181,7 +181,7 @@ export async function createCsr(identity: NodeIdentity): Promise<Uint8Array> {
 }
 
 /** Checks proof of possession of the TLS key (CSR signature) and of the ML-DSA key (binding); gives the NodeId. */
-export function verifyCsr(der: Uint8Array): VerifiedCsr {
+export function verifyCsr(der: Uint8Array, expectedNodeId?: string): VerifiedCsr {
   let req: CertificationRequest;
   try {
     req = AsnConvert.parse(der, CertificationRequest);
@@ -219,8 +219,12 @@ export function verifyCsr(der: Uint8Array): VerifiedCsr {
   const bindings = extensions.filter((e) => e.extnID === NODE_BINDING_OID);
   if (bindings.length !== 1 || !bindings[0]) throw new TrustError('the CSR must carry exactly one NodeId binding');
   const bindingExtension = new Uint8Array(bindings[0].extnValue.buffer);
-  const { nodeId, mldsaPublicKey } = verifyBinding(bindingExtension, key, 'the CSR');
   const cn = new x509.Name(AsnConvert.serialize(info.subject)).getField(OID_CN);
+  // Cheap before costly: a CSR for another node than the one asking is refused before the post-quantum check.
+  if (expectedNodeId !== undefined && (cn.length !== 1 || cn[0] !== expectedNodeId)) {
+    throw new TrustError(`the CSR is for NodeId ${cn.join(',') || '(none)'}, but ${expectedNodeId} asked`);
+  }
+  const { nodeId, mldsaPublicKey } = verifyBinding(bindingExtension, key, 'the CSR');
   if (cn.length !== 1 || cn[0] !== nodeId) {
     throw new TrustError(`the CSR subject names ${cn.join(',') || 'no NodeId'}, but its keys give NodeId ${nodeId}`);
   }
