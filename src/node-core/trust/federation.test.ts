@@ -30,6 +30,14 @@ async function start(config: Omit<NodeConfig, 'listen'>): Promise<HyperMeshNode>
 const caNode = (name: string, extra: Partial<NodeConfig> = {}) =>
   start({ dataDir: tempDir(), authority: { name }, ...extra });
 
+/** A second CA node with the same keys as `ca` but a log of its own (a forked CA, or one acting alone). */
+async function sameKeysAs(ca: HyperMeshNode, name: string): Promise<HyperMeshNode> {
+  const dir = tempDir();
+  mkdirSync(join(dir, 'trust'), { recursive: true });
+  copyFileSync(join(ca.dataDir, 'trust', 'ca.json'), join(dir, 'trust', 'ca.json'));
+  return caNode(name, { dataDir: dir });
+}
+
 async function memberOf(ca: HyperMeshNode): Promise<HyperMeshNode> {
   const node = await start({ dataDir: tempDir() });
   await node.api.updateSettings({ trust: { caAddress: formatHostPort(ca.transport!.address) } });
@@ -86,10 +94,7 @@ describe('federation: k of n CAs', () => {
     expect(link.peer.kind).toBe('trustchain');
 
     // One CA alone cannot mint a certificate: issued with only its own co-signature, it is refused.
-    const soloDir = tempDir();
-    mkdirSync(join(soloDir, 'trust'), { recursive: true });
-    copyFileSync(join(ca1.dataDir, 'trust', 'ca.json'), join(soloDir, 'trust', 'ca.json'));
-    const solo = await start({ dataDir: soloDir, authority: { name: 'CA one' } }); // same keys, federation of one
+    const solo = await sameKeysAs(ca1, 'CA one'); // same keys, federation of one
     const lone = await memberOf(solo);
     const loneChain = await certificateOf(lone);
     expect(() => x.trust!.verifyChain(loneChain)).toThrow(/co-signed by 1 federation CA\(s\); 2 are required/);
@@ -111,10 +116,7 @@ describe('transparency: split views', () => {
   it('two clients shown different trees by the same CA find out when they compare heads', async () => {
     const ca = await caNode('Honest CA');
     // The same CA keys in a second node with its own, different log: a CA that forks its log.
-    const forkDir = tempDir();
-    mkdirSync(join(forkDir, 'trust'), { recursive: true });
-    copyFileSync(join(ca.dataDir, 'trust', 'ca.json'), join(forkDir, 'trust', 'ca.json'));
-    const fork = await caNode('Honest CA', { dataDir: forkDir });
+    const fork = await sameKeysAs(ca, 'Honest CA');
     const a = await memberOf(ca);
     const b = await memberOf(fork);
     expect((await a.api.getTrustStatus()).certificate?.issuerCaId).toBe(
@@ -133,10 +135,7 @@ describe('transparency: split views', () => {
 
   it('a head from a larger forked tree is caught through a failed consistency proof', async () => {
     const ca = await caNode('Honest CA');
-    const forkDir = tempDir();
-    mkdirSync(join(forkDir, 'trust'), { recursive: true });
-    copyFileSync(join(ca.dataDir, 'trust', 'ca.json'), join(forkDir, 'trust', 'ca.json'));
-    const fork = await caNode('Honest CA', { dataDir: forkDir });
+    const fork = await sameKeysAs(ca, 'Honest CA');
     const a = await memberOf(ca);
     await memberOf(fork);
     const b = await memberOf(fork); // the fork's log now has three entries, the honest one two
