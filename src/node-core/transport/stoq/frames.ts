@@ -1,6 +1,7 @@
 /**
  * STOQ frame format v1 (docs/protocol/stoq.md): [version u8][type u8][length u32 BE][payload].
- * Frames carry RPC requests and responses and one-way messages; bulk data follows a BULK frame unframed.
+ * Frames carry RPC requests and responses and one-way messages; bulk data follows a BULK frame unframed, and
+ * channel data follows CHANNEL / CHANNEL_ACCEPT unframed.
  */
 export const FRAME_VERSION = 1;
 export const FRAME_HEADER_BYTES = 6;
@@ -12,10 +13,15 @@ export const FrameType = {
   ResponseError: 0x03,
   Message: 0x04,
   Bulk: 0x05,
+  /** Opens a long-lived channel: raw bytes both ways once the peer answers CHANNEL_ACCEPT. */
+  Channel: 0x06,
+  ChannelAccept: 0x07,
 } as const;
 export type FrameType = (typeof FrameType)[keyof typeof FrameType];
 
 const FRAME_TYPES = new Set<number>(Object.values(FrameType));
+/** Frame types after which the stream carries raw bytes. */
+const RAW_AFTER = new Set<number>([FrameType.Bulk, FrameType.Channel, FrameType.ChannelAccept]);
 
 /** Application error codes used to reset streams and close connections. */
 export const StoqCode = {
@@ -78,8 +84,8 @@ export class FrameDecoder {
   }
 
   /**
-   * Returns the whole frames now available. After a BULK frame the decoder stops parsing: what follows is raw
-   * data, taken with drain().
+   * Returns the whole frames now available. After a BULK, CHANNEL or CHANNEL_ACCEPT frame the decoder stops
+   * parsing: what follows is raw data, taken with drain().
    */
   push(chunk: Uint8Array): Frame[] {
     if (chunk.length > 0) {
@@ -104,7 +110,7 @@ export class FrameDecoder {
       if (this.buffered < FRAME_HEADER_BYTES + length) break;
       this.take(FRAME_HEADER_BYTES);
       frames.push({ type: type as FrameType, payload: this.take(length) });
-      if (type === FrameType.Bulk) this.raw = true;
+      if (RAW_AFTER.has(type)) this.raw = true;
     }
     return frames;
   }

@@ -44,11 +44,30 @@ export type BulkHandler = (
   ctx: CallContext,
 ) => Promise<Uint8Array> | Uint8Array;
 
+/**
+ * An opened channel: a stream carrying raw bytes both ways for as long as both ends keep it. `head` holds bytes
+ * that arrived together with the opening frame; read them before the stream.
+ */
+export interface Channel {
+  readonly stream: StoqStream;
+  readonly head: Buffer;
+}
+
+/**
+ * Decides whether to accept a channel: it returns the reply for the opener and `attach`, which gets the channel
+ * once the acceptance is on its way; throwing refuses the channel with the error's message.
+ */
+export type ChannelHandler = (
+  meta: Uint8Array,
+  ctx: CallContext,
+) => Promise<{ reply: Uint8Array; attach(channel: Channel): void }>;
+
 /** Methods this node serves to peers. */
 export class StoqRouter {
   readonly rpcs = new Map<string, RpcHandler>();
   readonly messages = new Map<string, MessageHandler>();
   readonly bulks = new Map<string, BulkHandler>();
+  readonly channels = new Map<string, ChannelHandler>();
   /** Decides per call whether `peer` may use `method`: null lets it through, a string is the refusal. */
   guard: ((method: string, peer: PeerIdentity) => string | null) | undefined;
 
@@ -64,6 +83,11 @@ export class StoqRouter {
 
   bulk(method: string, handler: BulkHandler): this {
     this.bulks.set(method, handler);
+    return this;
+  }
+
+  channel(method: string, handler: ChannelHandler): this {
+    this.channels.set(method, handler);
     return this;
   }
 }
@@ -155,6 +179,19 @@ export function serveConnection(connection: StoqConnection, router: StoqRouter, 
         }
         const result = await handler(body, data(), ctx);
         await stream.end(encodeFrame(FrameType.ResponseOk, result, maxFrameBytes));
+        return;
+      }
+      case FrameType.Channel: {
+        const handler = router.channels.get(method);
+        if (!handler) return respondError(stream, StoqCode.UnknownMethod, `unknown channel ${method}`);
+        let accepted: Awaited<ReturnType<ChannelHandler>>;
+        try {
+          accepted = await handler(body, ctx);
+        } catch (err) {
+          return respondError(stream, StoqCode.HandlerError, err instanceof Error ? err.message : String(err));
+        }
+        await stream.write(encodeFrame(FrameType.ChannelAccept, accepted.reply, maxFrameBytes));
+        accepted.attach({ stream, head: decoder.drain() });
         return;
       }
       default:
@@ -287,6 +324,45 @@ export async function sendBulk(
     }
     await stream.end();
     return await readResponse(stream, maxFrameBytes, method);
+  } catch (err) {
+    throw g.failure() ?? err;
+  } finally {
+    g.done();
+  }
+}
+
+/**
+ * Opens a channel: sends CHANNEL and waits for the peer to accept it (its reply) or refuse it (an RpcError). The
+ * timeout and signal cover the opening only; the channel then lives until either end closes or resets it.
+ */
+export async function openChannel(
+  connection: StoqConnection,
+  method: string,
+  meta: Uint8Array,
+  options: CallOptions = {},
+): Promise<Channel & { reply: Uint8Array }> {
+  const maxFrameBytes = options.maxFrameBytes ?? DEFAULT_MAX_FRAME_BYTES;
+  const stream = connection.openStream();
+  const g = guard(stream, options, `channel ${method}`);
+  try {
+    await stream.write(encodeFrame(FrameType.Channel, encodeCall(method, meta), maxFrameBytes));
+    const decoder = new FrameDecoder(maxFrameBytes);
+    let frame: Frame;
+    try {
+      frame = await readFrames(
+        stream,
+        decoder,
+        (f) => f.type === FrameType.ChannelAccept || f.type === FrameType.ResponseError,
+      );
+    } catch (err) {
+      if (err instanceof FrameError) stream.reset(err.code, err.message);
+      throw err;
+    }
+    if (frame.type === FrameType.ResponseError) {
+      const { code, message } = decodeError(frame.payload);
+      throw new RpcError(`${method}: ${message}`, code);
+    }
+    return { stream, head: decoder.drain(), reply: frame.payload };
   } catch (err) {
     throw g.failure() ?? err;
   } finally {

@@ -69,6 +69,39 @@ describe('STOQ transport on ::1', () => {
     expect(stats.connections[0]?.handshakeMs).toBeGreaterThan(0);
   });
 
+  it('opens channels that carry raw bytes both ways, and refuses them with the handler reason', async () => {
+    const a = await node();
+    const b = await node();
+    b.transport.router.channel('echo-channel', async (meta, ctx) => {
+      if (Buffer.from(meta).toString() === 'refuse me') throw new Error('not today');
+      return {
+        reply: Buffer.from(`hello ${ctx.peer.nodeId.slice(0, 4)}`),
+        attach: ({ stream, head }) => {
+          void (async () => {
+            if (head.length > 0) await stream.write(head);
+            for await (const chunk of stream) await stream.write(chunk);
+            await stream.end();
+          })();
+        },
+      };
+    });
+    const link = await a.transport.dial(b.transport.address, b.identity.nodeId);
+    const opened = await link.channel('echo-channel', Buffer.from('hi'));
+    expect(Buffer.from(opened.reply).toString()).toBe(`hello ${a.identity.nodeId.slice(0, 4)}`);
+    // Bytes that look like frames pass untouched: after the opening nothing is parsed.
+    const payload = Buffer.concat([Buffer.from([1, 1, 0, 0, 0, 9]), randomBytes(300_000)]);
+    const echoed: Buffer[] = [opened.head];
+    const reading = (async () => {
+      for await (const chunk of opened.stream) echoed.push(chunk);
+    })();
+    await opened.stream.end(payload);
+    await reading;
+    expect(Buffer.concat(echoed).equals(payload)).toBe(true);
+
+    await expect(link.channel('echo-channel', Buffer.from('refuse me'))).rejects.toThrow(/not today/);
+    await expect(link.channel('no-such-channel', Buffer.alloc(0))).rejects.toThrow(/unknown channel/);
+  });
+
   it('measures a path and applies its tier, unless one is pinned', async () => {
     const a = await node();
     const b = await node();

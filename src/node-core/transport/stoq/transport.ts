@@ -16,6 +16,8 @@ import {
   RpcError,
   request,
   sendBulk,
+  openChannel,
+  type Channel,
   sendMessage,
   serveConnection,
   StoqRouter,
@@ -69,6 +71,8 @@ export interface PeerLink {
     data: AsyncIterable<Uint8Array> | Iterable<Uint8Array>,
     options?: BulkOptions,
   ): Promise<Uint8Array>;
+  /** Opens a long-lived raw byte channel to one of the peer's channel methods (the mesh carries libp2p on one). */
+  channel(method: string, meta: Uint8Array, options?: CallOptions): Promise<Channel & { reply: Uint8Array }>;
   close(reason?: string): void;
 }
 
@@ -196,6 +200,8 @@ export function createStoqTransport(options: TransportOptions): Transport {
           ...pick(options.maxFrameBytes),
           ...bulkOptions,
         }),
+      channel: (method, meta, callOptions) =>
+        openChannel(current(), method, meta, { ...pick(options.maxFrameBytes), ...callOptions }),
       close: (reason = 'closed by the node') => current().close(StoqCode.NoError, reason),
     };
   };
@@ -384,6 +390,12 @@ export function createStoqTransport(options: TransportOptions): Transport {
         endpoint.setCertificate(certificate, 'server');
         if (ownKeyCertificate) endpoint.setCertificate(ownKeyCertificate, 'client');
         helloChain = chain;
+        // Peers connected before (the CA among them) still see the old certificate: show them the new chain.
+        for (const connection of new Set(byNode.values())) {
+          if (connection.isUsable) {
+            hello(connection, chain).catch((err: unknown) => log.debug(`hello: ${(err as Error).message}`));
+          }
+        }
       } else {
         endpoint.setCertificate(certificate);
         helloChain = null;
