@@ -1,6 +1,7 @@
 import { join } from 'node:path';
 import type { HealthIssue, LogQuery, NodeApi, NodeEvents, NodeStatus } from '../shared/api/contract';
 import type { HardwareInfo } from '../shared/hardware';
+import type { MeshStatus } from '../shared/mesh';
 import type { NetworkStats } from '../shared/network';
 import { bandwidthCapBitsPerSec, effectiveAllocation, isSharing } from '../shared/privacy';
 import { DEFAULT_SETTINGS, applySettingsPatch, type Settings, type SettingsPatch } from '../shared/settings';
@@ -23,6 +24,7 @@ import { formatHostPort } from '../shared/network';
 import type { ResolvedName, TrustStatus } from '../shared/trust';
 import { CaService } from './trust/ca-service';
 import { AssetRegistry } from './assets/registry';
+import { Mesh, MeshError } from './mesh/mesh';
 import { sharedConsensusCompute } from './consensus';
 import { parseFederationDocument } from './trust/federation';
 import { canonicalSerial } from './trust/certificates';
@@ -52,6 +54,8 @@ export interface NodeConfig {
   };
   /** How often TrustChain state (revocations, federation, tree heads) is refreshed; 5 minutes by default. */
   readonly trustRefreshMs?: number;
+  /** How often the mesh maintains its connections (tests and benchmarks shorten it); announcements every 6×. */
+  readonly meshIntervalMs?: number;
 }
 
 /** Parts that tests (or the Electron shell) may replace; each has a real default. */
@@ -74,6 +78,8 @@ export interface HyperMeshNode {
   readonly authority: CaService | undefined;
   /** This node's resources as assets (adapters with the user's caps, registrations with proofs). */
   readonly assets: AssetRegistry | undefined;
+  /** The mesh (discovery, announcements), when the node listens. */
+  readonly mesh: Mesh | undefined;
   start(): Promise<void>;
   /** Flushes the store, closes everything and releases the data directory; safe to call twice. */
   stop(): Promise<void>;
@@ -101,6 +107,7 @@ class Node implements HyperMeshNode {
   trust: TrustClient | undefined;
   authority: CaService | undefined;
   assets: AssetRegistry | undefined;
+  mesh: Mesh | undefined;
   private pqSigner: PqSigner | undefined;
 
   constructor(
@@ -164,6 +171,23 @@ class Node implements HyperMeshNode {
         this.authority.revoke(serial, reason);
         return { serial: canonicalSerial(serial) };
       },
+      getMeshStatus: async () => {
+        this.ensureRunning();
+        return this.mesh?.status() ?? offMesh('The mesh needs the peer transport, which is not running.');
+      },
+      searchAssets: async (query) => {
+        this.ensureRunning();
+        return this.mesh?.search(query) ?? [];
+      },
+      allocateRemote: async (request) => {
+        this.ensureRunning();
+        if (!this.mesh) throw new MeshError('the mesh is not running');
+        return this.mesh.allocate(request, AbortSignal.timeout(60_000));
+      },
+      getRemoteAllocations: async () => {
+        this.ensureRunning();
+        return this.mesh?.leases() ?? [];
+      },
       getLogs: async (query: LogQuery) => {
         this.ensureRunning();
         return this.logBook.query(query);
@@ -212,6 +236,7 @@ class Node implements HyperMeshNode {
       this.unsubscribeLog = this.logBook.subscribe((entry) => this.events.emit('log', entry));
       if (this.config.listen) await this.startTransport(this.config.listen, loaded.settings);
       await this.startAssets();
+      await this.startMesh();
       this.startedAt = new Date();
       this.state = 'running';
       this.log.info(`node ${this._identity.nodeIdShort} started (version ${APP_VERSION}, data ${this.dataDir})`);
@@ -231,6 +256,7 @@ class Node implements HyperMeshNode {
     const transport = this.transport;
     this.transport = undefined;
     try {
+      await this.mesh?.stop();
       await this.assets?.stop();
       this.authority?.stopHeadRefresh();
       await this.trust?.stop();
@@ -352,6 +378,31 @@ class Node implements HyperMeshNode {
     this.assets = registry;
   }
 
+  /** The mesh runs on the peer transport; a failure to start it is a health warning, not a failed start. */
+  private async startMesh(): Promise<void> {
+    if (!this.db || !this.transport) return;
+    const mesh = new Mesh({
+      identity: this.identity,
+      stoq: this.transport,
+      db: this.db,
+      log: this.logBook.logger('mesh'),
+      settings: () => this.settings ?? DEFAULT_SETTINGS,
+      trust: this.trust,
+      assets: this.assets,
+      ...(this.config.meshIntervalMs === undefined
+        ? {}
+        : { maintenanceIntervalMs: this.config.meshIntervalMs, announceIntervalMs: this.config.meshIntervalMs * 6 }),
+    });
+    this.mesh = mesh;
+    try {
+      await mesh.start();
+    } catch (err) {
+      const message = `The mesh could not start: ${(err as Error).message}`;
+      this.health.push({ code: 'MESH_UNAVAILABLE', severity: 'warning', message });
+      this.log.warn(message);
+    }
+  }
+
   private requireAuthority(): CaService {
     this.ensureRunning();
     if (!this.authority) throw new TrustError('this node does not run a certificate authority');
@@ -430,6 +481,9 @@ class Node implements HyperMeshNode {
     this.settings = next;
     this.applyNetworkSettings(next, this.lastLinkMbps);
     this.assets?.applySettings(next);
+    if (JSON.stringify(next.mesh) !== JSON.stringify(previous.mesh)) {
+      void this.mesh?.restart().catch((err: unknown) => this.log.warn(`mesh restart: ${(err as Error).message}`));
+    }
     if (next.trust.caAddress !== previous.trust.caAddress || next.trust.caRootSha256 !== previous.trust.caRootSha256) {
       this.trust?.restartBootstrap();
     }
@@ -478,4 +532,18 @@ class Node implements HyperMeshNode {
 
 export function createNode(config: NodeConfig, overrides: NodeOverrides = {}): HyperMeshNode {
   return new Node(config, overrides);
+}
+
+function offMesh(problem: string): MeshStatus {
+  return {
+    state: 'off',
+    problem,
+    peerId: null,
+    reachability: 'unknown',
+    addresses: [],
+    peers: [],
+    dhtPeers: 0,
+    remoteAssets: 0,
+    lastAnnouncedAt: null,
+  };
 }

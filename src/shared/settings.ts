@@ -84,6 +84,20 @@ export interface TrustSettings {
   readonly acceptSelfSignedPeers: boolean;
 }
 
+export interface MeshSettings {
+  /** Join the mesh (discovery, announcements); off keeps the node to direct connections. */
+  readonly enabled: boolean;
+  /**
+   * Peers to join the mesh through, besides the nodes the TrustChain name `hypermesh` resolves to: `host:port`
+   * entries separated by commas or spaces.
+   */
+  readonly bootstrap: string;
+  /** Find peers on the local network by multicast DNS. */
+  readonly mdns: boolean;
+  /** Relay connections for peers behind NAT (circuit relay); uses this node's bandwidth share. */
+  readonly relay: boolean;
+}
+
 export interface AppSettings {
   readonly theme: Theme;
   readonly startAtLogin: boolean;
@@ -103,6 +117,7 @@ export interface Settings {
   readonly proxy: ProxySettings;
   readonly network: NetworkSettings;
   readonly trust: TrustSettings;
+  readonly mesh: MeshSettings;
   readonly app: AppSettings;
 }
 
@@ -132,6 +147,11 @@ export function parseServiceAddress(text: string): { host: string; port: number 
 }
 
 /** Nothing is shared until the user says so. */
+/** The entries of an address list such as `mesh.bootstrap` (commas or whitespace between them). */
+export function splitAddressList(text: string): string[] {
+  return text.split(/[\s,]+/).filter((e) => e.length > 0);
+}
+
 export const DEFAULT_SETTINGS: Settings = Object.freeze<Settings>({
   privacyLevel: 'Private',
   allocationType: 'Private',
@@ -143,6 +163,7 @@ export const DEFAULT_SETTINGS: Settings = Object.freeze<Settings>({
   proxy: { serveAsProxy: false, selection: 'balanced', maxProviders: 3 },
   network: { tier: 'auto', bandwidthCapMbps: null, ipv4: false },
   trust: { caAddress: DEFAULT_CA_ADDRESS, caRootSha256: null, acceptSelfSignedPeers: false },
+  mesh: { enabled: true, bootstrap: '', mdns: true, relay: false },
   app: { theme: 'system', startAtLogin: false },
 });
 
@@ -159,6 +180,7 @@ const TOP_KEYS = [
   'proxy',
   'network',
   'trust',
+  'mesh',
   'app',
 ] as const satisfies readonly (keyof Settings)[];
 
@@ -297,6 +319,26 @@ function check(value: unknown, partial: boolean): IssueList {
       }
       if (has(trust, 'acceptSelfSignedPeers'))
         checkBoolean(issues, 'trust.acceptSelfSignedPeers', trust.acceptSelfSignedPeers);
+    }
+  }
+  if (has(root, 'mesh')) {
+    const mesh = section(issues, 'mesh', root.mesh, ['enabled', 'bootstrap', 'mdns', 'relay'], partial);
+    if (mesh) {
+      if (has(mesh, 'enabled')) checkBoolean(issues, 'mesh.enabled', mesh.enabled);
+      if (has(mesh, 'mdns')) checkBoolean(issues, 'mesh.mdns', mesh.mdns);
+      if (has(mesh, 'relay')) checkBoolean(issues, 'mesh.relay', mesh.relay);
+      if (has(mesh, 'bootstrap')) {
+        const v = mesh.bootstrap;
+        const entries = typeof v === 'string' ? splitAddressList(v) : null;
+        const bad = entries?.find((e) => parseServiceAddress(e) === null);
+        if (entries === null || (v as string).length > 2000 || entries.length > 32 || bad !== undefined) {
+          issues.add(
+            'mesh.bootstrap',
+            `mesh.bootstrap must be up to 32 HOST:PORT entries separated by commas or spaces` +
+              (bad === undefined ? `, got ${describeValue(v)}` : `; ${describeValue(bad)} is not one`),
+          );
+        }
+      }
     }
   }
   if (has(root, 'app')) {

@@ -3,6 +3,7 @@ import {
   createPrivateKey,
   createPublicKey,
   generateKeyPairSync,
+  hkdfSync,
   randomBytes,
   type KeyObject,
 } from 'node:crypto';
@@ -61,6 +62,14 @@ export class NodeIdentity {
   /** The TLS private key, for the transport only. */
   tlsPrivateKey(): KeyObject {
     return this.#tlsPrivateKey;
+  }
+
+  /**
+   * A 32-byte secret for one purpose, derived from the node's ML-DSA secret (HKDF-SHA256 with `label`): keys that
+   * must stay the node's across restarts (its libp2p key, say) without a file of their own.
+   */
+  deriveSecret(label: string): Uint8Array {
+    return new Uint8Array(hkdfSync('sha256', this.#mldsaSecretKey, new Uint8Array(0), `hypermesh/${label}`, 32));
   }
 
   /** The TLS private key as PKCS#8 PEM, which the QUIC stack loads; for the transport only. */

@@ -124,6 +124,34 @@ export const MIGRATIONS: readonly Migration[] = [
       `);
     },
   },
+  {
+    version: 6,
+    name: 'mesh peer book and announcements',
+    up(db) {
+      // The peer book grows what the mesh learns of each node; announcements and leases on peers' assets persist.
+      db.exec(`
+        ALTER TABLE peers ADD COLUMN peer_id TEXT;
+        ALTER TABLE peers ADD COLUMN certificate TEXT;
+        ALTER TABLE peers ADD COLUMN trust_score REAL NOT NULL DEFAULT 0.5 CHECK (trust_score BETWEEN 0 AND 1);
+        ALTER TABLE peers ADD COLUMN rejected INTEGER NOT NULL DEFAULT 0;
+        ALTER TABLE peers ADD COLUMN last_rejection TEXT;
+        CREATE TABLE mesh_announcements (
+          node_id     TEXT PRIMARY KEY,
+          seq         INTEGER NOT NULL,
+          body        TEXT NOT NULL,
+          expires_at  INTEGER NOT NULL,
+          received_at INTEGER NOT NULL
+        ) STRICT;
+        CREATE TABLE mesh_leases (
+          lease_id   TEXT PRIMARY KEY,
+          asset_id   TEXT NOT NULL,
+          owner      TEXT NOT NULL,
+          lease      TEXT NOT NULL,
+          expires_at INTEGER NOT NULL
+        ) STRICT;
+      `);
+    },
+  },
 ];
 
 export const LATEST_SCHEMA_VERSION = MIGRATIONS.length;

@@ -1,6 +1,13 @@
 import type { AssetView } from '../assets';
 import type { ApiErrorBody } from '../errors';
 import type { HardwareInfo, UsageSnapshot } from '../hardware';
+import type {
+  AssetSearchQuery,
+  MeshStatus,
+  RemoteAllocationRequest,
+  RemoteAllocationView,
+  RemoteAssetView,
+} from '../mesh';
 import type { NetworkStats, PeerIdentityKind } from '../network';
 import type { ResourceKind, Settings, SettingsPatch } from '../settings';
 import type { FederationDocumentJson, FederationMemberEntry, ResolvedName, TrustStatus } from '../trust';
@@ -78,6 +85,14 @@ export interface NodeApi {
   adoptFederation(document: FederationDocumentJson): Promise<{ readonly epoch: number; readonly members: number }>;
   /** For a node that runs a CA: revokes a certificate it issued (serial in hex). */
   revokeCertificate(serial: string, reason: string): Promise<{ readonly serial: string }>;
+  /** The mesh: reachability, addresses, the peer book. */
+  getMeshStatus(): Promise<MeshStatus>;
+  /** Peers' shared assets announced on the mesh, filtered; nearest and cheapest first. */
+  searchAssets(query: AssetSearchQuery): Promise<readonly RemoteAssetView[]>;
+  /** Allocates part of a peer's asset across the mesh (both sides prove the allocation with all four proofs). */
+  allocateRemote(request: RemoteAllocationRequest): Promise<RemoteAllocationView>;
+  /** Leases this node holds on peers' assets. */
+  getRemoteAllocations(): Promise<readonly RemoteAllocationView[]>;
 }
 
 export type NodeApiMethod = keyof NodeApi;
@@ -100,6 +115,10 @@ export const NODE_API_METHODS = [
   'federationMember',
   'signFederation',
   'adoptFederation',
+  'getMeshStatus',
+  'searchAssets',
+  'allocateRemote',
+  'getRemoteAllocations',
 ] as const satisfies readonly NodeApiMethod[];
 
 type MissingMethods = Exclude<NodeApiMethod, (typeof NODE_API_METHODS)[number]>;

@@ -1,6 +1,15 @@
 import { ErrorCode, HyperMeshError, ValidationError } from '../errors';
-import { parseServiceAddress, validateSettingsPatch } from '../settings';
-import { IssueList, checkInteger, checkKnownKeys, checkOneOf, describeValue, isPlainObject } from '../validate';
+import { RESOURCE_KINDS, parseServiceAddress, validateSettingsPatch } from '../settings';
+import type { AssetSearchQuery, RemoteAllocationRequest } from '../mesh';
+import {
+  IssueList,
+  checkBoolean,
+  checkInteger,
+  checkKnownKeys,
+  checkOneOf,
+  describeValue,
+  isPlainObject,
+} from '../validate';
 import type { FederationDocumentJson } from '../trust';
 import { isNodeApiMethod, type ApiArgs, type LogLevel, type NodeApiMethod } from './contract';
 
@@ -44,6 +53,59 @@ function checkNameArg(args: readonly unknown[]): [string] {
   return [name];
 }
 
+const PRICE = /^(0|[1-9]\d{0,11})(\.\d{1,8})?$/;
+
+function searchQueryArg(args: readonly unknown[]): [AssetSearchQuery] {
+  const query = oneArg(args);
+  const issues = new IssueList();
+  if (!isPlainObject(query)) {
+    issues.add('query', `query must be an object, got ${describeValue(query)}`);
+    issues.throwIfAny();
+    return [{}];
+  }
+  checkKnownKeys(issues, 'query', query, [
+    'kind',
+    'minCapacity',
+    'maxPricePerHour',
+    'maxLatencyMs',
+    'requireAllProofs',
+  ]);
+  if (query.kind !== undefined) checkOneOf(issues, 'query.kind', query.kind, RESOURCE_KINDS);
+  if (query.minCapacity !== undefined)
+    checkInteger(issues, 'query.minCapacity', query.minCapacity, 0, Number.MAX_SAFE_INTEGER);
+  if (query.maxLatencyMs !== undefined) checkInteger(issues, 'query.maxLatencyMs', query.maxLatencyMs, 0, 600_000);
+  if (query.requireAllProofs !== undefined) checkBoolean(issues, 'query.requireAllProofs', query.requireAllProofs);
+  if (
+    query.maxPricePerHour !== undefined &&
+    (typeof query.maxPricePerHour !== 'string' || !PRICE.test(query.maxPricePerHour))
+  ) {
+    issues.add(
+      'query.maxPricePerHour',
+      `query.maxPricePerHour must be a decimal string such as "0.5", got ${describeValue(query.maxPricePerHour)}`,
+    );
+  }
+  issues.throwIfAny();
+  return [query];
+}
+
+function allocationArg(args: readonly unknown[]): [RemoteAllocationRequest] {
+  const request = oneArg(args);
+  const issues = new IssueList();
+  if (!isPlainObject(request)) {
+    issues.add('request', `request must be an object, got ${describeValue(request)}`);
+    issues.throwIfAny();
+    return [request as never];
+  }
+  checkKnownKeys(issues, 'request', request, ['assetId', 'amount', 'durationMs']);
+  if (typeof request.assetId !== 'string' || !/^hma1-[a-z0-9-]{10,200}$/.test(request.assetId)) {
+    issues.add('request.assetId', `request.assetId must be an AssetId (hma1-…), got ${describeValue(request.assetId)}`);
+  }
+  checkInteger(issues, 'request.amount', request.amount, 1, Number.MAX_SAFE_INTEGER);
+  checkInteger(issues, 'request.durationMs', request.durationMs, 1_000, 30 * 24 * 3_600_000);
+  issues.throwIfAny();
+  return [request as unknown as RemoteAllocationRequest];
+}
+
 const VALIDATORS: { readonly [M in NodeApiMethod]: (args: readonly unknown[]) => ApiArgs<M> } = {
   getStatus: noArgs,
   getSettings: noArgs,
@@ -67,6 +129,10 @@ const VALIDATORS: { readonly [M in NodeApiMethod]: (args: readonly unknown[]) =>
   resolveName: (args) => checkNameArg(args),
   registerName: (args) => checkNameArg(args),
   federationMember: noArgs,
+  getMeshStatus: noArgs,
+  getRemoteAllocations: noArgs,
+  searchAssets: searchQueryArg,
+  allocateRemote: allocationArg,
   signFederation: (args) => [federationDocumentArg(args)],
   adoptFederation: (args) => [federationDocumentArg(args)],
   revokeCertificate: (args) => {

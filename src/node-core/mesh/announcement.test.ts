@@ -1,0 +1,134 @@
+import { generateKeyPair } from '@libp2p/crypto/keys';
+import { describe, expect, it } from 'vitest';
+import { assetIdFor } from '../assets/asset-id';
+import { loadOrCreateIdentity } from '../identity/identity';
+import { useTempDirs } from '../testing/temp-dir';
+import {
+  MAX_ANNOUNCEMENT_BYTES,
+  decodeAnnouncement,
+  encodeAnnouncement,
+  priceUnits,
+  signingInput,
+  type AnnouncementBody,
+} from './announcement';
+import { createBinding, stoqAddressOf, stoqMultiaddr, verifyBinding } from './stoq-libp2p';
+import { reachabilityOf } from './mesh';
+
+const tempDir = useTempDirs();
+const NOW = Date.UTC(2026, 10, 25, 12);
+
+function body(owner: string, overrides: Partial<AnnouncementBody> = {}): AnnouncementBody {
+  return {
+    v: 1,
+    nodeId: owner,
+    peerId: '12D3KooWExjNUTDMiMRqDN1ZytAmivBiNr6MVV7wX5QnicJUJTqp',
+    addresses: ['[::1]:9292'],
+    seq: NOW,
+    issuedAt: NOW,
+    expiresAt: NOW + 300_000,
+    assets: [
+      {
+        assetId: assetIdFor('cpu', owner, { model: 'test', cores: 8 }),
+        kind: 'cpu',
+        capacity: { unit: 'slots', total: 8, allowed: 2 },
+        privacyLevel: 'FullPublic',
+        allocationType: 'Public',
+        pricePerHour: '0.25',
+        requiredProofs: { space: true, stake: true, work: true, time: true },
+      },
+    ],
+    ...overrides,
+  };
+}
+
+const wire = (b: unknown, chain = ['AAAA'], signature = 'AAAA') =>
+  new TextEncoder().encode(JSON.stringify({ body: b, chain, signature }));
+
+describe('mesh announcements', () => {
+  const owner = loadOrCreateIdentity(tempDir()).nodeId;
+
+  it('round-trips, and signs the same bytes whatever order the fields arrived in', () => {
+    const b = body(owner);
+    const bytes = encodeAnnouncement({ body: b, chain: [new Uint8Array([1, 2])], signature: new Uint8Array([3]) });
+    const back = decodeAnnouncement(bytes, NOW);
+    expect(back.body).toEqual(b);
+    expect(back.chain).toEqual([new Uint8Array([1, 2])]);
+    // The same fields in reverse order, as a peer's JSON might carry them.
+    const shuffled = Object.fromEntries(Object.entries(b).reverse()) as unknown as AnnouncementBody;
+    expect(Object.keys(shuffled)[0]).toBe('assets');
+    expect(signingInput(shuffled)).toEqual(signingInput(b));
+    expect(signingInput(body(owner, { seq: NOW + 1 }))).not.toEqual(signingInput(b));
+  });
+
+  it.each([
+    ['garbage', new TextEncoder().encode('{nope'), /not JSON/],
+    ['oversized', new Uint8Array(MAX_ANNOUNCEMENT_BYTES + 1), /exceeds/],
+    ['expired', wire(body(owner, { issuedAt: NOW - 400_000, expiresAt: NOW - 1 })), /expired/],
+    ['from the future', wire(body(owner, { issuedAt: NOW + 120_000, expiresAt: NOW + 300_000 })), /future/],
+    ['too long-lived', wire(body(owner, { expiresAt: NOW + 3_600_000 })), /lifetime/],
+    ['without a chain', wire(body(owner), []), /chain/],
+    ['a bad address', wire(body(owner, { addresses: ['not an address'] })), /addresses/],
+    ['a bad peer id', wire(body(owner, { peerId: 'x' })), /peerId/],
+    [
+      "another node's asset",
+      wire(body(owner, { assets: body(loadOrCreateIdentity(tempDir()).nodeId).assets })),
+      /another node/,
+    ],
+    [
+      'a Private asset',
+      wire(body(owner, { assets: [{ ...body(owner).assets[0]!, privacyLevel: 'Private' }] })),
+      /privacy/,
+    ],
+    [
+      'a negative capacity',
+      wire(
+        body(owner, { assets: [{ ...body(owner).assets[0]!, capacity: { unit: 'slots', total: 8, allowed: -1 } }] }),
+      ),
+      /capacity/,
+    ],
+    ['a float price', wire(body(owner, { assets: [{ ...body(owner).assets[0]!, pricePerHour: '1e3' }] })), /price/],
+  ])('refuses an announcement with %s', (_name, bytes, message) => {
+    expect(() => decodeAnnouncement(bytes, NOW)).toThrow(message);
+  });
+
+  it('compares prices in base units, not floating point', () => {
+    expect(priceUnits('0.1') + priceUnits('0.2')).toBe(priceUnits('0.3'));
+    expect(priceUnits('12')).toBe(1_200_000_000n);
+    expect(priceUnits('0.00000001')).toBe(1n);
+  });
+});
+
+describe('PeerId binding', () => {
+  it('binds a libp2p key to a NodeId; another NodeId or a tampered statement is refused', async () => {
+    const key = await generateKeyPair('Ed25519');
+    const statement = await createBinding(key, 'node-a');
+    expect((await verifyBinding(statement, 'node-a')).toString()).toBe(
+      (await import('@libp2p/peer-id')).peerIdFromPrivateKey(key).toString(),
+    );
+    await expect(verifyBinding(statement, 'node-b')).rejects.toThrow(/did not sign/);
+    const tampered = new Uint8Array(statement);
+    tampered[tampered.length - 1]! ^= 1;
+    await expect(verifyBinding(tampered, 'node-a')).rejects.toThrow(/did not sign/);
+    await expect(verifyBinding(statement.subarray(0, 10), 'node-a')).rejects.toThrow(/truncated/);
+    await expect(verifyBinding(new Uint8Array([9, 1, 2, 3]), 'node-a')).rejects.toThrow(/format/);
+  });
+
+  it('maps STOQ addresses to multiaddrs and back, refusing others', () => {
+    expect(stoqMultiaddr({ host: '::1', port: 9292 }).toString()).toBe('/ip6/::1/udp/9292/stoq');
+    expect(stoqAddressOf(stoqMultiaddr({ host: '127.0.0.1', port: 7 }))).toEqual({ host: '127.0.0.1', port: 7 });
+    expect(stoqAddressOf(stoqMultiaddr({ host: 'example.org', port: 7 }))).toEqual({ host: 'example.org', port: 7 });
+    const tcp = stoqMultiaddr({ host: '::1', port: 1 }).decapsulate('/udp');
+    expect(stoqAddressOf(tcp)).toBeNull();
+  });
+
+  it('tells reachability from the addresses libp2p reports', () => {
+    expect(reachabilityOf(['/ip6/::1/udp/1/stoq'])).toBe('unknown');
+    expect(reachabilityOf(['/ip4/192.168.1.4/udp/1/stoq', '/ip6/::1/udp/1/stoq'])).toBe('behind-nat');
+    expect(reachabilityOf(['/ip4/93.184.216.34/udp/1/stoq', '/ip4/192.168.1.4/udp/1/stoq'])).toBe('public');
+    expect(
+      reachabilityOf([
+        '/ip4/93.184.216.34/udp/1/stoq/p2p/12D3KooWExjNUTDMiMRqDN1ZytAmivBiNr6MVV7wX5QnicJUJTqp/p2p-circuit',
+      ]),
+    ).toBe('relayed');
+  });
+});

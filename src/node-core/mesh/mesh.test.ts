@@ -1,0 +1,136 @@
+import { afterEach, describe, expect, it } from 'vitest';
+import { formatHostPort } from '../../shared/network';
+import { LogBook } from '../logging/log-book';
+import { createNode, type HyperMeshNode, type NodeConfig } from '../node';
+import { fixedHardware } from '../testing/fixed-hardware';
+import { useTempDirs } from '../testing/temp-dir';
+import { ANNOUNCE_TOPIC } from './libp2p-node';
+
+const tempDir = useTempDirs();
+const running: HyperMeshNode[] = [];
+
+afterEach(async () => {
+  await Promise.all(running.splice(0).map((n) => n.stop()));
+});
+
+async function start(config: Omit<NodeConfig, 'listen' | 'dataDir'> & { dataDir?: string }): Promise<HyperMeshNode> {
+  const node = createNode(
+    { dataDir: tempDir(), listen: { host: '::1', port: 0 }, meshIntervalMs: 500, ...config },
+    { hardware: fixedHardware(), logBook: new LogBook({ echo: !!process.env.HM_DEBUG }) },
+  );
+  running.push(node);
+  await node.start();
+  return node;
+}
+
+/** Points the node at the CA and waits for its certificate (a first round against the default CA may be running). */
+async function certify(n: HyperMeshNode, caAddress: string, mesh: object = { bootstrap: caAddress, mdns: false }) {
+  await n.api.updateSettings({ trust: { caAddress }, mesh });
+  await until(`${n.identity.nodeIdShort} to be certified`, async () => {
+    await n.trust!.refresh().catch(() => undefined);
+    return n.trust!.chain() ? true : undefined;
+  });
+}
+
+async function until<T>(what: string, probe: () => Promise<T | undefined> | T | undefined, ms = 20_000): Promise<T> {
+  const deadline = Date.now() + ms;
+  for (;;) {
+    const value = await probe();
+    if (value !== undefined && value !== false) return value;
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, 200));
+  }
+}
+
+describe('mesh over STOQ', () => {
+  it('discovers every node from one bootstrap, spreads signed announcements, and allocates across the mesh', async () => {
+    const ca = await start({ authority: { name: 'Mesh CA' } });
+    const caAddress = formatHostPort(ca.transport!.address);
+    const members: HyperMeshNode[] = [];
+    for (let i = 0; i < 3; i++) {
+      const n = await start({});
+      await certify(n, caAddress);
+      members.push(n);
+    }
+    const [owner, consumer, third] = members as [HyperMeshNode, HyperMeshNode, HyperMeshNode];
+
+    // Each node ends up knowing all the others (the CA included), though it was told only of the CA.
+    for (const n of members) {
+      await until(`node ${n.identity.nodeIdShort} to know all peers`, async () => {
+        const status = await n.api.getMeshStatus();
+        const known = new Set(status.peers.map((p) => p.nodeId));
+        return [ca, ...members].every((m) => m === n || known.has(m.identity.nodeId));
+      });
+    }
+    const status = await consumer.api.getMeshStatus();
+    expect(status.state).toBe('running');
+    expect(status.peerId).toMatch(/^12D3KooW/);
+    expect(status.peers.find((p) => p.nodeId === owner.identity.nodeId)?.peerId).toBe(
+      owner.mesh!.libp2p!.peerId.toString(),
+    );
+
+    // The owner shares CPU publicly: the consumer (and the third node) find it by search.
+    await owner.assets!.ready;
+    await owner.api.updateSettings({ privacyLevel: 'FullPublic', allocationType: 'Public', allocation: { cpu: 25 } });
+    await owner.assets!.settled();
+    const found = await until('the announcement to reach the consumer', async () => {
+      const hits = await consumer.api.searchAssets({ kind: 'cpu' });
+      return hits.find((h) => h.owner === owner.identity.nodeId);
+    });
+    expect(found).toMatchObject({ kind: 'cpu', capacity: { unit: 'slots', allowed: 2 }, privacyLevel: 'FullPublic' });
+    await until('the third node to see it too', async () =>
+      (await third.api.searchAssets({})).some((h) => h.owner === owner.identity.nodeId),
+    );
+    expect(await consumer.api.searchAssets({ kind: 'memory' })).toEqual([]);
+    expect(await consumer.api.searchAssets({ minCapacity: 3 })).toEqual([]);
+
+    await consumer.assets!.ready;
+    const lease = await consumer.api.allocateRemote({ assetId: found.assetId, amount: 1, durationMs: 60_000 });
+    expect(lease).toMatchObject({ owner: owner.identity.nodeId, amount: 1, unit: 'slots', ownerProofVerified: true });
+    expect((await owner.api.getAssets()).find((v) => v.kind === 'cpu')).toMatchObject({ inUse: 1, leases: 1 });
+    expect((await consumer.api.getRemoteAllocations()).map((l) => l.leaseId)).toEqual([lease.leaseId]);
+    await expect(
+      consumer.api.allocateRemote({ assetId: found.assetId, amount: 3, durationMs: 60_000 }),
+    ).rejects.toThrow(/at most 2 slots/);
+
+    // Going Private withdraws the asset: the next announcement lists nothing.
+    await owner.api.updateSettings({ privacyLevel: 'Private' });
+    await until('the withdrawal to reach the consumer', async () =>
+      (await consumer.api.searchAssets({})).every((h) => h.owner !== owner.identity.nodeId),
+    );
+  }, 120_000);
+
+  it('refuses forged announcements and lowers the trust score of the peer that sent them', async () => {
+    const ca = await start({ authority: { name: 'Mesh CA' } });
+    const caAddress = formatHostPort(ca.transport!.address);
+    const honest = await start({});
+    const liar = await start({});
+    for (const n of [honest, liar]) await certify(n, caAddress);
+    await until('the liar to be connected to the honest node', async () =>
+      (await honest.api.getMeshStatus()).peers.some((p) => p.nodeId === liar.identity.nodeId && p.connected),
+    );
+    const honestPeer = honest.mesh!.libp2p!.peerId;
+    const pubsub = liar.mesh!.libp2p!.services.pubsub;
+    await until('the honest node to subscribe at the liar', () =>
+      pubsub.getSubscribers(ANNOUNCE_TOPIC).some((p) => p.equals(honestPeer)) ? true : undefined,
+    );
+    let round = 0;
+    const liarView = await until('the liar to be penalized', async () => {
+      // New bytes each round (gossip refuses to publish a message twice), in case the first went unheard.
+      round++;
+      const junk = [
+        new TextEncoder().encode(`not json at all ${round}`),
+        new TextEncoder().encode(
+          JSON.stringify({ body: { v: 1, nodeId: honest.identity.nodeId, round }, chain: [], signature: '' }),
+        ),
+        new Uint8Array(70_000).fill(0x7b - (round % 2)),
+      ];
+      for (const bytes of junk) await pubsub.publish(ANNOUNCE_TOPIC, bytes).catch(() => undefined);
+      const peer = (await honest.api.getMeshStatus()).peers.find((p) => p.nodeId === liar.identity.nodeId);
+      return peer && peer.rejected >= 2 ? peer : undefined;
+    });
+    expect(liarView.trustScore).toBeLessThan(0.5);
+    expect(liarView.lastRejection).toMatch(/announcement/);
+    expect(await honest.api.searchAssets({})).toEqual([]);
+  }, 90_000);
+});

@@ -1,0 +1,581 @@
+import { TopicValidatorResult } from '@libp2p/gossipsub';
+import type { PeerId, PeerInfo } from '@libp2p/interface';
+import { isPrivateIp } from '@libp2p/utils';
+import { ml_dsa65 } from '@noble/post-quantum/ml-dsa.js';
+import { formatHostPort } from '../../shared/network';
+import type {
+  AssetSearchQuery,
+  MeshPeerView,
+  MeshStatus,
+  Reachability,
+  RemoteAllocationRequest,
+  RemoteAllocationView,
+  RemoteAssetView,
+} from '../../shared/mesh';
+import { parseServiceAddress, splitAddressList, type Settings } from '../../shared/settings';
+import { ErrorCode, HyperMeshError } from '../../shared/errors';
+import type { AssetRegistry } from '../assets/registry';
+import type { NodeIdentity } from '../identity/identity';
+import type { Logger } from '../logging/log-book';
+import type { Db } from '../store/database';
+import type { HostPort, Transport as StoqTransport } from '../transport/stoq/transport';
+import type { TrustClient } from '../trust/trust-client';
+import {
+  AnnouncementError,
+  chainDigest,
+  decodeAnnouncement,
+  encodeAnnouncement,
+  priceUnits,
+  signingInput,
+  type AnnouncedAsset,
+  type AnnouncementBody,
+} from './announcement';
+import { ANNOUNCE_TOPIC, createMeshNode, type MeshLibp2p } from './libp2p-node';
+import { PeerBook, TRUST_FLOOR } from './peer-book';
+import { stoqMultiaddr, type BoundPeer } from './stoq-libp2p';
+
+export class MeshError extends HyperMeshError {
+  constructor(message: string) {
+    super(ErrorCode.Transport, message);
+  }
+}
+
+export interface MeshOptions {
+  readonly identity: NodeIdentity;
+  readonly stoq: StoqTransport;
+  readonly db: Db;
+  readonly log: Logger;
+  readonly settings: () => Settings;
+  readonly trust: TrustClient | undefined;
+  readonly assets: AssetRegistry | undefined;
+  /** How often the node re-announces its assets (and at once when they change). Default 60 s. */
+  readonly announceIntervalMs?: number;
+  /** How long an announcement is valid. Default 5 min (at most MAX_ANNOUNCEMENT_TTL_MS). */
+  readonly announcementTtlMs?: number;
+  /** How often bootstrap, dialling of discovered peers and RTT measurement run. Default 5 s. */
+  readonly maintenanceIntervalMs?: number;
+  readonly now?: () => number;
+}
+
+interface KnownAnnouncement {
+  readonly body: AnnouncementBody;
+  readonly receivedAt: number;
+}
+
+/** Below this many connections the node dials bootstrap peers and peers it discovered. */
+const TARGET_CONNECTIONS = 8;
+
+/**
+ * The mesh: a libp2p node over STOQ (discovery by bootstrap, TrustChain names, mDNS and the DHT), a peer book in
+ * SQLite, signed asset announcements over gossipsub, search, and allocation of peers' assets. docs/mesh.md.
+ */
+export class Mesh {
+  private node: MeshLibp2p | undefined;
+  private readonly book: PeerBook;
+  private readonly nodeOfPeer = new Map<string, string>();
+  private readonly announcements = new Map<string, KnownAnnouncement>();
+  private readonly verifiedChains = new Map<string, { nodeId: string; mldsaPublicKey: Uint8Array; until: number }>();
+  private timer: NodeJS.Timeout | undefined;
+  private lastAnnounce: { at: number; fingerprint: string } | null = null;
+  private seq = 0;
+  private problem: string | null = null;
+  private maintaining = false;
+  private bootstrapCache: { at: number; addresses: HostPort[] } | null = null;
+  private readonly now: () => number;
+
+  constructor(private readonly options: MeshOptions) {
+    this.book = new PeerBook(options.db);
+    this.now = options.now ?? Date.now;
+    this.loadAnnouncements();
+  }
+
+  get libp2p(): MeshLibp2p | undefined {
+    return this.node;
+  }
+
+  async start(): Promise<void> {
+    if (this.node) return;
+    const settings = this.options.settings();
+    if (!settings.mesh.enabled) {
+      this.problem = 'The mesh is turned off in Settings.';
+      return;
+    }
+    const node = await createMeshNode({
+      identity: this.options.identity,
+      stoq: this.options.stoq,
+      mdns: settings.mesh.mdns,
+      relay: settings.mesh.relay,
+      admit: (ctx) =>
+        ctx.peer.kind === 'trustchain' || this.options.settings().trust.acceptSelfSignedPeers
+          ? null
+          : 'the mesh needs a TrustChain certificate',
+      onBound: (bound) => this.onBound(bound),
+      isBlocked: (peer) => this.isBlocked(peer),
+      onDiscovery: (info) => this.onDiscovery(info),
+    });
+    node.addEventListener('peer:connect', () => this.scheduleAnnounce());
+    await node.start();
+    node.services.pubsub.topicValidators.set(ANNOUNCE_TOPIC, (from, msg) => this.validate(from, msg.data));
+    node.services.pubsub.subscribe(ANNOUNCE_TOPIC);
+    this.node = node;
+    this.problem = null;
+    // The first id starts at the clock, so announcements after a restart still supersede earlier ones.
+    this.seq = Math.max(this.seq, this.now());
+    this.options.log.info(`mesh started as ${node.peerId.toString()}`);
+    this.timer = setInterval(() => void this.maintain(), this.options.maintenanceIntervalMs ?? 5_000);
+    this.timer.unref();
+    void this.maintain();
+  }
+
+  async stop(): Promise<void> {
+    if (this.timer) clearInterval(this.timer);
+    this.timer = undefined;
+    const node = this.node;
+    this.node = undefined;
+    await node?.stop();
+  }
+
+  /** Applies changed mesh settings: a restart of the libp2p node (mDNS and relay are fixed at its creation). */
+  async restart(): Promise<void> {
+    await this.stop();
+    await this.start();
+  }
+
+  // ---- discovery and the peer book ----
+
+  private onBound(bound: BoundPeer): void {
+    const peerId = bound.peerId.toString();
+    this.nodeOfPeer.set(peerId, bound.nodeId);
+    // An inbound peer's source address is its listening socket too (STOQ dials from the socket it listens on).
+    this.book.seen(bound.nodeId, {
+      host: bound.address.host,
+      port: bound.address.port,
+      peerId,
+      ...(bound.serialHex ? { certificate: bound.serialHex } : {}),
+    });
+  }
+
+  private isBlocked(peer: PeerId): boolean {
+    const nodeId = this.nodeOfPeer.get(peer.toString()) ?? this.book.byPeerId(peer.toString())?.nodeId;
+    if (!nodeId) return false;
+    return (this.book.get(nodeId)?.trustScore ?? 1) < TRUST_FLOOR;
+  }
+
+  private onDiscovery(info: PeerInfo): void {
+    const node = this.node;
+    if (!node || node.getConnections().length >= TARGET_CONNECTIONS) return;
+    if (node.getConnections(info.id).length > 0 || info.multiaddrs.length === 0) return;
+    node.dial(info.id).catch((err: unknown) => this.options.log.debug(`dial ${info.id.toString()}: ${String(err)}`));
+  }
+
+  /** Bootstrap addresses: the setting, then the nodes the TrustChain name `hypermesh` resolves to (cached 5 min). */
+  private async bootstrapAddresses(): Promise<HostPort[]> {
+    const fromSettings = splitAddressList(this.options.settings().mesh.bootstrap)
+      .map((entry) => parseServiceAddress(entry))
+      .filter((a): a is HostPort => a !== null);
+    if (!this.bootstrapCache || this.now() - this.bootstrapCache.at > 300_000) {
+      let resolved: HostPort[] = [];
+      if (this.options.trust && this.options.trust.status().state === 'certified') {
+        try {
+          const name = await this.options.trust.resolve('hypermesh');
+          resolved = name.addresses.map((a) => parseServiceAddress(a)).filter((a): a is HostPort => a !== null);
+        } catch (err) {
+          this.options.log.debug(`bootstrap name: ${(err as Error).message}`);
+        }
+      }
+      this.bootstrapCache = { at: this.now(), addresses: resolved };
+    }
+    const own = formatHostPort(this.options.stoq.address);
+    const all = [...fromSettings, ...this.bootstrapCache.addresses];
+    return all.filter((a, i) => formatHostPort(a) !== own && all.findIndex((b) => sameAddress(a, b)) === i);
+  }
+
+  /** One round: keep enough connections, measure round trips, re-announce when due. Never throws. */
+  private async maintain(): Promise<void> {
+    const node = this.node;
+    if (!node || this.maintaining) return;
+    // Peers admit certified nodes only (unless they accept self-signed ones): no point dialling before.
+    if (!this.options.trust?.chain() && !this.options.settings().trust.acceptSelfSignedPeers) return;
+    this.maintaining = true;
+    try {
+      if (node.getConnections().length < TARGET_CONNECTIONS) {
+        const wasAlone = node.getConnections().length === 0;
+        for (const address of await this.bootstrapAddresses()) {
+          try {
+            await node.dial(stoqMultiaddr(address), { signal: AbortSignal.timeout(10_000) });
+          } catch (err) {
+            this.options.log.debug(`bootstrap ${formatHostPort(address)}: ${(err as Error).message}`);
+          }
+        }
+        // A lookup of our own key fills the routing table with the peers nearest us (and them with us).
+        if (wasAlone && node.getConnections().length > 0) await this.selfLookup(node);
+        await this.dialKnownPeers(node);
+      }
+      this.measure(node);
+      await this.announceIfDue();
+    } catch (err) {
+      this.options.log.warn(`mesh maintenance: ${(err as Error).message}`);
+    } finally {
+      this.maintaining = false;
+    }
+  }
+
+  private async selfLookup(node: MeshLibp2p): Promise<void> {
+    try {
+      for await (const event of node.services.dht.getClosestPeers(node.peerId.toMultihash().bytes, {
+        signal: AbortSignal.timeout(15_000),
+      })) {
+        void event;
+      }
+    } catch (err) {
+      this.options.log.debug(`self lookup: ${(err as Error).message}`);
+    }
+  }
+
+  /** Dials peers the peer store knows (from the DHT, mDNS, identify) until the target is met. */
+  private async dialKnownPeers(node: MeshLibp2p): Promise<void> {
+    const peers = await node.peerStore.all();
+    for (const peer of peers) {
+      if (node.getConnections().length >= TARGET_CONNECTIONS) return;
+      if (peer.id.equals(node.peerId) || node.getConnections(peer.id).length > 0 || peer.addresses.length === 0)
+        continue;
+      if (this.isBlocked(peer.id)) continue;
+      try {
+        await node.dial(peer.id, { signal: AbortSignal.timeout(10_000) });
+      } catch (err) {
+        this.options.log.debug(`dial ${peer.id.toString()}: ${(err as Error).message}`);
+      }
+    }
+  }
+
+  /** Round trips come from libp2p's connection monitor, which pings every connection. */
+  private measure(node: MeshLibp2p): void {
+    for (const connection of node.getConnections()) {
+      const nodeId = this.nodeOfPeer.get(connection.remotePeer.toString());
+      if (nodeId && connection.rtt !== undefined) this.book.setRtt(nodeId, connection.rtt);
+    }
+  }
+
+  // ---- announcements ----
+
+  /** The assets this node tells the whole mesh about: what its privacy settings show any certified peer. */
+  private ownAssets(): AnnouncedAsset[] {
+    const registry = this.options.assets;
+    if (!registry) return [];
+    const settings = this.options.settings();
+    const out: AnnouncedAsset[] = [];
+    for (const { announcement } of registry.announcementsFor({ nodeId: '', presentsAllFourProofs: true })) {
+      // Anonymous views are never put under the node's signature (docs/mesh.md).
+      if ('anonymous' in announcement) continue;
+      out.push({
+        assetId: announcement.assetId,
+        kind: announcement.kind,
+        capacity: { ...announcement.capacity },
+        privacyLevel: announcement.privacyLevel,
+        allocationType: announcement.allocationType,
+        pricePerHour: settings.rewards.minimumRatePerHour,
+        requiredProofs: { ...settings.requiredProofs },
+      });
+    }
+    return out;
+  }
+
+  private announceSoon: NodeJS.Timeout | undefined;
+  private scheduleAnnounce(): void {
+    if (this.announceSoon) return;
+    this.announceSoon = setTimeout(() => {
+      this.announceSoon = undefined;
+      void this.announceIfDue(true).catch(() => undefined);
+    }, 1_000);
+    this.announceSoon.unref();
+  }
+
+  /** Publishes when the assets changed, the interval passed, or `force`. */
+  private async announceIfDue(force = false): Promise<void> {
+    const assets = this.ownAssets();
+    const fingerprint = JSON.stringify(assets);
+    const due =
+      force ||
+      !this.lastAnnounce ||
+      this.lastAnnounce.fingerprint !== fingerprint ||
+      this.now() - this.lastAnnounce.at >= (this.options.announceIntervalMs ?? 60_000);
+    if (!due) return;
+    // Nothing shared publicly, and nothing announced before: nothing to tell.
+    if (assets.length === 0 && !this.lastAnnounce) return;
+    await this.announce(assets, fingerprint);
+  }
+
+  private async announce(assets: AnnouncedAsset[], fingerprint: string): Promise<void> {
+    const node = this.node;
+    const chain = this.options.trust?.chain();
+    if (!node || !chain) return;
+    const now = this.now();
+    this.seq = Math.max(this.seq + 1, now);
+    const body: AnnouncementBody = {
+      v: 1,
+      nodeId: this.options.identity.nodeId,
+      peerId: node.peerId.toString(),
+      addresses: [formatHostPort(this.options.stoq.address)],
+      seq: this.seq,
+      issuedAt: now,
+      expiresAt: now + Math.min(this.options.announcementTtlMs ?? 300_000, 600_000),
+      assets,
+    };
+    const signature = this.options.identity.sign(signingInput(body));
+    const bytes = encodeAnnouncement({ body, chain, signature });
+    await node.services.pubsub.publish(ANNOUNCE_TOPIC, bytes);
+    this.lastAnnounce = { at: now, fingerprint };
+  }
+
+  /** Gossip validation: accept (and keep) a valid announcement, ignore a stale one, reject and penalize the rest. */
+  private validate(from: PeerId, data: Uint8Array): TopicValidatorResult {
+    const forwarder = this.nodeOfPeer.get(from.toString());
+    try {
+      const accepted = this.accept(data);
+      if (accepted === 'stale') return TopicValidatorResult.Ignore;
+      if (forwarder) this.book.reward(forwarder);
+      return TopicValidatorResult.Accept;
+    } catch (err) {
+      const reason = (err as Error).message;
+      this.options.log.warn(`refused an announcement from ${forwarder?.slice(0, 8) ?? from.toString()}: ${reason}`);
+      if (forwarder) {
+        const score = this.book.penalize(forwarder, reason);
+        if (score !== null && score < TRUST_FLOOR) {
+          this.options.log.warn(`peer ${forwarder.slice(0, 8)} fell below the trust floor; disconnecting`);
+          void this.node?.hangUp(from).catch(() => undefined);
+        }
+      }
+      return TopicValidatorResult.Reject;
+    }
+  }
+
+  /**
+   * Checks an announcement: shape, lifetime, the owner's TrustChain chain, its ML-DSA signature, and that it is
+   * newer than the one held. Returns 'stale' for a valid but older one (late gossip, not an attack).
+   */
+  private accept(data: Uint8Array): 'new' | 'stale' {
+    const now = this.now();
+    const a = decodeAnnouncement(data, now);
+    const { body } = a;
+    if (body.nodeId === this.options.identity.nodeId) return 'stale';
+    const held = this.announcements.get(body.nodeId);
+    if (held && held.body.seq >= body.seq) return 'stale';
+    const signer = this.verifyChain(a.chain, now);
+    if (signer.nodeId !== body.nodeId) throw new AnnouncementError("is signed under another node's certificate");
+    if (!ml_dsa65.verify(a.signature, signingInput(body), signer.mldsaPublicKey)) {
+      throw new AnnouncementError('signature does not verify');
+    }
+    this.announcements.set(body.nodeId, { body, receivedAt: now });
+    this.options.db
+      .prepare(
+        `INSERT INTO mesh_announcements (node_id, seq, body, expires_at, received_at) VALUES (?, ?, ?, ?, ?)
+         ON CONFLICT(node_id) DO UPDATE SET seq = excluded.seq, body = excluded.body,
+           expires_at = excluded.expires_at, received_at = excluded.received_at`,
+      )
+      .run(body.nodeId, body.seq, JSON.stringify(body), body.expiresAt, now);
+    this.nodeOfPeer.set(body.peerId, body.nodeId);
+    return 'new';
+  }
+
+  private verifyChain(chain: readonly Uint8Array[], now: number) {
+    const trust = this.options.trust;
+    if (!trust) throw new AnnouncementError('cannot be checked: no TrustChain client');
+    const digest = chainDigest(chain);
+    const cached = this.verifiedChains.get(digest);
+    if (cached && cached.until > now) return cached;
+    let verified;
+    try {
+      verified = trust.verifyChain(chain);
+    } catch (err) {
+      throw new AnnouncementError(`certificate chain refused: ${(err as Error).message}`);
+    }
+    // Re-checked every 5 minutes at most, so a revocation takes effect.
+    const entry = {
+      nodeId: verified.nodeId,
+      mldsaPublicKey: verified.mldsaPublicKey,
+      until: Math.min(verified.notAfter.getTime(), now + 300_000),
+    };
+    if (this.verifiedChains.size > 10_000) this.verifiedChains.clear();
+    this.verifiedChains.set(digest, entry);
+    return entry;
+  }
+
+  private loadAnnouncements(): void {
+    const rows = this.options.db
+      .prepare('SELECT body, received_at FROM mesh_announcements WHERE expires_at > ?')
+      .all(this.now()) as { body: string; received_at: number }[];
+    for (const row of rows) {
+      const body = JSON.parse(row.body) as AnnouncementBody;
+      this.announcements.set(body.nodeId, { body, receivedAt: row.received_at });
+    }
+    this.options.db.prepare('DELETE FROM mesh_announcements WHERE expires_at <= ?').run(this.now());
+  }
+
+  // ---- search and allocation ----
+
+  search(query: AssetSearchQuery): RemoteAssetView[] {
+    const now = this.now();
+    const maxPrice = query.maxPricePerHour === undefined ? null : priceUnits(query.maxPricePerHour);
+    const out: RemoteAssetView[] = [];
+    for (const [nodeId, held] of this.announcements) {
+      if (held.body.expiresAt <= now) {
+        this.announcements.delete(nodeId);
+        continue;
+      }
+      const peer = this.book.get(nodeId);
+      if (peer && peer.trustScore < TRUST_FLOOR) continue;
+      const rttMs = peer?.rttMs ?? null;
+      if (query.maxLatencyMs !== undefined && (rttMs === null || rttMs > query.maxLatencyMs)) continue;
+      for (const asset of held.body.assets) {
+        if (query.kind !== undefined && asset.kind !== query.kind) continue;
+        if (query.minCapacity !== undefined && asset.capacity.allowed < query.minCapacity) continue;
+        if (maxPrice !== null && priceUnits(asset.pricePerHour) > maxPrice) continue;
+        if (query.requireAllProofs && !Object.values(asset.requiredProofs).every(Boolean)) continue;
+        out.push({
+          assetId: asset.assetId,
+          owner: nodeId,
+          kind: asset.kind,
+          capacity: asset.capacity,
+          privacyLevel: asset.privacyLevel,
+          allocationType: asset.allocationType,
+          pricePerHour: asset.pricePerHour,
+          requiredProofs: asset.requiredProofs,
+          rttMs,
+          announcedAt: new Date(held.body.issuedAt).toISOString(),
+          expiresAt: new Date(held.body.expiresAt).toISOString(),
+        });
+      }
+    }
+    return out.sort(
+      (a, b) =>
+        (a.rttMs ?? Infinity) - (b.rttMs ?? Infinity) ||
+        Number(priceUnits(a.pricePerHour) - priceUnits(b.pricePerHour)) ||
+        a.assetId.localeCompare(b.assetId),
+    );
+  }
+
+  /** Allocates part of an announced asset: dials its owner over STOQ and runs the four-proof allocation. */
+  async allocate(request: RemoteAllocationRequest, signal?: AbortSignal): Promise<RemoteAllocationView> {
+    const registry = this.options.assets;
+    if (!registry) throw new MeshError('assets are not running on this node');
+    const held = [...this.announcements.values()].find((h) => h.body.assets.some((a) => a.assetId === request.assetId));
+    const asset = held?.body.assets.find((a) => a.assetId === request.assetId);
+    if (!held || !asset || held.body.expiresAt <= this.now()) {
+      throw new MeshError(`no current announcement of asset ${request.assetId}; search again`);
+    }
+    if (request.amount > asset.capacity.allowed) {
+      throw new MeshError(`the owner offers at most ${asset.capacity.allowed} ${asset.capacity.unit}`);
+    }
+    const owner = held.body.nodeId;
+    let lastError: unknown = new MeshError('the owner announced no address');
+    for (const entry of held.body.addresses) {
+      const address = parseServiceAddress(entry);
+      if (!address) continue;
+      try {
+        const link = await this.options.stoq.dial(address, owner, signal);
+        const { lease, ownerProof } = await registry.requestAllocation(link, request);
+        this.options.db
+          .prepare(
+            'INSERT OR REPLACE INTO mesh_leases (lease_id, asset_id, owner, lease, expires_at) VALUES (?, ?, ?, ?, ?)',
+          )
+          .run(lease.id, request.assetId, owner, JSON.stringify(lease), lease.expiresAt);
+        this.options.log.info(`allocated ${lease.amount} ${lease.unit} of ${asset.kind} at ${owner.slice(0, 8)}`);
+        return leaseView(request.assetId, owner, lease, ownerProof.nodeId === owner);
+      } catch (err) {
+        lastError = err;
+      }
+    }
+    const message = lastError instanceof Error ? lastError.message : String(lastError);
+    throw new MeshError(`allocation at ${owner.slice(0, 8)} failed: ${message}`);
+  }
+
+  /** Leases this node holds on peers' assets, current ones only. */
+  leases(): RemoteAllocationView[] {
+    const rows = this.options.db
+      .prepare('SELECT asset_id, owner, lease FROM mesh_leases WHERE expires_at > ? ORDER BY expires_at')
+      .all(this.now()) as { asset_id: string; owner: string; lease: string }[];
+    return rows.map((r) => leaseView(r.asset_id, r.owner, JSON.parse(r.lease) as LeaseJson, true));
+  }
+
+  // ---- status ----
+
+  status(): MeshStatus {
+    const node = this.node;
+    const connected = new Map<string, boolean>();
+    for (const c of node?.getConnections() ?? []) {
+      const nodeId = this.nodeOfPeer.get(c.remotePeer.toString());
+      if (!nodeId) continue;
+      const relayed = c.remoteAddr.toString().includes('/p2p-circuit');
+      connected.set(nodeId, (connected.get(nodeId) ?? true) && relayed);
+    }
+    const peers: MeshPeerView[] = this.book.list().map((p) => ({
+      nodeId: p.nodeId,
+      peerId: p.peerId,
+      address: p.host !== null && p.port !== null ? formatHostPort({ host: p.host, port: p.port }) : null,
+      connected: connected.has(p.nodeId),
+      relayed: connected.get(p.nodeId) === true,
+      lastSeen: p.lastSeen,
+      rttMs: p.rttMs,
+      trustScore: p.trustScore,
+      rejected: p.rejected,
+      lastRejection: p.lastRejection,
+    }));
+    const addresses = node?.getMultiaddrs().map((m) => m.toString()) ?? [];
+    const now = this.now();
+    return {
+      state: node ? 'running' : 'off',
+      problem: node ? null : (this.problem ?? 'The mesh is not running.'),
+      peerId: node?.peerId.toString() ?? null,
+      reachability: reachabilityOf(addresses),
+      addresses,
+      peers,
+      dhtPeers: node?.services.dht.routingTable.size ?? 0,
+      remoteAssets: [...this.announcements.values()]
+        .filter((h) => h.body.expiresAt > now)
+        .reduce((n, h) => n + h.body.assets.length, 0),
+      lastAnnouncedAt: this.lastAnnounce ? new Date(this.lastAnnounce.at).toISOString() : null,
+    };
+  }
+}
+
+interface LeaseJson {
+  id: string;
+  kind: RemoteAllocationView['kind'];
+  amount: number;
+  unit: RemoteAllocationView['unit'];
+  grantedAt: number;
+  expiresAt: number;
+}
+
+function leaseView(assetId: string, owner: string, lease: LeaseJson, verified: boolean): RemoteAllocationView {
+  return {
+    leaseId: lease.id,
+    assetId,
+    owner,
+    kind: lease.kind,
+    amount: lease.amount,
+    unit: lease.unit,
+    grantedAt: new Date(lease.grantedAt).toISOString(),
+    expiresAt: new Date(lease.expiresAt).toISOString(),
+    ownerProofVerified: verified,
+  };
+}
+
+function sameAddress(a: HostPort, b: HostPort): boolean {
+  return a.host === b.host && a.port === b.port;
+}
+
+/**
+ * Reachability from the addresses libp2p reports: a relay reservation means relayed; a public address (libp2p
+ * lists observed public addresses once AutoNAT confirmed them) means public; only LAN addresses means behind NAT;
+ * only loopback says nothing.
+ */
+export function reachabilityOf(addresses: readonly string[]): Reachability {
+  if (addresses.some((a) => a.includes('/p2p-circuit'))) return 'relayed';
+  const hosts = addresses.map((a) => /^\/ip[46]\/([^/]+)\//.exec(a)?.[1]).filter((h): h is string => h !== undefined);
+  const loopback = (h: string) => h === '::1' || h.startsWith('127.');
+  const routable = hosts.filter((h) => !loopback(h));
+  if (routable.some((h) => isPrivateIp(h) === false)) return 'public';
+  if (routable.length > 0) return 'behind-nat';
+  return 'unknown';
+}
