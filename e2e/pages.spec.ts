@@ -8,7 +8,9 @@ const EXPECTED: Record<PageName, RegExp> = {
   sharing: /Privacy level/,
   // Nothing is shared by default: the real hardware, each resource "Not shared".
   assets: /Everything this node shares is an asset[\s\S]*CPU[\s\S]*Not shared/,
-  network: /STOQ transport/,
+  // Nothing is announced on a lone node: the search form, an honest empty result, no leases.
+  marketplace: /Find resources[\s\S]*My leases on peers' assets/,
+  network: /Mesh[\s\S]*STOQ transport/,
   // Out of the box the node asks the HyperMesh CA, whose name does not resolve here: not certified, and why.
   certificates: /TrustChain status[\s\S]*Certificate authority/,
   memory: /No remote memory is mapped/,

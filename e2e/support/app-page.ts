@@ -7,6 +7,7 @@ export const PAGE_TITLES = {
   dashboard: 'Dashboard',
   sharing: 'Sharing',
   assets: 'Assets',
+  marketplace: 'Marketplace',
   network: 'Network',
   certificates: 'Certificates',
   memory: 'Memory proxy',
@@ -83,6 +84,107 @@ export class AppPage {
       },
       async save() {
         await section.getByRole('button', { name: 'Save TrustChain settings' }).click();
+      },
+    };
+  }
+
+  /** The Mesh section of the Settings page (open it first). */
+  meshSettings() {
+    const page = this.page;
+    const section = page.getByRole('region', { name: 'Mesh', exact: true });
+    return {
+      section,
+      enabled: section.getByRole('checkbox', { name: 'Join the mesh' }),
+      mdns: section.getByRole('checkbox', { name: 'LAN discovery (mDNS)' }),
+      relay: section.getByRole('checkbox', { name: 'Relay for peers behind NAT' }),
+      bootstrap: section.getByLabel(/^Bootstrap peers/),
+      saved: section.getByTestId('mesh-saved'),
+      async setBootstrap(addresses: string) {
+        await section.getByLabel(/^Bootstrap peers/).fill(addresses);
+        await section.getByRole('button', { name: 'Save bootstrap peers' }).click();
+      },
+    };
+  }
+
+  /** The Mesh section at the top of the Network page (open it first). */
+  mesh() {
+    const page = this.page;
+    const section = page.getByRole('region', { name: 'Mesh', exact: true });
+    const peers = section.getByRole('table', { name: 'Mesh peers' });
+    return {
+      section,
+      /** "Reachable directly (public)", "Behind NAT", "Reachable through a relay" or "Not known yet". */
+      reachability: section.getByTestId('mesh-reachability'),
+      peerId: section.getByTestId('mesh-peer-id'),
+      addresses: section.getByTestId('mesh-addresses'),
+      dhtPeers: section.getByTestId('mesh-dht-peers'),
+      remoteAssets: section.getByTestId('mesh-remote-assets'),
+      /** Why the mesh is off (shown only then). */
+      problem: section.getByTestId('mesh-problem'),
+      error: section.getByTestId('mesh-error'),
+      peers,
+      /** Rows of the peer table: short NodeId (row header), address, state, RTT, trust, rejected. */
+      peerRows: peers.getByRole('row').filter({ has: page.getByRole('rowheader') }),
+      /** The row of one peer, by its short NodeId (`hm-xxxx-yyyy`). */
+      peer(shortId: string) {
+        return peers.getByRole('row').filter({ has: page.getByRole('rowheader', { name: shortId }) });
+      },
+    };
+  }
+
+  /** The Marketplace page (open it first): search peers' assets, allocate one, and the leases held on them. */
+  marketplace() {
+    const page = this.page;
+    const find = page.getByRole('region', { name: 'Find resources' });
+    const results = find.getByRole('table', { name: 'Resources found' });
+    const allocateForm = page.getByTestId('allocate-form');
+    const leases = page.getByRole('table', { name: "My leases on peers' assets" });
+    return {
+      find,
+      kind: find.getByLabel('Kind', { exact: true }),
+      minCapacity: find.getByLabel(/^Minimum capacity/),
+      maxPrice: find.getByLabel('Maximum price per hour (Caesar)'),
+      maxLatency: find.getByLabel('Maximum latency (ms)'),
+      verifiedOnly: find.getByRole('checkbox', { name: 'Only Verified-grade providers' }),
+      searchButton: find.getByRole('button', { name: 'Search', exact: true }),
+      searchStatus: page.getByTestId('search-status'),
+      searchError: page.getByTestId('search-error'),
+      empty: page.getByTestId('search-empty'),
+      results,
+      /** Result rows (the header row left out). */
+      resultRows: results.getByRole('row').filter({ has: page.getByRole('rowheader') }),
+      allocateForm,
+      amount: allocateForm.getByLabel(/^Amount/),
+      duration: allocateForm.getByLabel('Duration (minutes)'),
+      confirm: allocateForm.getByRole('button', { name: 'Confirm allocation' }),
+      allocateResult: page.getByTestId('allocate-result'),
+      allocateError: page.getByTestId('allocate-error'),
+      leases,
+      leaseRows: leases.getByRole('row').filter({ has: page.getByRole('rowheader') }),
+      leasesEmpty: page.getByTestId('remote-leases-empty'),
+      /** Fills the filters that are given and presses Search; kind is a ResourceKind such as `cpu`, or '' for any. */
+      async search(filters: {
+        kind?: string;
+        minCapacity?: string;
+        maxPrice?: string;
+        maxLatency?: string;
+        verifiedOnly?: boolean;
+      }) {
+        if (filters.kind !== undefined) await find.getByLabel('Kind', { exact: true }).selectOption(filters.kind);
+        if (filters.minCapacity !== undefined) await find.getByLabel(/^Minimum capacity/).fill(filters.minCapacity);
+        if (filters.maxPrice !== undefined)
+          await find.getByLabel('Maximum price per hour (Caesar)').fill(filters.maxPrice);
+        if (filters.maxLatency !== undefined) await find.getByLabel('Maximum latency (ms)').fill(filters.maxLatency);
+        if (filters.verifiedOnly !== undefined)
+          await find.getByRole('checkbox', { name: 'Only Verified-grade providers' }).setChecked(filters.verifiedOnly);
+        await find.getByRole('button', { name: 'Search', exact: true }).click();
+      },
+      /** Opens the Allocate form of a result row, fills it (amount in the form's unit) and confirms. */
+      async allocate(row: Locator, amount?: string, durationMinutes?: string) {
+        await row.getByRole('button', { name: 'Allocate' }).click();
+        if (amount !== undefined) await allocateForm.getByLabel(/^Amount/).fill(amount);
+        if (durationMinutes !== undefined) await allocateForm.getByLabel('Duration (minutes)').fill(durationMinutes);
+        await allocateForm.getByRole('button', { name: 'Confirm allocation' }).click();
       },
     };
   }

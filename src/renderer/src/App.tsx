@@ -5,6 +5,7 @@ import { DashboardPage } from './pages/Dashboard';
 import { NotYetAvailablePage } from './pages/EmptyPages';
 import { AssetsPage } from './pages/Assets';
 import { LogsPage } from './pages/Logs';
+import { MarketplacePage } from './pages/Marketplace';
 import { NetworkPage } from './pages/Network';
 import { SettingsPage } from './pages/SettingsPage';
 import { SharingPage } from './pages/Sharing';
@@ -194,10 +195,11 @@ export function App(props: { inElectron: boolean }) {
         {page === 'dashboard' && <DashboardPage now={now} />}
         {page === 'sharing' && <SharingPage />}
         {page === 'logs' && <LogsPage />}
-        {page === 'network' && <NetworkPage />}
+        {page === 'network' && <NetworkPage now={now} />}
         {page === 'certificates' && <CertificatesPage now={now} />}
         {page === 'settings' && <SettingsPage inElectron={props.inElectron} />}
         {page === 'assets' && <AssetsPage />}
+        {page === 'marketplace' && <MarketplacePage now={now} />}
         {(page === 'memory' || page === 'wallet') && <NotYetAvailablePage page={page} />}
       </main>
     </div>

@@ -1,3 +1,6 @@
+import { formatBytes } from '../../shared/privacy';
+import type { ResourceKind } from '../../shared/settings';
+
 export function formatDuration(totalSeconds: number): string {
   const s = Math.max(0, Math.floor(totalSeconds));
   const d = Math.floor(s / 86_400);
@@ -26,4 +29,26 @@ export function formatRelative(iso: string, now: number): string {
   const seconds = (Date.parse(iso) - now) / 1000;
   if (Number.isNaN(seconds)) return '';
   return seconds >= 0 ? `in ${formatDuration(seconds)}` : `${formatDuration(-seconds)} ago`;
+}
+
+/** The unit an asset counts in (see src/shared/assets.ts). */
+export type AssetUnit = 'slots' | 'bytes' | 'bits/s';
+
+export const KIND_TITLE: Readonly<Record<ResourceKind, string>> = {
+  cpu: 'CPU',
+  gpu: 'GPU',
+  memory: 'Memory',
+  storage: 'Storage',
+  bandwidth: 'Bandwidth',
+};
+
+/** An amount in an asset's unit as people read it: "2 cores", "64 MiB", "100 Mbit/s". */
+export function formatAmount(value: number, unit: AssetUnit): string {
+  if (unit === 'bytes') return formatBytes(value);
+  if (unit === 'bits/s') {
+    if (value >= 1e9) return `${(value / 1e9).toFixed(1)} Gbit/s`;
+    if (value >= 1e6 || value === 0) return `${Math.round(value / 1e6)} Mbit/s`;
+    return `${Math.round(value / 1e3)} kbit/s`;
+  }
+  return `${value} core${value === 1 ? '' : 's'}`;
 }

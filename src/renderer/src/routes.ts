@@ -2,6 +2,7 @@ export const PAGES = [
   { id: 'dashboard', title: 'Dashboard' },
   { id: 'sharing', title: 'Sharing' },
   { id: 'assets', title: 'Assets' },
+  { id: 'marketplace', title: 'Marketplace' },
   { id: 'network', title: 'Network' },
   { id: 'certificates', title: 'Certificates' },
   { id: 'memory', title: 'Memory proxy' },

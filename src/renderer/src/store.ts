@@ -9,6 +9,13 @@ import type { NetworkStats, PeerIdentityKind } from '../../shared/network';
 import type { Settings } from '../../shared/settings';
 import type { ResolvedName, TrustStatus } from '../../shared/trust';
 import type { AssetView } from '../../shared/assets';
+import type {
+  AssetSearchQuery,
+  MeshStatus,
+  RemoteAllocationRequest,
+  RemoteAllocationView,
+  RemoteAssetView,
+} from '../../shared/mesh';
 
 export type Connection = 'connecting' | 'live' | 'offline' | 'unauthorized';
 
@@ -39,6 +46,13 @@ export interface AppState {
   readonly assets: readonly AssetView[] | undefined;
   /** Why the last getTrustStatus failed, when the node answered with an error. */
   readonly trustError: string | undefined;
+  /** The mesh as the node sees it (reachability, addresses, peer book), for the Network and Marketplace pages. */
+  readonly mesh: MeshStatus | undefined;
+  /** Why the last getMeshStatus failed, when the node answered with an error. */
+  readonly meshError: string | undefined;
+  /** Leases this node holds on peers' assets. */
+  readonly remoteAllocations: readonly RemoteAllocationView[] | undefined;
+  readonly remoteAllocationsError: string | undefined;
 
   readonly load: () => Promise<void>;
   readonly refreshStatus: () => Promise<void>;
@@ -52,6 +66,12 @@ export interface AppState {
   readonly refreshNetwork: () => Promise<void>;
   readonly refreshTrust: () => Promise<void>;
   readonly refreshAssets: () => Promise<void>;
+  readonly refreshMesh: () => Promise<void>;
+  readonly refreshRemoteAllocations: () => Promise<void>;
+  /** Looks for peers' assets on the mesh; resolves with what was found or why not (never rejects). */
+  readonly searchAssets: (query: AssetSearchQuery) => Promise<SearchResult>;
+  /** Allocates part of a peer's asset; resolves with the lease or why it was refused (never rejects). */
+  readonly allocateRemote: (request: RemoteAllocationRequest) => Promise<AllocateResult>;
   /** Asks the node which node a HyperMesh name belongs to, verified through TrustChain; never rejects. */
   readonly resolveName: (name: string) => Promise<NameResolution>;
   /** Dials a peer by address; resolves with who answered, or the reason it failed (never rejects). */
@@ -75,6 +95,12 @@ export type NameResolution =
 export type ConnectResult =
   | { readonly ok: true; readonly nodeId: string; readonly identity: PeerIdentityKind }
   | { readonly ok: false; readonly reason: string };
+
+export type SearchResult =
+  { readonly ok: true; readonly assets: readonly RemoteAssetView[] } | { readonly ok: false; readonly reason: string };
+
+export type AllocateResult =
+  { readonly ok: true; readonly lease: RemoteAllocationView } | { readonly ok: false; readonly reason: string };
 
 export interface TrafficSample {
   readonly at: number;
@@ -109,6 +135,10 @@ export function createAppStore(api: NodeApi): StoreApi<AppState> {
       trust: undefined,
       assets: undefined,
       trustError: undefined,
+      mesh: undefined,
+      meshError: undefined,
+      remoteAllocations: undefined,
+      remoteAllocationsError: undefined,
 
       async load() {
         try {
@@ -224,6 +254,45 @@ export function createAppStore(api: NodeApi): StoreApi<AppState> {
           if (err instanceof RemoteError && err.code !== ErrorCode.Unauthorized) set({ trustError: err.message });
           else fail(err);
         }
+      },
+
+      async refreshMesh() {
+        try {
+          set({ mesh: await api.getMeshStatus(), meshError: undefined });
+        } catch (err) {
+          // As for TrustChain: an error from the node keeps the rest of the page; no answer means it is gone.
+          if (err instanceof RemoteError && err.code !== ErrorCode.Unauthorized) set({ meshError: err.message });
+          else fail(err);
+        }
+      },
+
+      async refreshRemoteAllocations() {
+        try {
+          set({ remoteAllocations: await api.getRemoteAllocations(), remoteAllocationsError: undefined });
+        } catch (err) {
+          if (err instanceof RemoteError && err.code !== ErrorCode.Unauthorized) {
+            set({ remoteAllocationsError: err.message });
+          } else fail(err);
+        }
+      },
+
+      async searchAssets(query) {
+        try {
+          return { ok: true, assets: await api.searchAssets(query) };
+        } catch (err) {
+          return { ok: false, reason: messageOf(err) };
+        }
+      },
+
+      async allocateRemote(request) {
+        let lease;
+        try {
+          lease = await api.allocateRemote(request);
+        } catch (err) {
+          return { ok: false, reason: messageOf(err) };
+        }
+        await get().refreshRemoteAllocations();
+        return { ok: true, lease };
       },
 
       async connectPeer(address) {

@@ -31,5 +31,9 @@ export function createApiClient(transport: ApiTransport): NodeApi {
     federationMember: () => call('federationMember', []),
     signFederation: (document) => call('signFederation', [document]),
     adoptFederation: (document) => call('adoptFederation', [document]),
+    getMeshStatus: () => call('getMeshStatus', []),
+    searchAssets: (query) => call('searchAssets', [query]),
+    allocateRemote: (request) => call('allocateRemote', [request]),
+    getRemoteAllocations: () => call('getRemoteAllocations', []),
   };
 }

@@ -1,17 +1,9 @@
 import type { AssetView } from '../../../shared/assets';
-import { formatBytes } from '../../../shared/privacy';
 import { PROOF_KINDS, type ProofKind } from '../../../shared/settings';
 import { EmptyState } from '../components/Banner';
+import { KIND_TITLE, formatAmount as amount } from '../format';
 import { usePolling } from '../hooks';
 import { useApp } from '../store';
-
-const KIND_TITLE: Record<AssetView['kind'], string> = {
-  cpu: 'CPU',
-  gpu: 'GPU',
-  memory: 'Memory',
-  storage: 'Storage',
-  bandwidth: 'Bandwidth',
-};
 
 const PROOF_TITLE: Record<ProofKind, string> = {
   space: 'PoSpace (where)',
@@ -26,13 +18,6 @@ const STATE_TEXT: Record<AssetView['registration']['state'], string> = {
   registered: '✓ Registered',
   failed: '! Not registered',
 };
-
-function amount(value: number, unit: AssetView['unit']): string {
-  if (unit === 'bytes') return formatBytes(value);
-  if (unit === 'bits/s')
-    return value >= 1e9 ? `${(value / 1e9).toFixed(1)} Gbit/s` : `${Math.round(value / 1e6)} Mbit/s`;
-  return `${value} core${value === 1 ? '' : 's'}`;
-}
 
 function AssetCard(props: { asset: AssetView }) {
   const a = props.asset;

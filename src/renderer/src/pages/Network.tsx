@@ -7,7 +7,9 @@ import { TrafficChart } from '../components/TrafficChart';
 import { useState } from 'react';
 import type { PeerIdentityKind } from '../../../shared/network';
 import { parseServiceAddress } from '../../../shared/settings';
-import { shortNodeId } from '../format';
+import type { MeshStatus } from '../../../shared/mesh';
+import { formatRelative, formatTime, shortNodeId } from '../format';
+import { REACHABILITY_TEXT, formatRtt, formatTrustScore, peerStateText } from '../mesh';
 import { useApp, type ConnectResult } from '../store';
 
 const TIER_TITLES: Record<TierSetting, string> = {
@@ -23,6 +25,114 @@ const IDENTITY_TEXT: Record<PeerIdentityKind, string> = {
   'self-signed': 'own keys only (self-signed)',
   unanchored: 'CA certificate, not checked yet',
 };
+
+/** The mesh: how peers reach this node, where, and the peer book with each peer's standing. */
+function MeshSection(props: { mesh: MeshStatus | undefined; error: string | undefined; now: number }) {
+  const { mesh, error, now } = props;
+  return (
+    <section className="card" aria-labelledby="net-mesh" data-testid="mesh-section">
+      <h2 id="net-mesh">Mesh</h2>
+      {error && (
+        <p className="problem" data-testid="mesh-error">
+          Mesh status unavailable{mesh ? ' (showing the last known)' : ''}: {error}
+        </p>
+      )}
+      {!mesh ? (
+        !error && <p>Loading…</p>
+      ) : (
+        <>
+          {mesh.state === 'off' && (
+            <p className="problem" data-testid="mesh-problem">
+              <strong>The mesh is off:</strong> {(mesh.problem ?? 'no reason given').replace(/\.?$/, '.')} It can be
+              turned on in <a href="#/settings">Settings</a>.
+            </p>
+          )}
+          <dl>
+            <dt>Reachability</dt>
+            <dd data-testid="mesh-reachability">{REACHABILITY_TEXT[mesh.reachability]}</dd>
+            <dt>Mesh PeerId</dt>
+            <dd className="mono" data-testid="mesh-peer-id">
+              {mesh.peerId ?? 'none yet'}
+            </dd>
+            <dt>Addresses</dt>
+            <dd>
+              {mesh.addresses.length === 0 ? (
+                <span data-testid="mesh-addresses">none yet</span>
+              ) : (
+                <ul className="plain-list" aria-label="Mesh addresses" data-testid="mesh-addresses">
+                  {mesh.addresses.map((a) => (
+                    <li key={a} className="mono">
+                      {a}
+                    </li>
+                  ))}
+                </ul>
+              )}
+            </dd>
+            <dt>DHT peers</dt>
+            <dd data-testid="mesh-dht-peers">{mesh.dhtPeers}</dd>
+            <dt>Peers' assets known</dt>
+            <dd data-testid="mesh-remote-assets">
+              {mesh.remoteAssets} (see the <a href="#/marketplace">Marketplace</a>)
+            </dd>
+            <dt>Last announced</dt>
+            <dd data-testid="mesh-last-announced">
+              {mesh.lastAnnouncedAt ? (
+                <>
+                  <time dateTime={mesh.lastAnnouncedAt}>{formatTime(mesh.lastAnnouncedAt)}</time>{' '}
+                  <span className="note">({formatRelative(mesh.lastAnnouncedAt, now)})</span>
+                </>
+              ) : (
+                'not yet'
+              )}
+            </dd>
+          </dl>
+          {mesh.peers.length === 0 ? (
+            <p data-testid="mesh-no-peers">
+              {mesh.state === 'off' ? 'No mesh peers: the mesh is off.' : 'No mesh peers yet.'}
+            </p>
+          ) : (
+            <table className="log-table spaced" data-testid="mesh-peer-table">
+              <caption className="visually-hidden">Mesh peers</caption>
+              <thead>
+                <tr>
+                  <th scope="col">Peer</th>
+                  <th scope="col">Address</th>
+                  <th scope="col">State</th>
+                  <th scope="col">RTT</th>
+                  <th scope="col">Trust</th>
+                  <th scope="col">Rejected messages</th>
+                </tr>
+              </thead>
+              <tbody>
+                {mesh.peers.map((p) => (
+                  <tr key={p.nodeId} data-testid="mesh-peer">
+                    <th scope="row" className="mono" title={p.nodeId}>
+                      {shortNodeId(p.nodeId)}
+                    </th>
+                    <td className="mono">{p.address ?? '—'}</td>
+                    <td data-testid="mesh-peer-state">{peerStateText(p)}</td>
+                    <td>{formatRtt(p.rttMs)}</td>
+                    <td data-testid="mesh-peer-trust">{formatTrustScore(p.trustScore)}</td>
+                    <td data-testid="mesh-peer-rejected">
+                      {p.lastRejection ? (
+                        <span title={`Last refused: ${p.lastRejection}`}>
+                          {p.rejected}
+                          <span className="visually-hidden"> (last refused: {p.lastRejection})</span>
+                        </span>
+                      ) : (
+                        p.rejected
+                      )}
+                    </td>
+                  </tr>
+                ))}
+              </tbody>
+            </table>
+          )}
+        </>
+      )}
+    </section>
+  );
+}
 
 function ConnectForm() {
   const connectPeer = useApp((s) => s.connectPeer);
@@ -81,18 +191,23 @@ function ConnectForm() {
   );
 }
 
-export function NetworkPage() {
+export function NetworkPage(props: { now: number }) {
   const network = useApp((s) => s.network);
+  const mesh = useApp((s) => s.mesh);
+  const meshError = useApp((s) => s.meshError);
+  const refreshMesh = useApp((s) => s.refreshMesh);
   const history = useApp((s) => s.networkHistory);
   const settings = useApp((s) => s.settings);
   const refreshNetwork = useApp((s) => s.refreshNetwork);
   const applyNow = useApp((s) => s.applyNow);
   usePolling(refreshNetwork, 2000);
+  usePolling(refreshMesh, 2000);
   if (!network || !settings) return <p>Loading…</p>;
 
   return (
     <div className="page network">
       <h1>Network</h1>
+      <MeshSection mesh={mesh} error={meshError} now={props.now} />
       <section className="card" aria-labelledby="net-transport">
         <h2 id="net-transport">STOQ transport</h2>
         {network.listening ? (
@@ -168,8 +283,8 @@ export function NetworkPage() {
       {network.connections.length === 0 ? (
         <EmptyState title="Peers">
           <p>
-            No peer is connected. Finding peers (bootstrap, LAN discovery, the DHT) comes with the mesh; until then
-            peers connect when they dial this node's address, or when you connect to one above.
+            No peer is connected over STOQ. With the mesh on, peers are found through bootstrap peers, LAN discovery and
+            the DHT; they also connect when they dial this node's address, or when you connect to one above.
           </p>
         </EmptyState>
       ) : (

@@ -1,5 +1,13 @@
 import { useId, useRef, useState } from 'react';
-import { DEFAULT_CA_ADDRESS, THEMES, parseServiceAddress, type Settings, type Theme } from '../../../shared/settings';
+import {
+  DEFAULT_CA_ADDRESS,
+  THEMES,
+  parseServiceAddress,
+  type MeshSettings,
+  type Settings,
+  type Theme,
+} from '../../../shared/settings';
+import { bootstrapProblem } from '../mesh';
 import { useApp, type SaveError } from '../store';
 
 /** A root fingerprint as people paste it (openssl prints `AB:CD:…`) in the form the node stores. */
@@ -151,6 +159,145 @@ function TrustSection(props: { settings: Settings }) {
   );
 }
 
+type MeshToggle = Exclude<keyof MeshSettings, 'bootstrap'>;
+
+const MESH_TOGGLES: readonly { key: MeshToggle; label: string; hint: string }[] = [
+  {
+    key: 'enabled',
+    label: 'Join the mesh',
+    hint: 'Find peers and announce what this node shares. Off keeps the node to direct connections.',
+  },
+  { key: 'mdns', label: 'LAN discovery (mDNS)', hint: 'Find peers on the local network by multicast DNS.' },
+  {
+    key: 'relay',
+    label: 'Relay for peers behind NAT',
+    hint: "Carry connections for peers that cannot be reached directly; uses this node's bandwidth share.",
+  },
+];
+
+/** The mesh: whether to join it, where to join it through, LAN discovery and relaying for others. */
+function MeshSection(props: { settings: Settings }) {
+  const { mesh } = props.settings;
+  const applyNow = useApp((s) => s.applyNow);
+  const ids = useId();
+  const [draft, setDraft] = useState<string | null>(null);
+  const [showErrors, setShowErrors] = useState(false);
+  const [refused, setRefused] = useState<SaveError | null>(null);
+  const [toggleRefused, setToggleRefused] = useState<SaveError | null>(null);
+  const [saving, setSaving] = useState(false);
+  const [saved, setSaved] = useState(false);
+  const input = useRef<HTMLTextAreaElement>(null);
+
+  // Until the user edits, the field follows the stored settings (which the CLI may change too).
+  const bootstrap = draft ?? mesh.bootstrap;
+  const error =
+    (showErrors ? bootstrapProblem(bootstrap.trim()) : null) ??
+    refused?.issues.find((i) => i.path === 'mesh.bootstrap')?.message ??
+    null;
+
+  const save = async () => {
+    const text = bootstrap.trim();
+    setShowErrors(true);
+    if (bootstrapProblem(text)) {
+      input.current?.focus();
+      return;
+    }
+    setSaving(true);
+    const failure = await applyNow({ mesh: { bootstrap: text } });
+    setSaving(false);
+    if (failure) {
+      setRefused(failure);
+      return;
+    }
+    setDraft(null);
+    setShowErrors(false);
+    setSaved(true);
+  };
+
+  return (
+    <section className="card" aria-labelledby={`${ids}-mesh`}>
+      <h2 id={`${ids}-mesh`}>Mesh</h2>
+      <p>
+        The mesh finds peers, tells them how to reach this node and what it shares, and finds what they share (see the{' '}
+        <a href="#/marketplace">Marketplace</a>).
+      </p>
+      {MESH_TOGGLES.map((t) => (
+        <div key={t.key}>
+          <label className="check">
+            <input
+              type="checkbox"
+              data-testid={`mesh-${t.key}`}
+              checked={mesh[t.key]}
+              aria-describedby={`${ids}-mesh-${t.key}-hint`}
+              onChange={(e) => {
+                setToggleRefused(null);
+                void applyNow({ mesh: { [t.key]: e.target.checked } }).then((failure) => {
+                  if (failure) setToggleRefused(failure);
+                });
+              }}
+            />
+            {t.label}
+          </label>
+          <span id={`${ids}-mesh-${t.key}-hint`} className="note">
+            {t.hint}
+          </span>
+        </div>
+      ))}
+      {toggleRefused && (
+        <p className="field-error" role="alert">
+          Not saved: {toggleRefused.message}
+        </p>
+      )}
+      <form
+        noValidate
+        onSubmit={(e) => {
+          e.preventDefault();
+          void save();
+        }}
+      >
+        <div className="field long">
+          <label htmlFor={`${ids}-bootstrap`}>Bootstrap peers (HOST:PORT, separated by commas or spaces)</label>
+          <textarea
+            id={`${ids}-bootstrap`}
+            ref={input}
+            data-testid="mesh-bootstrap-input"
+            rows={3}
+            value={bootstrap}
+            spellCheck={false}
+            autoComplete="off"
+            aria-invalid={error !== null}
+            aria-describedby={[`${ids}-bootstrap-hint`, error !== null ? `${ids}-bootstrap-error` : '']
+              .filter(Boolean)
+              .join(' ')}
+            onChange={(e) => {
+              setDraft(e.target.value);
+              setSaved(false);
+              setRefused(null);
+            }}
+          />
+          <span id={`${ids}-bootstrap-hint`} className="note">
+            Besides these, the node joins through the nodes the TrustChain name <code>hypermesh</code> resolves to.
+          </span>
+          {error && (
+            <span id={`${ids}-bootstrap-error`} className="field-error">
+              {error}
+            </span>
+          )}
+        </div>
+        <div className="form-actions">
+          <button type="submit" className="primary" disabled={saving || draft === null}>
+            Save bootstrap peers
+          </button>
+          <span role="status" data-testid="mesh-saved">
+            {saved ? 'Saved.' : ''}
+          </span>
+        </div>
+        {refused && refused.issues.length === 0 && <p className="field-error">Not saved: {refused.message}</p>}
+      </form>
+    </section>
+  );
+}
+
 export function SettingsPage(props: { inElectron: boolean }) {
   const status = useApp((s) => s.status);
   const settings = useApp((s) => s.settings);
@@ -194,6 +341,7 @@ export function SettingsPage(props: { inElectron: boolean }) {
         </label>
       </section>
       <TrustSection settings={settings} />
+      <MeshSection settings={settings} />
     </div>
   );
 }
