@@ -74,7 +74,10 @@ export class Mesh {
   private readonly book: PeerBook;
   private readonly nodeOfPeer = new Map<string, string>();
   private readonly announcements = new Map<string, KnownAnnouncement>();
-  private readonly verifiedChains = new Map<string, { nodeId: string; mldsaPublicKey: Uint8Array; until: number }>();
+  private readonly verifiedChains = new Map<
+    string,
+    { nodeId: string; serialHex: string; mldsaPublicKey: Uint8Array; until: number }
+  >();
   private timer: NodeJS.Timeout | undefined;
   private lastAnnounce: { at: number; fingerprint: string } | null = null;
   private seq = 0;
@@ -300,8 +303,7 @@ export class Mesh {
       this.lastAnnounce.fingerprint !== fingerprint ||
       this.now() - this.lastAnnounce.at >= (this.options.announceIntervalMs ?? 60_000);
     if (!due) return;
-    // Nothing shared publicly, and nothing announced before: nothing to tell.
-    if (assets.length === 0 && !this.lastAnnounce) return;
+    // Announced even with no assets: the announcement is also how the mesh learns the node exists and where.
     await this.announce(assets, fingerprint);
   }
 
@@ -366,6 +368,9 @@ export class Mesh {
       throw new AnnouncementError('signature does not verify');
     }
     this.announcements.set(body.nodeId, { body, receivedAt: now });
+    // A signed, chain-checked announcement puts its node in the peer book (a connection is not needed for that).
+    const address = body.addresses.map((a) => parseServiceAddress(a)).find((a) => a !== null);
+    if (address) this.book.heardOf(body.nodeId, { ...address, peerId: body.peerId, certificate: signer.serialHex });
     this.options.db
       .prepare(
         `INSERT INTO mesh_announcements (node_id, seq, body, expires_at, received_at) VALUES (?, ?, ?, ?, ?)
@@ -392,6 +397,7 @@ export class Mesh {
     // Re-checked every 5 minutes at most, so a revocation takes effect.
     const entry = {
       nodeId: verified.nodeId,
+      serialHex: verified.serialHex,
       mldsaPublicKey: verified.mldsaPublicKey,
       until: Math.min(verified.notAfter.getTime(), now + 300_000),
     };

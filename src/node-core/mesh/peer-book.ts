@@ -59,6 +59,19 @@ export class PeerBook {
       );
   }
 
+  /**
+   * Records a node learned of from its signed announcement: inserted if new, its PeerId and certificate kept current;
+   * the address and last-seen time of a node already reached directly are left as they are.
+   */
+  heardOf(nodeId: string, fields: { host: string; port: number; peerId: string; certificate: string }): void {
+    this.db
+      .prepare(
+        `INSERT INTO peers (node_id, host, port, last_seen, peer_id, certificate) VALUES (?, ?, ?, ?, ?, ?)
+         ON CONFLICT(node_id) DO UPDATE SET peer_id = excluded.peer_id, certificate = excluded.certificate`,
+      )
+      .run(nodeId, fields.host, fields.port, new Date().toISOString(), fields.peerId, fields.certificate);
+  }
+
   setRtt(nodeId: string, rttMs: number): void {
     this.db.prepare('UPDATE peers SET rtt_ms = ? WHERE node_id = ?').run(rttMs, nodeId);
   }
