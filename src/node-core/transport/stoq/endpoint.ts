@@ -79,7 +79,8 @@ export class StoqConnection implements StreamHost {
   private refused = false;
   private closedFlag = false;
   private nextStreamId: number;
-  private readonly startedAt = performance.now();
+  /** When the connection began (performance.now()). */
+  readonly startedAt = performance.now();
   private handshakeMs: number | null = null;
   private appSent = 0;
   private appReceived = 0;

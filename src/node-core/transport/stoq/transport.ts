@@ -112,6 +112,9 @@ export interface Transport {
 
 const PROBE_BYTES = 4 * 1024 * 1024;
 
+/** Two connections between the same nodes begun this close together are a crossed dial, not a reconnection. */
+const CROSSED_DIAL_WINDOW_MS = 10_000;
+
 export function createStoqTransport(options: TransportOptions): Transport {
   const router = new StoqRouter();
   const limiter = new RateLimiter(options.bandwidthCapBitsPerSec ?? null);
@@ -236,9 +239,12 @@ export function createStoqTransport(options: TransportOptions): Transport {
     const peer = connection.peerIdentity as PeerIdentity;
     const previous = byNode.get(peer.nodeId);
     if (previous && previous !== connection && previous.isUsable) {
-      // Both sides dialled at once. Both pick the same survivor (the one the lower NodeId opened); the other one
-      // finishes what is in flight and closes a little later.
-      const keepNew = opener(connection) < opener(previous);
+      // Both sides dialled at once: both pick the same survivor (the one the lower NodeId opened). A connection
+      // made well after the one held means the peer lost that one (it restarted, say): the new one wins, or
+      // calls would keep going into a connection nobody answers until its idle timeout. The loser finishes what
+      // is in flight and closes a little later.
+      const crossed = Math.abs(connection.startedAt - previous.startedAt) < CROSSED_DIAL_WINDOW_MS;
+      const keepNew = crossed ? opener(connection) < opener(previous) : connection.startedAt > previous.startedAt;
       const loser = keepNew ? previous : connection;
       if (keepNew) byNode.set(peer.nodeId, connection);
       setTimeout(() => loser.close(StoqCode.NoError, 'duplicate connection'), 5000).unref();
