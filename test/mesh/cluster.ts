@@ -1,0 +1,113 @@
+import { spawn, type ChildProcessWithoutNullStreams } from 'node:child_process';
+import { createSocket } from 'node:dgram';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+
+export const CLI = resolve('out/node/cli.js');
+
+/** A free UDP port on ::1, so a node restarted after a kill comes back at the same address. */
+export async function freeUdpPort(): Promise<number> {
+  const socket = createSocket('udp6');
+  await new Promise<void>((res, rej) => {
+    socket.once('error', rej);
+    socket.bind(0, '::1', () => res());
+  });
+  const { port } = socket.address();
+  await new Promise<void>((res) => socket.close(() => res()));
+  return port;
+}
+
+/** A real node in its own process (the built `hypermesh` CLI), with its own data directory and ports. */
+export class MeshProcess {
+  readonly dataDir = mkdtempSync(join(tmpdir(), 'hypermesh-mesh-'));
+  origin = '';
+  stderr = '';
+  private token = '';
+  private child: ChildProcessWithoutNullStreams | undefined;
+  private exited: Promise<number | null> | undefined;
+
+  constructor(
+    readonly name: string,
+    readonly stoqPort: number,
+    private readonly command: readonly string[] = ['node'],
+  ) {}
+
+  get stoqAddress(): string {
+    return `[::1]:${this.stoqPort}`;
+  }
+
+  async start(): Promise<void> {
+    const child = spawn(
+      process.execPath,
+      [CLI, ...this.command, '--data-dir', this.dataDir, '--api-port', '0', '--listen', this.stoqAddress, '--no-ui'],
+      { stdio: 'pipe' },
+    );
+    this.child = child;
+    this.exited = new Promise((res) => child.once('exit', (code) => res(code)));
+    child.stderr.on('data', (d: Buffer) => (this.stderr = (this.stderr + d.toString()).slice(-20_000)));
+    const url = await new Promise<string>((res, rej) => {
+      let out = '';
+      const timer = setTimeout(() => rej(new Error(`${this.name} did not get ready:\n${this.stderr}`)), 30_000);
+      child.stdout.on('data', (d: Buffer) => {
+        out += d.toString();
+        const m = /HyperMesh node ready: (\S+)/.exec(out);
+        if (m?.[1]) {
+          clearTimeout(timer);
+          res(m[1]);
+        }
+      });
+      void this.exited?.then((code) => rej(new Error(`${this.name} exited with ${code}:\n${this.stderr}`)));
+    });
+    const parsed = new URL(url);
+    this.origin = parsed.origin;
+    this.token = /token=([^&]+)/.exec(parsed.hash)?.[1] ?? '';
+  }
+
+  /** SIGKILL: no shutdown, as a crash or a pulled plug. */
+  async kill(): Promise<void> {
+    if (!this.child || this.child.exitCode !== null || this.child.signalCode !== null) return;
+    this.child.kill('SIGKILL');
+    await this.exited;
+  }
+
+  async stop(): Promise<void> {
+    if (!this.child || this.child.exitCode !== null || this.child.signalCode !== null) return;
+    this.child.kill('SIGINT');
+    await this.exited;
+  }
+
+  removeData(): void {
+    rmSync(this.dataDir, { recursive: true, force: true });
+  }
+
+  async call<T>(method: string, ...args: unknown[]): Promise<T> {
+    const res = await fetch(`${this.origin}/api/call`, {
+      method: 'POST',
+      headers: { authorization: `Bearer ${this.token}`, 'content-type': 'application/json' },
+      body: JSON.stringify({ method, args }),
+      signal: AbortSignal.timeout(90_000),
+    });
+    const reply = (await res.json()) as { ok: boolean; value?: T; error?: { message: string } };
+    if (!reply.ok) throw new Error(`${this.name} ${method}: ${reply.error?.message ?? 'failed'}`);
+    return reply.value as T;
+  }
+}
+
+/** Polls `probe` until it returns something other than undefined/false. */
+export async function until<T>(what: string, probe: () => Promise<T | undefined | false>, ms = 60_000): Promise<T> {
+  const deadline = Date.now() + ms;
+  let last: unknown;
+  for (;;) {
+    try {
+      const value = await probe();
+      if (value !== undefined && value !== false) return value;
+    } catch (err) {
+      last = err;
+    }
+    if (Date.now() > deadline) {
+      throw new Error(`timed out waiting for ${what}${last ? ` (last error: ${(last as Error).message})` : ''}`);
+    }
+    await new Promise((r) => setTimeout(r, 250));
+  }
+}
