@@ -125,7 +125,6 @@ export function createConsensusWorkerPool(size = Math.max(1, Math.min(3, availab
 
   const spawn = (): PoolWorker => {
     const worker = new Worker(WORKER_SOURCE, { eval: true, workerData });
-    worker.unref();
     const entry: PoolWorker = { worker, pending: new Map() };
     worker.on('message', (msg: { id?: number; result?: Uint8Array | number; error?: string; fatal?: string }) => {
       if (msg.fatal) return failAll(entry, new Error(`consensus worker failed to start: ${msg.fatal}`));
@@ -142,6 +141,8 @@ export function createConsensusWorkerPool(size = Math.max(1, Math.min(3, availab
       const i = workers.indexOf(entry);
       if (i >= 0) workers.splice(i, 1);
     });
+    // After the listeners: adding a 'message' listener refs the worker again, keeping the process alive.
+    worker.unref();
     workers.push(entry);
     return entry;
   };

@@ -88,7 +88,6 @@ export function createPqWorkerPool(size = Math.max(1, Math.min(4, availableParal
 
   const spawn = (): PoolWorker => {
     const worker = new Worker(WORKER_SOURCE, { eval: true, workerData: paths });
-    worker.unref();
     const entry: PoolWorker = { worker, busy: 0, pending: new Map() };
     worker.on('message', (msg: { id?: number; sig?: Uint8Array; error?: string; fatal?: string }) => {
       if (msg.fatal) return failAll(entry, new TrustError(`post-quantum worker failed to start: ${msg.fatal}`));
@@ -106,6 +105,8 @@ export function createPqWorkerPool(size = Math.max(1, Math.min(4, availableParal
       const i = workers.indexOf(entry);
       if (i >= 0) workers.splice(i, 1);
     });
+    // After the listeners: adding a 'message' listener refs the worker again, keeping the process alive.
+    worker.unref();
     workers.push(entry);
     return entry;
   };
