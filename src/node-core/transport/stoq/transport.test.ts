@@ -62,6 +62,8 @@ describe('STOQ transport on ::1', () => {
 
     const again = await a.transport.dial(b.transport.address, b.identity.nodeId);
     expect(again.connection).toBe(link.connection); // one connection per peer pair, reused
+    const byAddress = await a.transport.dial(b.transport.address);
+    expect(byAddress.connection).toBe(link.connection); // also when dialled by address alone
     const stats = a.transport.stats();
     expect(stats.totals.connections).toBe(1);
     expect(stats.connections[0]?.nodeId).toBe(b.identity.nodeId);

@@ -308,7 +308,10 @@ export function createStoqTransport(options: TransportOptions): Transport {
     async dial(address, expectedNodeId, signal) {
       const e = endpoint;
       if (!e) throw new TransportError('the transport is not started');
-      const existing = expectedNodeId ? byNode.get(expectedNodeId) : undefined;
+      // Reuse the connection held to that node or, dialling by address alone, to that address.
+      const existing = expectedNodeId
+        ? byNode.get(expectedNodeId)
+        : [...byNode.values()].find((c) => c.isUsable && c.peer.port === address.port && c.peer.host === address.host);
       if (existing?.isUsable) return link(existing);
       // Concurrent dials to one node share a single attempt.
       const pending = expectedNodeId ? pendingDials.get(expectedNodeId) : undefined;
