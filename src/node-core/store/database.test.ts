@@ -26,6 +26,8 @@ describe('openDatabase', () => {
       'ct_entries',
       'ct_heads',
       'ct_subtrees',
+      'mesh_announcements',
+      'mesh_leases',
       'meta',
       'peers',
       'quarantine',
