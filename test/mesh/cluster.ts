@@ -29,7 +29,8 @@ export class MeshProcess {
 
   constructor(
     readonly name: string,
-    readonly stoqPort: number,
+    /** Changed before a restart to come back elsewhere. */
+    public stoqPort: number,
     private readonly command: readonly string[] = ['node'],
   ) {}
 

@@ -156,6 +156,8 @@ describe('a five-process mesh on ::1', () => {
     await expect(transfer).rejects.toThrow();
     expect(sent).toBeLessThan(512 * 1024 * 1024);
 
+    // Back on a port of its own choosing (its old one may have been taken meanwhile); its announcement says where.
+    delta.stoqPort = await freeUdpPort();
     await delta.start();
     // Nothing lost: the lease, the peer book and the announcements it had were in SQLite.
     expect((await delta.call<RemoteAllocationView[]>('getRemoteAllocations')).map((l) => l.leaseId)).toContain(

@@ -96,13 +96,44 @@ export class Mesh {
     return this.node;
   }
 
+  /**
+   * Starts the mesh: the libp2p node itself starts once this node holds a TrustChain certificate (peers admit
+   * certified nodes only, unless they accept self-signed ones), so an uncertified node neither dials nor answers
+   * mDNS on the LAN.
+   */
   async start(): Promise<void> {
-    if (this.node) return;
-    const settings = this.options.settings();
-    if (!settings.mesh.enabled) {
+    if (this.timer) return;
+    if (!this.options.settings().mesh.enabled) {
       this.problem = 'The mesh is turned off in Settings.';
       return;
     }
+    this.timer = setInterval(() => void this.tick(), this.options.maintenanceIntervalMs ?? 5_000);
+    this.timer.unref();
+    await this.tick();
+  }
+
+  private launching: Promise<void> | undefined;
+
+  private async tick(): Promise<void> {
+    if (!this.node) {
+      if (!this.mayDial()) {
+        this.problem = 'Waiting for a TrustChain certificate: mesh peers admit certified nodes only.';
+        return;
+      }
+      this.launching ??= this.launch().finally(() => (this.launching = undefined));
+      try {
+        await this.launching;
+      } catch (err) {
+        this.problem = `The mesh could not start: ${(err as Error).message}`;
+        this.options.log.warn(this.problem);
+        return;
+      }
+    }
+    await this.maintain();
+  }
+
+  private async launch(): Promise<void> {
+    const settings = this.options.settings();
     const node = await createMeshNode({
       identity: this.options.identity,
       stoq: this.options.stoq,
@@ -118,6 +149,11 @@ export class Mesh {
     });
     node.addEventListener('peer:connect', () => this.scheduleAnnounce());
     await node.start();
+    if (!this.timer) {
+      // stopped meanwhile
+      await node.stop();
+      return;
+    }
     node.services.pubsub.topicValidators.set(ANNOUNCE_TOPIC, (from, msg) => this.validate(from, msg.data));
     node.services.pubsub.subscribe(ANNOUNCE_TOPIC);
     this.node = node;
@@ -125,14 +161,12 @@ export class Mesh {
     // The first id starts at the clock, so announcements after a restart still supersede earlier ones.
     this.seq = Math.max(this.seq, this.now());
     this.options.log.info(`mesh started as ${node.peerId.toString()}`);
-    this.timer = setInterval(() => void this.maintain(), this.options.maintenanceIntervalMs ?? 5_000);
-    this.timer.unref();
-    void this.maintain();
   }
 
   async stop(): Promise<void> {
     if (this.timer) clearInterval(this.timer);
     this.timer = undefined;
+    await this.launching?.catch(() => undefined);
     const node = this.node;
     this.node = undefined;
     await node?.stop();
@@ -164,9 +198,14 @@ export class Mesh {
     return (this.book.get(nodeId)?.trustScore ?? 1) < TRUST_FLOOR;
   }
 
+  /** Peers admit certified nodes only (unless they accept self-signed ones): no point dialling before. */
+  private mayDial(): boolean {
+    return this.options.trust?.chain() != null || this.options.settings().trust.acceptSelfSignedPeers;
+  }
+
   private onDiscovery(info: PeerInfo): void {
     const node = this.node;
-    if (!node || node.getConnections().length >= TARGET_CONNECTIONS) return;
+    if (!node || !this.mayDial() || node.getConnections().length >= TARGET_CONNECTIONS) return;
     if (node.getConnections(info.id).length > 0 || info.multiaddrs.length === 0) return;
     node.dial(info.id).catch((err: unknown) => this.options.log.debug(`dial ${info.id.toString()}: ${String(err)}`));
   }
@@ -197,8 +236,7 @@ export class Mesh {
   private async maintain(): Promise<void> {
     const node = this.node;
     if (!node || this.maintaining) return;
-    // Peers admit certified nodes only (unless they accept self-signed ones): no point dialling before.
-    if (!this.options.trust?.chain() && !this.options.settings().trust.acceptSelfSignedPeers) return;
+    if (!this.mayDial()) return;
     this.maintaining = true;
     try {
       if (node.getConnections().length < TARGET_CONNECTIONS) {
