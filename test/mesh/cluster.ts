@@ -1,6 +1,6 @@
 import { spawn, type ChildProcessWithoutNullStreams } from 'node:child_process';
 import { createSocket } from 'node:dgram';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { createWriteStream, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 
@@ -18,6 +18,15 @@ export async function freeUdpPort(): Promise<number> {
   return port;
 }
 
+/** Where a node runs when not on ::1 in the test's own network: a network namespace (test/mesh/netns.ts). */
+export interface Placement {
+  readonly netns: string;
+  /** The STOQ listening address (an address of the namespace). */
+  readonly host: string;
+  /** The API's address, reachable from the test process (served with --allow-remote-api). */
+  readonly apiHost: string;
+}
+
 /** A real node in its own process (the built `hypermesh` CLI), with its own data directory and ports. */
 export class MeshProcess {
   readonly dataDir = mkdtempSync(join(tmpdir(), 'hypermesh-mesh-'));
@@ -32,21 +41,28 @@ export class MeshProcess {
     /** Changed before a restart to come back elsewhere. */
     public stoqPort: number,
     private readonly command: readonly string[] = ['node'],
+    readonly placement?: Placement,
   ) {}
 
   get stoqAddress(): string {
-    return `[::1]:${this.stoqPort}`;
+    return `[${this.placement?.host ?? '::1'}]:${this.stoqPort}`;
   }
 
   async start(): Promise<void> {
-    const child = spawn(
-      process.execPath,
-      [CLI, ...this.command, '--data-dir', this.dataDir, '--api-port', '0', '--listen', this.stoqAddress, '--no-ui'],
-      { stdio: 'pipe' },
-    );
+    const args = [CLI, ...this.command, '--data-dir', this.dataDir, '--api-port', '0'];
+    args.push('--listen', this.stoqAddress, '--no-ui');
+    const p = this.placement;
+    if (p) args.push('--api-host', p.apiHost, '--allow-remote-api');
+    // `ip netns exec` execs the command, so the child is the node itself (signals reach it directly).
+    const child = p
+      ? spawn('ip', ['netns', 'exec', p.netns, process.execPath, ...args], { stdio: 'pipe' })
+      : spawn(process.execPath, args, { stdio: 'pipe' });
     this.child = child;
     this.exited = new Promise((res) => child.once('exit', (code) => res(code)));
     child.stderr.on('data', (d: Buffer) => (this.stderr = (this.stderr + d.toString()).slice(-20_000)));
+    // HM_MESH_LOGS=DIR keeps each node's whole stderr (with DEBUG=libp2p:*, libp2p's log) in DIR/NAME.log.
+    const logs = process.env.HM_MESH_LOGS;
+    if (logs) child.stderr.pipe(createWriteStream(join(logs, `${this.name}.log`), { flags: 'a' }));
     const url = await new Promise<string>((res, rej) => {
       let out = '';
       const timer = setTimeout(() => rej(new Error(`${this.name} did not get ready:\n${this.stderr}`)), 30_000);

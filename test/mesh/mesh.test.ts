@@ -257,9 +257,11 @@ describe('a five-process mesh on ::1', () => {
       allocation: { cpu: 50 },
     });
     const alphaId = await nodeIdOf(alpha);
-    const alphaCpu = await until('the liar to find alpha\u2019s CPU', async () =>
-      liar.mesh!.search({ kind: 'cpu' }).find((h) => h.owner === alphaId),
-    );
+    // Asked of alpha itself: by now honest nodes have cut the liar off the gossip.
+    const alphaCpu = await until('alpha to register its CPU', async () => {
+      const cpu = (await alpha.call<AssetView[]>('getAssets')).find((a) => a.kind === 'cpu');
+      return cpu?.registration.state === 'registered' && cpu.assetId ? { assetId: cpu.assetId } : undefined;
+    });
     const link = await liar.transport!.dial({ host: '::1', port: alpha.stoqPort }, alphaId);
     const request = { assetId: alphaCpu.assetId, amount: 1, durationMs: 60_000 };
     const body = JSON.parse(Buffer.from(await liar.assets!.allocationRequest(alphaId, request)).toString()) as {

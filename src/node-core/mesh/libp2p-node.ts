@@ -1,7 +1,6 @@
 import './polyfills';
 import { noise } from '@chainsafe/libp2p-noise';
 import { yamux } from '@chainsafe/libp2p-yamux';
-import { autoNAT } from '@libp2p/autonat';
 import { circuitRelayServer, circuitRelayTransport } from '@libp2p/circuit-relay-v2';
 import { generateKeyPairFromSeed } from '@libp2p/crypto/keys';
 import { dcutr } from '@libp2p/dcutr';
@@ -16,6 +15,7 @@ import type { NodeIdentity } from '../identity/identity';
 import type { CallContext } from '../transport/stoq/rpc';
 import type { Transport as StoqTransport } from '../transport/stoq/transport';
 import { MAX_ANNOUNCEMENT_BYTES } from './announcement';
+import { ObservedStoqAddresses, StoqNat, isPublicStoqAddress, dcutrComponents, type NatComponents } from './nat';
 import { StoqLibp2pTransport, createBinding, stoqMultiaddr, type BoundPeer } from './stoq-libp2p';
 
 /** The DHT of HyperMesh nodes only: its own protocol id keeps it apart from the public IPFS DHT. */
@@ -28,7 +28,7 @@ export type MeshServices = {
   ping: Ping;
   dht: SingleKadDHT;
   pubsub: GossipSub;
-  autonat: unknown;
+  nat: StoqNat;
   dcutr: unknown;
   relay?: unknown;
 };
@@ -56,17 +56,24 @@ export function meshPrivateKey(identity: NodeIdentity): Promise<PrivateKey> {
 }
 
 /**
- * A libp2p node carried over STOQ: Kademlia DHT, gossipsub, identify, ping, AutoNAT, circuit relay (client always,
- * server when the user allows) and DCUtR hole punching, mDNS on the LAN. Not started.
+ * A libp2p node carried over STOQ: Kademlia DHT, gossipsub, identify, ping, circuit relay (a reservation unless
+ * the STOQ socket has a public address; relay service when the user allows) and DCUtR hole punching on the NAT
+ * mappings peers observe (nat.ts: AutoNAT does not fit STOQ), mDNS on the LAN. Not started.
  */
 export async function createMeshNode(options: MeshNodeOptions): Promise<MeshLibp2p> {
   const privateKey = await meshPrivateKey(options.identity);
   const binding = await createBinding(privateKey, options.identity.nodeId);
   const blocked = (peer: PeerId) => options.isBlocked?.(peer) ?? false;
+  const bound = options.stoq.address;
+  const observed = new ObservedStoqAddresses();
+  const nat = (components: NatComponents) => new StoqNat(components, bound, observed);
+  // A node with a public STOQ address is reached directly; any other also listens through a relay.
+  const listen = [stoqMultiaddr(bound).toString()];
+  if (!isPublicStoqAddress(bound)) listen.push('/p2p-circuit');
   const node = await createLibp2p({
     privateKey,
     start: false,
-    addresses: { listen: [stoqMultiaddr(options.stoq.address).toString(), '/p2p-circuit'] },
+    addresses: { listen },
     transports: [
       (components) =>
         new StoqLibp2pTransport(components, {
@@ -101,8 +108,9 @@ export async function createMeshNode(options: MeshNodeOptions): Promise<MeshLibp
         emitSelf: false,
         maxInboundDataLength: MAX_ANNOUNCEMENT_BYTES + 16 * 1024,
       }),
-      autonat: autoNAT(),
-      dcutr: dcutr(),
+      nat,
+      // DCUtR exchanges the NAT mappings peers observed too (never announced), and sees relayed connections (nat.ts).
+      dcutr: (components: NatComponents) => dcutr()(dcutrComponents(components, observed)),
       ...(options.relay ? { relay: circuitRelayServer() } : {}),
     },
   });

@@ -1,13 +1,13 @@
 import { TopicValidatorResult } from '@libp2p/gossipsub';
-import type { PeerId, PeerInfo } from '@libp2p/interface';
-import { isPrivateIp } from '@libp2p/utils';
+import type { Connection, PeerId, PeerInfo } from '@libp2p/interface';
+import { peerIdFromString } from '@libp2p/peer-id';
+import { multiaddr, type Multiaddr } from '@multiformats/multiaddr';
 import { ml_dsa65 } from '@noble/post-quantum/ml-dsa.js';
 import { formatHostPort } from '../../shared/network';
 import type {
   AssetSearchQuery,
   MeshPeerView,
   MeshStatus,
-  Reachability,
   RemoteAllocationRequest,
   RemoteAllocationView,
   RemoteAssetView,
@@ -18,7 +18,7 @@ import type { AssetRegistry } from '../assets/registry';
 import type { NodeIdentity } from '../identity/identity';
 import type { Logger } from '../logging/log-book';
 import type { Db } from '../store/database';
-import type { HostPort, Transport as StoqTransport } from '../transport/stoq/transport';
+import type { HostPort, PeerLink, Transport as StoqTransport } from '../transport/stoq/transport';
 import type { TrustClient } from '../trust/trust-client';
 import {
   AnnouncementError,
@@ -31,8 +31,11 @@ import {
   type AnnouncementBody,
 } from './announcement';
 import { ANNOUNCE_TOPIC, createMeshNode, type MeshLibp2p } from './libp2p-node';
+import { circuitView, isPublicStoqAddress, reachabilityOf } from './nat';
 import { PeerBook, TRUST_FLOOR } from './peer-book';
-import { stoqMultiaddr, type BoundPeer } from './stoq-libp2p';
+import { stoqAddressOf, stoqMultiaddr, type BoundPeer } from './stoq-libp2p';
+
+export { reachabilityOf };
 
 export class MeshError extends HyperMeshError {
   constructor(message: string) {
@@ -64,6 +67,14 @@ interface KnownAnnouncement {
 
 /** Below this many connections the node dials bootstrap peers and peers it discovered. */
 const TARGET_CONNECTIONS = 8;
+/** Circuit relay v2's protocol of relays (a peer that speaks it may hold a reservation for a peer behind NAT). */
+const RELAY_HOP_PROTOCOL = '/libp2p/circuit/relay/0.2.0/hop';
+/** How long the maintenance leaves a peer behind NAT it could not reach before trying again. */
+const DIAL_BACKOFF_MS = 60_000;
+/** How long one announced address of an allocation's owner is tried. */
+const ADDRESS_DIAL_TIMEOUT_MS = 10_000;
+/** How long a relayed connection is given to be upgraded by DCUtR (its own attempts time out after 5 s). */
+const HOLE_PUNCH_WAIT_MS = 12_000;
 
 /**
  * The mesh: a libp2p node over STOQ (discovery by bootstrap, TrustChain names, mDNS and the DHT), a peer book in
@@ -73,6 +84,8 @@ export class Mesh {
   private node: MeshLibp2p | undefined;
   private readonly book: PeerBook;
   private readonly nodeOfPeer = new Map<string, string>();
+  /** PeerId → when the maintenance may dial that peer behind NAT again after a failed dial. */
+  private readonly dialBackoff = new Map<string, number>();
   private readonly announcements = new Map<string, KnownAnnouncement>();
   private readonly verifiedChains = new Map<
     string,
@@ -241,7 +254,17 @@ export class Mesh {
     try {
       if (node.getConnections().length < TARGET_CONNECTIONS) {
         const wasAlone = node.getConnections().length === 0;
+        // Peers reached directly are at their listening address (STOQ dials from the socket it listens on).
+        const connected = new Set(
+          node
+            .getConnections()
+            .filter((c) => !isRelayed(c))
+            .map((c) => stoqAddressOf(c.remoteAddr))
+            .filter((a): a is HostPort => a !== null)
+            .map((a) => formatHostPort(a)),
+        );
         for (const address of await this.bootstrapAddresses()) {
+          if (connected.has(formatHostPort(address))) continue;
           try {
             await node.dial(stoqMultiaddr(address), { signal: AbortSignal.timeout(10_000) });
           } catch (err) {
@@ -273,7 +296,12 @@ export class Mesh {
     }
   }
 
-  /** Dials peers the peer store knows (from the DHT, mDNS, identify) until the target is met. */
+  /**
+   * Dials peers the peer store knows (from the DHT, mDNS, identify), then peers whose announcement shows them
+   * behind NAT (a NAT mapping after a private address: they may be unable to dial us), until the target is met. A
+   * peer behind NAT is reached through a relay (dialPeer), and DCUtR may then upgrade the connection by hole
+   * punching; one that could not be reached is left alone for a minute.
+   */
   private async dialKnownPeers(node: MeshLibp2p): Promise<void> {
     const peers = await node.peerStore.all();
     for (const peer of peers) {
@@ -282,10 +310,56 @@ export class Mesh {
         continue;
       if (this.isBlocked(peer.id)) continue;
       try {
-        await node.dial(peer.id, { signal: AbortSignal.timeout(10_000) });
+        await this.dialPeer(node, peer.id);
       } catch (err) {
         this.options.log.debug(`dial ${peer.id.toString()}: ${(err as Error).message}`);
       }
+    }
+    for (const held of this.announcements.values()) {
+      if (node.getConnections().length >= TARGET_CONNECTIONS) return;
+      const [own, ...mapped] = held.body.addresses.map((a) => parseServiceAddress(a));
+      if (!own || isPublicStoqAddress(own) || !mapped.some((a) => a !== null && isPublicStoqAddress(a))) continue;
+      let peer: PeerId;
+      try {
+        peer = peerIdFromString(held.body.peerId);
+      } catch {
+        continue;
+      }
+      const key = peer.toString();
+      if (node.getConnections(peer).length > 0 || this.isBlocked(peer)) continue;
+      if ((this.dialBackoff.get(key) ?? 0) > this.now()) continue;
+      try {
+        await this.dialPeer(node, peer);
+        this.dialBackoff.delete(key);
+      } catch (err) {
+        this.dialBackoff.set(key, this.now() + DIAL_BACKOFF_MS);
+        this.options.log.debug(`dial ${key} (behind NAT): ${(err as Error).message}`);
+      }
+    }
+  }
+
+  /**
+   * Dials a peer by PeerId; when the addresses held fail (those of a peer behind NAT are private), dials it through
+   * each relay this node is connected to: a peer behind NAT holds a reservation on one (circuit relay v2), and a
+   * relay without one refuses at once.
+   */
+  private async dialPeer(node: MeshLibp2p, peer: PeerId, signal?: AbortSignal): Promise<Connection> {
+    const bounded = (ms: number) =>
+      signal ? AbortSignal.any([signal, AbortSignal.timeout(ms)]) : AbortSignal.timeout(ms);
+    try {
+      return await node.dial(peer, { signal: bounded(10_000) });
+    } catch (err) {
+      const through: Multiaddr[] = [];
+      for (const c of node.getConnections()) {
+        if (isRelayed(c) || c.remotePeer.equals(peer)) continue;
+        const known = await node.peerStore.get(c.remotePeer).catch(() => undefined);
+        if (known?.protocols.includes(RELAY_HOP_PROTOCOL)) {
+          // In the form libp2p's circuit transport takes (it knows no `/stoq` relay address): over the connection held.
+          through.push(multiaddr(`/p2p/${c.remotePeer.toString()}/p2p-circuit/p2p/${peer.toString()}`));
+        }
+      }
+      if (through.length === 0) throw err;
+      return node.dial(through, { signal: bounded(10_000) });
     }
   }
 
@@ -345,6 +419,16 @@ export class Mesh {
     await this.announce(assets, fingerprint);
   }
 
+  /**
+   * Where peers may reach this node: its STOQ socket, then (behind NAT) the mappings peers observed of it, which
+   * work where the NAT forwards the port and are what a hole punch aims at.
+   */
+  private ownAddresses(node: MeshLibp2p): string[] {
+    const nat = node.services.nat;
+    const mapped = nat.isPublic ? [] : nat.observed.list().slice(0, 2);
+    return [...new Set([this.options.stoq.address, ...mapped].map((a) => formatHostPort(a)))];
+  }
+
   private async announce(assets: AnnouncedAsset[], fingerprint: string): Promise<void> {
     const node = this.node;
     const chain = this.options.trust?.chain();
@@ -355,7 +439,7 @@ export class Mesh {
       v: 1,
       nodeId: this.options.identity.nodeId,
       peerId: node.peerId.toString(),
-      addresses: [formatHostPort(this.options.stoq.address)],
+      addresses: this.ownAddresses(node),
       seq: this.seq,
       issuedAt: now,
       expiresAt: now + Math.min(this.options.announcementTtlMs ?? 300_000, 600_000),
@@ -511,26 +595,79 @@ export class Mesh {
       throw new MeshError(`the owner offers at most ${asset.capacity.allowed} ${asset.capacity.unit}`);
     }
     const owner = held.body.nodeId;
-    let lastError: unknown = new MeshError('the owner announced no address');
-    for (const entry of held.body.addresses) {
-      const address = parseServiceAddress(entry);
-      if (!address) continue;
+    try {
+      const link = await this.linkTo(held.body, signal);
+      const { lease, ownerProof } = await registry.requestAllocation(link, request);
+      this.options.db
+        .prepare(
+          'INSERT OR REPLACE INTO mesh_leases (lease_id, asset_id, owner, lease, expires_at) VALUES (?, ?, ?, ?, ?)',
+        )
+        .run(lease.id, request.assetId, owner, JSON.stringify(lease), lease.expiresAt);
+      this.options.log.info(`allocated ${lease.amount} ${lease.unit} of ${asset.kind} at ${owner.slice(0, 8)}`);
+      return leaseView(request.assetId, owner, lease, ownerProof.nodeId === owner);
+    } catch (err) {
+      const message = err instanceof Error ? err.message : String(err);
+      throw new MeshError(`allocation at ${owner.slice(0, 8)} failed: ${message}`);
+    }
+  }
+
+  /**
+   * A STOQ link to an announcement's owner: the connection already open to it, else the one a direct libp2p path
+   * brings (a dial, or a relayed connection that DCUtR upgrades by hole punching), else each announced address.
+   */
+  private async linkTo(body: AnnouncementBody, signal?: AbortSignal): Promise<PeerLink> {
+    const addresses = body.addresses.map((a) => parseServiceAddress(a)).filter((a): a is HostPort => a !== null);
+    if (addresses.length === 0) throw new MeshError('the owner announced no address');
+    await this.directPath(body.peerId, signal).catch((err: unknown) =>
+      this.options.log.debug(`no direct path to ${body.nodeId.slice(0, 8)} through libp2p: ${String(err)}`),
+    );
+    let lastError: unknown;
+    for (const address of addresses) {
+      signal?.throwIfAborted();
       try {
-        const link = await this.options.stoq.dial(address, owner, signal);
-        const { lease, ownerProof } = await registry.requestAllocation(link, request);
-        this.options.db
-          .prepare(
-            'INSERT OR REPLACE INTO mesh_leases (lease_id, asset_id, owner, lease, expires_at) VALUES (?, ?, ?, ?, ?)',
-          )
-          .run(lease.id, request.assetId, owner, JSON.stringify(lease), lease.expiresAt);
-        this.options.log.info(`allocated ${lease.amount} ${lease.unit} of ${asset.kind} at ${owner.slice(0, 8)}`);
-        return leaseView(request.assetId, owner, lease, ownerProof.nodeId === owner);
+        // The open STOQ connection to the owner is reused, whatever address it was made at.
+        const attempt = AbortSignal.timeout(ADDRESS_DIAL_TIMEOUT_MS);
+        return await this.options.stoq.dial(
+          address,
+          body.nodeId,
+          signal ? AbortSignal.any([signal, attempt]) : attempt,
+        );
       } catch (err) {
         lastError = err;
       }
     }
-    const message = lastError instanceof Error ? lastError.message : String(lastError);
-    throw new MeshError(`allocation at ${owner.slice(0, 8)} failed: ${message}`);
+    throw lastError instanceof Error ? lastError : new MeshError(String(lastError));
+  }
+
+  /**
+   * Makes sure of a direct (STOQ) libp2p connection to `peerIdText` where one can be had: libp2p dials it (directly,
+   * or through a relay when it is behind NAT); over a relayed connection the peer starts DCUtR, which upgrades it
+   * by hole punching. DCUtR runs when a relayed connection opens, so a relayed connection that has not been
+   * upgraded is replaced by a fresh one, once.
+   */
+  private async directPath(peerIdText: string, signal?: AbortSignal): Promise<void> {
+    const node = this.node;
+    if (!node) return;
+    const peer = peerIdFromString(peerIdText);
+    const direct = () => node.getConnections(peer).some((c) => !isRelayed(c));
+    if (direct()) return;
+    const bounded = (ms: number) =>
+      signal ? AbortSignal.any([signal, AbortSignal.timeout(ms)]) : AbortSignal.timeout(ms);
+    const first = node.getConnections(peer)[0] ?? (await this.dialPeer(node, peer, signal));
+    if (direct()) return;
+    // A connection this young may still be in its DCUtR round.
+    if (this.now() - first.timeline.open < HOLE_PUNCH_WAIT_MS && (await waitFor(direct, HOLE_PUNCH_WAIT_MS, signal))) {
+      return;
+    }
+    // Through the same relays again (in the form the circuit transport dials: nat.ts), else any way there is.
+    const relays = node
+      .getConnections(peer)
+      .filter(isRelayed)
+      .map((c) => circuitView(c).remoteAddr);
+    await node.hangUp(peer, { signal: bounded(5_000) });
+    if (relays.length > 0) await node.dial(relays, { signal: bounded(15_000) });
+    else await this.dialPeer(node, peer, signal);
+    await waitFor(direct, HOLE_PUNCH_WAIT_MS, signal);
   }
 
   /** Leases this node holds on peers' assets, current ones only. */
@@ -549,7 +686,7 @@ export class Mesh {
     for (const c of node?.getConnections() ?? []) {
       const nodeId = this.nodeOfPeer.get(c.remotePeer.toString());
       if (!nodeId) continue;
-      const relayed = c.remoteAddr.toString().includes('/p2p-circuit');
+      const relayed = isRelayed(c);
       connected.set(nodeId, (connected.get(nodeId) ?? true) && relayed);
     }
     const peers: MeshPeerView[] = this.book.list().map((p) => ({
@@ -605,21 +742,20 @@ function leaseView(assetId: string, owner: string, lease: LeaseJson, verified: b
   };
 }
 
-function sameAddress(a: HostPort, b: HostPort): boolean {
-  return a.host === b.host && a.port === b.port;
+function isRelayed(connection: Connection): boolean {
+  return connection.remoteAddr.toString().includes('/p2p-circuit');
 }
 
-/**
- * Reachability from the addresses libp2p reports: a relay reservation means relayed; a public address (libp2p
- * lists observed public addresses once AutoNAT confirmed them) means public; only LAN addresses means behind NAT;
- * only loopback says nothing.
- */
-export function reachabilityOf(addresses: readonly string[]): Reachability {
-  if (addresses.some((a) => a.includes('/p2p-circuit'))) return 'relayed';
-  const hosts = addresses.map((a) => /^\/ip[46]\/([^/]+)\//.exec(a)?.[1]).filter((h): h is string => h !== undefined);
-  const loopback = (h: string) => h === '::1' || h.startsWith('127.');
-  const routable = hosts.filter((h) => !loopback(h));
-  if (routable.some((h) => isPrivateIp(h) === false)) return 'public';
-  if (routable.length > 0) return 'behind-nat';
-  return 'unknown';
+/** Polls `done` until it holds (true) or `ms` pass (false). */
+async function waitFor(done: () => boolean, ms: number, signal?: AbortSignal): Promise<boolean> {
+  const deadline = Date.now() + ms;
+  while (!done()) {
+    if (Date.now() >= deadline || signal?.aborted) return false;
+    await new Promise((r) => setTimeout(r, 100));
+  }
+  return true;
+}
+
+function sameAddress(a: HostPort, b: HostPort): boolean {
+  return a.host === b.host && a.port === b.port;
 }

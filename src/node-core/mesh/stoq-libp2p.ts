@@ -255,6 +255,8 @@ export class StoqLibp2pTransport implements Libp2pTransport {
     const address = stoqAddressOf(ma);
     if (!address) throw new InvalidParametersError(`not a STOQ address: ${ma.toString()}`);
     options.signal.throwIfAborted();
+    // A connection of its own (not one shared with other callers' dials to that node): libp2p dials addresses,
+    // and aborts what it gives up on.
     const link = await this.init.stoq.dial(address, undefined, options.signal);
     const channel = await link.channel(MESH_CHANNEL, this.init.binding, { signal: options.signal, timeoutMs: 15_000 });
     let remotePeer: PeerId;
@@ -286,6 +288,10 @@ export class StoqLibp2pTransport implements Libp2pTransport {
         skipEncryption: true,
         skipProtection: true,
         remotePeer,
+        // The channel's opener is always the multistream initiator: the peer upgrades it as inbound. (DCUtR asks
+        // the hole punching side to act as the responder, which fits TCP's one simultaneous-open connection; on
+        // STOQ each side's dial is a channel of its own, so obeying it would leave both sides waiting.)
+        initiator: true,
       });
     } catch (err) {
       maConn.abort(err as Error);
