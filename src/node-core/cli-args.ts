@@ -68,6 +68,8 @@ export interface CliOptions {
   readonly listen: ListenAddress;
   readonly ui: boolean;
   readonly json: boolean;
+  /** How often a consumer signs usage receipts for its leases (default 60 s). */
+  readonly receiptIntervalSeconds?: number;
   readonly settingPath?: string;
   readonly settingValue?: string;
   readonly caName?: string;
@@ -125,6 +127,7 @@ export function parseCliArgs(argv: readonly string[]): CliOptions {
         out: { type: 'string' },
         threshold: { type: 'string' },
         epoch: { type: 'string' },
+        'receipt-interval': { type: 'string' },
         help: { type: 'boolean', short: 'h' },
         version: { type: 'boolean', short: 'v' },
       },
@@ -141,6 +144,9 @@ export function parseCliArgs(argv: readonly string[]): CliOptions {
     listen: values.listen === undefined ? { host: '::', port: DEFAULT_STOQ_PORT } : parseListen(values.listen),
     ui: !(values['no-ui'] ?? false),
     json: values.json ?? false,
+    ...(values['receipt-interval'] === undefined
+      ? {}
+      : { receiptIntervalSeconds: boundedInt('--receipt-interval', values['receipt-interval'], 1, 3600) }),
   };
   if (values['data-dir'] === '') throw new UsageError('--data-dir must not be empty');
   if (values.help) return { ...base, command: 'help' };
@@ -207,6 +213,13 @@ export function parseCliArgs(argv: readonly string[]): CliOptions {
     default:
       throw new UsageError(`unknown command "${command}" (try hypermesh --help)`);
   }
+}
+
+function boundedInt(flag: string, text: string, min: number, max: number): number {
+  const n = /^\d{1,9}$/.test(text) ? Number(text) : NaN;
+  if (!(n >= min && n <= max))
+    throw new UsageError(`${flag} must be a whole number from ${min} to ${max}, got "${text}"`);
+  return n;
 }
 
 function positiveInt(flag: string, text: string | undefined): number | undefined {

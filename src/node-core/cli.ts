@@ -87,6 +87,9 @@ async function runNode(options: CliOptions, dataDir: string, io: CliIo): Promise
     dataDir,
     logToStderr: true,
     listen: options.listen,
+    ...(options.receiptIntervalSeconds === undefined
+      ? {}
+      : { receiptIntervalMs: options.receiptIntervalSeconds * 1000 }),
     ...(options.command === 'trust-serve'
       ? {
           authority: {

@@ -35,6 +35,8 @@ import { remoteCosigner } from './trust/remote-cosigner';
 import { TrustClient } from './trust/trust-client';
 import { TrustStateRepository } from './trust/trust-store';
 import { TrustChainVerifier } from './trust/verifier';
+import { LedgerUnavailableError } from './ledger/errors';
+import { Ledger } from './ledger/ledger';
 
 export interface NodeConfig {
   readonly dataDir: string;
@@ -56,6 +58,12 @@ export interface NodeConfig {
   readonly trustRefreshMs?: number;
   /** How often the mesh maintains its connections (tests and benchmarks shorten it); announcements every 6×. */
   readonly meshIntervalMs?: number;
+  /** How often a consumer signs usage receipts for its leases; 60 s by default. */
+  readonly receiptIntervalMs?: number;
+  /** The ledger's tick (sync, produce); 1 s by default. */
+  readonly ledgerTickMs?: number;
+  /** Slot length of a genesis this node creates (CA nodes); 2 s by default. */
+  readonly ledgerSlotMs?: number;
 }
 
 /** Parts that tests (or the Electron shell) may replace; each has a real default. */
@@ -80,6 +88,8 @@ export interface HyperMeshNode {
   readonly assets: AssetRegistry | undefined;
   /** The mesh (discovery, announcements), when the node listens. */
   readonly mesh: Mesh | undefined;
+  /** The Caesar ledger and wallet, when the node listens. */
+  readonly ledger: Ledger | undefined;
   start(): Promise<void>;
   /** Flushes the store, closes everything and releases the data directory; safe to call twice. */
   stop(): Promise<void>;
@@ -108,6 +118,7 @@ class Node implements HyperMeshNode {
   authority: CaService | undefined;
   assets: AssetRegistry | undefined;
   mesh: Mesh | undefined;
+  ledger: Ledger | undefined;
   private pqSigner: PqSigner | undefined;
 
   constructor(
@@ -188,6 +199,12 @@ class Node implements HyperMeshNode {
         this.ensureRunning();
         return this.mesh?.leases() ?? [];
       },
+      getWallet: async () => this.requireWallet().wallet(),
+      getWalletHistory: async (query) => this.requireWallet().history(query),
+      getEarnings: async (days) => this.requireWallet().earnings(days),
+      sendTokens: async (request) => this.requireWallet().send(request, AbortSignal.timeout(30_000)),
+      lockStake: async (request) => this.requireWallet().lockStake(request),
+      unlockStake: async (requestId) => this.requireWallet().unlockStake(requestId),
       getLogs: async (query: LogQuery) => {
         this.ensureRunning();
         return this.logBook.query(query);
@@ -237,6 +254,7 @@ class Node implements HyperMeshNode {
       if (this.config.listen) await this.startTransport(this.config.listen, loaded.settings);
       await this.startAssets();
       await this.startMesh();
+      this.startLedger();
       this.startedAt = new Date();
       this.state = 'running';
       this.log.info(`node ${this._identity.nodeIdShort} started (version ${APP_VERSION}, data ${this.dataDir})`);
@@ -256,6 +274,7 @@ class Node implements HyperMeshNode {
     const transport = this.transport;
     this.transport = undefined;
     try {
+      await this.ledger?.stop();
       await this.mesh?.stop();
       await this.assets?.stop();
       this.authority?.stopHeadRefresh();
@@ -371,6 +390,7 @@ class Node implements HyperMeshNode {
       trust: this.trust,
       location: () => (this.transport ? formatHostPort(this.transport.address) : ''),
       compute: sharedConsensusCompute(),
+      onRecord: (record) => this.ledger?.record(record),
     });
     // Reading the hardware takes a moment: the node is up meanwhile, and the Assets page says it is reading.
     registry.ready.catch((err: unknown) => this.log.warn(`assets: ${(err as Error).message}`));
@@ -401,6 +421,42 @@ class Node implements HyperMeshNode {
       this.health.push({ code: 'MESH_UNAVAILABLE', severity: 'warning', message });
       this.log.warn(message);
     }
+  }
+
+  private requireWallet(): Ledger {
+    this.ensureRunning();
+    if (!this.ledger) {
+      throw new LedgerUnavailableError(
+        'The Caesar ledger needs the peer transport and TrustChain, which are not running.',
+      );
+    }
+    return this.ledger;
+  }
+
+  /** The Caesar ledger runs on the peer transport and TrustChain (its blocks carry certified proofs). */
+  private startLedger(): void {
+    if (!this.db || !this.transport || !this.trust) return;
+    const db = this.db;
+    const ledger = new Ledger({
+      db,
+      identity: this.identity,
+      stoq: this.transport,
+      trust: this.trust,
+      log: this.logBook.logger('ledger'),
+      settings: () => this.settings ?? DEFAULT_SETTINGS,
+      createGenesis: this.authority !== undefined,
+      compute: sharedConsensusCompute(),
+      onChange: (wallet) => {
+        if (this.state === 'running') this.events.emit('wallet', wallet);
+      },
+      records: () => this.assets?.records() ?? [],
+      knowsNode: (nodeId) => db.prepare('SELECT 1 FROM peers WHERE node_id = ?').get(nodeId) !== undefined,
+      ...(this.config.receiptIntervalMs === undefined ? {} : { receiptIntervalMs: this.config.receiptIntervalMs }),
+      ...(this.config.ledgerTickMs === undefined ? {} : { tickMs: this.config.ledgerTickMs }),
+      ...(this.config.ledgerSlotMs === undefined ? {} : { slotMs: this.config.ledgerSlotMs }),
+    });
+    this.ledger = ledger;
+    ledger.start();
   }
 
   private requireAuthority(): CaService {

@@ -4,10 +4,10 @@
  */
 export const CAESAR_DECIMALS = 8;
 export const UNITS_PER_CAESAR = 10n ** BigInt(CAESAR_DECIMALS);
-/** The largest amount anything may carry: 10^12 Caesar, far above any supply, far below 2^63 units. */
-export const MAX_AMOUNT_UNITS = 10n ** 12n * UNITS_PER_CAESAR;
+/** The largest amount anything may carry: 10^10 Caesar (10^18 units), far above any supply, below 2^63 units. */
+export const MAX_AMOUNT_UNITS = 10n ** 10n * UNITS_PER_CAESAR;
 
-const DECIMAL = /^(0|[1-9]\d{0,12})(\.\d{1,8})?$/;
+const DECIMAL = /^(0|[1-9]\d{0,10})(\.\d{1,8})?$/;
 
 export class AmountError extends Error {
   override readonly name = 'AmountError';

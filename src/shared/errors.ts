@@ -21,6 +21,15 @@ export const ErrorCode = {
   Transport: 'TRANSPORT',
   Trust: 'TRUST',
   SplitView: 'TRUST_SPLIT_VIEW',
+  /** The ledger is not running or not in sync yet. */
+  LedgerUnavailable: 'LEDGER_UNAVAILABLE',
+  InsufficientBalance: 'INSUFFICIENT_BALANCE',
+  UnknownRecipient: 'UNKNOWN_RECIPIENT',
+  /** No peer (and no block producer) is reachable to carry a transaction. */
+  PeerOffline: 'PEER_OFFLINE',
+  /** A transaction or block broke a ledger rule (signature, nonce, balance, proof); the message says which. */
+  LedgerRejected: 'LEDGER_REJECTED',
+  StakeLocked: 'STAKE_LOCKED',
 } as const;
 
 export type ErrorCode = (typeof ErrorCode)[keyof typeof ErrorCode];

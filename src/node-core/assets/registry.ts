@@ -58,7 +58,14 @@ export interface AssetRegistryOptions {
   readonly location: () => string;
   readonly compute: ConsensusCompute;
   readonly now?: () => number;
+  /** Told of each registration and granted lease, so they can be recorded on the ledger. */
+  readonly onRecord?: (record: AssetRecordEvent) => void;
 }
+
+/** What the registry tells the ledger (the proofs' digests bind the records to the four-part proofs). */
+export type AssetRecordEvent =
+  | { readonly type: 'registered'; readonly asset: RegisteredAsset; readonly proofDigest: Uint8Array }
+  | { readonly type: 'granted'; readonly assetId: string; readonly lease: Lease; readonly proofDigest: Uint8Array };
 
 const PROVISIONAL_STAKE_KEY = 'assets.provisional_stake';
 const PROVISIONAL_LEDGER_REF = 'local-store:provisional';
@@ -199,6 +206,7 @@ export class AssetRegistry {
       )
       .run(assetId, adapter.kind, JSON.stringify(asset), encodeConsensusProof(proof), asset.registeredAt);
     this.registrations.set(assetId, { asset, proof });
+    this.options.onRecord?.({ type: 'registered', asset, proofDigest: proofHeaderDigest(proof) });
     this.options.log.info(`registered ${adapter.kind} asset ${assetId.slice(0, 24)}… with a four-part proof`);
   }
 
@@ -309,6 +317,30 @@ export class AssetRegistry {
     return out;
   }
 
+  /** The digest of this node's proof for each lease it granted (recorded on the ledger with the lease). */
+  private readonly leaseProofs = new Map<string, Uint8Array>();
+
+  /** Current registrations and live leases this node granted, as the ledger should record them. */
+  records(): AssetRecordEvent[] {
+    const out: AssetRecordEvent[] = [];
+    for (const reg of this.currentRegistrations()) {
+      out.push({ type: 'registered', asset: reg.asset, proofDigest: proofHeaderDigest(reg.proof) });
+    }
+    if (!this.adapters) return out;
+    const live = new Set<string>();
+    for (const adapter of allAdapters(this.adapters)) {
+      const assetId = assetIdOf(adapter, this.options.identity.nodeId);
+      if (!assetId) continue;
+      for (const lease of adapter.usage().leases) {
+        live.add(lease.id);
+        const proofDigest = this.leaseProofs.get(lease.id);
+        if (proofDigest) out.push({ type: 'granted', assetId, lease, proofDigest });
+      }
+    }
+    for (const id of this.leaseProofs.keys()) if (!live.has(id)) this.leaseProofs.delete(id);
+    return out;
+  }
+
   /** Proof digests already spent on an allocation, until they would expire anyway. */
   private readonly usedProofs = new Map<string, number>();
 
@@ -388,6 +420,9 @@ export class AssetRegistry {
     try {
       const proof = await this.prove({ assetId: request.assetId, operation: 'allocation', counterparty: peer.nodeId });
       this.options.log.info(`granted ${lease.amount} ${lease.unit} of ${reg.asset.kind} to ${peer.nodeId.slice(0, 8)}`);
+      const proofDigest = proofHeaderDigest(proof);
+      this.leaseProofs.set(lease.id, proofDigest);
+      this.options.onRecord?.({ type: 'granted', assetId: request.assetId, lease, proofDigest });
       return { lease, proof };
     } catch (err) {
       adapter.release(lease.id);

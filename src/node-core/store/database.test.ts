@@ -26,6 +26,9 @@ describe('openDatabase', () => {
       'ct_entries',
       'ct_heads',
       'ct_subtrees',
+      'ledger_blocks',
+      'ledger_receipts',
+      'ledger_txs',
       'mesh_announcements',
       'mesh_leases',
       'meta',
@@ -35,6 +38,7 @@ describe('openDatabase', () => {
       'trust_issued',
       'trust_names',
       'trust_state',
+      'wallet_txs',
     ]);
     closeDatabase(db);
     expect(statSync(file).mode & 0o777).toBe(0o600);

@@ -152,6 +152,53 @@ export const MIGRATIONS: readonly Migration[] = [
       `);
     },
   },
+  {
+    version: 7,
+    name: 'Caesar ledger and wallet',
+    up(db) {
+      // The main chain only (side branches are fetched again when they win); transactions of the main chain with
+      // what each did; what this wallet sent (pending, rejected) and the receipts it signed or was given.
+      db.exec(`
+        CREATE TABLE ledger_blocks (
+          height    INTEGER PRIMARY KEY,
+          id        TEXT NOT NULL UNIQUE,
+          slot      INTEGER NOT NULL,
+          timestamp INTEGER NOT NULL,
+          producer  TEXT NOT NULL,
+          body      BLOB NOT NULL
+        ) STRICT;
+        CREATE TABLE ledger_txs (
+          tx_id     TEXT PRIMARY KEY,
+          height    INTEGER NOT NULL REFERENCES ledger_blocks (height) ON DELETE CASCADE,
+          idx       INTEGER NOT NULL,
+          kind      TEXT NOT NULL,
+          sender    TEXT NOT NULL,
+          recipient TEXT,
+          amount    TEXT NOT NULL,
+          time      INTEGER NOT NULL,
+          body      BLOB NOT NULL
+        ) STRICT;
+        CREATE INDEX ledger_txs_sender ON ledger_txs (sender);
+        CREATE INDEX ledger_txs_recipient ON ledger_txs (recipient);
+        CREATE INDEX ledger_txs_height ON ledger_txs (height, idx);
+        CREATE TABLE wallet_txs (
+          tx_id      TEXT PRIMARY KEY,
+          request_id TEXT UNIQUE,
+          kind       TEXT NOT NULL,
+          nonce      INTEGER NOT NULL,
+          body       BLOB NOT NULL,
+          status     TEXT NOT NULL CHECK (status IN ('pending', 'confirmed', 'rejected')),
+          reason     TEXT,
+          created_at INTEGER NOT NULL
+        ) STRICT;
+        CREATE TABLE ledger_receipts (
+          lease_id   TEXT PRIMARY KEY,
+          role       TEXT NOT NULL CHECK (role IN ('consumer', 'provider')),
+          paid_until INTEGER NOT NULL
+        ) STRICT;
+      `);
+    },
+  },
 ];
 
 export const LATEST_SCHEMA_VERSION = MIGRATIONS.length;

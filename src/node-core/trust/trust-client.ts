@@ -263,8 +263,8 @@ export class TrustClient {
   }
 
   /** The full TrustChain check of a peer's chain (leaf first) under what this node trusts now. */
-  verifyChain(chain: readonly Uint8Array[]): VerifiedNodeCertificate {
-    return this.options.verifier.verifyChain(chain);
+  verifyChain(chain: readonly Uint8Array[], at?: number): VerifiedNodeCertificate {
+    return this.options.verifier.verifyChain(chain, at);
   }
 
   private adopt(federation: TrustedFederation): void {

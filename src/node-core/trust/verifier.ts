@@ -58,8 +58,11 @@ export class TrustChainVerifier implements PeerVerifier {
     return this.revoked.get(caId)?.has(canonicalSerial(serialHex)) ?? false;
   }
 
-  /** Full TrustChain check of a chain (leaf first); throws TrustError. Cached per certificate, not per decision. */
-  verifyChain(chain: readonly Uint8Array[]): VerifiedNodeCertificate {
+  /**
+   * Full TrustChain check of a chain (leaf first); throws TrustError. Cached per certificate, not per decision.
+   * `at` checks validity at another time than now (a ledger block is checked at its own time).
+   */
+  verifyChain(chain: readonly Uint8Array[], at?: number): VerifiedNodeCertificate {
     const fed = this.fed;
     if (!fed) throw new PeerVerificationError('this node trusts no certificate authority yet');
     const leaf = chain[0];
@@ -69,7 +72,7 @@ export class TrustChainVerifier implements PeerVerifier {
       .update(chain[1] ?? new Uint8Array())
       .digest('hex');
     const cached = this.cache.get(key);
-    const now = this.now();
+    const now = at ?? this.now();
     if (cached && cached.epoch === fed.epoch && cached.distrusted === this.distrusted.size) {
       const r = cached.result;
       if (now < r.notBefore.getTime() || now > r.notAfter.getTime())

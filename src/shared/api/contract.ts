@@ -8,6 +8,7 @@ import type {
   RemoteAllocationView,
   RemoteAssetView,
 } from '../mesh';
+import type { EarningsPoint, SendRequest, StakeRequest, WalletHistoryQuery, WalletTxView, WalletView } from '../ledger';
 import type { NetworkStats, PeerIdentityKind } from '../network';
 import type { ResourceKind, Settings, SettingsPatch } from '../settings';
 import type { FederationDocumentJson, FederationMemberEntry, ResolvedName, TrustStatus } from '../trust';
@@ -93,6 +94,18 @@ export interface NodeApi {
   allocateRemote(request: RemoteAllocationRequest): Promise<RemoteAllocationView>;
   /** Leases this node holds on peers' assets. */
   getRemoteAllocations(): Promise<readonly RemoteAllocationView[]>;
+  /** The Caesar wallet: balance, pending, stake, earnings total and the ledger's sync state. */
+  getWallet(): Promise<WalletView>;
+  /** This wallet's transactions (pending, confirmed, rejected), newest first. */
+  getWalletHistory(query: WalletHistoryQuery): Promise<readonly WalletTxView[]>;
+  /** Confirmed earnings per hour over the last `days` days (1–90), oldest first, hours without earnings included. */
+  getEarnings(days: number): Promise<readonly EarningsPoint[]>;
+  /** Sends Caesar to a NodeId or name; the same requestId twice gives the same transaction. */
+  sendTokens(request: SendRequest): Promise<WalletTxView>;
+  /** Locks Caesar as stake (PoStake); adds to any stake held and extends its lock. */
+  lockStake(request: StakeRequest): Promise<WalletTxView>;
+  /** Unlocks all stake once its lock has passed. */
+  unlockStake(requestId: string): Promise<WalletTxView>;
 }
 
 export type NodeApiMethod = keyof NodeApi;
@@ -119,6 +132,12 @@ export const NODE_API_METHODS = [
   'searchAssets',
   'allocateRemote',
   'getRemoteAllocations',
+  'getWallet',
+  'getWalletHistory',
+  'getEarnings',
+  'sendTokens',
+  'lockStake',
+  'unlockStake',
 ] as const satisfies readonly NodeApiMethod[];
 
 type MissingMethods = Exclude<NodeApiMethod, (typeof NODE_API_METHODS)[number]>;
@@ -137,11 +156,18 @@ export interface NodeEvents {
   settingsChanged: Settings;
   status: NodeStatus;
   log: LogEntry;
+  /** The wallet changed (a block arrived, a transaction was sent, confirmed or rejected). */
+  wallet: WalletView;
 }
 
 export type NodeEventName = keyof NodeEvents;
 
-export const NODE_EVENT_NAMES = ['settingsChanged', 'status', 'log'] as const satisfies readonly NodeEventName[];
+export const NODE_EVENT_NAMES = [
+  'settingsChanged',
+  'status',
+  'log',
+  'wallet',
+] as const satisfies readonly NodeEventName[];
 
 export interface EventMessage<E extends NodeEventName = NodeEventName> {
   readonly event: E;

@@ -11,6 +11,15 @@ import {
   isPlainObject,
 } from '../validate';
 import type { FederationDocumentJson } from '../trust';
+import { AmountError, parseAmount } from '../amount';
+import {
+  LEDGER_TX_KINDS,
+  MEMO_MAX_LENGTH,
+  NODE_ID_PATTERN,
+  type SendRequest,
+  type StakeRequest,
+  type WalletHistoryQuery,
+} from '../ledger';
 import { isNodeApiMethod, type ApiArgs, type LogLevel, type NodeApiMethod } from './contract';
 
 const LOG_LEVELS: readonly LogLevel[] = ['debug', 'info', 'warn', 'error'];
@@ -106,6 +115,73 @@ function allocationArg(args: readonly unknown[]): [RemoteAllocationRequest] {
   return [request as unknown as RemoteAllocationRequest];
 }
 
+const REQUEST_ID = /^[A-Za-z0-9_-]{8,64}$/;
+const NAME = /^[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?$/;
+
+function checkRequestId(issues: IssueList, path: string, value: unknown): void {
+  if (typeof value !== 'string' || !REQUEST_ID.test(value))
+    issues.add(path, `${path} must be 8–64 letters, digits, - or _, got ${describeValue(value)}`);
+}
+
+/** A positive amount of Caesar as a decimal string. */
+function checkPositiveAmount(issues: IssueList, path: string, value: unknown): void {
+  try {
+    if (parseAmount(value) <= 0n) issues.add(path, `${path} must be more than 0`);
+  } catch (err) {
+    issues.add(path, err instanceof AmountError ? `${path}: ${err.message}` : `${path} is not an amount`);
+  }
+}
+
+function objectArg(args: readonly unknown[], path: string, issues: IssueList): Record<string, unknown> | undefined {
+  const value = oneArg(args);
+  if (isPlainObject(value)) return value;
+  issues.add(path, `${path} must be an object, got ${describeValue(value)}`);
+  issues.throwIfAny();
+  return undefined;
+}
+
+function sendArg(args: readonly unknown[]): [SendRequest] {
+  const issues = new IssueList();
+  const request = objectArg(args, 'request', issues) ?? {};
+  checkKnownKeys(issues, 'request', request, ['to', 'amount', 'memo', 'requestId']);
+  const to = request.to;
+  if (typeof to !== 'string' || !(NODE_ID_PATTERN.test(to) || NAME.test(to)))
+    issues.add(
+      'request.to',
+      `request.to must be a NodeId (52 characters a–z, 2–7) or a name, got ${describeValue(to)}`,
+    );
+  checkPositiveAmount(issues, 'request.amount', request.amount);
+  if (request.memo !== undefined && (typeof request.memo !== 'string' || request.memo.length > MEMO_MAX_LENGTH))
+    issues.add('request.memo', `request.memo must be text of at most ${MEMO_MAX_LENGTH} characters`);
+  checkRequestId(issues, 'request.requestId', request.requestId);
+  issues.throwIfAny();
+  return [request as unknown as SendRequest];
+}
+
+function stakeArg(args: readonly unknown[]): [StakeRequest] {
+  const issues = new IssueList();
+  const request = objectArg(args, 'request', issues) ?? {};
+  checkKnownKeys(issues, 'request', request, ['amount', 'lockDays', 'requestId']);
+  checkPositiveAmount(issues, 'request.amount', request.amount);
+  checkInteger(issues, 'request.lockDays', request.lockDays, 2, 365);
+  checkRequestId(issues, 'request.requestId', request.requestId);
+  issues.throwIfAny();
+  return [request as unknown as StakeRequest];
+}
+
+function historyArg(args: readonly unknown[]): [WalletHistoryQuery] {
+  const issues = new IssueList();
+  const query = objectArg(args, 'query', issues) ?? {};
+  checkKnownKeys(issues, 'query', query, ['kind', 'direction', 'status', 'limit']);
+  if (query.kind !== undefined) checkOneOf(issues, 'query.kind', query.kind, LEDGER_TX_KINDS);
+  if (query.direction !== undefined) checkOneOf(issues, 'query.direction', query.direction, ['in', 'out', 'none']);
+  if (query.status !== undefined)
+    checkOneOf(issues, 'query.status', query.status, ['pending', 'confirmed', 'rejected']);
+  if (query.limit !== undefined) checkInteger(issues, 'query.limit', query.limit, 1, 1000);
+  issues.throwIfAny();
+  return [query];
+}
+
 const VALIDATORS: { readonly [M in NodeApiMethod]: (args: readonly unknown[]) => ApiArgs<M> } = {
   getStatus: noArgs,
   getSettings: noArgs,
@@ -132,6 +208,23 @@ const VALIDATORS: { readonly [M in NodeApiMethod]: (args: readonly unknown[]) =>
   getMeshStatus: noArgs,
   getRemoteAllocations: noArgs,
   searchAssets: searchQueryArg,
+  getWallet: noArgs,
+  getWalletHistory: historyArg,
+  getEarnings: (args) => {
+    const issues = new IssueList();
+    const days = oneArg(args);
+    checkInteger(issues, 'days', days, 1, 90);
+    issues.throwIfAny();
+    return [days as number];
+  },
+  sendTokens: sendArg,
+  lockStake: stakeArg,
+  unlockStake: (args) => {
+    const issues = new IssueList();
+    checkRequestId(issues, 'requestId', oneArg(args));
+    issues.throwIfAny();
+    return [args[0] as string];
+  },
   allocateRemote: allocationArg,
   signFederation: (args) => [federationDocumentArg(args)],
   adoptFederation: (args) => [federationDocumentArg(args)],

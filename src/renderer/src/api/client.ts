@@ -35,5 +35,11 @@ export function createApiClient(transport: ApiTransport): NodeApi {
     searchAssets: (query) => call('searchAssets', [query]),
     allocateRemote: (request) => call('allocateRemote', [request]),
     getRemoteAllocations: () => call('getRemoteAllocations', []),
+    getWallet: () => call('getWallet', []),
+    getWalletHistory: (query) => call('getWalletHistory', [query]),
+    getEarnings: (days) => call('getEarnings', [days]),
+    sendTokens: (request) => call('sendTokens', [request]),
+    lockStake: (request) => call('lockStake', [request]),
+    unlockStake: (requestId) => call('unlockStake', [requestId]),
   };
 }

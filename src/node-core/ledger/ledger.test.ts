@@ -1,0 +1,144 @@
+import { afterEach, describe, expect, it } from 'vitest';
+import { parseAmount } from '../../shared/amount';
+import { ErrorCode } from '../../shared/errors';
+import { formatHostPort } from '../../shared/network';
+import { LogBook } from '../logging/log-book';
+import { createNode, type HyperMeshNode, type NodeConfig } from '../node';
+import { fixedHardware } from '../testing/fixed-hardware';
+import { useTempDirs } from '../testing/temp-dir';
+
+const tempDir = useTempDirs();
+const running: HyperMeshNode[] = [];
+
+afterEach(async () => {
+  await Promise.all(running.splice(0).map((n) => n.stop()));
+});
+
+async function start(config: Omit<NodeConfig, 'listen' | 'dataDir'> & { dataDir?: string }): Promise<HyperMeshNode> {
+  const node = createNode(
+    {
+      dataDir: tempDir(),
+      listen: { host: '::1', port: 0 },
+      meshIntervalMs: 500,
+      ledgerTickMs: 250,
+      ledgerSlotMs: 500,
+      receiptIntervalMs: 1000,
+      ...config,
+    },
+    { hardware: fixedHardware(), logBook: new LogBook({ echo: !!process.env.HM_DEBUG }) },
+  );
+  running.push(node);
+  await node.start();
+  return node;
+}
+
+async function certify(n: HyperMeshNode, caAddress: string) {
+  await n.api.updateSettings({ trust: { caAddress }, mesh: { bootstrap: caAddress, mdns: false } });
+  await until(`${n.identity.nodeIdShort} to be certified`, async () => {
+    await n.trust!.refresh().catch(() => undefined);
+    return n.trust!.chain() ? true : undefined;
+  });
+}
+
+async function until<T>(what: string, probe: () => Promise<T | undefined> | T | undefined, ms = 30_000): Promise<T> {
+  const deadline = Date.now() + ms;
+  for (;;) {
+    const value = await probe();
+    if (value !== undefined && value !== false) return value;
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, 200));
+  }
+}
+
+describe('the Caesar ledger service', () => {
+  it("a provider earns from a consumer's receipts, sends part on, and every node agrees on every balance", async () => {
+    const ca = await start({ authority: { name: 'Ledger CA' } });
+    const caAddress = formatHostPort(ca.transport!.address);
+    const provider = await start({});
+    const consumer = await start({});
+    const third = await start({});
+    for (const n of [provider, consumer, third]) await certify(n, caAddress);
+    for (const n of [provider, consumer, third]) {
+      await until('the genesis', async () => (await n.api.getWallet()).ledger.genesisHash ?? undefined);
+    }
+    expect((await provider.api.getWallet()).ledger.genesisHash).toBe((await ca.api.getWallet()).ledger.genesisHash);
+
+    // The provider shares memory publicly; the consumer finds it and leases 64 MiB for a minute.
+    await provider.assets!.ready;
+    await provider.api.updateSettings({
+      privacyLevel: 'FullPublic',
+      allocationType: 'Public',
+      allocation: { memory: 50 },
+    });
+    await provider.assets!.settled();
+    const asset = await until('the memory asset to be announced', async () => {
+      const hits = await consumer.api.searchAssets({ kind: 'memory' });
+      return hits.find((h) => h.owner === provider.identity.nodeId);
+    });
+    await until('the registration on the ledger', () =>
+      consumer.ledger!.ledgerState!.registrations.has(asset.assetId) ? true : undefined,
+    );
+    const lease = await consumer.api.allocateRemote({
+      assetId: asset.assetId,
+      amount: 64 * 2 ** 20,
+      durationMs: 60_000,
+    });
+
+    // Receipts every second become rewards; the provider's balance grows by the formula.
+    const earned = await until('a reward', async () => {
+      const w = await provider.api.getWallet();
+      return parseAmount(w.earnedTotal) > 0n ? w : undefined;
+    });
+    expect(earned.balance).toBe(earned.earnedTotal);
+    const history = await provider.api.getWalletHistory({ kind: 'reward' });
+    expect(history[0]).toMatchObject({ direction: 'in', counterparty: consumer.identity.nodeId, status: 'confirmed' });
+    expect(consumer.ledger!.ledgerState!.allocations.get(lease.leaseId)?.consumer).toBe(consumer.identity.nodeId);
+
+    // More than the balance is refused before anything is signed; an unknown address too.
+    await expect(
+      provider.api.sendTokens({ to: third.identity.nodeId, amount: '1000', requestId: 'too-much-1' }),
+    ).rejects.toMatchObject({ code: ErrorCode.InsufficientBalance });
+    await expect(
+      provider.api.sendTokens({ to: 'a'.repeat(52), amount: '0.00000001', requestId: 'unknown-1' }),
+    ).rejects.toMatchObject({ code: ErrorCode.UnknownRecipient });
+
+    // Half of it goes to the third node; the same request id twice is one transfer.
+    const half = parseAmount(earned.balance) / 2n;
+    const amount = `0.${half.toString().padStart(8, '0')}`;
+    const sent = await provider.api.sendTokens({
+      to: third.identity.nodeId,
+      amount,
+      memo: 'half',
+      requestId: 'send-half-1',
+    });
+    const again = await provider.api.sendTokens({
+      to: third.identity.nodeId,
+      amount,
+      memo: 'half',
+      requestId: 'send-half-1',
+    });
+    expect(again.txId).toBe(sent.txId);
+    expect(sent.status).toBe('pending');
+    await until('the transfer to confirm', async () => {
+      const w = await third.api.getWallet();
+      return parseAmount(w.balance) === half ? w : undefined;
+    });
+    const mine = await until('the sender to see it confirmed', async () => {
+      const h = await provider.api.getWalletHistory({ kind: 'transfer' });
+      return h[0]?.status === 'confirmed' ? h : undefined;
+    });
+    expect(mine).toHaveLength(1);
+    expect(mine[0]).toMatchObject({ status: 'confirmed', direction: 'out', memo: 'half', amount });
+
+    // Every node ends at the same head and the same state digest (all balances, stakes and records).
+    await until('all nodes to agree', async () => {
+      const views = await Promise.all([ca, provider, consumer, third].map((n) => n.api.getWallet()));
+      const heads = new Set(views.map((v) => `${v.ledger.height}:${v.ledger.stateDigest}`));
+      return heads.size === 1 ? true : undefined;
+    });
+    const points = await provider.api.getEarnings(1);
+    expect(points).toHaveLength(24);
+    const total = points.reduce((s, p) => s + parseAmount(p.amount), 0n);
+    expect(total).toBe(parseAmount((await provider.api.getWallet()).earnedTotal));
+  }, 120_000);
+});
