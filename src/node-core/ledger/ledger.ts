@@ -77,11 +77,25 @@ import { verifyNow } from '../trust/pq-pool';
  * consumers' usage receipts into rewards, and is the wallet the API shows. docs/ledger.md has the design.
  */
 
+/**
+ * What the ledger needs of TrustChain (a TrustClient; the benchmark gives a stand-in for test accounts): of a
+ * verified chain, only the NodeId and ML-DSA key it certifies.
+ */
+export type LedgerTrust = Pick<TrustClient, 'chain' | 'resolve'> & {
+  verifyChain(
+    chain: readonly Uint8Array[],
+    at?: number,
+  ): { readonly nodeId: string; readonly mldsaPublicKey: Uint8Array };
+};
+
+/** What the ledger needs of the node identity: its NodeId, keys and ML-DSA signatures. */
+export type LedgerIdentity = Pick<NodeIdentity, 'nodeId' | 'nodeIdShort' | 'mldsaPublicKey' | 'tlsPublicKey' | 'sign'>;
+
 export interface LedgerOptions {
   readonly db: Db;
-  readonly identity: NodeIdentity;
+  readonly identity: LedgerIdentity;
   readonly stoq: Transport;
-  readonly trust: TrustClient;
+  readonly trust: LedgerTrust;
   readonly log: Logger;
   readonly settings: () => Settings;
   /** A CA node creates the genesis when it has none; every other node fetches its CA's. */
