@@ -4,6 +4,7 @@ import { isSharing } from '../../shared/privacy';
 import type { Settings } from '../../shared/settings';
 import {
   DEFAULT_CONSENSUS_PARAMS,
+  parseAmount,
   beaconFromTreeHead,
   ctHeadBeaconChecker,
   decodeConsensusProof,
@@ -58,6 +59,8 @@ export interface AssetRegistryOptions {
   readonly location: () => string;
   readonly compute: ConsensusCompute;
   readonly now?: () => number;
+  /** A node's stake as the Caesar ledger holds it (PoStake): used over the provisional record once there is one. */
+  readonly ledgerStake?: (nodeId: string) => StakeRecord | undefined;
   /** Told of each registration and granted lease, so they can be recorded on the ledger. */
   readonly onRecord?: (record: AssetRecordEvent) => void;
 }
@@ -216,9 +219,9 @@ export class AssetRegistry {
   }
 
   /**
-   * Verifies any node's proof for `subject`. Stake: until the Caesar ledger exists the only records are provisional
-   * ones each node keeps itself; a peer's provisional record is taken from its signed proof (so PoStake checks the
-   * signature, the certificate and the declared lock, not a ledger balance). docs/assets.md says so.
+   * Verifies any node's proof for `subject`. Stake: a record on the Caesar ledger (this node's copy of it), or a
+   * provisional one a node declares before it has locked stake, taken from its signed proof (so PoStake then checks
+   * the signature, the certificate and the declared lock, not a balance). docs/assets.md says so.
    */
   private verifyProof(
     proof: ConsensusProof,
@@ -240,7 +243,7 @@ export class AssetRegistry {
           ? this.stakeRecord()
           : proof.stake.record.ledgerRef === PROVISIONAL_LEDGER_REF && proof.stake.record.nodeId === nodeId
             ? proof.stake.record
-            : undefined,
+            : this.options.ledgerStake?.(nodeId),
       checkBeacon: ctHeadBeaconChecker(
         (id) => {
           const [logHex, size] = id.split(':');
@@ -262,10 +265,20 @@ export class AssetRegistry {
   }
 
   /**
-   * The node's stake until the Caesar ledger exists: a provisional record in the store at the minimum the consensus
-   * rules ask for. Peers have no ledger to find it in yet, so only this node accepts it.
+   * The node's stake: what it has locked on the Caesar ledger, or until it has locked enough, a provisional record in
+   * the store at the minimum the consensus rules ask for (peers take that one as declared; docs/assets.md).
    */
   private stakeRecord(): StakeRecord {
+    // Stake locked on the ledger, while it is enough and locked long enough, is what PoStake shows.
+    const staked = this.options.ledgerStake?.(this.options.identity.nodeId);
+    const params = DEFAULT_CONSENSUS_PARAMS.stake;
+    if (
+      staked &&
+      (parseAmount(staked.amount) ?? 0n) >= (parseAmount(params.minimum) ?? 0n) &&
+      staked.lockedUntil > this.now() + params.minLockMs
+    ) {
+      return staked;
+    }
     const row = this.options.db.prepare('SELECT value FROM meta WHERE key = ?').get(PROVISIONAL_STAKE_KEY) as
       { value: string } | undefined;
     if (row) {
