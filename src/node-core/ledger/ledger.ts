@@ -255,24 +255,35 @@ export class Ledger implements WalletService {
         await this.obtainGenesis();
         return;
       }
+      // Syncing and receipts talk to peers that may be gone: they run beside the tick, never holding up a block.
       const now = this.now();
-      if (now - this.lastSyncAt >= 3 * (this.options.tickMs ?? 1000) || this.ahead.size > 0) {
+      const tickMs = this.options.tickMs ?? 1000;
+      if (!this.syncRunning && (now - this.lastSyncAt >= 3 * tickMs || this.ahead.size > 0)) {
         this.lastSyncAt = now;
-        await this.syncWithPeers();
+        this.syncRunning = true;
+        void this.syncWithPeers()
+          .catch((err: unknown) => this.options.log.debug(`ledger: sync: ${(err as Error).message}`))
+          .finally(() => (this.syncRunning = false));
+      }
+      const receiptEvery = this.options.receiptIntervalMs ?? 60_000;
+      if (!this.receiptsRunning && now - this.lastReceiptsAt >= receiptEvery) {
+        this.lastReceiptsAt = now;
+        this.receiptsRunning = true;
+        void this.signReceipts()
+          .catch((err: unknown) => this.options.log.debug(`ledger: receipts: ${(err as Error).message}`))
+          .finally(() => (this.receiptsRunning = false));
       }
       await this.reconcileRecords();
       await this.exclusive(() => this.produce());
-      const receiptEvery = this.options.receiptIntervalMs ?? 60_000;
-      if (now - this.lastReceiptsAt >= receiptEvery) {
-        this.lastReceiptsAt = now;
-        await this.signReceipts();
-      }
     } catch (err) {
       this.options.log.warn(`ledger: ${(err as Error).message}`);
     } finally {
       this.ticking = false;
     }
   }
+
+  private syncRunning = false;
+  private receiptsRunning = false;
 
   // ---------- genesis ----------
 
@@ -592,16 +603,27 @@ export class Ledger implements WalletService {
 
   // ---------- syncing ----------
 
+  /** Asks every connected peer for its head at once (a dead one costs a short timeout) and follows the best. */
   private async syncWithPeers(): Promise<void> {
-    const peers = this.connectedPeers();
-    const ahead = [...this.ahead];
+    const chain = this.requireChain();
+    const candidates = [...new Set([...this.ahead, ...this.connectedPeers()])];
     this.ahead.clear();
-    const order = [...new Set([...ahead, ...peers])];
-    for (const nodeId of order) {
+    const heads = await Promise.allSettled(
+      candidates.map(async (nodeId) => {
+        const link = await this.options.stoq.dialNode(nodeId, AbortSignal.timeout(3_000));
+        const head = parseHead(await link.request(LedgerMethod.Head, new Uint8Array(), { timeoutMs: 3_000 }));
+        return { nodeId, link, head };
+      }),
+    );
+    const better = heads
+      .flatMap((h) => (h.status === 'fulfilled' ? [h.value] : []))
+      .filter((h) => h.head.genesis === chain.genesisRef.id && isBetter(h.head, chain.tip))
+      .sort((x, y) => (isBetter(x.head, y.head) ? -1 : 1));
+    for (const { nodeId, link } of better) {
       if (this.stopped) return;
       try {
-        const link = await this.options.stoq.dialNode(nodeId, AbortSignal.timeout(5_000));
         await this.syncFrom(link);
+        return;
       } catch (err) {
         this.options.log.debug(`ledger: sync with ${nodeId.slice(0, 8)}: ${(err as Error).message}`);
       }
