@@ -14,7 +14,8 @@ const EXPECTED: Record<PageName, RegExp> = {
   // Out of the box the node asks the HyperMesh CA, whose name does not resolve here: not certified, and why.
   certificates: /TrustChain status[\s\S]*Certificate authority/,
   memory: /No remote memory is mapped/,
-  wallet: /No Caesar balance yet/,
+  // The balance (or why there is none: no ledger yet), and this node's address to be paid at.
+  wallet: /Balance[\s\S]*Receive[\s\S]*Your address/,
   logs: /node .* started/,
   settings: /The node keeps its identity, settings and logs in/,
 };

@@ -189,6 +189,11 @@ export class AppPage {
     };
   }
 
+  /** The Wallet page (open it first). */
+  wallet(): WalletPage {
+    return new WalletPage(this.page);
+  }
+
   /** The Certificates page (open it first). */
   certificates() {
     const page = this.page;
@@ -206,4 +211,191 @@ export class AppPage {
       authority: page.getByTestId('authority-card'),
     };
   }
+}
+
+/**
+ * The Wallet page (open it first): balance and ledger state, earnings chart, receive panel, the Send dialog, stake
+ * and the history table. Amounts on screen are grouped ("1,234.5 Caesar"); compare them with {@link caesar}.
+ */
+export class WalletPage {
+  readonly balanceCard: Locator;
+  /** Shown instead of any figure while the node has no ledger (LEDGER_UNAVAILABLE), with the node's message. */
+  readonly unavailable: Locator;
+  /** "Ledger: …", with `data-state` = the LedgerSyncState, or `unavailable`. */
+  readonly ledgerState: Locator;
+  readonly ledgerProblem: Locator;
+  readonly available: Locator;
+  readonly balance: Locator;
+  readonly pendingIn: Locator;
+  readonly pendingOut: Locator;
+  readonly staked: Locator;
+  readonly earned: Locator;
+
+  readonly earnings: Locator;
+  readonly earningsChart: Locator;
+  readonly earningsSummary: Locator;
+  readonly earningsUnavailable: Locator;
+
+  readonly receive: Locator;
+  readonly address: Locator;
+  readonly addressShort: Locator;
+  readonly copyButton: Locator;
+  readonly copyStatus: Locator;
+
+  readonly sendButton: Locator;
+  readonly dialog: Locator;
+  readonly recipient: Locator;
+  readonly amount: Locator;
+  readonly memo: Locator;
+  readonly recipientError: Locator;
+  readonly amountError: Locator;
+  readonly memoError: Locator;
+  readonly reviewButton: Locator;
+  readonly cancelButton: Locator;
+  /** The confirmation step: recipient and amount as they will be sent. */
+  readonly confirmStep: Locator;
+  readonly confirmTo: Locator;
+  readonly confirmAmount: Locator;
+  readonly confirmMemo: Locator;
+  readonly submitButton: Locator;
+  readonly backButton: Locator;
+  /** The node's error on sending, with `data-code` = its ErrorCode ('' for no answer). */
+  readonly sendError: Locator;
+  readonly sendDone: Locator;
+  readonly closeButton: Locator;
+
+  readonly stake: Locator;
+  readonly stakeState: Locator;
+  readonly stakeAmount: Locator;
+  readonly stakeDays: Locator;
+  readonly stakeAmountError: Locator;
+  readonly stakeDaysError: Locator;
+  readonly lockButton: Locator;
+  readonly unlockButton: Locator;
+  readonly stakeResult: Locator;
+  /** The node's error on locking or unlocking, with `data-code`. */
+  readonly stakeError: Locator;
+
+  readonly history: Locator;
+  readonly historyKind: Locator;
+  readonly historyDirection: Locator;
+  readonly historyStatus: Locator;
+  readonly historyTable: Locator;
+  /** Rows of the history table (the header row left out), newest first; `data-tx-id`, `data-status`. */
+  readonly historyRows: Locator;
+  readonly historyEmpty: Locator;
+  readonly historyUnavailable: Locator;
+
+  constructor(readonly page: Page) {
+    this.balanceCard = page.getByRole('region', { name: 'Balance', exact: true });
+    this.unavailable = page.getByTestId('wallet-unavailable');
+    this.ledgerState = page.getByTestId('ledger-state');
+    this.ledgerProblem = page.getByTestId('ledger-problem');
+    this.available = page.getByTestId('wallet-available');
+    this.balance = page.getByTestId('wallet-balance');
+    this.pendingIn = page.getByTestId('wallet-pending-in');
+    this.pendingOut = page.getByTestId('wallet-pending-out');
+    this.staked = page.getByTestId('wallet-staked');
+    this.earned = page.getByTestId('wallet-earned');
+
+    this.earnings = page.getByRole('region', { name: 'Earnings', exact: true });
+    this.earningsChart = page.getByTestId('earnings-chart');
+    this.earningsSummary = page.getByTestId('earnings-summary');
+    this.earningsUnavailable = page.getByTestId('earnings-unavailable');
+
+    this.receive = page.getByRole('region', { name: 'Receive', exact: true });
+    this.address = page.getByTestId('wallet-address');
+    this.addressShort = page.getByTestId('wallet-address-short');
+    this.copyButton = this.receive.getByRole('button', { name: 'Copy address' });
+    this.copyStatus = page.getByTestId('wallet-copy-status');
+
+    this.sendButton = page.getByRole('button', { name: 'Send Caesar…' });
+    this.dialog = page.getByRole('dialog', { name: 'Send Caesar' });
+    this.recipient = this.dialog.getByLabel('Recipient (NodeId or name)');
+    this.amount = this.dialog.getByLabel('Amount (Caesar)');
+    this.memo = this.dialog.getByLabel('Memo (optional)');
+    this.recipientError = this.dialog.getByTestId('send-to-error');
+    this.amountError = this.dialog.getByTestId('send-amount-error');
+    this.memoError = this.dialog.getByTestId('send-memo-error');
+    this.reviewButton = this.dialog.getByRole('button', { name: 'Review' });
+    this.cancelButton = this.dialog.getByRole('button', { name: 'Cancel' });
+    this.confirmStep = this.dialog.getByTestId('send-confirm');
+    this.confirmTo = this.dialog.getByTestId('confirm-to');
+    this.confirmAmount = this.dialog.getByTestId('confirm-amount');
+    this.confirmMemo = this.dialog.getByTestId('confirm-memo');
+    this.submitButton = this.dialog.getByTestId('send-submit');
+    this.backButton = this.dialog.getByRole('button', { name: 'Back' });
+    this.sendError = this.dialog.getByTestId('send-error');
+    this.sendDone = this.dialog.getByTestId('send-done');
+    this.closeButton = this.dialog.getByRole('button', { name: 'Close' });
+
+    this.stake = page.getByRole('region', { name: 'Stake', exact: true });
+    this.stakeState = page.getByTestId('stake-state');
+    this.stakeAmount = this.stake.getByLabel('Amount to lock (Caesar)');
+    this.stakeDays = this.stake.getByLabel('Lock for (days)');
+    this.stakeAmountError = page.getByTestId('stake-amount-error');
+    this.stakeDaysError = page.getByTestId('stake-days-error');
+    this.lockButton = this.stake.getByRole('button', { name: 'Lock stake', exact: true });
+    this.unlockButton = this.stake.getByRole('button', { name: 'Unlock stake', exact: true });
+    this.stakeResult = page.getByTestId('stake-result');
+    this.stakeError = page.getByTestId('stake-error');
+
+    this.history = page.getByRole('region', { name: 'History', exact: true });
+    this.historyKind = this.history.getByLabel('Kind', { exact: true });
+    this.historyDirection = this.history.getByLabel('Direction', { exact: true });
+    this.historyStatus = this.history.getByLabel('Status', { exact: true });
+    this.historyTable = this.history.getByRole('table', { name: 'Wallet transactions, newest first' });
+    this.historyRows = this.historyTable.getByRole('row').filter({ has: page.getByRole('rowheader') });
+    this.historyEmpty = page.getByTestId('history-empty');
+    this.historyUnavailable = page.getByTestId('history-unavailable');
+  }
+
+  /** The earnings period button for 1, 7 or 30 days (`aria-pressed` when chosen). */
+  period(days: 1 | 7 | 30): Locator {
+    return this.earnings.getByRole('button', { name: days === 1 ? '1 day' : `${days} days`, exact: true });
+  }
+
+  /** The history row of one transaction. */
+  historyRow(txId: string): Locator {
+    return this.historyTable.locator(`tr[data-tx-id="${txId}"]`);
+  }
+
+  /** Opens the Send dialog and fills what is given (without reviewing). */
+  async openSend(fields: { to?: string; amount?: string; memo?: string } = {}): Promise<void> {
+    await this.sendButton.click();
+    await this.dialog.waitFor();
+    await this.fillSend(fields);
+  }
+
+  async fillSend(fields: { to?: string; amount?: string; memo?: string }): Promise<void> {
+    if (fields.to !== undefined) await this.recipient.fill(fields.to);
+    if (fields.amount !== undefined) await this.amount.fill(fields.amount);
+    if (fields.memo !== undefined) await this.memo.fill(fields.memo);
+  }
+
+  /** The whole flow: open, fill, review, send. Waits for the dialog to say it was sent, or for the node's error. */
+  async send(to: string, amount: string, memo?: string): Promise<void> {
+    await this.openSend({ to, amount, ...(memo === undefined ? {} : { memo }) });
+    await this.reviewButton.click();
+    await this.submitButton.click();
+    await this.sendDone.or(this.sendError).waitFor();
+  }
+
+  async filterHistory(filters: { kind?: string; direction?: string; status?: string }): Promise<void> {
+    if (filters.kind !== undefined) await this.historyKind.selectOption(filters.kind);
+    if (filters.direction !== undefined) await this.historyDirection.selectOption(filters.direction);
+    if (filters.status !== undefined) await this.historyStatus.selectOption(filters.status);
+  }
+
+  async lockStake(amount: string, days: number): Promise<void> {
+    await this.stakeAmount.fill(amount);
+    await this.stakeDays.fill(String(days));
+    await this.lockButton.click();
+  }
+}
+
+/** An amount as the Wallet page writes it: "1234.5" → "1,234.5 Caesar". */
+export function caesar(amount: string): string {
+  const [whole = '', fraction] = amount.split('.');
+  return `${whole.replace(/\B(?=(\d{3})+(?!\d))/g, ',')}${fraction === undefined ? '' : `.${fraction}`} Caesar`;
 }

@@ -9,6 +9,7 @@ import { MarketplacePage } from './pages/Marketplace';
 import { NetworkPage } from './pages/Network';
 import { SettingsPage } from './pages/SettingsPage';
 import { SharingPage } from './pages/Sharing';
+import { WalletPage } from './pages/Wallet';
 import { PAGES, nameFromUrl, pageFromHash, pageFromInternalUrl, type PageId } from './routes';
 import { shortNodeId } from './format';
 import { useApp, type NameResolution } from './store';
@@ -200,7 +201,8 @@ export function App(props: { inElectron: boolean }) {
         {page === 'settings' && <SettingsPage inElectron={props.inElectron} />}
         {page === 'assets' && <AssetsPage />}
         {page === 'marketplace' && <MarketplacePage now={now} />}
-        {(page === 'memory' || page === 'wallet') && <NotYetAvailablePage page={page} />}
+        {page === 'wallet' && <WalletPage now={now} />}
+        {page === 'memory' && <NotYetAvailablePage page={page} />}
       </main>
     </div>
   );

@@ -16,6 +16,14 @@ import type {
   RemoteAllocationView,
   RemoteAssetView,
 } from '../../shared/mesh';
+import type {
+  EarningsPoint,
+  SendRequest,
+  StakeRequest,
+  WalletHistoryQuery,
+  WalletTxView,
+  WalletView,
+} from '../../shared/ledger';
 
 export type Connection = 'connecting' | 'live' | 'offline' | 'unauthorized';
 
@@ -53,6 +61,18 @@ export interface AppState {
   /** Leases this node holds on peers' assets. */
   readonly remoteAllocations: readonly RemoteAllocationView[] | undefined;
   readonly remoteAllocationsError: string | undefined;
+  /** The Caesar wallet, as last known; kept (and marked stale by walletError) when a later call fails. */
+  readonly wallet: WalletView | undefined;
+  /** Why the last getWallet failed (LEDGER_UNAVAILABLE until the node has a ledger). */
+  readonly walletError: NodeFailure | undefined;
+  /** The wallet's transactions for walletHistoryQuery, newest first; undefined while that query is asked. */
+  readonly walletHistory: readonly WalletTxView[] | undefined;
+  readonly walletHistoryQuery: WalletHistoryQuery;
+  readonly walletHistoryError: NodeFailure | undefined;
+  /** Hourly earnings for the last earningsDays days, oldest first; undefined while they are asked. */
+  readonly earnings: readonly EarningsPoint[] | undefined;
+  readonly earningsDays: number;
+  readonly earningsError: NodeFailure | undefined;
 
   readonly load: () => Promise<void>;
   readonly refreshStatus: () => Promise<void>;
@@ -76,6 +96,15 @@ export interface AppState {
   readonly resolveName: (name: string) => Promise<NameResolution>;
   /** Dials a peer by address; resolves with who answered, or the reason it failed (never rejects). */
   readonly connectPeer: (address: string) => Promise<ConnectResult>;
+  readonly refreshWallet: () => Promise<void>;
+  /** Asks for the wallet's history; with a query, that query from now on (the table empties until it is answered). */
+  readonly loadWalletHistory: (query?: WalletHistoryQuery) => Promise<void>;
+  /** Asks for the earnings; with a number of days, that period from now on. */
+  readonly loadEarnings: (days?: number) => Promise<void>;
+  /** Sends Caesar; resolves with the transaction or the node's error (never rejects). */
+  readonly sendTokens: (request: SendRequest) => Promise<WalletResult>;
+  readonly lockStake: (request: StakeRequest) => Promise<WalletResult>;
+  readonly unlockStake: (requestId: string) => Promise<WalletResult>;
   readonly onEvent: (message: EventMessage) => void;
   readonly setConnection: (live: boolean) => void;
 }
@@ -102,6 +131,24 @@ export type SearchResult =
 export type AllocateResult =
   { readonly ok: true; readonly lease: RemoteAllocationView } | { readonly ok: false; readonly reason: string };
 
+/** A call the node refused (with its stable code) or that got no answer at all (code null). */
+export interface NodeFailure {
+  readonly code: ErrorCode | null;
+  readonly message: string;
+  readonly issues: readonly ValidationIssue[];
+}
+
+export type WalletResult =
+  { readonly ok: true; readonly tx: WalletTxView } | { readonly ok: false; readonly error: NodeFailure };
+
+function failureOf(err: unknown): NodeFailure {
+  if (err instanceof RemoteError) return { code: err.code, message: err.message, issues: err.details?.issues ?? [] };
+  return { code: null, message: messageOf(err), issues: [] };
+}
+
+/** The default earnings period of the Wallet page's chart, in days. */
+export const DEFAULT_EARNINGS_DAYS = 7;
+
 export interface TrafficSample {
   readonly at: number;
   readonly sendMbps: number;
@@ -116,6 +163,25 @@ export function createAppStore(api: NodeApi): StoreApi<AppState> {
       } else {
         set({ connection: 'offline', connectionError: messageOf(err) });
       }
+    };
+    // Replies to superseded history and earnings questions are dropped (a slow reply must not show other filters).
+    let historySeq = 0;
+    let earningsSeq = 0;
+    /** A call of the Wallet page failed: the node's answer is kept for the page; no answer at all means it is gone. */
+    const walletFailure = (err: unknown): NodeFailure | undefined => {
+      if (err instanceof RemoteError && err.code !== ErrorCode.Unauthorized) return failureOf(err);
+      fail(err);
+      return undefined;
+    };
+    const walletAction = async (action: () => Promise<WalletTxView>): Promise<WalletResult> => {
+      let tx;
+      try {
+        tx = await action();
+      } catch (err) {
+        return { ok: false, error: failureOf(err) };
+      }
+      await Promise.all([get().refreshWallet(), get().loadWalletHistory()]);
+      return { ok: true, tx };
     };
     return {
       connection: 'connecting',
@@ -139,6 +205,14 @@ export function createAppStore(api: NodeApi): StoreApi<AppState> {
       meshError: undefined,
       remoteAllocations: undefined,
       remoteAllocationsError: undefined,
+      wallet: undefined,
+      walletError: undefined,
+      walletHistory: undefined,
+      walletHistoryQuery: {},
+      walletHistoryError: undefined,
+      earnings: undefined,
+      earningsDays: DEFAULT_EARNINGS_DAYS,
+      earningsError: undefined,
 
       async load() {
         try {
@@ -315,6 +389,45 @@ export function createAppStore(api: NodeApi): StoreApi<AppState> {
         return { verified: true, record, caName };
       },
 
+      async refreshWallet() {
+        try {
+          set({ wallet: await api.getWallet(), walletError: undefined });
+        } catch (err) {
+          const failure = walletFailure(err);
+          if (failure) set({ walletError: failure });
+        }
+      },
+
+      async loadWalletHistory(query) {
+        if (query !== undefined) set({ walletHistoryQuery: query, walletHistory: undefined });
+        const asked = get().walletHistoryQuery;
+        const seq = ++historySeq;
+        try {
+          const history = await api.getWalletHistory(asked);
+          if (seq === historySeq) set({ walletHistory: history, walletHistoryError: undefined });
+        } catch (err) {
+          const failure = walletFailure(err);
+          if (failure && seq === historySeq) set({ walletHistoryError: failure });
+        }
+      },
+
+      async loadEarnings(days) {
+        if (days !== undefined && days !== get().earningsDays) set({ earningsDays: days, earnings: undefined });
+        const asked = get().earningsDays;
+        const seq = ++earningsSeq;
+        try {
+          const earnings = await api.getEarnings(asked);
+          if (seq === earningsSeq) set({ earnings, earningsError: undefined });
+        } catch (err) {
+          const failure = walletFailure(err);
+          if (failure && seq === earningsSeq) set({ earningsError: failure });
+        }
+      },
+
+      sendTokens: (request) => walletAction(() => api.sendTokens(request)),
+      lockStake: (request) => walletAction(() => api.lockStake(request)),
+      unlockStake: (requestId) => walletAction(() => api.unlockStake(requestId)),
+
       onEvent(message) {
         switch (message.event) {
           case 'settingsChanged':
@@ -330,6 +443,13 @@ export function createAppStore(api: NodeApi): StoreApi<AppState> {
             set({ logs: [...logs, entry].slice(-MAX_LOGS) });
             break;
           }
+          case 'wallet':
+            set({ wallet: message.payload as WalletView, walletError: undefined });
+            // A block or a transaction changed the wallet: its history too, if the Wallet page has asked for it.
+            if (get().walletHistory !== undefined || get().walletHistoryError !== undefined) {
+              void get().loadWalletHistory();
+            }
+            break;
         }
       },
 

@@ -96,7 +96,10 @@ export function DashboardPage(props: { now: number }) {
           )}
         </section>
         <EmptyState title="Earnings">
-          <p>No Caesar earned yet. The ledger and wallet are not part of this version, so nothing is paid out.</p>
+          <p>
+            Caesar earned by sharing, with the balance and every transaction, is on the <a href="#/wallet">Wallet</a>{' '}
+            page.
+          </p>
         </EmptyState>
         <EmptyState title="Peers">
           <p>

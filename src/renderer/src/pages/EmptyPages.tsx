@@ -6,10 +6,6 @@ const TEXT = {
     title: 'Memory proxy',
     body: 'No remote memory is mapped, and none of yours is lent out. The memory proxy comes in a later version.',
   },
-  wallet: {
-    title: 'Wallet',
-    body: 'No Caesar balance yet. The ledger and wallet are not part of this version, so nothing is earned or sent.',
-  },
 } as const;
 
 export function NotYetAvailablePage(props: { page: keyof typeof TEXT }) {
