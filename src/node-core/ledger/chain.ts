@@ -1,11 +1,10 @@
-import { formatAmount } from '../../shared/amount';
+import { formatAmount, parseAmount } from '../../shared/amount';
 import { DEFAULT_CONSENSUS_PARAMS, verifyConsensusProof, type Beacon, type ConsensusParams } from '../consensus';
 import type { Logger } from '../logging/log-book';
 import type { Db } from '../store/database';
 import { blockProofSubject, type DecodedBlock, type Genesis } from './block';
 import { LedgerRuleError } from './errors';
 import { LedgerState, leaderOf, type ProducerRules, type TxEffect } from './state';
-import { parseAmount } from '../../shared/amount';
 import { decodeTx, verifyTxSignatures } from './tx';
 
 /**
@@ -129,7 +128,7 @@ export class Chain {
     const out: Buffer[] = [];
     let size = 0;
     for (const r of rows) {
-      if (out.length > 0 && size + r.body.length > maxBytes) break;
+      if (out.length > 0 && size + r.body.length + 4 > maxBytes) break;
       out.push(r.body);
       size += r.body.length + 4;
     }
