@@ -128,6 +128,8 @@ describe.skipIf(unavailable !== null)(
       expect(parseAmount(before.balance)).toBeGreaterThanOrEqual(parseAmount(earned.balance));
 
       split();
+      // Long enough for the QUIC connections across the split to time out (30 s idle): nothing is left to resume.
+      await new Promise((r) => setTimeout(r, 35_000));
       const heightAtSplit = (await wallet(charlie)).ledger.height;
       // Side 2 has no block producer: charlie's payment to delta waits in their mempools.
       const half = parseAmount(before.balance) / 2n;
@@ -152,15 +154,26 @@ describe.skipIf(unavailable !== null)(
       expect((await wallet(charlie)).ledger.height).toBe(heightAtSplit);
 
       heal();
+      let last = '';
       const views = await until(
         'every node to agree again',
         async () => {
           const vs = await Promise.all(all().map(wallet));
+          const meshes = await Promise.all(all().map((p) => p.call<MeshStatus>('getMeshStatus')));
+          last = vs
+            .map(
+              (v, i) =>
+                `${all()[i]!.name}: height ${v.ledger.height} state ${v.ledger.stateDigest?.slice(0, 8)} mempool ` +
+                `${v.ledger.mempool}, ${meshes[i]!.peers.filter((p) => p.connected).length} mesh peers connected`,
+            )
+            .join('; ');
           const states = new Set(vs.map((v) => `${v.ledger.height}|${v.ledger.stateDigest}`));
           return states.size === 1 && vs.every((v) => v.ledger.mempool === 0) ? vs : undefined;
         },
         90_000,
-      );
+      ).catch((err: unknown) => {
+        throw new Error(`${(err as Error).message} — ${last}`, { cause: err });
+      });
       expect(views[0]!.ledger.height).toBeGreaterThan(heightAtSplit + 1);
       expect(views[4]!.balance).toBe(formatAmount(half));
       // Charlie holds all it earned (receipts alpha could not deliver during the split came after it) less the payment.

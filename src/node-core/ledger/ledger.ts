@@ -134,6 +134,8 @@ const AUTHORITY_WEIGHT = 1000n * UNITS_PER_CAESAR;
 const HEARTBEAT_MS = 20 * 60_000;
 const MEMPOOL_MAX = 4096;
 const MEMPOOL_TTL_MS = 3_600_000;
+/** How often this wallet's pending transactions are sent out again. */
+const REBROADCAST_MS = 10_000;
 const SYNC_BATCH = 128;
 const REPLY_MAX_BYTES = 900 * 1024;
 /** The capacity a block proof declares: the cheapest PoWork (a block is not a resource offer). */
@@ -273,6 +275,10 @@ export class Ledger implements WalletService {
           .catch((err: unknown) => this.options.log.debug(`ledger: receipts: ${(err as Error).message}`))
           .finally(() => (this.receiptsRunning = false));
       }
+      if (now - this.lastRebroadcastAt >= REBROADCAST_MS) {
+        this.lastRebroadcastAt = now;
+        this.rebroadcastOwn();
+      }
       await this.reconcileRecords();
       await this.exclusive(() => this.produce());
     } catch (err) {
@@ -284,6 +290,29 @@ export class Ledger implements WalletService {
 
   private syncRunning = false;
   private receiptsRunning = false;
+  private lastRebroadcastAt = 0;
+
+  /**
+   * This wallet's pending transactions go out again now and then: a message sent into a partition (or to a peer
+   * that went away) is lost, and a transaction nobody else holds would never reach a producer.
+   */
+  private rebroadcastOwn(): void {
+    const me = this.options.identity.nodeId;
+    const own = [...this.mempool.values()].filter((e) => e.tx.from === me).slice(0, 64);
+    for (const e of own) void this.broadcast(LedgerMethod.Tx, e.bytes);
+  }
+
+  /** The CA this node was certified by: the genesis' source and its first producer, dialled if not connected. */
+  private async caLink(): Promise<PeerLink | undefined> {
+    if (this.options.createGenesis) return undefined; // this node is the CA
+    try {
+      const settings = this.options.settings();
+      const address = await resolveServiceAddress(settings.trust.caAddress, { ipv4: settings.network.ipv4 });
+      return await this.options.stoq.dial(address, undefined, AbortSignal.timeout(3_000));
+    } catch {
+      return undefined;
+    }
+  }
 
   // ---------- genesis ----------
 
@@ -608,13 +637,20 @@ export class Ledger implements WalletService {
     const chain = this.requireChain();
     const candidates = [...new Set([...this.ahead, ...this.connectedPeers()])];
     this.ahead.clear();
-    const heads = await Promise.allSettled(
-      candidates.map(async (nodeId) => {
+    const heads = await Promise.allSettled([
+      ...candidates.map(async (nodeId) => {
         const link = await this.options.stoq.dialNode(nodeId, AbortSignal.timeout(3_000));
         const head = parseHead(await link.request(LedgerMethod.Head, new Uint8Array(), { timeoutMs: 3_000 }));
         return { nodeId, link, head };
       }),
-    );
+      // The CA too, connected or not: after a partition heals, it may be the only way back to the producers.
+      (async () => {
+        const link = await this.caLink();
+        if (!link) throw new Error('the CA is not reachable');
+        const head = parseHead(await link.request(LedgerMethod.Head, new Uint8Array(), { timeoutMs: 3_000 }));
+        return { nodeId: link.peer.nodeId, link, head };
+      })(),
+    ]);
     const better = heads
       .flatMap((h) => (h.status === 'fulfilled' ? [h.value] : []))
       .filter((h) => h.head.genesis === chain.genesisRef.id && isBetter(h.head, chain.tip))
