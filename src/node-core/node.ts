@@ -37,6 +37,10 @@ import { TrustStateRepository } from './trust/trust-store';
 import { TrustChainVerifier } from './trust/verifier';
 import { LedgerUnavailableError } from './ledger/errors';
 import { Ledger } from './ledger/ledger';
+import { ProxyService } from './proxy/service';
+import { ProxyError } from './proxy/errors';
+import type { MemoryAdapter } from './assets/memory-adapter';
+import { assetIdOf } from './assets/create-adapters';
 
 export interface NodeConfig {
   readonly dataDir: string;
@@ -90,6 +94,8 @@ export interface HyperMeshNode {
   readonly mesh: Mesh | undefined;
   /** The Caesar ledger and wallet, when the node listens. */
   readonly ledger: Ledger | undefined;
+  /** The memory proxy (mappings provided, pools used), when the node listens. */
+  readonly proxy: ProxyService | undefined;
   start(): Promise<void>;
   /** Flushes the store, closes everything and releases the data directory; safe to call twice. */
   stop(): Promise<void>;
@@ -119,6 +125,7 @@ class Node implements HyperMeshNode {
   assets: AssetRegistry | undefined;
   mesh: Mesh | undefined;
   ledger: Ledger | undefined;
+  proxy: ProxyService | undefined;
   private pqSigner: PqSigner | undefined;
 
   constructor(
@@ -205,6 +212,23 @@ class Node implements HyperMeshNode {
       sendTokens: async (request) => this.requireWallet().send(request, AbortSignal.timeout(30_000)),
       lockStake: async (request) => this.requireWallet().lockStake(request),
       unlockStake: async (requestId) => this.requireWallet().unlockStake(requestId),
+      getProxyStatus: async () => this.requireProxy().status(),
+      allocateRemoteMemory: async (request) => this.requireProxy().allocate(request, AbortSignal.timeout(120_000)),
+      writeRemoteMemory: async (address, offset, data) => {
+        const bytes = Buffer.from(data, 'base64');
+        await this.requireProxy().pool(address).write(offset, bytes);
+        return { written: bytes.length };
+      },
+      readRemoteMemory: async (address, offset, length) => {
+        const bytes = await this.requireProxy().pool(address).read(offset, length);
+        return { data: Buffer.from(bytes).toString('base64') };
+      },
+      flushRemoteMemory: async (address) => ({ pages: await this.requireProxy().pool(address).flush() }),
+      freeRemoteMemory: async (address) => {
+        await this.requireProxy().free(address);
+        return { freed: true as const };
+      },
+      revokeMapping: async (address) => this.requireProxy().revoke(address),
       getLogs: async (query: LogQuery) => {
         this.ensureRunning();
         return this.logBook.query(query);
@@ -255,6 +279,7 @@ class Node implements HyperMeshNode {
       await this.startAssets();
       await this.startMesh();
       this.startLedger();
+      this.startProxy();
       this.startedAt = new Date();
       this.state = 'running';
       this.log.info(`node ${this._identity.nodeIdShort} started (version ${APP_VERSION}, data ${this.dataDir})`);
@@ -458,6 +483,35 @@ class Node implements HyperMeshNode {
     });
     this.ledger = ledger;
     ledger.start();
+  }
+
+  /** The memory proxy: serves mappings over this node's memory asset, and owns remote pools at peers. */
+  private startProxy(): void {
+    if (!this.db || !this.transport) return;
+    const memory = () => this.assets?.adapter('memory') as MemoryAdapter | undefined;
+    const proxy = new ProxyService({
+      db: this.db,
+      nodeId: this.identity.nodeId,
+      deriveSecret: (label) => this.identity.deriveSecret(label),
+      stoq: this.transport,
+      log: this.logBook.logger('proxy'),
+      settings: () => this.settings ?? DEFAULT_SETTINGS,
+      memory,
+      memoryAssetId: () => {
+        const adapter = memory();
+        return adapter ? (assetIdOf(adapter, this.identity.nodeId) ?? undefined) : undefined;
+      },
+      ...(this.mesh ? { mesh: this.mesh } : {}),
+      stakeOf: (nodeId) => this.ledger?.ledgerState?.stakeRecord(nodeId)?.amount,
+    });
+    proxy.start();
+    this.proxy = proxy;
+  }
+
+  private requireProxy(): ProxyService {
+    this.ensureRunning();
+    if (!this.proxy) throw new ProxyError('UNAVAILABLE', 'the memory proxy needs the peer transport, which is not running');
+    return this.proxy;
   }
 
   private requireAuthority(): CaService {

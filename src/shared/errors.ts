@@ -30,6 +30,8 @@ export const ErrorCode = {
   /** A transaction or block broke a ledger rule (signature, nonce, balance, proof); the message says which. */
   LedgerRejected: 'LEDGER_REJECTED',
   StakeLocked: 'STAKE_LOCKED',
+  /** A memory-proxy access was refused (bounds, permission, freed, expired, revoked, unknown address); see message. */
+  ProxyRefused: 'PROXY_REFUSED',
 } as const;
 
 export type ErrorCode = (typeof ErrorCode)[keyof typeof ErrorCode];

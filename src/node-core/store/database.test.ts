@@ -33,6 +33,8 @@ describe('openDatabase', () => {
       'mesh_leases',
       'meta',
       'peers',
+      'proxy_mappings',
+      'proxy_pools',
       'quarantine',
       'settings',
       'trust_issued',

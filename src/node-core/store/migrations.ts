@@ -199,6 +199,41 @@ export const MIGRATIONS: readonly Migration[] = [
       `);
     },
   },
+  {
+    version: 8,
+    name: 'memory proxy',
+    up(db) {
+      // The provider's translation table, and the consumer's pools (their shards and the ML-KEM ciphertext its data
+      // key is recovered from).
+      db.exec(`
+        CREATE TABLE proxy_mappings (
+          address       TEXT PRIMARY KEY,
+          consumer      TEXT NOT NULL,
+          anonymous     INTEGER NOT NULL CHECK (anonymous IN (0, 1)),
+          asset_id      TEXT NOT NULL,
+          lease_id      TEXT NOT NULL,
+          offset        INTEGER NOT NULL CHECK (offset >= 0),
+          length        INTEGER NOT NULL CHECK (length > 0),
+          permissions   TEXT NOT NULL CHECK (permissions IN ('r', 'rw')),
+          created_at    INTEGER NOT NULL,
+          expires_at    INTEGER NOT NULL,
+          state         TEXT NOT NULL CHECK (state IN ('active', 'revoked', 'freed')),
+          bytes_read    INTEGER NOT NULL,
+          bytes_written INTEGER NOT NULL,
+          reads         INTEGER NOT NULL,
+          writes        INTEGER NOT NULL
+        ) STRICT;
+        CREATE INDEX proxy_mappings_lease ON proxy_mappings (lease_id);
+        CREATE TABLE proxy_pools (
+          address    TEXT PRIMARY KEY,
+          pool       TEXT NOT NULL,
+          created_at INTEGER NOT NULL,
+          expires_at INTEGER NOT NULL,
+          state      TEXT NOT NULL CHECK (state IN ('active', 'freed'))
+        ) STRICT;
+      `);
+    },
+  },
 ];
 
 export const LATEST_SCHEMA_VERSION = MIGRATIONS.length;

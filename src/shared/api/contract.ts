@@ -10,6 +10,7 @@ import type {
 } from '../mesh';
 import type { EarningsPoint, SendRequest, StakeRequest, WalletHistoryQuery, WalletTxView, WalletView } from '../ledger';
 import type { NetworkStats, PeerIdentityKind } from '../network';
+import type { ProvidedMappingView, ProxyStatusView, RemoteMemoryRequest, UsedPoolView } from '../proxy';
 import type { ResourceKind, Settings, SettingsPatch } from '../settings';
 import type { FederationDocumentJson, FederationMemberEntry, ResolvedName, TrustStatus } from '../trust';
 
@@ -106,6 +107,20 @@ export interface NodeApi {
   lockStake(request: StakeRequest): Promise<WalletTxView>;
   /** Unlocks all stake once its lock has passed. */
   unlockStake(requestId: string): Promise<WalletTxView>;
+  /** The memory proxy: mappings this node provides, and remote memory pools it uses. */
+  getProxyStatus(): Promise<ProxyStatusView>;
+  /** Allocates remote memory at peers chosen by stake, certificate, latency and trust; encrypted here. */
+  allocateRemoteMemory(request: RemoteMemoryRequest): Promise<UsedPoolView>;
+  /** Writes base64 bytes into a pool at `offset` (through the page cache: visible to the providers after flush). */
+  writeRemoteMemory(address: string, offset: number, data: string): Promise<{ readonly written: number }>;
+  /** Reads `length` bytes of a pool at `offset`, as base64. */
+  readRemoteMemory(address: string, offset: number, length: number): Promise<{ readonly data: string }>;
+  /** Writes every changed page of a pool back to its providers. */
+  flushRemoteMemory(address: string): Promise<{ readonly pages: number }>;
+  /** Frees a pool: its mappings and the leases under them. */
+  freeRemoteMemory(address: string): Promise<{ readonly freed: true }>;
+  /** Revokes a mapping this node provides: every later access to it is refused. */
+  revokeMapping(address: string): Promise<ProvidedMappingView>;
 }
 
 export type NodeApiMethod = keyof NodeApi;
@@ -138,6 +153,13 @@ export const NODE_API_METHODS = [
   'sendTokens',
   'lockStake',
   'unlockStake',
+  'getProxyStatus',
+  'allocateRemoteMemory',
+  'writeRemoteMemory',
+  'readRemoteMemory',
+  'flushRemoteMemory',
+  'freeRemoteMemory',
+  'revokeMapping',
 ] as const satisfies readonly NodeApiMethod[];
 
 type MissingMethods = Exclude<NodeApiMethod, (typeof NODE_API_METHODS)[number]>;

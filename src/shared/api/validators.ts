@@ -11,6 +11,7 @@ import {
   isPlainObject,
 } from '../validate';
 import type { FederationDocumentJson } from '../trust';
+import { PROXY_API_MAX_BYTES, type RemoteMemoryRequest } from '../proxy';
 import { AmountError, parseAmount } from '../amount';
 import {
   LEDGER_TX_KINDS,
@@ -182,6 +183,37 @@ function historyArg(args: readonly unknown[]): [WalletHistoryQuery] {
   return [query];
 }
 
+const PROXY_ADDRESS = /^fd48:4d00(:[0-9a-fA-F]{1,4}){6}$/;
+
+function proxyAddress(issues: IssueList, value: unknown): string {
+  if (typeof value !== 'string' || !PROXY_ADDRESS.test(value))
+    issues.add('address', `address must be a proxy address (fd48:4d00:…, 8 groups), got ${describeValue(value)}`);
+  return value as string;
+}
+
+function addressArg(args: readonly unknown[]): [string] {
+  const issues = new IssueList();
+  const address = proxyAddress(issues, oneArg(args));
+  issues.throwIfAny();
+  return [address];
+}
+
+function remoteMemoryArg(args: readonly unknown[]): [RemoteMemoryRequest] {
+  const issues = new IssueList();
+  const request = objectArg(args, 'request', issues) ?? {};
+  checkKnownKeys(issues, 'request', request, ['bytes', 'durationMs', 'providers', 'replicas']);
+  checkInteger(issues, 'request.bytes', request.bytes, 4096, 1024 ** 3);
+  if (typeof request.bytes === 'number' && request.bytes % 4096 !== 0)
+    issues.add('request.bytes', 'request.bytes must be a multiple of 4096');
+  checkInteger(issues, 'request.durationMs', request.durationMs, 1_000, 30 * 24 * 3_600_000);
+  if (request.providers !== undefined) checkInteger(issues, 'request.providers', request.providers, 1, 16);
+  if (request.replicas !== undefined) checkInteger(issues, 'request.replicas', request.replicas, 1, 16);
+  issues.throwIfAny();
+  return [request as unknown as RemoteMemoryRequest];
+}
+
+const BASE64 = /^[A-Za-z0-9+/]*={0,2}$/;
+
 const VALIDATORS: { readonly [M in NodeApiMethod]: (args: readonly unknown[]) => ApiArgs<M> } = {
   getStatus: noArgs,
   getSettings: noArgs,
@@ -208,6 +240,32 @@ const VALIDATORS: { readonly [M in NodeApiMethod]: (args: readonly unknown[]) =>
   getMeshStatus: noArgs,
   getRemoteAllocations: noArgs,
   searchAssets: searchQueryArg,
+  getProxyStatus: noArgs,
+  allocateRemoteMemory: remoteMemoryArg,
+  writeRemoteMemory: (args) => {
+    const issues = new IssueList();
+    if (args.length !== 3) issues.add('args', `expected 3 arguments (address, offset, data), got ${args.length}`);
+    const [address, offset, data] = args;
+    proxyAddress(issues, address);
+    checkInteger(issues, 'offset', offset, 0, 1024 ** 3);
+    if (typeof data !== 'string' || data.length > Math.ceil(PROXY_API_MAX_BYTES / 3) * 4 || !BASE64.test(data))
+      issues.add('data', `data must be base64 of at most ${PROXY_API_MAX_BYTES} bytes`);
+    issues.throwIfAny();
+    return [address as string, offset as number, data as string];
+  },
+  readRemoteMemory: (args) => {
+    const issues = new IssueList();
+    if (args.length !== 3) issues.add('args', `expected 3 arguments (address, offset, length), got ${args.length}`);
+    const [address, offset, length] = args;
+    proxyAddress(issues, address);
+    checkInteger(issues, 'offset', offset, 0, 1024 ** 3);
+    checkInteger(issues, 'length', length, 0, PROXY_API_MAX_BYTES);
+    issues.throwIfAny();
+    return [address as string, offset as number, length as number];
+  },
+  flushRemoteMemory: addressArg,
+  freeRemoteMemory: addressArg,
+  revokeMapping: addressArg,
   getWallet: noArgs,
   getWalletHistory: historyArg,
   getEarnings: (args) => {

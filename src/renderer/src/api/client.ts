@@ -41,5 +41,12 @@ export function createApiClient(transport: ApiTransport): NodeApi {
     sendTokens: (request) => call('sendTokens', [request]),
     lockStake: (request) => call('lockStake', [request]),
     unlockStake: (requestId) => call('unlockStake', [requestId]),
+    getProxyStatus: () => call('getProxyStatus', []),
+    allocateRemoteMemory: (request) => call('allocateRemoteMemory', [request]),
+    writeRemoteMemory: (address, offset, data) => call('writeRemoteMemory', [address, offset, data]),
+    readRemoteMemory: (address, offset, length) => call('readRemoteMemory', [address, offset, length]),
+    flushRemoteMemory: (address) => call('flushRemoteMemory', [address]),
+    freeRemoteMemory: (address) => call('freeRemoteMemory', [address]),
+    revokeMapping: (address) => call('revokeMapping', [address]),
   };
 }

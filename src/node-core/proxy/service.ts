@@ -1,0 +1,293 @@
+import type {
+  ProviderChoiceView,
+  ProvidedMappingView,
+  ProxyStatusView,
+  RemoteMemoryRequest,
+  UsedPoolView,
+} from '../../shared/proxy';
+import type {
+  RemoteAssetView,
+  RemoteAllocationView,
+  AssetSearchQuery,
+  MeshStatus,
+  RemoteAllocationRequest,
+} from '../../shared/mesh';
+import { formatAmount, parseAmount } from '../../shared/amount';
+import type { ProxySelection, Settings } from '../../shared/settings';
+import type { MemoryAdapter } from '../assets/memory-adapter';
+import type { Logger } from '../logging/log-book';
+import type { Db } from '../store/database';
+import type { PeerLink, Transport } from '../transport/stoq/transport';
+import { canonicalProxyAddress } from './address';
+import { ProxyError } from './errors';
+import {
+  PAGE,
+  STORED_PAGE,
+  RemotePool,
+  newPoolKey,
+  poolKey,
+  proxyKemKeys,
+  recoverPoolKey,
+  slotsPerShard,
+  type PoolRecord,
+  type ShardInfo,
+} from './pool';
+import { ProxyMethod, ProxyProvider } from './provider';
+
+/**
+ * The node's memory proxy: the provider side (a translation table over its memory asset) and the consumer side
+ * (remote memory pools it owns, with provider selection by stake, certificate standing, latency and trust).
+ */
+export interface ProxyServiceOptions {
+  readonly db: Db;
+  readonly nodeId: string;
+  readonly deriveSecret: (label: string) => Uint8Array;
+  readonly stoq: Transport;
+  readonly log: Logger;
+  readonly settings: () => Settings;
+  readonly memory: () => MemoryAdapter | undefined;
+  readonly memoryAssetId: () => string | undefined;
+  /** The mesh: where providers are found and allocated. */
+  readonly mesh?: {
+    search(query: AssetSearchQuery): readonly RemoteAssetView[];
+    allocate(request: RemoteAllocationRequest, signal?: AbortSignal): Promise<RemoteAllocationView>;
+    status(): MeshStatus;
+  };
+  /** A node's locked stake as the ledger holds it (decimal Caesar), if any. */
+  readonly stakeOf?: (nodeId: string) => string | undefined;
+  readonly now?: () => number;
+}
+
+export const MAX_POOL_BYTES = 1024 ** 3;
+
+/** How much a candidate provider is worth under the user's selection setting, and why. */
+export function scoreProvider(
+  c: {
+    readonly stake: bigint;
+    readonly certified: boolean;
+    readonly rttMs: number | null;
+    readonly trustScore: number;
+  },
+  selection: ProxySelection,
+): { score: number; reason: string } {
+  if (!c.certified) return { score: 0, reason: 'no valid TrustChain certificate' };
+  // Stake counts up to 100 Caesar (more does not buy more trust); the peer book's trust score is 0–1.
+  const stakeScore = Math.min(1, Number(c.stake) / Number(100n * 10n ** 8n));
+  const trust = 0.5 * stakeScore + 0.5 * c.trustScore;
+  const latency = c.rttMs === null ? 0.5 : 1 / (1 + c.rttMs / 20);
+  const score = selection === 'trust' ? trust : selection === 'latency' ? latency : (trust + latency) / 2;
+  const reason =
+    `stake ${formatAmount(c.stake)} Caesar, trust ${c.trustScore.toFixed(2)}, ` +
+    `${c.rttMs === null ? 'latency unknown' : `${c.rttMs.toFixed(1)} ms`} → ${score.toFixed(3)} (${selection})`;
+  return { score, reason };
+}
+
+export class ProxyService {
+  readonly provider: ProxyProvider;
+  private readonly pools = new Map<string, RemotePool>();
+  private readonly kem: { publicKey: Uint8Array; secretKey: Uint8Array };
+  private readonly now: () => number;
+
+  constructor(private readonly options: ProxyServiceOptions) {
+    this.now = options.now ?? Date.now;
+    this.kem = proxyKemKeys(options.deriveSecret);
+    this.provider = new ProxyProvider({
+      db: options.db,
+      nodeId: options.nodeId,
+      memory: options.memory,
+      memoryAssetId: options.memoryAssetId,
+      secret: options.deriveSecret('proxy/anonymous-coordinates/v1'),
+      log: options.log,
+      now: this.now,
+    });
+  }
+
+  start(): void {
+    this.provider.serve(this.options.stoq.router);
+    const rows = this.options.db
+      .prepare("SELECT pool FROM proxy_pools WHERE state = 'active' AND expires_at > ?")
+      .all(this.now()) as {
+      pool: string;
+    }[];
+    for (const row of rows) {
+      try {
+        const record = JSON.parse(row.pool) as PoolRecord;
+        this.pools.set(record.address, this.open(record));
+      } catch (err) {
+        this.options.log.warn(`proxy: a stored pool could not be reopened: ${(err as Error).message}`);
+      }
+    }
+  }
+
+  private linkTo = (nodeId: string): Promise<PeerLink> =>
+    this.options.stoq.dialNode(nodeId, AbortSignal.timeout(10_000));
+
+  private open(record: PoolRecord): RemotePool {
+    const secret = recoverPoolKey(this.kem.secretKey, Buffer.from(record.kemCipherText, 'base64'));
+    return new RemotePool(record, poolKey(secret, record.address), this.linkTo);
+  }
+
+  status(): ProxyStatusView {
+    const now = this.now();
+    return {
+      provided: this.provider.views(),
+      used: [...this.pools.values()].filter((p) => p.record.expiresAt > now).map((p) => p.view()),
+    };
+  }
+
+  /** Candidates for `shardBytes` of memory, best first, with the reason for each score. */
+  choose(shardBytes: number, count: number): { asset: RemoteAssetView; choice: ProviderChoiceView }[] {
+    const mesh = this.options.mesh;
+    if (!mesh) throw new ProxyError('UNAVAILABLE', 'the mesh is not running: no providers can be found');
+    const selection = this.options.settings().proxy.selection;
+    const peers = new Map(mesh.status().peers.map((p) => [p.nodeId, p]));
+    const best = new Map<string, { asset: RemoteAssetView; choice: ProviderChoiceView }>();
+    for (const asset of mesh.search({ kind: 'memory', minCapacity: shardBytes })) {
+      const owner = asset.owner;
+      if (!owner || owner === this.options.nodeId) continue;
+      const stakeText = this.options.stakeOf?.(owner) ?? '0';
+      const peer = peers.get(owner);
+      const input = {
+        stake: parseAmount(stakeText),
+        // Announcements are accepted only with a TrustChain chain that checks out (mesh.ts).
+        certified: true,
+        rttMs: asset.rttMs ?? peer?.rttMs ?? null,
+        trustScore: peer?.trustScore ?? 0.5,
+      };
+      const { score, reason } = scoreProvider(input, selection);
+      const choice: ProviderChoiceView = {
+        nodeId: owner,
+        stake: stakeText,
+        certified: true,
+        rttMs: input.rttMs,
+        trustScore: input.trustScore,
+        score,
+        reason,
+      };
+      const held = best.get(owner);
+      if (!held || held.choice.score < score) best.set(owner, { asset, choice });
+    }
+    return [...best.values()]
+      .filter((c) => c.choice.score > 0)
+      .sort((a, b) => b.choice.score - a.choice.score || (a.choice.nodeId < b.choice.nodeId ? -1 : 1))
+      .slice(0, count);
+  }
+
+  /** Allocates a pool: `providers` shards, each page on `replicas` of them, mapped, with a fresh data key. */
+  async allocate(request: RemoteMemoryRequest, signal?: AbortSignal): Promise<UsedPoolView> {
+    const settings = this.options.settings();
+    const k = request.providers ?? 1;
+    if (k < 1 || k > settings.proxy.maxProviders) {
+      throw new ProxyError(
+        'OUT_OF_BOUNDS',
+        `a pool spans 1–${settings.proxy.maxProviders} providers (settings.proxy.maxProviders)`,
+      );
+    }
+    const r = request.replicas ?? (k >= 3 ? 2 : 1);
+    if (r < 1 || r > k) throw new ProxyError('OUT_OF_BOUNDS', `replicas must be 1–${k}`);
+    if (request.bytes < PAGE || request.bytes > MAX_POOL_BYTES || request.bytes % PAGE !== 0) {
+      throw new ProxyError('OUT_OF_BOUNDS', `a pool is 4 KiB – 1 GiB, a multiple of 4096 bytes`);
+    }
+    const pages = request.bytes / PAGE;
+    const slots = slotsPerShard(pages, k, r);
+    const shardBytes = Math.ceil((slots * STORED_PAGE) / PAGE) * PAGE;
+    const chosen = this.choose(shardBytes, k);
+    if (chosen.length < k) {
+      throw new ProxyError(
+        'UNAVAILABLE',
+        `${chosen.length} provider(s) offer ${shardBytes} bytes of memory; ${k} needed`,
+      );
+    }
+    const shards: ShardInfo[] = [];
+    let expiresAt = Number.POSITIVE_INFINITY;
+    try {
+      for (const [i, { asset, choice }] of chosen.entries()) {
+        const lease = await (this.options.mesh as NonNullable<ProxyServiceOptions['mesh']>).allocate(
+          { assetId: asset.assetId, amount: shardBytes, durationMs: request.durationMs },
+          signal,
+        );
+        const link = await this.linkTo(choice.nodeId);
+        const reply = JSON.parse(
+          Buffer.from(
+            await link.request(
+              ProxyMethod.Map,
+              Buffer.from(
+                JSON.stringify({
+                  leaseId: lease.leaseId,
+                  offset: 0,
+                  length: slots * STORED_PAGE,
+                  permissions: 'rw',
+                  shard: i,
+                }),
+              ),
+              { timeoutMs: 15_000 },
+            ),
+          ).toString('utf8'),
+        ) as { address: string; expiresAt: number };
+        shards.push({
+          provider: choice.nodeId,
+          assetId: asset.assetId,
+          leaseId: lease.leaseId,
+          address: canonicalProxyAddress(reply.address),
+        });
+        expiresAt = Math.min(expiresAt, reply.expiresAt);
+      }
+    } catch (err) {
+      await Promise.allSettled(
+        shards.map(async (s) =>
+          (await this.linkTo(s.provider)).request(
+            ProxyMethod.Free,
+            Buffer.from(JSON.stringify({ address: s.address })),
+          ),
+        ),
+      );
+      throw err;
+    }
+    const address = (shards[0] as ShardInfo).address;
+    const { cipherText, sharedSecret } = newPoolKey(this.kem.publicKey);
+    const record: PoolRecord = {
+      address,
+      length: request.bytes,
+      pages,
+      providers: k,
+      replicas: r,
+      slotsPerShard: slots,
+      shards,
+      kemCipherText: Buffer.from(cipherText).toString('base64'),
+      choices: chosen.map((c) => c.choice),
+      createdAt: this.now(),
+      expiresAt,
+    };
+    this.options.db
+      .prepare("INSERT INTO proxy_pools (address, pool, created_at, expires_at, state) VALUES (?, ?, ?, ?, 'active')")
+      .run(address, JSON.stringify(record), record.createdAt, expiresAt);
+    const pool = new RemotePool(record, poolKey(sharedSecret, address), this.linkTo);
+    this.pools.set(address, pool);
+    this.options.log.info(`proxy: pool ${address} of ${request.bytes} B over ${k} provider(s), ${r} replica(s)`);
+    return pool.view();
+  }
+
+  pool(address: string): RemotePool {
+    let canonical: string;
+    try {
+      canonical = canonicalProxyAddress(address);
+    } catch {
+      throw new ProxyError('UNKNOWN_ADDRESS', `${address} is not a proxy address`);
+    }
+    const pool = this.pools.get(canonical);
+    if (!pool) throw new ProxyError('UNKNOWN_ADDRESS', `this node has no pool at ${canonical}`);
+    if (pool.record.expiresAt <= this.now()) throw new ProxyError('EXPIRED', 'the pool\u2019s leases have ended');
+    return pool;
+  }
+
+  async free(address: string): Promise<void> {
+    const pool = this.pool(address);
+    await pool.free();
+    this.pools.delete(pool.record.address);
+    this.options.db.prepare("UPDATE proxy_pools SET state = 'freed' WHERE address = ?").run(pool.record.address);
+  }
+
+  revoke(address: string): ProvidedMappingView {
+    return this.provider.revoke(address);
+  }
+}
