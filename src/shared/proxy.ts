@@ -50,6 +50,8 @@ export interface UsedPoolView {
     readonly provider: string;
     readonly leaseId: string;
     readonly reachable: boolean;
+    /** Why the shard is no longer used (its provider's last failure), or null. */
+    readonly problem: string | null;
   }[];
   readonly providers: readonly ProviderChoiceView[];
   readonly createdAt: string;

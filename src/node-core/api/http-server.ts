@@ -38,7 +38,8 @@ export interface ApiServer {
   stop(): Promise<void>;
 }
 
-export const MAX_BODY_BYTES = 1024 * 1024;
+// Room for the largest call: a remote-memory write of 1 MiB, base64 in JSON.
+export const MAX_BODY_BYTES = 2 * 1024 * 1024;
 
 const LOOPBACK_HOSTS = new Set(['127.0.0.1', '::1', 'localhost']);
 

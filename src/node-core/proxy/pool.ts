@@ -117,6 +117,8 @@ export class RemotePool {
   /** Providers that failed a write: their copies may be stale and are not read again. */
   private readonly stale = new Set<number>();
   private readonly unreachable = new Set<number>();
+  /** Why a shard is not used any more (its last failure). */
+  private readonly problems = new Map<number, string>();
   private readonly poolId: string;
   bytesRead = 0;
   bytesWritten = 0;
@@ -234,6 +236,7 @@ export class RemotePool {
         provider: s.provider,
         leaseId: s.leaseId,
         reachable: !this.unreachable.has(i),
+        problem: this.problems.get(i) ?? null,
       })),
       providers: this.record.choices,
       createdAt: new Date(this.record.createdAt).toISOString(),
@@ -269,21 +272,24 @@ export class RemotePool {
       }
       await Promise.all(
         [...byShard].map(async ([shard, list]) => {
-          for (const run of runs(list)) {
+          // Slots a few apart are read as one span (the slots between are other pages' copies, dropped here).
+          for (const run of runs(list, r)) {
             try {
-              const stored = await this.readSlots(shard, run[0]!.slot, run.length);
-              run.forEach((x, i) => {
-                const data = openPage(
-                  this.key,
-                  this.poolId,
-                  x.page,
-                  stored.subarray(i * STORED_PAGE, (i + 1) * STORED_PAGE),
-                );
+              const first = run[0]!.slot;
+              const span = run.at(-1)!.slot - first + 1;
+              const stored = await this.readSlots(shard, first, span);
+              for (const x of run) {
+                const at = (x.slot - first) * STORED_PAGE;
+                const data = openPage(this.key, this.poolId, x.page, stored.subarray(at, at + STORED_PAGE));
                 this.cache.set(x.page, { data, dirty: false });
-              });
+              }
             } catch (err) {
               lastError = err as Error;
-              if (!(err instanceof ProxyError && err.failure === 'INTEGRITY')) this.unreachable.add(shard);
+              if (err instanceof ProxyError && err.failure === 'INTEGRITY') continue;
+              // Unreachable or refusing: its pages come from the other copies.
+              this.unreachable.add(shard);
+              this.problems.set(shard, (err as Error).message);
+              return;
             }
           }
         }),
@@ -291,8 +297,9 @@ export class RemotePool {
       missing = missing.filter((p) => !this.cache.has(p));
     }
     if (missing.length > 0) {
+      // A provider's refusal (revoked, expired, freed) is passed on as itself; anything else is unavailability.
       throw new ProxyError(
-        'UNAVAILABLE',
+        refusalOf(lastError) ?? 'UNAVAILABLE',
         `${missing.length} page(s) could not be read from any replica: ${lastError?.message ?? 'no provider left'}`,
       );
     }
@@ -345,13 +352,14 @@ export class RemotePool {
           // This provider's copies may now be older than the others: it is not read from again.
           this.stale.add(shard);
           this.unreachable.add(shard);
+          this.problems.set(shard, (err as Error).message);
         }
       }),
     );
     const lost = [...written].filter(([, n]) => n === 0).map(([p]) => p);
     if (lost.length > 0) {
       throw new ProxyError(
-        'UNAVAILABLE',
+        refusalOf(lastError) ?? 'UNAVAILABLE',
         `${lost.length} page(s) could not be written to any replica: ${lastError?.message ?? ''}`,
       );
     }
@@ -363,20 +371,39 @@ export class RemotePool {
   }
 }
 
+const REFUSALS = [
+  'REVOKED',
+  'EXPIRED',
+  'FREED',
+  'NOT_YOURS',
+  'PERMISSION',
+  'OUT_OF_BOUNDS',
+  'UNKNOWN_ADDRESS',
+] as const;
+
+/** The provider's refusal named in an error that came over the wire ("proxy.read: REVOKED: …"), if any. */
+function refusalOf(err: Error | undefined): (typeof REFUSALS)[number] | undefined {
+  if (!err) return undefined;
+  if (err instanceof ProxyError && (REFUSALS as readonly string[]).includes(err.failure)) {
+    return err.failure as (typeof REFUSALS)[number];
+  }
+  return REFUSALS.find((r) => new RegExp(`(^|: )${r}:`).test(err.message));
+}
+
 function range(first: number, last: number): number[] {
   const out: number[] = [];
   for (let p = first; p <= last; p++) out.push(p);
   return out;
 }
 
-/** Splits slot lists into runs of consecutive slots, at most RUN long. */
-function runs<T extends { slot: number }>(list: readonly T[]): T[][] {
+/** Splits a slot list into runs whose slots are at most `maxGap` apart, each spanning at most RUN slots. */
+function runs<T extends { slot: number }>(list: readonly T[], maxGap = 1): T[][] {
   const sorted = [...list].sort((a, b) => a.slot - b.slot);
   const out: T[][] = [];
   for (const x of sorted) {
     const run = out.at(-1);
     const prev = run?.at(-1);
-    if (run && prev && x.slot === prev.slot + 1 && run.length < RUN) run.push(x);
+    if (run && prev && x.slot - prev.slot <= maxGap && x.slot - run[0]!.slot < RUN) run.push(x);
     else out.push([x]);
   }
   return out;

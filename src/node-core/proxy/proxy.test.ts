@@ -52,9 +52,10 @@ const failureOf = async (p: Promise<unknown>): Promise<string> => {
     return 'none';
   } catch (err) {
     // Refusals arrive as "<method>: <FAILURE>: why" over the wire, "<FAILURE>: why" from the API.
-    const m = /\b(UNKNOWN_ADDRESS|OUT_OF_BOUNDS|PERMISSION|FREED|EXPIRED|REVOKED|NOT_YOURS|INTEGRITY|UNAVAILABLE)\b/.exec(
-      (err as Error).message,
-    );
+    const m =
+      /\b(UNKNOWN_ADDRESS|OUT_OF_BOUNDS|PERMISSION|FREED|EXPIRED|REVOKED|NOT_YOURS|INTEGRITY|UNAVAILABLE)\b/.exec(
+        (err as Error).message,
+      );
     return m?.[1] ?? (err as Error).message;
   }
 };
