@@ -13,7 +13,9 @@ const EXPECTED: Record<PageName, RegExp> = {
   network: /Mesh[\s\S]*STOQ transport/,
   // Out of the box the node asks the HyperMesh CA, whose name does not resolve here: not certified, and why.
   certificates: /TrustChain status[\s\S]*Certificate authority/,
-  memory: /No remote memory is mapped/,
+  // Nothing is mapped on a lone node: both sections say so, and the form to allocate remote memory.
+  memory:
+    /Mappings this node provides[\s\S]*No mappings yet[\s\S]*No remote memory is mapped[\s\S]*Allocate remote memory/,
   // The balance (or why there is none: no ledger yet), and this node's address to be paid at.
   wallet: /Balance[\s\S]*Receive[\s\S]*Your address/,
   logs: /node .* started/,

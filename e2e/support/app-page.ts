@@ -194,6 +194,11 @@ export class AppPage {
     return new WalletPage(this.page);
   }
 
+  /** The Memory proxy page (open it first). */
+  memory(): MemoryPage {
+    return new MemoryPage(this.page);
+  }
+
   /** The Certificates page (open it first). */
   certificates() {
     const page = this.page;
@@ -391,6 +396,122 @@ export class WalletPage {
     await this.stakeAmount.fill(amount);
     await this.stakeDays.fill(String(days));
     await this.lockButton.click();
+  }
+}
+
+/**
+ * The Memory proxy page (open it first): the mappings this node provides (with Revoke), the remote memory pools it
+ * uses (shards, "Why these providers", Flush and Free) and the Allocate form. Errors from the node carry `data-code`.
+ */
+export class MemoryPage {
+  /** Shown when getProxyStatus failed, with `data-code`. */
+  readonly statusError: Locator;
+
+  readonly provided: Locator;
+  readonly providedEmpty: Locator;
+  /** Under the empty state, when this node shares no memory at all. */
+  readonly notShared: Locator;
+  readonly mappings: Locator;
+  /** Rows of the mappings table (`data-address`, `data-state`); cells by test id: mapping-consumer, -size, … */
+  readonly mappingRows: Locator;
+
+  readonly used: Locator;
+  readonly usedEmpty: Locator;
+  /** One article per pool (`data-address`). */
+  readonly pools: Locator;
+
+  readonly allocateSection: Locator;
+  readonly size: Locator;
+  readonly duration: Locator;
+  readonly providers: Locator;
+  readonly replicas: Locator;
+  readonly sizeError: Locator;
+  readonly durationError: Locator;
+  readonly providersError: Locator;
+  readonly replicasError: Locator;
+  readonly allocateButton: Locator;
+  readonly allocateResult: Locator;
+  /** The node's refusal, with `data-code`. */
+  readonly allocateError: Locator;
+
+  constructor(readonly page: Page) {
+    this.statusError = page.getByTestId('memory-status-error');
+
+    this.provided = page.getByRole('region', { name: 'Mappings this node provides', exact: true });
+    this.providedEmpty = page.getByTestId('memory-provided-empty');
+    this.notShared = page.getByTestId('memory-not-shared');
+    this.mappings = this.provided.getByRole('table', { name: 'Mappings this node provides' });
+    this.mappingRows = this.mappings.getByRole('row').filter({ has: page.getByRole('rowheader') });
+
+    this.used = page.getByRole('region', { name: 'Memory this node uses', exact: true });
+    this.usedEmpty = page.getByTestId('memory-used-empty');
+    this.pools = this.used.getByTestId('pool');
+
+    this.allocateSection = page.getByRole('region', { name: 'Allocate remote memory', exact: true });
+    this.size = this.allocateSection.getByLabel('Size (MiB)');
+    this.duration = this.allocateSection.getByLabel('Duration (minutes)');
+    this.providers = this.allocateSection.getByLabel('Providers', { exact: true });
+    this.replicas = this.allocateSection.getByLabel('Copies of each page');
+    this.sizeError = page.getByTestId('allocate-sizeMiB-error');
+    this.durationError = page.getByTestId('allocate-minutes-error');
+    this.providersError = page.getByTestId('allocate-providers-error');
+    this.replicasError = page.getByTestId('allocate-replicas-error');
+    this.allocateButton = this.allocateSection.getByRole('button', { name: /^(Allocate|Allocating…)$/ });
+    this.allocateResult = page.getByTestId('allocate-memory-result');
+    this.allocateError = page.getByTestId('allocate-memory-error');
+  }
+
+  /** The row of one mapping, by its proxy address. */
+  mapping(address: string): Locator {
+    return this.mappings.locator(`tr[data-address="${address}"]`);
+  }
+
+  /** One pool, by its address, and its parts. */
+  pool(address: string) {
+    const pool = this.used.locator(`article[data-address="${address}"]`);
+    const shards = pool.getByRole('table', { name: 'Shards' });
+    const providers = pool.getByRole('table', { name: 'Why these providers' });
+    return {
+      pool,
+      address: pool.getByTestId('pool-address'),
+      size: pool.getByTestId('pool-size'),
+      replicas: pool.getByTestId('pool-replicas'),
+      expires: pool.getByTestId('pool-expires'),
+      traffic: pool.getByTestId('pool-traffic'),
+      cache: pool.getByTestId('pool-cache'),
+      shards,
+      /** Shard rows: index (row header), address, provider (short NodeId, full in title), reachable. */
+      shardRows: shards.getByRole('row').filter({ has: this.page.getByRole('rowheader') }),
+      providers,
+      /** The providers' choice: short NodeId (row header), stake, certified, RTT, trust, score, reason. */
+      providerRows: providers.getByRole('row').filter({ has: this.page.getByRole('rowheader') }),
+      flushButton: pool.getByRole('button', { name: /^(Flush|Flushing…)$/ }),
+      freeButton: pool.getByRole('button', { name: 'Free…' }),
+      confirmFreeButton: pool.getByRole('button', { name: /^(Free now|Freeing…)$/ }),
+      result: pool.getByTestId('pool-result'),
+      /** The node's refusal of a flush or free, with `data-code`. */
+      error: pool.getByTestId('pool-error'),
+    };
+  }
+
+  /** Fills what is given of the Allocate form (sizes in MiB, duration in minutes) and presses Allocate. */
+  async allocate(fields: { sizeMiB?: string; minutes?: string; providers?: string; replicas?: string }): Promise<void> {
+    await this.fill(fields);
+    await this.allocateButton.click();
+  }
+
+  async fill(fields: { sizeMiB?: string; minutes?: string; providers?: string; replicas?: string }): Promise<void> {
+    if (fields.sizeMiB !== undefined) await this.size.fill(fields.sizeMiB);
+    if (fields.minutes !== undefined) await this.duration.fill(fields.minutes);
+    if (fields.providers !== undefined) await this.providers.fill(fields.providers);
+    if (fields.replicas !== undefined) await this.replicas.fill(fields.replicas);
+  }
+
+  /** Revoke… then Revoke now, on one mapping's row. */
+  async revoke(address: string): Promise<void> {
+    const row = this.mapping(address);
+    await row.getByRole('button', { name: 'Revoke…' }).click();
+    await row.getByRole('button', { name: /^(Revoke now|Revoking…)$/ }).click();
   }
 }
 

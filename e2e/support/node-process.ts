@@ -9,6 +9,11 @@ export function newDataDir(): string {
   return mkdtempSync(join(tmpdir(), 'hypermesh-e2e-'));
 }
 
+/** A reply envelope of the node API. */
+export type NodeReply<T> =
+  | { readonly ok: true; readonly value: T }
+  | { readonly ok: false; readonly error: { readonly code: string; readonly message: string } };
+
 /**
  * A real headless node (the built `hypermesh node`, or another command that runs one, such as `hypermesh trust
  * serve`) on random loopback ports with its own data directory.
@@ -68,6 +73,16 @@ export class NodeProcess {
     if (!stats.listening) throw new Error('the node does not listen for peers');
     const { host, port } = stats.listening;
     return host.includes(':') ? `[${host}]:${port}` : `${host}:${port}`;
+  }
+
+  /** Like {@link call}, but resolves with the node's reply as sent: the value, or the error with its stable code. */
+  async ask<T>(method: string, args: unknown[] = []): Promise<NodeReply<T>> {
+    const res = await fetch(`${this.origin}/api/call`, {
+      method: 'POST',
+      headers: { authorization: `Bearer ${this.token}`, 'content-type': 'application/json' },
+      body: JSON.stringify({ method, args }),
+    });
+    return (await res.json()) as NodeReply<T>;
   }
 
   async call<T>(method: string, args: unknown[] = []): Promise<T> {

@@ -2,10 +2,10 @@ import { useEffect, useRef, useState } from 'react';
 import { Banner } from './components/Banner';
 import { CertificatesPage } from './pages/Certificates';
 import { DashboardPage } from './pages/Dashboard';
-import { NotYetAvailablePage } from './pages/EmptyPages';
 import { AssetsPage } from './pages/Assets';
 import { LogsPage } from './pages/Logs';
 import { MarketplacePage } from './pages/Marketplace';
+import { MemoryPage } from './pages/Memory';
 import { NetworkPage } from './pages/Network';
 import { SettingsPage } from './pages/SettingsPage';
 import { SharingPage } from './pages/Sharing';
@@ -202,7 +202,7 @@ export function App(props: { inElectron: boolean }) {
         {page === 'assets' && <AssetsPage />}
         {page === 'marketplace' && <MarketplacePage now={now} />}
         {page === 'wallet' && <WalletPage now={now} />}
-        {page === 'memory' && <NotYetAvailablePage page={page} />}
+        {page === 'memory' && <MemoryPage now={now} />}
       </main>
     </div>
   );

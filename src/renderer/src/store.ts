@@ -24,6 +24,7 @@ import type {
   WalletTxView,
   WalletView,
 } from '../../shared/ledger';
+import type { ProvidedMappingView, ProxyStatusView, RemoteMemoryRequest, UsedPoolView } from '../../shared/proxy';
 
 export type Connection = 'connecting' | 'live' | 'offline' | 'unauthorized';
 
@@ -73,6 +74,10 @@ export interface AppState {
   readonly earnings: readonly EarningsPoint[] | undefined;
   readonly earningsDays: number;
   readonly earningsError: NodeFailure | undefined;
+  /** The memory proxy: mappings this node provides and pools it uses, as last known (kept when a later call fails). */
+  readonly proxy: ProxyStatusView | undefined;
+  /** Why the last getProxyStatus failed, when the node answered with an error. */
+  readonly proxyError: NodeFailure | undefined;
 
   readonly load: () => Promise<void>;
   readonly refreshStatus: () => Promise<void>;
@@ -105,6 +110,13 @@ export interface AppState {
   readonly sendTokens: (request: SendRequest) => Promise<WalletResult>;
   readonly lockStake: (request: StakeRequest) => Promise<WalletResult>;
   readonly unlockStake: (requestId: string) => Promise<WalletResult>;
+  readonly refreshProxy: () => Promise<void>;
+  /** Allocates remote memory; resolves with the pool or the node's error (never rejects). */
+  readonly allocateRemoteMemory: (request: RemoteMemoryRequest) => Promise<ProxyResult<UsedPoolView>>;
+  readonly flushRemoteMemory: (address: string) => Promise<ProxyResult<{ readonly pages: number }>>;
+  readonly freeRemoteMemory: (address: string) => Promise<ProxyResult<{ readonly freed: true }>>;
+  /** Revokes a mapping this node provides; resolves with the mapping as it now is, or the node's error. */
+  readonly revokeMapping: (address: string) => Promise<ProxyResult<ProvidedMappingView>>;
   readonly onEvent: (message: EventMessage) => void;
   readonly setConnection: (live: boolean) => void;
 }
@@ -137,6 +149,10 @@ export interface NodeFailure {
   readonly message: string;
   readonly issues: readonly ValidationIssue[];
 }
+
+/** What a Memory page action came to: the node's answer, or its error (never a rejection). */
+export type ProxyResult<T> =
+  { readonly ok: true; readonly value: T } | { readonly ok: false; readonly error: NodeFailure };
 
 export type WalletResult =
   { readonly ok: true; readonly tx: WalletTxView } | { readonly ok: false; readonly error: NodeFailure };
@@ -183,6 +199,17 @@ export function createAppStore(api: NodeApi): StoreApi<AppState> {
       await Promise.all([get().refreshWallet(), get().loadWalletHistory()]);
       return { ok: true, tx };
     };
+    /** A Memory page action: the node's answer, then the proxy status again so that the page shows what it did. */
+    const proxyAction = async <T>(action: () => Promise<T>): Promise<ProxyResult<T>> => {
+      let value: T;
+      try {
+        value = await action();
+      } catch (err) {
+        return { ok: false, error: failureOf(err) };
+      }
+      await get().refreshProxy();
+      return { ok: true, value };
+    };
     return {
       connection: 'connecting',
       connectionError: undefined,
@@ -213,6 +240,8 @@ export function createAppStore(api: NodeApi): StoreApi<AppState> {
       earnings: undefined,
       earningsDays: DEFAULT_EARNINGS_DAYS,
       earningsError: undefined,
+      proxy: undefined,
+      proxyError: undefined,
 
       async load() {
         try {
@@ -427,6 +456,21 @@ export function createAppStore(api: NodeApi): StoreApi<AppState> {
       sendTokens: (request) => walletAction(() => api.sendTokens(request)),
       lockStake: (request) => walletAction(() => api.lockStake(request)),
       unlockStake: (requestId) => walletAction(() => api.unlockStake(requestId)),
+
+      async refreshProxy() {
+        try {
+          set({ proxy: await api.getProxyStatus(), proxyError: undefined });
+        } catch (err) {
+          // As for the wallet: an error from the node keeps the page and the last known status; no answer: it is gone.
+          const failure = walletFailure(err);
+          if (failure) set({ proxyError: failure });
+        }
+      },
+
+      allocateRemoteMemory: (request) => proxyAction(() => api.allocateRemoteMemory(request)),
+      flushRemoteMemory: (address) => proxyAction(() => api.flushRemoteMemory(address)),
+      freeRemoteMemory: (address) => proxyAction(() => api.freeRemoteMemory(address)),
+      revokeMapping: (address) => proxyAction(() => api.revokeMapping(address)),
 
       onEvent(message) {
         switch (message.event) {
