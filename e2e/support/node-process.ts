@@ -43,7 +43,11 @@ export class NodeProcess {
     child.stderr.on('data', (d: Buffer) => (this.stderr += d.toString()));
     const url = await new Promise<string>((res, rej) => {
       let out = '';
-      const timer = setTimeout(() => rej(new Error(`node did not get ready:\n${this.stderr}`)), 20_000);
+      const timer = setTimeout(() => {
+        // A node that never got ready must not outlive the test (it would keep a CPU busy for the rest of the run).
+        child.kill('SIGKILL');
+        rej(new Error(`node did not get ready:\n${this.stderr}`));
+      }, 20_000);
       child.stdout.on('data', (d: Buffer) => {
         out += d.toString();
         const m = /HyperMesh node ready: (\S+)/.exec(out);

@@ -65,7 +65,10 @@ export class MeshProcess {
     if (logs) child.stderr.pipe(createWriteStream(join(logs, `${this.name}.log`), { flags: 'a' }));
     const url = await new Promise<string>((res, rej) => {
       let out = '';
-      const timer = setTimeout(() => rej(new Error(`${this.name} did not get ready:\n${this.stderr}`)), 30_000);
+      const timer = setTimeout(() => {
+        child.kill('SIGKILL'); // never left running after a failed start
+        rej(new Error(`${this.name} did not get ready:\n${this.stderr}`));
+      }, 30_000);
       child.stdout.on('data', (d: Buffer) => {
         out += d.toString();
         const m = /HyperMesh node ready: (\S+)/.exec(out);
