@@ -138,7 +138,7 @@ test.describe('Memory proxy page on a lone node', () => {
     await expect(memory.allocateButton).toBeEnabled();
     if (target === 'web') {
       expect(argsOf(calls, 'allocateRemoteMemory')).toEqual([
-        [{ bytes: 8 * MIB, durationMs: 600_000, providers: 1, replicas: 1 }],
+        [{ bytes: 8 * MIB, durationMs: 600_000, providers: 1, replicas: 1, anonymous: false }],
       ]);
     }
     // The same refusal the node gives when asked directly.
@@ -345,7 +345,7 @@ test.describe('Memory proxy page against a proxy’s answers (stubbed in the bro
     );
     await expect(memory.allocateButton).toBeEnabled();
     expect(argsOf(calls, 'allocateRemoteMemory')).toEqual([
-      [{ bytes: 16 * MIB, durationMs: 120 * 60_000, providers: 2, replicas: 2 }],
+      [{ bytes: 16 * MIB, durationMs: 120 * 60_000, providers: 2, replicas: 2, anonymous: false }],
     ]);
   });
 

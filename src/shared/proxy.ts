@@ -75,6 +75,11 @@ export interface RemoteMemoryRequest {
   readonly providers?: number;
   /** Copies of every page (1 – providers); default 1, or 2 when sharding over 3 or more. */
   readonly replicas?: number;
+  /**
+   * Through a peer that serves as a proxy (settings.proxy.serveAsProxy): it leases in its own name, so this node
+   * never learns the provider's NodeId or address, nor the provider this node's. One provider only.
+   */
+  readonly anonymous?: boolean;
 }
 
 /** Largest read or write through the API in one call (bytes of plaintext; base64 on the wire). */

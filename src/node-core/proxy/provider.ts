@@ -21,6 +21,8 @@ import { PROXY_IO_MAX_BYTES, checkAccess, type ProxyMapping } from './table';
  * again — is touched. The bytes are whatever the consumer wrote: encrypted by it (docs/proxy.md).
  */
 export const ProxyMethod = {
+  /** To a node serving as a proxy: lease and map memory somewhere in its name, for an anonymous consumer. */
+  Anonymous: 'proxy.anonymous',
   Map: 'proxy.map',
   Read: 'proxy.read',
   Write: 'proxy.write',
@@ -38,6 +40,13 @@ export interface ProxyProviderOptions {
   readonly secret: Uint8Array;
   readonly log: Logger;
   readonly now?: () => number;
+  /** Forwards this node holds as a proxy for anonymous consumers (their addresses are translated, not served). */
+  readonly relay?: {
+    handles(address: string): boolean;
+    read(caller: string, address: string, offset: number, length: number): Promise<Uint8Array>;
+    write(caller: string, address: string, offset: number, data: Uint8Array): Promise<void>;
+    free(caller: string, address: string): Promise<void>;
+  };
 }
 
 interface Row {
@@ -256,10 +265,13 @@ export class ProxyProvider {
       });
       return Buffer.from(JSON.stringify({ address: m.address, expiresAt: m.expiresAt, length: m.length }));
     });
+    const relay = this.options.relay;
     router.rpc(ProxyMethod.Read, (body, ctx) => {
       const o = parseJson(body);
       if (typeof o.address !== 'string') throw new ProxyError('UNKNOWN_ADDRESS', 'address must be text');
-      return this.read(ctx.peer.nodeId, o.address, int(o.offset, 'offset'), int(o.length, 'length'));
+      const [offset, length] = [int(o.offset, 'offset'), int(o.length, 'length')];
+      if (relay?.handles(o.address)) return relay.read(ctx.peer.nodeId, o.address, offset, length);
+      return this.read(ctx.peer.nodeId, o.address, offset, length);
     });
     router.rpc(ProxyMethod.Write, (body, ctx) => {
       if (body.length < 4) throw new ProxyError('UNKNOWN_ADDRESS', 'a write carries a header');
@@ -271,12 +283,17 @@ export class ProxyProvider {
       if (typeof o.address !== 'string') throw new ProxyError('UNKNOWN_ADDRESS', 'address must be text');
       const data = view.subarray(4 + headerLength);
       if (data.length > PROXY_IO_MAX_BYTES) throw new ProxyError('OUT_OF_BOUNDS', 'too much data in one write');
-      this.write(ctx.peer.nodeId, o.address, int(o.offset, 'offset'), data);
+      const offset = int(o.offset, 'offset');
+      if (relay?.handles(o.address)) {
+        return relay.write(ctx.peer.nodeId, o.address, offset, data).then(() => new Uint8Array(0));
+      }
+      this.write(ctx.peer.nodeId, o.address, offset, data);
       return new Uint8Array(0);
     });
     router.rpc(ProxyMethod.Free, (body, ctx) => {
       const o = parseJson(body);
       if (typeof o.address !== 'string') throw new ProxyError('UNKNOWN_ADDRESS', 'address must be text');
+      if (relay?.handles(o.address)) return relay.free(ctx.peer.nodeId, o.address).then(() => new Uint8Array(0));
       this.free(ctx.peer.nodeId, o.address);
       return new Uint8Array(0);
     });

@@ -211,4 +211,38 @@ describe('the memory proxy', () => {
     const end = window.offset + window.length;
     expect(after.subarray(end).equals(sentinel.subarray(end))).toBe(true);
   }, 60_000);
+
+  it('an anonymous consumer goes through a peer that serves as a proxy, and never learns the provider', async () => {
+    await outsider.api.updateSettings({ proxy: { serveAsProxy: true } });
+    await until('the proxy to find the provider\u2019s memory', async () =>
+      (await outsider.api.searchAssets({ kind: 'memory' })).find((a) => a.owner === provider.identity.nodeId),
+    );
+    await until(
+      'the consumer to know the proxy',
+      async () =>
+        (await consumer.api.getMeshStatus()).peers.some((p) => p.nodeId === outsider.identity.nodeId) || undefined,
+    );
+    const before = new Set((await provider.api.getProxyStatus()).provided.map((m) => m.address));
+    const pool = await consumer.api.allocateRemoteMemory({ bytes: 64 * 1024, durationMs: 60_000, anonymous: true });
+    expect(pool.shards.map((s) => s.provider)).toEqual([outsider.identity.nodeId]);
+    expect(JSON.stringify(pool)).not.toContain(provider.identity.nodeId);
+    expect(JSON.stringify(pool)).not.toContain(String(provider.transport!.address.port));
+    const data = randomBytes(64 * 1024);
+    await consumer.api.writeRemoteMemory(pool.address, 0, data.toString('base64'));
+    await consumer.proxy!.pool(pool.address).dropCache();
+    const back = await consumer.api.readRemoteMemory(pool.address, 0, data.length);
+    expect(Buffer.from(back.data, 'base64').equals(data)).toBe(true);
+    // The provider serves the proxy, not the consumer, and shows no consumer for it.
+    const made = (await provider.api.getProxyStatus()).provided.filter((m) => !before.has(m.address));
+    expect(made).toEqual([expect.objectContaining({ consumer: null, state: 'active' })]);
+    expect(made[0]!.bytesWritten).toBeGreaterThanOrEqual(data.length);
+    expect(provider.proxy!.provider.views().length).toBeGreaterThan(0);
+    // Nobody else may use the proxy's address.
+    const other = await link(ca, outsider);
+    const refused = await failureOf(
+      other.request(ProxyMethod.Read, json({ address: pool.address, offset: 0, length: 16 })),
+    );
+    expect(refused).toBe('NOT_YOURS');
+    await consumer.api.freeRemoteMemory(pool.address);
+  }, 90_000);
 });

@@ -18,7 +18,8 @@ import type { MemoryAdapter } from '../assets/memory-adapter';
 import type { Logger } from '../logging/log-book';
 import type { Db } from '../store/database';
 import type { PeerLink, Transport } from '../transport/stoq/transport';
-import { canonicalProxyAddress } from './address';
+import { anonymousCoordinates, canonicalProxyAddress, formatProxyAddress, newFingerprint } from './address';
+import { ProxyRelay } from './relay';
 import { ProxyError } from './errors';
 import {
   PAGE,
@@ -87,16 +88,21 @@ export class ProxyService {
   private readonly pools = new Map<string, RemotePool>();
   private readonly kem: { publicKey: Uint8Array; secretKey: Uint8Array };
   private readonly now: () => number;
+  private readonly relay: ProxyRelay;
+  private readonly secret: Uint8Array;
 
   constructor(private readonly options: ProxyServiceOptions) {
     this.now = options.now ?? Date.now;
     this.kem = proxyKemKeys(options.deriveSecret);
+    this.secret = options.deriveSecret('proxy/anonymous-coordinates/v1');
+    this.relay = new ProxyRelay(options.db, (id) => this.linkTo(id), this.now);
     this.provider = new ProxyProvider({
+      relay: this.relay,
       db: options.db,
       nodeId: options.nodeId,
       memory: options.memory,
       memoryAssetId: options.memoryAssetId,
-      secret: options.deriveSecret('proxy/anonymous-coordinates/v1'),
+      secret: this.secret,
       log: options.log,
       now: this.now,
     });
@@ -104,6 +110,24 @@ export class ProxyService {
 
   start(): void {
     this.provider.serve(this.options.stoq.router);
+    this.options.stoq.router.rpc(ProxyMethod.Anonymous, async (body, ctx) => {
+      let o: Record<string, unknown>;
+      try {
+        o = JSON.parse(Buffer.from(body).toString('utf8')) as Record<string, unknown>;
+      } catch {
+        throw new ProxyError('UNKNOWN_ADDRESS', 'the request is not JSON');
+      }
+      const bytes = o.bytes;
+      const durationMs = o.durationMs;
+      const shard = o.shard ?? 0;
+      if (typeof bytes !== 'number' || !Number.isSafeInteger(bytes) || bytes < 1 || bytes > 2 * MAX_POOL_BYTES)
+        throw new ProxyError('OUT_OF_BOUNDS', 'bytes out of range');
+      if (typeof durationMs !== 'number' || !Number.isSafeInteger(durationMs) || durationMs < 1000)
+        throw new ProxyError('OUT_OF_BOUNDS', 'durationMs out of range');
+      if (typeof shard !== 'number' || !Number.isSafeInteger(shard) || shard < 0 || shard > 0xffff)
+        throw new ProxyError('OUT_OF_BOUNDS', 'shard out of range');
+      return Buffer.from(JSON.stringify(await this.serveAnonymous(ctx.peer.nodeId, bytes, durationMs, shard)));
+    });
     const rows = this.options.db
       .prepare("SELECT pool FROM proxy_pools WHERE state = 'active' AND expires_at > ?")
       .all(this.now()) as {
@@ -173,6 +197,113 @@ export class ProxyService {
       .slice(0, count);
   }
 
+  /**
+   * As a proxy for an anonymous consumer: lease and map `bytes` at the best provider in this node's own name, and
+   * give the consumer an address of this node's that it alone may use. The consumer never learns the provider.
+   */
+  private async serveAnonymous(
+    consumer: string,
+    bytes: number,
+    durationMs: number,
+    shard: number,
+  ): Promise<{ address: string; expiresAt: number; length: number }> {
+    if (!this.options.settings().proxy.serveAsProxy) {
+      throw new ProxyError('UNAVAILABLE', 'this node does not serve as a proxy (settings.proxy.serveAsProxy)');
+    }
+    const leaseBytes = Math.ceil(bytes / PAGE) * PAGE;
+    const best = this.choose(leaseBytes, 8).find((c) => c.choice.nodeId !== consumer);
+    if (!best) throw new ProxyError('UNAVAILABLE', 'this proxy knows no provider with that much memory');
+    const lease = await (this.options.mesh as NonNullable<ProxyServiceOptions['mesh']>).allocate(
+      { assetId: best.asset.assetId, amount: leaseBytes, durationMs },
+      AbortSignal.timeout(60_000),
+    );
+    const link = await this.linkTo(best.choice.nodeId);
+    const reply = JSON.parse(
+      Buffer.from(
+        await link.request(
+          ProxyMethod.Map,
+          Buffer.from(
+            JSON.stringify({
+              leaseId: lease.leaseId,
+              offset: 0,
+              length: bytes,
+              permissions: 'rw',
+              shard,
+              anonymous: true,
+            }),
+          ),
+          { timeoutMs: 15_000 },
+        ),
+      ).toString('utf8'),
+    ) as { address: string; expiresAt: number };
+    const fingerprint = newFingerprint();
+    const address = formatProxyAddress({
+      coordinates: anonymousCoordinates(this.secret, fingerprint),
+      fingerprint,
+      shard,
+    });
+    this.relay.add({
+      address,
+      consumer,
+      provider: best.choice.nodeId,
+      providerAddress: canonicalProxyAddress(reply.address),
+      leaseId: lease.leaseId,
+      length: bytes,
+      expiresAt: reply.expiresAt,
+      state: 'active',
+    });
+    this.options.log.info(`proxy: relaying ${address} for an anonymous consumer`);
+    return { address, expiresAt: reply.expiresAt, length: bytes };
+  }
+
+  /** An anonymous pool: one shard, leased and translated by a peer that serves as a proxy. */
+  private async allocateAnonymous(
+    request: RemoteMemoryRequest,
+    shardBytes: number,
+  ): Promise<{ shards: ShardInfo[]; choices: ProviderChoiceView[]; expiresAt: number }> {
+    const mesh = this.options.mesh;
+    if (!mesh) throw new ProxyError('UNAVAILABLE', 'the mesh is not running: no proxy can be found');
+    // Peers connected now first, then the rest of the peer book (a dial by NodeId reaches them).
+    const relays = mesh
+      .status()
+      .peers.filter((p) => p.nodeId !== this.options.nodeId)
+      .sort((a, b) => Number(b.connected) - Number(a.connected));
+    let lastError: Error | undefined;
+    for (const relay of relays) {
+      try {
+        const link = await this.linkTo(relay.nodeId);
+        const reply = JSON.parse(
+          Buffer.from(
+            await link.request(
+              ProxyMethod.Anonymous,
+              Buffer.from(JSON.stringify({ bytes: shardBytes, durationMs: request.durationMs, shard: 0 })),
+              {
+                timeoutMs: 90_000,
+              },
+            ),
+          ).toString('utf8'),
+        ) as { address: string; expiresAt: number };
+        const choice: ProviderChoiceView = {
+          nodeId: relay.nodeId,
+          stake: this.options.stakeOf?.(relay.nodeId) ?? '0',
+          certified: true,
+          rttMs: relay.rttMs,
+          trustScore: relay.trustScore,
+          score: 1,
+          reason: 'a proxy that leases in its own name: the provider stays unknown to this node',
+        };
+        return {
+          shards: [{ provider: relay.nodeId, assetId: '', leaseId: '', address: canonicalProxyAddress(reply.address) }],
+          choices: [choice],
+          expiresAt: reply.expiresAt,
+        };
+      } catch (err) {
+        lastError = err as Error;
+      }
+    }
+    throw new ProxyError('UNAVAILABLE', `no known peer serves as a proxy${lastError ? ` (${lastError.message})` : ''}`);
+  }
+
   /** Allocates a pool: `providers` shards, each page on `replicas` of them, mapped, with a fresh data key. */
   async allocate(request: RemoteMemoryRequest, signal?: AbortSignal): Promise<UsedPoolView> {
     const settings = this.options.settings();
@@ -191,6 +322,11 @@ export class ProxyService {
     const pages = request.bytes / PAGE;
     const slots = slotsPerShard(pages, k, r);
     const shardBytes = Math.ceil((slots * STORED_PAGE) / PAGE) * PAGE;
+    if (request.anonymous === true) {
+      if (k !== 1) throw new ProxyError('OUT_OF_BOUNDS', 'an anonymous pool has one provider (behind a proxy)');
+      const anon = await this.allocateAnonymous(request, slots * STORED_PAGE);
+      return this.finish(request, anon.shards, anon.choices, anon.expiresAt, pages, k, r, slots);
+    }
     const chosen = this.choose(shardBytes, k);
     if (chosen.length < k) {
       throw new ProxyError(
@@ -243,6 +379,28 @@ export class ProxyService {
       );
       throw err;
     }
+    return this.finish(
+      request,
+      shards,
+      chosen.map((c) => c.choice),
+      expiresAt,
+      pages,
+      k,
+      r,
+      slots,
+    );
+  }
+
+  private finish(
+    request: RemoteMemoryRequest,
+    shards: ShardInfo[],
+    choices: ProviderChoiceView[],
+    expiresAt: number,
+    pages: number,
+    k: number,
+    r: number,
+    slots: number,
+  ): UsedPoolView {
     const address = (shards[0] as ShardInfo).address;
     const { cipherText, sharedSecret } = newPoolKey(this.kem.publicKey);
     const record: PoolRecord = {
@@ -254,7 +412,7 @@ export class ProxyService {
       slotsPerShard: slots,
       shards,
       kemCipherText: Buffer.from(cipherText).toString('base64'),
-      choices: chosen.map((c) => c.choice),
+      choices,
       createdAt: this.now(),
       expiresAt,
     };

@@ -33,6 +33,7 @@ describe('openDatabase', () => {
       'mesh_leases',
       'meta',
       'peers',
+      'proxy_forwards',
       'proxy_mappings',
       'proxy_pools',
       'quarantine',

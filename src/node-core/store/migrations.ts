@@ -203,7 +203,7 @@ export const MIGRATIONS: readonly Migration[] = [
     version: 8,
     name: 'memory proxy',
     up(db) {
-      // The provider's translation table, and the consumer's pools (their shards and the ML-KEM ciphertext its data
+      // The provider's translation table, a relay's forwards for anonymous consumers, and the consumer's pools (their shards and the ML-KEM ciphertext its data
       // key is recovered from).
       db.exec(`
         CREATE TABLE proxy_mappings (
@@ -224,6 +224,16 @@ export const MIGRATIONS: readonly Migration[] = [
           writes        INTEGER NOT NULL
         ) STRICT;
         CREATE INDEX proxy_mappings_lease ON proxy_mappings (lease_id);
+        CREATE TABLE proxy_forwards (
+          address          TEXT PRIMARY KEY,
+          consumer         TEXT NOT NULL,
+          provider         TEXT NOT NULL,
+          provider_address TEXT NOT NULL,
+          lease_id         TEXT NOT NULL,
+          length           INTEGER NOT NULL,
+          expires_at       INTEGER NOT NULL,
+          state            TEXT NOT NULL CHECK (state IN ('active', 'freed'))
+        ) STRICT;
         CREATE TABLE proxy_pools (
           address    TEXT PRIMARY KEY,
           pool       TEXT NOT NULL,

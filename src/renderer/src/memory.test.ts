@@ -116,12 +116,12 @@ describe('the Allocate form', () => {
   it('turns a good form into the request the node takes', () => {
     expect(parseAllocateForm(form({ sizeMiB: ' 8 ', minutes: '10', providers: '1', replicas: '1' }), 3)).toEqual({
       ok: true,
-      request: { bytes: 8 * MIB, durationMs: 600_000, providers: 1, replicas: 1 },
+      request: { bytes: 8 * MIB, durationMs: 600_000, providers: 1, replicas: 1, anonymous: false },
     });
     const edges = parseAllocateForm({ sizeMiB: '1024', minutes: '43200', providers: '3', replicas: '3' }, 3);
     expect(edges).toEqual({
       ok: true,
-      request: { bytes: 1024 ** 3, durationMs: 43_200 * 60_000, providers: 3, replicas: 3 },
+      request: { bytes: 1024 ** 3, durationMs: 43_200 * 60_000, providers: 3, replicas: 3, anonymous: false },
     });
     // Every request it makes is one the node's validator takes: whole 4 KiB pages, 4 KiB – 1 GiB.
     if (edges.ok) expect(edges.request.bytes % 4096).toBe(0);

@@ -201,7 +201,8 @@ function addressArg(args: readonly unknown[]): [string] {
 function remoteMemoryArg(args: readonly unknown[]): [RemoteMemoryRequest] {
   const issues = new IssueList();
   const request = objectArg(args, 'request', issues) ?? {};
-  checkKnownKeys(issues, 'request', request, ['bytes', 'durationMs', 'providers', 'replicas']);
+  checkKnownKeys(issues, 'request', request, ['bytes', 'durationMs', 'providers', 'replicas', 'anonymous']);
+  if (request.anonymous !== undefined) checkBoolean(issues, 'request.anonymous', request.anonymous);
   checkInteger(issues, 'request.bytes', request.bytes, 4096, 1024 ** 3);
   if (typeof request.bytes === 'number' && request.bytes % 4096 !== 0)
     issues.add('request.bytes', 'request.bytes must be a multiple of 4096');
