@@ -510,7 +510,8 @@ class Node implements HyperMeshNode {
 
   private requireProxy(): ProxyService {
     this.ensureRunning();
-    if (!this.proxy) throw new ProxyError('UNAVAILABLE', 'the memory proxy needs the peer transport, which is not running');
+    if (!this.proxy)
+      throw new ProxyError('UNAVAILABLE', 'the memory proxy needs the peer transport, which is not running');
     return this.proxy;
   }
 

@@ -174,7 +174,10 @@ export function parseAllocateForm(form: AllocateForm, maxProviders: number): Par
   if (Object.keys(errors).length > 0 || size === null || minutes === null || providers === null || replicas === null) {
     return { ok: false, errors };
   }
-  return { ok: true, request: { bytes: size * MIB, durationMs: minutes * 60_000, providers, replicas, anonymous: false } };
+  return {
+    ok: true,
+    request: { bytes: size * MIB, durationMs: minutes * 60_000, providers, replicas, anonymous: false },
+  };
 }
 
 /** Active mappings first, then the newest (the node sends newest first). */
