@@ -747,7 +747,8 @@ export class Ledger implements WalletService {
       };
       const fromMs = row.paid_until ?? lease.grantedAt;
       const toMs = Math.min(now, lease.expiresAt);
-      if (toMs - fromMs < 1000) continue;
+      // Receipts cover at least a second, except the last one of a lease (its remainder would never be paid).
+      if (toMs <= fromMs || (toMs - fromMs < 1000 && toMs < lease.expiresAt)) continue;
       const receipt: UsageReceipt = {
         leaseId: row.lease_id,
         assetId: row.asset_id,
