@@ -6,6 +6,7 @@ import { LogBook } from '../logging/log-book';
 import { createNode, type HyperMeshNode, type NodeConfig } from '../node';
 import { fixedHardware } from '../testing/fixed-hardware';
 import { useTempDirs } from '../testing/temp-dir';
+import { until } from '../testing/until';
 
 const tempDir = useTempDirs();
 const running: HyperMeshNode[] = [];
@@ -38,16 +39,6 @@ async function certify(n: HyperMeshNode, caAddress: string) {
     await n.trust!.refresh().catch(() => undefined);
     return n.trust!.chain() ? true : undefined;
   });
-}
-
-async function until<T>(what: string, probe: () => Promise<T | undefined> | T | undefined, ms = 30_000): Promise<T> {
-  const deadline = Date.now() + ms;
-  for (;;) {
-    const value = await probe();
-    if (value !== undefined && value !== false) return value;
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 200));
-  }
 }
 
 describe('the Caesar ledger service', () => {

@@ -303,12 +303,12 @@ export class Ledger implements WalletService {
   }
 
   /** The CA this node was certified by: the genesis' source and its first producer, dialled if not connected. */
-  private async caLink(): Promise<PeerLink | undefined> {
+  private async caLink(timeoutMs = 3_000): Promise<PeerLink | undefined> {
     if (this.options.createGenesis) return undefined; // this node is the CA
     try {
       const settings = this.options.settings();
       const address = await resolveServiceAddress(settings.trust.caAddress, { ipv4: settings.network.ipv4 });
-      return await this.options.stoq.dial(address, undefined, AbortSignal.timeout(3_000));
+      return await this.options.stoq.dial(address, undefined, AbortSignal.timeout(timeoutMs));
     } catch {
       return undefined;
     }
@@ -367,9 +367,8 @@ export class Ledger implements WalletService {
       return;
     }
     this.problem = 'Fetching the ledger genesis from the certificate authority.';
-    const settings = this.options.settings();
-    const address = await resolveServiceAddress(settings.trust.caAddress, { ipv4: settings.network.ipv4 });
-    const link = await this.options.stoq.dial(address, undefined, AbortSignal.timeout(10_000));
+    const link = await this.caLink(10_000);
+    if (!link) throw new LedgerUnavailableError('the certificate authority is not reachable for the ledger genesis');
     const bytes = Buffer.from(await link.request(LedgerMethod.Genesis, new Uint8Array(), { timeoutMs: 10_000 }));
     this.checkGenesis(bytes);
     this.storeGenesis(bytes);

@@ -7,6 +7,7 @@ import { LogBook } from '../logging/log-book';
 import { createNode, type HyperMeshNode } from '../node';
 import { fixedHardware } from '../testing/fixed-hardware';
 import { useTempDirs } from '../testing/temp-dir';
+import { until } from '../testing/until';
 import { ProxyMethod, encodeWrite } from './provider';
 
 /**
@@ -34,16 +35,6 @@ async function start(authority = false): Promise<HyperMeshNode> {
   running.push(node);
   await node.start();
   return node;
-}
-
-async function until<T>(what: string, probe: () => Promise<T | undefined> | T | undefined, ms = 30_000): Promise<T> {
-  const deadline = Date.now() + ms;
-  for (;;) {
-    const value = await probe();
-    if (value !== undefined && value !== false) return value;
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 200));
-  }
 }
 
 const failureOf = async (p: Promise<unknown>): Promise<string> => {
