@@ -32,6 +32,8 @@ export const ErrorCode = {
   StakeLocked: 'STAKE_LOCKED',
   /** A memory-proxy access was refused (bounds, permission, freed, expired, revoked, unknown address); see message. */
   ProxyRefused: 'PROXY_REFUSED',
+  /** A Catalog VM job was refused, hit a limit, or gave no accepted result; the message starts with the reason. */
+  JobFailed: 'JOB_FAILED',
 } as const;
 
 export type ErrorCode = (typeof ErrorCode)[keyof typeof ErrorCode];

@@ -1,0 +1,133 @@
+/**
+ * The Catalog VM as the UI and the CLI see it (docs/vm.md): jobs a consumer runs on peers' shared CPU and memory,
+ * and jobs this node runs for others.
+ */
+
+/** A WebAssembly module (a WASI command: `_start`, stdin in, stdout out) or JavaScript run in QuickJS. */
+export const JOB_KINDS = ['wasm', 'js'] as const;
+export type JobKind = (typeof JOB_KINDS)[number];
+
+/** Why a job (or one provider's run of it) did not produce an accepted result. */
+export type JobFailureReason =
+  | 'cpu-limit'
+  | 'memory-limit'
+  | 'wall-limit'
+  | 'output-limit'
+  /** The module trapped (unreachable, out-of-bounds access, stack overflow, ...). */
+  | 'trap'
+  /** JavaScript threw, or the module is not a job the sandbox can run. */
+  | 'error'
+  | 'invalid-module'
+  /** The provider would not run it (no lease, no room within the user's caps, ...). */
+  | 'refused'
+  /** The provider could not be reached or did not answer. */
+  | 'unreachable'
+  /** The result or its proof did not check out (a wrong output hash, a proof for something else). */
+  | 'bad-proof'
+  /** Redundant runs disagreed and no result had a quorum. */
+  | 'disputed';
+
+/** Upper bounds for one job; a provider may grant less (its caps), never more. */
+export const JOB_LIMITS = {
+  cpuSeconds: { min: 1, max: 3_600, default: 30 },
+  wallSeconds: { min: 1, max: 3_600, default: 60 },
+  memoryMiB: { min: 1, max: 4_096, default: 64 },
+  outputKiB: { min: 1, max: 16_384, default: 1_024 },
+  /** Code and input travel in one request. */
+  codeBytes: 16 * 1024 ** 2,
+  inputBytes: 16 * 1024 ** 2,
+  args: 64,
+  argLength: 1_024,
+  redundancy: { min: 1, max: 5 },
+} as const;
+
+export interface JobLimitsRequest {
+  readonly cpuSeconds?: number;
+  readonly wallSeconds?: number;
+  readonly memoryMiB?: number;
+  readonly outputKiB?: number;
+}
+
+export interface JobLimitsView {
+  readonly cpuMs: number;
+  readonly wallMs: number;
+  readonly memoryBytes: number;
+  readonly outputBytes: number;
+}
+
+export type JobInput =
+  /** Base64 bytes. */
+  | { readonly data: string }
+  /** Bytes of one of this node's remote memory pools (read and decrypted here, then sent). */
+  | { readonly proxy: { readonly address: string; readonly offset: number; readonly length: number } };
+
+export interface RunJobRequest {
+  readonly kind: JobKind;
+  /** Base64 of the module (wasm) or of the UTF-8 source (js). */
+  readonly code: string;
+  readonly input?: JobInput;
+  /** argv[1..] of a WASI command; `args` in JavaScript. */
+  readonly args?: readonly string[];
+  /** How many providers run it (1–5); a result needs a majority of them to agree. */
+  readonly redundancy?: number;
+  readonly limits?: JobLimitsRequest;
+  /** Run on these providers (NodeIds) only; default: any peer sharing CPU and memory, best first. */
+  readonly providers?: readonly string[];
+}
+
+export interface JobUsageView {
+  readonly cpuMs: number;
+  readonly wallMs: number;
+  readonly memoryPeakBytes: number;
+}
+
+/** One provider's run of a consumer's job, as the consumer checked it. */
+export interface JobRunView {
+  readonly provider: string;
+  readonly status: 'completed' | 'failed';
+  readonly outputHash: string | null;
+  readonly exitCode: number | null;
+  readonly usage: JobUsageView;
+  readonly failure: { readonly reason: JobFailureReason; readonly message: string } | null;
+  /** 'verified': its four-part proof holds and commits to this code, input and output. */
+  readonly proof: 'verified' | 'invalid' | 'none';
+  /** Whether its output is the one the quorum agreed on (null when there was no quorum). */
+  readonly agreed: boolean | null;
+  /** Caesar paid for it through a usage receipt ("0" when withheld). */
+  readonly paid: string;
+}
+
+export interface JobView {
+  readonly jobId: string;
+  /** 'consumer': this node asked for it; 'provider': this node ran it for a peer. */
+  readonly role: 'consumer' | 'provider';
+  readonly kind: JobKind;
+  readonly status: 'running' | 'completed' | 'failed' | 'disputed';
+  /** The consumer's NodeId on the provider side; null on the consumer side (see runs). */
+  readonly consumer: string | null;
+  readonly codeHash: string;
+  readonly inputHash: string;
+  /** The accepted output's SHA-256 (the quorum's, or this node's own result as provider). */
+  readonly outputHash: string | null;
+  readonly exitCode: number | null;
+  readonly redundancy: number;
+  readonly limits: JobLimitsView;
+  readonly usage: JobUsageView;
+  readonly failure: { readonly reason: JobFailureReason; readonly message: string } | null;
+  /** Provider side: 'made' once the four-part proof was made for the result. */
+  readonly proof: 'verified' | 'invalid' | 'made' | 'none';
+  readonly runs: readonly JobRunView[];
+  readonly createdAt: string;
+  readonly finishedAt: string | null;
+}
+
+export interface JobResultView {
+  readonly job: JobView;
+  /** The accepted output as base64 (null when no result was accepted). */
+  readonly output: string | null;
+}
+
+export interface JobQuery {
+  readonly role?: 'consumer' | 'provider';
+  readonly limit?: number;
+}
