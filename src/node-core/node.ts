@@ -41,6 +41,9 @@ import { ProxyService } from './proxy/service';
 import { ProxyError } from './proxy/errors';
 import type { MemoryAdapter } from './assets/memory-adapter';
 import { assetIdOf } from './assets/create-adapters';
+import { VmService } from './vm/service';
+import { VmError } from './vm/errors';
+import { createSandbox, type JobExecutor } from './vm/sandbox';
 
 export interface NodeConfig {
   readonly dataDir: string;
@@ -74,6 +77,8 @@ export interface NodeConfig {
 export interface NodeOverrides {
   readonly hardware?: HardwareProbe;
   readonly logBook?: LogBook;
+  /** Runs the Catalog VM's jobs for peers; the real sandbox by default. */
+  readonly jobExecutor?: JobExecutor;
 }
 
 export interface HyperMeshNode {
@@ -96,6 +101,8 @@ export interface HyperMeshNode {
   readonly ledger: Ledger | undefined;
   /** The memory proxy (mappings provided, pools used), when the node listens. */
   readonly proxy: ProxyService | undefined;
+  /** The Catalog VM (jobs run for peers, jobs run on peers), when the node listens. */
+  readonly vm: VmService | undefined;
   start(): Promise<void>;
   /** Flushes the store, closes everything and releases the data directory; safe to call twice. */
   stop(): Promise<void>;
@@ -126,12 +133,15 @@ class Node implements HyperMeshNode {
   mesh: Mesh | undefined;
   ledger: Ledger | undefined;
   proxy: ProxyService | undefined;
+  vm: VmService | undefined;
   private pqSigner: PqSigner | undefined;
+  private readonly jobExecutor: JobExecutor | undefined;
 
   constructor(
     private readonly config: NodeConfig,
     overrides: NodeOverrides,
   ) {
+    this.jobExecutor = overrides.jobExecutor;
     this.logBook =
       overrides.logBook ??
       new LogBook({ file: join(config.dataDir, 'logs', 'node.log'), echo: config.logToStderr ?? false });
@@ -229,6 +239,9 @@ class Node implements HyperMeshNode {
         return { freed: true as const };
       },
       revokeMapping: async (address) => this.requireProxy().revoke(address),
+      runJob: async (request) =>
+        this.requireVm().runJob(request, AbortSignal.timeout(((request.limits?.wallSeconds ?? 60) + 300) * 1000)),
+      getJobs: async (query) => this.requireVm().jobs(query),
       getLogs: async (query: LogQuery) => {
         this.ensureRunning();
         return this.logBook.query(query);
@@ -280,6 +293,7 @@ class Node implements HyperMeshNode {
       await this.startMesh();
       this.startLedger();
       this.startProxy();
+      this.startVm();
       this.startedAt = new Date();
       this.state = 'running';
       this.log.info(`node ${this._identity.nodeIdShort} started (version ${APP_VERSION}, data ${this.dataDir})`);
@@ -299,6 +313,7 @@ class Node implements HyperMeshNode {
     const transport = this.transport;
     this.transport = undefined;
     try {
+      await this.vm?.stop();
       await this.ledger?.stop();
       await this.mesh?.stop();
       await this.assets?.stop();
@@ -506,6 +521,48 @@ class Node implements HyperMeshNode {
     });
     proxy.start();
     this.proxy = proxy;
+  }
+
+  /** The Catalog VM: runs peers' jobs in the sandbox under their leases, and this node's jobs on peers. */
+  private startVm(): void {
+    if (!this.db || !this.transport || !this.assets) return;
+    const assets = this.assets;
+    const vm = new VmService({
+      db: this.db,
+      nodeId: this.identity.nodeId,
+      deriveSecret: (label) => this.identity.deriveSecret(label),
+      stoq: this.transport,
+      log: this.logBook.logger('vm'),
+      executor: this.jobExecutor ?? createSandbox(),
+      assets: {
+        adapter: (kind) => assets.adapter(kind),
+        assetIdOf: (kind) => {
+          const adapter = assets.adapter(kind);
+          return adapter ? (assetIdOf(adapter, this.identity.nodeId) ?? undefined) : undefined;
+        },
+        proveSubject: (subject) => assets.proveSubject(subject),
+        verifySubject: (proof, subject, beacon) => assets.verifySubject(proof, subject, beacon),
+        beaconJson: () => assets.beaconJson(),
+      },
+      ...(this.mesh ? { mesh: this.mesh } : {}),
+      ledger: () => {
+        const ledger = this.ledger;
+        if (!ledger) return undefined;
+        return {
+          queueUsage: (usage) => ledger.queueUsage(usage),
+          privacyOf: (assetId) => ledger.ledgerState?.registrations.get(assetId)?.privacyLevel,
+        };
+      },
+      readPool: async (address, offset, length) => this.requireProxy().pool(address).read(offset, length),
+    });
+    vm.start();
+    this.vm = vm;
+  }
+
+  private requireVm(): VmService {
+    this.ensureRunning();
+    if (!this.vm) throw new VmError('refused', 'the Catalog VM needs the peer transport, which is not running');
+    return this.vm;
   }
 
   private requireProxy(): ProxyService {

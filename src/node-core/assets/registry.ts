@@ -362,8 +362,18 @@ export class AssetRegistry {
     for (const [digest, until] of this.usedProofs) if (until < now) this.usedProofs.delete(digest);
   }
 
+  /** A four-part proof by this node for `subject` (the Catalog VM proves its executions with it). */
+  proveSubject(subject: ConsensusSubject): Promise<ConsensusProof> {
+    return this.prove(subject);
+  }
+
+  /** Checks any node's proof for `subject` as `verify` does, with the beacon it sent along (JSON, or null). */
+  verifySubject(proof: ConsensusProof, subject: ConsensusSubject, beacon: unknown): VerifiedConsensusProof {
+    return this.verifyProof(proof, subject, beacon === null ? undefined : headFromJson(beacon, "the prover's beacon"));
+  }
+
   /** The signed head this node's proofs start from, sent along so peers that have not seen it can check it. */
-  private beaconJson(): unknown {
+  beaconJson(): unknown {
     const beacon = this.options.trust?.beacon();
     return beacon ? headToJson(beacon.head) : null;
   }

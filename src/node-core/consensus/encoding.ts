@@ -17,7 +17,7 @@ import {
  *
  * Binary (big-endian; str = u16 length ‖ UTF-8, bytes = u32 length ‖ data, h32 = 32 bytes):
  *   "HMCP" ‖ u8 version=1
- *   subject: str assetId ‖ u8 operation (0 registration, 1 allocation, 2 block) ‖ str counterparty
+ *   subject: str assetId ‖ u8 operation (0 registration, 1 allocation, 2 block, 3 execution) ‖ str counterparty
  *   stake:   str nodeId ‖ u8 n ‖ n × bytes certificate ‖ str record.nodeId ‖ str amount ‖ u64 lockedUntil ‖
  *            str ledgerRef
  *   space:   str location ‖ u32 sectorCount ‖ u32 sectorSize ‖ h32 root ‖ u16 k ‖

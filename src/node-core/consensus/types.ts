@@ -1,6 +1,6 @@
 import type { DeclaredCapacity } from './params';
 
-export const OPERATIONS = ['registration', 'allocation', 'block'] as const;
+export const OPERATIONS = ['registration', 'allocation', 'block', 'execution'] as const;
 export type ConsensusOperation = (typeof OPERATIONS)[number];
 
 /**

@@ -743,7 +743,10 @@ export class Ledger implements WalletService {
         amount: number;
         grantedAt: number;
         expiresAt: number;
+        billing?: 'usage';
       };
+      // Leases paid by use (Catalog VM jobs) are paid from ledger_usage below, not for the time they are held.
+      if (lease.billing === 'usage') continue;
       const fromMs = row.paid_until ?? lease.grantedAt;
       const toMs = Math.min(now, lease.expiresAt);
       // Receipts cover at least a second, except the last one of a lease (its remainder would never be paid).
@@ -771,6 +774,106 @@ export class Ledger implements WalletService {
           .run(row.lease_id, toMs);
       } catch (err) {
         this.options.log.debug(`ledger: receipt for lease ${row.lease_id.slice(0, 8)}: ${(err as Error).message}`);
+      }
+    }
+    await this.signUsageReceipts(now);
+  }
+
+  /**
+   * Owes a provider for use of a lease paid by use (a Catalog VM job's CPU-time or memory-time): the next receipt
+   * round signs it. Such a receipt's window is a cursor over the lease: it starts where the last one ended and is
+   * as long as the use (`amount` for `durationMs`), never past the lease's end or the present.
+   */
+  queueUsage(usage: {
+    leaseId: string;
+    assetId: string;
+    provider: string;
+    resource: UsageReceipt['resource'];
+    amount: bigint;
+    durationMs: number;
+  }): void {
+    if (usage.amount <= 0n || usage.durationMs <= 0) return;
+    this.options.db
+      .prepare(
+        `INSERT INTO ledger_usage (lease_id, asset_id, provider, resource, amount, duration_ms, created_at)
+         VALUES (?, ?, ?, ?, ?, ?, ?)`,
+      )
+      .run(
+        usage.leaseId,
+        usage.assetId,
+        usage.provider,
+        usage.resource,
+        usage.amount.toString(),
+        Math.ceil(usage.durationMs),
+        this.now(),
+      );
+    this.lastReceiptsAt = 0;
+  }
+
+  private async signUsageReceipts(now: number): Promise<void> {
+    const rows = this.options.db
+      .prepare(
+        `SELECT u.id, u.lease_id, u.asset_id, u.provider, u.resource, u.amount, u.duration_ms, l.lease, r.paid_until
+         FROM ledger_usage u LEFT JOIN mesh_leases l ON l.lease_id = u.lease_id
+         LEFT JOIN ledger_receipts r ON r.lease_id = u.lease_id AND r.role = 'consumer' ORDER BY u.id`,
+      )
+      .all() as {
+      id: number;
+      lease_id: string;
+      asset_id: string;
+      provider: string;
+      resource: UsageReceipt['resource'];
+      amount: string;
+      duration_ms: number;
+      lease: string | null;
+      paid_until: number | null;
+    }[];
+    const drop = this.options.db.prepare('DELETE FROM ledger_usage WHERE id = ?');
+    const failed = new Set<string>();
+    for (const row of rows) {
+      if (failed.has(row.lease_id)) continue; // one lease's receipts go in order
+      const lease = row.lease ? (JSON.parse(row.lease) as { grantedAt: number; expiresAt: number }) : undefined;
+      const fromMs = row.paid_until ?? lease?.grantedAt ?? 0;
+      if (!lease || fromMs >= lease.expiresAt) {
+        this.options.log.warn(`ledger: usage on lease ${row.lease_id.slice(0, 8)} can no longer be paid (it ended)`);
+        drop.run(row.id);
+        continue;
+      }
+      const toMs = Math.min(fromMs + row.duration_ms, now, lease.expiresAt);
+      if (toMs <= fromMs) continue;
+      const receipt: UsageReceipt = {
+        leaseId: row.lease_id,
+        assetId: row.asset_id,
+        provider: row.provider,
+        consumer: this.options.identity.nodeId,
+        resource: row.resource,
+        amount: BigInt(row.amount),
+        fromMs,
+        toMs,
+      };
+      try {
+        const link = await this.options.stoq.dialNode(row.provider, AbortSignal.timeout(5_000));
+        await link.request(LedgerMethod.Receipt, encodeSignedReceipt(signReceipt(receipt, this.options.identity)), {
+          timeoutMs: 15_000,
+        });
+        this.options.db.transaction(() => {
+          this.options.db
+            .prepare(
+              `INSERT INTO ledger_receipts (lease_id, role, paid_until) VALUES (?, 'consumer', ?)
+               ON CONFLICT(lease_id) DO UPDATE SET paid_until = excluded.paid_until`,
+            )
+            .run(row.lease_id, toMs);
+          // What did not fit before the present is owed at the next round.
+          const rest = row.duration_ms - (toMs - fromMs);
+          if (rest > 0 && toMs < lease.expiresAt)
+            this.options.db.prepare('UPDATE ledger_usage SET duration_ms = ? WHERE id = ?').run(rest, row.id);
+          else drop.run(row.id);
+        })();
+      } catch (err) {
+        failed.add(row.lease_id);
+        this.options.log.debug(
+          `ledger: usage receipt for lease ${row.lease_id.slice(0, 8)}: ${(err as Error).message}`,
+        );
       }
     }
   }

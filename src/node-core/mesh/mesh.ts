@@ -211,6 +211,16 @@ export class Mesh {
     return (this.book.get(nodeId)?.trustScore ?? 1) < TRUST_FLOOR;
   }
 
+  /** A peer's standing in the peer book (0–1; 1 for a peer not in it yet). */
+  trustScoreOf(nodeId: string): number {
+    return this.book.get(nodeId)?.trustScore ?? 1;
+  }
+
+  /** Lowers a peer's trust score for something it did wrong (a wrong job result); returns the new score. */
+  penalize(nodeId: string, reason: string): number | null {
+    return this.book.penalize(nodeId, reason);
+  }
+
   /** Peers admit certified nodes only (unless they accept self-signed ones): no point dialling before. */
   private mayDial(): boolean {
     return this.options.trust?.chain() != null || this.options.settings().trust.acceptSelfSignedPeers;
@@ -583,7 +593,15 @@ export class Mesh {
   }
 
   /** Allocates part of an announced asset: dials its owner over STOQ and runs the four-proof allocation. */
-  async allocate(request: RemoteAllocationRequest, signal?: AbortSignal): Promise<RemoteAllocationView> {
+  /**
+   * Allocates part of a peer's announced asset. `billing: 'usage'` marks a lease paid by use (Catalog VM jobs
+   * queue their CPU- and memory-time with the ledger) instead of for the time it is held.
+   */
+  async allocate(
+    request: RemoteAllocationRequest,
+    signal?: AbortSignal,
+    options: { billing?: 'usage' } = {},
+  ): Promise<RemoteAllocationView> {
     const registry = this.options.assets;
     if (!registry) throw new MeshError('assets are not running on this node');
     const held = [...this.announcements.values()].find((h) => h.body.assets.some((a) => a.assetId === request.assetId));
@@ -602,7 +620,7 @@ export class Mesh {
         .prepare(
           'INSERT OR REPLACE INTO mesh_leases (lease_id, asset_id, owner, lease, expires_at) VALUES (?, ?, ?, ?, ?)',
         )
-        .run(lease.id, request.assetId, owner, JSON.stringify(lease), lease.expiresAt);
+        .run(lease.id, request.assetId, owner, JSON.stringify({ ...lease, ...options }), lease.expiresAt);
       this.options.log.info(`allocated ${lease.amount} ${lease.unit} of ${asset.kind} at ${owner.slice(0, 8)}`);
       return leaseView(request.assetId, owner, lease, ownerProof.nodeId === owner);
     } catch (err) {

@@ -29,6 +29,7 @@ describe('openDatabase', () => {
       'ledger_blocks',
       'ledger_receipts',
       'ledger_txs',
+      'ledger_usage',
       'mesh_announcements',
       'mesh_leases',
       'meta',
@@ -41,6 +42,8 @@ describe('openDatabase', () => {
       'trust_issued',
       'trust_names',
       'trust_state',
+      'vm_jobs',
+      'vm_leases',
       'wallet_txs',
     ]);
     closeDatabase(db);

@@ -244,6 +244,45 @@ export const MIGRATIONS: readonly Migration[] = [
       `);
     },
   },
+  {
+    version: 9,
+    name: 'catalog vm',
+    up(db) {
+      // Jobs this node ran for peers and asked peers to run (their views as JSON); the CPU and memory leases it
+      // holds at each provider for jobs; and usage (CPU-time, memory-time) owed on those leases, signed into
+      // receipts by the ledger, which pays such leases by use rather than by time held.
+      db.exec(`
+        CREATE TABLE vm_jobs (
+          job_id     TEXT NOT NULL,
+          role       TEXT NOT NULL CHECK (role IN ('consumer', 'provider')),
+          consumer   TEXT NOT NULL,
+          view       TEXT NOT NULL,
+          created_at INTEGER NOT NULL,
+          PRIMARY KEY (job_id, role, consumer)
+        ) STRICT;
+        CREATE INDEX vm_jobs_created ON vm_jobs (created_at);
+        CREATE TABLE vm_leases (
+          provider        TEXT PRIMARY KEY,
+          cpu_asset_id    TEXT NOT NULL,
+          cpu_lease_id    TEXT NOT NULL,
+          memory_asset_id TEXT NOT NULL,
+          memory_lease_id TEXT NOT NULL,
+          memory_bytes    INTEGER NOT NULL,
+          expires_at      INTEGER NOT NULL
+        ) STRICT;
+        CREATE TABLE ledger_usage (
+          id          INTEGER PRIMARY KEY,
+          lease_id    TEXT NOT NULL,
+          asset_id    TEXT NOT NULL,
+          provider    TEXT NOT NULL,
+          resource    TEXT NOT NULL,
+          amount      TEXT NOT NULL,
+          duration_ms INTEGER NOT NULL CHECK (duration_ms > 0),
+          created_at  INTEGER NOT NULL
+        ) STRICT;
+      `);
+    },
+  },
 ];
 
 export const LATEST_SCHEMA_VERSION = MIGRATIONS.length;

@@ -131,10 +131,10 @@ export function createSandbox(options: SandboxOptions = {}): JobExecutor {
     return entry;
   };
 
+  // Workers start with the first job (a node that never runs one starts none), then stay warm.
   const refill = (): void => {
     while (!closed && idle.length < warmCount) idle.push(spawn());
   };
-  refill();
 
   const acquireSlot = async (): Promise<void> => {
     while (running >= maxConcurrent) await new Promise<void>((resolve) => waiting.push(resolve));

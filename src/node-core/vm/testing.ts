@@ -1,4 +1,5 @@
 import wabtInit from 'wabt';
+import type { JobExecutor } from './sandbox';
 
 /**
  * WebAssembly jobs for tests and benchmarks, as WAT compiled with wabt (a devDependency): small WASI commands
@@ -133,4 +134,21 @@ export function xorshiftExpected(rounds: number): Uint8Array {
   const b = Buffer.alloc(8);
   b.writeBigUInt64LE(x);
   return b;
+}
+
+/**
+ * A lying provider for tests: runs jobs in the real sandbox, then flips the first byte of every output it returns
+ * (and proves that output, as a provider that lies would).
+ */
+export function lyingExecutor(real: JobExecutor): JobExecutor {
+  return {
+    async run(job, signal) {
+      const result = await real.run(job, signal);
+      if (result.failure || result.output.length === 0) return result;
+      const output = Uint8Array.from(result.output);
+      output[0] = (output[0] ?? 0) ^ 0xff;
+      return { ...result, output };
+    },
+    close: () => real.close(),
+  };
 }

@@ -11,6 +11,7 @@ import type {
 import type { EarningsPoint, SendRequest, StakeRequest, WalletHistoryQuery, WalletTxView, WalletView } from '../ledger';
 import type { NetworkStats, PeerIdentityKind } from '../network';
 import type { ProvidedMappingView, ProxyStatusView, RemoteMemoryRequest, UsedPoolView } from '../proxy';
+import type { JobQuery, JobResultView, JobView, RunJobRequest } from '../vm';
 import type { ResourceKind, Settings, SettingsPatch } from '../settings';
 import type { FederationDocumentJson, FederationMemberEntry, ResolvedName, TrustStatus } from '../trust';
 
@@ -121,6 +122,13 @@ export interface NodeApi {
   freeRemoteMemory(address: string): Promise<{ readonly freed: true }>;
   /** Revokes a mapping this node provides: every later access to it is refused. */
   revokeMapping(address: string): Promise<ProvidedMappingView>;
+  /**
+   * Runs a job on peers' shared CPU and memory (Catalog VM): on `redundancy` providers, each proving its result;
+   * resolves when a majority agreed (or the job failed), with the accepted output.
+   */
+  runJob(request: RunJobRequest): Promise<JobResultView>;
+  /** Jobs this node ran for peers and jobs it asked peers to run, newest first. */
+  getJobs(query: JobQuery): Promise<readonly JobView[]>;
 }
 
 export type NodeApiMethod = keyof NodeApi;
@@ -160,6 +168,8 @@ export const NODE_API_METHODS = [
   'flushRemoteMemory',
   'freeRemoteMemory',
   'revokeMapping',
+  'runJob',
+  'getJobs',
 ] as const satisfies readonly NodeApiMethod[];
 
 type MissingMethods = Exclude<NodeApiMethod, (typeof NODE_API_METHODS)[number]>;

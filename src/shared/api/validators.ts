@@ -13,6 +13,7 @@ import {
 import type { FederationDocumentJson } from '../trust';
 import { PROXY_API_MAX_BYTES, type RemoteMemoryRequest } from '../proxy';
 import { AmountError, parseAmount } from '../amount';
+import { JOB_KINDS, JOB_LIMITS, type JobQuery, type RunJobRequest } from '../vm';
 import {
   LEDGER_TX_KINDS,
   MEMO_MAX_LENGTH,
@@ -215,6 +216,92 @@ function remoteMemoryArg(args: readonly unknown[]): [RemoteMemoryRequest] {
 
 const BASE64 = /^[A-Za-z0-9+/]*={0,2}$/;
 
+function base64Of(issues: IssueList, path: string, value: unknown, maxBytes: number, minBytes = 0): void {
+  if (typeof value !== 'string' || !BASE64.test(value) || value.length % 4 !== 0) {
+    issues.add(path, `${path} must be base64, got ${describeValue(value)}`);
+  } else if (value.length > Math.ceil(maxBytes / 3) * 4) {
+    issues.add(path, `${path} must be at most ${maxBytes} bytes`);
+  } else if (value.length < Math.ceil(minBytes / 3) * 4) {
+    issues.add(path, `${path} must not be empty`);
+  }
+}
+
+function runJobArg(args: readonly unknown[]): [RunJobRequest] {
+  const issues = new IssueList();
+  const request = objectArg(args, 'request', issues) ?? {};
+  checkKnownKeys(issues, 'request', request, ['kind', 'code', 'input', 'args', 'redundancy', 'limits', 'providers']);
+  checkOneOf(issues, 'request.kind', request.kind, JOB_KINDS);
+  base64Of(issues, 'request.code', request.code, JOB_LIMITS.codeBytes, 1);
+  const input = request.input;
+  if (input !== undefined) {
+    if (!isPlainObject(input)) issues.add('request.input', 'request.input must be { data } or { proxy }');
+    else if ('data' in input) {
+      checkKnownKeys(issues, 'request.input', input, ['data']);
+      base64Of(issues, 'request.input.data', input.data, JOB_LIMITS.inputBytes);
+    } else if ('proxy' in input && isPlainObject(input.proxy)) {
+      checkKnownKeys(issues, 'request.input', input, ['proxy']);
+      checkKnownKeys(issues, 'request.input.proxy', input.proxy, ['address', 'offset', 'length']);
+      const proxy = input.proxy;
+      if (typeof proxy.address !== 'string' || !PROXY_ADDRESS.test(proxy.address))
+        issues.add('request.input.proxy.address', 'request.input.proxy.address must be a proxy address');
+      checkInteger(issues, 'request.input.proxy.offset', proxy.offset, 0, 1024 ** 3);
+      checkInteger(issues, 'request.input.proxy.length', proxy.length, 0, JOB_LIMITS.inputBytes);
+    } else issues.add('request.input', 'request.input must be { data } or { proxy }');
+  }
+  if (request.args !== undefined) {
+    if (!Array.isArray(request.args) || request.args.length > JOB_LIMITS.args)
+      issues.add('request.args', `request.args must be a list of at most ${JOB_LIMITS.args} strings`);
+    else
+      request.args.forEach((a: unknown, i) => {
+        if (typeof a !== 'string' || a.length > JOB_LIMITS.argLength || a.includes('\0'))
+          issues.add(
+            `request.args.${i}`,
+            `each argument must be a string of at most ${JOB_LIMITS.argLength} characters`,
+          );
+      });
+  }
+  if (request.redundancy !== undefined)
+    checkInteger(
+      issues,
+      'request.redundancy',
+      request.redundancy,
+      JOB_LIMITS.redundancy.min,
+      JOB_LIMITS.redundancy.max,
+    );
+  if (request.limits !== undefined) {
+    if (!isPlainObject(request.limits)) issues.add('request.limits', 'request.limits must be an object');
+    else {
+      const limits = request.limits;
+      checkKnownKeys(issues, 'request.limits', limits, ['cpuSeconds', 'wallSeconds', 'memoryMiB', 'outputKiB']);
+      for (const key of ['cpuSeconds', 'wallSeconds', 'memoryMiB', 'outputKiB'] as const) {
+        if (limits[key] !== undefined)
+          checkInteger(issues, `request.limits.${key}`, limits[key], JOB_LIMITS[key].min, JOB_LIMITS[key].max);
+      }
+    }
+  }
+  if (request.providers !== undefined) {
+    if (
+      !Array.isArray(request.providers) ||
+      request.providers.length === 0 ||
+      request.providers.length > 16 ||
+      !request.providers.every((p: unknown) => typeof p === 'string' && NODE_ID_PATTERN.test(p))
+    )
+      issues.add('request.providers', 'request.providers must be 1–16 NodeIds');
+  }
+  issues.throwIfAny();
+  return [request as unknown as RunJobRequest];
+}
+
+function jobQueryArg(args: readonly unknown[]): [JobQuery] {
+  const issues = new IssueList();
+  const query = objectArg(args, 'query', issues) ?? {};
+  checkKnownKeys(issues, 'query', query, ['role', 'limit']);
+  if (query.role !== undefined) checkOneOf(issues, 'query.role', query.role, ['consumer', 'provider']);
+  if (query.limit !== undefined) checkInteger(issues, 'query.limit', query.limit, 1, 1000);
+  issues.throwIfAny();
+  return [query];
+}
+
 const VALIDATORS: { readonly [M in NodeApiMethod]: (args: readonly unknown[]) => ApiArgs<M> } = {
   getStatus: noArgs,
   getSettings: noArgs,
@@ -267,6 +354,8 @@ const VALIDATORS: { readonly [M in NodeApiMethod]: (args: readonly unknown[]) =>
   flushRemoteMemory: addressArg,
   freeRemoteMemory: addressArg,
   revokeMapping: addressArg,
+  runJob: runJobArg,
+  getJobs: jobQueryArg,
   getWallet: noArgs,
   getWalletHistory: historyArg,
   getEarnings: (args) => {

@@ -48,5 +48,7 @@ export function createApiClient(transport: ApiTransport): NodeApi {
     flushRemoteMemory: (address) => call('flushRemoteMemory', [address]),
     freeRemoteMemory: (address) => call('freeRemoteMemory', [address]),
     revokeMapping: (address) => call('revokeMapping', [address]),
+    runJob: (request) => call('runJob', [request]),
+    getJobs: (query) => call('getJobs', [query]),
   };
 }

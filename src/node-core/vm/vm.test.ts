@@ -1,0 +1,153 @@
+import { afterEach, describe, expect, it } from 'vitest';
+import { parseAmount } from '../../shared/amount';
+import { ErrorCode } from '../../shared/errors';
+import { formatHostPort } from '../../shared/network';
+import { LogBook } from '../logging/log-book';
+import { createNode, type HyperMeshNode, type NodeConfig, type NodeOverrides } from '../node';
+import { fixedHardware } from '../testing/fixed-hardware';
+import { useTempDirs } from '../testing/temp-dir';
+import { until } from '../testing/until';
+import { createSandbox } from './sandbox';
+import { INFINITE_LOOP_WAT, UPPERCASE_WAT, compileWat, lyingExecutor } from './testing';
+
+const tempDir = useTempDirs();
+const running: HyperMeshNode[] = [];
+
+afterEach(async () => {
+  await Promise.all(running.splice(0).map((n) => n.stop()));
+});
+
+async function start(config: Partial<NodeConfig> = {}, overrides: NodeOverrides = {}): Promise<HyperMeshNode> {
+  const node = createNode(
+    {
+      dataDir: tempDir(),
+      listen: { host: '::1', port: 0 },
+      meshIntervalMs: 500,
+      ledgerTickMs: 250,
+      ledgerSlotMs: 500,
+      receiptIntervalMs: 1000,
+      ...config,
+    },
+    { hardware: fixedHardware(), logBook: new LogBook({ echo: !!process.env.HM_DEBUG }), ...overrides },
+  );
+  running.push(node);
+  await node.start();
+  return node;
+}
+
+async function certify(n: HyperMeshNode, caAddress: string) {
+  await n.api.updateSettings({ trust: { caAddress }, mesh: { bootstrap: caAddress, mdns: false } });
+  await until(`${n.identity.nodeIdShort} to be certified`, async () => {
+    await n.trust!.refresh().catch(() => undefined);
+    return n.trust!.chain() ? true : undefined;
+  });
+}
+
+const b64 = (bytes: Uint8Array | string) => Buffer.from(bytes).toString('base64');
+
+describe('the Catalog VM across nodes', () => {
+  it('runs a job on a peer with a verified proof, pays by use, and catches a lying provider', async () => {
+    const ca = await start({ authority: { name: 'VM CA' } });
+    const caAddress = formatHostPort(ca.transport!.address);
+    const honest1 = await start();
+    const honest2 = await start();
+    const liar = await start({}, { jobExecutor: lyingExecutor(createSandbox()) });
+    const consumer = await start();
+    const providers = [honest1, honest2, liar];
+    for (const n of [...providers, consumer]) await certify(n, caAddress);
+    for (const p of providers) {
+      await p.assets!.ready;
+      await p.api.updateSettings({
+        privacyLevel: 'FullPublic',
+        allocationType: 'Public',
+        allocation: { cpu: 50, memory: 50 },
+      });
+      await p.assets!.settled();
+    }
+    await until('every provider to be found', async () => {
+      const hits = await consumer.api.searchAssets({ kind: 'cpu' });
+      return providers.every((p) => hits.some((h) => h.owner === p.identity.nodeId)) ? true : undefined;
+    });
+    const upper = b64(await compileWat(UPPERCASE_WAT));
+
+    // One provider: the right result, a proof that checks out, the job on both sides.
+    const one = await consumer.api.runJob({
+      kind: 'wasm',
+      code: upper,
+      input: { data: b64('hello, mesh') },
+      args: ['a'],
+      providers: [honest1.identity.nodeId],
+    });
+    expect(one.job).toMatchObject({ status: 'completed', exitCode: 1, proof: 'verified', role: 'consumer' });
+    expect(Buffer.from(one.output!, 'base64').toString()).toBe('HELLO, MESH');
+    expect(one.job.runs).toHaveLength(1);
+    expect(one.job.runs[0]).toMatchObject({ provider: honest1.identity.nodeId, proof: 'verified', agreed: true });
+    expect(parseAmount(one.job.runs[0]!.paid)).toBeGreaterThan(0n);
+    const served = await honest1.api.getJobs({ role: 'provider' });
+    expect(served[0]).toMatchObject({
+      jobId: one.job.jobId,
+      consumer: consumer.identity.nodeId,
+      status: 'completed',
+      proof: 'made',
+      outputHash: one.job.outputHash,
+    });
+    expect((await consumer.api.getJobs({ role: 'consumer' }))[0]?.jobId).toBe(one.job.jobId);
+
+    // A job over its CPU limit is stopped there; the provider goes on serving.
+    const loop = await consumer.api.runJob({
+      kind: 'wasm',
+      code: b64(await compileWat(INFINITE_LOOP_WAT)),
+      limits: { cpuSeconds: 1 },
+      providers: [honest1.identity.nodeId],
+    });
+    expect(loop.job).toMatchObject({ status: 'failed', failure: { reason: 'cpu-limit' } });
+    expect(loop.output).toBeNull();
+    const js = await consumer.api.runJob({
+      kind: 'js',
+      code: b64('print(input.split("").reverse().join(""))'),
+      input: { data: b64('stressed') },
+      providers: [honest1.identity.nodeId],
+    });
+    expect(Buffer.from(js.output!, 'base64').toString()).toBe('desserts\n');
+
+    // Two providers that disagree: no majority, nobody's result is accepted.
+    const split = await consumer.api.runJob({
+      kind: 'wasm',
+      code: upper,
+      input: { data: b64('abc') },
+      redundancy: 2,
+      providers: [honest2.identity.nodeId, liar.identity.nodeId],
+    });
+    expect(split.job.status).toBe('disputed');
+    expect(split.output).toBeNull();
+
+    // Three: the honest two agree, the liar is caught, loses trust and is not paid.
+    const trustBefore = consumer.mesh!.trustScoreOf(liar.identity.nodeId);
+    const three = await consumer.api.runJob({
+      kind: 'wasm',
+      code: upper,
+      input: { data: b64('quorum') },
+      redundancy: 3,
+      providers: providers.map((p) => p.identity.nodeId),
+    });
+    expect(three.job.status).toBe('completed');
+    expect(Buffer.from(three.output!, 'base64').toString()).toBe('QUORUM');
+    const liarRun = three.job.runs.find((r) => r.provider === liar.identity.nodeId);
+    expect(liarRun).toMatchObject({ proof: 'verified', agreed: false, paid: '0' });
+    expect(three.job.runs.filter((r) => r.agreed === true)).toHaveLength(2);
+    expect(consumer.mesh!.trustScoreOf(liar.identity.nodeId)).toBeLessThan(trustBefore);
+
+    // The usage receipts become rewards on the ledger: the honest providers earn, the liar earns nothing.
+    for (const p of [honest1, honest2]) {
+      await until(`${p.identity.nodeIdShort} to be paid`, async () =>
+        parseAmount((await p.api.getWallet()).earnedTotal) > 0n ? true : undefined,
+      );
+    }
+    expect(parseAmount((await liar.api.getWallet()).earnedTotal)).toBe(0n);
+
+    // Bad input is refused with a clear error.
+    await expect(consumer.api.runJob({ kind: 'wasm', code: upper, redundancy: 5 })).rejects.toMatchObject({
+      code: ErrorCode.JobFailed,
+    });
+  }, 240_000);
+});
