@@ -16,6 +16,8 @@ const EXPECTED: Record<PageName, RegExp> = {
   // Nothing is mapped on a lone node: both sections say so, and the form to allocate remote memory.
   memory:
     /Mappings this node provides[\s\S]*No mappings yet[\s\S]*No remote memory is mapped[\s\S]*Allocate remote memory/,
+  // The Run a job form, and both job lists (empty on a lone node, or why the node could not list them).
+  jobs: /Run a job[\s\S]*Jobs I ran[\s\S]*Jobs run for others/,
   // The balance (or why there is none: no ledger yet), and this node's address to be paid at.
   wallet: /Balance[\s\S]*Receive[\s\S]*Your address/,
   logs: /node .* started/,

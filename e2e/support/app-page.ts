@@ -11,6 +11,7 @@ export const PAGE_TITLES = {
   network: 'Network',
   certificates: 'Certificates',
   memory: 'Memory proxy',
+  jobs: 'Jobs',
   wallet: 'Wallet',
   logs: 'Logs',
   settings: 'Settings',

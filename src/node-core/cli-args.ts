@@ -21,6 +21,9 @@ Commands:
   trust federation adopt FILE   switch the running CA to the signed document in FILE
   cert show                 show this node's TrustChain certificate and chain
   cert export --out DIR     write root.pem, intermediate.pem and node.pem of this node's chain to DIR
+  job run --wasm FILE | --js FILE   run a job on peers' shared CPU (Catalog VM); its output goes to stdout
+                            (or --out FILE), a summary to stderr
+  job list                  jobs this node ran on peers and ran for them (--role consumer|provider, --json)
 
 Options:
   --data-dir DIR            the node's data directory (default: the platform's per-user data folder)
@@ -33,9 +36,15 @@ Options:
   --name NAME               the CA's name (trust serve; default "HyperMesh TrustChain")
   --advertise HOST:PORT     the address peers should dial the CA at (trust serve; default the listen address)
   --reason TEXT             why a certificate is revoked (trust revoke)
-  --out DIR|FILE            where cert export / trust federation writes
+  --out DIR|FILE            where cert export / trust federation writes; job run: the output file
   --threshold K             how many CAs must co-sign each certificate (trust federation propose)
   --epoch N                 the proposal's epoch (default: the running CA's epoch + 1)
+  --input FILE              the job's input (stdin of a WASI command; \`input\` in JavaScript)
+  --input-proxy ADDR:OFFSET:LENGTH  the job's input read from one of this node's remote memory pools
+  --arg TEXT                an argument for the job (repeatable)
+  --redundancy N            run on N providers (1–5) and accept the result a majority agrees on
+  --provider NODEID         run only on this provider (repeatable)
+  --cpu-seconds N, --wall-seconds N, --memory-mib N, --output-kib N   the job's limits
   -h, --help                show this help
   -v, --version             show the version
 `;
@@ -59,6 +68,8 @@ export interface CliOptions {
     | 'federation-adopt'
     | 'cert-show'
     | 'cert-export'
+    | 'job-run'
+    | 'job-list'
     | 'help'
     | 'version';
   readonly dataDir?: string;
@@ -80,6 +91,24 @@ export interface CliOptions {
   readonly files?: readonly string[];
   readonly threshold?: number;
   readonly epoch?: number;
+  readonly job?: JobRunOptions;
+  readonly role?: 'consumer' | 'provider';
+}
+
+export interface JobRunOptions {
+  readonly kind: 'wasm' | 'js';
+  readonly codeFile: string;
+  readonly inputFile?: string;
+  readonly inputProxy?: { readonly address: string; readonly offset: number; readonly length: number };
+  readonly args: readonly string[];
+  readonly redundancy?: number;
+  readonly providers?: readonly string[];
+  readonly limits: {
+    readonly cpuSeconds?: number;
+    readonly wallSeconds?: number;
+    readonly memoryMiB?: number;
+    readonly outputKiB?: number;
+  };
 }
 
 export const DEFAULT_API_PORT = 9293;
@@ -128,6 +157,18 @@ export function parseCliArgs(argv: readonly string[]): CliOptions {
         threshold: { type: 'string' },
         epoch: { type: 'string' },
         'receipt-interval': { type: 'string' },
+        wasm: { type: 'string' },
+        js: { type: 'string' },
+        input: { type: 'string' },
+        'input-proxy': { type: 'string' },
+        arg: { type: 'string', multiple: true },
+        redundancy: { type: 'string' },
+        provider: { type: 'string', multiple: true },
+        'cpu-seconds': { type: 'string' },
+        'wall-seconds': { type: 'string' },
+        'memory-mib': { type: 'string' },
+        'output-kib': { type: 'string' },
+        role: { type: 'string' },
         help: { type: 'boolean', short: 'h' },
         version: { type: 'boolean', short: 'v' },
       },
@@ -210,9 +251,69 @@ export function parseCliArgs(argv: readonly string[]): CliOptions {
       }
       throw new UsageError('usage: hypermesh cert show [--json] | hypermesh cert export --out DIR');
     }
+    case 'job': {
+      const [sub] = rest;
+      if (sub === 'list' && rest.length === 1) {
+        const role = values.role;
+        if (role !== undefined && role !== 'consumer' && role !== 'provider')
+          throw new UsageError(`--role must be consumer or provider, got "${role}"`);
+        return { ...base, command: 'job-list', ...(role === undefined ? {} : { role }) };
+      }
+      if (sub === 'run' && rest.length === 1) return { ...base, command: 'job-run', job: parseJobRun(values) };
+      throw new UsageError(
+        'usage: hypermesh job run --wasm FILE | --js FILE [--input FILE] [--redundancy N] ... | hypermesh job list',
+      );
+    }
     default:
       throw new UsageError(`unknown command "${command}" (try hypermesh --help)`);
   }
+}
+
+function parseJobRun(values: {
+  wasm?: string | undefined;
+  js?: string | undefined;
+  input?: string | undefined;
+  'input-proxy'?: string | undefined;
+  arg?: string[] | undefined;
+  redundancy?: string | undefined;
+  provider?: string[] | undefined;
+  'cpu-seconds'?: string | undefined;
+  'wall-seconds'?: string | undefined;
+  'memory-mib'?: string | undefined;
+  'output-kib'?: string | undefined;
+}): JobRunOptions {
+  if ((values.wasm === undefined) === (values.js === undefined))
+    throw new UsageError('job run needs exactly one of --wasm FILE and --js FILE');
+  if (values.input !== undefined && values['input-proxy'] !== undefined)
+    throw new UsageError('--input and --input-proxy cannot be used together');
+  let inputProxy: JobRunOptions['inputProxy'];
+  if (values['input-proxy'] !== undefined) {
+    const m = /^(fd48:4d00(?::[0-9a-fA-F]{1,4}){6}):(\d{1,10}):(\d{1,10})$/.exec(values['input-proxy']);
+    if (!m) throw new UsageError(`--input-proxy must be ADDRESS:OFFSET:LENGTH, got "${values['input-proxy']}"`);
+    inputProxy = { address: m[1] as string, offset: Number(m[2]), length: Number(m[3]) };
+  }
+  for (const p of values.provider ?? []) {
+    if (!/^[a-z2-7]{52}$/.test(p)) throw new UsageError(`--provider must be a NodeId (52 characters), got "${p}"`);
+  }
+  const optional = (flag: string, text: string | undefined, min: number, max: number) =>
+    text === undefined ? undefined : boundedInt(flag, text, min, max);
+  const limits = {
+    cpuSeconds: optional('--cpu-seconds', values['cpu-seconds'], 1, 3600),
+    wallSeconds: optional('--wall-seconds', values['wall-seconds'], 1, 3600),
+    memoryMiB: optional('--memory-mib', values['memory-mib'], 1, 4096),
+    outputKiB: optional('--output-kib', values['output-kib'], 1, 768),
+  };
+  const redundancy = optional('--redundancy', values.redundancy, 1, 5);
+  return {
+    kind: values.wasm !== undefined ? 'wasm' : 'js',
+    codeFile: (values.wasm ?? values.js) as string,
+    ...(values.input === undefined ? {} : { inputFile: values.input }),
+    ...(inputProxy ? { inputProxy } : {}),
+    args: values.arg ?? [],
+    ...(redundancy === undefined ? {} : { redundancy }),
+    ...(values.provider ? { providers: values.provider } : {}),
+    limits: Object.fromEntries(Object.entries(limits).filter(([, v]) => v !== undefined)),
+  };
 }
 
 function boundedInt(flag: string, text: string, min: number, max: number): number {

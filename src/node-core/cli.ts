@@ -15,10 +15,13 @@ import { exportChain, formatCertificateReport, readCertificateReport } from './t
 import { TrustError } from './trust/errors';
 import { parseFederationDocument } from './trust/federation';
 import type { FederationDocumentJson, FederationMemberEntry, TrustStatus } from '../shared/trust';
+import { JOB_LIMITS, type JobResultView, type JobView, type RunJobRequest } from '../shared/vm';
 
 export interface CliIo {
   readonly out: (text: string) => void;
   readonly err: (text: string) => void;
+  /** Raw bytes to stdout (a job's output); text through `out` where absent. */
+  readonly outBytes?: (bytes: Uint8Array) => void;
 }
 
 export const EXIT = { ok: 0, failure: 1, usage: 2, notRunning: 3 } as const;
@@ -26,6 +29,7 @@ export const EXIT = { ok: 0, failure: 1, usage: 2, notRunning: 3 } as const;
 const defaultIo: CliIo = {
   out: (text) => process.stdout.write(text),
   err: (text) => process.stderr.write(text),
+  outBytes: (bytes) => process.stdout.write(bytes),
 };
 
 /** The built UI sits beside the built CLI (out/node/cli.js → out/renderer). */
@@ -33,7 +37,12 @@ function defaultUiDir(): string {
   return resolve(dirname(fileURLToPath(import.meta.url)), '..', 'renderer');
 }
 
-async function callRunningNode<T>(dataDir: string, method: string, args: unknown[]): Promise<T | undefined> {
+async function callRunningNode<T>(
+  dataDir: string,
+  method: string,
+  args: unknown[],
+  timeoutMs = 10_000,
+): Promise<T | undefined> {
   const info = readRuntimeInfo(dataDir);
   if (!info) return undefined;
   try {
@@ -41,7 +50,7 @@ async function callRunningNode<T>(dataDir: string, method: string, args: unknown
       method: 'POST',
       headers: { authorization: `Bearer ${info.token}`, 'content-type': 'application/json' },
       body: JSON.stringify({ method, args }),
-      signal: AbortSignal.timeout(10_000),
+      signal: AbortSignal.timeout(timeoutMs),
     });
     const reply = (await res.json()) as ApiReply<T>;
     if (!reply.ok) throw new RemoteError(reply.error);
@@ -65,6 +74,76 @@ async function withNodeApi<T>(dataDir: string, method: 'getSettings' | 'updateSe
   } finally {
     await node.stop();
   }
+}
+
+function readJobFile(flag: string, file: string, max: number): Buffer {
+  let bytes: Buffer;
+  try {
+    bytes = readFileSync(file);
+  } catch (err) {
+    throw new UsageError(`${flag}: cannot read ${file}: ${(err as NodeJS.ErrnoException).code ?? String(err)}`);
+  }
+  if (bytes.length > max) throw new UsageError(`${flag}: ${file} is ${bytes.length} bytes; at most ${max} may be sent`);
+  return bytes;
+}
+
+/** `job run`: sends the job through the running node and prints its accepted output. */
+async function runJobCommand(options: CliOptions, dataDir: string, io: CliIo): Promise<number> {
+  const job = options.job;
+  if (!job) throw new UsageError('job run needs --wasm FILE or --js FILE');
+  const code = readJobFile(job.kind === 'wasm' ? '--wasm' : '--js', job.codeFile, JOB_LIMITS.codeBytes);
+  if (code.length === 0) throw new UsageError(`${job.codeFile} is empty`);
+  const request: RunJobRequest = {
+    kind: job.kind,
+    code: code.toString('base64'),
+    args: job.args,
+    limits: job.limits,
+    ...(job.redundancy === undefined ? {} : { redundancy: job.redundancy }),
+    ...(job.providers ? { providers: job.providers } : {}),
+    ...(job.inputFile !== undefined
+      ? { input: { data: readJobFile('--input', job.inputFile, JOB_LIMITS.inputBytes).toString('base64') } }
+      : job.inputProxy
+        ? { input: { proxy: job.inputProxy } }
+        : {}),
+  };
+  const wallMs = (job.limits.wallSeconds ?? JOB_LIMITS.wallSeconds.default) * 1000;
+  const result = await callRunningNode<JobResultView>(dataDir, 'runJob', [request], wallMs + 360_000);
+  if (!result) {
+    io.err(`HyperMesh node is not running (data dir ${dataDir}); start it with "hypermesh node"\n`);
+    return EXIT.notRunning;
+  }
+  if (options.json) io.out(`${JSON.stringify(result, null, 2)}\n`);
+  else if (result.output !== null) {
+    const output = Buffer.from(result.output, 'base64');
+    if (options.outDir !== undefined) writeFileSync(resolve(options.outDir), output);
+    else if (io.outBytes) io.outBytes(output);
+    else io.out(output.toString('utf8'));
+  }
+  io.err(formatJobs([result.job]));
+  if (result.job.status === 'completed') return EXIT.ok;
+  io.err(
+    `hypermesh: job ${result.job.status}: ${result.job.failure?.reason ?? ''}: ${result.job.failure?.message ?? ''}\n`,
+  );
+  return EXIT.failure;
+}
+
+function formatJobs(jobs: readonly JobView[]): string {
+  if (jobs.length === 0) return 'no jobs\n';
+  const lines: string[] = [];
+  for (const j of jobs) {
+    const what = j.failure ? `${j.status} (${j.failure.reason})` : j.status;
+    lines.push(
+      `job ${j.jobId} ${j.role} ${j.kind} ${what}, proof ${j.proof}, ${j.usage.cpuMs} ms CPU, ` +
+        `${j.usage.wallMs} ms wall${j.consumer ? `, for ${j.consumer}` : ''}`,
+    );
+    for (const r of j.runs) {
+      const agreed = r.agreed === null ? '' : r.agreed ? ', agreed' : ', DISAGREED';
+      lines.push(
+        `  on ${r.provider}: ${r.failure ? `${r.status} (${r.failure.reason})` : r.status}, proof ${r.proof}${agreed}, paid ${r.paid}`,
+      );
+    }
+  }
+  return `${lines.join('\n')}\n`;
 }
 
 function formatStatus(status: NodeStatus): string {
@@ -283,6 +362,19 @@ export async function runCli(argv: readonly string[], io: CliIo = defaultIo): Pr
         const settings = await withNodeApi<Settings>(dataDir, 'getSettings', []);
         const value = options.settingPath ? getSettingAt(settings, options.settingPath) : settings;
         io.out(typeof value === 'string' && !options.json ? `${value}\n` : `${JSON.stringify(value, null, 2)}\n`);
+        return EXIT.ok;
+      }
+      case 'job-run':
+        return await runJobCommand(options, dataDir, io);
+      case 'job-list': {
+        const jobs = await callRunningNode<JobView[]>(dataDir, 'getJobs', [
+          { ...(options.role ? { role: options.role } : {}) },
+        ]);
+        if (!jobs) {
+          io.err(`HyperMesh node is not running (data dir ${dataDir})\n`);
+          return EXIT.notRunning;
+        }
+        io.out(options.json ? `${JSON.stringify(jobs, null, 2)}\n` : formatJobs(jobs));
         return EXIT.ok;
       }
       case 'settings-set': {

@@ -32,10 +32,11 @@ export const JOB_LIMITS = {
   cpuSeconds: { min: 1, max: 3_600, default: 30 },
   wallSeconds: { min: 1, max: 3_600, default: 60 },
   memoryMiB: { min: 1, max: 4_096, default: 64 },
-  outputKiB: { min: 1, max: 16_384, default: 1_024 },
-  /** Code and input travel in one request. */
-  codeBytes: 16 * 1024 ** 2,
-  inputBytes: 16 * 1024 ** 2,
+  /** The result returns in one STOQ frame beside its proof. */
+  outputKiB: { min: 1, max: 768, default: 256 },
+  /** Code and input travel in one request (base64 through the local API). */
+  codeBytes: 8 * 1024 ** 2,
+  inputBytes: 8 * 1024 ** 2,
   args: 64,
   argLength: 1_024,
   redundancy: { min: 1, max: 5 },

@@ -38,8 +38,9 @@ export interface ApiServer {
   stop(): Promise<void>;
 }
 
-// Room for the largest call: a remote-memory write of 1 MiB, base64 in JSON.
-export const MAX_BODY_BYTES = 2 * 1024 * 1024;
+// Room for the largest call: a Catalog VM job of 8 MiB of code and 8 MiB of input, base64 in JSON. The token is
+// checked before a body is read.
+export const MAX_BODY_BYTES = 24 * 1024 * 1024;
 
 const LOOPBACK_HOSTS = new Set(['127.0.0.1', '::1', 'localhost']);
 

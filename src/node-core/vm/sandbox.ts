@@ -195,7 +195,6 @@ export function createSandbox(options: SandboxOptions = {}): JobExecutor {
       };
     }
     const entry = idle.shift() ?? spawn();
-    refill();
     const started = performance.now();
     const tid = await entry.ready;
     const cpuStart = tid === null ? null : threadCpuMs(tid);
@@ -211,8 +210,13 @@ export function createSandbox(options: SandboxOptions = {}): JobExecutor {
         signal?.removeEventListener('abort', onAbort);
         entry.worker.off('message', onMessage);
         entry.worker.off('exit', onExit);
+        // A worker whose job ended normally serves the next one (its compiled modules and QuickJS loaded); one that
+        // was stopped or failed is discarded, and a fresh one is started in its place.
         if (keepWorker && !closed && idle.length < warmCount && !entry.exited) idle.push(entry);
-        else void entry.worker.terminate();
+        else {
+          void entry.worker.terminate();
+          refill();
+        }
         resolve(result);
       };
       const kill = (reason: JobFailureReason, text: string): void => {

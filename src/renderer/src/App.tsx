@@ -2,6 +2,7 @@ import { useEffect, useRef, useState } from 'react';
 import { Banner } from './components/Banner';
 import { CertificatesPage } from './pages/Certificates';
 import { DashboardPage } from './pages/Dashboard';
+import { JobsPage } from './pages/Jobs';
 import { AssetsPage } from './pages/Assets';
 import { LogsPage } from './pages/Logs';
 import { MarketplacePage } from './pages/Marketplace';
@@ -203,6 +204,7 @@ export function App(props: { inElectron: boolean }) {
         {page === 'marketplace' && <MarketplacePage now={now} />}
         {page === 'wallet' && <WalletPage now={now} />}
         {page === 'memory' && <MemoryPage now={now} />}
+        {page === 'jobs' && <JobsPage now={now} />}
       </main>
     </div>
   );

@@ -6,6 +6,7 @@ export const PAGES = [
   { id: 'network', title: 'Network' },
   { id: 'certificates', title: 'Certificates' },
   { id: 'memory', title: 'Memory proxy' },
+  { id: 'jobs', title: 'Jobs' },
   { id: 'wallet', title: 'Wallet' },
   { id: 'logs', title: 'Logs' },
   { id: 'settings', title: 'Settings' },

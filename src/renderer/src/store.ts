@@ -25,6 +25,7 @@ import type {
   WalletView,
 } from '../../shared/ledger';
 import type { ProvidedMappingView, ProxyStatusView, RemoteMemoryRequest, UsedPoolView } from '../../shared/proxy';
+import type { JobResultView, JobView, RunJobRequest } from '../../shared/vm';
 
 export type Connection = 'connecting' | 'live' | 'offline' | 'unauthorized';
 
@@ -78,6 +79,10 @@ export interface AppState {
   readonly proxy: ProxyStatusView | undefined;
   /** Why the last getProxyStatus failed, when the node answered with an error. */
   readonly proxyError: NodeFailure | undefined;
+  /** Catalog VM jobs, newest first, as last known (kept when a later call fails): asked here, and run for peers. */
+  readonly jobs: JobLists | undefined;
+  /** Why the last getJobs failed, when the node answered with an error. */
+  readonly jobsError: NodeFailure | undefined;
 
   readonly load: () => Promise<void>;
   readonly refreshStatus: () => Promise<void>;
@@ -117,6 +122,9 @@ export interface AppState {
   readonly freeRemoteMemory: (address: string) => Promise<ProxyResult<{ readonly freed: true }>>;
   /** Revokes a mapping this node provides; resolves with the mapping as it now is, or the node's error. */
   readonly revokeMapping: (address: string) => Promise<ProxyResult<ProvidedMappingView>>;
+  readonly refreshJobs: () => Promise<void>;
+  /** Runs a job on peers; resolves with its result or the node's error (never rejects), then asks the jobs again. */
+  readonly runJob: (request: RunJobRequest) => Promise<ProxyResult<JobResultView>>;
   readonly onEvent: (message: EventMessage) => void;
   readonly setConnection: (live: boolean) => void;
 }
@@ -153,6 +161,15 @@ export interface NodeFailure {
 /** What a Memory page action came to: the node's answer, or its error (never a rejection). */
 export type ProxyResult<T> =
   { readonly ok: true; readonly value: T } | { readonly ok: false; readonly error: NodeFailure };
+
+/** The Jobs page's two lists: jobs this node asked peers to run, and jobs it ran for peers. */
+export interface JobLists {
+  readonly consumer: readonly JobView[];
+  readonly provider: readonly JobView[];
+}
+
+/** How many jobs of each role the Jobs page shows. */
+export const JOBS_SHOWN = 100;
 
 export type WalletResult =
   { readonly ok: true; readonly tx: WalletTxView } | { readonly ok: false; readonly error: NodeFailure };
@@ -242,6 +259,8 @@ export function createAppStore(api: NodeApi): StoreApi<AppState> {
       earningsError: undefined,
       proxy: undefined,
       proxyError: undefined,
+      jobs: undefined,
+      jobsError: undefined,
 
       async load() {
         try {
@@ -471,6 +490,32 @@ export function createAppStore(api: NodeApi): StoreApi<AppState> {
       flushRemoteMemory: (address) => proxyAction(() => api.flushRemoteMemory(address)),
       freeRemoteMemory: (address) => proxyAction(() => api.freeRemoteMemory(address)),
       revokeMapping: (address) => proxyAction(() => api.revokeMapping(address)),
+
+      async refreshJobs() {
+        try {
+          const [consumer, provider] = await Promise.all([
+            api.getJobs({ role: 'consumer', limit: JOBS_SHOWN }),
+            api.getJobs({ role: 'provider', limit: JOBS_SHOWN }),
+          ]);
+          set({ jobs: { consumer, provider }, jobsError: undefined });
+        } catch (err) {
+          // As for the proxy: an error from the node keeps the last known lists; no answer: the node is gone.
+          const failure = walletFailure(err);
+          if (failure) set({ jobsError: failure });
+        }
+      },
+
+      async runJob(request) {
+        let value: JobResultView;
+        try {
+          value = await api.runJob(request);
+        } catch (err) {
+          void get().refreshJobs();
+          return { ok: false, error: failureOf(err) };
+        }
+        await get().refreshJobs();
+        return { ok: true, value };
+      },
 
       onEvent(message) {
         switch (message.event) {

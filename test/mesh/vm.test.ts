@@ -1,0 +1,108 @@
+import { execFile } from 'node:child_process';
+import { writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { promisify } from 'node:util';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { RemoteAssetView } from '../../src/shared/mesh';
+import type { UsedPoolView } from '../../src/shared/proxy';
+import type { JobView } from '../../src/shared/vm';
+import { XORSHIFT_WAT, compileWat, roundsInput, xorshiftExpected } from '../../src/node-core/vm/testing';
+import { CLI, MeshProcess, freeUdpPort, until } from './cluster';
+
+/**
+ * The Catalog VM across processes: a CA, a provider A sharing CPU and memory, and a consumer B, each its own
+ * `hypermesh` process on ::1. B runs a WebAssembly kernel on A with `hypermesh job run`, once with its input from a
+ * file and once from B's remote memory at A (a proxy address), and gets the right result both times; A lists the
+ * jobs it ran for B.
+ */
+let ca: MeshProcess;
+let a: MeshProcess;
+let b: MeshProcess;
+
+const run = promisify(execFile);
+const nodeIdOf = async (p: MeshProcess) => (await p.call<{ nodeId: string }>('getStatus')).nodeId;
+
+beforeAll(async () => {
+  ca = new MeshProcess('vm-ca', await freeUdpPort(), ['trust', 'serve', '--name', 'VM Test CA']);
+  await ca.start();
+  a = new MeshProcess('vm-a', await freeUdpPort(), ['node', '--receipt-interval', '2']);
+  b = new MeshProcess('vm-b', await freeUdpPort(), ['node', '--receipt-interval', '2']);
+  await Promise.all([a, b].map((p) => p.start()));
+  for (const p of [a, b]) {
+    await p.call('updateSettings', {
+      trust: { caAddress: ca.stoqAddress },
+      mesh: { bootstrap: ca.stoqAddress, mdns: false },
+    });
+  }
+}, 120_000);
+
+afterAll(async () => {
+  await Promise.all([ca, a, b].map((p) => p.stop()));
+  for (const p of [ca, a, b]) p.removeData();
+}, 60_000);
+
+describe('the Catalog VM in three processes', () => {
+  it('B runs a WebAssembly job on A from the command line and gets the right result', async () => {
+    const aId = await nodeIdOf(a);
+    await a.call('updateSettings', {
+      privacyLevel: 'FullPublic',
+      allocationType: 'Public',
+      allocation: { cpu: 50, memory: 10 },
+    });
+    await until(
+      'B to find A\u2019s CPU and memory',
+      async () => {
+        const cpu = await b.call<RemoteAssetView[]>('searchAssets', { kind: 'cpu' });
+        const memory = await b.call<RemoteAssetView[]>('searchAssets', { kind: 'memory' });
+        return cpu.some((h) => h.owner === aId) && memory.some((h) => h.owner === aId) ? true : undefined;
+      },
+      90_000,
+    );
+    const wasm = join(b.dataDir, 'kernel.wasm');
+    writeFileSync(wasm, await compileWat(XORSHIFT_WAT));
+    const input = join(b.dataDir, 'rounds.bin');
+    writeFileSync(input, roundsInput(2_000_000));
+
+    const first = await run(
+      process.execPath,
+      [CLI, 'job', 'run', '--wasm', wasm, '--input', input, '--cpu-seconds', '20', '--data-dir', b.dataDir],
+      { encoding: 'buffer', timeout: 180_000 },
+    );
+    expect(Buffer.compare(first.stdout, Buffer.from(xorshiftExpected(2_000_000)))).toBe(0);
+    expect(first.stderr.toString()).toMatch(new RegExp(`on ${aId}: completed, proof verified, agreed, paid`));
+
+    // The input from B's remote memory at A: B writes it into a pool, the job reads it through its proxy address.
+    const pool = await b.call<UsedPoolView>('allocateRemoteMemory', { bytes: 4096, durationMs: 600_000 });
+    await b.call('writeRemoteMemory', pool.address, 100, Buffer.from(roundsInput(12_345)).toString('base64'));
+    await b.call('flushRemoteMemory', pool.address);
+    const second = await run(
+      process.execPath,
+      [CLI, 'job', 'run', '--wasm', wasm, '--input-proxy', `${pool.address}:100:4`, '--data-dir', b.dataDir],
+      { encoding: 'buffer', timeout: 180_000 },
+    );
+    expect(Buffer.compare(second.stdout, Buffer.from(xorshiftExpected(12_345)))).toBe(0);
+
+    // A ran both for B, and says so.
+    const listed = await run(process.execPath, [
+      CLI,
+      'job',
+      'list',
+      '--role',
+      'provider',
+      '--json',
+      '--data-dir',
+      a.dataDir,
+    ]);
+    const jobs = JSON.parse(listed.stdout) as JobView[];
+    expect(jobs).toHaveLength(2);
+    for (const j of jobs) expect(j).toMatchObject({ role: 'provider', status: 'completed', proof: 'made' });
+    expect(jobs[1]?.usage.cpuMs).toBeGreaterThan(0);
+
+    // Bad input to the CLI is refused before anything is sent.
+    const refused = await run(process.execPath, [CLI, 'job', 'run', '--wasm', wasm, '--redundancy', '9'], {
+      timeout: 30_000,
+    }).catch((err: { code: number; stderr: string }) => err);
+    expect(refused).toMatchObject({ code: 2 });
+    expect((refused as { stderr: string }).stderr).toMatch(/--redundancy must be a whole number from 1 to 5/);
+  }, 300_000);
+});
