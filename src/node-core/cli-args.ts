@@ -259,7 +259,10 @@ export function parseCliArgs(argv: readonly string[]): CliOptions {
           throw new UsageError(`--role must be consumer or provider, got "${role}"`);
         return { ...base, command: 'job-list', ...(role === undefined ? {} : { role }) };
       }
-      if (sub === 'run' && rest.length === 1) return { ...base, command: 'job-run', job: parseJobRun(values) };
+      if (sub === 'run' && rest.length === 1) {
+        const out = values.out === undefined ? {} : { outDir: values.out };
+        return { ...base, ...out, command: 'job-run', job: parseJobRun(values) };
+      }
       throw new UsageError(
         'usage: hypermesh job run --wasm FILE | --js FILE [--input FILE] [--redundancy N] ... | hypermesh job list',
       );

@@ -83,6 +83,75 @@ describe('hypermesh CLI arguments', () => {
   });
 });
 
+describe('hypermesh job arguments', () => {
+  it('parses job run and job list', () => {
+    expect(
+      parseCliArgs([
+        'job',
+        'run',
+        '--wasm',
+        'k.wasm',
+        '--input',
+        'in.bin',
+        '--arg',
+        'a',
+        '--arg',
+        'b c',
+        '--redundancy',
+        '3',
+        '--cpu-seconds',
+        '10',
+        '--out',
+        'out.bin',
+      ]),
+    ).toMatchObject({
+      command: 'job-run',
+      outDir: 'out.bin',
+      job: {
+        kind: 'wasm',
+        codeFile: 'k.wasm',
+        inputFile: 'in.bin',
+        args: ['a', 'b c'],
+        redundancy: 3,
+        limits: { cpuSeconds: 10 },
+      },
+    });
+    expect(parseCliArgs(['job', 'run', '--js', 'j.js', '--input-proxy', 'fd48:4d00:1:2:3:4:5:6:100:4']).job).toEqual({
+      kind: 'js',
+      codeFile: 'j.js',
+      inputProxy: { address: 'fd48:4d00:1:2:3:4:5:6', offset: 100, length: 4 },
+      args: [],
+      limits: {},
+    });
+    expect(parseCliArgs(['job', 'list', '--role', 'provider'])).toMatchObject({
+      command: 'job-list',
+      role: 'provider',
+    });
+  });
+
+  it('refuses bad job flags with the reason', () => {
+    const bad: [string[], RegExp][] = [
+      [['job', 'run'], /exactly one of --wasm FILE and --js FILE/],
+      [['job', 'run', '--wasm', 'a', '--js', 'b'], /exactly one of/],
+      [['job', 'run', '--wasm', 'a', '--redundancy', '0'], /--redundancy must be a whole number from 1 to 5/],
+      [['job', 'run', '--wasm', 'a', '--memory-mib', 'lots'], /--memory-mib must be a whole number/],
+      [['job', 'run', '--wasm', 'a', '--input', 'x', '--input-proxy', 'y'], /cannot be used together/],
+      [['job', 'run', '--wasm', 'a', '--input-proxy', '10.0.0.1:1:2'], /--input-proxy must be ADDRESS:OFFSET:LENGTH/],
+      [['job', 'run', '--wasm', 'a', '--provider', 'bob'], /--provider must be a NodeId/],
+      [['job', 'list', '--role', 'boss'], /--role must be consumer or provider/],
+      [['job', 'explode'], /usage: hypermesh job run/],
+    ];
+    for (const [argv, message] of bad) expect(() => parseCliArgs(argv), argv.join(' ')).toThrow(message);
+  });
+
+  it('says a job file cannot be read, before any node is asked', async () => {
+    const dir = tempDir();
+    const r = await run('job', 'run', '--wasm', join(dir, 'missing.wasm'), '--data-dir', dir);
+    expect(r.code).toBe(EXIT.usage);
+    expect(r.err).toMatch(/cannot read .*missing\.wasm: ENOENT/);
+  });
+});
+
 describe('hypermesh cert without a certificate', () => {
   it('says so, and exports nothing', async () => {
     const dir = tempDir();

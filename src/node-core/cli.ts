@@ -386,6 +386,10 @@ export async function runCli(argv: readonly string[], io: CliIo = defaultIo): Pr
       }
     }
   } catch (err) {
+    if (err instanceof UsageError) {
+      io.err(`hypermesh: ${err.message}\n`);
+      return EXIT.usage;
+    }
     if (err instanceof HyperMeshError) {
       io.err(`hypermesh: ${err.message} [${err.code}]\n`);
       return EXIT.failure;

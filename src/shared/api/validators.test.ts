@@ -48,6 +48,43 @@ describe('validateCall', () => {
     expect(validateCall('updateSettings', [{ trust: { caAddress: '', caRootSha256: null } }]).args).toHaveLength(1);
   });
 
+  it('validates Catalog VM jobs: every field, with every problem named', () => {
+    const code = Buffer.from('print(1)').toString('base64');
+    const ok = { kind: 'js', code, input: { data: 'aGk=' }, args: ['a'], redundancy: 3, limits: { cpuSeconds: 5 } };
+    expect(validateCall('runJob', [ok]).args).toEqual([ok]);
+    const proxyInput = {
+      kind: 'wasm',
+      code,
+      input: { proxy: { address: 'fd48:4d00:1:2:3:4:5:6', offset: 0, length: 4 } },
+    };
+    expect(validateCall('runJob', [proxyInput]).args).toEqual([proxyInput]);
+    const cases: [unknown, RegExp][] = [
+      [{ ...ok, kind: 'python' }, /request.kind must be one of/],
+      [{ ...ok, code: '' }, /request.code must not be empty/],
+      [{ ...ok, code: 'not base64!' }, /request.code must be base64/],
+      [{ ...ok, redundancy: 6 }, /request.redundancy must be an integer 1–5/],
+      [{ ...ok, limits: { cpuSeconds: 0 } }, /request.limits.cpuSeconds must be an integer 1–3600/],
+      [{ ...ok, limits: { memoryMiB: 5000 } }, /request.limits.memoryMiB must be an integer 1–4096/],
+      [{ ...ok, limits: { outputKiB: 769 } }, /request.limits.outputKiB must be an integer 1–768/],
+      [{ ...ok, limits: { gpus: 1 } }, /request.limits.gpus is not a known setting/],
+      [{ ...ok, args: ['x'.repeat(1025)] }, /each argument must be a string of at most 1024/],
+      [{ ...ok, args: 'a b' }, /request.args must be a list/],
+      [{ ...ok, input: { file: '/etc/passwd' } }, /request.input must be \{ data \} or \{ proxy \}/],
+      [{ ...ok, input: { proxy: { address: '::1', offset: 0, length: 1 } } }, /must be a proxy address/],
+      [{ ...ok, providers: ['someone'] }, /request.providers must be 1–16 NodeIds/],
+      [{ ...ok, shell: true }, /request.shell is not a known setting/],
+    ];
+    for (const [request, message] of cases) {
+      expect(() => validateCall('runJob', [request]), JSON.stringify(request).slice(0, 80)).toThrow(message);
+    }
+    // Every problem at once, not just the first.
+    expect(() => validateCall('runJob', [{ kind: 'x', code: '', redundancy: 0 }])).toThrow(
+      /kind.*; .*code.*; .*redundancy/,
+    );
+    expect(validateCall('getJobs', [{ role: 'provider', limit: 5 }]).args).toEqual([{ role: 'provider', limit: 5 }]);
+    expect(() => validateCall('getJobs', [{ role: 'boss' }])).toThrow(/query.role must be one of/);
+  });
+
   it('has a validator for every method in the contract', () => {
     for (const method of NODE_API_METHODS) {
       expect(() => validateCall(method, ['x', 'y', 'z'])).toThrow(/expected|must be/);
