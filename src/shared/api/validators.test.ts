@@ -49,7 +49,7 @@ describe('validateCall', () => {
   });
 
   it('validates Catalog VM jobs: every field, with every problem named', () => {
-    const code = btoa('print(1)');
+    const code = 'cHJpbnQoMSk='; // print(1)
     const ok = { kind: 'js', code, input: { data: 'aGk=' }, args: ['a'], redundancy: 3, limits: { cpuSeconds: 5 } };
     expect(validateCall('runJob', [ok]).args).toEqual([ok]);
     const proxyInput = {
