@@ -355,12 +355,9 @@ report.note(
     'part the worker reports (usage.wallMs: compile + instantiate + run for WASM, QuickJS load + run for JS)',
 );
 report.note(
-  `start_*_warm: warmWorkers 1 with a ${pauseMs} ms pause before each job; the pool gives a job its idle worker ` +
-    'and starts a replacement at once, and the used worker is then terminated (the pool is already full), so ' +
-    'every job runs in a worker that has run nothing before: the per-worker module cache and the loaded QuickJS ' +
-    'module are never reused, and each JS job loads QuickJS; the replacement is created (new Worker) on the ' +
-    'caller\u2019s thread before the job is posted and boots while it runs; *_back_to_back: no pause, so a job ' +
-    'also waits for the replacement worker to finish booting',
+  `start_*_warm: warmWorkers 1 with a ${pauseMs} ms pause before each job; a worker whose job ended normally ` +
+    'serves the next one, so a warm job reuses the compiled module (WASM) or the loaded QuickJS (JS) and pays ' +
+    'only a message round trip and a fresh instance; *_back_to_back: the same without the pause',
 );
 report.note(
   'kernel_wasm: XORSHIFT_WAT, exports.kernel(N) on a fresh Instance of a fresh Module in this thread (stub ' +
