@@ -14,6 +14,12 @@ export type NodeReply<T> =
   | { readonly ok: true; readonly value: T }
   | { readonly ok: false; readonly error: { readonly code: string; readonly message: string } };
 
+/** Every node process still running; killed when this test process exits, however a test ended. */
+const live = new Set<ChildProcessWithoutNullStreams>();
+process.once('exit', () => {
+  for (const child of live) child.kill('SIGKILL');
+});
+
 /**
  * A real headless node (the built `hypermesh node`, or another command that runs one, such as `hypermesh trust
  * serve`) on random loopback ports with its own data directory.
@@ -39,7 +45,13 @@ export class NodeProcess {
       { stdio: 'pipe' },
     );
     this.child = child;
-    this.exit = new Promise((res) => child.once('exit', (code) => res(code)));
+    live.add(child);
+    this.exit = new Promise((res) =>
+      child.once('exit', (code) => {
+        live.delete(child);
+        res(code);
+      }),
+    );
     child.stderr.on('data', (d: Buffer) => (this.stderr += d.toString()));
     const url = await new Promise<string>((res, rej) => {
       let out = '';
@@ -64,11 +76,17 @@ export class NodeProcess {
     this.token = /token=([^&]+)/.exec(parsed.hash)?.[1] ?? '';
   }
 
-  /** SIGINT, as Ctrl-C would; resolves with the exit code. */
+  /** SIGINT, as Ctrl-C would (SIGKILL if it has not exited 15 s later); resolves with the exit code. */
   async stop(): Promise<number | null> {
-    if (!this.child || this.child.exitCode !== null) return this.child?.exitCode ?? null;
-    this.child.kill('SIGINT');
-    return this.exit ?? null;
+    const child = this.child;
+    if (!child || child.exitCode !== null || child.signalCode !== null) return child?.exitCode ?? null;
+    child.kill('SIGINT');
+    const timer = setTimeout(() => child.kill('SIGKILL'), 15_000);
+    try {
+      return (await this.exit) ?? null;
+    } finally {
+      clearTimeout(timer);
+    }
   }
 
   /** Where the node's STOQ transport listens, as peers (and `trust.caAddress`) write it: `[::1]:PORT`. */

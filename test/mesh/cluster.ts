@@ -27,6 +27,12 @@ export interface Placement {
   readonly apiHost: string;
 }
 
+/** Every node process still running; killed when the test process exits, however a test ended. */
+const live = new Set<ChildProcessWithoutNullStreams>();
+process.once('exit', () => {
+  for (const child of live) child.kill('SIGKILL');
+});
+
 /** A real node in its own process (the built `hypermesh` CLI), with its own data directory and ports. */
 export class MeshProcess {
   readonly dataDir = mkdtempSync(join(tmpdir(), 'hypermesh-mesh-'));
@@ -58,7 +64,13 @@ export class MeshProcess {
       ? spawn('ip', ['netns', 'exec', p.netns, process.execPath, ...args], { stdio: 'pipe' })
       : spawn(process.execPath, args, { stdio: 'pipe' });
     this.child = child;
-    this.exited = new Promise((res) => child.once('exit', (code) => res(code)));
+    live.add(child);
+    this.exited = new Promise((res) =>
+      child.once('exit', (code) => {
+        live.delete(child);
+        res(code);
+      }),
+    );
     child.stderr.on('data', (d: Buffer) => (this.stderr = (this.stderr + d.toString()).slice(-20_000)));
     // HM_MESH_LOGS=DIR keeps each node's whole stderr (with DEBUG=libp2p:*, libp2p's log) in DIR/NAME.log.
     const logs = process.env.HM_MESH_LOGS;
@@ -91,10 +103,14 @@ export class MeshProcess {
     await this.exited;
   }
 
+  /** SIGINT, as Ctrl-C would; SIGKILL if it has not exited 15 s later. */
   async stop(): Promise<void> {
-    if (!this.child || this.child.exitCode !== null || this.child.signalCode !== null) return;
-    this.child.kill('SIGINT');
+    const child = this.child;
+    if (!child || child.exitCode !== null || child.signalCode !== null) return;
+    child.kill('SIGINT');
+    const timer = setTimeout(() => child.kill('SIGKILL'), 15_000);
     await this.exited;
+    clearTimeout(timer);
   }
 
   removeData(): void {

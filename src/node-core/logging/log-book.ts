@@ -32,10 +32,15 @@ export class LogBook {
   private folderReady = false;
   private readonly capacity: number;
   private readonly minRank: number;
+  private echoing: boolean;
 
   constructor(private readonly options: LogBookOptions = {}) {
     this.capacity = options.capacity ?? 5000;
     this.minRank = LOG_LEVELS.indexOf(options.minLevel ?? 'info');
+    this.echoing = options.echo ?? false;
+    // When whoever read stderr is gone (EPIPE), echoing stops: otherwise the failed write is an error, the error is
+    // logged, the log line is echoed, and the node spins writing to a closed pipe.
+    if (this.echoing) process.stderr.on('error', () => (this.echoing = false));
   }
 
   logger(source: string): Logger {
@@ -54,7 +59,7 @@ export class LogBook {
     const entry: LogEntry = { seq: ++this.seq, time: new Date().toISOString(), level, source, message };
     this.entries.push(entry);
     if (this.entries.length > this.capacity) this.entries.splice(0, this.entries.length - this.capacity);
-    if (this.options.echo) process.stderr.write(`${entry.time} ${level.toUpperCase()} [${source}] ${message}\n`);
+    if (this.echoing) process.stderr.write(`${entry.time} ${level.toUpperCase()} [${source}] ${message}\n`);
     if (this.options.file) this.append(entry);
     for (const listener of this.listeners) listener(entry);
   }
