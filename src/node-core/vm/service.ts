@@ -279,6 +279,18 @@ export class VmService {
   private async serveRun(meta: Uint8Array, data: AsyncIterable<Buffer>, ctx: CallContext): Promise<Uint8Array> {
     const consumer = ctx.peer.nodeId;
     const req = this.parseRunMeta(meta);
+    // The code and the input, exactly as long as announced (at most the request limits), read before any other
+    // check: a refusal then reaches the consumer as its reason, not as a stream cut off mid-upload.
+    const expected = req.codeLength + req.inputLength;
+    const chunks: Buffer[] = [];
+    let received = 0;
+    for await (const chunk of data) {
+      received += chunk.length;
+      if (received > expected) throw new VmError('refused', 'more job data than announced');
+      chunks.push(chunk);
+    }
+    if (received !== expected) throw new VmError('refused', 'less job data than announced');
+    const jobData = Buffer.concat(chunks);
     const cpuLease = this.liveLease('cpu', req.leaseId, consumer);
     const memoryLease = this.liveLease('memory', req.memoryLeaseId, consumer);
     if (memoryLease.amount < req.limits.memoryBytes) {
@@ -300,17 +312,7 @@ export class VmService {
     }
     const cpuAssetId = this.options.assets.assetIdOf('cpu');
     if (!cpuAssetId) throw new VmError('refused', 'this node shares no CPU');
-    // The code and the input, exactly as long as announced.
-    const expected = req.codeLength + req.inputLength;
-    const chunks: Buffer[] = [];
-    let received = 0;
-    for await (const chunk of data) {
-      received += chunk.length;
-      if (received > expected) throw new VmError('refused', 'more job data than announced');
-      chunks.push(chunk);
-    }
-    if (received !== expected) throw new VmError('refused', 'less job data than announced');
-    const all = Buffer.concat(chunks);
+    const all = jobData;
     const code = all.subarray(0, req.codeLength);
     const input = all.subarray(req.codeLength);
     const createdAt = this.now();
@@ -679,37 +681,41 @@ export class VmService {
         paid: '0',
       },
     });
-    let leases: VmLeases;
-    let reply: Uint8Array;
-    try {
-      leases = await this.leasesAt(c, job.limits, signal);
-      const link = await this.options.stoq.dialNode(c.provider, signal ?? AbortSignal.timeout(15_000));
-      const meta = {
-        jobId: job.jobId,
-        leaseId: leases.cpuLeaseId,
-        memoryLeaseId: leases.memoryLeaseId,
-        kind: job.kind,
-        args,
-        limits: job.limits,
-        codeLength: code.length,
-        inputLength: input.length,
-        kem: Buffer.from(this.kem.publicKey).toString('base64'),
-      };
-      reply = await link.bulk(VmMethod.Run, Buffer.from(JSON.stringify(meta)), [code, input], {
-        // The run itself, then the provider's four-part proof.
-        timeoutMs: job.limits.wallMs + 120_000,
-        ...(signal ? { signal } : {}),
-      });
-    } catch (err) {
-      const failure = failureOf(err);
-      this.options.log.warn(
-        `job ${job.jobId.slice(0, 8)} at ${c.provider.slice(0, 8)}: ${failure.reason}: ${failure.message}`,
-      );
-      // A lease that the provider no longer knows is not reused.
-      if (failure.reason === 'refused')
-        this.options.db.prepare('DELETE FROM vm_leases WHERE provider = ?').run(c.provider);
-      return failed(failure, 'none');
+    let leases: VmLeases | undefined;
+    let reply: Uint8Array | undefined;
+    // Leases taken earlier may be gone (the provider restarted, or ended them): then once more with new ones.
+    for (let attempt = 0; reply === undefined; attempt++) {
+      try {
+        leases = await this.leasesAt(c, job.limits, signal);
+        const link = await this.options.stoq.dialNode(c.provider, signal ?? AbortSignal.timeout(15_000));
+        const meta = {
+          jobId: job.jobId,
+          leaseId: leases.cpuLeaseId,
+          memoryLeaseId: leases.memoryLeaseId,
+          kind: job.kind,
+          args,
+          limits: job.limits,
+          codeLength: code.length,
+          inputLength: input.length,
+          kem: Buffer.from(this.kem.publicKey).toString('base64'),
+        };
+        reply = await link.bulk(VmMethod.Run, Buffer.from(JSON.stringify(meta)), [code, input], {
+          // The run itself, then the provider's four-part proof.
+          timeoutMs: job.limits.wallMs + 120_000,
+          ...(signal ? { signal } : {}),
+        });
+      } catch (err) {
+        const failure = failureOf(err);
+        const staleLease = failure.reason === 'refused' && /lease .* of yours is active/.test(failure.message);
+        if (staleLease) this.options.db.prepare('DELETE FROM vm_leases WHERE provider = ?').run(c.provider);
+        if (staleLease && attempt === 0) continue;
+        this.options.log.warn(
+          `job ${job.jobId.slice(0, 8)} at ${c.provider.slice(0, 8)}: ${failure.reason}: ${failure.message}`,
+        );
+        return failed(failure, 'none');
+      }
     }
+    if (!leases) return failed({ reason: 'refused', message: 'no leases' }, 'none');
     try {
       const { json, bytes } = decodeReply(reply);
       const r = json as { claim?: ExecutionClaim; failureMessage?: unknown; proof?: unknown; beacon?: unknown };

@@ -1,47 +1,13 @@
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { parseAmount } from '../../shared/amount';
 import { ErrorCode } from '../../shared/errors';
 import { formatHostPort } from '../../shared/network';
-import { LogBook } from '../logging/log-book';
-import { createNode, type HyperMeshNode, type NodeConfig, type NodeOverrides } from '../node';
-import { fixedHardware } from '../testing/fixed-hardware';
-import { useTempDirs } from '../testing/temp-dir';
+import { certify, useNodes } from '../testing/nodes';
 import { until } from '../testing/until';
 import { createSandbox } from './sandbox';
 import { INFINITE_LOOP_WAT, UPPERCASE_WAT, compileWat, lyingExecutor } from './testing';
 
-const tempDir = useTempDirs();
-const running: HyperMeshNode[] = [];
-
-afterEach(async () => {
-  await Promise.all(running.splice(0).map((n) => n.stop()));
-});
-
-async function start(config: Partial<NodeConfig> = {}, overrides: NodeOverrides = {}): Promise<HyperMeshNode> {
-  const node = createNode(
-    {
-      dataDir: tempDir(),
-      listen: { host: '::1', port: 0 },
-      meshIntervalMs: 500,
-      ledgerTickMs: 250,
-      ledgerSlotMs: 500,
-      receiptIntervalMs: 1000,
-      ...config,
-    },
-    { hardware: fixedHardware(), logBook: new LogBook({ echo: !!process.env.HM_DEBUG }), ...overrides },
-  );
-  running.push(node);
-  await node.start();
-  return node;
-}
-
-async function certify(n: HyperMeshNode, caAddress: string) {
-  await n.api.updateSettings({ trust: { caAddress }, mesh: { bootstrap: caAddress, mdns: false } });
-  await until(`${n.identity.nodeIdShort} to be certified`, async () => {
-    await n.trust!.refresh().catch(() => undefined);
-    return n.trust!.chain() ? true : undefined;
-  });
-}
+const start = useNodes({ meshIntervalMs: 500, ledgerTickMs: 250, ledgerSlotMs: 500, receiptIntervalMs: 1000 });
 
 const b64 = (bytes: Uint8Array | string) => Buffer.from(bytes).toString('base64');
 
@@ -102,12 +68,18 @@ describe('the Catalog VM across nodes', () => {
     });
     expect(loop.job).toMatchObject({ status: 'failed', failure: { reason: 'cpu-limit' } });
     expect(loop.output).toBeNull();
+    // Leases the provider no longer holds (ended, or lost in a restart) are replaced by the next job.
+    for (const kind of ['cpu', 'memory'] as const) {
+      const adapter = honest1.assets!.adapter(kind)!;
+      for (const l of adapter.usage().leases) if (l.consumer === consumer.identity.nodeId) adapter.release(l.id);
+    }
     const js = await consumer.api.runJob({
       kind: 'js',
       code: b64('print(input.split("").reverse().join(""))'),
       input: { data: b64('stressed') },
       providers: [honest1.identity.nodeId],
     });
+    expect(js.job.status, JSON.stringify(js.job.runs)).toBe('completed');
     expect(Buffer.from(js.output!, 'base64').toString()).toBe('desserts\n');
 
     // Two providers that disagree: no majority, nobody's result is accepted.

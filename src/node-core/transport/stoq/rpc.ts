@@ -173,11 +173,22 @@ export function serveConnection(connection: StoqConnection, router: StoqRouter, 
         const handler = router.bulks.get(method);
         if (!handler) return respondError(stream, StoqCode.UnknownMethod, `unknown bulk method ${method}`);
         const head = decoder.drain();
+        let consumed = false;
         async function* data(): AsyncGenerator<Buffer> {
           if (head.length > 0) yield head;
           yield* stream;
+          consumed = true;
         }
-        const result = await handler(body, data(), ctx);
+        let result: Uint8Array;
+        try {
+          result = await handler(body, data(), ctx);
+        } catch (err) {
+          // A handler that read all the data refuses with its reason; one that stopped reading resets the stream
+          // (the sender may still be writing into it).
+          if (!consumed || err instanceof StreamError) throw err;
+          const code = err instanceof RpcError ? err.stoqCode : StoqCode.HandlerError;
+          return respondError(stream, code, err instanceof Error ? err.message : String(err));
+        }
         await stream.end(encodeFrame(FrameType.ResponseOk, result, maxFrameBytes));
         return;
       }

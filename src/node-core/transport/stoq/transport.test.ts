@@ -60,6 +60,15 @@ describe('STOQ transport on ::1', () => {
     );
     expect(answer).toEqual({ sha256: expected.digest('hex'), bytes: total });
 
+    // A bulk handler that read everything and then refuses: the caller gets its reason, not a reset stream.
+    b.transport.router.bulk('picky', async (_meta, data) => {
+      for await (const _ of data) void _;
+      throw new Error('refused: not this one');
+    });
+    await expect(link.bulk('picky', Buffer.alloc(0), [Buffer.from('abc')])).rejects.toThrow(
+      'picky: refused: not this one',
+    );
+
     const again = await a.transport.dial(b.transport.address, b.identity.nodeId);
     expect(again.connection).toBe(link.connection); // one connection per peer pair, reused
     const byAddress = await a.transport.dial(b.transport.address);
