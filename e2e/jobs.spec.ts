@@ -1,16 +1,16 @@
 import { createHash } from 'node:crypto';
 import { rmSync, writeFileSync } from 'node:fs';
-import type { Browser, BrowserContext, Locator, Page, TestInfo } from '@playwright/test';
+import type { BrowserContext, Locator, Page, TestInfo } from '@playwright/test';
 import { UPPERCASE_WAT, compileWat } from '../src/node-core/vm/testing';
 import { parseAmount } from '../src/shared/amount';
 import type { NodeStatus } from '../src/shared/api/contract';
 import type { RemoteAssetView } from '../src/shared/mesh';
 import { formatBytes } from '../src/shared/privacy';
-import type { TrustStatus } from '../src/shared/trust';
 import type { JobView } from '../src/shared/vm';
 import { expectAccessible } from './support/a11y';
 import { AppPage, caesar } from './support/app-page';
 import { CA_NAME, expect, test } from './support/fixtures';
+import { openUi, joinCa } from './support/peers';
 import { NodeProcess, newDataDir } from './support/node-process';
 
 /*
@@ -188,33 +188,6 @@ interface Member {
   readonly jobs: JobsPage;
 }
 
-async function openUi(browser: Browser, node: NodeProcess, errors: string[], name: string) {
-  const context = await browser.newContext();
-  const page = await context.newPage();
-  page.on('pageerror', (err) => errors.push(`${name}: ${err.message}`));
-  page.on('console', (msg) => {
-    if (msg.type() === 'error' && /Content Security Policy|Uncaught/.test(msg.text())) {
-      errors.push(`${name}: ${msg.text()}`);
-    }
-  });
-  await page.goto(node.url);
-  return { context, page };
-}
-
-/** Points a node at the CA (certificate, and the mesh through it; no mDNS) and waits until it is certified. */
-async function join(node: NodeProcess, caAddress: string): Promise<void> {
-  await node.call('updateSettings', [{ trust: { caAddress }, mesh: { bootstrap: caAddress, mdns: false } }]);
-  await expect
-    .poll(
-      async () => {
-        const status = await node.call<TrustStatus>('getTrustStatus');
-        return status.state === 'certified' ? 'certified' : `${status.state}: ${status.problem ?? ''}`;
-      },
-      { timeout: MESH_TIMEOUT },
-    )
-    .toBe('certified');
-}
-
 async function attachDiagnostics(testInfo: TestInfo, nodes: Record<string, NodeProcess | undefined>): Promise<void> {
   for (const [name, node] of Object.entries(nodes)) {
     if (!node) continue;
@@ -281,7 +254,7 @@ test.describe('Jobs page: a consumer runs jobs on a provider’s CPU and memory,
       const caAddress = await ca.stoqAddress();
       await ca.call('updateSettings', [{ mesh: { mdns: false } }]);
       await Promise.all(processes.map((p) => p.start()));
-      await Promise.all(processes.map((p) => join(p, caAddress)));
+      await Promise.all(processes.map((p) => joinCa(p, caAddress, MESH_TIMEOUT)));
       [a, b] = (await Promise.all(
         processes.map(async (node, i): Promise<Member> => {
           const opened = await openUi(browser, node, errors, i === 0 ? 'A' : 'B');

@@ -1,13 +1,13 @@
 import { rmSync } from 'node:fs';
-import type { Browser, BrowserContext, Page, Route, TestInfo } from '@playwright/test';
+import type { BrowserContext, Page, Route, TestInfo } from '@playwright/test';
 import type { NodeStatus } from '../src/shared/api/contract';
 import type { RemoteAssetView } from '../src/shared/mesh';
 import { formatBytes } from '../src/shared/privacy';
 import type { ProvidedMappingView, ProxyStatusView, UsedPoolView } from '../src/shared/proxy';
-import type { TrustStatus } from '../src/shared/trust';
 import { expectAccessible } from './support/a11y';
 import { AppPage, MemoryPage } from './support/app-page';
 import { expect, test } from './support/fixtures';
+import { openUi, joinCa } from './support/peers';
 import { NodeProcess, newDataDir, type NodeReply } from './support/node-process';
 
 const MIB = 2 ** 20;
@@ -376,33 +376,6 @@ interface Member {
   readonly memory: MemoryPage;
 }
 
-async function openUi(browser: Browser, node: NodeProcess, errors: string[], name: string) {
-  const context = await browser.newContext();
-  const page = await context.newPage();
-  page.on('pageerror', (err) => errors.push(`${name}: ${err.message}`));
-  page.on('console', (msg) => {
-    if (msg.type() === 'error' && /Content Security Policy|Uncaught/.test(msg.text())) {
-      errors.push(`${name}: ${msg.text()}`);
-    }
-  });
-  await page.goto(node.url);
-  return { context, page };
-}
-
-/** Points a node at the CA (certificate, and the mesh through it; no mDNS) and waits until it is certified. */
-async function join(node: NodeProcess, caAddress: string): Promise<void> {
-  await node.call('updateSettings', [{ trust: { caAddress }, mesh: { bootstrap: caAddress, mdns: false } }]);
-  await expect
-    .poll(
-      async () => {
-        const status = await node.call<TrustStatus>('getTrustStatus');
-        return status.state === 'certified' ? 'certified' : `${status.state}: ${status.problem ?? ''}`;
-      },
-      { timeout: MESH_TIMEOUT },
-    )
-    .toBe('certified');
-}
-
 async function attachDiagnostics(testInfo: TestInfo, nodes: Record<string, NodeProcess>): Promise<void> {
   for (const [name, node] of Object.entries(nodes)) {
     const read = async (method: string, args: unknown[] = []) =>
@@ -435,7 +408,7 @@ const proxyTest = test.extend<{
     let failed = true;
     try {
       await Promise.all(processes.map((p) => p.start()));
-      await Promise.all(processes.map((p) => join(p, caAddress)));
+      await Promise.all(processes.map((p) => joinCa(p, caAddress, MESH_TIMEOUT)));
       const [a, b] = (await Promise.all(
         processes.map(async (node, i): Promise<Member> => {
           const opened = await openUi(browser, node, errors, i === 0 ? 'A' : 'B');

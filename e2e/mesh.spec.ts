@@ -1,5 +1,5 @@
 import { rmSync } from 'node:fs';
-import type { Browser, BrowserContext, Page, TestInfo } from '@playwright/test';
+import type { BrowserContext, Page, TestInfo } from '@playwright/test';
 import type { NodeStatus } from '../src/shared/api/contract';
 import type { AssetView } from '../src/shared/assets';
 import type { MeshStatus, RemoteAllocationView } from '../src/shared/mesh';
@@ -8,6 +8,7 @@ import type { TrustStatus } from '../src/shared/trust';
 import { expectAccessible } from './support/a11y';
 import { AppPage } from './support/app-page';
 import { expect, test } from './support/fixtures';
+import { openUi } from './support/peers';
 import { NodeProcess, newDataDir } from './support/node-process';
 
 /** Anything that answers the node API: a NodeProcess, or the `app` fixture. */
@@ -41,20 +42,6 @@ interface MeshMember {
   readonly id: NodeStatus;
   readonly page: Page;
   readonly ui: AppPage;
-}
-
-/** Opens a node's UI in a context of its own; CSP violations and uncaught errors are collected into `errors`. */
-async function openUi(browser: Browser, node: NodeProcess, errors: string[], name: string) {
-  const context = await browser.newContext();
-  const page = await context.newPage();
-  page.on('pageerror', (err) => errors.push(`${name}: ${err.message}`));
-  page.on('console', (msg) => {
-    if (msg.type() === 'error' && /Content Security Policy|Uncaught/.test(msg.text())) {
-      errors.push(`${name}: ${msg.text()}`);
-    }
-  });
-  await page.goto(node.url);
-  return { context, page, ui: new AppPage(page) };
 }
 
 /** What each node knew when a test failed: mesh status, what it finds, its assets, leases and mesh log, and stderr. */

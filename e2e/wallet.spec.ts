@@ -1,5 +1,5 @@
 import { rmSync } from 'node:fs';
-import type { Browser, BrowserContext, Page, Route, TestInfo } from '@playwright/test';
+import type { BrowserContext, Page, Route, TestInfo } from '@playwright/test';
 import { formatAmount, parseAmount } from '../src/shared/amount';
 import type { NodeStatus } from '../src/shared/api/contract';
 import type { EarningsPoint, WalletTxView, WalletView } from '../src/shared/ledger';
@@ -7,6 +7,7 @@ import type { RemoteAllocationView, RemoteAssetView } from '../src/shared/mesh';
 import { expectAccessible } from './support/a11y';
 import { AppPage, WalletPage, caesar } from './support/app-page';
 import { expect, test } from './support/fixtures';
+import { openUi } from './support/peers';
 import { NodeProcess, newDataDir } from './support/node-process';
 
 /** Another node's NodeId (52 characters a–z, 2–7); no node has it here. */
@@ -683,19 +684,6 @@ interface Member {
   readonly page: Page;
   readonly ui: AppPage;
   readonly wallet: WalletPage;
-}
-
-async function openUi(browser: Browser, node: NodeProcess, errors: string[], name: string) {
-  const context = await browser.newContext();
-  const page = await context.newPage();
-  page.on('pageerror', (err) => errors.push(`${name}: ${err.message}`));
-  page.on('console', (msg) => {
-    if (msg.type() === 'error' && /Content Security Policy|Uncaught/.test(msg.text())) {
-      errors.push(`${name}: ${msg.text()}`);
-    }
-  });
-  await page.goto(node.url);
-  return { context, page };
 }
 
 const walletOfNode = (node: NodeProcess) => node.call<WalletView>('getWallet');

@@ -1,45 +1,11 @@
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { formatAmount, parseAmount } from '../../shared/amount';
 import { ErrorCode } from '../../shared/errors';
 import { formatHostPort } from '../../shared/network';
-import { LogBook } from '../logging/log-book';
-import { createNode, type HyperMeshNode, type NodeConfig } from '../node';
-import { fixedHardware } from '../testing/fixed-hardware';
-import { useTempDirs } from '../testing/temp-dir';
+import { certify, useNodes } from '../testing/nodes';
 import { until } from '../testing/until';
 
-const tempDir = useTempDirs();
-const running: HyperMeshNode[] = [];
-
-afterEach(async () => {
-  await Promise.all(running.splice(0).map((n) => n.stop()));
-});
-
-async function start(config: Omit<NodeConfig, 'listen' | 'dataDir'> & { dataDir?: string }): Promise<HyperMeshNode> {
-  const node = createNode(
-    {
-      dataDir: tempDir(),
-      listen: { host: '::1', port: 0 },
-      meshIntervalMs: 500,
-      ledgerTickMs: 250,
-      ledgerSlotMs: 500,
-      receiptIntervalMs: 1000,
-      ...config,
-    },
-    { hardware: fixedHardware(), logBook: new LogBook({ echo: !!process.env.HM_DEBUG }) },
-  );
-  running.push(node);
-  await node.start();
-  return node;
-}
-
-async function certify(n: HyperMeshNode, caAddress: string) {
-  await n.api.updateSettings({ trust: { caAddress }, mesh: { bootstrap: caAddress, mdns: false } });
-  await until(`${n.identity.nodeIdShort} to be certified`, async () => {
-    await n.trust!.refresh().catch(() => undefined);
-    return n.trust!.chain() ? true : undefined;
-  });
-}
+const start = useNodes({ meshIntervalMs: 500, ledgerTickMs: 250, ledgerSlotMs: 500, receiptIntervalMs: 1000 });
 
 describe('the Caesar ledger service', () => {
   it("a provider earns from a consumer's receipts, sends part on, and every node agrees on every balance", async () => {

@@ -1,37 +1,11 @@
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { formatHostPort } from '../../shared/network';
-import { LogBook } from '../logging/log-book';
-import { createNode, type HyperMeshNode, type NodeConfig } from '../node';
-import { fixedHardware } from '../testing/fixed-hardware';
-import { useTempDirs } from '../testing/temp-dir';
+import type { HyperMeshNode } from '../node';
+import { certify, useNodes } from '../testing/nodes';
 import { until } from '../testing/until';
 import { ANNOUNCE_TOPIC } from './libp2p-node';
 
-const tempDir = useTempDirs();
-const running: HyperMeshNode[] = [];
-
-afterEach(async () => {
-  await Promise.all(running.splice(0).map((n) => n.stop()));
-});
-
-async function start(config: Omit<NodeConfig, 'listen' | 'dataDir'> & { dataDir?: string }): Promise<HyperMeshNode> {
-  const node = createNode(
-    { dataDir: tempDir(), listen: { host: '::1', port: 0 }, meshIntervalMs: 500, ...config },
-    { hardware: fixedHardware(), logBook: new LogBook({ echo: !!process.env.HM_DEBUG }) },
-  );
-  running.push(node);
-  await node.start();
-  return node;
-}
-
-/** Points the node at the CA and waits for its certificate (a first round against the default CA may be running). */
-async function certify(n: HyperMeshNode, caAddress: string, mesh: object = { bootstrap: caAddress, mdns: false }) {
-  await n.api.updateSettings({ trust: { caAddress }, mesh });
-  await until(`${n.identity.nodeIdShort} to be certified`, async () => {
-    await n.trust!.refresh().catch(() => undefined);
-    return n.trust!.chain() ? true : undefined;
-  });
-}
+const start = useNodes({ meshIntervalMs: 500 });
 
 describe('mesh over STOQ', () => {
   it('discovers every node from one bootstrap, spreads signed announcements, and allocates across the mesh', async () => {

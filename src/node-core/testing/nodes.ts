@@ -1,0 +1,43 @@
+import { afterEach } from 'vitest';
+import { LogBook } from '../logging/log-book';
+import { createNode, type HyperMeshNode, type NodeConfig, type NodeOverrides } from '../node';
+import { fixedHardware } from './fixed-hardware';
+import { useTempDirs } from './temp-dir';
+import { until } from './until';
+
+/**
+ * Real nodes in the test's process, listening on ::1 (any port), each with its own data directory and the fixed
+ * hardware reading, all stopped after each test. `defaults` are the test file's shortened intervals.
+ */
+export function useNodes(
+  defaults: Partial<NodeConfig> = {},
+): (config?: Partial<NodeConfig>, overrides?: NodeOverrides) => Promise<HyperMeshNode> {
+  const tempDir = useTempDirs();
+  const running: HyperMeshNode[] = [];
+  // Registered after the temporary directories, so it runs before they are removed.
+  afterEach(async () => {
+    await Promise.all(running.splice(0).map((n) => n.stop()));
+  });
+  return async (config = {}, overrides = {}) => {
+    const node = createNode(
+      { dataDir: tempDir(), listen: { host: '::1', port: 0 }, ...defaults, ...config },
+      { hardware: fixedHardware(), logBook: new LogBook({ echo: !!process.env.HM_DEBUG }), ...overrides },
+    );
+    running.push(node);
+    await node.start();
+    return node;
+  };
+}
+
+/** Points the node at the CA and waits for its certificate (a first round against the default CA may be running). */
+export async function certify(
+  n: HyperMeshNode,
+  caAddress: string,
+  mesh: object = { bootstrap: caAddress, mdns: false },
+): Promise<void> {
+  await n.api.updateSettings({ trust: { caAddress }, mesh });
+  await until(`${n.identity.nodeIdShort} to be certified`, async () => {
+    await n.trust!.refresh().catch(() => undefined);
+    return n.trust!.chain() ? true : undefined;
+  });
+}
