@@ -5,6 +5,7 @@ import { UPPERCASE_WAT, compileWat } from '../src/node-core/vm/testing';
 import { parseAmount } from '../src/shared/amount';
 import type { NodeStatus } from '../src/shared/api/contract';
 import type { RemoteAssetView } from '../src/shared/mesh';
+import type { UsedPoolView } from '../src/shared/proxy';
 import { formatBytes } from '../src/shared/privacy';
 import type { JobView } from '../src/shared/vm';
 import { expectAccessible } from './support/a11y';
@@ -53,7 +54,13 @@ interface JobFields {
   /** The .wasm file to choose (wasm). */
   readonly file?: string;
   readonly source?: string;
+  /** Where the input comes from: the Input text, or a remote memory pool (pool, offset, length). */
+  readonly inputSource?: 'text' | 'pool';
   readonly input?: string;
+  /** The pool's address, chosen in the Memory pool list. */
+  readonly pool?: string;
+  readonly offset?: string;
+  readonly length?: string;
   readonly args?: string;
   readonly redundancy?: string;
   readonly cpuSeconds?: string;
@@ -74,7 +81,12 @@ class JobsPage {
   readonly file: Locator;
   readonly fileInfo: Locator;
   readonly source: Locator;
+  readonly inputFromText: Locator;
+  readonly inputFromPool: Locator;
   readonly input: Locator;
+  readonly pool: Locator;
+  readonly offset: Locator;
+  readonly length: Locator;
   readonly args: Locator;
   readonly redundancy: Locator;
   readonly cpuSeconds: Locator;
@@ -112,7 +124,12 @@ class JobsPage {
     this.file = this.run.getByLabel('WebAssembly module (.wasm file)');
     this.fileInfo = this.run.getByTestId('job-file-info');
     this.source = this.run.getByLabel('JavaScript source');
+    this.inputFromText = this.run.getByRole('radio', { name: 'Text', exact: true });
+    this.inputFromPool = this.run.getByRole('radio', { name: 'Remote memory', exact: true });
     this.input = this.run.getByLabel('Input', { exact: true });
+    this.pool = this.run.getByLabel('Memory pool', { exact: true });
+    this.offset = this.run.getByLabel('Offset (bytes)', { exact: true });
+    this.length = this.run.getByLabel('Length (bytes)', { exact: true });
     this.args = this.run.getByLabel('Arguments (one per line)');
     this.redundancy = this.run.getByLabel('Redundancy', { exact: true });
     this.cpuSeconds = this.run.getByLabel('CPU limit (seconds)');
@@ -142,7 +159,7 @@ class JobsPage {
     this.providerEmpty = page.getByTestId('jobs-provider-empty');
   }
 
-  /** A field's error under it: `code`, `input`, `args`, `providers`, `redundancy`, `cpuSeconds`, … */
+  /** A field's error under it: `code`, `input`, `input-pool`, `input-offset`, `args`, `providers`, `cpuSeconds`, … */
   error(field: string): Locator {
     return this.run.getByTestId(`job-${field}-error`);
   }
@@ -163,7 +180,12 @@ class JobsPage {
     if (fields.kind === 'js') await this.jsKind.check();
     if (fields.file !== undefined) await this.file.setInputFiles(fields.file);
     if (fields.source !== undefined) await this.source.fill(fields.source);
+    if (fields.inputSource === 'text') await this.inputFromText.check();
+    if (fields.inputSource === 'pool') await this.inputFromPool.check();
     if (fields.input !== undefined) await this.input.fill(fields.input);
+    if (fields.pool !== undefined) await this.pool.selectOption(fields.pool);
+    if (fields.offset !== undefined) await this.offset.fill(fields.offset);
+    if (fields.length !== undefined) await this.length.fill(fields.length);
     if (fields.args !== undefined) await this.args.fill(fields.args);
     if (fields.redundancy !== undefined) await this.redundancy.fill(fields.redundancy);
     if (fields.cpuSeconds !== undefined) await this.cpuSeconds.fill(fields.cpuSeconds);
@@ -591,5 +613,82 @@ test.describe('Jobs page: a consumer runs jobs on a provider’s CPU and memory,
 
     await openJobs(a);
     await expect(a.jobs.job('provider', job.jobId).getByTestId('job-kind')).toHaveText('WebAssembly');
+  });
+
+  test('B runs JavaScript on input read from its own remote memory pool, chosen on its Jobs page', async () => {
+    const source = 'print(input.toUpperCase())';
+    let pool: UsedPoolView | undefined;
+
+    await test.step('B allocates a 4 KiB pool through its API and writes "hello pool" at offset 0', async () => {
+      pool = await b.node.call<UsedPoolView>('allocateRemoteMemory', [
+        { bytes: 4096, durationMs: 600_000, providers: 1 },
+      ]);
+      expect(pool).toMatchObject({ length: 4096 });
+      expect(pool.address).toMatch(/^fd48:4d00:/);
+      expect(await b.node.call('writeRemoteMemory', [pool.address, 0, b64('hello pool')])).toEqual({ written: 10 });
+      await b.node.call('flushRemoteMemory', [pool.address]);
+    });
+
+    await test.step('the form: text by default; Remote memory lists the pool; a window past its end is refused', async () => {
+      if (!pool) throw new Error('no pool');
+      const jobs = b.jobs;
+      const sent = argsOf(calls, 'runJob').length;
+      const asked = argsOf(calls, 'getProxyStatus').length;
+      await openJobs(b);
+      await expect(jobs.inputFromText).toBeChecked();
+      await expect(jobs.input).toBeVisible();
+      await expect(jobs.pool).toBeHidden();
+
+      await jobs.fill({ kind: 'js', source, inputSource: 'pool', providers: a.id.nodeId });
+      await expect(jobs.inputFromPool).toBeChecked();
+      await expect(jobs.input).toBeHidden();
+      // Choosing remote memory asks the node for its pools; the list names each by address and size.
+      await expect(jobs.pool.locator('option', { hasText: pool.address })).toHaveText(`${pool.address} (4 KiB)`);
+      await expect(jobs.pool).toBeEnabled();
+      expect(argsOf(calls, 'getProxyStatus').length).toBeGreaterThan(asked);
+
+      // 10 bytes from offset 4,090 go past the pool's end: the length says so, is focused, and nothing is sent.
+      await jobs.runJob({ pool: pool.address, offset: '4090', length: '10' });
+      await expect(jobs.error('input-length')).toHaveText(
+        '10 bytes from offset 4,090 go past the end of the pool (4,096 bytes): at most 6 bytes from there.',
+      );
+      await expect(jobs.length).toHaveAttribute('aria-invalid', 'true');
+      await expect(jobs.length).toBeFocused();
+      await expect(jobs.error('input-offset')).toHaveCount(0);
+      await expect(jobs.error('input-pool')).toHaveCount(0);
+      await expectAccessible(b.page);
+      expect(argsOf(calls, 'runJob')).toHaveLength(sent);
+    });
+
+    await test.step('offset 0, length 10: the node reads the pool, A upper-cases it, proof verified', async () => {
+      if (!pool) throw new Error('no pool');
+      const jobs = b.jobs;
+      await jobs.runJob({ offset: '0', length: '10' });
+      await expect(jobs.error('input-length')).toHaveCount(0);
+      await expect(jobs.result).toHaveAttribute('data-status', 'completed', { timeout: MESH_TIMEOUT });
+      expect(argsOf(calls, 'runJob').at(-1)).toEqual([
+        {
+          kind: 'js',
+          code: b64(source),
+          input: { proxy: { address: pool.address, offset: 0, length: 10 } },
+          redundancy: 1,
+          limits: DEFAULT_LIMITS,
+          providers: [a.id.nodeId],
+        },
+      ]);
+      await expect(jobs.output).toHaveAttribute('data-format', 'text');
+      await expect(jobs.output).toHaveText('HELLO POOL');
+      await expect(jobs.resultProof).toHaveText('Proof verified');
+      const job = await shownJob(b);
+      expect(job).toMatchObject({
+        status: 'completed',
+        proof: 'verified',
+        inputHash: sha256('hello pool'),
+        outputHash: sha256('HELLO POOL\n'),
+      });
+      await expectAccessible(b.page);
+      await b.page.screenshot({ path: 'test-results/screenshots/jobs-pool-input.png', fullPage: true });
+      await b.node.call('freeRemoteMemory', [pool.address]);
+    });
   });
 });

@@ -10,12 +10,15 @@ import {
   HEX_PREVIEW_BYTES,
   JOB_FAILURE_REASONS,
   JOB_STATUS_TEXT,
+  KIB,
   MIB,
   PROOF_TEXT,
+  RUN_JOB_FIELDS,
   agreedText,
   base64ToBytes,
   bytesToBase64,
   decodeOutput,
+  formatByteCount,
   formatLimits,
   formatMs,
   formatUsage,
@@ -23,10 +26,12 @@ import {
   jobErrorTitle,
   jobFailureOf,
   parseRunJobForm,
+  poolOptionText,
   shortHash,
   sortJobs,
   splitArgs,
   textToBase64,
+  type InputPool,
   type RunJobForm,
 } from './jobs';
 import { createAppStore } from './store';
@@ -42,6 +47,18 @@ const errorsOf = (f: RunJobForm) => {
   const parsed = parseRunJobForm(f);
   return parsed.ok ? {} : parsed.errors;
 };
+const POOL_A: InputPool = { address: 'fd48:4d00:1:2:3:4:5:6', length: 64 * KIB };
+const POOL_B: InputPool = { address: 'fd48:4d00:a:b:c:d:e:f', length: 4096 };
+const POOLS = [POOL_A, POOL_B];
+/** A JavaScript job whose input comes from POOL_B unless told otherwise. */
+const poolForm = (change: Partial<RunJobForm> = {}) =>
+  jsForm({ inputSource: 'pool', inputPool: POOL_B.address, inputOffset: '0', inputLength: '10', ...change });
+/** The errors of a form, with the pools this node uses as given (undefined: not known yet). */
+const errorsWith = (f: RunJobForm, pools: readonly InputPool[] | undefined) => {
+  const parsed = parseRunJobForm(f, pools);
+  return parsed.ok ? {} : parsed.errors;
+};
+const poolErrorsOf = (f: RunJobForm) => errorsWith(f, POOLS);
 const decodeText = (base64: string) => new TextDecoder().decode(base64ToBytes(base64) ?? new Uint8Array());
 
 function job(change: Partial<JobView> & Pick<JobView, 'jobId'>): JobView {
@@ -396,6 +413,121 @@ describe('the Run a job form', () => {
     expect(parsed.ok ? [] : Object.keys(parsed.errors).sort()).toEqual(
       ['args', 'code', 'cpuSeconds', 'memoryMiB', 'outputKiB', 'providers', 'redundancy', 'wallSeconds'].sort(),
     );
+  });
+});
+
+describe('the Run a job form: input from a remote memory pool', () => {
+  it('starts with text input, and leaves the pool fields out of text jobs', () => {
+    expect(DEFAULT_RUN_JOB_FORM).toMatchObject({
+      inputSource: 'text',
+      inputPool: '',
+      inputOffset: '0',
+      inputLength: '',
+    });
+    // Pool fields left as they were do not matter while the input is text: the text is sent.
+    const parsed = parseRunJobForm(jsForm({ input: 'abc', inputPool: 'nope', inputOffset: '-1', inputLength: 'x' }));
+    if (!parsed.ok) throw new Error(JSON.stringify(parsed.errors));
+    expect(parsed.request.input).toEqual({ data: textToBase64('abc') });
+  });
+
+  it('sends { proxy: { address, offset, length } } for the pool chosen, the text typed left out', () => {
+    const parsed = parseRunJobForm(
+      poolForm({ input: 'ignored', inputPool: POOL_A.address, inputOffset: ' 1024 ', inputLength: '2048' }),
+      POOLS,
+    );
+    if (!parsed.ok) throw new Error(JSON.stringify(parsed.errors));
+    expect(parsed.request.input).toEqual({ proxy: { address: POOL_A.address, offset: 1024, length: 2048 } });
+    expect(() => validateCall('runJob', [parsed.request])).not.toThrow();
+  });
+
+  it('takes a window that ends exactly at the end of the pool, and an empty one', () => {
+    const whole = parseRunJobForm(poolForm({ inputOffset: '0', inputLength: '4096' }), POOLS);
+    expect(whole.ok && whole.request.input).toEqual({ proxy: { address: POOL_B.address, offset: 0, length: 4096 } });
+    const tail = parseRunJobForm(poolForm({ inputOffset: '4000', inputLength: '96' }), POOLS);
+    expect(tail.ok && tail.request.input).toEqual({ proxy: { address: POOL_B.address, offset: 4000, length: 96 } });
+    const empty = parseRunJobForm(poolForm({ inputOffset: '4096', inputLength: '0' }), POOLS);
+    expect(empty.ok && empty.request.input).toEqual({ proxy: { address: POOL_B.address, offset: 4096, length: 0 } });
+  });
+
+  it('asks for a pool: none known yet, none used, none chosen, or one no longer used', () => {
+    expect(errorsWith(poolForm(), undefined).inputPool).toBe(
+      'The memory pools this node uses are not known yet: wait a moment, then try again.',
+    );
+    // parseRunJobForm without the pools: not known either.
+    const parsed = parseRunJobForm(poolForm());
+    expect(parsed.ok ? {} : parsed.errors.inputPool).toMatch(/not known yet/);
+    expect(errorsWith(poolForm(), []).inputPool).toBe(
+      'This node uses no remote memory pools: allocate one on the Memory page first.',
+    );
+    expect(poolErrorsOf(poolForm({ inputPool: '' })).inputPool).toBe('Choose the memory pool to read the input from.');
+    const gone = 'fd48:4d00:0:0:0:0:0:9';
+    expect(poolErrorsOf(poolForm({ inputPool: gone })).inputPool).toBe(
+      `This node no longer uses the pool ${gone}: choose another.`,
+    );
+    // Only the pool is wrong here.
+    expect(Object.keys(poolErrorsOf(poolForm({ inputPool: '' })))).toEqual(['inputPool']);
+  });
+
+  it('takes whole, non-negative offsets and lengths only', () => {
+    const offsetError = 'Enter where the input starts in the pool, in bytes: a whole number from 0.';
+    for (const inputOffset of ['', '-1', '1.5', '1e3', 'abc', '12345678901'])
+      expect(poolErrorsOf(poolForm({ inputOffset })).inputOffset, inputOffset).toBe(offsetError);
+    const lengthError = `Enter how many bytes to read, a whole number from 0 to 8,388,608 (${formatBytes(JOB_LIMITS.inputBytes)}).`;
+    for (const inputLength of ['', '-1', '2.5', '0x10', ' '])
+      expect(poolErrorsOf(poolForm({ inputLength })).inputLength, inputLength).toBe(lengthError);
+    expect(poolErrorsOf(poolForm({ inputOffset: '0', inputLength: '0' }))).toEqual({});
+  });
+
+  it('keeps the window within the pool: the offset at most its length, offset + length at most its end', () => {
+    expect(poolErrorsOf(poolForm({ inputOffset: '4097', inputLength: '0' })).inputOffset).toBe(
+      'The offset is past the end of the pool: the pool is 4,096 bytes, so the offset is at most 4,096.',
+    );
+    // Past the end by one byte: the length is wrong, not the offset.
+    const errors = poolErrorsOf(poolForm({ inputOffset: '4000', inputLength: '97' }));
+    expect(errors.inputOffset).toBeUndefined();
+    expect(errors.inputLength).toBe(
+      '97 bytes from offset 4,000 go past the end of the pool (4,096 bytes): at most 96 bytes from there.',
+    );
+    // The same window fits the bigger pool.
+    expect(poolErrorsOf(poolForm({ inputPool: POOL_A.address, inputOffset: '4000', inputLength: '97' }))).toEqual({});
+    // With the offset past the end, only the offset is said to be wrong.
+    expect(Object.keys(poolErrorsOf(poolForm({ inputOffset: '5000', inputLength: '10' })))).toEqual(['inputOffset']);
+  });
+
+  it('reads at most JOB_LIMITS.inputBytes, even from a bigger pool', () => {
+    const big: InputPool = { address: 'fd48:4d00:0:0:0:0:0:1', length: 64 * MIB };
+    const most = JOB_LIMITS.inputBytes;
+    const at = (inputLength: string) =>
+      parseRunJobForm(poolForm({ inputPool: big.address, inputOffset: '0', inputLength }), [big]);
+    const ok = at(String(most));
+    expect(ok.ok && ok.request.input).toEqual({ proxy: { address: big.address, offset: 0, length: most } });
+    const over = at(String(most + 1));
+    expect(over.ok ? {} : over.errors).toEqual({
+      inputLength: `Enter how many bytes to read, a whole number from 0 to 8,388,608 (${formatBytes(most)}).`,
+    });
+  });
+
+  it('reports bad pool fields with the others, in the order the page focuses them', () => {
+    const parsed = parseRunJobForm(
+      poolForm({ source: '', inputPool: '', inputOffset: 'x', inputLength: '-2', redundancy: '0' }),
+      POOLS,
+    );
+    expect(parsed.ok ? [] : RUN_JOB_FIELDS.filter((k) => k in parsed.errors)).toEqual([
+      'code',
+      'inputPool',
+      'inputOffset',
+      'inputLength',
+      'redundancy',
+    ]);
+    expect(RUN_JOB_FIELDS.indexOf('inputPool')).toBe(RUN_JOB_FIELDS.indexOf('input') + 1);
+  });
+
+  it('names a pool by its address and size, and counts bytes in full', () => {
+    expect(poolOptionText(POOL_A)).toBe('fd48:4d00:1:2:3:4:5:6 (64 KiB)');
+    expect(poolOptionText({ address: 'fd48:4d00:0:0:0:0:0:1', length: 4096 })).toBe('fd48:4d00:0:0:0:0:0:1 (4 KiB)');
+    expect(formatByteCount(1)).toBe('1 byte');
+    expect(formatByteCount(0)).toBe('0 bytes');
+    expect(formatByteCount(8_388_608)).toBe('8,388,608 bytes');
   });
 });
 

@@ -1,6 +1,7 @@
 import { ErrorCode } from '../../shared/errors';
 import { NODE_ID_PATTERN } from '../../shared/ledger';
 import { formatBytes } from '../../shared/privacy';
+import type { UsedPoolView } from '../../shared/proxy';
 import {
   JOB_LIMITS,
   type JobFailureReason,
@@ -214,6 +215,18 @@ export interface CodeFile {
   readonly base64: string | null;
 }
 
+/** Where a job's input comes from: the text typed, or bytes of one of this node's remote memory pools. */
+export const INPUT_SOURCES = ['text', 'pool'] as const;
+export type InputSource = (typeof INPUT_SOURCES)[number];
+
+/** What the form needs to know of a pool this node uses (getProxyStatus().used). */
+export type InputPool = Pick<UsedPoolView, 'address' | 'length'>;
+
+/** A pool as the Memory pool list shows it: "fd48:4d00:…:1 (64 MiB)". */
+export function poolOptionText(pool: InputPool): string {
+  return `${pool.address} (${formatBytes(pool.length)})`;
+}
+
 /** The Run a job form as typed. */
 export interface RunJobForm {
   readonly kind: JobKind;
@@ -221,8 +234,14 @@ export interface RunJobForm {
   readonly file: CodeFile | null;
   /** js: the source typed. */
   readonly source: string;
+  /** Where the input comes from: the text below, or a window of a remote memory pool. */
+  readonly inputSource: InputSource;
   /** Text given to the job as its input (stdin; `input` in JavaScript); empty for none. */
   readonly input: string;
+  /** pool: the address of the pool (one of this node's), its offset and length in bytes. */
+  readonly inputPool: string;
+  readonly inputOffset: string;
+  readonly inputLength: string;
   /** One argument per line. */
   readonly args: string;
   /** NodeIds to run it on, one per line or separated by spaces or commas; empty for any. */
@@ -238,7 +257,11 @@ export const DEFAULT_RUN_JOB_FORM: RunJobForm = {
   kind: 'wasm',
   file: null,
   source: '',
+  inputSource: 'text',
   input: '',
+  inputPool: '',
+  inputOffset: '0',
+  inputLength: '',
   args: '',
   providers: '',
   redundancy: '1',
@@ -252,6 +275,9 @@ export const DEFAULT_RUN_JOB_FORM: RunJobForm = {
 export const RUN_JOB_FIELDS = [
   'code',
   'input',
+  'inputPool',
+  'inputOffset',
+  'inputLength',
   'args',
   'providers',
   'redundancy',
@@ -271,6 +297,18 @@ function wholeNumber(text: string): number | null {
   const t = text.trim();
   if (!/^\d{1,9}$/.test(t)) return null;
   return Number(t);
+}
+
+/** A count of bytes as typed ("4096", " 0 "); null for anything else ("1.5", "4e3", "", "-1"). Up to 10 digits. */
+function byteCount(text: string): number | null {
+  const t = text.trim();
+  if (!/^\d{1,10}$/.test(t)) return null;
+  return Number(t);
+}
+
+/** A count of bytes in full: "1 byte", "4,096 bytes". */
+export function formatByteCount(n: number): string {
+  return `${groupDigits(String(n))} ${n === 1 ? 'byte' : 'bytes'}`;
 }
 
 /** The first 4 bytes of a WebAssembly module: "\0asm". */
@@ -299,11 +337,54 @@ const LIMIT_FIELDS = [
 ] as const;
 
 /**
+ * The input read from a remote memory pool: the pool among those this node uses (`pools`, undefined while not known),
+ * an offset within it, and a length of at most JOB_LIMITS.inputBytes that ends within the pool. Sets `errors` and
+ * returns null for anything wrong.
+ */
+function parsePoolInput(
+  form: RunJobForm,
+  pools: readonly InputPool[] | undefined,
+  errors: RunJobFormErrors,
+): { address: string; offset: number; length: number } | null {
+  let pool: InputPool | undefined;
+  if (pools === undefined)
+    errors.inputPool = 'The memory pools this node uses are not known yet: wait a moment, then try again.';
+  else if (pools.length === 0)
+    errors.inputPool = 'This node uses no remote memory pools: allocate one on the Memory page first.';
+  else if (form.inputPool === '') errors.inputPool = 'Choose the memory pool to read the input from.';
+  else {
+    pool = pools.find((p) => p.address === form.inputPool);
+    if (!pool) errors.inputPool = `This node no longer uses the pool ${form.inputPool}: choose another.`;
+  }
+
+  const offset = byteCount(form.inputOffset);
+  if (offset === null) {
+    errors.inputOffset = 'Enter where the input starts in the pool, in bytes: a whole number from 0.';
+  } else if (pool && offset > pool.length) {
+    errors.inputOffset = `The offset is past the end of the pool: the pool is ${formatByteCount(pool.length)}, so the offset is at most ${groupDigits(String(pool.length))}.`;
+  }
+
+  const maxLength = JOB_LIMITS.inputBytes;
+  const length = byteCount(form.inputLength);
+  if (length === null || length > maxLength) {
+    errors.inputLength = `Enter how many bytes to read, a whole number from 0 to ${groupDigits(String(maxLength))} (${formatBytes(maxLength)}).`;
+  } else if (pool && offset !== null && errors.inputOffset === undefined && offset + length > pool.length) {
+    const room = pool.length - offset;
+    errors.inputLength = `${formatByteCount(length)} from offset ${groupDigits(String(offset))} go past the end of the pool (${formatByteCount(pool.length)}): at most ${formatByteCount(room)} from there.`;
+  }
+
+  if (!pool || offset === null || length === null) return null;
+  if (errors.inputPool || errors.inputOffset || errors.inputLength) return null;
+  return { address: pool.address, offset, length };
+}
+
+/**
  * Checks the Run a job form against JOB_LIMITS: the module (a .wasm file) or the JavaScript source within codeBytes,
- * the input within inputBytes of UTF-8, the arguments, optional providers (full NodeIds), the redundancy and the four
+ * the input (text within inputBytes of UTF-8, or a window of one of `pools`, the remote memory pools this node uses:
+ * undefined while they are not known), the arguments, optional providers (full NodeIds), the redundancy and the four
  * limits. Returns the request the node takes, or every problem at once.
  */
-export function parseRunJobForm(form: RunJobForm): ParsedRunJob {
+export function parseRunJobForm(form: RunJobForm, pools?: readonly InputPool[]): ParsedRunJob {
   const errors: RunJobFormErrors = {};
   const maxCode = formatBytes(JOB_LIMITS.codeBytes);
 
@@ -325,9 +406,15 @@ export function parseRunJobForm(form: RunJobForm): ParsedRunJob {
     code = textToBase64(form.source);
   }
 
-  const inputBytes = utf8Length(form.input);
-  if (inputBytes > JOB_LIMITS.inputBytes) {
-    errors.input = `The input is ${formatBytes(inputBytes)}: it may be at most ${formatBytes(JOB_LIMITS.inputBytes)}.`;
+  let input: RunJobRequest['input'];
+  if (form.inputSource === 'pool') {
+    const proxy = parsePoolInput(form, pools, errors);
+    if (proxy) input = { proxy };
+  } else {
+    const inputBytes = utf8Length(form.input);
+    if (inputBytes > JOB_LIMITS.inputBytes) {
+      errors.input = `The input is ${formatBytes(inputBytes)}: it may be at most ${formatBytes(JOB_LIMITS.inputBytes)}.`;
+    } else if (form.input !== '') input = { data: textToBase64(form.input) };
   }
 
   const args = splitArgs(form.args);
@@ -373,7 +460,7 @@ export function parseRunJobForm(form: RunJobForm): ParsedRunJob {
   const request: RunJobRequest = {
     kind: form.kind,
     code,
-    ...(form.input === '' ? {} : { input: { data: textToBase64(form.input) } }),
+    ...(input === undefined ? {} : { input }),
     ...(args.length === 0 ? {} : { args }),
     redundancy,
     limits,

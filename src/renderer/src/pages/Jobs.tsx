@@ -1,4 +1,4 @@
-import { Fragment, useCallback, useRef, useState, type ReactNode } from 'react';
+import { Fragment, useCallback, useEffect, useRef, useState, type ReactNode } from 'react';
 import { formatBytes } from '../../../shared/privacy';
 import { JOB_LIMITS, type JobKind, type JobResultView, type JobRunView, type JobView } from '../../../shared/vm';
 import { formatRelative, formatTime, shortNodeId } from '../format';
@@ -18,11 +18,14 @@ import {
   decodeOutput,
   formatLimits,
   formatMs,
+  formatByteCount,
   formatUsage,
   jobErrorTitle,
   parseRunJobForm,
+  poolOptionText,
   shortHash,
   sortJobs,
+  type InputSource,
   type RunJobField,
   type RunJobForm,
   type RunJobFormErrors,
@@ -291,11 +294,19 @@ const LIMIT_FIELDS = [
   { key: 'outputKiB', label: 'Output limit (KiB)', hint: 'What it may write at most.' },
 ] as const;
 
-type FieldElement = HTMLInputElement | HTMLTextAreaElement;
+const INPUT_SOURCE_LABEL: Readonly<Record<InputSource, string>> = {
+  text: 'Text',
+  pool: 'Remote memory',
+};
+
+type FieldElement = HTMLInputElement | HTMLTextAreaElement | HTMLSelectElement;
 
 /** The Run a job form, and the last job run from it. */
 function RunJobSection() {
   const runJob = useApp((s) => s.runJob);
+  const proxy = useApp((s) => s.proxy);
+  const proxyError = useApp((s) => s.proxyError);
+  const refreshProxy = useApp((s) => s.refreshProxy);
   const [form, setForm] = useState<RunJobForm>(DEFAULT_RUN_JOB_FORM);
   const [errors, setErrors] = useState<RunJobFormErrors>({});
   const [pending, setPending] = useState(false);
@@ -305,18 +316,27 @@ function RunJobSection() {
   // A ref as well as the state: two quick submits can both run before React re-renders the disabled button.
   const inFlight = useRef(false);
   const reads = useRef(0);
-  const inputs = useRef<Partial<Record<RunJobField | 'file' | 'source', FieldElement | null>>>({});
-  const refTo = (key: RunJobField | 'file' | 'source') => (el: FieldElement | null) => {
+  const inputs = useRef<Partial<Record<RunJobField | 'file' | 'source' | 'poolSource', FieldElement | null>>>({});
+  const refTo = (key: RunJobField | 'file' | 'source' | 'poolSource') => (el: FieldElement | null) => {
     inputs.current[key] = el;
   };
 
-  const edit = (change: Partial<RunJobForm>, field: RunJobField) => {
+  /** Changes the form and clears the errors of the fields the change bears on. */
+  const edit = (change: Partial<RunJobForm>, ...fields: RunJobField[]) => {
     setForm((current) => ({ ...current, ...change }));
     setErrors((current) => {
-      const { [field]: _dropped, ...rest } = current;
+      const rest = { ...current };
+      for (const field of fields) delete rest[field];
       return rest;
     });
   };
+
+  // The pools this node uses, asked for (again) whenever the input is to come from remote memory.
+  const fromPool = form.inputSource === 'pool';
+  useEffect(() => {
+    if (fromPool) void refreshProxy();
+  }, [fromPool, refreshProxy]);
+  const pools = proxy?.used;
 
   const chooseFile = async (file: File | undefined) => {
     const read = ++reads.current;
@@ -347,11 +367,13 @@ function RunJobSection() {
 
   const submit = async () => {
     if (inFlight.current || reading) return;
-    const parsed = parseRunJobForm(form);
+    const parsed = parseRunJobForm(form, pools);
     if (!parsed.ok) {
       setErrors(parsed.errors);
       const first = RUN_JOB_FIELDS.find((k) => parsed.errors[k]);
       if (first === 'code') inputs.current[form.kind === 'wasm' ? 'file' : 'source']?.focus();
+      // No pool to choose (the list is disabled): the Remote memory choice, which the error describes, instead.
+      else if (first === 'inputPool' && inputs.current.inputPool?.disabled) inputs.current.poolSource?.focus();
       else if (first) inputs.current[first]?.focus();
       return;
     }
@@ -429,6 +451,40 @@ function RunJobSection() {
     'job-input',
     'input',
     'Text the job reads: stdin for WebAssembly, input in JavaScript. Optional.',
+  );
+  const chosenPool = pools?.find((p) => p.address === form.inputPool);
+  const poolHint: ReactNode =
+    pools === undefined ? (
+      proxyError ? (
+        `The pools this node uses could not be listed: ${proxyError.message}`
+      ) : (
+        'Loading the pools this node uses…'
+      )
+    ) : pools.length === 0 ? (
+      <>
+        This node uses no remote memory pools. Allocate one on the <a href="#/memory">Memory</a> page, then choose it
+        here.
+      </>
+    ) : (
+      'One of the remote memory pools this node uses; the node reads and decrypts the bytes, then sends them.'
+    );
+  const poolField = messages('job-input-pool', 'inputPool', poolHint);
+  const offsetField = messages(
+    'job-input-offset',
+    'inputOffset',
+    chosenPool
+      ? `Where the input starts in the pool: 0 to ${formatByteCount(chosenPool.length)}.`
+      : 'Where the input starts in the pool; 0 for its beginning.',
+  );
+  const offsetValue = /^\d{1,10}$/.test(form.inputOffset.trim()) ? Number(form.inputOffset.trim()) : null;
+  const room =
+    chosenPool && offsetValue !== null && offsetValue <= chosenPool.length
+      ? Math.min(chosenPool.length - offsetValue, JOB_LIMITS.inputBytes)
+      : JOB_LIMITS.inputBytes;
+  const lengthField = messages(
+    'job-input-length',
+    'inputLength',
+    `How many bytes the job reads: 0 to ${formatByteCount(room)}${chosenPool ? ' from this offset' : ''}.`,
   );
   const args = messages(
     'job-args',
@@ -518,19 +574,97 @@ function RunJobSection() {
         )}
 
         <div className="pair">
-          <div className="field long">
-            <label htmlFor="job-input">Input</label>
-            <textarea
-              id="job-input"
-              ref={refTo('input')}
-              data-testid="job-input"
-              rows={4}
-              spellCheck={false}
-              value={form.input}
-              {...input.aria}
-              onChange={(e) => edit({ input: e.target.value }, 'input')}
-            />
-            {input.below}
+          <div>
+            <fieldset>
+              <legend>Input from</legend>
+              {(['text', 'pool'] as const).map((source) => (
+                <label key={source} className="radio">
+                  <input
+                    type="radio"
+                    name="job-input-source"
+                    value={source}
+                    ref={source === 'pool' ? refTo('poolSource') : undefined}
+                    data-testid={`job-input-source-${source}`}
+                    aria-describedby={
+                      source === 'pool' && errors.inputPool !== undefined ? 'job-input-pool-error' : undefined
+                    }
+                    checked={form.inputSource === source}
+                    onChange={() => edit({ inputSource: source }, 'input', 'inputPool', 'inputOffset', 'inputLength')}
+                  />
+                  <span>{INPUT_SOURCE_LABEL[source]}</span>
+                </label>
+              ))}
+            </fieldset>
+            <div className="field long" hidden={fromPool}>
+              <label htmlFor="job-input">Input</label>
+              <textarea
+                id="job-input"
+                ref={refTo('input')}
+                data-testid="job-input"
+                rows={4}
+                spellCheck={false}
+                value={form.input}
+                {...input.aria}
+                onChange={(e) => edit({ input: e.target.value }, 'input')}
+              />
+              {input.below}
+            </div>
+            <div hidden={!fromPool} data-testid="job-input-pool-fields">
+              <div className="field long">
+                <label htmlFor="job-input-pool">Memory pool</label>
+                <select
+                  id="job-input-pool"
+                  ref={refTo('inputPool')}
+                  data-testid="job-input-pool"
+                  value={chosenPool ? chosenPool.address : ''}
+                  disabled={!pools || pools.length === 0}
+                  {...poolField.aria}
+                  onChange={(e) => edit({ inputPool: e.target.value }, 'inputPool', 'inputOffset', 'inputLength')}
+                >
+                  <option value="">{pools && pools.length > 0 ? 'Choose a pool…' : 'No pools'}</option>
+                  {pools?.map((pool) => (
+                    <option key={pool.address} value={pool.address}>
+                      {poolOptionText(pool)}
+                    </option>
+                  ))}
+                </select>
+                {poolField.below}
+              </div>
+              <div className="market-form">
+                <div className="field">
+                  <label htmlFor="job-input-offset">Offset (bytes)</label>
+                  <input
+                    id="job-input-offset"
+                    ref={refTo('inputOffset')}
+                    data-testid="job-input-offset"
+                    type="number"
+                    min={0}
+                    max={chosenPool?.length}
+                    step={1}
+                    value={form.inputOffset}
+                    {...offsetField.aria}
+                    onChange={(e) => edit({ inputOffset: e.target.value }, 'inputOffset', 'inputLength')}
+                  />
+                  {offsetField.below}
+                </div>
+                <div className="field">
+                  <label htmlFor="job-input-length">Length (bytes)</label>
+                  <input
+                    id="job-input-length"
+                    ref={refTo('inputLength')}
+                    data-testid="job-input-length"
+                    type="number"
+                    min={0}
+                    max={room}
+                    step={1}
+                    value={form.inputLength}
+                    {...lengthField.aria}
+                    onChange={(e) => edit({ inputLength: e.target.value }, 'inputLength')}
+                  />
+                  {lengthField.below}
+                </div>
+              </div>
+            </div>
           </div>
           <div className="field long">
             <label htmlFor="job-args">Arguments (one per line)</label>
