@@ -32,6 +32,7 @@ import {
 } from '../jobs';
 import { formatCaesar } from '../wallet';
 import { useApp, type NodeFailure } from '../store';
+import { NodeFailureAlert } from '../components/NodeFailureAlert';
 
 /** How often the job lists are asked again while the page is open. */
 const POLL_MS = 3000;
@@ -74,30 +75,14 @@ function Failure(props: { failure: JobView['failure']; testId: string }) {
 
 /** An error from the node: what it means, its message and its code (for support and scripts). */
 function JobError(props: { failure: NodeFailure; source: 'run' | 'list'; prefix?: string }) {
-  const { failure } = props;
   return (
-    <div
-      role="alert"
-      className="field-error problem"
-      data-testid="job-error"
-      data-source={props.source}
-      data-code={failure.code ?? ''}
-    >
-      <p>
-        <strong>
-          {props.prefix}
-          {jobErrorTitle(failure.code, failure.message)}
-        </strong>{' '}
-        {failure.message} {failure.code && <code>{failure.code}</code>}
-      </p>
-      {failure.issues.length > 0 && (
-        <ul>
-          {failure.issues.map((issue) => (
-            <li key={issue.path}>{issue.message}</li>
-          ))}
-        </ul>
-      )}
-    </div>
+    <NodeFailureAlert
+      failure={props.failure}
+      title={jobErrorTitle(props.failure.code, props.failure.message)}
+      testId="job-error"
+      prefix={props.prefix}
+      data={{ source: props.source }}
+    />
   );
 }
 

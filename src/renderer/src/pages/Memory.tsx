@@ -24,6 +24,7 @@ import {
 } from '../memory';
 import { formatRtt, formatTrustScore } from '../mesh';
 import { useApp, type NodeFailure } from '../store';
+import { NodeFailureAlert } from '../components/NodeFailureAlert';
 
 /** How often the proxy status is asked again while the page is open. */
 const POLL_MS = 3000;
@@ -48,24 +49,13 @@ function Peer(props: { nodeId: string }) {
 
 /** An error from the node: what it means, its message and its code (for support and scripts). */
 function ProxyError(props: { failure: NodeFailure; testId: string; prefix?: string }) {
-  const { failure } = props;
   return (
-    <div role="alert" className="field-error problem" data-testid={props.testId} data-code={failure.code ?? ''}>
-      <p>
-        <strong>
-          {props.prefix}
-          {proxyErrorTitle(failure.code, failure.message)}
-        </strong>{' '}
-        {failure.message} {failure.code && <code>{failure.code}</code>}
-      </p>
-      {failure.issues.length > 0 && (
-        <ul>
-          {failure.issues.map((issue) => (
-            <li key={issue.path}>{issue.message}</li>
-          ))}
-        </ul>
-      )}
-    </div>
+    <NodeFailureAlert
+      failure={props.failure}
+      title={proxyErrorTitle(props.failure.code, props.failure.message)}
+      testId={props.testId}
+      prefix={props.prefix}
+    />
   );
 }
 

@@ -39,6 +39,7 @@ import {
   walletErrorTitle,
   type HistoryFilters,
 } from '../wallet';
+import { NodeFailureAlert } from '../components/NodeFailureAlert';
 
 /** How often the wallet, its history and the earnings are asked again while the page is open (events come too). */
 const POLL_MS = 5000;
@@ -58,24 +59,13 @@ function When(props: { iso: string; now: number }) {
 
 /** An error from the node, by its code, with its message and the code itself (for support and scripts). */
 function NodeError(props: { failure: NodeFailure; testId: string; prefix?: string }) {
-  const { failure } = props;
   return (
-    <div role="alert" className="field-error problem" data-testid={props.testId} data-code={failure.code ?? ''}>
-      <p>
-        <strong>
-          {props.prefix}
-          {walletErrorTitle(failure.code)}
-        </strong>{' '}
-        {failure.message} {failure.code && <code>{failure.code}</code>}
-      </p>
-      {failure.issues.length > 0 && (
-        <ul>
-          {failure.issues.map((issue) => (
-            <li key={issue.path}>{issue.message}</li>
-          ))}
-        </ul>
-      )}
-    </div>
+    <NodeFailureAlert
+      failure={props.failure}
+      title={walletErrorTitle(props.failure.code)}
+      testId={props.testId}
+      prefix={props.prefix}
+    />
   );
 }
 
