@@ -50,6 +50,28 @@ export interface MeshNodeOptions {
   readonly onDiscovery?: (peer: PeerInfo) => void;
 }
 
+/**
+ * The circuit relay transport's components with a random walk that finds nobody. While a node behind NAT holds no
+ * reservation, the transport looks for relays by walking the DHT at random and dialling every peer it meets, for as
+ * long as none is found: in a mesh without relays (a LAN) that is forever, and it kept every node busy dialling all
+ * the others. HyperMesh nodes learn of relays from their bootstrap peers and the peers they connect to (identify
+ * tells the transport which speak the relay protocol), so the walk is not needed.
+ */
+export function withoutRandomWalk<T extends object>(components: T): T {
+  const idle = {
+    async *walk(options?: { signal?: AbortSignal }): AsyncGenerator<PeerInfo> {
+      const signal = options?.signal;
+      if (!signal || signal.aborted) return;
+      await new Promise<void>((resolve) => signal.addEventListener('abort', () => resolve(), { once: true }));
+      yield* []; // finds nobody
+    },
+  };
+  return new Proxy(components, {
+    get: (target, property, receiver) =>
+      property === 'randomWalk' ? idle : (Reflect.get(target, property, receiver) as unknown),
+  });
+}
+
 /** The node's libp2p key: derived from its identity, so its PeerId stays the same across restarts. */
 export function meshPrivateKey(identity: NodeIdentity): Promise<PrivateKey> {
   return generateKeyPairFromSeed('Ed25519', identity.deriveSecret('mesh/libp2p-key/v1'));
@@ -82,7 +104,8 @@ export async function createMeshNode(options: MeshNodeOptions): Promise<MeshLibp
           ...(options.admit ? { admit: options.admit } : {}),
           ...(options.onBound ? { onBound: options.onBound } : {}),
         }),
-      circuitRelayTransport(),
+      (components: Parameters<ReturnType<typeof circuitRelayTransport>>[0]) =>
+        circuitRelayTransport()(withoutRandomWalk(components)),
     ],
     // Relayed connections are not STOQ: they run noise (the PeerId's key) and yamux like any libp2p connection.
     connectionEncrypters: [noise()],
@@ -96,6 +119,9 @@ export async function createMeshNode(options: MeshNodeOptions): Promise<MeshLibp
       denyOutboundEncryptedConnection: blocked,
     },
     connectionManager: { maxConnections: 64 },
+    // A connection whose ping goes unanswered is closed (and redialled), but a busy node answers late: at the default
+    // 5 s floor, loaded nodes tore live connections down and rebuilt them in a loop (docs/mesh.md, Scale).
+    connectionMonitor: { pingTimeout: { minTimeout: 20_000 } },
     services: {
       identify: identify(),
       ping: ping(),
