@@ -65,6 +65,8 @@ export interface NodeConfig {
   readonly trustRefreshMs?: number;
   /** How often the mesh maintains its connections (tests and benchmarks shorten it); announcements every 6×. */
   readonly meshIntervalMs?: number;
+  /** With meshIntervalMs: how often the node re-announces unchanged assets (6 × meshIntervalMs unless given). */
+  readonly meshAnnounceIntervalMs?: number;
   /** How often a consumer signs usage receipts for its leases; 60 s by default. */
   readonly receiptIntervalMs?: number;
   /** The ledger's tick (sync, produce); 1 s by default. */
@@ -452,7 +454,10 @@ class Node implements HyperMeshNode {
       assets: this.assets,
       ...(this.config.meshIntervalMs === undefined
         ? {}
-        : { maintenanceIntervalMs: this.config.meshIntervalMs, announceIntervalMs: this.config.meshIntervalMs * 6 }),
+        : {
+            maintenanceIntervalMs: this.config.meshIntervalMs,
+            announceIntervalMs: this.config.meshAnnounceIntervalMs ?? this.config.meshIntervalMs * 6,
+          }),
     });
     this.mesh = mesh;
     try {

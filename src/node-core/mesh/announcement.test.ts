@@ -5,8 +5,13 @@ import { loadOrCreateIdentity } from '../identity/identity';
 import { useTempDirs } from '../testing/temp-dir';
 import {
   MAX_ANNOUNCEMENT_BYTES,
+  MAX_SYNC_HAVE,
   decodeAnnouncement,
+  decodeSyncAnswer,
+  decodeSyncRequest,
   encodeAnnouncement,
+  encodeSyncAnswer,
+  encodeSyncRequest,
   priceUnits,
   signingInput,
   type AnnouncementBody,
@@ -95,6 +100,44 @@ describe('mesh announcements', () => {
     expect(priceUnits('0.1') + priceUnits('0.2')).toBe(priceUnits('0.3'));
     expect(priceUnits('12')).toBe(1_200_000_000n);
     expect(priceUnits('0.00000001')).toBe(1n);
+  });
+});
+
+describe('mesh sync messages', () => {
+  const enc = (text: string) => new TextEncoder().encode(text);
+
+  it('round-trips requests and answers', () => {
+    const have = new Map([
+      ['node-a', 5],
+      ['node-b', 0],
+    ]);
+    expect(decodeSyncRequest(encodeSyncRequest(have))).toEqual(have);
+    const items = [enc('{"one":1}'), new Uint8Array(70).fill(0x20)];
+    const answer = decodeSyncAnswer(encodeSyncAnswer(items, true));
+    expect(answer.more).toBe(true);
+    expect(answer.announcements.map((a) => [...a])).toEqual(items.map((a) => [...a]));
+    expect(decodeSyncAnswer(encodeSyncAnswer([], false))).toEqual({ announcements: [], more: false });
+  });
+
+  it('refuses malformed requests', () => {
+    expect(() => decodeSyncRequest(enc('nope'))).toThrow(/not JSON/);
+    expect(() => decodeSyncRequest(enc('{"have":[1]}'))).toThrow(/no `have`/);
+    expect(() => decodeSyncRequest(enc('{"have":{"a":-1}}'))).toThrow(/invalid entry/);
+    expect(() => decodeSyncRequest(enc('{"have":{"a":1.5}}'))).toThrow(/invalid entry/);
+    expect(() => decodeSyncRequest(enc(`{"have":{"${'x'.repeat(129)}":1}}`))).toThrow(/invalid entry/);
+    const tooMany = Object.fromEntries(Array.from({ length: MAX_SYNC_HAVE + 1 }, (_, i) => [`n${i}`, i]));
+    expect(() => decodeSyncRequest(enc(JSON.stringify({ have: tooMany })))).toThrow(/over 4096/);
+  });
+
+  it('refuses malformed answers: bad flag, truncated or oversized entries', () => {
+    expect(() => decodeSyncAnswer(new Uint8Array())).toThrow(/out of range/);
+    expect(() => decodeSyncAnswer(Uint8Array.of(2))).toThrow(/flag/);
+    expect(() => decodeSyncAnswer(Uint8Array.of(0, 0, 0))).toThrow(/truncated/);
+    expect(() => decodeSyncAnswer(Uint8Array.of(0, 0, 0, 0, 9, 1, 2))).toThrow(/invalid length/);
+    expect(() => decodeSyncAnswer(Uint8Array.of(0, 0, 0, 0, 0))).toThrow(/invalid length/);
+    const huge = Buffer.alloc(9);
+    huge.writeUInt32BE(MAX_ANNOUNCEMENT_BYTES + 1, 1);
+    expect(() => decodeSyncAnswer(huge)).toThrow(/invalid length/);
   });
 });
 

@@ -210,3 +210,73 @@ export function priceUnits(decimal: string): bigint {
   const [whole = '0', fraction = ''] = decimal.split('.');
   return BigInt(whole) * 100_000_000n + BigInt(fraction.padEnd(8, '0') || '0');
 }
+
+// ---- sync: the announcements two peers exchange directly when they connect ----
+
+/** Most announcement bytes one sync answer carries (a few announcements); the asker asks again for the rest. */
+export const MAX_SYNC_ANSWER_BYTES = 128 * 1024;
+/** Most owners a sync request may list as already held. */
+export const MAX_SYNC_HAVE = 4096;
+
+/** What the asking node already holds: the newest `seq` per owner, so the answer carries only what is newer. */
+export type SyncHave = ReadonlyMap<string, number>;
+
+export function encodeSyncRequest(have: SyncHave): Uint8Array {
+  return new TextEncoder().encode(JSON.stringify({ have: Object.fromEntries(have) }));
+}
+
+/** Parses a sync request; throws AnnouncementError on anything but `{ have: { nodeId: seq } }` within limits. */
+export function decodeSyncRequest(bytes: Uint8Array): SyncHave {
+  let raw: unknown;
+  try {
+    raw = JSON.parse(new TextDecoder('utf-8', { fatal: true }).decode(bytes));
+  } catch {
+    throw new AnnouncementError('sync request is not JSON');
+  }
+  if (!isPlainObject(raw) || !isPlainObject(raw.have)) throw new AnnouncementError('sync request has no `have`');
+  const entries = Object.entries(raw.have);
+  if (entries.length > MAX_SYNC_HAVE) throw new AnnouncementError(`sync request lists over ${MAX_SYNC_HAVE} owners`);
+  const have = new Map<string, number>();
+  for (const [nodeId, seq] of entries) {
+    if (nodeId.length > 128 || !Number.isSafeInteger(seq) || (seq as number) < 0) {
+      throw new AnnouncementError('sync request has an invalid entry');
+    }
+    have.set(nodeId, seq as number);
+  }
+  return have;
+}
+
+/** A sync answer: a flag saying more is left, then each signed announcement as it travels in gossip, length-prefixed. */
+export function encodeSyncAnswer(announcements: readonly Uint8Array[], more: boolean): Uint8Array {
+  const size = 1 + announcements.reduce((n, a) => n + 4 + a.length, 0);
+  const out = Buffer.alloc(size);
+  out[0] = more ? 1 : 0;
+  let at = 1;
+  for (const a of announcements) {
+    out.writeUInt32BE(a.length, at);
+    out.set(a, at + 4);
+    at += 4 + a.length;
+  }
+  return out;
+}
+
+export function decodeSyncAnswer(bytes: Uint8Array): { announcements: Uint8Array[]; more: boolean } {
+  if (bytes.length < 1 || bytes.length > MAX_SYNC_ANSWER_BYTES + MAX_ANNOUNCEMENT_BYTES + 1024) {
+    throw new AnnouncementError(`sync answer of ${bytes.length} bytes is out of range`);
+  }
+  const flag = bytes[0];
+  if (flag !== 0 && flag !== 1) throw new AnnouncementError('sync answer has an invalid flag');
+  const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+  const announcements: Uint8Array[] = [];
+  let at = 1;
+  while (at < bytes.length) {
+    if (at + 4 > bytes.length) throw new AnnouncementError('sync answer is truncated');
+    const length = view.getUint32(at);
+    if (length === 0 || length > MAX_ANNOUNCEMENT_BYTES || at + 4 + length > bytes.length) {
+      throw new AnnouncementError('sync answer has an announcement of an invalid length');
+    }
+    announcements.push(bytes.subarray(at + 4, at + 4 + length));
+    at += 4 + length;
+  }
+  return { announcements, more: flag === 1 };
+}

@@ -3,7 +3,9 @@ import { formatHostPort } from '../../shared/network';
 import type { HyperMeshNode } from '../node';
 import { certify, useNodes } from '../testing/nodes';
 import { until } from '../testing/until';
+import { encodeSyncRequest } from './announcement';
 import { ANNOUNCE_TOPIC } from './libp2p-node';
+import { MESH_SYNC_METHOD } from './mesh';
 
 const start = useNodes({ meshIntervalMs: 500 });
 
@@ -97,5 +99,40 @@ describe('mesh over STOQ', () => {
     expect(liarView.trustScore).toBeLessThan(0.5);
     expect(liarView.lastRejection).toMatch(/announcement/);
     expect(await honest.api.searchAssets({})).toEqual([]);
+  }, 90_000);
+
+  it('a node that joins late pulls the announcements made before it came (sync), and bad sync requests are refused', async () => {
+    // No periodic re-announcement: what the late node learns, it learns by sync on connect.
+    const quiet = { meshAnnounceIntervalMs: 3_600_000 };
+    const ca = await start({ authority: { name: 'Mesh CA' }, ...quiet });
+    const caAddress = formatHostPort(ca.transport!.address);
+    const owner = await start(quiet);
+    await certify(owner, caAddress);
+    await owner.assets!.ready;
+    await owner.api.updateSettings({ privacyLevel: 'FullPublic', allocationType: 'Public', allocation: { cpu: 25 } });
+    await owner.assets!.settled();
+    await until('the CA to hold the owner’s announcement', async () =>
+      ca.mesh!.search({}).some((h) => h.owner === owner.identity.nodeId),
+    );
+
+    const late = await start(quiet);
+    await certify(late, caAddress);
+    const hit = await until('the late node to find the owner’s asset', async () =>
+      (await late.api.searchAssets({ kind: 'cpu' })).find((h) => h.owner === owner.identity.nodeId),
+    );
+    expect(hit).toMatchObject({ kind: 'cpu', privacyLevel: 'FullPublic' });
+    expect(owner.mesh!.status().lastAnnouncedAt).not.toBeNull();
+
+    // The sync call checks what it is asked: a malformed request gets an error, not a crash or an answer.
+    const link = await late.transport!.dial(owner.transport!.address, owner.identity.nodeId);
+    await expect(link.request(MESH_SYNC_METHOD, new TextEncoder().encode('{"have":[1,2]}'))).rejects.toThrow(
+      /sync request/,
+    );
+    await expect(link.request(MESH_SYNC_METHOD, new TextEncoder().encode('not json'))).rejects.toThrow(/not JSON/);
+    // Asked with everything held, it answers with nothing (one flag byte).
+    const everything = new Map([[owner.identity.nodeId, Number.MAX_SAFE_INTEGER]]);
+    for (const h of late.mesh!.search({})) if (h.owner) everything.set(h.owner, Number.MAX_SAFE_INTEGER);
+    everything.set(ca.identity.nodeId, Number.MAX_SAFE_INTEGER);
+    expect((await link.request(MESH_SYNC_METHOD, encodeSyncRequest(everything))).length).toBe(1);
   }, 90_000);
 });

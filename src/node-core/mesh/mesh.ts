@@ -22,16 +22,22 @@ import type { HostPort, PeerLink, Transport as StoqTransport } from '../transpor
 import type { TrustClient } from '../trust/trust-client';
 import {
   AnnouncementError,
+  MAX_SYNC_ANSWER_BYTES,
+  MAX_SYNC_HAVE,
   chainDigest,
   decodeAnnouncement,
+  decodeSyncAnswer,
+  decodeSyncRequest,
   encodeAnnouncement,
+  encodeSyncAnswer,
+  encodeSyncRequest,
   priceUnits,
   signingInput,
   type AnnouncedAsset,
   type AnnouncementBody,
 } from './announcement';
 import { ANNOUNCE_TOPIC, createMeshNode, type MeshLibp2p } from './libp2p-node';
-import { circuitView, isPublicStoqAddress, reachabilityOf } from './nat';
+import { circuitView, reachabilityOf } from './nat';
 import { PeerBook, TRUST_FLOOR } from './peer-book';
 import { stoqAddressOf, stoqMultiaddr, type BoundPeer } from './stoq-libp2p';
 
@@ -62,8 +68,19 @@ export interface MeshOptions {
 
 interface KnownAnnouncement {
   readonly body: AnnouncementBody;
+  /** The signed announcement as it travelled (null for one kept by an older version, which stored the body only). */
+  readonly signed: Uint8Array | null;
   readonly receivedAt: number;
 }
+
+/** STOQ call by which two peers that connect pull each other's announcements (docs/mesh.md: Sync on connect). */
+export const MESH_SYNC_METHOD = 'mesh.sync';
+/** How long a peer has to answer one sync request (it answers from memory, but may be busy). */
+const SYNC_TIMEOUT_MS = 30_000;
+/** Rounds of one sync at most (each answer carries up to MAX_SYNC_ANSWER_BYTES). */
+const SYNC_ROUNDS = 16;
+/** An announcement this close to expiry is not passed on by sync (it could expire on the way). */
+const SYNC_EXPIRY_MARGIN_MS = 10_000;
 
 /** Below this many connections the node dials bootstrap peers and peers it discovered. */
 const TARGET_CONNECTIONS = 8;
@@ -93,6 +110,13 @@ export class Mesh {
   >();
   private timer: NodeJS.Timeout | undefined;
   private lastAnnounce: { at: number; fingerprint: string } | null = null;
+  /** This node's newest signed announcement, passed on as is by sync. */
+  private ownSigned: { seq: number; expiresAt: number; bytes: Uint8Array } | null = null;
+  /** The last announcement went out while no peer was subscribed: publish again when the first one is. */
+  private announcedAlone = false;
+  /** Syncs run one after another, so each asks with what the ones before brought. */
+  private syncQueue: Promise<void> = Promise.resolve();
+  private readonly syncsQueued = new Set<string>();
   private seq = 0;
   private problem: string | null = null;
   private maintaining = false;
@@ -103,6 +127,7 @@ export class Mesh {
     this.book = new PeerBook(options.db);
     this.now = options.now ?? Date.now;
     this.loadAnnouncements();
+    options.stoq.router.rpc(MESH_SYNC_METHOD, (body, ctx) => this.serveSync(body, ctx.peer.nodeId));
   }
 
   get libp2p(): MeshLibp2p | undefined {
@@ -160,7 +185,14 @@ export class Mesh {
       isBlocked: (peer) => this.isBlocked(peer),
       onDiscovery: (info) => this.onDiscovery(info),
     });
-    node.addEventListener('peer:connect', () => this.scheduleAnnounce());
+    // A peer that connects pulls this node's announcement itself (sync); the mesh at large hears it by gossip, so it
+    // is published again only when it last went out to nobody (not on every connection, which costs a signature
+    // and a flood of the whole mesh each time).
+    node.services.pubsub.addEventListener('subscription-change', (evt) => {
+      if (this.announcedAlone && evt.detail.subscriptions.some((s) => s.topic === ANNOUNCE_TOPIC && s.subscribe)) {
+        this.scheduleAnnounce();
+      }
+    });
     await node.start();
     if (!this.timer) {
       // stopped meanwhile
@@ -203,6 +235,7 @@ export class Mesh {
       peerId,
       ...(bound.serialHex ? { certificate: bound.serialHex } : {}),
     });
+    this.queueSync(bound);
   }
 
   private isBlocked(peer: PeerId): boolean {
@@ -286,6 +319,7 @@ export class Mesh {
         await this.dialKnownPeers(node);
       }
       this.measure(node);
+      this.antiEntropy(node);
       await this.announceIfDue();
     } catch (err) {
       this.options.log.warn(`mesh maintenance: ${(err as Error).message}`);
@@ -307,45 +341,51 @@ export class Mesh {
   }
 
   /**
-   * Dials peers the peer store knows (from the DHT, mDNS, identify), then peers whose announcement shows them
-   * behind NAT (a NAT mapping after a private address: they may be unable to dial us), until the target is met. A
-   * peer behind NAT is reached through a relay (dialPeer), and DCUtR may then upgrade the connection by hole
-   * punching; one that could not be reached is left alone for a minute.
+   * Dials peers until the target is met, in random order (so joining nodes spread over the mesh instead of all
+   * dialling the same first peers), several at once: those the peer store knows (DHT, mDNS, identify) and those
+   * whose current, signed announcement this node holds (at the STOQ address they announce first). A peer behind NAT
+   * is reached through a relay (dialPeer), and DCUtR may then upgrade the connection by hole punching. A peer that
+   * could not be reached is left alone for a minute.
    */
   private async dialKnownPeers(node: MeshLibp2p): Promise<void> {
-    const peers = await node.peerStore.all();
-    for (const peer of peers) {
-      if (node.getConnections().length >= TARGET_CONNECTIONS) return;
-      if (peer.id.equals(node.peerId) || node.getConnections(peer.id).length > 0 || peer.addresses.length === 0)
-        continue;
-      if (this.isBlocked(peer.id)) continue;
-      try {
-        await this.dialPeer(node, peer.id);
-      } catch (err) {
-        this.options.log.debug(`dial ${peer.id.toString()}: ${(err as Error).message}`);
-      }
+    const want = TARGET_CONNECTIONS - node.getConnections().length;
+    if (want <= 0) return;
+    const now = this.now();
+    const candidates = new Map<string, { peer: PeerId; address: HostPort | null }>();
+    for (const known of await node.peerStore.all()) {
+      if (known.addresses.length > 0) candidates.set(known.id.toString(), { peer: known.id, address: null });
     }
     for (const held of this.announcements.values()) {
-      if (node.getConnections().length >= TARGET_CONNECTIONS) return;
-      const [own, ...mapped] = held.body.addresses.map((a) => parseServiceAddress(a));
-      if (!own || isPublicStoqAddress(own) || !mapped.some((a) => a !== null && isPublicStoqAddress(a))) continue;
-      let peer: PeerId;
+      if (held.body.expiresAt <= now || candidates.has(held.body.peerId)) continue;
       try {
-        peer = peerIdFromString(held.body.peerId);
+        const peer = peerIdFromString(held.body.peerId);
+        candidates.set(held.body.peerId, { peer, address: parseServiceAddress(held.body.addresses[0] ?? '') });
       } catch {
-        continue;
-      }
-      const key = peer.toString();
-      if (node.getConnections(peer).length > 0 || this.isBlocked(peer)) continue;
-      if ((this.dialBackoff.get(key) ?? 0) > this.now()) continue;
-      try {
-        await this.dialPeer(node, peer);
-        this.dialBackoff.delete(key);
-      } catch (err) {
-        this.dialBackoff.set(key, this.now() + DIAL_BACKOFF_MS);
-        this.options.log.debug(`dial ${key} (behind NAT): ${(err as Error).message}`);
+        // an announcement's PeerId is checked on receipt; an older stored one may not parse
       }
     }
+    const eligible = shuffled(
+      [...candidates.values()].filter(
+        ({ peer }) =>
+          !peer.equals(node.peerId) &&
+          node.getConnections(peer).length === 0 &&
+          !this.isBlocked(peer) &&
+          (this.dialBackoff.get(peer.toString()) ?? 0) <= now,
+      ),
+    );
+    await Promise.all(
+      eligible.slice(0, want).map(async ({ peer, address }) => {
+        const key = peer.toString();
+        try {
+          if (address) await node.peerStore.merge(peer, { multiaddrs: [stoqMultiaddr(address)] });
+          await this.dialPeer(node, peer);
+          this.dialBackoff.delete(key);
+        } catch (err) {
+          this.dialBackoff.set(key, this.now() + DIAL_BACKOFF_MS);
+          this.options.log.debug(`dial ${key}: ${(err as Error).message}`);
+        }
+      }),
+    );
   }
 
   /**
@@ -457,13 +497,19 @@ export class Mesh {
     };
     const signature = this.options.identity.sign(signingInput(body));
     const bytes = encodeAnnouncement({ body, chain, signature });
+    this.ownSigned = { seq: body.seq, expiresAt: body.expiresAt, bytes };
+    this.announcedAlone = node.services.pubsub.getSubscribers(ANNOUNCE_TOPIC).length === 0;
     await node.services.pubsub.publish(ANNOUNCE_TOPIC, bytes);
     this.lastAnnounce = { at: now, fingerprint };
   }
 
   /** Gossip validation: accept (and keep) a valid announcement, ignore a stale one, reject and penalize the rest. */
   private validate(from: PeerId, data: Uint8Array): TopicValidatorResult {
-    const forwarder = this.nodeOfPeer.get(from.toString());
+    return this.judge(this.nodeOfPeer.get(from.toString()), from, data);
+  }
+
+  /** Accepts or refuses an announcement `from` passed on (by gossip or sync), and scores the peer for it. */
+  private judge(forwarder: string | undefined, from: PeerId, data: Uint8Array): TopicValidatorResult {
     try {
       const accepted = this.accept(data);
       if (accepted === 'stale') return TopicValidatorResult.Ignore;
@@ -499,7 +545,9 @@ export class Mesh {
     if (!ml_dsa65.verify(a.signature, signingInput(body), signer.mldsaPublicKey)) {
       throw new AnnouncementError('signature does not verify');
     }
-    this.announcements.set(body.nodeId, { body, receivedAt: now });
+    // A copy: a sync answer's announcements are views into one larger buffer.
+    const signed = Uint8Array.from(data);
+    this.announcements.set(body.nodeId, { body, signed, receivedAt: now });
     // A signed, chain-checked announcement puts its node in the peer book (a connection is not needed for that).
     const address = body.addresses.map((a) => parseServiceAddress(a)).find((a) => a !== null);
     if (address) this.book.heardOf(body.nodeId, { ...address, peerId: body.peerId, certificate: signer.serialHex });
@@ -509,7 +557,8 @@ export class Mesh {
          ON CONFLICT(node_id) DO UPDATE SET seq = excluded.seq, body = excluded.body,
            expires_at = excluded.expires_at, received_at = excluded.received_at`,
       )
-      .run(body.nodeId, body.seq, JSON.stringify(body), body.expiresAt, now);
+      // The signed form, so it can be passed on by sync after a restart too.
+      .run(body.nodeId, body.seq, new TextDecoder().decode(signed), body.expiresAt, now);
     this.nodeOfPeer.set(body.peerId, body.nodeId);
     return 'new';
   }
@@ -543,10 +592,101 @@ export class Mesh {
       .prepare('SELECT body, received_at FROM mesh_announcements WHERE expires_at > ?')
       .all(this.now()) as { body: string; received_at: number }[];
     for (const row of rows) {
-      const body = JSON.parse(row.body) as AnnouncementBody;
-      this.announcements.set(body.nodeId, { body, receivedAt: row.received_at });
+      const stored = JSON.parse(row.body) as AnnouncementBody | { body: AnnouncementBody };
+      // Kept signed since sync came; an older version kept the body alone (still searchable, not passed on).
+      if ('body' in stored) {
+        const signed = new TextEncoder().encode(row.body);
+        this.announcements.set(stored.body.nodeId, { body: stored.body, signed, receivedAt: row.received_at });
+      } else {
+        this.announcements.set(stored.nodeId, { body: stored, signed: null, receivedAt: row.received_at });
+      }
     }
     this.options.db.prepare('DELETE FROM mesh_announcements WHERE expires_at <= ?').run(this.now());
+  }
+
+  // ---- sync on connect ----
+
+  /**
+   * Anti-entropy: each round, a pull from one connected peer chosen at random. Gossip spreads an announcement fast
+   * but may miss a node (a message sent while its mesh was forming, a peer pruned); pulling from random peers makes
+   * every node converge on the newest announcements anyway, and costs one small request when nothing is missing.
+   */
+  private antiEntropy(node: MeshLibp2p): void {
+    const direct = node.getConnections().filter((c) => !isRelayed(c));
+    const connection = direct[Math.floor(Math.random() * direct.length)];
+    if (!connection) return;
+    const nodeId = this.nodeOfPeer.get(connection.remotePeer.toString());
+    const address = stoqAddressOf(connection.remoteAddr);
+    if (nodeId && address) this.queueSync({ nodeId, peerId: connection.remotePeer, address });
+  }
+
+  /** Queues a pull of `peer`'s announcements (one sync at a time; a peer already queued is not queued twice). */
+  private queueSync(peer: SyncPeer): void {
+    if (this.syncsQueued.has(peer.nodeId)) return;
+    this.syncsQueued.add(peer.nodeId);
+    this.syncQueue = this.syncQueue.then(async () => {
+      try {
+        await this.syncWith(peer);
+      } catch (err) {
+        this.options.log.debug(`sync with ${peer.nodeId.slice(0, 8)}: ${(err as Error).message}`);
+      } finally {
+        this.syncsQueued.delete(peer.nodeId);
+      }
+    });
+  }
+
+  /**
+   * Pulls from a peer that just connected the announcements it holds that are newer than ours (its own among
+   * them): a node that joins learns the mesh from its first peer at once, instead of over the next announcement
+   * interval. Each is checked exactly as gossip is, and a bad one counts against the peer that passed it on.
+   */
+  private async syncWith(peer: SyncPeer): Promise<void> {
+    if (!this.node) return;
+    const link = await this.options.stoq.dial(peer.address, peer.nodeId, AbortSignal.timeout(10_000));
+    for (let round = 0; round < SYNC_ROUNDS; round++) {
+      if (!this.node) return;
+      const have = new Map<string, number>();
+      if (this.ownSigned) have.set(this.options.identity.nodeId, this.ownSigned.seq);
+      for (const [nodeId, held] of this.announcements) {
+        // Past the request's limit the answer repeats what this node has: wasteful, not wrong.
+        if (have.size >= MAX_SYNC_HAVE) break;
+        have.set(nodeId, held.body.seq);
+      }
+      const answer = decodeSyncAnswer(
+        await link.request(MESH_SYNC_METHOD, encodeSyncRequest(have), { timeoutMs: SYNC_TIMEOUT_MS }),
+      );
+      for (const signed of answer.announcements) {
+        if (this.judge(peer.nodeId, peer.peerId, signed) === TopicValidatorResult.Reject) return;
+      }
+      if (!answer.more) return;
+    }
+  }
+
+  /** Answers a sync: the signed announcements held (this node's own first) that are newer than the asker's. */
+  private serveSync(body: Uint8Array, asker: string): Uint8Array {
+    if (!this.node) throw new MeshError('the mesh is not running on this node');
+    const have = decodeSyncRequest(body);
+    const now = this.now();
+    const fresh = (nodeId: string, seq: number, expiresAt: number) =>
+      nodeId !== asker && expiresAt > now + SYNC_EXPIRY_MARGIN_MS && (have.get(nodeId) ?? -1) < seq;
+    const out: Uint8Array[] = [];
+    let bytes = 0;
+    let more = false;
+    const candidates: Uint8Array[] = [];
+    const own = this.ownSigned;
+    if (own && fresh(this.options.identity.nodeId, own.seq, own.expiresAt)) candidates.push(own.bytes);
+    for (const [nodeId, held] of this.announcements) {
+      if (held.signed && fresh(nodeId, held.body.seq, held.body.expiresAt)) candidates.push(held.signed);
+    }
+    for (const signed of candidates) {
+      if (bytes + signed.length > MAX_SYNC_ANSWER_BYTES) {
+        more = true;
+        break;
+      }
+      out.push(signed);
+      bytes += signed.length;
+    }
+    return encodeSyncAnswer(out, more);
   }
 
   // ---- search and allocation ----
@@ -758,6 +898,19 @@ function leaseView(assetId: string, owner: string, lease: LeaseJson, verified: b
     expiresAt: new Date(lease.expiresAt).toISOString(),
     ownerProofVerified: verified,
   };
+}
+
+/** A peer to pull announcements from: a STOQ connection to it is open (or was just now). */
+type SyncPeer = Pick<BoundPeer, 'nodeId' | 'peerId' | 'address'>;
+
+/** A copy of `items` in random order (Fisher–Yates). */
+function shuffled<T>(items: readonly T[]): T[] {
+  const out = [...items];
+  for (let i = out.length - 1; i > 0; i--) {
+    const j = Math.floor(Math.random() * (i + 1));
+    [out[i], out[j]] = [out[j] as T, out[i] as T];
+  }
+  return out;
 }
 
 function isRelayed(connection: Connection): boolean {
