@@ -7,8 +7,16 @@ import {
 } from '../transport/stoq/node-certificate';
 import { canonicalSerial, parseNodeCertificate } from './certificates';
 import type { SignedTreeHead } from './ct-log';
-import type { TrustedCa, TrustedFederation } from './federation';
+import { federationSigningInput, type TrustedCa, type TrustedFederation } from './federation';
 import { verifyNodeCertificate, type VerifiedNodeCertificate } from './verify-node';
+
+/**
+ * Chains that passed the full check, shared by every verifier in the process (a test or benchmark runs many nodes in
+ * one): the check is a pure function of the chain, the federation and the distrusted CAs, which make up the key.
+ * Validity times and revocation are what change, and each verifier checks them on every use.
+ */
+const verifiedChains = new Map<string, VerifiedNodeCertificate>();
+const MAX_VERIFIED_CHAINS = 20_000;
 
 /** What STOQ knows of a peer whose TrustChain certificate passed every check. */
 export function trustChainIdentity(v: VerifiedNodeCertificate): PeerIdentity {
@@ -35,7 +43,8 @@ export class TrustChainVerifier implements PeerVerifier {
   /** Every verified tree head seen in a peer's certificate, for the auditor. */
   onHead: ((head: SignedTreeHead, ca: TrustedCa) => void) | undefined;
   private readonly selfSigned;
-  private readonly cache = new Map<string, { epoch: number; distrusted: number; result: VerifiedNodeCertificate }>();
+  /** Identifies the trusted federation in the shared cache's keys. */
+  private federationKey = '';
 
   constructor(private readonly now: () => number = Date.now) {
     this.selfSigned = createSelfSignedVerifier({ now: () => new Date(this.now()) });
@@ -47,7 +56,12 @@ export class TrustChainVerifier implements PeerVerifier {
 
   setFederation(federation: TrustedFederation | null): void {
     this.fed = federation;
-    this.cache.clear();
+    this.federationKey = federation
+      ? createHash('sha256')
+          .update(federationSigningInput(federation.document))
+          .update(JSON.stringify([...federation.members.values()].map((m) => [m.caId, sha256Hex(m.rootDer)])))
+          .digest('hex')
+      : '';
   }
 
   setRevoked(caId: string, serials: ReadonlySet<string>): void {
@@ -67,14 +81,18 @@ export class TrustChainVerifier implements PeerVerifier {
     if (!fed) throw new PeerVerificationError('this node trusts no certificate authority yet');
     const leaf = chain[0];
     if (!leaf) throw new PeerVerificationError('the peer presented no certificate');
-    const key = createHash('sha256')
-      .update(leaf)
-      .update(chain[1] ?? new Uint8Array())
-      .digest('hex');
-    const cached = this.cache.get(key);
+    const key = [
+      this.federationKey,
+      [...this.distrusted].sort().join(','),
+      createHash('sha256')
+        .update(leaf)
+        .update(chain[1] ?? new Uint8Array())
+        .digest('hex'),
+    ].join('|');
+    const cached = verifiedChains.get(key);
     const now = at ?? this.now();
-    if (cached && cached.epoch === fed.epoch && cached.distrusted === this.distrusted.size) {
-      const r = cached.result;
+    if (cached) {
+      const r = cached;
       if (now < r.notBefore.getTime() || now > r.notAfter.getTime())
         throw new PeerVerificationError(`the certificate is not valid now (valid until ${r.notAfter.toISOString()})`);
       if (this.isRevoked(r.issuer.caId, r.serialHex))
@@ -87,8 +105,8 @@ export class TrustChainVerifier implements PeerVerifier {
       isRevoked: (caId, serial) => this.isRevoked(caId, serial),
       distrusted: this.distrusted,
     });
-    if (this.cache.size > 10_000) this.cache.clear();
-    this.cache.set(key, { epoch: fed.epoch, distrusted: this.distrusted.size, result });
+    if (verifiedChains.size >= MAX_VERIFIED_CHAINS) verifiedChains.clear();
+    verifiedChains.set(key, result);
     return result;
   }
 
@@ -157,4 +175,8 @@ export class TrustChainVerifier implements PeerVerifier {
     }
     return identity;
   }
+}
+
+function sha256Hex(bytes: Uint8Array): string {
+  return createHash('sha256').update(bytes).digest('hex');
 }

@@ -132,26 +132,33 @@ export async function createSelfSignedNodeCertificate(
   return { certPem: cert.toString('pem'), keyPem, certDer: new Uint8Array(cert.rawData) };
 }
 
+const selfSignedVerified = new Map<string, { identity: PeerIdentity; notBefore: Date }>();
+
 /**
  * Verifies a peer's self-signed node certificate: its own signature, its validity period, and the NodeId binding
  * (ML-DSA-65 signature over its TLS key). The TLS handshake has already proven the peer holds that TLS key.
- * Positive results are cached by certificate hash: verification costs a post-quantum signature check.
+ * Positive results are cached by certificate hash: verification costs a post-quantum signature check. The cache is
+ * the process's (a test or benchmark runs many nodes in one): what it holds depends on the certificate alone, and the
+ * validity period and the expected NodeId are checked on every use.
  */
 export function createSelfSignedVerifier(options: { now?: () => Date } = {}): PeerVerifier {
   const now = options.now ?? (() => new Date());
-  const cache = new Map<string, PeerIdentity>();
+  const cache = selfSignedVerified;
   return {
     verify(chain, expectedNodeId) {
       const leaf = chain[0];
       if (!leaf) throw new PeerVerificationError('the peer presented no certificate');
       const sha = createHash('sha256').update(leaf).digest('hex');
-      let identity = cache.get(sha);
-      if (!identity) {
-        identity = verifyLeaf(leaf, sha);
+      let checked = cache.get(sha);
+      if (!checked) {
+        checked = verifyLeaf(leaf, sha);
         if (cache.size > 10_000) cache.clear();
-        cache.set(sha, identity);
+        cache.set(sha, checked);
       }
+      const { identity, notBefore } = checked;
       const t = now();
+      if (t < notBefore)
+        throw new PeerVerificationError(`the peer's certificate is not valid before ${notBefore.toISOString()}`);
       if (t > identity.notAfter)
         throw new PeerVerificationError(`the peer's certificate expired at ${identity.notAfter.toISOString()}`);
       if (expectedNodeId !== undefined && identity.nodeId !== expectedNodeId) {
@@ -163,7 +170,7 @@ export function createSelfSignedVerifier(options: { now?: () => Date } = {}): Pe
     },
   };
 
-  function verifyLeaf(der: Uint8Array, sha: string): PeerIdentity {
+  function verifyLeaf(der: Uint8Array, sha: string): { identity: PeerIdentity; notBefore: Date } {
     let cert: NodeX509;
     try {
       cert = new NodeX509(der);
@@ -195,6 +202,9 @@ export function createSelfSignedVerifier(options: { now?: () => Date } = {}): Pe
     if (!cert.subject.includes(`CN=${nodeId}`)) {
       throw new PeerVerificationError(`the certificate names a NodeId other than the ${nodeId} its keys give`);
     }
-    return { nodeId, certificateSha256: sha, notAfter: new Date(cert.validTo) };
+    return {
+      identity: { nodeId, certificateSha256: sha, notAfter: new Date(cert.validTo) },
+      notBefore: new Date(cert.validFrom),
+    };
   }
 }
