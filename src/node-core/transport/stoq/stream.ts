@@ -123,6 +123,11 @@ export class StoqStream {
     reader.resolve(chunk);
   }
 
+  /** A write is waiting for flow-control credit. */
+  get writePending(): boolean {
+    return this.writer !== undefined;
+  }
+
   /** The connection saw this stream get flow-control credit. */
   onWritable(): void {
     if (this.writer) this.pumpWrite();
