@@ -25,6 +25,23 @@ describe('post-quantum signing pool', () => {
     expect(verifyNow('ml-dsa-65', sig, Buffer.from('y'), keys.publicKey)).toBe(true);
   });
 
+  it('verifies in worker threads: a good signature holds, a wrong message, key or malformed input does not', async () => {
+    const keys = ml_dsa65.keygen();
+    const other = ml_dsa65.keygen();
+    const message = Buffer.from('announcement');
+    const sig = ml_dsa65.sign(message, keys.secretKey);
+    const checks = await Promise.all([
+      pool.verify('ml-dsa-65', sig, message, keys.publicKey),
+      pool.verify('ml-dsa-65', sig, Buffer.from('announcement!'), keys.publicKey),
+      pool.verify('ml-dsa-65', sig, message, other.publicKey),
+      pool.verify('ml-dsa-65', sig.subarray(1), message, keys.publicKey),
+      pool.verify('falcon-1024', new Uint8Array(10), message, new Uint8Array(10)),
+    ]);
+    expect(checks).toEqual([true, false, false, false, false]);
+    // The caller's buffers are untouched (copied, not transferred).
+    expect(sig.length).toBe(ml_dsa65.sign(message, keys.secretKey).length);
+  });
+
   it('treats malformed verification input as a failed check, not a crash', () => {
     expect(verifyNow('falcon-1024', new Uint8Array(10), Buffer.from('x'), new Uint8Array(10))).toBe(false);
   });

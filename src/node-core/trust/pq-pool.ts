@@ -13,6 +13,15 @@ export interface PqSigner {
   close(): Promise<void>;
 }
 
+/**
+ * Verifies post-quantum signatures off the main thread: one pure-JS ML-DSA check costs ~2–4 ms, and a meshed node
+ * checks one per announcement it hears; in a worker, STOQ, libp2p and the UI's API keep their thread meanwhile.
+ * Malformed keys or signatures resolve to false, as verifyNow does.
+ */
+export interface PqVerifier {
+  verify(alg: PqAlgorithm, signature: Uint8Array, message: Uint8Array, publicKey: Uint8Array): Promise<boolean>;
+}
+
 /** Same thread, for tools and tests where blocking does not matter. */
 export function createInlinePqSigner(): PqSigner {
   return {
@@ -47,9 +56,20 @@ const { parentPort, workerData } = require('node:worker_threads');
 const { pathToFileURL } = require('node:url');
 Promise.all([import(pathToFileURL(workerData.mldsa).href), import(pathToFileURL(workerData.falcon).href)]).then(
   ([m, f]) => {
+    const scheme = (alg) => (alg === 'ml-dsa-65' ? m.ml_dsa65 : f.falcon1024);
     parentPort.on('message', (task) => {
+      if (task.op === 'verify') {
+        let ok = false;
+        try {
+          ok = scheme(task.alg).verify(task.sig, task.message, task.key) === true;
+        } catch {
+          ok = false;
+        }
+        parentPort.postMessage({ id: task.id, ok });
+        return;
+      }
       try {
-        const sig = task.alg === 'ml-dsa-65' ? m.ml_dsa65.sign(task.message, task.key) : f.falcon1024.sign(task.message, task.key);
+        const sig = scheme(task.alg).sign(task.message, task.key);
         parentPort.postMessage({ id: task.id, sig }, [sig.buffer]);
       } catch (err) {
         parentPort.postMessage({ id: task.id, error: String(err && err.message || err) });
@@ -62,7 +82,7 @@ Promise.all([import(pathToFileURL(workerData.mldsa).href), import(pathToFileURL(
 `;
 
 interface Pending {
-  resolve(sig: Uint8Array): void;
+  resolve(result: Uint8Array | boolean): void;
   reject(err: Error): void;
 }
 
@@ -76,7 +96,7 @@ interface PoolWorker {
  * A small pool of worker threads for PQ signatures, so issuance scales with cores and the node's event loop (STOQ,
  * the API) keeps running while a CA signs. Started lazily; workers do not keep the process alive.
  */
-export function createPqWorkerPool(size = Math.max(1, Math.min(4, availableParallelism()))): PqSigner {
+export function createPqWorkerPool(size = Math.max(1, Math.min(4, availableParallelism()))): PqSigner & PqVerifier {
   const require = createRequire(import.meta.url);
   const paths = {
     mldsa: require.resolve('@noble/post-quantum/ml-dsa.js'),
@@ -89,7 +109,7 @@ export function createPqWorkerPool(size = Math.max(1, Math.min(4, availableParal
   const spawn = (): PoolWorker => {
     const worker = new Worker(WORKER_SOURCE, { eval: true, workerData: paths });
     const entry: PoolWorker = { worker, busy: 0, pending: new Map() };
-    worker.on('message', (msg: { id?: number; sig?: Uint8Array; error?: string; fatal?: string }) => {
+    worker.on('message', (msg: { id?: number; sig?: Uint8Array; ok?: boolean; error?: string; fatal?: string }) => {
       if (msg.fatal) return failAll(entry, new TrustError(`post-quantum worker failed to start: ${msg.fatal}`));
       if (msg.id === undefined) return;
       const p = entry.pending.get(msg.id);
@@ -97,6 +117,7 @@ export function createPqWorkerPool(size = Math.max(1, Math.min(4, availableParal
       entry.pending.delete(msg.id);
       entry.busy--;
       if (msg.sig) p.resolve(new Uint8Array(msg.sig));
+      else if (msg.ok !== undefined) p.resolve(msg.ok);
       else p.reject(new TrustError(`post-quantum signing failed: ${msg.error ?? 'unknown error'}`));
     });
     worker.on('error', (err) => failAll(entry, new TrustError(`post-quantum worker crashed: ${err.message}`)));
@@ -117,23 +138,50 @@ export function createPqWorkerPool(size = Math.max(1, Math.min(4, availableParal
     entry.busy = 0;
   };
 
+  /** Runs a task on the least busy worker (a new one while all are busy and the pool is not full). */
+  const run = (task: Record<string, unknown>): Promise<Uint8Array | boolean> => {
+    if (closed) return Promise.reject(new TrustError('the post-quantum pool is closed'));
+    let target = workers.reduce<PoolWorker | undefined>((a, w) => (!a || w.busy < a.busy ? w : a), undefined);
+    if (!target || (target.busy > 0 && workers.length < size)) target = spawn();
+    const chosen = target;
+    const id = nextId++;
+    chosen.busy++;
+    return new Promise((resolve, reject) => {
+      chosen.pending.set(id, { resolve, reject });
+      chosen.worker.postMessage({ id, ...task });
+    });
+  };
+
   return {
-    sign(alg, message, secretKey) {
-      if (closed) return Promise.reject(new TrustError('the signing pool is closed'));
-      let target = workers.reduce<PoolWorker | undefined>((a, w) => (!a || w.busy < a.busy ? w : a), undefined);
-      if (!target || (target.busy > 0 && workers.length < size)) target = spawn();
-      const chosen = target;
-      const id = nextId++;
-      chosen.busy++;
-      return new Promise<Uint8Array>((resolve, reject) => {
-        chosen.pending.set(id, { resolve, reject });
-        // Copies: the caller's buffers stay usable, and secret keys are never transferred away.
-        chosen.worker.postMessage({ id, alg, message: Uint8Array.from(message), key: Uint8Array.from(secretKey) });
-      });
+    async sign(alg, message, secretKey) {
+      // Copies: the caller's buffers stay usable, and secret keys are never transferred away.
+      const sig = await run({ alg, message: Uint8Array.from(message), key: Uint8Array.from(secretKey) });
+      if (!(sig instanceof Uint8Array)) throw new TrustError('post-quantum signing failed: no signature');
+      return sig;
+    },
+    async verify(alg, signature, message, publicKey) {
+      const task = { op: 'verify', alg, sig: exact(signature), message: exact(message), key: exact(publicKey) };
+      return (await run(task)) === true;
     },
     async close() {
       closed = true;
       await Promise.all(workers.splice(0).map((w) => w.worker.terminate()));
     },
   };
+}
+
+/** The bytes of a view alone: posting a view to a worker copies its whole underlying buffer (a pool slab, say). */
+function exact(bytes: Uint8Array): Uint8Array {
+  return bytes.byteOffset === 0 && bytes.byteLength === bytes.buffer.byteLength ? bytes : Uint8Array.from(bytes);
+}
+
+let sharedVerifier: PqVerifier | undefined;
+
+/**
+ * A process-wide verification pool, started on first use: one worker per core but one (the main thread keeps a core
+ * for STOQ and libp2p). Its workers do not keep the process alive, and nobody closes it for the others.
+ */
+export function sharedPqVerifier(): PqVerifier {
+  sharedVerifier ??= createPqWorkerPool(Math.max(1, availableParallelism() - 1));
+  return sharedVerifier;
 }
