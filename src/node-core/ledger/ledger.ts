@@ -12,6 +12,7 @@ import {
   type WalletView,
 } from '../../shared/ledger';
 import { formatHostPort } from '../../shared/network';
+import { shuffled } from '../../shared/random';
 import type { Settings } from '../../shared/settings';
 import {
   DEFAULT_CONSENSUS_PARAMS,
@@ -137,6 +138,8 @@ const MEMPOOL_TTL_MS = 3_600_000;
 /** How often this wallet's pending transactions are sent out again. */
 const REBROADCAST_MS = 10_000;
 const SYNC_BATCH = 128;
+/** Connected peers (besides those that announced a better head, and the CA) asked for their head each sync. */
+const SYNC_PULL_PEERS = 3;
 const REPLY_MAX_BYTES = 900 * 1024;
 /** The capacity a block proof declares: the cheapest PoWork (a block is not a resource offer). */
 const BLOCK_CAPACITY = { cpuCores: 1, memoryMiB: 1 } as const;
@@ -631,10 +634,17 @@ export class Ledger implements WalletService {
 
   // ---------- syncing ----------
 
-  /** Asks every connected peer for its head at once (a dead one costs a short timeout) and follows the best. */
+  /**
+   * Asks for heads at once (a dead peer costs a short timeout) and follows the best: the peers that announced a
+   * better head, a few other connected peers chosen at random, and the CA. New heads are pushed (`ledger.announce`),
+   * so the pull is a backstop; asking every connected peer every few seconds cost a meshed node tens of requests a
+   * second for nothing.
+   */
   private async syncWithPeers(): Promise<void> {
     const chain = this.requireChain();
-    const candidates = [...new Set([...this.ahead, ...this.connectedPeers()])];
+    const others = this.connectedPeers().filter((nodeId) => !this.ahead.has(nodeId));
+    const sampled = shuffled(others).slice(0, SYNC_PULL_PEERS);
+    const candidates = [...this.ahead, ...sampled];
     this.ahead.clear();
     const heads = await Promise.allSettled([
       ...candidates.map(async (nodeId) => {
