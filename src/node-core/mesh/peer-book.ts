@@ -1,3 +1,4 @@
+import type { Statement } from 'better-sqlite3';
 import type { Db } from '../store/database';
 
 /** Where a score starts, and how far one accepted or refused message moves it (docs/mesh.md). */
@@ -38,25 +39,35 @@ interface Row {
  * libp2p PeerId, certificate serial, measured RTT and trust score.
  */
 export class PeerBook {
+  /** Prepared once: the mesh touches the book for every connection, announcement and round trip. */
+  private readonly statements = new Map<string, Statement>();
+
   constructor(private readonly db: Db) {}
+
+  private statement(sql: string): Statement {
+    let statement = this.statements.get(sql);
+    if (!statement) {
+      statement = this.db.prepare(sql);
+      this.statements.set(sql, statement);
+    }
+    return statement;
+  }
 
   /** Records that the node was reached at `address` just now (inserting it if new). */
   seen(nodeId: string, fields: { host: string; port: number; peerId?: string; certificate?: string }): void {
-    this.db
-      .prepare(
-        `INSERT INTO peers (node_id, host, port, last_seen, peer_id, certificate) VALUES (?, ?, ?, ?, ?, ?)
+    this.statement(
+      `INSERT INTO peers (node_id, host, port, last_seen, peer_id, certificate) VALUES (?, ?, ?, ?, ?, ?)
          ON CONFLICT(node_id) DO UPDATE SET host = excluded.host, port = excluded.port, last_seen = excluded.last_seen,
            peer_id = COALESCE(excluded.peer_id, peers.peer_id),
            certificate = COALESCE(excluded.certificate, peers.certificate)`,
-      )
-      .run(
-        nodeId,
-        fields.host,
-        fields.port,
-        new Date().toISOString(),
-        fields.peerId ?? null,
-        fields.certificate ?? null,
-      );
+    ).run(
+      nodeId,
+      fields.host,
+      fields.port,
+      new Date().toISOString(),
+      fields.peerId ?? null,
+      fields.certificate ?? null,
+    );
   }
 
   /**
@@ -64,50 +75,47 @@ export class PeerBook {
    * the address and last-seen time of a node already reached directly are left as they are.
    */
   heardOf(nodeId: string, fields: { host: string; port: number; peerId: string; certificate: string }): void {
-    this.db
-      .prepare(
-        `INSERT INTO peers (node_id, host, port, last_seen, peer_id, certificate) VALUES (?, ?, ?, ?, ?, ?)
+    this.statement(
+      `INSERT INTO peers (node_id, host, port, last_seen, peer_id, certificate) VALUES (?, ?, ?, ?, ?, ?)
          ON CONFLICT(node_id) DO UPDATE SET peer_id = excluded.peer_id, certificate = excluded.certificate`,
-      )
-      .run(nodeId, fields.host, fields.port, new Date().toISOString(), fields.peerId, fields.certificate);
+    ).run(nodeId, fields.host, fields.port, new Date().toISOString(), fields.peerId, fields.certificate);
   }
 
   setRtt(nodeId: string, rttMs: number): void {
-    this.db.prepare('UPDATE peers SET rtt_ms = ? WHERE node_id = ?').run(rttMs, nodeId);
+    this.statement('UPDATE peers SET rtt_ms = ? WHERE node_id = ?').run(rttMs, nodeId);
   }
 
   /** Raises the score a little for a valid message; returns the new score (null for an unknown node). */
   reward(nodeId: string): number | null {
-    this.db
-      .prepare('UPDATE peers SET trust_score = MIN(1.0, trust_score + ?) WHERE node_id = ?')
-      .run(TRUST_REWARD, nodeId);
+    this.statement('UPDATE peers SET trust_score = MIN(1.0, trust_score + ?) WHERE node_id = ?').run(
+      TRUST_REWARD,
+      nodeId,
+    );
     return this.get(nodeId)?.trustScore ?? null;
   }
 
   /** Lowers the score for a refused message and records why; returns the new score (null for an unknown node). */
   penalize(nodeId: string, reason: string): number | null {
-    this.db
-      .prepare(
-        `UPDATE peers SET trust_score = MAX(0.0, trust_score - ?), rejected = rejected + 1, last_rejection = ?
+    this.statement(
+      `UPDATE peers SET trust_score = MAX(0.0, trust_score - ?), rejected = rejected + 1, last_rejection = ?
          WHERE node_id = ?`,
-      )
-      .run(TRUST_PENALTY, reason.slice(0, 300), nodeId);
+    ).run(TRUST_PENALTY, reason.slice(0, 300), nodeId);
     return this.get(nodeId)?.trustScore ?? null;
   }
 
   get(nodeId: string): PeerBookEntry | undefined {
-    const row = this.db.prepare('SELECT * FROM peers WHERE node_id = ?').get(nodeId) as Row | undefined;
+    const row = this.statement('SELECT * FROM peers WHERE node_id = ?').get(nodeId) as Row | undefined;
     return row ? toEntry(row) : undefined;
   }
 
   byPeerId(peerId: string): PeerBookEntry | undefined {
-    const row = this.db.prepare('SELECT * FROM peers WHERE peer_id = ?').get(peerId) as Row | undefined;
+    const row = this.statement('SELECT * FROM peers WHERE peer_id = ?').get(peerId) as Row | undefined;
     return row ? toEntry(row) : undefined;
   }
 
   /** Most recently seen first. */
   list(limit = 500): PeerBookEntry[] {
-    const rows = this.db.prepare('SELECT * FROM peers ORDER BY last_seen DESC LIMIT ?').all(limit) as Row[];
+    const rows = this.statement('SELECT * FROM peers ORDER BY last_seen DESC LIMIT ?').all(limit) as Row[];
     return rows.map(toEntry);
   }
 }
