@@ -205,7 +205,10 @@ describe('a five-process mesh on ::1', () => {
     const genuine = await until('bravo\u2019s announcement to pass the liar', async () => captured);
     const parsed = JSON.parse(Buffer.from(genuine).toString()) as {
       body: { assets: { capacity: { allowed: number } }[]; nodeId: string; seq: number };
+      chainRef?: string;
     };
+    // Nodes pass announcements on in compact form: the chain's digest in place of the chain.
+    expect(parsed.chainRef).toMatch(/^[0-9a-f]{64}$/);
 
     let round = 0;
     const forgeries = () => {
@@ -215,10 +218,8 @@ describe('a five-process mesh on ::1', () => {
       inflated.body.assets[0]!.capacity.allowed += 1_000 + round;
       inflated.body.seq += round;
       // 2. bravo's NodeId under the liar's own certificate and a signature by the liar.
-      const impostor = {
-        ...structuredClone(parsed),
-        chain: liar.trust!.chain()!.map((c) => Buffer.from(c).toString('base64')),
-      };
+      const { chainRef: _bravosChain, ...unchained } = structuredClone(parsed);
+      const impostor = { ...unchained, chain: liar.trust!.chain()!.map((c) => Buffer.from(c).toString('base64')) };
       impostor.body.seq += 10_000 + round;
       // 3. junk.
       return [inflated, impostor, `not an announcement ${round}`].map((x) =>

@@ -5,11 +5,18 @@ import { loadOrCreateIdentity } from '../identity/identity';
 import { useTempDirs } from '../testing/temp-dir';
 import {
   MAX_ANNOUNCEMENT_BYTES,
+  MAX_CHAIN_REQUEST,
   MAX_SYNC_HAVE,
+  chainDigest,
   decodeAnnouncement,
+  decodeChainAnswer,
+  decodeChainRequest,
   decodeSyncAnswer,
   decodeSyncRequest,
   encodeAnnouncement,
+  encodeChainAnswer,
+  encodeChainRequest,
+  encodeCompactAnnouncement,
   encodeSyncAnswer,
   encodeSyncRequest,
   priceUnits,
@@ -49,6 +56,8 @@ function body(owner: string, overrides: Partial<AnnouncementBody> = {}): Announc
 const wire = (b: unknown, chain = ['AAAA'], signature = 'AAAA') =>
   new TextEncoder().encode(JSON.stringify({ body: b, chain, signature }));
 
+const enc = (text: string) => new TextEncoder().encode(text);
+
 describe('mesh announcements', () => {
   const owner = loadOrCreateIdentity(tempDir()).nodeId;
 
@@ -63,6 +72,26 @@ describe('mesh announcements', () => {
     expect(Object.keys(shuffled)[0]).toBe('assets');
     expect(signingInput(shuffled)).toEqual(signingInput(b));
     expect(signingInput(body(owner, { seq: NOW + 1 }))).not.toEqual(signingInput(b));
+  });
+
+  it('carries the chain inline or as its digest (the compact form), never both', () => {
+    const b = body(owner);
+    // Certificate-sized entries: with ML-DSA keys and signatures a certificate is several KB.
+    const chain = [new Uint8Array(5_000).fill(1), new Uint8Array(5_000).fill(2)];
+    const full = decodeAnnouncement(encodeAnnouncement({ body: b, chain, signature: new Uint8Array([4]) }), NOW);
+    expect(full.chainRef).toBe(chainDigest(chain));
+    const compactBytes = encodeCompactAnnouncement({ body: b, chainRef: full.chainRef, signature: full.signature });
+    const compact = decodeAnnouncement(compactBytes, NOW);
+    expect(compact).toEqual({ ...full, chain: null });
+    const fullBytes = encodeAnnouncement({ body: b, chain, signature: full.signature });
+    expect(compactBytes.length).toBeLessThan(fullBytes.length - 10_000);
+    const both = { body: b, chain: ['AAAA'], chainRef: full.chainRef, signature: 'AAAA' };
+    expect(() => decodeAnnouncement(enc(JSON.stringify(both)), NOW)).toThrow(/both/);
+    for (const chainRef of ['', 'AB'.repeat(32), full.chainRef.slice(1), 42]) {
+      const bad = JSON.stringify({ body: b, chainRef, signature: 'AAAA' });
+      expect(() => decodeAnnouncement(enc(bad), NOW)).toThrow(/chain reference/);
+    }
+    expect(() => decodeAnnouncement(enc(JSON.stringify({ body: b, signature: 'AAAA' })), NOW)).toThrow(/chain/);
   });
 
   it.each([
@@ -104,8 +133,6 @@ describe('mesh announcements', () => {
 });
 
 describe('mesh sync messages', () => {
-  const enc = (text: string) => new TextEncoder().encode(text);
-
   it('round-trips requests and answers', () => {
     const have = new Map([
       ['node-a', 5],
@@ -138,6 +165,42 @@ describe('mesh sync messages', () => {
     const huge = Buffer.alloc(9);
     huge.writeUInt32BE(MAX_ANNOUNCEMENT_BYTES + 1, 1);
     expect(() => decodeSyncAnswer(huge)).toThrow(/invalid length/);
+  });
+});
+
+describe('mesh chain requests', () => {
+  const chainA = [new Uint8Array([1, 2, 3]), new Uint8Array(5000).fill(7)];
+  const chainB = [new Uint8Array([9])];
+
+  it('round-trips requests and answers, each chain keyed by its digest', () => {
+    const digests = [chainDigest(chainA), chainDigest(chainB)];
+    expect(decodeChainRequest(encodeChainRequest([...digests, digests[0]!]))).toEqual(digests);
+    const answer = decodeChainAnswer(encodeChainAnswer([chainA, chainB]));
+    expect([...answer.keys()]).toEqual(digests);
+    expect(answer.get(digests[0]!)).toEqual(chainA);
+    expect(decodeChainAnswer(encodeChainAnswer([])).size).toBe(0);
+  });
+
+  it('refuses malformed requests', () => {
+    const digest = chainDigest(chainA);
+    expect(() => decodeChainRequest(enc('nope'))).toThrow(/not JSON/);
+    expect(() => decodeChainRequest(enc('{"chains":"x"}'))).toThrow(/no `chains`/);
+    expect(() => decodeChainRequest(enc('{"chains":[]}'))).toThrow(/1–64/);
+    expect(() => decodeChainRequest(enc(JSON.stringify({ chains: [digest.toUpperCase()] })))).toThrow(/invalid/);
+    const tooMany = Array.from({ length: MAX_CHAIN_REQUEST + 1 }, () => digest);
+    expect(() => decodeChainRequest(enc(JSON.stringify({ chains: tooMany })))).toThrow(/1–64/);
+  });
+
+  it('refuses malformed answers: empty chains, truncated, oversized or trailing bytes', () => {
+    const good = encodeChainAnswer([chainB]);
+    expect(() => decodeChainAnswer(new Uint8Array())).toThrow(/empty/);
+    expect(() => decodeChainAnswer(Uint8Array.of(1, 0))).toThrow(/invalid length/);
+    expect(() => decodeChainAnswer(Uint8Array.of(1, 5))).toThrow(/invalid length/);
+    expect(() => decodeChainAnswer(good.subarray(0, good.length - 1))).toThrow(/invalid length/);
+    expect(() => decodeChainAnswer(Uint8Array.of(...good, 0))).toThrow(/trailing/);
+    expect(() => decodeChainAnswer(Uint8Array.of(1, 1, 0, 0))).toThrow(/truncated/);
+    expect(() => decodeChainAnswer(Uint8Array.of(1, 1, 0, 1, 0, 0, 0))).toThrow(/invalid length/);
+    expect(() => decodeChainAnswer(Uint8Array.of(MAX_CHAIN_REQUEST + 1))).toThrow(/over 64/);
   });
 });
 

@@ -20,6 +20,8 @@ export const MAX_ANNOUNCEMENT_TTL_MS = 10 * 60_000;
 /** Clock difference tolerated between nodes. */
 export const CLOCK_SKEW_MS = 60_000;
 const MAX_ASSETS = 16;
+/** Node certificate, intermediates and root at most. */
+const MAX_CHAIN_CERTIFICATES = 4;
 const MAX_ADDRESSES = 8;
 const SIGNING_CONTEXT = 'hypermesh/mesh/announcement/v1\0';
 const PRICE = /^(0|[1-9]\d{0,11})(\.\d{1,8})?$/;
@@ -52,6 +54,20 @@ export interface SignedAnnouncement {
   readonly body: AnnouncementBody;
   /** The owner's TrustChain certificate chain, DER. */
   readonly chain: readonly Uint8Array[];
+  readonly signature: Uint8Array;
+}
+
+/**
+ * An announcement as it arrives: with the owner's chain inline, or (the compact form nodes send) with only the
+ * chain's SHA-256, which the receiver looks up among the chains it holds or asks the peer that passed it on for.
+ * The signature covers the body alone, and the chain is checked the same way whichever form carried it.
+ */
+export interface ReceivedAnnouncement {
+  readonly body: AnnouncementBody;
+  /** SHA-256 of the owner's chain, hex: carried, or computed from the inline chain. */
+  readonly chainRef: string;
+  /** The chain, when it came inline. */
+  readonly chain: readonly Uint8Array[] | null;
   readonly signature: Uint8Array;
 }
 
@@ -91,7 +107,20 @@ export function encodeAnnouncement(a: SignedAnnouncement): Uint8Array {
   return new TextEncoder().encode(json);
 }
 
-/** SHA-256 of a chain, to cache its verification. */
+/**
+ * The compact form: the chain replaced by its digest. Certificates are most of an announcement (~20 of ~26 KB with
+ * ML-DSA keys and signatures), and every peer would otherwise receive the same chain again with each announcement.
+ */
+export function encodeCompactAnnouncement(a: { body: AnnouncementBody; chainRef: string; signature: Uint8Array }) {
+  const json = JSON.stringify({
+    body: a.body,
+    chainRef: a.chainRef,
+    signature: Buffer.from(a.signature).toString('base64'),
+  });
+  return new TextEncoder().encode(json);
+}
+
+/** SHA-256 of a chain: the compact form's reference to it, and the key of its cached verification. */
 export function chainDigest(chain: readonly Uint8Array[]): string {
   const h = createHash('sha256');
   for (const c of chain) h.update(c);
@@ -99,12 +128,13 @@ export function chainDigest(chain: readonly Uint8Array[]): string {
 }
 
 const BASE64 = /^[A-Za-z0-9+/]*={0,2}$/;
+const DIGEST = /^[0-9a-f]{64}$/;
 
 /**
  * Parses an announcement from the wire, checking its shape and every field (signature and chain are checked by
  * the caller, which holds the TrustChain verifier). Throws AnnouncementError saying what is wrong.
  */
-export function decodeAnnouncement(bytes: Uint8Array, now: number): SignedAnnouncement {
+export function decodeAnnouncement(bytes: Uint8Array, now: number): ReceivedAnnouncement {
   if (bytes.length > MAX_ANNOUNCEMENT_BYTES) {
     throw new AnnouncementError(`announcement of ${bytes.length} bytes exceeds ${MAX_ANNOUNCEMENT_BYTES}`);
   }
@@ -119,11 +149,22 @@ export function decodeAnnouncement(bytes: Uint8Array, now: number): SignedAnnoun
   };
   if (!isPlainObject(raw) || !isPlainObject(raw.body)) return fail('has no body');
   const { body } = raw;
-  if (!Array.isArray(raw.chain) || raw.chain.length < 1 || raw.chain.length > 4)
-    fail('chain must hold 1–4 certificates');
-  const chain = (raw.chain as unknown[]).map((c) =>
-    typeof c === 'string' && BASE64.test(c) ? new Uint8Array(Buffer.from(c, 'base64')) : fail('chain is not base64'),
-  );
+  let chain: Uint8Array[] | null = null;
+  let chainRef: string;
+  if (raw.chain !== undefined) {
+    if (raw.chainRef !== undefined) fail('carries both a chain and a chain reference');
+    if (!Array.isArray(raw.chain) || raw.chain.length < 1 || raw.chain.length > MAX_CHAIN_CERTIFICATES)
+      fail(`chain must hold 1–${MAX_CHAIN_CERTIFICATES} certificates`);
+    chain = (raw.chain as unknown[]).map((c) =>
+      typeof c === 'string' && BASE64.test(c) ? new Uint8Array(Buffer.from(c, 'base64')) : fail('chain is not base64'),
+    );
+    chainRef = chainDigest(chain);
+  } else {
+    if (typeof raw.chainRef !== 'string' || !DIGEST.test(raw.chainRef)) {
+      fail('needs a chain or a chain reference (SHA-256, hex)');
+    }
+    chainRef = raw.chainRef as string;
+  }
   if (typeof raw.signature !== 'string' || !BASE64.test(raw.signature)) fail('signature is not base64');
   const signature = new Uint8Array(Buffer.from(raw.signature as string, 'base64'));
   if (body.v !== 1) fail(`version ${String(body.v)} is unknown`);
@@ -158,6 +199,7 @@ export function decodeAnnouncement(bytes: Uint8Array, now: number): SignedAnnoun
       expiresAt,
       assets,
     },
+    chainRef,
     chain,
     signature,
   };
@@ -279,4 +321,81 @@ export function decodeSyncAnswer(bytes: Uint8Array): { announcements: Uint8Array
     at += 4 + length;
   }
   return { announcements, more: flag === 1 };
+}
+
+// ---- chains: what a peer holding an announcement in compact form asks its sender for ----
+
+/** Most chains one request may ask for (a sync answer references at most a few dozen). */
+export const MAX_CHAIN_REQUEST = 64;
+/** Largest certificate accepted in a chain answer (an ML-DSA-87 certificate is about 7.5 KB). */
+const MAX_CERTIFICATE_BYTES = 32 * 1024;
+
+export function encodeChainRequest(digests: readonly string[]): Uint8Array {
+  return new TextEncoder().encode(JSON.stringify({ chains: digests }));
+}
+
+/** Parses a chain request; throws AnnouncementError on anything but `{ chains: [sha256 hex, …] }` within limits. */
+export function decodeChainRequest(bytes: Uint8Array): string[] {
+  let raw: unknown;
+  try {
+    raw = JSON.parse(new TextDecoder('utf-8', { fatal: true }).decode(bytes));
+  } catch {
+    throw new AnnouncementError('chain request is not JSON');
+  }
+  if (!isPlainObject(raw) || !Array.isArray(raw.chains)) throw new AnnouncementError('chain request has no `chains`');
+  const digests = raw.chains as unknown[];
+  if (digests.length < 1 || digests.length > MAX_CHAIN_REQUEST) {
+    throw new AnnouncementError(`chain request must ask for 1–${MAX_CHAIN_REQUEST} chains`);
+  }
+  if (!digests.every((d): d is string => typeof d === 'string' && DIGEST.test(d))) {
+    throw new AnnouncementError('chain request has an invalid digest');
+  }
+  return [...new Set(digests)];
+}
+
+/** The chains found, each as a count of certificates followed by each certificate, length-prefixed. */
+export function encodeChainAnswer(chains: readonly (readonly Uint8Array[])[]): Uint8Array {
+  const size = 1 + chains.reduce((n, chain) => n + 1 + chain.reduce((m, c) => m + 4 + c.length, 0), 0);
+  const out = Buffer.alloc(size);
+  out[0] = chains.length;
+  let at = 1;
+  for (const chain of chains) {
+    out[at++] = chain.length;
+    for (const c of chain) {
+      out.writeUInt32BE(c.length, at);
+      out.set(c, at + 4);
+      at += 4 + c.length;
+    }
+  }
+  return out;
+}
+
+/** Parses a chain answer into chains keyed by their digest (the asker keeps only those it asked for). */
+export function decodeChainAnswer(bytes: Uint8Array): Map<string, Uint8Array[]> {
+  const fail = (what: string): never => {
+    throw new AnnouncementError(`chain answer ${what}`);
+  };
+  if (bytes.length < 1) fail('is empty');
+  const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+  const count = bytes[0] ?? 0;
+  if (count > MAX_CHAIN_REQUEST) fail(`holds over ${MAX_CHAIN_REQUEST} chains`);
+  const chains = new Map<string, Uint8Array[]>();
+  let at = 1;
+  for (let i = 0; i < count; i++) {
+    const certificates = bytes[at++] ?? 0;
+    if (certificates < 1 || certificates > MAX_CHAIN_CERTIFICATES) fail('has a chain of an invalid length');
+    const chain: Uint8Array[] = [];
+    for (let k = 0; k < certificates; k++) {
+      if (at + 4 > bytes.length) fail('is truncated');
+      const length = view.getUint32(at);
+      if (length === 0 || length > MAX_CERTIFICATE_BYTES || at + 4 + length > bytes.length) {
+        fail('has a certificate of an invalid length');
+      }
+      chain.push(Uint8Array.from(bytes.subarray(at + 4, at + 4 + length)));
+      at += 4 + length;
+    }
+    chains.set(chainDigest(chain), chain);
+  }
+  if (at !== bytes.length) fail('has trailing bytes');
+  return chains;
 }

@@ -3,9 +3,9 @@ import { formatHostPort } from '../../shared/network';
 import type { HyperMeshNode } from '../node';
 import { certify, useNodes } from '../testing/nodes';
 import { until } from '../testing/until';
-import { encodeSyncRequest } from './announcement';
+import { chainDigest, decodeChainAnswer, encodeChainRequest, encodeSyncRequest } from './announcement';
 import { ANNOUNCE_TOPIC } from './libp2p-node';
-import { MESH_SYNC_METHOD } from './mesh';
+import { MESH_CHAIN_METHOD, MESH_SYNC_METHOD } from './mesh';
 
 const start = useNodes({ meshIntervalMs: 500 });
 
@@ -102,6 +102,7 @@ describe('mesh over STOQ', () => {
   }, 90_000);
 
   it('a node that joins late pulls the announcements made before it came (sync), and bad sync requests are refused', async () => {
+    // Announcements travel in compact form (the chain's digest), so the late node also asks for the chains.
     // No periodic re-announcement: what the late node learns, it learns by sync on connect.
     const quiet = { meshAnnounceIntervalMs: 3_600_000 };
     const ca = await start({ authority: { name: 'Mesh CA' }, ...quiet });
@@ -134,5 +135,14 @@ describe('mesh over STOQ', () => {
     for (const h of late.mesh!.search({})) if (h.owner) everything.set(h.owner, Number.MAX_SAFE_INTEGER);
     everything.set(ca.identity.nodeId, Number.MAX_SAFE_INTEGER);
     expect((await link.request(MESH_SYNC_METHOD, encodeSyncRequest(everything))).length).toBe(1);
+
+    // Chains are given by digest: the owner's own, none for a digest it does not know, an error for a bad request.
+    const ownChain = owner.trust!.chain()!;
+    const unknown = chainDigest([new Uint8Array([1])]);
+    const chains = decodeChainAnswer(
+      await link.request(MESH_CHAIN_METHOD, encodeChainRequest([chainDigest(ownChain), unknown])),
+    );
+    expect([...chains.values()]).toEqual([ownChain.map((c) => Uint8Array.from(c))]);
+    await expect(link.request(MESH_CHAIN_METHOD, encodeChainRequest(['nope']))).rejects.toThrow(/invalid digest/);
   }, 90_000);
 });

@@ -1,9 +1,10 @@
 import { TopicValidatorResult } from '@libp2p/gossipsub';
+import type { Statement } from 'better-sqlite3';
 import type { Connection, PeerId, PeerInfo } from '@libp2p/interface';
 import { peerIdFromString } from '@libp2p/peer-id';
 import { multiaddr, type Multiaddr } from '@multiformats/multiaddr';
-import { ml_dsa65 } from '@noble/post-quantum/ml-dsa.js';
 import { formatHostPort } from '../../shared/network';
+import { shuffled } from '../../shared/random';
 import type {
   AssetSearchQuery,
   MeshPeerView,
@@ -19,16 +20,23 @@ import type { NodeIdentity } from '../identity/identity';
 import type { Logger } from '../logging/log-book';
 import type { Db } from '../store/database';
 import type { HostPort, PeerLink, Transport as StoqTransport } from '../transport/stoq/transport';
+import { sharedPqVerifier, type PqVerifier } from '../trust/pq-pool';
 import type { TrustClient } from '../trust/trust-client';
 import {
   AnnouncementError,
   MAX_SYNC_ANSWER_BYTES,
   MAX_SYNC_HAVE,
+  MAX_CHAIN_REQUEST,
   chainDigest,
   decodeAnnouncement,
+  decodeChainAnswer,
+  decodeChainRequest,
   decodeSyncAnswer,
   decodeSyncRequest,
   encodeAnnouncement,
+  encodeChainAnswer,
+  encodeChainRequest,
+  encodeCompactAnnouncement,
   encodeSyncAnswer,
   encodeSyncRequest,
   priceUnits,
@@ -64,17 +72,29 @@ export interface MeshOptions {
   /** How often bootstrap, dialling of discovered peers and RTT measurement run. Default 5 s. */
   readonly maintenanceIntervalMs?: number;
   readonly now?: () => number;
+  /** Where announcement signatures are checked: by default a process-wide pool of worker threads. */
+  readonly signatures?: PqVerifier;
 }
 
 interface KnownAnnouncement {
   readonly body: AnnouncementBody;
-  /** The signed announcement as it travelled (null for one kept by an older version, which stored the body only). */
+  /** The signed announcement in compact form, as it is passed on (null for one kept by an older version, which
+   *  stored the body only). */
   readonly signed: Uint8Array | null;
+  /** SHA-256 of the owner's chain (null with `signed`). */
+  readonly chainRef: string | null;
   readonly receivedAt: number;
 }
 
+/** Where the chain of an announcement in compact form may be had: the peer that passed it on. */
+type ChainSource = (digest: string) => Promise<readonly Uint8Array[] | null>;
+
 /** STOQ call by which two peers that connect pull each other's announcements (docs/mesh.md: Sync on connect). */
 export const MESH_SYNC_METHOD = 'mesh.sync';
+/** STOQ call by which a peer asks for the certificate chains behind announcements it got in compact form. */
+export const MESH_CHAIN_METHOD = 'mesh.chain';
+/** How long a peer has to answer a chain request. */
+const CHAIN_TIMEOUT_MS = 10_000;
 /** How long a peer has to answer one sync request (it answers from memory, but may be busy). */
 const SYNC_TIMEOUT_MS = 30_000;
 /** Rounds of one sync at most (each answer carries up to MAX_SYNC_ANSWER_BYTES). */
@@ -104,6 +124,11 @@ export class Mesh {
   /** PeerId → when the maintenance may dial that peer behind NAT again after a failed dial. */
   private readonly dialBackoff = new Map<string, number>();
   private readonly announcements = new Map<string, KnownAnnouncement>();
+  /** The certificate chains of the announcements held (and this node's own), by digest: looked up when an
+   *  announcement arrives in compact form, and given to peers that ask. */
+  private readonly chains = new Map<string, readonly Uint8Array[]>();
+  /** Chain requests under way, by digest, so concurrent announcements of one owner ask once. */
+  private readonly chainFetches = new Map<string, Promise<readonly Uint8Array[] | null>>();
   private readonly verifiedChains = new Map<
     string,
     { nodeId: string; serialHex: string; mldsaPublicKey: Uint8Array; until: number }
@@ -128,6 +153,7 @@ export class Mesh {
     this.now = options.now ?? Date.now;
     this.loadAnnouncements();
     options.stoq.router.rpc(MESH_SYNC_METHOD, (body, ctx) => this.serveSync(body, ctx.peer.nodeId));
+    options.stoq.router.rpc(MESH_CHAIN_METHOD, (body) => this.serveChains(body));
   }
 
   get libp2p(): MeshLibp2p | undefined {
@@ -496,23 +522,33 @@ export class Mesh {
       assets,
     };
     const signature = this.options.identity.sign(signingInput(body));
-    const bytes = encodeAnnouncement({ body, chain, signature });
+    const chainRef = chainDigest(chain);
+    this.chains.set(chainRef, chain);
+    const bytes = encodeCompactAnnouncement({ body, chainRef, signature });
     this.ownSigned = { seq: body.seq, expiresAt: body.expiresAt, bytes };
     this.announcedAlone = node.services.pubsub.getSubscribers(ANNOUNCE_TOPIC).length === 0;
     await node.services.pubsub.publish(ANNOUNCE_TOPIC, bytes);
     this.lastAnnounce = { at: now, fingerprint };
   }
 
-  /** Gossip validation: accept (and keep) a valid announcement, ignore a stale one, reject and penalize the rest. */
-  private validate(from: PeerId, data: Uint8Array): TopicValidatorResult {
-    return this.judge(this.nodeOfPeer.get(from.toString()), from, data);
+  /**
+   * Gossip validation: accept (and keep) a valid announcement, ignore a stale one (or one whose chain its sender
+   * cannot give), reject and penalize the rest.
+   */
+  private validate(from: PeerId, data: Uint8Array): Promise<TopicValidatorResult> {
+    return this.judge(this.nodeOfPeer.get(from.toString()), from, data, (digest) => this.chainVia(from, digest));
   }
 
   /** Accepts or refuses an announcement `from` passed on (by gossip or sync), and scores the peer for it. */
-  private judge(forwarder: string | undefined, from: PeerId, data: Uint8Array): TopicValidatorResult {
+  private async judge(
+    forwarder: string | undefined,
+    from: PeerId,
+    data: Uint8Array,
+    source: ChainSource,
+  ): Promise<TopicValidatorResult> {
     try {
-      const accepted = this.accept(data);
-      if (accepted === 'stale') return TopicValidatorResult.Ignore;
+      const accepted = await this.accept(data, source);
+      if (accepted !== 'new') return TopicValidatorResult.Ignore;
       if (forwarder) this.book.reward(forwarder);
       return TopicValidatorResult.Accept;
     } catch (err) {
@@ -530,43 +566,117 @@ export class Mesh {
   }
 
   /**
-   * Checks an announcement: shape, lifetime, the owner's TrustChain chain, its ML-DSA signature, and that it is
-   * newer than the one held. Returns 'stale' for a valid but older one (late gossip, not an attack).
+   * Checks an announcement: shape, lifetime, the owner's TrustChain chain (inline, held, or asked of `source`),
+   * its ML-DSA signature, and that it is newer than the one held. Returns 'stale' for a valid but older one (late
+   * gossip, not an attack) and 'no-chain' when the chain of a compact one could not be had (not proven wrong).
    */
-  private accept(data: Uint8Array): 'new' | 'stale' {
-    const now = this.now();
-    const a = decodeAnnouncement(data, now);
+  private async accept(data: Uint8Array, source: ChainSource): Promise<'new' | 'stale' | 'no-chain'> {
+    const a = decodeAnnouncement(data, this.now());
     const { body } = a;
-    if (body.nodeId === this.options.identity.nodeId) return 'stale';
-    const held = this.announcements.get(body.nodeId);
-    if (held && held.body.seq >= body.seq) return 'stale';
-    const signer = this.verifyChain(a.chain, now);
+    const isStale = () =>
+      body.nodeId === this.options.identity.nodeId || (this.announcements.get(body.nodeId)?.body.seq ?? -1) >= body.seq;
+    if (isStale()) return 'stale';
+    let chain = a.chain ?? this.chains.get(a.chainRef) ?? null;
+    if (!chain) {
+      chain = await this.fetchChain(a.chainRef, source);
+      if (!chain) return 'no-chain';
+      if (isStale()) return 'stale'; // a newer one came meanwhile
+    }
+    const now = this.now();
+    const signer = this.verifyChain(chain, a.chainRef, now);
     if (signer.nodeId !== body.nodeId) throw new AnnouncementError("is signed under another node's certificate");
-    if (!ml_dsa65.verify(a.signature, signingInput(body), signer.mldsaPublicKey)) {
+    const signatures = this.options.signatures ?? sharedPqVerifier();
+    if (!(await signatures.verify('ml-dsa-65', a.signature, signingInput(body), signer.mldsaPublicKey))) {
       throw new AnnouncementError('signature does not verify');
     }
-    // A copy: a sync answer's announcements are views into one larger buffer.
-    const signed = Uint8Array.from(data);
-    this.announcements.set(body.nodeId, { body, signed, receivedAt: now });
+    if (isStale()) return 'stale'; // a newer one was accepted while this one was checked
+    // Kept and passed on in compact form; a sync answer's announcements are views into one larger buffer, so a copy.
+    const signed = a.chain
+      ? encodeCompactAnnouncement({ body, chainRef: a.chainRef, signature: a.signature })
+      : Uint8Array.from(data);
+    const previous = this.announcements.get(body.nodeId)?.chainRef;
+    if (previous && previous !== a.chainRef) this.chains.delete(previous);
+    this.chains.set(a.chainRef, chain);
+    this.announcements.set(body.nodeId, { body, signed, chainRef: a.chainRef, receivedAt: now });
     // A signed, chain-checked announcement puts its node in the peer book (a connection is not needed for that).
     const address = body.addresses.map((a) => parseServiceAddress(a)).find((a) => a !== null);
     if (address) this.book.heardOf(body.nodeId, { ...address, peerId: body.peerId, certificate: signer.serialHex });
-    this.options.db
-      .prepare(
-        `INSERT INTO mesh_announcements (node_id, seq, body, expires_at, received_at) VALUES (?, ?, ?, ?, ?)
-         ON CONFLICT(node_id) DO UPDATE SET seq = excluded.seq, body = excluded.body,
-           expires_at = excluded.expires_at, received_at = excluded.received_at`,
-      )
-      // The signed form, so it can be passed on by sync after a restart too.
-      .run(body.nodeId, body.seq, new TextDecoder().decode(signed), body.expiresAt, now);
+    // Stored with its chain, so it can be checked and passed on after a restart too.
+    this.storeAnnouncement.run(
+      body.nodeId,
+      body.seq,
+      new TextDecoder().decode(encodeAnnouncement({ body, chain, signature: a.signature })),
+      body.expiresAt,
+      now,
+    );
     this.nodeOfPeer.set(body.peerId, body.nodeId);
     return 'new';
   }
 
-  private verifyChain(chain: readonly Uint8Array[], now: number) {
+  private get storeAnnouncement(): Statement<[string, number, string, number, number]> {
+    this.storeStatement ??= this.options.db.prepare<[string, number, string, number, number]>(
+      `INSERT INTO mesh_announcements (node_id, seq, body, expires_at, received_at) VALUES (?, ?, ?, ?, ?)
+       ON CONFLICT(node_id) DO UPDATE SET seq = excluded.seq, body = excluded.body,
+         expires_at = excluded.expires_at, received_at = excluded.received_at`,
+    );
+    return this.storeStatement;
+  }
+  private storeStatement: Statement<[string, number, string, number, number]> | undefined;
+
+  /** Asks `source` for a chain, once for concurrent announcements of one owner; null when it cannot give it. */
+  private fetchChain(digest: string, source: ChainSource): Promise<readonly Uint8Array[] | null> {
+    let fetching = this.chainFetches.get(digest);
+    if (!fetching) {
+      fetching = source(digest)
+        .catch((err: unknown) => {
+          this.options.log.debug(`chain ${digest.slice(0, 8)}: ${(err as Error).message}`);
+          return null;
+        })
+        .finally(() => this.chainFetches.delete(digest));
+      this.chainFetches.set(digest, fetching);
+    }
+    return fetching;
+  }
+
+  /**
+   * The chain `digest` from the gossip peer `from`, which held it to accept the announcement it passed on: over
+   * STOQ, on a direct connection (through a relay, the announcement waits for sync with a directly connected peer).
+   */
+  private async chainVia(from: PeerId, digest: string): Promise<readonly Uint8Array[] | null> {
+    const node = this.node;
+    const nodeId = this.nodeOfPeer.get(from.toString());
+    const connection = node?.getConnections(from).find((c) => !isRelayed(c));
+    const address = connection ? stoqAddressOf(connection.remoteAddr) : null;
+    if (!nodeId || !address) return null;
+    const link = await this.options.stoq.dial(address, nodeId, AbortSignal.timeout(CHAIN_TIMEOUT_MS));
+    return (await this.requestChains(link, [digest])).get(digest) ?? null;
+  }
+
+  /** Asks a peer for chains by digest; keeps only those that hash to a digest asked for. */
+  private async requestChains(link: PeerLink, digests: readonly string[]): Promise<Map<string, Uint8Array[]>> {
+    const answer = decodeChainAnswer(
+      await link.request(MESH_CHAIN_METHOD, encodeChainRequest(digests), { timeoutMs: CHAIN_TIMEOUT_MS }),
+    );
+    const wanted = new Set(digests);
+    for (const digest of answer.keys()) if (!wanted.has(digest)) answer.delete(digest);
+    return answer;
+  }
+
+  /** Answers a chain request with the chains held of those asked for (this node's own among them). */
+  private serveChains(body: Uint8Array): Uint8Array {
+    const own = this.options.trust?.chain();
+    if (own) this.chains.set(chainDigest(own), own);
+    const found: (readonly Uint8Array[])[] = [];
+    for (const digest of decodeChainRequest(body)) {
+      const chain = this.chains.get(digest);
+      if (chain) found.push(chain);
+    }
+    return encodeChainAnswer(found);
+  }
+
+  private verifyChain(chain: readonly Uint8Array[], digest: string, now: number) {
     const trust = this.options.trust;
     if (!trust) throw new AnnouncementError('cannot be checked: no TrustChain client');
-    const digest = chainDigest(chain);
     const cached = this.verifiedChains.get(digest);
     if (cached && cached.until > now) return cached;
     let verified;
@@ -592,13 +702,25 @@ export class Mesh {
       .prepare('SELECT body, received_at FROM mesh_announcements WHERE expires_at > ?')
       .all(this.now()) as { body: string; received_at: number }[];
     for (const row of rows) {
-      const stored = JSON.parse(row.body) as AnnouncementBody | { body: AnnouncementBody };
-      // Kept signed since sync came; an older version kept the body alone (still searchable, not passed on).
+      const stored = JSON.parse(row.body) as
+        AnnouncementBody | { body: AnnouncementBody; chain: string[]; signature: string };
+      // Kept signed with its chain since sync came; an older version kept the body alone (still searchable, not
+      // passed on).
       if ('body' in stored) {
-        const signed = new TextEncoder().encode(row.body);
-        this.announcements.set(stored.body.nodeId, { body: stored.body, signed, receivedAt: row.received_at });
+        const chain = stored.chain.map((c) => new Uint8Array(Buffer.from(c, 'base64')));
+        const chainRef = chainDigest(chain);
+        this.chains.set(chainRef, chain);
+        const signature = new Uint8Array(Buffer.from(stored.signature, 'base64'));
+        const signed = encodeCompactAnnouncement({ body: stored.body, chainRef, signature });
+        this.announcements.set(stored.body.nodeId, {
+          body: stored.body,
+          signed,
+          chainRef,
+          receivedAt: row.received_at,
+        });
       } else {
-        this.announcements.set(stored.nodeId, { body: stored, signed: null, receivedAt: row.received_at });
+        const entry = { body: stored, signed: null, chainRef: null, receivedAt: row.received_at };
+        this.announcements.set(stored.nodeId, entry);
       }
     }
     this.options.db.prepare('DELETE FROM mesh_announcements WHERE expires_at <= ?').run(this.now());
@@ -655,10 +777,36 @@ export class Mesh {
       const answer = decodeSyncAnswer(
         await link.request(MESH_SYNC_METHOD, encodeSyncRequest(have), { timeoutMs: SYNC_TIMEOUT_MS }),
       );
+      const chains = await this.missingChains(link, answer.announcements);
+      const source: ChainSource = (digest) => Promise.resolve(chains.get(digest) ?? null);
       for (const signed of answer.announcements) {
-        if (this.judge(peer.nodeId, peer.peerId, signed) === TopicValidatorResult.Reject) return;
+        if ((await this.judge(peer.nodeId, peer.peerId, signed, source)) === TopicValidatorResult.Reject) return;
       }
       if (!answer.more) return;
+    }
+  }
+
+  /** The chains of a sync answer's compact announcements that this node does not hold, in one request. */
+  private async missingChains(
+    link: PeerLink,
+    announcements: readonly Uint8Array[],
+  ): Promise<Map<string, Uint8Array[]>> {
+    const missing = new Set<string>();
+    const now = this.now();
+    for (const signed of announcements) {
+      try {
+        const a = decodeAnnouncement(signed, now);
+        if (!a.chain && !this.chains.has(a.chainRef)) missing.add(a.chainRef);
+      } catch {
+        // judged (and refused) one by one below
+      }
+    }
+    if (missing.size === 0) return new Map();
+    try {
+      return await this.requestChains(link, [...missing].slice(0, MAX_CHAIN_REQUEST));
+    } catch (err) {
+      this.options.log.debug(`chains from ${(link.peer.nodeId ?? '?').slice(0, 8)}: ${(err as Error).message}`);
+      return new Map();
     }
   }
 
@@ -902,16 +1050,6 @@ function leaseView(assetId: string, owner: string, lease: LeaseJson, verified: b
 
 /** A peer to pull announcements from: a STOQ connection to it is open (or was just now). */
 type SyncPeer = Pick<BoundPeer, 'nodeId' | 'peerId' | 'address'>;
-
-/** A copy of `items` in random order (Fisher–Yates). */
-function shuffled<T>(items: readonly T[]): T[] {
-  const out = [...items];
-  for (let i = out.length - 1; i > 0; i--) {
-    const j = Math.floor(Math.random() * (i + 1));
-    [out[i], out[j]] = [out[j] as T, out[i] as T];
-  }
-  return out;
-}
 
 function isRelayed(connection: Connection): boolean {
   return connection.remoteAddr.toString().includes('/p2p-circuit');
