@@ -120,8 +120,10 @@ export async function createMeshNode(options: MeshNodeOptions): Promise<MeshLibp
     },
     connectionManager: { maxConnections: 64 },
     // A connection whose ping goes unanswered is closed (and redialled), but a busy node answers late: at the default
-    // 5 s floor, loaded nodes tore live connections down and rebuilt them in a loop (docs/mesh.md, Scale).
-    connectionMonitor: { pingTimeout: { minTimeout: 20_000 } },
+    // 5 s floor, loaded nodes tore live connections down and rebuilt them in a loop (docs/mesh.md, Scale). Every 30 s,
+    // not 10: each ping is a new stream with its protocol negotiation, and a dead peer is found by STOQ's own idle
+    // timeout anyway.
+    connectionMonitor: { pingInterval: 30_000, pingTimeout: { minTimeout: 20_000 } },
     services: {
       identify: identify(),
       ping: ping(),
