@@ -2,7 +2,7 @@ import { TopicValidatorResult } from '@libp2p/gossipsub';
 import type { Statement } from 'better-sqlite3';
 import type { Connection, PeerId, PeerInfo } from '@libp2p/interface';
 import { peerIdFromString } from '@libp2p/peer-id';
-import { multiaddr, type Multiaddr } from '@multiformats/multiaddr';
+import { multiaddr } from '@multiformats/multiaddr';
 import { formatHostPort } from '../../shared/network';
 import { shuffled } from '../../shared/random';
 import type {
@@ -108,6 +108,11 @@ const TARGET_CONNECTIONS = 8;
 const RELAY_HOP_PROTOCOL = '/libp2p/circuit/relay/0.2.0/hop';
 /** How long the maintenance leaves a peer behind NAT it could not reach before trying again. */
 const DIAL_BACKOFF_MS = 60_000;
+
+/** A peer's own addresses failed, and no connected peer is a relay to reach it through (yet). */
+class NoRelayError extends Error {
+  override readonly name = 'NoRelayError';
+}
 /** How long one announced address of an allocation's owner is tried. */
 const ADDRESS_DIAL_TIMEOUT_MS = 10_000;
 /** How long a relayed connection is given to be upgraded by DCUtR (its own attempts time out after 5 s). */
@@ -123,6 +128,8 @@ export class Mesh {
   private readonly nodeOfPeer = new Map<string, string>();
   /** PeerId → when the maintenance may dial that peer behind NAT again after a failed dial. */
   private readonly dialBackoff = new Map<string, number>();
+  /** Peers whose dial failed while no relay was connected to try them through. */
+  private readonly awaitingRelay = new Set<string>();
   private readonly announcements = new Map<string, KnownAnnouncement>();
   /** The certificate chains of the announcements held (and this node's own), by digest: looked up when an
    *  announcement arrives in compact form, and given to peers that ask. */
@@ -376,6 +383,11 @@ export class Mesh {
   private async dialKnownPeers(node: MeshLibp2p): Promise<void> {
     const want = TARGET_CONNECTIONS - node.getConnections().length;
     if (want <= 0) return;
+    // Peers that could not be reached before any relay was connected are tried again as soon as one is.
+    if (this.awaitingRelay.size > 0 && (await this.relaysConnected(node)).length > 0) {
+      for (const key of this.awaitingRelay) this.dialBackoff.delete(key);
+      this.awaitingRelay.clear();
+    }
     const now = this.now();
     const candidates = new Map<string, { peer: PeerId; address: HostPort | null }>();
     for (const known of await node.peerStore.all()) {
@@ -408,6 +420,7 @@ export class Mesh {
           this.dialBackoff.delete(key);
         } catch (err) {
           this.dialBackoff.set(key, this.now() + DIAL_BACKOFF_MS);
+          if (err instanceof NoRelayError) this.awaitingRelay.add(key);
           this.options.log.debug(`dial ${key}: ${(err as Error).message}`);
         }
       }),
@@ -425,18 +438,24 @@ export class Mesh {
     try {
       return await node.dial(peer, { signal: bounded(10_000) });
     } catch (err) {
-      const through: Multiaddr[] = [];
-      for (const c of node.getConnections()) {
-        if (isRelayed(c) || c.remotePeer.equals(peer)) continue;
-        const known = await node.peerStore.get(c.remotePeer).catch(() => undefined);
-        if (known?.protocols.includes(RELAY_HOP_PROTOCOL)) {
-          // In the form libp2p's circuit transport takes (it knows no `/stoq` relay address): over the connection held.
-          through.push(multiaddr(`/p2p/${c.remotePeer.toString()}/p2p-circuit/p2p/${peer.toString()}`));
-        }
-      }
-      if (through.length === 0) throw err;
+      // In the form libp2p's circuit transport takes (it knows no `/stoq` relay address): over the connection held.
+      const through = (await this.relaysConnected(node))
+        .filter((relay) => !relay.equals(peer))
+        .map((relay) => multiaddr(`/p2p/${relay.toString()}/p2p-circuit/p2p/${peer.toString()}`));
+      if (through.length === 0) throw new NoRelayError((err as Error).message, { cause: err });
       return node.dial(through, { signal: bounded(10_000) });
     }
+  }
+
+  /** Peers connected directly that serve as circuit relays (identify told which speak the relay protocol). */
+  private async relaysConnected(node: MeshLibp2p): Promise<PeerId[]> {
+    const relays: PeerId[] = [];
+    for (const c of node.getConnections()) {
+      if (isRelayed(c)) continue;
+      const known = await node.peerStore.get(c.remotePeer).catch(() => undefined);
+      if (known?.protocols.includes(RELAY_HOP_PROTOCOL)) relays.push(c.remotePeer);
+    }
+    return relays;
   }
 
   /** Round trips come from libp2p's connection monitor, which pings every connection. */
@@ -553,6 +572,11 @@ export class Mesh {
       return TopicValidatorResult.Accept;
     } catch (err) {
       const reason = (err as Error).message;
+      if (!(err instanceof AnnouncementError)) {
+        // This node's own trouble (a stopped database, a failed worker), not the peer's doing.
+        this.options.log.debug(`could not check an announcement: ${reason}`);
+        return TopicValidatorResult.Ignore;
+      }
       this.options.log.warn(`refused an announcement from ${forwarder?.slice(0, 8) ?? from.toString()}: ${reason}`);
       if (forwarder) {
         const score = this.book.penalize(forwarder, reason);
