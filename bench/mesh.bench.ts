@@ -279,6 +279,18 @@ async function diagnose(): Promise<void> {
     }
   }
   if (stuck.length > 12) console.log(`  … and ${stuck.length - 12} more`);
+  // The bootstrap every member was told of: what it saw go wrong.
+  const caStatus = await ca.api.getMeshStatus();
+  console.log(
+    `  CA: connections ${libp2pOf(ca)?.getConnections().length ?? 0}, DHT ${caStatus.dhtPeers}, peer book ` +
+      `${caStatus.peers.length} (below the trust floor: ${caStatus.peers.filter((p) => p.trustScore < 0.1).length})`,
+  );
+  for (const e of await ca.api.getLogs({
+    minLevel: 'warn',
+    limit: Number(process.env.HM_BENCH_MESH_DIAG_LINES ?? 8),
+  })) {
+    console.log(`      ${e.time} ${e.level} [${e.source}] ${e.message.slice(0, 200)}`);
+  }
 }
 
 // ---------- start: a CA, then the members (mesh off until they are certified) ----------
