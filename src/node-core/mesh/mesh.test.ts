@@ -1,6 +1,8 @@
+import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { formatHostPort } from '../../shared/network';
 import type { HyperMeshNode } from '../node';
+import { openDatabase } from '../store/database';
 import { certify, useNodes } from '../testing/nodes';
 import { until } from '../testing/until';
 import { chainDigest, decodeChainAnswer, encodeChainRequest, encodeSyncRequest } from './announcement';
@@ -144,5 +146,20 @@ describe('mesh over STOQ', () => {
     );
     expect([...chains.values()]).toEqual([ownChain.map((c) => Uint8Array.from(c))]);
     await expect(link.request(MESH_CHAIN_METHOD, encodeChainRequest(['nope']))).rejects.toThrow(/invalid digest/);
+
+    // Announcements survive a restart (stored with their chains); a stored row that no longer reads is dropped.
+    const dir = late.dataDir;
+    await late.stop();
+    const db = openDatabase(join(dir, 'hypermesh.db'));
+    const insert = db.prepare(
+      'INSERT INTO mesh_announcements (node_id, seq, body, expires_at, received_at) VALUES (?, ?, ?, ?, ?)',
+    );
+    const soon = Date.now() + 60_000;
+    insert.run('garbage-row', 1, '{not json', soon, Date.now());
+    insert.run('bad-row', 1, JSON.stringify({ body: { v: 1 }, chain: ['AAAA'], signature: 'AAAA' }), soon, Date.now());
+    db.close();
+    const again = await start({ ...quiet, dataDir: dir });
+    expect(again.mesh!.search({ kind: 'cpu' }).map((h) => h.owner)).toContain(owner.identity.nodeId);
+    expect(await again.api.getLogs({ text: 'could not be read', minLevel: 'warn', limit: 10 })).toHaveLength(2);
   }, 90_000);
 });

@@ -726,25 +726,23 @@ export class Mesh {
       .prepare('SELECT body, received_at FROM mesh_announcements WHERE expires_at > ?')
       .all(this.now()) as { body: string; received_at: number }[];
     for (const row of rows) {
-      const stored = JSON.parse(row.body) as
-        AnnouncementBody | { body: AnnouncementBody; chain: string[]; signature: string };
-      // Kept signed with its chain since sync came; an older version kept the body alone (still searchable, not
-      // passed on).
-      if ('body' in stored) {
-        const chain = stored.chain.map((c) => new Uint8Array(Buffer.from(c, 'base64')));
-        const chainRef = chainDigest(chain);
-        this.chains.set(chainRef, chain);
-        const signature = new Uint8Array(Buffer.from(stored.signature, 'base64'));
-        const signed = encodeCompactAnnouncement({ body: stored.body, chainRef, signature });
-        this.announcements.set(stored.body.nodeId, {
-          body: stored.body,
-          signed,
-          chainRef,
-          receivedAt: row.received_at,
-        });
-      } else {
-        const entry = { body: stored, signed: null, chainRef: null, receivedAt: row.received_at };
-        this.announcements.set(stored.nodeId, entry);
+      try {
+        const stored = JSON.parse(row.body) as AnnouncementBody | { body: AnnouncementBody };
+        if (!('body' in stored)) {
+          // An older version kept the body alone: still searchable, not passed on.
+          const entry = { body: stored, signed: null, chainRef: null, receivedAt: row.received_at };
+          this.announcements.set(stored.nodeId, entry);
+          continue;
+        }
+        // Kept signed with its chain, and read back through the same checks as the wire.
+        const a = decodeAnnouncement(new TextEncoder().encode(row.body), this.now());
+        if (!a.chain) continue;
+        this.chains.set(a.chainRef, a.chain);
+        const signed = encodeCompactAnnouncement({ body: a.body, chainRef: a.chainRef, signature: a.signature });
+        const entry = { body: a.body, signed, chainRef: a.chainRef, receivedAt: row.received_at };
+        this.announcements.set(a.body.nodeId, entry);
+      } catch (err) {
+        this.options.log.warn(`a stored announcement could not be read and is dropped: ${(err as Error).message}`);
       }
     }
     this.options.db.prepare('DELETE FROM mesh_announcements WHERE expires_at <= ?').run(this.now());
@@ -870,6 +868,7 @@ export class Mesh {
     for (const [nodeId, held] of this.announcements) {
       if (held.body.expiresAt <= now) {
         this.announcements.delete(nodeId);
+        if (held.chainRef) this.chains.delete(held.chainRef);
         continue;
       }
       const peer = this.book.get(nodeId);
