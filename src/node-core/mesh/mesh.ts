@@ -43,6 +43,7 @@ import {
   signingInput,
   type AnnouncedAsset,
   type AnnouncementBody,
+  type ReceivedAnnouncement,
 } from './announcement';
 import { ANNOUNCE_TOPIC, createMeshNode, type MeshLibp2p } from './libp2p-node';
 import { circuitView, reachabilityOf } from './nat';
@@ -564,9 +565,10 @@ export class Mesh {
     from: PeerId,
     data: Uint8Array,
     source: ChainSource,
+    decoded?: ReceivedAnnouncement,
   ): Promise<TopicValidatorResult> {
     try {
-      const accepted = await this.accept(data, source);
+      const accepted = await this.accept(data, source, decoded);
       if (accepted !== 'new') return TopicValidatorResult.Ignore;
       if (forwarder) this.book.reward(forwarder);
       return TopicValidatorResult.Accept;
@@ -594,8 +596,12 @@ export class Mesh {
    * its ML-DSA signature, and that it is newer than the one held. Returns 'stale' for a valid but older one (late
    * gossip, not an attack) and 'no-chain' when the chain of a compact one could not be had (not proven wrong).
    */
-  private async accept(data: Uint8Array, source: ChainSource): Promise<'new' | 'stale' | 'no-chain'> {
-    const a = decodeAnnouncement(data, this.now());
+  private async accept(
+    data: Uint8Array,
+    source: ChainSource,
+    decoded?: ReceivedAnnouncement,
+  ): Promise<'new' | 'stale' | 'no-chain'> {
+    const a = decoded ?? decodeAnnouncement(data, this.now());
     const { body } = a;
     const isStale = () =>
       body.nodeId === this.options.identity.nodeId || (this.announcements.get(body.nodeId)?.body.seq ?? -1) >= body.seq;
@@ -799,10 +805,21 @@ export class Mesh {
       const answer = decodeSyncAnswer(
         await link.request(MESH_SYNC_METHOD, encodeSyncRequest(have), { timeoutMs: SYNC_TIMEOUT_MS }),
       );
-      const chains = await this.missingChains(link, answer.announcements);
+      // Decoded once here, for the chains to ask for and for the checks; one that does not decode is judged (and
+      // refused) from its bytes.
+      const now = this.now();
+      const decoded = answer.announcements.map((signed) => {
+        try {
+          return decodeAnnouncement(signed, now);
+        } catch {
+          return undefined;
+        }
+      });
+      const chains = await this.missingChains(link, decoded);
       const source: ChainSource = (digest) => Promise.resolve(chains.get(digest) ?? null);
-      for (const signed of answer.announcements) {
-        if ((await this.judge(peer.nodeId, peer.peerId, signed, source)) === TopicValidatorResult.Reject) return;
+      for (const [i, signed] of answer.announcements.entries()) {
+        const verdict = await this.judge(peer.nodeId, peer.peerId, signed, source, decoded[i]);
+        if (verdict === TopicValidatorResult.Reject) return;
       }
       if (!answer.more) return;
     }
@@ -811,17 +828,11 @@ export class Mesh {
   /** The chains of a sync answer's compact announcements that this node does not hold, in one request. */
   private async missingChains(
     link: PeerLink,
-    announcements: readonly Uint8Array[],
+    announcements: readonly (ReceivedAnnouncement | undefined)[],
   ): Promise<Map<string, Uint8Array[]>> {
     const missing = new Set<string>();
-    const now = this.now();
-    for (const signed of announcements) {
-      try {
-        const a = decodeAnnouncement(signed, now);
-        if (!a.chain && !this.chains.has(a.chainRef)) missing.add(a.chainRef);
-      } catch {
-        // judged (and refused) one by one below
-      }
+    for (const a of announcements) {
+      if (a && !a.chain && !this.chains.has(a.chainRef)) missing.add(a.chainRef);
     }
     if (missing.size === 0) return new Map();
     try {
