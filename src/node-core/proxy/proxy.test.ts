@@ -153,7 +153,7 @@ describe('the memory proxy', () => {
     await provider.api.revokeMapping(ro.address);
     expect(await failureOf(read(own, ro.address, 0, 16))).toBe('REVOKED');
     // Expired with its lease: waited for, not slept on.
-    const brief = await consumer.api.allocateRemoteMemory({ bytes: 64 * 1024, durationMs: 4_000 });
+    const brief = await consumer.api.allocateRemoteMemory({ bytes: 64 * 1024, durationMs: 10_000 });
     await until('the brief lease to expire at the provider', async () =>
       (await failureOf(read(own, brief.shards[0]!.address, 0, 16))) === 'EXPIRED' ? true : undefined,
     );
