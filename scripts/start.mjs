@@ -12,12 +12,16 @@ function electronBinary() {
   }
 }
 
-const extra = process.argv.slice(2);
-const electron = electronBinary();
+// `npm start -- --headless` runs the headless node even where Electron is installed.
+const headless = process.argv.includes('--headless');
+const extra = process.argv.slice(2).filter((a) => a !== '--headless');
+const electron = headless ? null : electronBinary();
 const [command, args] = electron
   ? [electron, ['out/main/index.js', ...extra]]
   : [process.execPath, ['out/node/cli.js', 'node', ...extra]];
-if (!electron) {
+if (headless) {
+  console.log('Starting the headless node (--headless): open the URL below in a browser.');
+} else if (!electron) {
   console.log('Electron is not installed here, so starting the headless node: open the URL below in a browser.');
 } else {
   // better-sqlite3 for Electron's ABI, beside the Node build (cached per Electron version). If it cannot be built,
