@@ -1,10 +1,11 @@
 // `npm run test:fresh` (the last step of `npm test`): walks a newcomer's path. Clones this checkout's HEAD into a temp
 // folder, runs `npm ci` there with no ELECTRON_* or npm_* variables, then `npm start`, waits for
-// "HyperMesh node ready:", stops it with SIGINT as Ctrl-C would, checks that it exits cleanly, and removes the folder.
+// "HyperMesh node ready:", sends the node SIGINT as Ctrl-C would, checks that `npm start` exits with 0, and removes the
+// folder.
 // The node gets its own data folder and OS-chosen ports, so it touches neither a running node nor the user's data.
 // HYPERMESH_FRESH_TEST=0 leaves it out.
 import { spawn, spawnSync } from 'node:child_process';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -59,7 +60,8 @@ function runToEnd(cmd, args, options, ms) {
 /** `npm start` in its own process group; resolves at the ready line, rejects if it exits first or takes too long. */
 function startUntilReady(cwd, env, args) {
   const child = spawn('npm', ['start', '--', ...args], { cwd, env, detached: true, stdio: ['ignore', 'pipe', 'pipe'] });
-  const exited = new Promise((resolve) => child.on('exit', (code, signal) => resolve({ code, signal })));
+  // 'close': npm has exited and every process that shared its output (the node too) has let go of it.
+  const exited = new Promise((resolve) => child.on('close', (code, signal) => resolve({ code, signal })));
   let out = '';
   const ready = new Promise((resolve, reject) => {
     const timer = setTimeout(
@@ -68,7 +70,7 @@ function startUntilReady(cwd, env, args) {
     );
     const onData = (chunk) => {
       const text = chunk.toString();
-      process.stdout.write(text.replace(/^/gm, '  | '));
+      process.stdout.write(text.replace(/^(?=.)/gm, '  | '));
       out += text;
       const line = /HyperMesh node ready: \S+/.exec(out);
       if (line) {
@@ -117,7 +119,11 @@ async function main() {
     const line = await run.ready;
     say(`ready after ${Math.round((Date.now() - t1) / 1000)} s: ${line.replace(/#token=.*/, '#token=…')}`);
 
-    process.kill(-child.pid, 'SIGINT'); // the whole group, as Ctrl-C in a terminal does
+    // Ctrl-C as the node sees it: SIGINT to the node itself (its pid is in the data folder's api.json). Signalling
+    // the whole group would also end npm by that signal, which hides whether the node stopped cleanly.
+    const { pid } = JSON.parse(readFileSync(join(tmp, 'data', 'api.json'), 'utf8'));
+    if (!Number.isInteger(pid)) throw new Error('api.json has no pid');
+    process.kill(pid, 'SIGINT');
     const stopped = await Promise.race([
       run.exited,
       new Promise((resolve) => setTimeout(() => resolve(null), STOP_WITHIN_MS)),
@@ -125,7 +131,7 @@ async function main() {
     if (stopped === null) throw new Error(`npm start did not stop within ${STOP_WITHIN_MS / 1000} s of SIGINT`);
     child = null;
     if (stopped.code !== 0) throw new Error(`npm start exited with ${stopped.signal ?? stopped.code} after SIGINT`);
-    say('stopped cleanly (exit code 0) — pass');
+    say('stopped cleanly: the node took SIGINT, npm start exited with 0 — pass');
   } finally {
     if (child) {
       try {
