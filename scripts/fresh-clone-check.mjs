@@ -21,7 +21,7 @@ if (process.env.HYPERMESH_FRESH_TEST === '0') {
   process.exit(0);
 }
 if (process.platform === 'win32') {
-  say('left out on Windows (it stops npm start with a process-group SIGINT)');
+  say('left out on Windows (it stops the node with SIGINT, which Windows cannot send to another process)');
   process.exit(0);
 }
 
