@@ -25,11 +25,16 @@ if (process.platform === 'win32') {
   process.exit(0);
 }
 
-/** The environment of a fresh shell: no Electron switches, nothing from the npm run that started us. */
+/**
+ * The environment of a fresh shell: no Electron switches, nothing from the npm run that started us (its prefix and
+ * package would point the clone's npm back here) — but the user's own npm cache, registry and proxy stay.
+ */
 function cleanEnv() {
+  const keep = /^npm_config_(cache|registry|proxy|https_proxy|noproxy|cafile|strict_ssl)$/i;
+  const drop = /^(ELECTRON_|npm_|INIT_CWD$|HYPERMESH_)/i;
   const env = {};
   for (const [k, v] of Object.entries(process.env)) {
-    if (v === undefined || /^(ELECTRON_|npm_|NPM_|INIT_CWD$|HYPERMESH_)/i.test(k)) continue;
+    if (v === undefined || (drop.test(k) && !keep.test(k))) continue;
     env[k] = v;
   }
   return env;
