@@ -18,6 +18,10 @@ export const ErrorCode = {
   SchemaTooNew: 'SCHEMA_TOO_NEW',
   StoreCorrupt: 'STORE_CORRUPT',
   IdentityCorrupt: 'IDENTITY_CORRUPT',
+  /** No build of a native module (better-sqlite3) for this runtime's ABI yet; the message says what to run. */
+  NativeBuildMissing: 'NATIVE_BUILD_MISSING',
+  /** A native module was built for another runtime (NODE_MODULE_VERSION, platform or arch); the message says what to run. */
+  NativeAbiMismatch: 'NATIVE_ABI_MISMATCH',
   Transport: 'TRANSPORT',
   Trust: 'TRUST',
   SplitView: 'TRUST_SPLIT_VIEW',
