@@ -433,6 +433,7 @@ class Node implements HyperMeshNode {
       location: () => (this.transport ? formatHostPort(this.transport.address) : ''),
       compute: sharedConsensusCompute(),
       onRecord: (record) => this.ledger?.record(record),
+      onChange: () => this.mesh?.assetsChanged(),
       ledgerStake: (nodeId) => this.ledger?.ledgerState?.stakeRecord(nodeId),
     });
     // Reading the hardware takes a moment: the node is up meanwhile, and the Assets page says it is reading.
