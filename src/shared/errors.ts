@@ -34,6 +34,8 @@ export const ErrorCode = {
   ProxyRefused: 'PROXY_REFUSED',
   /** A Catalog VM job was refused, hit a limit, or gave no accepted result; the message starts with the reason. */
   JobFailed: 'JOB_FAILED',
+  /** A requestId already used for a different request (another amount, recipient or call); nothing was done. */
+  IdempotencyConflict: 'IDEMPOTENCY_CONFLICT',
 } as const;
 
 export type ErrorCode = (typeof ErrorCode)[keyof typeof ErrorCode];

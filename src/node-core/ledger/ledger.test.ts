@@ -48,7 +48,11 @@ describe('the Caesar ledger service', () => {
     });
     expect(earned.balance).toBe(earned.earnedTotal);
     const history = await provider.api.getWalletHistory({ kind: 'reward' });
-    expect(history[0]).toMatchObject({ direction: 'in', counterparty: consumer.identity.nodeId, status: 'confirmed' });
+    // A newer reward may still be pending (receipts come every second): the confirmed one is among them.
+    expect(history.find((h) => h.status === 'confirmed')).toMatchObject({
+      direction: 'in',
+      counterparty: consumer.identity.nodeId,
+    });
     expect(consumer.ledger!.ledgerState!.allocations.get(lease.leaseId)?.consumer).toBe(consumer.identity.nodeId);
 
     // More than the balance is refused before anything is signed; an unknown address too.
@@ -76,6 +80,18 @@ describe('the Caesar ledger service', () => {
       requestId: 'send-half-1',
     });
     expect(again.txId).toBe(sent.txId);
+    // The same id for another amount or recipient is refused, not answered with the first transfer.
+    await expect(
+      provider.api.sendTokens({
+        to: third.identity.nodeId,
+        amount: '0.00000001',
+        memo: 'half',
+        requestId: 'send-half-1',
+      }),
+    ).rejects.toMatchObject({ code: ErrorCode.IdempotencyConflict });
+    await expect(
+      provider.api.sendTokens({ to: consumer.identity.nodeId, amount, memo: 'half', requestId: 'send-half-1' }),
+    ).rejects.toMatchObject({ code: ErrorCode.IdempotencyConflict });
     expect(sent.status).toBe('pending');
     await until('the transfer to confirm', async () => {
       const w = await third.api.getWallet();
