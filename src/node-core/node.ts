@@ -183,6 +183,12 @@ class Node implements HyperMeshNode {
         if (!this.trust || !this.transport) throw new TrustError('names need the peer transport and TrustChain');
         return this.trust.register(name, [formatHostPort(this.transport.address)]);
       },
+      releaseName: async (name: string) => {
+        this.ensureRunning();
+        if (!this.trust) throw new TrustError('names need the peer transport and TrustChain');
+        await this.trust.release(name);
+        return { released: name };
+      },
       federationMember: async () => this.requireAuthority().memberEntry(),
       signFederation: async (document) => {
         const doc = parseFederationDocument(document);

@@ -36,6 +36,10 @@ export const ErrorCode = {
   JobFailed: 'JOB_FAILED',
   /** A requestId already used for a different request (another amount, recipient or call); nothing was done. */
   IdempotencyConflict: 'IDEMPOTENCY_CONFLICT',
+  /** The CA refused a name: this node already holds as many names as one node may (docs/trust.md); release one. */
+  NameLimit: 'NAME_LIMIT',
+  /** The CA refused a name: this node registered too many names too quickly; the message says when to retry. */
+  NameRateLimited: 'NAME_RATE_LIMITED',
 } as const;
 
 export type ErrorCode = (typeof ErrorCode)[keyof typeof ErrorCode];
