@@ -13,6 +13,7 @@ import {
   type Settings,
 } from '../../../shared/settings';
 import { Banner } from '../components/Banner';
+import { RulesEditor } from '../components/RulesEditor';
 import { useApp } from '../store';
 
 export const RESOURCE_TITLES: Record<ResourceKind, string> = {
@@ -60,6 +61,7 @@ export function SharingPage() {
   const discardDraft = useApp((s) => s.discardDraft);
   const applyNow = useApp((s) => s.applyNow);
   const saved = useApp((s) => s.settings);
+  const unavailable = useApp((s) => s.status?.allowance.unavailable ?? []);
   const ids = useId();
   if (!settings || !saved) return <p>Loading settings…</p>;
 
@@ -83,7 +85,7 @@ export function SharingPage() {
         <button
           type="button"
           className={saved.sharingPaused ? 'primary' : 'danger'}
-          onClick={() => void applyNow({ sharingPaused: !saved.sharingPaused })}
+          onClick={() => void applyNow({ sharingPaused: !saved.sharingPaused, pausedUntil: null })}
         >
           {saved.sharingPaused ? 'Resume sharing' : 'Pause all sharing'}
         </button>
@@ -226,6 +228,8 @@ export function SharingPage() {
           </tbody>
         </table>
       </section>
+
+      <RulesEditor settings={settings} edit={edit} issues={issues} unavailable={unavailable} />
 
       <section className="card" aria-labelledby={`${ids}-proofs`}>
         <h2 id={`${ids}-proofs`}>Proofs required from peers</h2>
