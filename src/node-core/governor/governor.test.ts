@@ -80,7 +80,7 @@ describe('SharingGovernor', () => {
     const { governor, sensors } = setup({ rules: { maxUserCpuPercent: 30 } });
     sensors.set({ userCpuPercent: 80 });
     expect((await governor.poll()).resources.cpu.reasons).toEqual(['user-busy']);
-    expect(sensors.needs).toEqual({ programs: false, gpuTemperature: false, userCpu: true });
+    expect(sensors.needs).toEqual({ programs: false, cpuTemperature: false, gpuTemperature: false, userCpu: true });
     sensors.set({ userCpuPercent: 10 });
     expect((await governor.poll()).resources.cpu.percent).toBe(50);
   });
@@ -161,7 +161,7 @@ describe('SharingGovernor', () => {
 describe('real sensors', () => {
   it('read this machine: battery and temperature are a value or listed as not available', async () => {
     const sensors = createSystemSensors();
-    const needs = { programs: true, gpuTemperature: true, userCpu: true };
+    const needs = { programs: true, cpuTemperature: true, gpuTemperature: true, userCpu: true };
     await sensors.read(needs);
     const r = await sensors.read(needs);
     expect(r.onBattery === null ? r.unavailable.includes('battery') : typeof r.onBattery === 'boolean').toBe(true);

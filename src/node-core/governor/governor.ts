@@ -154,6 +154,7 @@ export class SharingGovernor {
     const rules = this.options.settings().rules;
     const needs: SensorNeeds = {
       programs: rules.exclusivePrograms.length > 0,
+      cpuTemperature: rules.temperature.cpuThresholdC !== null,
       gpuTemperature: rules.temperature.gpuThresholdC !== null,
       userCpu: rules.maxUserCpuPercent !== null,
     };

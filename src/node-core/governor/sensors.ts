@@ -6,6 +6,7 @@ import type { SensorCode, SensorReadings } from '../../shared/sharing-policy';
 /** Which readings the rules need now; the rest are not read (some cost a process listing). */
 export interface SensorNeeds {
   readonly programs: boolean;
+  readonly cpuTemperature: boolean;
   readonly gpuTemperature: boolean;
   /** The user's CPU use: reading the node's process tree each second costs a little, so only for the rule. */
   readonly userCpu: boolean;
@@ -174,11 +175,12 @@ export function createSystemSensors(options: SystemSensorOptions = {}): SensorSo
     const b = await si.battery();
     return b.hasBattery ? !b.acConnected : false; // no battery: never on battery
   });
-  const cpuTemp = new Cached(5_000, async () => {
+  // cpuTemperature() runs shell commands (one synchronously) on Linux: only while a CPU threshold is set, and once.
+  const cpuTemp = new Cached(10_000, async () => {
     const t = await si.cpuTemperature();
     return typeof t.main === 'number' && t.main > 0 ? t.main : null;
   });
-  // graphics() runs vendor tools: read it seldom, and only while a GPU threshold is set (and once at start).
+  // graphics() runs vendor tools (lspci, nvidia-smi): read it seldom, and only while a GPU threshold is set.
   const gpuTemp = new Cached(30_000, async () => {
     const g = await si.graphics();
     const temps = g.controllers.map((c) => c.temperatureGpu).filter((t): t is number => typeof t === 'number');
@@ -189,16 +191,19 @@ export function createSystemSensors(options: SystemSensorOptions = {}): SensorSo
     return p.list.map((proc) => proc.name);
   });
   let userCpuPrimed = false; // the first reading has no interval yet: null then is not "unavailable"
-  let gpuTempRead = false; // the first call reads it, so the UI can say at once whether the OS reports it
+  let gpuTempRead = false; // once read, the UI can say whether the OS reports it
+  let cpuTempRead = false; // read once at start, so the UI can say at once whether the OS reports it
   return {
     async read(needs, signal) {
       signal?.throwIfAborted();
       const t = now();
-      const readGpu = needs.gpuTemperature || !gpuTempRead;
-      gpuTempRead = true;
+      const readGpu = needs.gpuTemperature;
+      const readCpu = needs.cpuTemperature || !cpuTempRead;
+      gpuTempRead ||= readGpu;
+      cpuTempRead = true;
       const [onBattery, cpuC, gpuC, running, user, idle] = await Promise.all([
         battery.get(t),
-        cpuTemp.get(t),
+        readCpu ? cpuTemp.get(t) : Promise.resolve(cpuTemp.peek()),
         readGpu ? gpuTemp.get(t) : Promise.resolve(gpuTemp.peek()),
         needs.programs ? programs.get(t) : Promise.resolve(null),
         needs.userCpu ? userCpu.read().catch(() => null) : Promise.resolve(null),
@@ -211,7 +216,7 @@ export function createSystemSensors(options: SystemSensorOptions = {}): SensorSo
       userCpuPrimed ||= needs.userCpu;
       if (needs.programs && running === null) unavailable.push('processes');
       if (cpuC === null) unavailable.push('cpu-temperature');
-      if (gpuC === null) unavailable.push('gpu-temperature');
+      if (gpuTempRead && gpuC === null) unavailable.push('gpu-temperature');
       return {
         onBattery,
         idleSeconds: idle,
