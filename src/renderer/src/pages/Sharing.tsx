@@ -12,6 +12,7 @@ import {
   type ResourceKind,
   type Settings,
 } from '../../../shared/settings';
+import type { SensorCode } from '../../../shared/sharing-policy';
 import { Banner } from '../components/Banner';
 import { RulesEditor } from '../components/RulesEditor';
 import { useApp } from '../store';
@@ -50,6 +51,8 @@ function issueFor(path: string, issues: readonly { path: string; message: string
   return issues.find((i) => i.path === path)?.message;
 }
 
+const NO_SENSORS_MISSING: readonly SensorCode[] = [];
+
 export function SharingPage() {
   const settings = useApp((s) => s.draft ?? s.settings);
   const dirty = useApp((s) => s.draft !== undefined);
@@ -61,7 +64,8 @@ export function SharingPage() {
   const discardDraft = useApp((s) => s.discardDraft);
   const applyNow = useApp((s) => s.applyNow);
   const saved = useApp((s) => s.settings);
-  const unavailable = useApp((s) => s.status?.allowance.unavailable ?? []);
+  // A constant fallback: a new [] each time would make the store selector loop.
+  const unavailable = useApp((s) => s.status?.allowance.unavailable ?? NO_SENSORS_MISSING);
   const ids = useId();
   if (!settings || !saved) return <p>Loading settings…</p>;
 
