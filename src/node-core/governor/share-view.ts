@@ -31,11 +31,11 @@ function resourceView(kind: ResourceKind, decision: SharingDecision, sources: Sh
   const allowance = decision.resources[kind];
   const capacity = sources.adapter(kind)?.describe();
   const present = capacity?.present ?? false;
+  // The adapter's own words (e.g. "no GPU detected on this machine"), or why it has none yet.
   const absent = present
     ? undefined
-    : kind === 'gpu' && capacity?.present === false
-      ? `no GPU on this computer${capacity.reason ? ` (${capacity.reason})` : ''}`
-      : (capacity?.reason ?? 'not detected yet');
+    : (capacity?.reason ??
+      (capacity ? (kind === 'gpu' ? 'no GPU on this computer' : 'not available') : 'not detected yet'));
   const leased = capacity?.inUse ?? 0;
   let used: number | null = leased;
   let usedSource: ResourceShareView['usedSource'] = 'leased';
