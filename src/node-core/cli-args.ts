@@ -1,6 +1,8 @@
 import { isIP } from 'node:net';
 import { parseArgs } from 'node:util';
 import { parseServiceAddress } from '../shared/settings';
+import type { PauseRequest } from '../shared/sharing-view';
+import { DurationError, parsePauseFor } from './cli-sharing';
 
 export class UsageError extends Error {
   override name = 'UsageError';
@@ -12,7 +14,10 @@ Commands:
   node                      run the node: serves the API and the UI on loopback until Ctrl-C
   status                    show the running node's status
   settings get [PATH]       print all settings, or one (e.g. allocation.cpu)
-  settings set PATH VALUE   change one setting (e.g. settings set allocation.cpu 25)
+  settings set PATH VALUE   change one setting (e.g. settings set allocation.cpu 25,
+                            settings set rules.suspendOnBattery true; docs/sharing-rules.md lists the rules)
+  pause [--for DURATION]    pause all sharing until "hypermesh resume", or --for 1h, 90m, 2h30m, tomorrow
+  resume                    resume sharing after a pause
   trust serve               run the node with a TrustChain certificate authority (keys in DATA/trust/ca.json)
   trust revoke SERIAL       revoke a certificate the running CA issued (--reason TEXT)
   trust federation member   print how the running CA appears in a federation document (--out FILE to save it)
@@ -37,6 +42,7 @@ Options:
   --advertise HOST:PORT     the address peers should dial the CA at (trust serve; default the listen address)
   --reason TEXT             why a certificate is revoked (trust revoke)
   --out DIR|FILE            where cert export / trust federation writes; job run: the output file
+  --for DURATION            how long a pause lasts (1m–30d, e.g. 1h, 2h30m) or "tomorrow" (local midnight)
   --threshold K             how many CAs must co-sign each certificate (trust federation propose)
   --epoch N                 the proposal's epoch (default: the running CA's epoch + 1)
   --input FILE              the job's input (stdin of a WASI command; \`input\` in JavaScript)
@@ -70,6 +76,8 @@ export interface CliOptions {
     | 'cert-export'
     | 'job-run'
     | 'job-list'
+    | 'pause'
+    | 'resume'
     | 'help'
     | 'version';
   readonly dataDir?: string;
@@ -93,6 +101,7 @@ export interface CliOptions {
   readonly epoch?: number;
   readonly job?: JobRunOptions;
   readonly role?: 'consumer' | 'provider';
+  readonly pause?: PauseRequest;
 }
 
 export interface JobRunOptions {
@@ -169,6 +178,7 @@ export function parseCliArgs(argv: readonly string[]): CliOptions {
         'memory-mib': { type: 'string' },
         'output-kib': { type: 'string' },
         role: { type: 'string' },
+        for: { type: 'string' },
         help: { type: 'boolean', short: 'h' },
         version: { type: 'boolean', short: 'v' },
       },
@@ -215,6 +225,17 @@ export function parseCliArgs(argv: readonly string[]): CliOptions {
       }
       throw new UsageError('usage: hypermesh settings get [PATH] | hypermesh settings set PATH VALUE');
     }
+    case 'pause':
+      expectArgs(0, 'pause [--for DURATION]');
+      try {
+        return { ...base, command: 'pause', pause: parsePauseFor(values.for) };
+      } catch (err) {
+        if (err instanceof DurationError) throw new UsageError(err.message);
+        throw err;
+      }
+    case 'resume':
+      expectArgs(0, 'resume');
+      return { ...base, command: 'resume' };
     case 'trust': {
       const [sub, serial] = rest;
       if (sub === 'serve' && rest.length === 1) {

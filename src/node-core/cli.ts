@@ -15,6 +15,8 @@ import { exportChain, formatCertificateReport, readCertificateReport } from './t
 import { TrustError } from './trust/errors';
 import { parseFederationDocument } from './trust/federation';
 import type { FederationDocumentJson, FederationMemberEntry, TrustStatus } from '../shared/trust';
+import type { PauseState } from '../shared/sharing-view';
+import { formatAllowance, formatPause } from './cli-sharing';
 import { JOB_LIMITS, jobOutcome, type JobResultView, type JobView, type RunJobRequest } from '../shared/vm';
 
 export interface CliIo {
@@ -63,7 +65,11 @@ async function callRunningNode<T>(
 }
 
 /** Runs one call against the running node if there is one, else against the stored state directly. */
-async function withNodeApi<T>(dataDir: string, method: 'getSettings' | 'updateSettings', args: unknown[]): Promise<T> {
+async function withNodeApi<T>(
+  dataDir: string,
+  method: 'getSettings' | 'updateSettings' | 'pauseSharing' | 'resumeSharing',
+  args: unknown[],
+): Promise<T> {
   const remote = await callRunningNode<T>(dataDir, method, args);
   if (remote !== undefined) return remote;
   const node = createNode({ dataDir });
@@ -167,6 +173,7 @@ function formatStatus(status: NodeStatus): string {
     `  Allowed:  ${Object.entries(status.effectiveAllocation)
       .map(([k, v]) => `${k} ${v}%`)
       .join(', ')}`,
+    ...formatAllowance(status.allowance),
     ...status.health.map((h) => `  ${h.severity.toUpperCase()}: ${h.message}`),
   ];
   return `${lines.join('\n')}\n`;
@@ -386,6 +393,15 @@ export async function runCli(argv: readonly string[], io: CliIo = defaultIo): Pr
           return EXIT.notRunning;
         }
         io.out(options.json ? `${JSON.stringify(jobs, null, 2)}\n` : formatJobs(jobs));
+        return EXIT.ok;
+      }
+      case 'pause':
+      case 'resume': {
+        const state =
+          options.command === 'pause'
+            ? await withNodeApi<PauseState>(dataDir, 'pauseSharing', [options.pause ?? { for: 'until-resumed' }])
+            : await withNodeApi<PauseState>(dataDir, 'resumeSharing', []);
+        io.out(options.json ? `${JSON.stringify(state)}\n` : formatPause(state));
         return EXIT.ok;
       }
       case 'settings-set': {

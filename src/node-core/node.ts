@@ -44,6 +44,9 @@ import { assetIdOf } from './assets/create-adapters';
 import { VmService } from './vm/service';
 import { VmError } from './vm/errors';
 import { createSandbox, type JobExecutor } from './vm/sandbox';
+import { NodeSharing, type NodeSharingHooks } from './governor/node-sharing';
+import type { SensorSource } from './governor/sensors';
+import type { PeerCpuMeter } from './governor/share-view';
 
 export interface NodeConfig {
   readonly dataDir: string;
@@ -81,6 +84,10 @@ export interface NodeOverrides {
   readonly logBook?: LogBook;
   /** Runs the Catalog VM's jobs for peers; the real sandbox by default. */
   readonly jobExecutor?: JobExecutor;
+  /** What the sharing rules read (battery, idle, CPU, processes, temperature); the real sensors by default. */
+  readonly sensors?: SensorSource;
+  /** The CPU peers' jobs use now (the job pool provides it); CPU use shows as not measured without it. */
+  readonly peerCpuMeter?: PeerCpuMeter;
 }
 
 export interface HyperMeshNode {
@@ -105,6 +112,8 @@ export interface HyperMeshNode {
   readonly proxy: ProxyService | undefined;
   /** The Catalog VM (jobs run for peers, jobs run on peers), when the node listens. */
   readonly vm: VmService | undefined;
+  /** The sharing rules' governor (feed powerMonitor readings, read the CPU allowance); valid after start(). */
+  readonly sharing: NodeSharingHooks | undefined;
   start(): Promise<void>;
   /** Flushes the store, closes everything and releases the data directory; safe to call twice. */
   stop(): Promise<void>;
@@ -138,12 +147,15 @@ class Node implements HyperMeshNode {
   vm: VmService | undefined;
   private pqSigner: PqSigner | undefined;
   private readonly jobExecutor: JobExecutor | undefined;
+  sharing: NodeSharing | undefined;
+  private readonly overrides: NodeOverrides;
 
   constructor(
     private readonly config: NodeConfig,
     overrides: NodeOverrides,
   ) {
     this.jobExecutor = overrides.jobExecutor;
+    this.overrides = overrides;
     this.logBook =
       overrides.logBook ??
       new LogBook({ file: join(config.dataDir, 'logs', 'node.log'), echo: config.logToStderr ?? false });
@@ -157,8 +169,11 @@ class Node implements HyperMeshNode {
       getHardware: async () => this.readHardware(),
       getUsage: async () => {
         this.ensureRunning();
-        return this.hardware.usage();
+        const usage = await this.hardware.usage();
+        return this.sharing ? { ...usage, sharing: this.sharing.view() } : usage;
       },
+      pauseSharing: async (request) => this.requireSharing().pause(request),
+      resumeSharing: async () => this.requireSharing().resume(),
       getNetworkStats: async () => this.networkStats(),
       getTrustStatus: async () => this.trustStatus(),
       getAssets: async () => {
@@ -296,6 +311,7 @@ class Node implements HyperMeshNode {
         this.log.warn(message);
       }
       this.unsubscribeLog = this.logBook.subscribe((entry) => this.events.emit('log', entry));
+      this.createSharing();
       if (this.config.listen) await this.startTransport(this.config.listen, loaded.settings);
       await this.startAssets();
       await this.startMesh();
@@ -304,6 +320,7 @@ class Node implements HyperMeshNode {
       this.startVm();
       this.startedAt = new Date();
       this.state = 'running';
+      this.sharing?.start();
       this.log.info(`node ${this._identity.nodeIdShort} started (version ${APP_VERSION}, data ${this.dataDir})`);
     } catch (err) {
       this.release();
@@ -320,6 +337,7 @@ class Node implements HyperMeshNode {
     this.state = 'stopped';
     const transport = this.transport;
     this.transport = undefined;
+    this.sharing?.stop();
     try {
       await this.vm?.stop();
       await this.ledger?.stop();
@@ -334,6 +352,35 @@ class Node implements HyperMeshNode {
     }
   }
 
+  /** The sharing rules: a governor polls the sensors and tightens or loosens the allowance (docs/sharing-rules.md). */
+  private createSharing(): void {
+    const sharing = new NodeSharing({
+      settings: () => this.settings ?? DEFAULT_SETTINGS,
+      updateSettings: (patch) => this.updateSettings(patch),
+      log: this.logBook.logger('sharing'),
+      cores: () => this.assets?.adapter('cpu')?.describe().total || null,
+      sensors: this.overrides.sensors,
+      view: {
+        adapter: (kind) => this.assets?.adapter(kind),
+        sendBitsPerSec: () => (this.transport ? this.transport.stats().totals.sendBitsPerSec : null),
+        peerCpu: this.overrides.peerCpuMeter,
+      },
+    });
+    sharing.subscribe(() => {
+      if (this.settings) this.applyNetworkSettings(this.settings, this.lastLinkMbps);
+      if (this.state !== 'running') return;
+      this.events.emit('sharing', sharing.view());
+      this.events.emit('status', this.status());
+    });
+    this.sharing = sharing;
+  }
+
+  private requireSharing(): NodeSharing {
+    this.ensureRunning();
+    if (!this.sharing) throw new NodeStoppedError();
+    return this.sharing;
+  }
+
   private async startTransport(listen: { host: string; port: number }, settings: Settings): Promise<void> {
     const verifier = new TrustChainVerifier();
     const transport = createStoqTransport({
@@ -343,7 +390,7 @@ class Node implements HyperMeshNode {
       identity: this.identity,
       log: this.logBook.logger('stoq'),
       pinnedTier: settings.network.tier === 'auto' ? null : settings.network.tier,
-      bandwidthCapBitsPerSec: bandwidthCapBitsPerSec(settings, null),
+      bandwidthCapBitsPerSec: bandwidthCapBitsPerSec(this.governed(settings), null),
       dualStack: settings.network.ipv4,
       ...(this.db ? { addressBook: new PeerRepository(this.db) } : {}),
     });
@@ -617,7 +664,14 @@ class Node implements HyperMeshNode {
     this.lastLinkMbps = linkMbps;
     if (!this.transport) return;
     this.transport.pinTier(settings.network.tier === 'auto' ? null : settings.network.tier);
-    this.transport.setBandwidthCap(bandwidthCapBitsPerSec(settings, linkMbps));
+    this.transport.setBandwidthCap(bandwidthCapBitsPerSec(this.governed(settings), linkMbps));
+  }
+
+  /** Settings with the bandwidth share the sharing rules allow now (in use, schedule, snooze). */
+  private governed(settings: Settings): Settings {
+    const bandwidth = this.sharing?.current().resources.bandwidth.percent;
+    if (bandwidth === undefined || bandwidth >= settings.allocation.bandwidth) return settings;
+    return { ...settings, allocation: { ...settings.allocation, bandwidth } };
   }
 
   private networkStats(): NetworkStats {
@@ -662,6 +716,7 @@ class Node implements HyperMeshNode {
     this.settings = next;
     this.applyNetworkSettings(next, this.lastLinkMbps);
     this.assets?.applySettings(next);
+    this.sharing?.settingsChanged();
     if (JSON.stringify(next.mesh) !== JSON.stringify(previous.mesh)) {
       void this.mesh?.restart().catch((err: unknown) => this.log.warn(`mesh restart: ${(err as Error).message}`));
     }
@@ -687,9 +742,19 @@ class Node implements HyperMeshNode {
       uptimeSeconds: Math.floor((Date.now() - this.startedAt.getTime()) / 1000),
       dataDir: this.dataDir,
       sharing: settings.privacyLevel === 'Private' ? 'off' : isSharing(settings) ? 'active' : 'paused',
-      effectiveAllocation: effectiveAllocation(settings),
+      ...this.allowance(settings),
       health: [...this.health],
     };
+  }
+
+  private allowance(settings: Settings): Pick<NodeStatus, 'effectiveAllocation' | 'allowance'> {
+    const sharing = this.sharing as NodeSharing; // created before the node runs
+    const decision = sharing.current();
+    const effective = effectiveAllocation(settings);
+    for (const kind of Object.keys(effective) as (keyof typeof effective)[]) {
+      effective[kind] = Math.min(effective[kind], decision.resources[kind].percent);
+    }
+    return { effectiveAllocation: effective, allowance: sharing.view() };
   }
 
   private readHardware(): Promise<HardwareInfo> {

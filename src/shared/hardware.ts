@@ -1,8 +1,12 @@
+import type { SharingView } from './sharing-view';
+
 /** What this computer is using right now, all programs together (not only what peers use). */
 export interface UsageSnapshot {
   readonly cpu: { readonly loadPercent: number; readonly perCorePercent: readonly number[] };
   readonly memory: { readonly usedBytes: number; readonly totalBytes: number };
   readonly measuredAt: string;
+  /** What peers are allowed and use now, per resource (the node adds it; a bare hardware reading has none). */
+  readonly sharing?: SharingView;
 }
 
 /** What the node measured of this machine. Sizes in bytes as numbers (safe up to 8 PiB). */

@@ -9,6 +9,7 @@ import {
   join,
 } from './validate';
 import { ValidationError } from './errors';
+import { DEFAULT_RULES, checkPausedUntil, checkRules, type SharingRules } from './sharing-rules';
 
 export const PRIVACY_LEVELS = ['Private', 'PrivateNetwork', 'P2P', 'PublicNetwork', 'FullPublic'] as const;
 export type PrivacyLevel = (typeof PRIVACY_LEVELS)[number];
@@ -108,6 +109,8 @@ export interface Settings {
   readonly allocationType: AllocationType;
   /** Pause-all: while true nothing is shared, whatever the allocations say. */
   readonly sharingPaused: boolean;
+  /** Snooze: nothing is shared until this ISO time (survives a restart); null when not snoozed. */
+  readonly pausedUntil: string | null;
   /** Percentage (integer 0–100) of each resource the user lets the mesh use. */
   readonly allocation: Readonly<Record<ResourceKind, number>>;
   readonly limits: Readonly<Record<ResourceKind, ResourceLimits>>;
@@ -119,9 +122,14 @@ export interface Settings {
   readonly trust: TrustSettings;
   readonly mesh: MeshSettings;
   readonly app: AppSettings;
+  /** When and how much to share as the person uses the computer (docs/sharing-rules.md). */
+  readonly rules: SharingRules;
 }
 
-type DeepPartial<T> = { -readonly [K in keyof T]?: T[K] extends object ? DeepPartial<T[K]> : T[K] };
+// Lists (schedule windows, program names) are replaced whole, never merged item by item.
+type DeepPartial<T> = {
+  -readonly [K in keyof T]?: T[K] extends readonly unknown[] ? T[K] : T[K] extends object ? DeepPartial<T[K]> : T[K];
+};
 export type SettingsPatch = DeepPartial<Settings>;
 
 function perResource<T>(make: () => T): Record<ResourceKind, T> {
@@ -156,6 +164,7 @@ export const DEFAULT_SETTINGS: Settings = Object.freeze<Settings>({
   privacyLevel: 'Private',
   allocationType: 'Private',
   sharingPaused: false,
+  pausedUntil: null,
   allocation: perResource(() => 0),
   limits: perResource(() => ({ maxConcurrentUsers: 4, maxDurationMinutes: 240 })),
   rewards: { autoStakePercent: 0, minimumRatePerHour: '0' },
@@ -165,6 +174,7 @@ export const DEFAULT_SETTINGS: Settings = Object.freeze<Settings>({
   trust: { caAddress: DEFAULT_CA_ADDRESS, caRootSha256: null, acceptSelfSignedPeers: false },
   mesh: { enabled: true, bootstrap: '', mdns: true, relay: false },
   app: { theme: 'system', startAtLogin: false },
+  rules: DEFAULT_RULES,
 });
 
 const DECIMAL = /^(0|[1-9]\d{0,11})(\.\d{1,8})?$/;
@@ -173,6 +183,7 @@ const TOP_KEYS = [
   'privacyLevel',
   'allocationType',
   'sharingPaused',
+  'pausedUntil',
   'allocation',
   'limits',
   'rewards',
@@ -182,6 +193,7 @@ const TOP_KEYS = [
   'trust',
   'mesh',
   'app',
+  'rules',
 ] as const satisfies readonly (keyof Settings)[];
 
 function section(issues: IssueList, path: string, value: unknown, keys: readonly string[], partial: boolean) {
@@ -218,6 +230,8 @@ function check(value: unknown, partial: boolean): IssueList {
   if (has(root, 'privacyLevel')) checkOneOf(issues, 'privacyLevel', root.privacyLevel, PRIVACY_LEVELS);
   if (has(root, 'allocationType')) checkOneOf(issues, 'allocationType', root.allocationType, ALLOCATION_TYPES);
   if (has(root, 'sharingPaused')) checkBoolean(issues, 'sharingPaused', root.sharingPaused);
+  if (has(root, 'pausedUntil')) checkPausedUntil(issues, root.pausedUntil);
+  if (has(root, 'rules')) checkRules(issues, root.rules, partial);
 
   if (has(root, 'allocation')) {
     const alloc = section(issues, 'allocation', root.allocation, RESOURCE_KINDS, partial);

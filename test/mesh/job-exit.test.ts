@@ -5,7 +5,7 @@ import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { RemoteAssetView } from '../../src/shared/mesh';
 import { INFINITE_LOOP_WAT, MEMORY_BOMB_WAT, OUTPUT_FLOOD_WAT, compileWat } from '../../src/node-core/vm/testing';
-import { CLI, MeshProcess, freeUdpPort, until } from './cluster';
+import { CLI, MeshProcess, until } from './cluster';
 
 /**
  * `hypermesh job run` returns the job's outcome as its exit status (README's exit-code table): 0 when the program
@@ -41,10 +41,10 @@ async function jobRun(kind: 'wasm' | 'js', file: string, limits: readonly string
 }
 
 beforeAll(async () => {
-  ca = new MeshProcess('job-exit-ca', await freeUdpPort(), ['trust', 'serve', '--name', 'Job Exit CA']);
+  ca = new MeshProcess('job-exit-ca', 0, ['trust', 'serve', '--name', 'Job Exit CA']);
   await ca.start();
-  a = new MeshProcess('job-exit-a', await freeUdpPort());
-  b = new MeshProcess('job-exit-b', await freeUdpPort());
+  a = new MeshProcess('job-exit-a', 0);
+  b = new MeshProcess('job-exit-b', 0);
   await Promise.all([a, b].map((p) => p.start()));
   for (const p of [a, b]) {
     await p.call('updateSettings', {

@@ -3,7 +3,7 @@ import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { AssetView } from '../../src/shared/assets';
 import type { RemoteAssetView } from '../../src/shared/mesh';
-import { CLI, MeshProcess, freeUdpPort, until } from './cluster';
+import { CLI, MeshProcess, until } from './cluster';
 
 /**
  * A sharing change raced against the node's start, across processes: each trial starts a real `hypermesh node`,
@@ -18,7 +18,7 @@ let ca: MeshProcess;
 const nodes: MeshProcess[] = [];
 
 beforeAll(async () => {
-  ca = new MeshProcess('race-ca', await freeUdpPort(), ['trust', 'serve', '--name', 'Race Test CA']);
+  ca = new MeshProcess('race-ca', 0, ['trust', 'serve', '--name', 'Race Test CA']);
   await ca.start();
 }, 120_000);
 
@@ -31,7 +31,7 @@ describe('a sharing change raced against the start of a node process', () => {
   it.each(DELAYS_MS)(
     'turned on %i ms after api.json appears: offered and announced',
     async (delayMs) => {
-      const node = new MeshProcess(`race-${delayMs}`, await freeUdpPort());
+      const node = new MeshProcess(`race-${delayMs}`, 0);
       nodes.push(node);
       // Where the CA is, stored before the start (the command line changes the stored settings of a stopped node).
       const set = (path: string, value: string) =>

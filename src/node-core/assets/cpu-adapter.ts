@@ -10,7 +10,9 @@ interface Waiting {
 }
 
 /**
- * Shared CPU, counted in slots: `floor(logical cores × percent / 100)`, at least 1 when percent > 0. A lease holds
+ * Shared CPU leases, counted in slots: `floor(logical cores × percent / 100)`, at least 1 when percent > 0. Slots only
+ * bound how many jobs run at once; they are not the CPU cap. The cap is CPU time, fractional: share × cores after the
+ * sharing rules, from SharingGovernor.allowedCores(), which the job pool enforces with throttle.ts. A lease holds
  * whole slots; `run(leaseId, task)` starts the task when one of the lease's slots is free and fewer tasks than the
  * current slot count are running in all, so at no moment do more tasks run than the cap allows — also after the user
  * lowers the cap (tasks of existing leases then wait their turn; nothing is killed). Tasks of a lease that ends

@@ -26,6 +26,7 @@ import type {
 } from '../../shared/ledger';
 import type { ProvidedMappingView, ProxyStatusView, RemoteMemoryRequest, UsedPoolView } from '../../shared/proxy';
 import type { JobResultView, JobView, RunJobRequest } from '../../shared/vm';
+import type { PauseRequest } from '../../shared/sharing-view';
 
 export type Connection = 'connecting' | 'live' | 'offline' | 'unauthorized';
 
@@ -91,6 +92,9 @@ export interface AppState {
   readonly saveDraft: () => Promise<void>;
   /** Applies one change at once (pause all, theme): no draft step. Resolves with the error if it was refused. */
   readonly applyNow: (patch: Parameters<NodeApi['updateSettings']>[0]) => Promise<SaveError | undefined>;
+  /** Snooze and resume (the Dashboard); resolve with the error if the node refused, then the status is asked again. */
+  readonly pauseSharing: (request: PauseRequest) => Promise<string | undefined>;
+  readonly resumeSharing: () => Promise<string | undefined>;
   readonly loadLogs: () => Promise<void>;
   readonly refreshUsage: () => Promise<void>;
   readonly refreshNetwork: () => Promise<void>;
@@ -335,6 +339,26 @@ export function createAppStore(api: NodeApi): StoreApi<AppState> {
           set({ logs: await api.getLogs({ limit: MAX_LOGS }) });
         } catch (err) {
           fail(err);
+        }
+      },
+
+      async pauseSharing(request) {
+        try {
+          await api.pauseSharing(request);
+          await get().refreshStatus();
+          return undefined;
+        } catch (err) {
+          return messageOf(err);
+        }
+      },
+
+      async resumeSharing() {
+        try {
+          await api.resumeSharing();
+          await get().refreshStatus();
+          return undefined;
+        } catch (err) {
+          return messageOf(err);
         }
       },
 

@@ -13,6 +13,7 @@ import type { NetworkStats, PeerIdentityKind } from '../network';
 import type { ProvidedMappingView, ProxyStatusView, RemoteMemoryRequest, UsedPoolView } from '../proxy';
 import type { JobQuery, JobResultView, JobView, RunJobRequest } from '../vm';
 import type { ResourceKind, Settings, SettingsPatch } from '../settings';
+import type { PauseRequest, PauseState, SharingView } from '../sharing-view';
 import type { FederationDocumentJson, FederationMemberEntry, ResolvedName, TrustStatus } from '../trust';
 
 /** A problem the user should see as a banner; `code` is stable, `message` is for people. */
@@ -33,8 +34,10 @@ export interface NodeStatus {
   readonly dataDir: string;
   /** `off` at privacy level Private, `paused` when the user paused all sharing, else `active`. */
   readonly sharing: 'off' | 'paused' | 'active';
-  /** What the node may actually share right now, per resource, in percent. */
+  /** What the node may actually share right now, per resource, in percent (after the sharing rules; fractional). */
   readonly effectiveAllocation: Readonly<Record<ResourceKind, number>>;
+  /** Allowed vs used per resource, and why the allowance is lower (docs/sharing-rules.md). */
+  readonly allowance: SharingView;
   readonly health: readonly HealthIssue[];
 }
 
@@ -65,8 +68,12 @@ export interface NodeApi {
   getSettings(): Promise<Settings>;
   updateSettings(patch: SettingsPatch): Promise<Settings>;
   getHardware(): Promise<HardwareInfo>;
-  /** Live load of this computer, for the dashboard. */
+  /** Live load of this computer, for the dashboard, with what peers are allowed and use now (`sharing`). */
   getUsage(): Promise<UsageSnapshot>;
+  /** Snooze: pauses all sharing for a time, until tomorrow (local midnight) or until resumed; survives a restart. */
+  pauseSharing(request: PauseRequest): Promise<PauseState>;
+  /** Ends a pause or snooze. */
+  resumeSharing(): Promise<PauseState>;
   getLogs(query: LogQuery): Promise<readonly LogEntry[]>;
   /** STOQ: where the node listens, its peer connections and traffic. */
   getNetworkStats(): Promise<NetworkStats>;
@@ -142,6 +149,8 @@ export const NODE_API_METHODS = [
   'updateSettings',
   'getHardware',
   'getUsage',
+  'pauseSharing',
+  'resumeSharing',
   'getLogs',
   'getNetworkStats',
   'connectPeer',
@@ -193,6 +202,8 @@ export interface NodeEvents {
   log: LogEntry;
   /** The wallet changed (a block arrived, a transaction was sent, confirmed or rejected). */
   wallet: WalletView;
+  /** The sharing allowance changed (a rule tightened or loosened, a snooze began or ended). */
+  sharing: SharingView;
 }
 
 export type NodeEventName = keyof NodeEvents;
@@ -202,6 +213,7 @@ export const NODE_EVENT_NAMES = [
   'status',
   'log',
   'wallet',
+  'sharing',
 ] as const satisfies readonly NodeEventName[];
 
 export interface EventMessage<E extends NodeEventName = NodeEventName> {

@@ -22,6 +22,7 @@ import {
   type StakeRequest,
   type WalletHistoryQuery,
 } from '../ledger';
+import { PAUSE_SECONDS_RANGE, type PauseRequest } from '../sharing-view';
 import { isNodeApiMethod, type ApiArgs, type LogLevel, type NodeApiMethod } from './contract';
 
 const LOG_LEVELS: readonly LogLevel[] = ['debug', 'info', 'warn', 'error'];
@@ -302,11 +303,30 @@ function jobQueryArg(args: readonly unknown[]): [JobQuery] {
   return [query];
 }
 
+function pauseRequestArg(args: readonly unknown[]): [PauseRequest] {
+  const issues = new IssueList();
+  const request = objectArg(args, 'request', issues);
+  if (request) {
+    const kind = request.for;
+    if (checkOneOf(issues, 'request.for', kind, ['seconds', 'tomorrow', 'until-resumed'])) {
+      checkKnownKeys(issues, 'request', request, kind === 'seconds' ? ['for', 'seconds'] : ['for']);
+      if (kind === 'seconds') {
+        const r = PAUSE_SECONDS_RANGE;
+        checkInteger(issues, 'request.seconds', request.seconds, r.min, r.max);
+      }
+    }
+  }
+  issues.throwIfAny();
+  return [request as unknown as PauseRequest];
+}
+
 const VALIDATORS: { readonly [M in NodeApiMethod]: (args: readonly unknown[]) => ApiArgs<M> } = {
   getStatus: noArgs,
   getSettings: noArgs,
   getHardware: noArgs,
   getUsage: noArgs,
+  pauseSharing: pauseRequestArg,
+  resumeSharing: noArgs,
   getNetworkStats: noArgs,
   getTrustStatus: noArgs,
   getAssets: noArgs,

@@ -20,6 +20,8 @@ export function createApiClient(transport: ApiTransport): NodeApi {
     updateSettings: (patch) => call('updateSettings', [patch]),
     getHardware: () => call('getHardware', []),
     getUsage: () => call('getUsage', []),
+    pauseSharing: (request) => call('pauseSharing', [request]),
+    resumeSharing: () => call('resumeSharing', []),
     getLogs: (query) => call('getLogs', [query]),
     getNetworkStats: () => call('getNetworkStats', []),
     getTrustStatus: () => call('getTrustStatus', []),

@@ -19,7 +19,15 @@ const STATE_TEXT: Record<AssetView['registration']['state'], string> = {
   failed: '! Not registered',
 };
 
-function AssetCard(props: { asset: AssetView }) {
+/** CPU is shared as CPU time (share × cores, fractional); whole job slots only bound how many jobs run at once. */
+function cpuShareText(a: AssetView, allowedCores: number | null | undefined): string {
+  if (allowedCores === null || allowedCores === undefined) return `${a.allowed} jobs at a time`;
+  const cores = allowedCores;
+  const slots = a.allowed === 1 ? '1 job' : `${a.allowed} jobs`;
+  return `${Number(cores.toFixed(2))} ${cores === 1 ? 'core' : 'cores'} of CPU time (${slots} at a time)`;
+}
+
+function AssetCard(props: { asset: AssetView; allowedCores?: number | null | undefined }) {
   const a = props.asset;
   const id = `asset-${a.kind}`;
   return (
@@ -31,7 +39,9 @@ function AssetCard(props: { asset: AssetView }) {
           <dt>On this machine</dt>
           <dd>{amount(a.total, a.unit)}</dd>
           <dt>You share</dt>
-          <dd data-testid="asset-allowed">{amount(a.allowed, a.unit)}</dd>
+          <dd data-testid="asset-allowed">
+            {a.kind === 'cpu' ? cpuShareText(a, props.allowedCores) : amount(a.allowed, a.unit)}
+          </dd>
           <dt>In use by peers</dt>
           <dd data-testid="asset-in-use">
             {amount(a.inUse, a.unit)} ({a.leases} lease{a.leases === 1 ? '' : 's'})
@@ -72,6 +82,7 @@ function AssetCard(props: { asset: AssetView }) {
 export function AssetsPage() {
   const assets = useApp((s) => s.assets);
   const refreshAssets = useApp((s) => s.refreshAssets);
+  const allowedCores = useApp((s) => s.status?.allowance.allowedCores);
   usePolling(refreshAssets, 3000);
   if (!assets) return <p>Loading…</p>;
   const registered = assets.filter((a) => a.registration.state === 'registered').length;
@@ -88,7 +99,7 @@ export function AssetsPage() {
           <p>The node has not read this machine yet.</p>
         </EmptyState>
       ) : (
-        assets.map((a) => <AssetCard key={a.kind} asset={a} />)
+        assets.map((a) => <AssetCard key={a.kind} asset={a} allowedCores={allowedCores} />)
       )}
     </div>
   );

@@ -1,7 +1,9 @@
+import { useState } from 'react';
 import { usePolling } from '../hooks';
 import { PRIVACY_LEVEL_INFO, formatBytes } from '../../../shared/privacy';
 import { RESOURCE_KINDS } from '../../../shared/settings';
 import { EmptyState } from '../components/Banner';
+import { AllowedVsUsed, PauseControl } from '../components/SharingNow';
 import { formatDuration } from '../format';
 import { useApp } from '../store';
 import { RESOURCE_TITLES, capacityText } from './Sharing';
@@ -18,8 +20,21 @@ export function DashboardPage(props: { now: number }) {
   const hardware = useApp((s) => s.hardware);
   const usage = useApp((s) => s.usage);
   const refreshUsage = useApp((s) => s.refreshUsage);
+  const pauseSharing = useApp((s) => s.pauseSharing);
+  const resumeSharing = useApp((s) => s.resumeSharing);
+  const [pauseBusy, setPauseBusy] = useState(false);
+  const [pauseError, setPauseError] = useState<string | undefined>(undefined);
   usePolling(refreshUsage, 2000);
   if (!status || !settings) return <p>Loading…</p>;
+  // The live reading (every 2 s) is newer than the status; both carry the allowance.
+  const allowance = usage?.sharing ?? status.allowance;
+  const act = (run: () => Promise<string | undefined>) => {
+    setPauseBusy(true);
+    void run().then((error) => {
+      setPauseError(error);
+      setPauseBusy(false);
+    });
+  };
   const uptime = (props.now - Date.parse(status.startedAt)) / 1000;
   return (
     <div className="page dashboard">
@@ -34,6 +49,17 @@ export function DashboardPage(props: { now: number }) {
             Privacy level:{' '}
             <strong data-testid="dashboard-privacy">{PRIVACY_LEVEL_INFO[settings.privacyLevel].title}</strong>
           </p>
+          <PauseControl
+            view={allowance}
+            busy={pauseBusy}
+            onPause={(request) => act(() => pauseSharing(request))}
+            onResume={() => act(resumeSharing)}
+          />
+          {pauseError && (
+            <p className="field-error" role="alert">
+              {pauseError}
+            </p>
+          )}
           <ul className="resource-list">
             {RESOURCE_KINDS.map((kind) => (
               <li key={kind} data-testid={`dashboard-share-${kind}`}>
@@ -88,12 +114,14 @@ export function DashboardPage(props: { now: number }) {
                   {formatBytes(usage.memory.usedBytes)} of {formatBytes(usage.memory.totalBytes)}
                 </span>
               </dd>
-              <dt>Used by peers</dt>
-              <dd>Nothing — no peer is connected.</dd>
             </dl>
           ) : (
             <p>Measuring…</p>
           )}
+        </section>
+        <section className="card wide" aria-labelledby="dash-allowance">
+          <h2 id="dash-allowance">Allowed and used now</h2>
+          <AllowedVsUsed view={allowance} />
         </section>
         <EmptyState title="Earnings">
           <p>

@@ -12,7 +12,9 @@ import {
   type ResourceKind,
   type Settings,
 } from '../../../shared/settings';
+import type { SensorCode } from '../../../shared/sharing-policy';
 import { Banner } from '../components/Banner';
+import { RulesEditor } from '../components/RulesEditor';
 import { useApp } from '../store';
 
 export const RESOURCE_TITLES: Record<ResourceKind, string> = {
@@ -49,6 +51,8 @@ function issueFor(path: string, issues: readonly { path: string; message: string
   return issues.find((i) => i.path === path)?.message;
 }
 
+const NO_SENSORS_MISSING: readonly SensorCode[] = [];
+
 export function SharingPage() {
   const settings = useApp((s) => s.draft ?? s.settings);
   const dirty = useApp((s) => s.draft !== undefined);
@@ -60,6 +64,8 @@ export function SharingPage() {
   const discardDraft = useApp((s) => s.discardDraft);
   const applyNow = useApp((s) => s.applyNow);
   const saved = useApp((s) => s.settings);
+  // A constant fallback: a new [] each time would make the store selector loop.
+  const unavailable = useApp((s) => s.status?.allowance.unavailable ?? NO_SENSORS_MISSING);
   const ids = useId();
   if (!settings || !saved) return <p>Loading settings…</p>;
 
@@ -83,7 +89,7 @@ export function SharingPage() {
         <button
           type="button"
           className={saved.sharingPaused ? 'primary' : 'danger'}
-          onClick={() => void applyNow({ sharingPaused: !saved.sharingPaused })}
+          onClick={() => void applyNow({ sharingPaused: !saved.sharingPaused, pausedUntil: null })}
         >
           {saved.sharingPaused ? 'Resume sharing' : 'Pause all sharing'}
         </button>
@@ -226,6 +232,8 @@ export function SharingPage() {
           </tbody>
         </table>
       </section>
+
+      <RulesEditor settings={settings} edit={edit} issues={issues} unavailable={unavailable} />
 
       <section className="card" aria-labelledby={`${ids}-proofs`}>
         <h2 id={`${ids}-proofs`}>Proofs required from peers</h2>

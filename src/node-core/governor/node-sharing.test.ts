@@ -1,0 +1,118 @@
+import Database from 'better-sqlite3';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { NO_READINGS, type SensorReadings } from '../../shared/sharing-policy';
+import type { SharingView } from '../../shared/sharing-view';
+import { createDispatch } from '../api/dispatch';
+import { LogBook } from '../logging/log-book';
+import { createNode } from '../node';
+import { fixedHardware } from '../testing/fixed-hardware';
+import { useTempDirs } from '../testing/temp-dir';
+import { until } from '../testing/until';
+import type { SensorNeeds, SensorSource } from './sensors';
+
+const tempDir = useTempDirs();
+
+/** Test double of the sensors (the real ones: createSystemSensors). */
+class InjectedSensors implements SensorSource {
+  readings: SensorReadings = { ...NO_READINGS, unavailable: ['cpu-temperature', 'gpu-temperature'] };
+  async read(_needs: SensorNeeds): Promise<SensorReadings> {
+    return this.readings;
+  }
+}
+
+function nodeAt(dataDir: string, sensors = new InjectedSensors()) {
+  return createNode({ dataDir }, { hardware: fixedHardware(), logBook: new LogBook(), sensors });
+}
+
+const SHARE = { privacyLevel: 'P2P', allocation: { cpu: 25, memory: 10 }, rules: { idleWhenUnknown: 'idle' } } as const;
+
+describe('sharing rules in the node', () => {
+  it('shows allowed vs used with reasons, tightens on battery and comes back', async () => {
+    const sensors = new InjectedSensors();
+    const node = nodeAt(tempDir(), sensors);
+    await node.start();
+    try {
+      await node.api.updateSettings(SHARE);
+      const cpuOf = (v: SharingView) => v.resources.find((r) => r.kind === 'cpu');
+      // The adapters read the (fixed, 8-core) hardware in the background.
+      await until('the CPU allowance', async () => (await node.api.getStatus()).allowance.allowedCores === 2);
+      const status = await node.api.getStatus();
+      expect(status.allowance.state).toBe('active');
+      expect(cpuOf(status.allowance)).toMatchObject({ unit: 'cores', allowed: 2, used: null, usedSource: 'none' });
+      expect(status.allowance.resources.find((r) => r.kind === 'gpu')).toMatchObject({ present: false, allowed: null });
+      expect(status.allowance.resources.find((r) => r.kind === 'gpu')?.absent).toMatch(/no GPU/);
+      expect(status.allowance.unavailable).toEqual(['cpu-temperature', 'gpu-temperature']);
+
+      const events: SharingView[] = [];
+      node.events.on('sharing', (v) => events.push(v));
+      sensors.readings = { ...sensors.readings, onBattery: true };
+      await until('on battery', () => events.some((v) => v.reasons.includes('on-battery')), 15_000);
+      const onBattery = await node.api.getUsage();
+      expect(onBattery.sharing?.state).toBe('limited');
+      expect(cpuOf(onBattery.sharing as SharingView)).toMatchObject({ allowed: 0, reasons: ['on-battery'] });
+      expect((await node.api.getStatus()).effectiveAllocation).toMatchObject({ cpu: 0, memory: 10 });
+      expect(node.sharing?.allowedCores()).toBe(0);
+
+      sensors.readings = { ...sensors.readings, onBattery: false };
+      await until('back on AC', () => node.sharing?.allowedCores() === 2, 15_000);
+      expect((await node.api.getStatus()).allowance.reasons).toEqual([]);
+    } finally {
+      await node.stop();
+    }
+  });
+
+  it('snooze and rules survive a restart; a snooze ends by itself', async () => {
+    const dir = tempDir();
+    const a = nodeAt(dir);
+    await a.start();
+    await a.api.updateSettings({ ...SHARE, rules: { maxUserCpuPercent: 40, exclusivePrograms: ['game.exe'] } });
+    const paused = await a.api.pauseSharing({ for: 'seconds', seconds: 3600 });
+    expect(paused.paused).toBe(true);
+    expect(Date.parse(paused.until ?? '') - Date.now()).toBeGreaterThan(3500_000);
+    expect((await a.api.getStatus()).allowance).toMatchObject({ state: 'paused', pausedUntil: paused.until });
+    await a.stop();
+
+    const b = nodeAt(dir);
+    await b.start();
+    const settings = await b.api.getSettings();
+    expect(settings.rules.maxUserCpuPercent).toBe(40);
+    expect(settings.rules.exclusivePrograms).toEqual(['game.exe']);
+    expect((await b.api.getStatus()).allowance).toMatchObject({ state: 'paused', pausedUntil: paused.until });
+    expect(await b.api.resumeSharing()).toEqual({ paused: false, until: null });
+    expect((await b.api.getStatus()).allowance.state).toBe('active');
+    // A snooze whose end passed (e.g. while the node was stopped) is cleared, in the stored settings too.
+    await b.api.updateSettings({ sharingPaused: true, pausedUntil: new Date(Date.now() - 1000).toISOString() });
+    await until('the snooze to end', async () => !(await b.api.getSettings()).sharingPaused, 15_000);
+    expect((await b.api.getSettings()).pausedUntil).toBeNull();
+    expect(await b.api.pauseSharing({ for: 'until-resumed' })).toEqual({ paused: true, until: null });
+    await b.stop();
+    const db = new Database(join(dir, 'hypermesh.db'), { readonly: true });
+    const row = db.prepare('SELECT document FROM settings').get() as { document: string };
+    expect(JSON.parse(row.document)).toMatchObject({ sharingPaused: true, pausedUntil: null });
+    db.close();
+  });
+
+  it('refuses bad pause requests with clear errors', async () => {
+    const node = nodeAt(tempDir());
+    await node.start();
+    try {
+      const dispatch = createDispatch(node.api, node.log);
+      const bad = async (args: unknown[]) => {
+        const reply = await dispatch('pauseSharing', args);
+        if (reply.ok) throw new Error('expected a refusal');
+        return reply.error.message;
+      };
+      expect(await bad([{ for: 'seconds', seconds: 5 }])).toMatch(/request.seconds must be an integer 60–2592000/);
+      expect(await bad([{ for: 'ever' }])).toMatch(/request.for must be one of seconds, tomorrow, until-resumed/);
+      expect(await bad([{ for: 'tomorrow', seconds: 60 }])).toMatch(/request.seconds is not a known setting/);
+      const ok = await dispatch('pauseSharing', [{ for: 'tomorrow' }]);
+      expect(ok.ok).toBe(true);
+      const until = ok.ok ? (ok.value as { until: string }).until : '';
+      expect(new Date(until).getHours()).toBe(0);
+      expect(Date.parse(until)).toBeGreaterThan(Date.now());
+    } finally {
+      await node.stop();
+    }
+  });
+});
