@@ -22,5 +22,6 @@ startDesktopApp({
   // Peers reach the desktop app on STOQ's default port; if it is taken, the app runs on and says so in a banner.
   listen: '[::]:9292',
   // electron-updater needs Electron at load time, so it is loaded only in installed builds.
-  loadUpdater: async () => (require('electron-updater') as { autoUpdater: UpdaterLike }).autoUpdater,
+  loadUpdater: async () =>
+    (require('electron-updater') as typeof import('electron-updater')).autoUpdater satisfies UpdaterLike,
 });

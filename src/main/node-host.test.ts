@@ -34,7 +34,7 @@ const once = <T>(host: NodeHost, name: 'ready' | 'crashed' | 'failed') =>
     });
   });
 
-describe('NodeHost (a real node process)', () => {
+describe('NodeHost (a real node process)', { timeout: 120_000 }, () => {
   it('relays calls, validation errors and events, and stops the node cleanly', async () => {
     const { host } = setup();
     const ready = once<{ nodeIdShort: string }>(host, 'ready');
