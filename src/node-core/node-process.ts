@@ -1,7 +1,7 @@
 import { ErrorCode, HyperMeshError } from '../shared/errors';
 import { createDispatch } from './api/dispatch';
 import { parentPort, servePort, type PortLike } from './api/port-carrier';
-import { createNode, type NodeConfig } from './node';
+import { createNode, type HyperMeshNode, type NodeConfig, type NodeOverrides } from './node';
 
 /** What the app passes on the command line of the node process. */
 export interface NodeProcessArgs {
@@ -34,18 +34,30 @@ export function parseNodeProcessArgs(argv: readonly string[]): NodeProcessArgs {
  * events, and stops cleanly on a `stop` frame, SIGINT or SIGTERM (the headless CLI's stop path: node.stop() flushes
  * the store and releases the data folder lock). Exits 0 after a clean stop, 1 if the node could not start.
  */
-export async function runNodeProcess(args: NodeProcessArgs, port: PortLike = parentPort()): Promise<void> {
+export async function runNodeProcess(
+  args: NodeProcessArgs,
+  port: PortLike = parentPort(),
+  // Benchmarks run the same process with a CA and a load of their own.
+  extra: {
+    readonly config?: Omit<NodeConfig, 'dataDir'>;
+    readonly overrides?: NodeOverrides;
+    readonly onStarted?: (node: HyperMeshNode) => void;
+    readonly onStopping?: () => void;
+  } = {},
+): Promise<void> {
   const config: NodeConfig = {
+    ...extra.config,
     dataDir: args.dataDir,
     transportRequired: false,
     // Main keeps the recent lines for the error window it shows if the node keeps crashing.
     logToStderr: true,
     ...(args.listen ? { listen: args.listen } : {}),
   };
-  const node = createNode(config);
+  const node = createNode(config, extra.overrides);
   let stopping: Promise<void> | undefined;
   const stop = () => {
     stopping ??= (async () => {
+      extra.onStopping?.();
       carrier?.close();
       try {
         await node.stop();
@@ -83,5 +95,6 @@ export async function runNodeProcess(args: NodeProcessArgs, port: PortLike = par
     setTimeout(() => process.exit(1), 1000);
     return;
   }
+  extra.onStarted?.(node);
   port.postMessage({ t: 'ready', nodeId: node.identity.nodeId, nodeIdShort: node.identity.nodeIdShort });
 }

@@ -111,12 +111,10 @@ export class ElectronDouble implements ElectronApi {
   readonly utilityProcess = {
     fork: (modulePath: string, args: string[], options: { stdio?: 'pipe' | 'inherit' }): UtilityProcessLike => {
       this.journal.push('utilityProcess.fork');
-      const child = fork(modulePath, args, {
-        stdio: options.stdio === 'inherit' ? 'inherit' : ['ignore', 'pipe', 'pipe', 'ipc'],
-        serialization: 'advanced', // structured clone, as Electron's MessagePort
+      return forkUtilityProcess(modulePath, args, options, {
+        onChild: (child) => this.children.push(child),
+        note: (line) => this.journal.push(line),
       });
-      this.children.push(child);
-      return utilityProcessDouble(child, (line) => this.journal.push(line));
     },
   };
   readonly powerMonitor = new Emitter();
@@ -178,6 +176,24 @@ export class ElectronDouble implements ElectronApi {
 
 function imageDouble(present: boolean): NativeImageLike {
   return { isEmpty: () => !present, resize: () => imageDouble(present) };
+}
+
+/**
+ * utilityProcess.fork for plain Node: a real child process whose Node IPC channel stands in for the MessagePort
+ * (the node entry adapts it to `process.parentPort`'s shape, see node-core/api/port-carrier.ts).
+ */
+export function forkUtilityProcess(
+  modulePath: string,
+  args: string[],
+  options: { stdio?: 'pipe' | 'inherit' } = {},
+  hooks: { onChild?: (child: ChildProcess) => void; note?: (line: string) => void } = {},
+): UtilityProcessLike {
+  const child = fork(modulePath, args, {
+    stdio: options.stdio === 'inherit' ? 'inherit' : ['ignore', 'pipe', 'pipe', 'ipc'],
+    serialization: 'advanced', // structured clone, as Electron's MessagePort
+  });
+  hooks.onChild?.(child);
+  return utilityProcessDouble(child, hooks.note ?? (() => undefined));
 }
 
 function utilityProcessDouble(child: ChildProcess, note: (line: string) => void): UtilityProcessLike {
