@@ -1,4 +1,4 @@
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeAll, describe, expect, it } from 'vitest';
@@ -74,5 +74,24 @@ describe('NodeHost (a real node process)', { timeout: 120_000 }, () => {
     expect((await failed).error.code).toBe('DATA_DIR_LOCKED');
     expect(second.log).toMatch(/could not start/);
     expect(await host.stop()).toBe('clean');
+  });
+
+  it('kills a node process that does not stop within the bound', async () => {
+    const { dir, electron } = setup();
+    // A stand-in that starts like the node and then ignores stop frames and SIGTERM: a hung node.
+    const hung = join(dir, 'hung.mjs');
+    writeFileSync(
+      hung,
+      "process.on('SIGTERM', () => {}); process.on('message', () => {});\n" +
+        "process.send({ t: 'ready', nodeId: 'x', nodeIdShort: 'hm-x' });\n",
+    );
+    const host = new NodeHost({ utilityProcess: electron.utilityProcess, entry: hung, args: [] });
+    const ready = once(host, 'ready');
+    host.start();
+    await ready;
+    const pid = host.pid ?? 0;
+    expect(await host.stop(200)).toBe('killed');
+    expect(() => process.kill(pid, 0)).toThrow();
+    expect(host.log).toMatch(/did not stop within 200 ms/);
   });
 });
