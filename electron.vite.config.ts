@@ -42,7 +42,13 @@ export default defineConfig({
     define,
     build: {
       outDir: 'out/main',
-      rollupOptions: { input: { index: resolve(import.meta.dirname, 'src/main/index.ts') } },
+      rollupOptions: {
+        input: {
+          index: resolve(import.meta.dirname, 'src/main/index.ts'),
+          // The node's own process (utilityProcess); it must not import electron.
+          'node-process': resolve(import.meta.dirname, 'src/main/node-process.ts'),
+        },
+      },
     },
   },
   preload: {

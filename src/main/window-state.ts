@@ -1,6 +1,6 @@
 import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import type { BrowserWindow, Rectangle } from 'electron';
+import type { BrowserWindowLike as BrowserWindow, Rectangle } from './electron-api';
 
 interface WindowState {
   readonly bounds: Partial<Rectangle> & { width: number; height: number };

@@ -6,6 +6,7 @@ import {
   applySettingsPatch,
   getSettingAt,
   patchAt,
+  upgradeSettingsDocument,
   validateSettings,
   validateSettingsPatch,
 } from './settings';
@@ -111,5 +112,23 @@ describe('setting paths', () => {
     expect(() => patchAt('allocation.cpu', 120)).toThrow('allocation.cpu must be an integer 0–100, got 120');
     expect(() => patchAt('allocation..cpu', 1)).toThrow('is not a setting path');
     expect(() => getSettingAt(DEFAULT_SETTINGS, 'allocation.disk')).toThrow('allocation.disk is not a known setting');
+  });
+});
+
+describe('app.autoUpdate', () => {
+  it('is on by default, takes only a boolean, and is filled in for documents stored before it existed', () => {
+    expect(DEFAULT_SETTINGS.app.autoUpdate).toBe(true);
+    expect(applySettingsPatch(DEFAULT_SETTINGS, { app: { autoUpdate: false } }).app).toEqual({
+      ...DEFAULT_SETTINGS.app,
+      autoUpdate: false,
+    });
+    expect(issuesOf(() => validateSettingsPatch({ app: { autoUpdate: 'yes' } })).join()).toMatch(/app\.autoUpdate/);
+    const old = { ...DEFAULT_SETTINGS, app: { theme: 'dark', startAtLogin: true } };
+    expect(() => validateSettings(old)).toThrow(ValidationError);
+    expect(validateSettings(upgradeSettingsDocument(old)).app).toEqual({
+      theme: 'dark',
+      startAtLogin: true,
+      autoUpdate: true,
+    });
   });
 });

@@ -102,6 +102,8 @@ export interface MeshSettings {
 export interface AppSettings {
   readonly theme: Theme;
   readonly startAtLogin: boolean;
+  /** Check for updates (desktop app, installed builds only): at start and every 12 h; a restart is always asked. */
+  readonly autoUpdate: boolean;
 }
 
 export interface Settings {
@@ -173,7 +175,7 @@ export const DEFAULT_SETTINGS: Settings = Object.freeze<Settings>({
   network: { tier: 'auto', bandwidthCapMbps: null, ipv4: false },
   trust: { caAddress: DEFAULT_CA_ADDRESS, caRootSha256: null, acceptSelfSignedPeers: false },
   mesh: { enabled: true, bootstrap: '', mdns: true, relay: false },
-  app: { theme: 'system', startAtLogin: false },
+  app: { theme: 'system', startAtLogin: false, autoUpdate: true },
   rules: DEFAULT_RULES,
 });
 
@@ -356,10 +358,11 @@ function check(value: unknown, partial: boolean): IssueList {
     }
   }
   if (has(root, 'app')) {
-    const app = section(issues, 'app', root.app, ['theme', 'startAtLogin'], partial);
+    const app = section(issues, 'app', root.app, ['theme', 'startAtLogin', 'autoUpdate'], partial);
     if (app) {
       if (has(app, 'theme')) checkOneOf(issues, 'app.theme', app.theme, THEMES);
       if (has(app, 'startAtLogin')) checkBoolean(issues, 'app.startAtLogin', app.startAtLogin);
+      if (has(app, 'autoUpdate')) checkBoolean(issues, 'app.autoUpdate', app.autoUpdate);
     }
   }
   return issues;
@@ -373,6 +376,8 @@ export function upgradeSettingsDocument(value: unknown): unknown {
   if (!isPlainObject(value)) return value;
   const upgraded: Record<string, unknown> = { ...value };
   for (const key of TOP_KEYS) if (!(key in upgraded)) upgraded[key] = DEFAULT_SETTINGS[key];
+  // Fields added to the app section later (autoUpdate) get their defaults too.
+  if (isPlainObject(upgraded.app)) upgraded.app = { ...DEFAULT_SETTINGS.app, ...upgraded.app };
   return upgraded;
 }
 

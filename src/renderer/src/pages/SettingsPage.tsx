@@ -339,6 +339,17 @@ export function SettingsPage(props: { inElectron: boolean }) {
           Start HyperMesh when I log in
           {!props.inElectron && <span className="note"> (desktop app only)</span>}
         </label>
+        <label className="check">
+          <input
+            type="checkbox"
+            data-testid="auto-update"
+            checked={settings.app.autoUpdate}
+            disabled={!props.inElectron}
+            onChange={(e) => void applyNow({ app: { autoUpdate: e.target.checked } })}
+          />
+          Check for updates (at start and every 12 hours; you choose when to restart)
+          {!props.inElectron && <span className="note"> (desktop app only)</span>}
+        </label>
       </section>
       <TrustSection settings={settings} />
       <MeshSection settings={settings} />

@@ -1,0 +1,100 @@
+import { ErrorCode, HyperMeshError } from '../shared/errors';
+import { createDispatch } from './api/dispatch';
+import { parentPort, servePort, type PortLike } from './api/port-carrier';
+import { createNode, type HyperMeshNode, type NodeConfig, type NodeOverrides } from './node';
+
+/** What the app passes on the command line of the node process. */
+export interface NodeProcessArgs {
+  readonly dataDir: string;
+  readonly listen?: { readonly host: string; readonly port: number };
+}
+
+/** `--data-dir DIR [--listen HOST:PORT]`; throws on anything else (the app builds these, so an error is a bug). */
+export function parseNodeProcessArgs(argv: readonly string[]): NodeProcessArgs {
+  let dataDir: string | undefined;
+  let listen: NodeProcessArgs['listen'];
+  for (let i = 0; i < argv.length; i += 2) {
+    const flag = argv[i];
+    const value = argv[i + 1];
+    if (value === undefined) throw new Error(`node process: ${flag} needs a value`);
+    if (flag === '--data-dir') dataDir = value;
+    else if (flag === '--listen') {
+      const m = /^\[?([^\]]+?)\]?:(\d{1,5})$/.exec(value);
+      const port = Number(m?.[2]);
+      if (!m?.[1] || port > 65535) throw new Error(`node process: --listen must be HOST:PORT, got ${value}`);
+      listen = { host: m[1], port };
+    } else throw new Error(`node process: unknown flag ${flag}`);
+  }
+  if (!dataDir) throw new Error('node process: --data-dir is required');
+  return { dataDir, ...(listen ? { listen } : {}) };
+}
+
+/**
+ * The node in its own process, as the desktop app runs it: serves the API contract on the parent port, pushes
+ * events, and stops cleanly on a `stop` frame, SIGINT or SIGTERM (the headless CLI's stop path: node.stop() flushes
+ * the store and releases the data folder lock). Exits 0 after a clean stop, 1 if the node could not start.
+ */
+export async function runNodeProcess(
+  args: NodeProcessArgs,
+  port: PortLike = parentPort(),
+  // Benchmarks run the same process with a CA and a load of their own.
+  extra: {
+    readonly config?: Omit<NodeConfig, 'dataDir'>;
+    readonly overrides?: NodeOverrides;
+    readonly onStarted?: (node: HyperMeshNode) => void;
+    readonly onStopping?: () => void;
+  } = {},
+): Promise<void> {
+  const config: NodeConfig = {
+    ...extra.config,
+    dataDir: args.dataDir,
+    transportRequired: false,
+    // Main keeps the recent lines for the error window it shows if the node keeps crashing.
+    logToStderr: true,
+    ...(args.listen ? { listen: args.listen } : {}),
+  };
+  const node = createNode(config, extra.overrides);
+  let stopping: Promise<void> | undefined;
+  const stop = () => {
+    stopping ??= (async () => {
+      extra.onStopping?.();
+      carrier?.close();
+      try {
+        await node.stop();
+      } catch (err) {
+        node.log.error(`error while stopping: ${String(err)}`);
+      }
+      port.postMessage({ t: 'stopped' });
+      // The app ends the process once it has `stopped`; a grace period lets the frame go out if nobody does.
+      setTimeout(() => process.exit(0), 1000);
+    })();
+  };
+  let carrier: ReturnType<typeof servePort> | undefined = servePort({
+    port,
+    dispatch: createDispatch(node.api, node.log.child('port')),
+    events: node.events,
+    log: node.log.child('port'),
+    onStop: stop,
+  });
+  process.on('SIGINT', stop);
+  process.on('SIGTERM', stop);
+  // A fault in one request or peer must not take the node down (as in the headless CLI): log it and keep serving.
+  process.on('uncaughtException', (err) => node.log.error(`unexpected error: ${err.stack ?? err.message}`));
+  process.on('unhandledRejection', (err) => node.log.error(`unexpected rejection: ${String(err)}`));
+  try {
+    await node.start();
+  } catch (err) {
+    carrier.close();
+    carrier = undefined;
+    const error =
+      err instanceof HyperMeshError
+        ? err.toBody()
+        : { code: ErrorCode.Internal, message: err instanceof Error ? err.message : String(err) };
+    process.stderr.write(`HyperMesh node could not start: ${error.message}\n`);
+    port.postMessage({ t: 'failed', error });
+    setTimeout(() => process.exit(1), 1000);
+    return;
+  }
+  extra.onStarted?.(node);
+  port.postMessage({ t: 'ready', nodeId: node.identity.nodeId, nodeIdShort: node.identity.nodeIdShort });
+}
