@@ -1,8 +1,25 @@
+import { createRequire } from 'node:module';
 import { resolve } from 'node:path';
 import react from '@vitejs/plugin-react';
 import { defineConfig } from 'electron-vite';
 import type { Plugin } from 'vite';
 import pkg from './package.json' with { type: 'json' };
+
+// electron-vite reads Electron's major version (output format, Node and Chrome targets) from the installed `electron`
+// package. Where its binary cannot be downloaded npm drops that optional package, so take the major version from the
+// range package.json asks for: the bundles are the same, and main/preload simply cannot be run there.
+function electronInstalled(): boolean {
+  try {
+    createRequire(import.meta.url).resolve('electron/package.json');
+    return true;
+  } catch {
+    return false;
+  }
+}
+if (!process.env['ELECTRON_MAJOR_VER'] && !electronInstalled()) {
+  const major = /\d+/.exec(pkg.optionalDependencies.electron)?.[0];
+  if (major) process.env['ELECTRON_MAJOR_VER'] = major;
+}
 
 const define = { __HYPERMESH_VERSION__: JSON.stringify(pkg.version) };
 

@@ -28,6 +28,7 @@ export default tseslint.config(
       '.tsbuild/**',
       'node_modules/**',
       'bench/results/**',
+      'native-cache/**',
       'test-results/**',
       'playwright-report/**',
     ],

@@ -59,7 +59,7 @@ export class NodeProcess {
         // A node that never got ready must not outlive the test (it would keep a CPU busy for the rest of the run).
         child.kill('SIGKILL');
         rej(new Error(`node did not get ready:\n${this.stderr}`));
-      }, 20_000);
+      }, 90_000); // far above a start's seconds on a busy machine (a CA makes post-quantum keys)
       child.stdout.on('data', (d: Buffer) => {
         out += d.toString();
         const m = /HyperMesh node ready: (\S+)/.exec(out);

@@ -182,7 +182,7 @@ describe('hypermesh settings and status without a running node', () => {
     const dir = tempDir();
     await run('settings', 'set', 'allocation.cpu', '25', '--data-dir', dir);
     const bad = await run('settings', 'set', 'allocation.cpu', '120', '--data-dir', dir);
-    expect(bad.code).toBe(EXIT.failure);
+    expect(bad.code).toBe(EXIT.usage); // typed wrong: a usage error, like a bad flag
     expect(bad.err).toContain('allocation.cpu must be an integer 0–100, got 120 [INVALID_ARGUMENT]');
     const unknown = await run('settings', 'get', 'allocation.disk', '--data-dir', dir);
     expect(unknown.err).toContain('allocation.disk is not a known setting');
@@ -227,7 +227,7 @@ describe('hypermesh node start-up failures', () => {
 
   it('refuses a public API address without --allow-remote-api', async () => {
     const { code, err } = await run('node', '--data-dir', tempDir(), '--api-host', '0.0.0.0', '--api-port', '0');
-    expect(code).toBe(EXIT.failure);
+    expect(code).toBe(EXIT.usage);
     expect(err).toContain('not a loopback address');
   });
 });

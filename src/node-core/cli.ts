@@ -2,7 +2,7 @@ import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { ApiReply, NodeStatus } from '../shared/api/contract';
-import { HyperMeshError, RemoteError } from '../shared/errors';
+import { ErrorCode, HyperMeshError, RemoteError } from '../shared/errors';
 import { getSettingAt, patchAt, type Settings } from '../shared/settings';
 import { APP_VERSION } from '../shared/version';
 import { createDispatch } from './api/dispatch';
@@ -17,7 +17,7 @@ import { parseFederationDocument } from './trust/federation';
 import type { FederationDocumentJson, FederationMemberEntry, TrustStatus } from '../shared/trust';
 import type { PauseState } from '../shared/sharing-view';
 import { formatAllowance, formatPause } from './cli-sharing';
-import { JOB_LIMITS, type JobResultView, type JobView, type RunJobRequest } from '../shared/vm';
+import { JOB_LIMITS, jobOutcome, type JobResultView, type JobView, type RunJobRequest } from '../shared/vm';
 
 export interface CliIo {
   readonly out: (text: string) => void;
@@ -26,7 +26,8 @@ export interface CliIo {
   readonly outBytes?: (bytes: Uint8Array) => void;
 }
 
-export const EXIT = { ok: 0, failure: 1, usage: 2, notRunning: 3 } as const;
+/** The exit statuses, as README's table lists them (a test checks every command against it). */
+export const EXIT = { ok: 0, failure: 1, usage: 2, notRunning: 3, jobExited: 4, jobFailed: 5 } as const;
 
 const defaultIo: CliIo = {
   out: (text) => process.stdout.write(text),
@@ -126,18 +127,28 @@ async function runJobCommand(options: CliOptions, dataDir: string, io: CliIo): P
     else io.out(output.toString('utf8'));
   }
   io.err(formatJobs([result.job]));
-  if (result.job.status === 'completed') return EXIT.ok;
-  io.err(
-    `hypermesh: job ${result.job.status}: ${result.job.failure?.reason ?? ''}: ${result.job.failure?.message ?? ''}\n`,
-  );
-  return EXIT.failure;
+  const done = result.job;
+  switch (jobOutcome(done)) {
+    case 'succeeded':
+      return EXIT.ok;
+    case 'exited':
+      io.err(`hypermesh: the job exited with status ${done.exitCode ?? '?'}\n`);
+      return EXIT.jobExited;
+    default:
+      io.err(`hypermesh: job ${done.status}: ${done.failure?.reason ?? ''}: ${done.failure?.message ?? ''}\n`);
+      return EXIT.jobFailed;
+  }
 }
 
 function formatJobs(jobs: readonly JobView[]): string {
   if (jobs.length === 0) return 'no jobs\n';
   const lines: string[] = [];
   for (const j of jobs) {
-    const what = j.failure ? `${j.status} (${j.failure.reason})` : j.status;
+    const what = j.failure
+      ? `${j.status} (${j.failure.reason})`
+      : j.exitCode !== null && j.exitCode !== 0
+        ? `${j.status}, exit status ${j.exitCode}`
+        : j.status;
     lines.push(
       `job ${j.jobId} ${j.role} ${j.kind} ${what}, proof ${j.proof}, ${j.usage.cpuMs} ms CPU, ` +
         `${j.usage.wallMs} ms wall${j.consumer ? `, for ${j.consumer}` : ''}`,
@@ -408,7 +419,8 @@ export async function runCli(argv: readonly string[], io: CliIo = defaultIo): Pr
     }
     if (err instanceof HyperMeshError) {
       io.err(`hypermesh: ${err.message} [${err.code}]\n`);
-      return EXIT.failure;
+      // A value the user typed that does not fit (the message names the field and what it allows) is a usage error.
+      return err.code === ErrorCode.InvalidArgument ? EXIT.usage : EXIT.failure;
     }
     io.err(`hypermesh: unexpected error: ${err instanceof Error ? (err.stack ?? err.message) : String(err)}\n`);
     return EXIT.failure;

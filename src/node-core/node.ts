@@ -198,6 +198,12 @@ class Node implements HyperMeshNode {
         if (!this.trust || !this.transport) throw new TrustError('names need the peer transport and TrustChain');
         return this.trust.register(name, [formatHostPort(this.transport.address)]);
       },
+      releaseName: async (name: string) => {
+        this.ensureRunning();
+        if (!this.trust) throw new TrustError('names need the peer transport and TrustChain');
+        await this.trust.release(name);
+        return { released: name };
+      },
       federationMember: async () => this.requireAuthority().memberEntry(),
       signFederation: async (document) => {
         const doc = parseFederationDocument(document);
@@ -480,6 +486,7 @@ class Node implements HyperMeshNode {
       location: () => (this.transport ? formatHostPort(this.transport.address) : ''),
       compute: sharedConsensusCompute(),
       onRecord: (record) => this.ledger?.record(record),
+      onChange: () => this.mesh?.assetsChanged(),
       ledgerStake: (nodeId) => this.ledger?.ledgerState?.stakeRecord(nodeId),
     });
     // Reading the hardware takes a moment: the node is up meanwhile, and the Assets page says it is reading.

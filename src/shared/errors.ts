@@ -18,6 +18,10 @@ export const ErrorCode = {
   SchemaTooNew: 'SCHEMA_TOO_NEW',
   StoreCorrupt: 'STORE_CORRUPT',
   IdentityCorrupt: 'IDENTITY_CORRUPT',
+  /** No build of a native module (better-sqlite3) for this runtime's ABI yet; the message says what to run. */
+  NativeBuildMissing: 'NATIVE_BUILD_MISSING',
+  /** A native module was built for another runtime (NODE_MODULE_VERSION, platform or arch); the message says what to run. */
+  NativeAbiMismatch: 'NATIVE_ABI_MISMATCH',
   Transport: 'TRANSPORT',
   Trust: 'TRUST',
   SplitView: 'TRUST_SPLIT_VIEW',
@@ -34,6 +38,12 @@ export const ErrorCode = {
   ProxyRefused: 'PROXY_REFUSED',
   /** A Catalog VM job was refused, hit a limit, or gave no accepted result; the message starts with the reason. */
   JobFailed: 'JOB_FAILED',
+  /** A requestId already used for a different request (another amount, recipient or call); nothing was done. */
+  IdempotencyConflict: 'IDEMPOTENCY_CONFLICT',
+  /** The CA refused a name: this node already holds as many names as one node may (docs/trust.md); release one. */
+  NameLimit: 'NAME_LIMIT',
+  /** The CA refused a name: this node registered too many names too quickly; the message says when to retry. */
+  NameRateLimited: 'NAME_RATE_LIMITED',
 } as const;
 
 export type ErrorCode = (typeof ErrorCode)[keyof typeof ErrorCode];

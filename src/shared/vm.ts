@@ -122,6 +122,19 @@ export interface JobView {
   readonly finishedAt: string | null;
 }
 
+/**
+ * What came of a job, for the CLI's exit status and the UI's status line: 'succeeded' (completed, exit status 0),
+ * 'exited' (completed, but the program exited non-zero), 'failed' (a limit, a trap, an error, no provider, a bad
+ * proof, or a dispute: no accepted result), 'running'.
+ */
+export type JobOutcome = 'succeeded' | 'exited' | 'failed' | 'running';
+
+export function jobOutcome(job: Pick<JobView, 'status' | 'exitCode'>): JobOutcome {
+  if (job.status === 'running') return 'running';
+  if (job.status !== 'completed') return 'failed';
+  return (job.exitCode ?? 0) === 0 ? 'succeeded' : 'exited';
+}
+
 export interface JobResultView {
   readonly job: JobView;
   /** The accepted output as base64 (null when no result was accepted). */

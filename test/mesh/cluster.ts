@@ -1,22 +1,9 @@
 import { spawn, type ChildProcessWithoutNullStreams } from 'node:child_process';
-import { createSocket } from 'node:dgram';
 import { createWriteStream, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 
 export const CLI = resolve('out/node/cli.js');
-
-/** A free UDP port on ::1, so a node restarted after a kill comes back at the same address. */
-export async function freeUdpPort(): Promise<number> {
-  const socket = createSocket('udp6');
-  await new Promise<void>((res, rej) => {
-    socket.once('error', rej);
-    socket.bind(0, '::1', () => res());
-  });
-  const { port } = socket.address();
-  await new Promise<void>((res) => socket.close(() => res()));
-  return port;
-}
 
 /** Where a node runs when not on ::1 in the test's own network: a network namespace (test/mesh/netns.ts). */
 export interface Placement {
@@ -44,7 +31,10 @@ export class MeshProcess {
 
   constructor(
     readonly name: string,
-    /** Changed before a restart to come back elsewhere. */
+    /**
+     * 0: the OS picks a free port at start, and the node comes back at that port after a restart (no port is chosen
+     * before use, where another process could take it). Set to 0 again before a restart to come back elsewhere.
+     */
     public stoqPort: number,
     private readonly command: readonly string[] = ['node'],
     readonly placement?: Placement,
@@ -80,7 +70,7 @@ export class MeshProcess {
       const timer = setTimeout(() => {
         child.kill('SIGKILL'); // never left running after a failed start
         rej(new Error(`${this.name} did not get ready:\n${this.stderr}`));
-      }, 30_000);
+      }, 120_000); // a bound far above a start's seconds (a CA makes post-quantum keys), tied to the ready line
       child.stdout.on('data', (d: Buffer) => {
         out += d.toString();
         const m = /HyperMesh node ready: (\S+)/.exec(out);
@@ -94,6 +84,11 @@ export class MeshProcess {
     const parsed = new URL(url);
     this.origin = parsed.origin;
     this.token = /token=([^&]+)/.exec(parsed.hash)?.[1] ?? '';
+    if (this.stoqPort === 0) {
+      const stats = await this.call<{ listening: { port: number } | null }>('getNetworkStats');
+      if (!stats.listening) throw new Error(`${this.name} is not listening on STOQ`);
+      this.stoqPort = stats.listening.port;
+    }
   }
 
   /** SIGKILL: no shutdown, as a crash or a pulled plug. */

@@ -3,7 +3,7 @@ import { formatAmount, parseAmount } from '../../src/shared/amount';
 import type { WalletTxView, WalletView } from '../../src/shared/ledger';
 import type { RemoteAllocationView, RemoteAssetView } from '../../src/shared/mesh';
 import { rewardUnits } from '../../src/node-core/ledger/rewards';
-import { MeshProcess, freeUdpPort, until } from './cluster';
+import { MeshProcess, until } from './cluster';
 
 /**
  * The Caesar ledger across processes: a CA (the genesis authority, which produces the blocks) and three nodes A, B,
@@ -39,12 +39,12 @@ async function allAgree(nodes: readonly MeshProcess[]): Promise<WalletView[]> {
 }
 
 beforeAll(async () => {
-  ca = new MeshProcess('ledger-ca', await freeUdpPort(), ['trust', 'serve', '--name', 'Ledger Test CA']);
+  ca = new MeshProcess('ledger-ca', 0, ['trust', 'serve', '--name', 'Ledger Test CA']);
   await ca.start();
   caAddress = ca.stoqAddress;
-  a = new MeshProcess('ledger-a', await freeUdpPort(), ['node', '--receipt-interval', '2']);
-  b = new MeshProcess('ledger-b', await freeUdpPort(), ['node', '--receipt-interval', '2']);
-  c = new MeshProcess('ledger-c', await freeUdpPort(), ['node', '--receipt-interval', '2']);
+  a = new MeshProcess('ledger-a', 0, ['node', '--receipt-interval', '2']);
+  b = new MeshProcess('ledger-b', 0, ['node', '--receipt-interval', '2']);
+  c = new MeshProcess('ledger-c', 0, ['node', '--receipt-interval', '2']);
   await Promise.all([a, b, c].map((p) => p.start()));
   await Promise.all([a, b, c].map(join));
 }, 120_000);

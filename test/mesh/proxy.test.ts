@@ -9,7 +9,7 @@ import type { MemoryAdapter } from '../../src/node-core/assets/memory-adapter';
 import { LogBook } from '../../src/node-core/logging/log-book';
 import { createNode, type HyperMeshNode } from '../../src/node-core/node';
 import { fixedHardware } from '../../src/node-core/testing/fixed-hardware';
-import { MeshProcess, freeUdpPort, until } from './cluster';
+import { MeshProcess, until } from './cluster';
 
 /**
  * The memory proxy across processes on ::1: a CA and a consumer B as `hypermesh` processes, provider A in this
@@ -52,14 +52,14 @@ async function readAll(address: string, length: number): Promise<Buffer> {
 }
 
 beforeAll(async () => {
-  ca = new MeshProcess('proxy-ca', await freeUdpPort(), ['trust', 'serve', '--name', 'Proxy Test CA']);
+  ca = new MeshProcess('proxy-ca', 0, ['trust', 'serve', '--name', 'Proxy Test CA']);
   await ca.start();
   caAddress = ca.stoqAddress;
-  b = new MeshProcess('proxy-b', await freeUdpPort());
+  b = new MeshProcess('proxy-b', 0);
   await b.start();
   await joinCa(b);
   a = createNode(
-    { dataDir: dir, listen: { host: '::1', port: await freeUdpPort() } },
+    { dataDir: dir, listen: { host: '::1', port: 0 } },
     { hardware: fixedHardware(), logBook: new LogBook({ echo: !!process.env.HM_DEBUG }) },
   );
   await a.start();
@@ -109,7 +109,7 @@ describe('remote memory across processes', () => {
   }, 240_000);
 
   it('a pool sharded over three providers, two copies of each page, stays readable after one is killed', async () => {
-    for (const name of ['p1', 'p2', 'p3']) providers.push(new MeshProcess(`proxy-${name}`, await freeUdpPort()));
+    for (const name of ['p1', 'p2', 'p3']) providers.push(new MeshProcess(`proxy-${name}`, 0));
     await Promise.all(providers.map((p) => p.start()));
     for (const p of providers) await joinCa(p);
     await Promise.all(providers.map(shareMemory));

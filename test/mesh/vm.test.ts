@@ -7,7 +7,7 @@ import type { RemoteAssetView } from '../../src/shared/mesh';
 import type { UsedPoolView } from '../../src/shared/proxy';
 import type { JobView } from '../../src/shared/vm';
 import { XORSHIFT_WAT, compileWat, roundsInput, xorshiftExpected } from '../../src/node-core/vm/testing';
-import { CLI, MeshProcess, freeUdpPort, until } from './cluster';
+import { CLI, MeshProcess, until } from './cluster';
 
 /**
  * The Catalog VM across processes: a CA, a provider A sharing CPU and memory, and a consumer B, each its own
@@ -23,10 +23,10 @@ const run = promisify(execFile);
 const nodeIdOf = async (p: MeshProcess) => (await p.call<{ nodeId: string }>('getStatus')).nodeId;
 
 beforeAll(async () => {
-  ca = new MeshProcess('vm-ca', await freeUdpPort(), ['trust', 'serve', '--name', 'VM Test CA']);
+  ca = new MeshProcess('vm-ca', 0, ['trust', 'serve', '--name', 'VM Test CA']);
   await ca.start();
-  a = new MeshProcess('vm-a', await freeUdpPort(), ['node', '--receipt-interval', '2']);
-  b = new MeshProcess('vm-b', await freeUdpPort(), ['node', '--receipt-interval', '2']);
+  a = new MeshProcess('vm-a', 0, ['node', '--receipt-interval', '2']);
+  b = new MeshProcess('vm-b', 0, ['node', '--receipt-interval', '2']);
   await Promise.all([a, b].map((p) => p.start()));
   for (const p of [a, b]) {
     await p.call('updateSettings', {

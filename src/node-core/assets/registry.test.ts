@@ -80,7 +80,7 @@ describe('asset registry in the node', () => {
     await node.api.updateSettings({ privacyLevel: 'Private' });
     expect((await list()).assets).toEqual([]);
     expect((await node.api.getAssets()).every((v) => v.visibility.startsWith('nobody'))).toBe(true);
-  }, 60_000);
+  }, 180_000);
 
   it('allocates over STOQ: both sides prove the allocation, caps hold, a replayed proof is refused', async () => {
     const ca = await start({ authority: { name: 'Asset CA' } });
@@ -129,7 +129,7 @@ describe('asset registry in the node', () => {
     await expect(consumer.assets!.requestAllocation(link, { assetId, amount: 1, durationMs: 1000 })).rejects.toThrow(
       /not offered/,
     );
-  }, 90_000);
+  }, 180_000);
 
   it('explains that registration waits for a TrustChain certificate', async () => {
     const node = await start({});

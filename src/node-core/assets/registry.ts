@@ -63,6 +63,8 @@ export interface AssetRegistryOptions {
   readonly ledgerStake?: (nodeId: string) => StakeRecord | undefined;
   /** Told of each registration and granted lease, so they can be recorded on the ledger. */
   readonly onRecord?: (record: AssetRecordEvent) => void;
+  /** Told when what this node offers may have changed (a registration made, settings applied), to announce it. */
+  readonly onChange?: () => void;
 }
 
 /** What the registry tells the ledger (the proofs' digests bind the records to the four-part proofs). */
@@ -126,12 +128,16 @@ export class AssetRegistry {
       return;
     }
     this.adapters = adapters;
+    // Settings changed while the hardware was being read were not applied (there were no adapters yet): the caps
+    // come from the settings as they are now, not as they were when the reading began.
+    applySettings(adapters, this.options.settings());
     this.timer = setInterval(() => {
       for (const a of allAdapters(adapters)) a.sweep();
       this.registerShared();
     }, 10_000);
     this.timer.unref();
     this.registerShared();
+    this.options.onChange?.();
   }
 
   async stop(): Promise<void> {
@@ -148,6 +154,7 @@ export class AssetRegistry {
     if (!this.adapters) return;
     applySettings(this.adapters, settings);
     this.registerShared();
+    this.options.onChange?.();
   }
 
   /** Registers (with a fresh proof) every present, shared asset that has no current registration. */
@@ -168,20 +175,32 @@ export class AssetRegistry {
         current.asset.allocationType === settings.allocationType;
       if (same || this.pending.has(assetId)) continue;
       const run = this.register(adapter, assetId, settings)
-        .then(() => {
-          this.problems.delete(assetId);
-        })
-        .catch((err: unknown) => {
-          this.problems.set(assetId, (err as Error).message);
-        })
-        .finally(() => this.pending.delete(assetId));
+        .then(
+          () => {
+            this.problems.delete(assetId);
+            return true;
+          },
+          (err: unknown) => {
+            this.problems.set(assetId, (err as Error).message);
+            return false;
+          },
+        )
+        .then((registered) => {
+          this.pending.delete(assetId);
+          if (!registered || this.stopped) return;
+          this.options.onChange?.();
+          // Settings changed while this registration was being proved were skipped (it was pending): a second
+          // pass registers the offer as it is now (a no-op when nothing changed).
+          this.registerShared();
+        });
       this.pending.set(assetId, run);
     }
   }
 
   /** Waits for registrations in flight (tests, and the CLI before it prints). */
   async settled(): Promise<void> {
-    await Promise.allSettled([...this.pending.values()]);
+    // A registration that finishes may start another (settings changed meanwhile): wait for those too.
+    while (this.pending.size > 0) await Promise.allSettled([...this.pending.values()]);
   }
 
   private async register(adapter: AssetAdapter, assetId: string, settings: Settings): Promise<void> {

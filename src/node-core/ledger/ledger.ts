@@ -54,6 +54,7 @@ import {
   StakeLockedError,
   UnknownRecipientError,
 } from './errors';
+import { earlierTx, sendRequest, stakeRequest, unlockRequest, type IdempotentRequest } from './idempotency';
 import { rewardUnits } from './rewards';
 import type { WalletService } from './service';
 import { LedgerState, leaderOf } from './state';
@@ -1008,13 +1009,12 @@ export class Ledger implements WalletService {
   }
 
   /** Signs, checks, pools and gossips one of this wallet's transactions; `requestId` makes a retry a no-op. */
-  private submitOwn(body: TxBody, requestId: string | null): Promise<WalletTxView> {
+  private submitOwn(body: TxBody, request: IdempotentRequest | null): Promise<WalletTxView> {
     return this.exclusive(async () => {
       const chain = this.requireChain();
-      if (requestId !== null) {
-        const existing = this.options.db.prepare('SELECT tx_id FROM wallet_txs WHERE request_id = ?').get(requestId) as
-          { tx_id: string } | undefined;
-        if (existing) return this.txView(existing.tx_id);
+      if (request !== null) {
+        const existing = earlierTx(this.options.db, request);
+        if (existing) return this.txView(existing);
       }
       const now = this.now();
       const tx = signTx({ nonce: this.nextNonce(), timestamp: now, body }, this.options.identity);
@@ -1032,10 +1032,10 @@ export class Ledger implements WalletService {
       this.pool({ tx, bytes, id, receivedAt: now });
       this.options.db
         .prepare(
-          `INSERT INTO wallet_txs (tx_id, request_id, kind, nonce, body, status, reason, created_at)
-           VALUES (?, ?, ?, ?, ?, 'pending', NULL, ?)`,
+          `INSERT INTO wallet_txs (tx_id, request_id, request_digest, kind, nonce, body, status, reason, created_at)
+           VALUES (?, ?, ?, ?, ?, ?, 'pending', NULL, ?)`,
         )
-        .run(id, requestId, body.kind, tx.nonce, bytes, now);
+        .run(id, request?.requestId ?? null, request?.digest ?? null, body.kind, tx.nonce, bytes, now);
       void this.broadcast(LedgerMethod.Tx, bytes);
       this.changed();
       return this.txView(id);
@@ -1301,10 +1301,9 @@ export class Ledger implements WalletService {
 
   async send(request: SendRequest, signal?: AbortSignal): Promise<WalletTxView> {
     const chain = this.requireChain();
-    const existing = this.options.db
-      .prepare('SELECT tx_id FROM wallet_txs WHERE request_id = ?')
-      .get(request.requestId) as { tx_id: string } | undefined;
-    if (existing) return this.txView(existing.tx_id);
+    const idempotent = sendRequest(request);
+    const existing = earlierTx(this.options.db, idempotent);
+    if (existing) return this.txView(existing);
     const me = this.options.identity.nodeId;
     let to = request.to;
     if (!NODE_ID_PATTERN.test(to)) {
@@ -1327,11 +1326,15 @@ export class Ledger implements WalletService {
         `You have ${formatAmount(available)} Caesar available; ${request.amount} was asked.`,
       );
     }
-    return this.submitOwn({ kind: 'transfer', to, amount, memo: request.memo ?? '' }, request.requestId);
+    return this.submitOwn({ kind: 'transfer', to, amount, memo: request.memo ?? '' }, idempotent);
   }
 
   async lockStake(request: StakeRequest): Promise<WalletTxView> {
     const chain = this.requireChain();
+    // A retry gets its transaction back even when the balance or the lock has changed since.
+    const idempotent = stakeRequest(request);
+    const existing = earlierTx(this.options.db, idempotent);
+    if (existing) return this.txView(existing);
     const amount = parseAmount(request.amount);
     const available = parseAmount(this.wallet().available);
     if (amount > available) {
@@ -1343,17 +1346,20 @@ export class Ledger implements WalletService {
     const lockedUntil = Math.max(account.lockedUntil, this.now() + request.lockDays * 86_400_000);
     if (lockedUntil < this.now() + chain.state.rules.minLockAheadMs)
       throw new StakeLockedError('A stake is locked at least a day.');
-    return this.submitOwn({ kind: 'stake_lock', amount, lockedUntil }, request.requestId);
+    return this.submitOwn({ kind: 'stake_lock', amount, lockedUntil }, idempotent);
   }
 
   async unlockStake(requestId: string): Promise<WalletTxView> {
     const chain = this.requireChain();
+    const idempotent = unlockRequest(requestId);
+    const existing = earlierTx(this.options.db, idempotent);
+    if (existing) return this.txView(existing);
     const account = chain.state.account(this.options.identity.nodeId);
     if (account.staked === 0n) throw new StakeLockedError('There is no stake to unlock.');
     if (this.now() < account.lockedUntil) {
       throw new StakeLockedError(`The stake is locked until ${new Date(account.lockedUntil).toISOString()}.`);
     }
-    return this.submitOwn({ kind: 'stake_unlock' }, requestId);
+    return this.submitOwn({ kind: 'stake_unlock' }, idempotent);
   }
 
   // ---------- for tests, the CLI and the benchmark ----------

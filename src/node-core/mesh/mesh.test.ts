@@ -101,7 +101,7 @@ describe('mesh over STOQ', () => {
     expect(liarView.trustScore).toBeLessThan(0.5);
     expect(liarView.lastRejection).toMatch(/announcement/);
     expect(await honest.api.searchAssets({})).toEqual([]);
-  }, 90_000);
+  }, 180_000);
 
   it('a node that joins late pulls the announcements made before it came (sync), and bad sync requests are refused', async () => {
     // Announcements travel in compact form (the chain's digest), so the late node also asks for the chains.
@@ -161,5 +161,5 @@ describe('mesh over STOQ', () => {
     const again = await start({ ...quiet, dataDir: dir });
     expect(again.mesh!.search({ kind: 'cpu' }).map((h) => h.owner)).toContain(owner.identity.nodeId);
     expect(await again.api.getLogs({ text: 'could not be read', minLevel: 'warn', limit: 10 })).toHaveLength(2);
-  }, 90_000);
+  }, 180_000);
 });

@@ -245,6 +245,8 @@ export class Mesh {
   async stop(): Promise<void> {
     if (this.timer) clearInterval(this.timer);
     this.timer = undefined;
+    clearTimeout(this.announceChangedSoon);
+    this.announceChangedSoon = undefined;
     await this.launching?.catch(() => undefined);
     const node = this.node;
     this.node = undefined;
@@ -489,6 +491,23 @@ export class Mesh {
       });
     }
     return out;
+  }
+
+  /** What this node offers may have changed (settings, a registration): announced within a second if it did. */
+  assetsChanged(): void {
+    if (!this.node) return; // announced when the mesh starts
+    this.scheduleAnnounceChanged();
+  }
+
+  private announceChangedSoon: NodeJS.Timeout | undefined;
+  private scheduleAnnounceChanged(): void {
+    if (this.announceChangedSoon) return;
+    // A short delay gathers a burst of changes (several assets re-registered at once) into one announcement.
+    this.announceChangedSoon = setTimeout(() => {
+      this.announceChangedSoon = undefined;
+      void this.announceIfDue().catch(() => undefined);
+    }, 250);
+    this.announceChangedSoon.unref();
   }
 
   private announceSoon: NodeJS.Timeout | undefined;

@@ -118,6 +118,22 @@ describe('openDatabase', () => {
     closeDatabase(v5);
   });
 
+  it('migration 10: from schema 9, keeps wallet transactions and adds their request digests', () => {
+    const file = join(tempDir(), 'w.db');
+    const v9 = openDatabase(file, { targetVersion: 9 });
+    v9.prepare(
+      `INSERT INTO wallet_txs (tx_id, request_id, kind, nonce, body, status, reason, created_at)
+       VALUES ('t', 'r', 'transfer', 1, x'00', 'pending', NULL, 0)`,
+    ).run();
+    closeDatabase(v9);
+    const v10 = openDatabase(file, { targetVersion: 10 });
+    expect(schemaVersion(v10)).toBe(10);
+    expect(v10.prepare('SELECT request_id, request_digest FROM wallet_txs').all()).toEqual([
+      { request_id: 'r', request_digest: null },
+    ]);
+    closeDatabase(v10);
+  });
+
   it('a failing migration is rolled back whole', () => {
     const file = join(tempDir(), 'c.db');
     const broken = [

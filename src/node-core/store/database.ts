@@ -2,6 +2,7 @@ import { chmodSync } from 'node:fs';
 import Database from 'better-sqlite3';
 import { SchemaTooNewError, StoreCorruptError } from '../errors';
 import { LATEST_SCHEMA_VERSION, MIGRATIONS, type Migration } from './migrations';
+import { currentRuntime, explainLoadFailure, sqliteNativeBinding } from './native-sqlite';
 
 export type Db = Database.Database;
 
@@ -23,10 +24,14 @@ export function openDatabase(file: string, options: OpenStoreOptions = {}): Db {
   const migrations = options.migrations ?? MIGRATIONS;
   const target = options.targetVersion ?? migrations.length;
   let db: Db;
+  // Under Electron the binary is the cached Electron build; a missing or foreign build throws what to run.
+  const nativeBinding = sqliteNativeBinding();
   try {
-    db = new Database(file);
+    db = new Database(file, nativeBinding === undefined ? {} : { nativeBinding });
     if (process.platform !== 'win32' && file !== ':memory:') chmodSync(file, 0o600); // settings and, later, wallet data are private
   } catch (err) {
+    const native = explainLoadFailure(currentRuntime(), (err as { code?: unknown }).code);
+    if (native) throw native;
     throw new StoreCorruptError(`cannot open the database ${file}: ${(err as Error).message}`, err);
   }
   try {

@@ -283,6 +283,15 @@ export const MIGRATIONS: readonly Migration[] = [
       `);
     },
   },
+  {
+    version: 10,
+    name: 'wallet request digests',
+    up(db) {
+      // What each idempotent wallet call asked for, so a requestId reused for a different request is refused
+      // (IDEMPOTENCY_CONFLICT) instead of answered with the first request's transaction. Older rows keep NULL.
+      db.exec(`ALTER TABLE wallet_txs ADD COLUMN request_digest TEXT;`);
+    },
+  },
 ];
 
 export const LATEST_SCHEMA_VERSION = MIGRATIONS.length;

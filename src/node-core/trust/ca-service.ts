@@ -19,7 +19,8 @@ import {
 } from './certificates';
 import { CtLog, type SignedTreeHead } from './ct-log';
 import { encodeCtProof } from './ct-proof';
-import { TrustError } from './errors';
+import { NameRefusedError, TrustError } from './errors';
+import { NameRateLimiter, checkNameQuota } from './name-policy';
 import {
   signFederation,
   verifyFederation,
@@ -90,6 +91,7 @@ export class CaService {
   private headSigning: Promise<SignedTreeHead> | null = null;
   private headQueued: Promise<SignedTreeHead> | null = null;
   private revocations: Promise<RevocationListJson> | null = null;
+  private readonly nameRate = new NameRateLimiter();
   private readonly signedNames = new Map<string, { key: string; record: Promise<NameRecordJson>; expiresAt: number }>();
 
   constructor(private readonly options: CaServiceOptions) {
@@ -459,12 +461,23 @@ export class CaService {
   register(nameText: string, nodeId: string, addresses: readonly string[]): Promise<NameRecordJson> {
     const name = checkName(nameText);
     if ((RESERVED_NAMES as readonly string[]).includes(name)) throw new TrustError(`"${name}" is reserved`);
+    const now = this.now();
     const existing = this.repo.name(name);
-    if (existing && existing.nodeId !== nodeId && existing.expiresAt > this.now()) {
+    if (existing && existing.nodeId !== nodeId && existing.expiresAt > now) {
       throw new TrustError(`the name "${name}" belongs to another node`);
     }
-    this.repo.putName({ name, nodeId, addresses, registeredAt: this.now(), expiresAt: this.now() + NAME_LIFETIME_MS });
+    // One identity must not take the registry for itself: a rate, then a number of names per node.
+    this.nameRate.take(nodeId, now);
+    checkNameQuota(this.repo.liveNameCount(nodeId, now), existing?.nodeId === nodeId && existing.expiresAt > now);
+    this.repo.putName({ name, nodeId, addresses, registeredAt: now, expiresAt: now + NAME_LIFETIME_MS });
     return this.resolve(name);
+  }
+
+  /** Frees a name `nodeId` holds (so it may register another); a name it does not hold is refused. */
+  release(nameText: string, nodeId: string): void {
+    const name = checkName(nameText);
+    if (!this.repo.deleteName(name, nodeId)) throw new TrustError(`this node does not hold the name "${name}"`);
+    this.signedNames.delete(name);
   }
 
   /** Serves the CA's STOQ methods. */
@@ -506,9 +519,20 @@ export class CaService {
         addresses.some((a) => typeof a !== 'string' || a.length > 300)
       )
         throw new TrustError('addresses must be a list of up to 8 strings');
-      return encodeJson(
-        await this.register(str(req, 'name', 'the registration', 63), ctx.peer.nodeId, addresses as string[]),
-      );
+      try {
+        return encodeJson(
+          await this.register(str(req, 'name', 'the registration', 63), ctx.peer.nodeId, addresses as string[]),
+        );
+      } catch (err) {
+        // A refusal by the name limits travels as data, so the node gets its stable code back.
+        if (err instanceof NameRefusedError) return encodeJson({ refused: { code: err.code, message: err.message } });
+        throw err;
+      }
+    });
+    router.rpc(TrustMethod.Release, (body, ctx) => {
+      if (ctx.peer.kind !== 'trustchain') throw new TrustError('releasing a name needs a TrustChain certificate');
+      this.release(str(decodeJson(body, 'the release'), 'name', 'the release', 63), ctx.peer.nodeId);
+      return encodeJson({ released: true });
     });
     router.rpc(TrustMethod.Cosign, async (body) => {
       const req = decodeJson(body, 'the co-signing request');

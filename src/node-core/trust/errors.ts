@@ -19,3 +19,16 @@ export class SplitViewError extends HyperMeshError {
     super(ErrorCode.SplitView, message);
   }
 }
+
+/** The CA would not register a name for this node: a per-node limit (NAME_LIMIT) or the rate limit (NAME_RATE_LIMITED). */
+export class NameRefusedError extends HyperMeshError {
+  constructor(code: typeof ErrorCode.NameLimit | typeof ErrorCode.NameRateLimited, message: string) {
+    super(code, message);
+  }
+}
+
+export function isNameRefusalCode(
+  code: unknown,
+): code is typeof ErrorCode.NameLimit | typeof ErrorCode.NameRateLimited {
+  return code === ErrorCode.NameLimit || code === ErrorCode.NameRateLimited;
+}

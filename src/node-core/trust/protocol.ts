@@ -22,6 +22,8 @@ export const TrustMethod = {
   Resolve: 'trust.resolve',
   /** {name, addresses} → NameRecordJson; only for peers with a TrustChain certificate. */
   Register: 'trust.register',
+  /** {name} → {released}; frees a name the calling node holds (only for peers with a TrustChain certificate). */
+  Release: 'trust.release',
   /** CosignRequest → {cosignatures}; a federation CA asks the others for their co-signatures. */
   Cosign: 'trust.cosign',
   /** → {heads}: the tree heads this node has seen, so peers can compare views of each log (gossip). */

@@ -13,7 +13,7 @@ import { RpcError } from '../transport/stoq/rpc';
 import type { CaService } from './ca-service';
 import { canonicalSerial, createCsr } from './certificates';
 import { detectSplitView, type SignedTreeHead } from './ct-log';
-import { SplitViewError, TrustError } from './errors';
+import { NameRefusedError, SplitViewError, TrustError, isNameRefusalCode } from './errors';
 import { parseFederationDocument, verifyFederation, type TrustedCa, type TrustedFederation } from './federation';
 import { createHash } from 'node:crypto';
 import { verifyNow } from './pq-pool';
@@ -566,9 +566,27 @@ export class TrustClient {
       const link = await this.caLink(trust);
       // The connection may predate our certificate: show it now (the CA upgrades what it knows of us).
       await link.request('stoq.hello', encodeChain(chain), { timeoutMs: 15_000 });
-      parseNameRecord(await link.request(TrustMethod.Register, encodeJson({ name, addresses }), { timeoutMs: 15_000 }));
+      const reply = decodeJson(
+        await link.request(TrustMethod.Register, encodeJson({ name, addresses }), { timeoutMs: 15_000 }),
+        'the registration reply',
+      );
+      throwIfNameRefused(reply);
+      parseNameRecord(reply);
     }
     return this.resolve(name);
+  }
+
+  /** Frees a name this node holds at its CA (so it may register another; docs/trust.md, "Names"). */
+  async release(name: string): Promise<void> {
+    const chain = this.current?.chain;
+    if (!chain) throw new TrustError('releasing a name needs this node to be certified first');
+    const authority = this.options.authority;
+    if (authority) authority.release(name, this.options.identity.nodeId);
+    else {
+      const link = await this.caLink(this.options.settings().trust);
+      await link.request('stoq.hello', encodeChain(chain), { timeoutMs: 15_000 });
+      await link.request(TrustMethod.Release, encodeJson({ name }), { timeoutMs: 15_000 });
+    }
   }
 
   /**
@@ -664,4 +682,13 @@ export class TrustClient {
 function caIdOfLog(logId: Uint8Array, fed: TrustedFederation | null): string {
   for (const m of fed?.members.values() ?? []) if (Buffer.compare(m.caIdRaw, logId) === 0) return m.caId;
   return Buffer.from(logId).toString('hex');
+}
+
+/** A CA's refusal by its name limits comes as data ({refused: {code, message}}): thrown with its stable code. */
+function throwIfNameRefused(reply: Record<string, unknown>): void {
+  const refused = reply.refused;
+  if (typeof refused !== 'object' || refused === null) return;
+  const { code, message } = refused as { code?: unknown; message?: unknown };
+  if (!isNameRefusalCode(code)) throw new TrustError('the CA refused the name for a reason this node does not know');
+  throw new NameRefusedError(code, typeof message === 'string' ? message.slice(0, 500) : 'the CA refused the name');
 }

@@ -120,6 +120,20 @@ export class CaRepository {
       .run(row.name, row.nodeId, JSON.stringify(row.addresses), row.registeredAt, row.expiresAt);
   }
 
+  /** Names `nodeId` holds that have not expired at `now`. */
+  liveNameCount(nodeId: string, now: number): number {
+    return (
+      this.db
+        .prepare('SELECT count(*) AS n FROM trust_names WHERE node_id = ? AND expires_at > ?')
+        .get(nodeId, now) as { n: number }
+    ).n;
+  }
+
+  /** Removes `name` if `nodeId` holds it; whether it did. */
+  deleteName(name: string, nodeId: string): boolean {
+    return this.db.prepare('DELETE FROM trust_names WHERE name = ? AND node_id = ?').run(name, nodeId).changes > 0;
+  }
+
   names(): NameRow[] {
     return (this.db.prepare('SELECT name FROM trust_names ORDER BY name').all() as { name: string }[]).flatMap((r) => {
       const n = this.name(r.name);

@@ -3,7 +3,14 @@ import type { NodeApi } from '../../shared/api/contract';
 import { validateCall } from '../../shared/api/validators';
 import { ErrorCode, RemoteError } from '../../shared/errors';
 import { formatBytes } from '../../shared/privacy';
-import { JOB_LIMITS, type JobQuery, type JobResultView, type JobView, type RunJobRequest } from '../../shared/vm';
+import {
+  JOB_LIMITS,
+  jobOutcome,
+  type JobQuery,
+  type JobResultView,
+  type JobView,
+  type RunJobRequest,
+} from '../../shared/vm';
 import {
   DEFAULT_RUN_JOB_FORM,
   FAILURE_REASON_TEXT,
@@ -25,6 +32,9 @@ import {
   isWasmModule,
   jobErrorTitle,
   jobFailureOf,
+  jobStatusClass,
+  jobStatusText,
+  runStatusText,
   parseRunJobForm,
   poolOptionText,
   shortHash,
@@ -105,6 +115,24 @@ describe('jobs in words', () => {
     );
     // One sentence each, and no two alike.
     expect(new Set(Object.values(FAILURE_REASON_TEXT)).size).toBe(JOB_FAILURE_REASONS.length);
+  });
+
+  it('shows a program that exited non-zero as such, not as completed (the CLI exits 4 for it)', () => {
+    const exited = { status: 'completed', exitCode: 76 } as const;
+    expect(jobOutcome(exited)).toBe('exited');
+    expect(jobStatusText(exited)).toBe('✗ Exited with status 76');
+    expect(jobStatusClass(exited)).toBe('bad');
+    expect(runStatusText(exited)).toBe('✗ Exited with status 76');
+    const ok = { status: 'completed', exitCode: 0 } as const;
+    expect([jobOutcome(ok), jobStatusText(ok), jobStatusClass(ok)]).toEqual(['succeeded', '✓ Completed', 'good']);
+    // A JavaScript job has no exit status: completed is success.
+    expect(jobOutcome({ status: 'completed', exitCode: null })).toBe('succeeded');
+    for (const status of ['failed', 'disputed'] as const) {
+      expect(jobOutcome({ status, exitCode: null })).toBe('failed');
+      expect(jobStatusClass({ status, exitCode: null })).toBe('bad');
+    }
+    expect(jobOutcome({ status: 'running', exitCode: null })).toBe('running');
+    expect(jobStatusClass({ status: 'running', exitCode: null })).toBe('');
   });
 
   it('names statuses, proofs and agreement', () => {

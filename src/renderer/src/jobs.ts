@@ -11,6 +11,7 @@ import {
   type JobUsageView,
   type JobView,
   type RunJobRequest,
+  jobOutcome,
 } from '../../shared/vm';
 import { groupDigits } from './wallet';
 
@@ -30,6 +31,24 @@ export const JOB_STATUS_TEXT: Readonly<Record<JobView['status'], string>> = {
   failed: '✗ Failed',
   disputed: '⚠ Disputed',
 };
+
+/** A job's status in words; a program that exited non-zero is not "Completed" (the CLI exits 4 for it too). */
+export function jobStatusText(job: Pick<JobView, 'status' | 'exitCode'>): string {
+  return jobOutcome(job) === 'exited' ? `✗ Exited with status ${job.exitCode ?? '?'}` : JOB_STATUS_TEXT[job.status];
+}
+
+/** The status's style: good only when the job succeeded (completed with exit status 0). */
+export function jobStatusClass(job: Pick<JobView, 'status' | 'exitCode'>): 'good' | 'bad' | '' {
+  const outcome = jobOutcome(job);
+  return outcome === 'succeeded' ? 'good' : outcome === 'running' ? '' : 'bad';
+}
+
+/** A provider's run in words, with its exit status when the program exited non-zero. */
+export function runStatusText(run: Pick<JobRunView, 'status' | 'exitCode'>): string {
+  return run.status === 'completed' && (run.exitCode ?? 0) !== 0
+    ? `✗ Exited with status ${run.exitCode ?? '?'}`
+    : RUN_STATUS_TEXT[run.status];
+}
 
 export const RUN_STATUS_TEXT: Readonly<Record<JobRunView['status'], string>> = {
   completed: '✓ Completed',

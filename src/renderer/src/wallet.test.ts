@@ -153,6 +153,8 @@ describe('request ids', () => {
       ErrorCode.InvalidArgument,
       ErrorCode.LedgerRejected,
       ErrorCode.StakeLocked,
+      // The id was used for other details: the next attempt needs a new one.
+      ErrorCode.IdempotencyConflict,
     ]) {
       expect(refusedOutright(code), code).toBe(true);
     }
@@ -164,6 +166,7 @@ describe('request ids', () => {
   it('errors are told apart by code', () => {
     expect(walletErrorTitle(ErrorCode.InsufficientBalance)).toMatch(/Not enough Caesar/);
     expect(walletErrorTitle(ErrorCode.UnknownRecipient)).toMatch(/Unknown recipient/);
+    expect(walletErrorTitle(ErrorCode.IdempotencyConflict)).toMatch(/already sent with other details/);
     expect(walletErrorTitle(ErrorCode.PeerOffline)).toMatch(/No peer/);
     expect(walletErrorTitle(ErrorCode.LedgerUnavailable)).toMatch(/ledger is unavailable/);
     expect(walletErrorTitle(null)).toMatch(/No answer/);

@@ -160,7 +160,8 @@ export function refusedOutright(code: string | null): boolean {
     code === ErrorCode.UnknownRecipient ||
     code === ErrorCode.LedgerUnavailable ||
     code === ErrorCode.StakeLocked ||
-    code === ErrorCode.LedgerRejected
+    code === ErrorCode.LedgerRejected ||
+    code === ErrorCode.IdempotencyConflict
   );
 }
 
@@ -183,6 +184,8 @@ export function walletErrorTitle(code: string | null): string {
       return 'The stake is still locked.';
     case ErrorCode.InvalidArgument:
       return 'The node refused the request as invalid.';
+    case ErrorCode.IdempotencyConflict:
+      return 'This request was already sent with other details; nothing new was sent. Try again.';
     default:
       return 'The node could not do it.';
   }

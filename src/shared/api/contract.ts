@@ -87,6 +87,8 @@ export interface NodeApi {
   resolveName(name: string): Promise<ResolvedName>;
   /** Registers a name for this node (pointing at its STOQ address) in its CA's registry; first come, first served. */
   registerName(name: string): Promise<ResolvedName>;
+  /** Frees a name this node holds at its CA, so it may register another (a node holds at most 5; docs/trust.md). */
+  releaseName(name: string): Promise<{ readonly released: string }>;
   /** For a node that runs a CA: how it appears in a federation document (to send to the other CAs' operators). */
   federationMember(): Promise<FederationMemberEntry>;
   /** For a CA node: adds its signature to a proposed federation document that lists it, and returns the document. */
@@ -156,6 +158,7 @@ export const NODE_API_METHODS = [
   'getTrustStatus',
   'resolveName',
   'registerName',
+  'releaseName',
   'revokeCertificate',
   'federationMember',
   'signFederation',

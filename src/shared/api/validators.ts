@@ -344,6 +344,7 @@ const VALIDATORS: { readonly [M in NodeApiMethod]: (args: readonly unknown[]) =>
   },
   resolveName: (args) => checkNameArg(args),
   registerName: (args) => checkNameArg(args),
+  releaseName: (args) => checkNameArg(args),
   federationMember: noArgs,
   getMeshStatus: noArgs,
   getRemoteAllocations: noArgs,

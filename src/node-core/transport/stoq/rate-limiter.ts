@@ -1,14 +1,29 @@
+/** The time source a limiter reads and waits on: the real clock, or a test's own. */
+export interface LimiterClock {
+  now(): number;
+  sleep(ms: number): Promise<void>;
+}
+
+const realClock: LimiterClock = {
+  now: () => performance.now(),
+  sleep: (ms) => new Promise((resolve) => setTimeout(resolve, ms)),
+};
+
 /**
  * A token bucket: `take(n)` resolves when n bytes may go out under the cap. Enforces the user's bandwidth
  * allocation on outgoing bulk data; a null cap lets everything through at once.
  */
 export class RateLimiter {
   private tokens: number;
-  private last = performance.now();
+  private last: number;
   private bytesPerMs: number | null = null;
   private burst = 0;
 
-  constructor(capBitsPerSec: number | null) {
+  constructor(
+    capBitsPerSec: number | null,
+    private readonly clock: LimiterClock = realClock,
+  ) {
+    this.last = clock.now();
     this.setCap(capBitsPerSec);
     this.tokens = this.burst;
   }
@@ -30,12 +45,11 @@ export class RateLimiter {
 
   async take(bytes: number): Promise<void> {
     if (this.bytesPerMs === null) return;
-    const now = performance.now();
+    const now = this.clock.now();
     this.tokens = Math.min(this.burst, this.tokens + (now - this.last) * this.bytesPerMs);
     this.last = now;
     this.tokens -= bytes;
     if (this.tokens >= 0) return;
-    const waitMs = -this.tokens / this.bytesPerMs;
-    await new Promise((resolve) => setTimeout(resolve, waitMs));
+    await this.clock.sleep(-this.tokens / this.bytesPerMs);
   }
 }

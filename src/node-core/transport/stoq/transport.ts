@@ -184,28 +184,39 @@ export function createStoqTransport(options: TransportOptions): Transport {
 
   const link = (first: StoqConnection): PeerLink => {
     const peer = first.peerIdentity as PeerIdentity;
+    let closedByUs = false;
     // Each call takes the peer's preferred connection at that moment, so a link survives a replaced connection.
     const current = () => {
       const preferred = byNode.get(peer.nodeId);
       return preferred?.isUsable ? preferred : first;
+    };
+    // A connection that closed since the link was made (an idle timeout on a starved machine, the peer's restart) is
+    // dialled again where the peer's address is known: the call has sent nothing yet, so trying it anew is safe.
+    const usable = async (): Promise<StoqConnection> => {
+      const c = current();
+      if (c.isUsable || closedByUs || !options.addressBook?.lookup(peer.nodeId)) return c;
+      return (await transport.dialNode(peer.nodeId)).connection;
     };
     return {
       peer,
       get connection() {
         return current();
       },
-      request: (method, body, callOptions) =>
-        request(current(), method, body, { ...pick(options.maxFrameBytes), ...callOptions }),
-      message: (method, body) => sendMessage(current(), method, body, pick(options.maxFrameBytes)),
-      bulk: (method, meta, data, bulkOptions) =>
-        sendBulk(current(), method, meta, data, {
+      request: async (method, body, callOptions) =>
+        request(await usable(), method, body, { ...pick(options.maxFrameBytes), ...callOptions }),
+      message: async (method, body) => sendMessage(await usable(), method, body, pick(options.maxFrameBytes)),
+      bulk: async (method, meta, data, bulkOptions) =>
+        sendBulk(await usable(), method, meta, data, {
           pace: (n) => limiter.take(n),
           ...pick(options.maxFrameBytes),
           ...bulkOptions,
         }),
-      channel: (method, meta, callOptions) =>
-        openChannel(current(), method, meta, { ...pick(options.maxFrameBytes), ...callOptions }),
-      close: (reason = 'closed by the node') => current().close(StoqCode.NoError, reason),
+      channel: async (method, meta, callOptions) =>
+        openChannel(await usable(), method, meta, { ...pick(options.maxFrameBytes), ...callOptions }),
+      close: (reason = 'closed by the node') => {
+        closedByUs = true;
+        current().close(StoqCode.NoError, reason);
+      },
     };
   };
 

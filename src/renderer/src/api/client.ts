@@ -29,6 +29,7 @@ export function createApiClient(transport: ApiTransport): NodeApi {
     connectPeer: (address) => call('connectPeer', [address]),
     resolveName: (name) => call('resolveName', [name]),
     registerName: (name) => call('registerName', [name]),
+    releaseName: (name) => call('releaseName', [name]),
     revokeCertificate: (serial, reason) => call('revokeCertificate', [serial, reason]),
     federationMember: () => call('federationMember', []),
     signFederation: (document) => call('signFederation', [document]),

@@ -1,6 +1,13 @@
 import { Fragment, useCallback, useEffect, useRef, useState, type ReactNode } from 'react';
 import { formatBytes } from '../../../shared/privacy';
-import { JOB_LIMITS, type JobKind, type JobResultView, type JobRunView, type JobView } from '../../../shared/vm';
+import {
+  JOB_LIMITS,
+  jobOutcome,
+  type JobKind,
+  type JobResultView,
+  type JobRunView,
+  type JobView,
+} from '../../../shared/vm';
 import { formatRelative, formatTime, shortNodeId } from '../format';
 import { usePolling } from '../hooks';
 import {
@@ -9,9 +16,11 @@ import {
   HEX_PREVIEW_BYTES,
   JOB_KIND_TEXT,
   JOB_STATUS_TEXT,
+  jobStatusClass,
+  jobStatusText,
   PROOF_TEXT,
   RUN_JOB_FIELDS,
-  RUN_STATUS_TEXT,
+  runStatusText,
   agreedText,
   base64ToBytes,
   bytesToBase64,
@@ -173,8 +182,11 @@ function RunsTable(props: { runs: readonly JobRunView[] }) {
             <th scope="row" data-testid="run-provider">
               <Peer nodeId={run.provider} />
             </th>
-            <td data-testid="run-status" className={run.status === 'completed' ? 'good nowrap' : 'bad nowrap'}>
-              {RUN_STATUS_TEXT[run.status]}
+            <td
+              data-testid="run-status"
+              className={run.status === 'completed' && (run.exitCode ?? 0) === 0 ? 'good nowrap' : 'bad nowrap'}
+            >
+              {runStatusText(run)}
             </td>
             <td>
               <Hash hash={run.outputHash} testId="run-output-hash" />
@@ -222,11 +234,8 @@ function JobResult(props: { result: JobResultView }) {
       <h3 id="job-result-title">Last job</h3>
       <dl>
         <dt>Status</dt>
-        <dd
-          data-testid="job-result-status"
-          className={job.status === 'completed' ? 'good' : job.status === 'running' ? '' : 'bad'}
-        >
-          {JOB_STATUS_TEXT[job.status]}
+        <dd data-testid="job-result-status" data-outcome={jobOutcome(job)} className={jobStatusClass(job)}>
+          {jobStatusText(job)}
         </dd>
         {job.failure && (
           <>
@@ -262,6 +271,7 @@ function JobResult(props: { result: JobResultView }) {
 /** What the status line says once a job came back. */
 function resultSummary(result: JobResultView): string {
   const { job } = result;
+  if (jobOutcome(job) === 'exited') return `${jobStatusText(job)}: the program reported a failure.`;
   if (job.status === 'completed') return `✓ The job completed in ${formatMs(job.usage.wallMs)}.`;
   if (job.failure) return `${JOB_STATUS_TEXT[job.status]}: ${FAILURE_REASON_TEXT[job.failure.reason]}.`;
   return `${JOB_STATUS_TEXT[job.status]}.`;
@@ -764,11 +774,8 @@ function JobsTable(props: { jobs: readonly JobView[]; role: JobView['role']; cap
               </span>
             </td>
             <td>
-              <span
-                data-testid="job-status"
-                className={`nowrap ${job.status === 'completed' ? 'good' : job.status === 'running' ? '' : 'bad'}`}
-              >
-                {JOB_STATUS_TEXT[job.status]}
+              <span data-testid="job-status" data-outcome={jobOutcome(job)} className={`nowrap ${jobStatusClass(job)}`}>
+                {jobStatusText(job)}
               </span>
               {job.failure && (
                 <>

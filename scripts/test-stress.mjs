@@ -1,0 +1,84 @@
+// `npm run test:stress`: the unit, mesh and e2e suites while one busy loop per core competes for the CPU at normal
+// priority, the way a user's own work or a shared CI machine does. A test that passes here does not depend on speed.
+// Usage: npm run test:stress [-- --rounds N] [-- --suites unit,mesh,e2e]
+import { spawn, spawnSync } from 'node:child_process';
+import { availableParallelism } from 'node:os';
+
+function parseArgs(argv) {
+  const options = { rounds: 1, suites: ['unit', 'mesh', 'e2e'] };
+  for (let i = 0; i < argv.length; i++) {
+    const flag = argv[i];
+    const value = argv[i + 1];
+    if (flag === '--rounds' && value && /^[1-9]\d?$/.test(value)) {
+      options.rounds = Number(value);
+      i++;
+    } else if (flag === '--suites' && value) {
+      const suites = value.split(',');
+      const unknown = suites.filter((s) => !['unit', 'mesh', 'e2e'].includes(s));
+      if (unknown.length > 0) usage(`unknown suite ${unknown.join(', ')} (unit, mesh, e2e)`);
+      options.suites = suites;
+      i++;
+    } else {
+      usage(`unexpected argument ${flag}`);
+    }
+  }
+  return options;
+}
+
+function usage(why) {
+  console.error(`test:stress: ${why}\nusage: npm run test:stress -- [--rounds 1-99] [--suites unit,mesh,e2e]`);
+  process.exit(2);
+}
+
+const options = parseArgs(process.argv.slice(2));
+const cores = availableParallelism();
+const burners = [];
+
+function startBurners() {
+  for (let i = 0; i < cores; i++) {
+    // A plain busy loop at normal priority: it takes a whole core for as long as it runs.
+    burners.push(spawn(process.execPath, ['-e', 'for (;;) {}'], { stdio: 'ignore' }));
+  }
+}
+
+function stopBurners() {
+  for (const burner of burners.splice(0)) burner.kill('SIGKILL');
+}
+
+for (const signal of ['SIGINT', 'SIGTERM']) {
+  process.on(signal, () => {
+    stopBurners();
+    process.exit(130);
+  });
+}
+process.on('exit', stopBurners);
+
+function npm(script) {
+  const result = spawnSync('npm', ['run', script, '--silent'], { stdio: 'inherit' });
+  return result.status ?? 1;
+}
+
+// The mesh and e2e suites run the built app; it is built once, before the load starts.
+if (options.suites.some((s) => s !== 'unit') && npm('build') !== 0) {
+  console.error('test:stress: the build failed');
+  process.exit(1);
+}
+
+const scripts = { unit: 'test:unit', mesh: 'test:mesh', e2e: 'test:e2e' };
+const results = [];
+for (let round = 1; round <= options.rounds; round++) {
+  for (const suite of options.suites) {
+    console.log(`\n== test:stress round ${round}/${options.rounds}: ${suite}, with ${cores} busy loop(s)`);
+    startBurners();
+    const code = npm(scripts[suite]);
+    stopBurners();
+    results.push({ round, suite, code });
+  }
+}
+
+console.log('\n== test:stress');
+for (const r of results)
+  console.log(`round ${r.round} ${r.suite}: ${r.code === 0 ? 'passed' : `FAILED (exit ${r.code})`}`);
+const failed = results.filter((r) => r.code !== 0).length;
+console.log(`stress: ${results.length - failed} passed, ${failed} failed`);
+process.exit(failed > 0 ? 1 : 0);
