@@ -55,7 +55,7 @@ describe('hypermesh pause / resume', () => {
       '--data-dir',
       dir,
     );
-    expect(overlap.code).toBe(EXIT.failure);
+    expect(overlap.code).toBe(EXIT.usage); // a value typed wrong (README's exit codes)
     expect(overlap.err).toContain('rules.schedule.days.mon: the windows 09:00-12:00 and 11:00-13:00 overlap');
     expect((await run('settings', 'set', 'rules.maxUserCpuPercent', '30', '--data-dir', dir)).code).toBe(0);
     expect((await run('settings', 'set', 'rules.maxUserCpuPercent', 'null', '--data-dir', dir)).code).toBe(0);

@@ -62,6 +62,31 @@ describe('sharing rules in the node', () => {
     }
   });
 
+  it('the bandwidth limiter follows the allowance: the in-use share while in use, the full one when idle', async () => {
+    const sensors = new InjectedSensors();
+    const node = createNode(
+      { dataDir: tempDir(), listen: { host: '::1', port: 0 } },
+      { hardware: fixedHardware(), logBook: new LogBook(), sensors },
+    );
+    await node.start();
+    try {
+      await node.api.updateSettings({
+        privacyLevel: 'P2P',
+        allocation: { bandwidth: 50 },
+        rules: { inUseAllocation: { bandwidth: 10 }, idleWhenUnknown: 'in-use' },
+      });
+      const cap = async () => (await node.api.getNetworkStats()).bandwidthCapBitsPerSec;
+      // The fixed machine's link is 1000 Mbit/s: 10 % while in use, 50 % when idle.
+      await until('the in-use cap', async () => (await cap()) === 100e6, 15_000);
+      sensors.readings = { ...sensors.readings, idleSeconds: 3600 };
+      await until('the idle cap', async () => (await cap()) === 500e6, 15_000);
+      const bandwidth = (await node.api.getStatus()).allowance.resources.find((r) => r.kind === 'bandwidth');
+      expect(bandwidth).toMatchObject({ allowedPercent: 50, usedSource: 'measured', reasons: [] });
+    } finally {
+      await node.stop();
+    }
+  }, 60_000);
+
   it('snooze and rules survive a restart; a snooze ends by itself', async () => {
     const dir = tempDir();
     const a = nodeAt(dir);
