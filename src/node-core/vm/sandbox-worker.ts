@@ -1,7 +1,9 @@
 /**
- * The body of a sandbox worker thread. It is serialized with `Function.prototype.toString` and evaluated in the
- * worker (so it runs the same from Vitest's TypeScript and from the bundled CLI): it must not use imports or any
- * binding from this file — everything it needs comes in through `deps`.
+ * The body of a job process (src/node-core/vm/child-pool.ts): serialized with `Function.prototype.toString` and
+ * evaluated by `node -e` in the child (so it runs the same from Vitest's TypeScript and from the bundled CLI, with
+ * no file of its own to find): it must not use imports or any binding from this file — everything it needs comes
+ * in through `deps`. The benchmark also runs it in a worker thread, as the baseline the process model is priced
+ * against.
  *
  * A job sees only what this file gives it: for WebAssembly, a WASI preview 1 with stdin (the job's input), stdout
  * and stderr (captured, capped), argv, clocks and randomness — no preopened directory, so no file system, and no
@@ -21,6 +23,8 @@ export interface WorkerRunMessage {
   readonly memoryBytes: number;
   readonly outputBytes: number;
   readonly wallMs: number;
+  /** The job's CPU limit: QuickJS interrupts itself there (the parent's watchdog stops anything else). */
+  readonly cpuMs: number;
   readonly importsMemory: boolean;
   readonly initialPages: number;
   readonly maxPages: number;
@@ -40,13 +44,17 @@ export interface WorkerDoneMessage {
 
 export interface WorkerDeps {
   readonly parentPort: { postMessage(m: unknown): void; on(event: 'message', f: (m: WorkerRunMessage) => void): void };
-  readonly readFileSync: (path: string, encoding: 'utf8') => string;
   readonly randomFillSync: (buf: Uint8Array) => void;
   readonly quickjs: () => {
     newQuickJSWASMModule(variant: unknown): Promise<QuickJsModule>;
     RELEASE_SYNC: unknown;
   };
-  readonly clockTicksPerSecond: number;
+  /** CPU time (user + system) of everything that runs the job, in ms: the process in a child, the thread in a worker. */
+  readonly cpuMs: () => number;
+  /** Load QuickJS before saying 'ready', so a job does not wait for it (a child runs one job and is discarded). */
+  readonly preload: boolean;
+  /** Said with 'ready': the process id (child) or the thread id (worker) that the parent measures. */
+  readonly id: number | null;
 }
 
 interface QuickJsHandle {
@@ -82,26 +90,6 @@ export function sandboxWorkerMain(deps: WorkerDeps): void {
   const ERRNO_NOSYS = 52;
   const ERRNO_SPIPE = 70;
   const ERRNO_NOTCAPABLE = 76;
-
-  /** This thread's CPU time (user + system) in ms, from Linux's per-thread accounting; wall time elsewhere. */
-  function threadCpuMs(): number {
-    try {
-      const stat = deps.readFileSync('/proc/thread-self/stat', 'utf8');
-      const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-      // Fields 14 and 15 of stat(5); after the command name, 'state' is index 0, so utime is 11, stime 12.
-      return ((Number(fields[11]) + Number(fields[12])) * 1000) / deps.clockTicksPerSecond;
-    } catch {
-      return performance.now();
-    }
-  }
-
-  function threadId(): number | null {
-    try {
-      return Number(deps.readFileSync('/proc/thread-self/stat', 'utf8').split(' ')[0]);
-    } catch {
-      return null;
-    }
-  }
 
   class Exit extends Error {
     constructor(readonly code: number) {
@@ -309,12 +297,18 @@ export function sandboxWorkerMain(deps: WorkerDeps): void {
     quickjs ??= lib.newQuickJSWASMModule(lib.RELEASE_SYNC);
     const runtime = (await quickjs).newRuntime();
     const deadline = Date.now() + msg.wallMs;
-    let interrupted = false;
+    const cpuEnd = deps.cpuMs() + msg.cpuMs;
+    let interrupted: 'wall-limit' | 'cpu-limit' | null = null;
     let failed = false;
     try {
       runtime.setMemoryLimit(msg.memoryBytes);
       runtime.setMaxStackSize(1024 * 1024);
-      runtime.setInterruptHandler(() => (interrupted = Date.now() > deadline));
+      // Called every few thousand QuickJS operations: a single evaluation stops at the job's CPU or wall limit.
+      runtime.setInterruptHandler(() => {
+        if (deps.cpuMs() > cpuEnd) interrupted = 'cpu-limit';
+        else if (Date.now() > deadline) interrupted = 'wall-limit';
+        return interrupted !== null;
+      });
       const ctx = runtime.newContext();
       try {
         let outputError: Error | undefined;
@@ -347,7 +341,7 @@ export function sandboxWorkerMain(deps: WorkerDeps): void {
           const e = ctx.dump(result.error) as { name?: string; message?: string } | string;
           result.error.dispose();
           const message = typeof e === 'string' ? e : `${e.name ?? 'Error'}: ${e.message ?? ''}`;
-          if (interrupted) throw Object.assign(new Error(message), { reason: 'wall-limit' });
+          if (interrupted) throw Object.assign(new Error(message), { reason: interrupted });
           if (/out of memory/i.test(message)) throw Object.assign(new Error(message), { reason: 'memory-limit' });
           throw Object.assign(new Error(message), { reason: 'error' });
         }
@@ -378,7 +372,7 @@ export function sandboxWorkerMain(deps: WorkerDeps): void {
 
   async function run(msg: WorkerRunMessage): Promise<WorkerDoneMessage> {
     const capture = new Capture(msg.outputBytes);
-    const cpu0 = threadCpuMs();
+    const cpu0 = deps.cpuMs();
     const wall0 = performance.now();
     let exitCode: number | null = null;
     let memoryPeakBytes: number;
@@ -419,7 +413,7 @@ export function sandboxWorkerMain(deps: WorkerDeps): void {
       exitCode: failure ? null : exitCode,
       output: failure ? new Uint8Array(0) : capture.output(),
       stderr: capture.errors(),
-      cpuMs: Math.max(0, threadCpuMs() - cpu0),
+      cpuMs: Math.max(0, deps.cpuMs() - cpu0),
       wallMs: performance.now() - wall0,
       memoryPeakBytes,
       failure,
@@ -430,5 +424,12 @@ export function sandboxWorkerMain(deps: WorkerDeps): void {
     if (msg.type !== 'run') return;
     void run(msg).then((done) => deps.parentPort.postMessage(done));
   });
-  deps.parentPort.postMessage({ type: 'ready', tid: threadId() });
+  const ready = (): void => deps.parentPort.postMessage({ type: 'ready', id: deps.id });
+  if (deps.preload) {
+    const lib = deps.quickjs();
+    quickjs = lib.newQuickJSWASMModule(lib.RELEASE_SYNC);
+    void quickjs.then(ready, (err: unknown) =>
+      deps.parentPort.postMessage({ type: 'failed', message: String((err as Error).message ?? err) }),
+    );
+  } else ready();
 }
