@@ -8,8 +8,9 @@ import { sandboxWorkerMain } from './sandbox-worker';
 
 /**
  * Job processes: every job runs in an OS process of its own, so nothing a job does (a V8 out-of-memory abort
- * above all) can take the node down with it. A pool keeps `warm` children booted, with QuickJS loaded, so a job
- * starts with one IPC message; each child runs one job and is then killed, and a fresh one takes its place.
+ * above all) can take the node down with it. A pool keeps `warm` children booted per kind of job (a 'js' child
+ * has QuickJS loaded, a 'wasm' child does not pay for it), so a job starts with one IPC message; each child runs
+ * one job and is then killed, and a fresh one takes its place.
  *
  * Each child:
  * - is `process.execPath -e <the job runner>`: the runner is serialized from sandbox-worker.ts, so the same code
@@ -62,9 +63,11 @@ export interface JobChild {
   kill(): void;
 }
 
+export type ChildKind = 'wasm' | 'js';
+
 export interface ChildPool {
-  /** A booted child for one job (a warm one when there is one). */
-  acquire(): Promise<JobChild>;
+  /** A booted child for one job of `kind` (a warm one when there is one). */
+  acquire(kind: ChildKind): Promise<JobChild>;
   close(): Promise<void>;
 }
 
@@ -85,7 +88,7 @@ const cpuMs = () => { const u = process.cpuUsage(); return (u.user + u.system) /
   randomFillSync,
   quickjs: () => require(${JSON.stringify(quickjsPath)}),
   cpuMs,
-  preload: true,
+  preload: process.argv[1] === 'js',
   id: process.pid,
 });
 `;
@@ -198,12 +201,14 @@ export function createChildPool(options: ChildPoolOptions = {}): ChildPool {
   ];
   // Under Electron, execPath is the Electron binary: it runs as plain Node only with this one variable.
   const env: NodeJS.ProcessEnv = process.versions.electron ? { ELECTRON_RUN_AS_NODE: '1' } : {};
-  const idle: Child[] = [];
+  const idle: Record<ChildKind, Child[]> = { wasm: [], js: [] };
+  /** The kinds of job asked for so far: only those are kept warm. */
+  const used = new Set<ChildKind>();
   const all = new Set<Child>();
   let closed = false;
 
-  const spawnChild = (): Child => {
-    const proc = spawn(command[0] as string, command.slice(1), {
+  const spawnChild = (kind: ChildKind): Child => {
+    const proc = spawn(command[0] as string, [...command.slice(1), kind], {
       stdio: ['ignore', 'ignore', 'pipe', 'ipc'],
       env,
       serialization: 'advanced',
@@ -224,21 +229,22 @@ export function createChildPool(options: ChildPoolOptions = {}): ChildPool {
     (proc.stderr as Readable & { unref?: () => void }).unref?.();
     void child.exited.then(() => {
       all.delete(child);
-      const i = idle.indexOf(child);
-      if (i >= 0) idle.splice(i, 1);
+      const i = idle[kind].indexOf(child);
+      if (i >= 0) idle[kind].splice(i, 1);
     });
     return child;
   };
 
   const refill = (): void => {
-    while (!closed && idle.length < warm) idle.push(spawnChild());
+    for (const kind of used) while (!closed && idle[kind].length < warm) idle[kind].push(spawnChild(kind));
   };
 
   return {
-    async acquire() {
+    async acquire(kind) {
       if (closed) throw new VmError('refused', 'the sandbox is closed');
-      // Children start with the first job (a node that never runs one starts none), then stay warm.
-      const child = idle.shift() ?? spawnChild();
+      // Children start with the first job of their kind (a node that never runs one starts none), then stay warm.
+      used.add(kind);
+      const child = idle[kind].shift() ?? spawnChild(kind);
       refill();
       await child.ready;
       child.proc.ref();
@@ -247,7 +253,8 @@ export function createChildPool(options: ChildPoolOptions = {}): ChildPool {
     },
     async close() {
       closed = true;
-      idle.length = 0;
+      idle.wasm.length = 0;
+      idle.js.length = 0;
       const gone = [...all].map((c) => {
         c.kill();
         return c.exited;

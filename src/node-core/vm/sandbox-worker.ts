@@ -51,7 +51,7 @@ export interface WorkerDeps {
   };
   /** CPU time (user + system) of everything that runs the job, in ms: the process in a child, the thread in a worker. */
   readonly cpuMs: () => number;
-  /** Load QuickJS before saying 'ready', so a job does not wait for it (a child runs one job and is discarded). */
+  /** Load QuickJS before saying 'ready', so a JS job does not wait for it (a child runs one job, then goes). */
   readonly preload: boolean;
   /** Said with 'ready': the process id (child) or the thread id (worker) that the parent measures. */
   readonly id: number | null;

@@ -174,7 +174,7 @@ export function createSandbox(options: SandboxOptions = {}): Sandbox {
     if (signal?.aborted) return failed('error', 'the job was cancelled', 0, 0);
     let child: JobChild;
     try {
-      child = await pool.acquire();
+      child = await pool.acquire(job.kind === 'wasm' ? 'wasm' : 'js');
     } catch (err) {
       if (!(err instanceof VmError)) throw err;
       return failed(err.reason, err.message.slice(err.reason.length + 2), 0, 0);
