@@ -55,7 +55,7 @@ describe('the hostile corpus', () => {
       if (c.message) expect(r.failure?.message).toMatch(c.message);
       if (c.outputBytes !== undefined) expect(r.output).toHaveLength(c.outputBytes);
       await stillServes();
-    });
+    }, 120_000);
   }
 });
 
@@ -200,5 +200,5 @@ describe('random valid modules', () => {
     };
     await Promise.all([worker(), worker()]);
     await stillServes();
-  }, 300_000);
+  }, 600_000);
 });
