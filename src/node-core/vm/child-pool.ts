@@ -246,9 +246,10 @@ export function createChildPool(options: ChildPoolOptions = {}): ChildPool {
       used.add(kind);
       const child = idle[kind].shift() ?? spawnChild(kind);
       refill();
-      await child.ready;
+      // A child with a job (or a caller waiting for it to boot) keeps the node's event loop alive.
       child.proc.ref();
       child.proc.channel?.ref();
+      await child.ready;
       return child;
     },
     async close() {
