@@ -68,6 +68,11 @@ export type ChildKind = 'wasm' | 'js';
 export interface ChildPool {
   /** A booted child for one job of `kind` (a warm one when there is one). */
   acquire(kind: ChildKind): Promise<JobChild>;
+  /**
+   * Boots children until `warm` of each kind asked for so far are idle. The caller does it once a job has started
+   * (not as it starts): a child booting beside the job's own would take its CPU at the moment the job starts.
+   */
+  refill(): void;
   close(): Promise<void>;
 }
 
@@ -245,13 +250,13 @@ export function createChildPool(options: ChildPoolOptions = {}): ChildPool {
       // Children start with the first job of their kind (a node that never runs one starts none), then stay warm.
       used.add(kind);
       const child = idle[kind].shift() ?? spawnChild(kind);
-      refill();
       // A child with a job (or a caller waiting for it to boot) keeps the node's event loop alive.
       child.proc.ref();
       child.proc.channel?.ref();
       await child.ready;
       return child;
     },
+    refill,
     async close() {
       closed = true;
       idle.wasm.length = 0;

@@ -86,6 +86,7 @@ const CPU_POLL_MS = 5;
 /** The resident set is read every RSS_EVERY CPU polls. */
 const RSS_EVERY = 4;
 const MIB = 2 ** 20;
+const REFILL_AFTER_MS = 50;
 
 /**
  * The message that runs `job` in a job runner, or the result of refusing it before it runs (not a module, a
@@ -228,6 +229,8 @@ export function createSandbox(options: SandboxOptions = {}): Sandbox {
         settled = true;
         clearInterval(poll);
         clearTimeout(wall);
+        clearTimeout(replenish);
+        pool.refill();
         signal?.removeEventListener('abort', onAbort);
         running.delete(handle);
         // One job per process: whatever the job left behind goes with it.
@@ -283,6 +286,8 @@ export function createSandbox(options: SandboxOptions = {}): Sandbox {
         );
       };
       armWall();
+      // The replacement child boots once this job is done, or REFILL_AFTER_MS into it, whichever comes first.
+      const replenish = setTimeout(() => pool.refill(), REFILL_AFTER_MS);
       child.onMessage(onMessage);
       running.add(handle);
       if (signal?.aborted) return onAbort();
