@@ -126,11 +126,18 @@ class Child implements JobChild {
         BOOT_TIMEOUT_MS,
       );
       timer.unref();
-      proc.once('message', (m: { type?: string; message?: string }) => {
+      const onBoot = (m: { type?: string; message?: string }): void => {
+        if (m.type === 'ready') {
+          // One round trip before the first job, so that neither side meets its message path cold with a job.
+          proc.send({ type: 'ping', input: new Uint8Array(1) });
+          return;
+        }
         clearTimeout(timer);
-        if (m.type === 'ready') resolve();
+        proc.off('message', onBoot);
+        if (m.type === 'pong') resolve();
         else reject(new VmError('crashed', `a job process failed to start: ${m.message ?? 'no reason given'}`));
-      });
+      };
+      proc.on('message', onBoot);
       void this.exited.then((e) => {
         clearTimeout(timer);
         reject(new VmError('crashed', `a job process ended as it started (${e.signal ?? `exit ${e.code}`})`));

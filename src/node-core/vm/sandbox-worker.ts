@@ -421,6 +421,8 @@ export function sandboxWorkerMain(deps: WorkerDeps): void {
   }
 
   deps.parentPort.on('message', (msg) => {
+    // A ping warms the message path both ways before the first job comes.
+    if ((msg as { type: string }).type === 'ping') return deps.parentPort.postMessage({ type: 'pong' });
     if (msg.type !== 'run') return;
     void run(msg).then((done) => deps.parentPort.postMessage(done));
   });

@@ -230,12 +230,13 @@ export function createSandbox(options: SandboxOptions = {}): Sandbox {
         clearInterval(poll);
         clearTimeout(wall);
         clearTimeout(replenish);
-        pool.refill();
         signal?.removeEventListener('abort', onAbort);
         running.delete(handle);
         // One job per process: whatever the job left behind goes with it.
         child.kill();
         resolve(result);
+        // Spawning is synchronous in this process: after the result is on its way, not before.
+        setImmediate(() => pool.refill());
       };
       const kill = (reason: JobFailureReason, text: string): void => {
         const cpuMs = Math.max(lastCpuMs, reason === 'cpu-limit' ? limits.cpuMs : 0);
