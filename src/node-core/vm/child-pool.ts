@@ -220,12 +220,18 @@ export function createChildPool(options: ChildPoolOptions = {}): ChildPool {
   let closed = false;
 
   const spawnChild = (kind: ChildKind): Child => {
-    const proc = spawn(command[0] as string, [...command.slice(1), kind], {
-      stdio: ['ignore', 'ignore', 'pipe', 'ipc'],
-      env,
-      serialization: 'advanced',
-      windowsHide: true,
-    });
+    let proc: ChildProcess;
+    try {
+      proc = spawn(command[0] as string, [...command.slice(1), kind], {
+        stdio: ['ignore', 'ignore', 'pipe', 'ipc'],
+        env,
+        serialization: 'advanced',
+        windowsHide: true,
+      });
+    } catch (err) {
+      // spawn throws for some errors (ENOMEM, E2BIG): the job cannot run here, the node serves on.
+      throw new VmError('refused', `the provider could not start a job process: ${(err as Error).message}`);
+    }
     const child = new Child(proc);
     all.add(child);
     if (proc.pid !== undefined) {
@@ -248,7 +254,11 @@ export function createChildPool(options: ChildPoolOptions = {}): ChildPool {
   };
 
   const refill = (): void => {
-    for (const kind of used) while (!closed && idle[kind].length < warm) idle[kind].push(spawnChild(kind));
+    try {
+      for (const kind of used) while (!closed && idle[kind].length < warm) idle[kind].push(spawnChild(kind));
+    } catch {
+      // No warm child this time: the next job boots its own (and says why if that fails too).
+    }
   };
 
   return {
