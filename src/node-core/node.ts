@@ -592,7 +592,7 @@ class Node implements HyperMeshNode {
       deriveSecret: (label) => this.identity.deriveSecret(label),
       stoq: this.transport,
       log: this.logBook.logger('vm'),
-      executor: this.jobExecutor ?? createSandbox(),
+      executor: this.jobExecutor ?? createSandbox({ log: this.logBook.logger('vm') }),
       assets: {
         adapter: (kind) => assets.adapter(kind),
         assetIdOf: (kind) => {

@@ -18,6 +18,8 @@ export type JobFailureReason =
   /** JavaScript threw, or the module is not a job the sandbox can run. */
   | 'error'
   | 'invalid-module'
+  /** The job's process died on its own (a signal, an abort); the provider serves on. */
+  | 'crashed'
   /** The provider would not run it (no lease, no room within the user's caps, ...). */
   | 'refused'
   /** The provider could not be reached or did not answer. */

@@ -6,6 +6,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { RemoteAssetView } from '../../src/shared/mesh';
 import type { UsedPoolView } from '../../src/shared/proxy';
 import type { JobView } from '../../src/shared/vm';
+import { TABLE_GROW_WAT } from '../../src/node-core/vm/hostile';
 import { XORSHIFT_WAT, compileWat, roundsInput, xorshiftExpected } from '../../src/node-core/vm/testing';
 import { CLI, MeshProcess, until } from './cluster';
 
@@ -106,5 +107,44 @@ describe('the Catalog VM in three processes', () => {
     }).catch((err: { code: number; stderr: string }) => err);
     expect(refused).toMatchObject({ code: 2 });
     expect((refused as { stderr: string }).stderr).toMatch(/--redundancy must be a whole number from 1 to 5/);
+  }, 300_000);
+
+  it('the 60-byte module of issue #26 fails on A as a job, and A goes on to run a normal one', async () => {
+    // Runs after the test above: A shares CPU and memory, and B has found it.
+    const aId = await nodeIdOf(a);
+    const hostile = join(b.dataDir, 'table-grow.wasm');
+    writeFileSync(hostile, await compileWat(TABLE_GROW_WAT));
+    const failed = await run(
+      process.execPath,
+      [CLI, 'job', 'run', '--wasm', hostile, '--cpu-seconds', '3', '--wall-seconds', '120', '--data-dir', b.dataDir],
+      { encoding: 'buffer', timeout: 300_000 },
+    ).catch((err: { code: number; stderr: Buffer }) => err);
+    expect(failed).toMatchObject({ code: 1 });
+    // Its table is capped before it runs: table.grow fails there, and the loop ends at the CPU limit.
+    expect((failed as { stderr: Buffer }).stderr.toString()).toMatch(/job failed: cpu-limit/);
+
+    // A is the same process, still serving: a normal job completes with the right result.
+    expect(await a.call<{ nodeId: string }>('getStatus')).toMatchObject({ nodeId: aId });
+    const wasm = join(b.dataDir, 'kernel.wasm');
+    const input = join(b.dataDir, 'rounds-small.bin');
+    writeFileSync(input, roundsInput(1_000));
+    const normal = await run(
+      process.execPath,
+      [CLI, 'job', 'run', '--wasm', wasm, '--input', input, '--cpu-seconds', '20', '--data-dir', b.dataDir],
+      { encoding: 'buffer', timeout: 180_000 },
+    );
+    expect(Buffer.compare(normal.stdout, Buffer.from(xorshiftExpected(1_000)))).toBe(0);
+    const listed = await run(process.execPath, [
+      CLI,
+      'job',
+      'list',
+      '--role',
+      'provider',
+      '--json',
+      '--data-dir',
+      a.dataDir,
+    ]);
+    const jobs = JSON.parse(listed.stdout) as JobView[];
+    expect(jobs.map((j) => j.failure?.reason ?? j.status)).toContain('cpu-limit');
   }, 300_000);
 });

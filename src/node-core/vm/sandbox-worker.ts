@@ -1,7 +1,9 @@
 /**
- * The body of a sandbox worker thread. It is serialized with `Function.prototype.toString` and evaluated in the
- * worker (so it runs the same from Vitest's TypeScript and from the bundled CLI): it must not use imports or any
- * binding from this file — everything it needs comes in through `deps`.
+ * The body of a job process (src/node-core/vm/child-pool.ts): serialized with `Function.prototype.toString` and
+ * evaluated by `node -e` in the child (so it runs the same from Vitest's TypeScript and from the bundled CLI, with
+ * no file of its own to find): it must not use imports or any binding from this file — everything it needs comes
+ * in through `deps`. The benchmark also runs it in a worker thread, as the baseline the process model is priced
+ * against.
  *
  * A job sees only what this file gives it: for WebAssembly, a WASI preview 1 with stdin (the job's input), stdout
  * and stderr (captured, capped), argv, clocks and randomness — no preopened directory, so no file system, and no
@@ -21,6 +23,8 @@ export interface WorkerRunMessage {
   readonly memoryBytes: number;
   readonly outputBytes: number;
   readonly wallMs: number;
+  /** The job's CPU limit: QuickJS interrupts itself there (the parent's watchdog stops anything else). */
+  readonly cpuMs: number;
   readonly importsMemory: boolean;
   readonly initialPages: number;
   readonly maxPages: number;
@@ -40,13 +44,17 @@ export interface WorkerDoneMessage {
 
 export interface WorkerDeps {
   readonly parentPort: { postMessage(m: unknown): void; on(event: 'message', f: (m: WorkerRunMessage) => void): void };
-  readonly readFileSync: (path: string, encoding: 'utf8') => string;
   readonly randomFillSync: (buf: Uint8Array) => void;
   readonly quickjs: () => {
     newQuickJSWASMModule(variant: unknown): Promise<QuickJsModule>;
     RELEASE_SYNC: unknown;
   };
-  readonly clockTicksPerSecond: number;
+  /** CPU time (user + system) of everything that runs the job, in ms: the process in a child, the thread in a worker. */
+  readonly cpuMs: () => number;
+  /** Load QuickJS before saying 'ready', so a JS job does not wait for it (a child runs one job, then goes). */
+  readonly preload: boolean;
+  /** Said with 'ready': the process id (child) or the thread id (worker) that the parent measures. */
+  readonly id: number | null;
 }
 
 interface QuickJsHandle {
@@ -82,26 +90,6 @@ export function sandboxWorkerMain(deps: WorkerDeps): void {
   const ERRNO_NOSYS = 52;
   const ERRNO_SPIPE = 70;
   const ERRNO_NOTCAPABLE = 76;
-
-  /** This thread's CPU time (user + system) in ms, from Linux's per-thread accounting; wall time elsewhere. */
-  function threadCpuMs(): number {
-    try {
-      const stat = deps.readFileSync('/proc/thread-self/stat', 'utf8');
-      const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-      // Fields 14 and 15 of stat(5); after the command name, 'state' is index 0, so utime is 11, stime 12.
-      return ((Number(fields[11]) + Number(fields[12])) * 1000) / deps.clockTicksPerSecond;
-    } catch {
-      return performance.now();
-    }
-  }
-
-  function threadId(): number | null {
-    try {
-      return Number(deps.readFileSync('/proc/thread-self/stat', 'utf8').split(' ')[0]);
-    } catch {
-      return null;
-    }
-  }
 
   class Exit extends Error {
     constructor(readonly code: number) {
@@ -309,12 +297,18 @@ export function sandboxWorkerMain(deps: WorkerDeps): void {
     quickjs ??= lib.newQuickJSWASMModule(lib.RELEASE_SYNC);
     const runtime = (await quickjs).newRuntime();
     const deadline = Date.now() + msg.wallMs;
-    let interrupted = false;
+    const cpuEnd = deps.cpuMs() + msg.cpuMs;
+    let interrupted: 'wall-limit' | 'cpu-limit' | null = null;
     let failed = false;
     try {
       runtime.setMemoryLimit(msg.memoryBytes);
       runtime.setMaxStackSize(1024 * 1024);
-      runtime.setInterruptHandler(() => (interrupted = Date.now() > deadline));
+      // Called every few thousand QuickJS operations: a single evaluation stops at the job's CPU or wall limit.
+      runtime.setInterruptHandler(() => {
+        if (deps.cpuMs() > cpuEnd) interrupted = 'cpu-limit';
+        else if (Date.now() > deadline) interrupted = 'wall-limit';
+        return interrupted !== null;
+      });
       const ctx = runtime.newContext();
       try {
         let outputError: Error | undefined;
@@ -347,7 +341,7 @@ export function sandboxWorkerMain(deps: WorkerDeps): void {
           const e = ctx.dump(result.error) as { name?: string; message?: string } | string;
           result.error.dispose();
           const message = typeof e === 'string' ? e : `${e.name ?? 'Error'}: ${e.message ?? ''}`;
-          if (interrupted) throw Object.assign(new Error(message), { reason: 'wall-limit' });
+          if (interrupted) throw Object.assign(new Error(message), { reason: interrupted });
           if (/out of memory/i.test(message)) throw Object.assign(new Error(message), { reason: 'memory-limit' });
           throw Object.assign(new Error(message), { reason: 'error' });
         }
@@ -378,7 +372,7 @@ export function sandboxWorkerMain(deps: WorkerDeps): void {
 
   async function run(msg: WorkerRunMessage): Promise<WorkerDoneMessage> {
     const capture = new Capture(msg.outputBytes);
-    const cpu0 = threadCpuMs();
+    const cpu0 = deps.cpuMs();
     const wall0 = performance.now();
     let exitCode: number | null = null;
     let memoryPeakBytes: number;
@@ -419,7 +413,7 @@ export function sandboxWorkerMain(deps: WorkerDeps): void {
       exitCode: failure ? null : exitCode,
       output: failure ? new Uint8Array(0) : capture.output(),
       stderr: capture.errors(),
-      cpuMs: Math.max(0, threadCpuMs() - cpu0),
+      cpuMs: Math.max(0, deps.cpuMs() - cpu0),
       wallMs: performance.now() - wall0,
       memoryPeakBytes,
       failure,
@@ -427,8 +421,43 @@ export function sandboxWorkerMain(deps: WorkerDeps): void {
   }
 
   deps.parentPort.on('message', (msg) => {
+    // A ping warms the message path both ways before the first job comes.
+    if ((msg as { type: string }).type === 'ping') return deps.parentPort.postMessage({ type: 'pong' });
     if (msg.type !== 'run') return;
     void run(msg).then((done) => deps.parentPort.postMessage(done));
   });
-  deps.parentPort.postMessage({ type: 'ready', tid: threadId() });
+  // Before saying 'ready', a job process runs a small job of its kind (a WASI module that writes one byte, or a
+  // line of JavaScript): V8's WebAssembly engine, QuickJS and this runner's own code are then warm, so the first
+  // (and only) real job does not pay for them.
+  const warmUp = async (): Promise<void> => {
+    const base = { type: 'run', id: 0, input: new Uint8Array(0), args: [], memoryBytes: 2 ** 20 } as const;
+    const limits = { outputBytes: 16, wallMs: 10_000, cpuMs: 10_000, importsMemory: false, initialPages: 1 };
+    const done = deps.preload
+      ? await run({
+          ...base,
+          ...limits,
+          kind: 'js',
+          code: new TextEncoder().encode('print(1)'),
+          codeKey: '',
+          maxPages: 16,
+        })
+      : await run({ ...base, ...limits, kind: 'wasm', code: WARM_UP_WASM, codeKey: 'warm-up', maxPages: 16 });
+    modules.clear();
+    if (done.failure) throw new Error(`the warm-up job failed: ${done.failure.message}`);
+  };
+  const WARM_UP_WASM = Uint8Array.from([
+    0, 97, 115, 109, 1, 0, 0, 0, 1, 12, 2, 96, 4, 127, 127, 127, 127, 1, 127, 96, 0, 0, 2, 35, 1, 22, 119, 97, 115, 105,
+    95, 115, 110, 97, 112, 115, 104, 111, 116, 95, 112, 114, 101, 118, 105, 101, 119, 49, 8, 102, 100, 95, 119, 114,
+    105, 116, 101, 0, 0, 3, 2, 1, 1, 5, 3, 1, 0, 1, 7, 19, 2, 6, 109, 101, 109, 111, 114, 121, 2, 0, 6, 95, 115, 116,
+    97, 114, 116, 0, 1, 10, 36, 1, 34, 0, 65, 0, 65, 16, 54, 2, 0, 65, 4, 65, 1, 54, 2, 0, 65, 16, 65, 33, 58, 0, 0, 65,
+    1, 65, 0, 65, 1, 65, 8, 16, 0, 26, 11,
+  ]);
+  if (deps.preload) {
+    const lib = deps.quickjs();
+    quickjs = lib.newQuickJSWASMModule(lib.RELEASE_SYNC);
+  }
+  warmUp().then(
+    () => deps.parentPort.postMessage({ type: 'ready', id: deps.id }),
+    (err: unknown) => deps.parentPort.postMessage({ type: 'failed', message: String((err as Error).message ?? err) }),
+  );
 }

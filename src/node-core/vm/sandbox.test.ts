@@ -13,7 +13,8 @@ import {
   xorshiftExpected,
 } from './testing';
 
-const LIMITS: JobLimits = { cpuMs: 5_000, wallMs: 20_000, memoryBytes: 16 * 2 ** 20, outputBytes: 1 << 20 };
+// Generous CPU and wall limits for the jobs that test something else (the machine may be loaded).
+const LIMITS: JobLimits = { cpuMs: 60_000, wallMs: 600_000, memoryBytes: 16 * 2 ** 20, outputBytes: 1 << 20 };
 const sandbox = createSandbox({ warmWorkers: 1, maxConcurrent: 2 });
 afterAll(() => sandbox.close());
 
@@ -56,7 +57,7 @@ describe('the Catalog VM sandbox', () => {
   });
 
   it('kills an infinite loop at its CPU limit and runs the next job', async () => {
-    const r = await sandbox.run(await wasm(INFINITE_LOOP_WAT, '', { cpuMs: 300 }));
+    const r = await sandbox.run(await wasm(INFINITE_LOOP_WAT, '', { cpuMs: 300, wallMs: 600_000 }));
     expect(r.failure?.reason).toBe('cpu-limit');
     expect(r.usage.cpuMs).toBeGreaterThanOrEqual(300);
     const next = await sandbox.run(await wasm(UPPERCASE_WAT, 'still here'));
@@ -69,7 +70,9 @@ describe('the Catalog VM sandbox', () => {
   });
 
   it('stops a memory bomb at its memory limit', async () => {
-    const r = await sandbox.run(await wasm(MEMORY_BOMB_WAT, '', { memoryBytes: 8 * 2 ** 20 }));
+    const r = await sandbox.run(
+      await wasm(MEMORY_BOMB_WAT, '', { memoryBytes: 8 * 2 ** 20, cpuMs: 120_000, wallMs: 600_000 }),
+    );
     expect(r.failure?.reason).toBe('memory-limit');
     expect(r.usage.memoryPeakBytes).toBeGreaterThan(7 * 2 ** 20);
     expect(r.usage.memoryPeakBytes).toBeLessThanOrEqual(8 * 2 ** 20);
@@ -82,7 +85,9 @@ describe('the Catalog VM sandbox', () => {
   });
 
   it('stops a job that writes more than its output limit', async () => {
-    const r = await sandbox.run(await wasm(OUTPUT_FLOOD_WAT, '', { outputBytes: 100_000 }));
+    const r = await sandbox.run(
+      await wasm(OUTPUT_FLOOD_WAT, '', { outputBytes: 100_000, cpuMs: 120_000, wallMs: 600_000 }),
+    );
     expect(r.failure?.reason).toBe('output-limit');
     expect(r.output).toHaveLength(0);
   });
@@ -114,13 +119,21 @@ describe('the Catalog VM sandbox', () => {
   });
 
   it('limits JavaScript jobs too: CPU, memory and output', async () => {
-    const loop = await sandbox.run(js('for (;;) {}', '', { cpuMs: 300 }));
+    const loop = await sandbox.run(js('for (;;) {}', '', { cpuMs: 300, wallMs: 600_000 }));
     expect(loop.failure?.reason).toBe('cpu-limit');
+    // The memory limit is the one under test: the CPU and wall limits are far beyond what filling 8 MiB takes,
+    // even on a loaded machine, so no other limit can act first.
     const bomb = await sandbox.run(
-      js('const a = []; for (;;) a.push(new Uint8Array(1 << 20));', '', { memoryBytes: 8 * 2 ** 20 }),
+      js('const a = []; for (;;) a.push(new Uint8Array(1 << 20));', '', {
+        memoryBytes: 8 * 2 ** 20,
+        cpuMs: 120_000,
+        wallMs: 600_000,
+      }),
     );
     expect(bomb.failure?.reason).toBe('memory-limit');
-    const flood = await sandbox.run(js('for (;;) print("y".repeat(1000))', '', { outputBytes: 50_000 }));
+    const flood = await sandbox.run(
+      js('for (;;) print("y".repeat(1000))', '', { outputBytes: 50_000, cpuMs: 120_000, wallMs: 600_000 }),
+    );
     expect(flood.failure?.reason).toBe('output-limit');
   });
 

@@ -1,25 +1,26 @@
 import { createHash } from 'node:crypto';
-import { readFileSync } from 'node:fs';
-import { createRequire } from 'node:module';
 import { availableParallelism } from 'node:os';
-import { Worker } from 'node:worker_threads';
 import type { JobFailureReason, JobKind } from '../../shared/vm';
-import { sandboxWorkerMain, type WorkerDoneMessage, type WorkerRunMessage } from './sandbox-worker';
+import type { Logger } from '../logging/log-book';
+import { createChildPool, type ChildPoolOptions, type JobChild } from './child-pool';
 import { VmError } from './errors';
-import { sandboxModule } from './wasm-module';
+import { processCpuMs, processRssBytes } from './proc';
+import type { WorkerDoneMessage, WorkerRunMessage } from './sandbox-worker';
+import { sandboxModule, type ModuleLimits } from './wasm-module';
 
 /**
- * The Catalog VM's sandbox: every job runs in a worker thread of its own, under four limits.
+ * The Catalog VM's sandbox: every job runs in an OS process of its own (child-pool.ts), under four limits.
  *
- * - Memory: a WebAssembly module's memory maximum is rewritten to the limit (memory.grow fails there); QuickJS
- *   gets the limit as its heap limit; the worker's own V8 heap is capped too. A job over it is reported as
- *   'memory-limit'.
- * - CPU time: the parent reads the worker thread's CPU time from /proc/self/task/<tid>/stat (Linux) every few
- *   milliseconds and terminates the worker past the limit. Elsewhere wall time since the start stands in for it.
- * - Wall-clock time: a timer terminates the worker.
+ * - Memory: a WebAssembly module's memory and table maxima are rewritten to the limit and its other structures
+ *   bounded before it is compiled (wasm-module.ts); QuickJS gets the limit as its heap limit; the child's V8 heap
+ *   is capped, and a watchdog reads the child's resident set from /proc. A job over any of them is reported as
+ *   'memory-limit' — a V8 out-of-memory abort included: it ends the child, never the node.
+ * - CPU time: the parent reads the child's CPU time from /proc/<pid>/stat (Linux) every few milliseconds and
+ *   kills the child past the limit (QuickJS also interrupts itself there). Elsewhere running time stands in.
+ * - Wall-clock time: a timer kills the child; time the job spends paused (see `processes()`) does not count.
  * - Output: stdout and stderr are counted as they are written and the job stops past the limit.
  *
- * Terminating a worker stops the job wherever it is (V8 interrupts WebAssembly loops); the node runs on.
+ * A child that dies on its own fails its job as 'crashed' (or 'memory-limit'), with one line in the log.
  */
 
 export interface JobLimits {
@@ -54,219 +55,245 @@ export interface JobExecutor {
   close(): Promise<void>;
 }
 
-export interface SandboxOptions {
-  /** Workers kept started and idle, so a job does not wait for one to boot (default 1). */
+export interface SandboxOptions extends Omit<ChildPoolOptions, 'warm'> {
+  /** Children kept booted and idle, so a job does not wait for one to boot (default 1). */
   readonly warmWorkers?: number;
   /** Jobs running at once; more wait their turn (default: the machine's cores). */
   readonly maxConcurrent?: number;
+  /** Bounds on a module's structure, beyond those derived from the job's memory limit (wasm-module.ts). */
+  readonly moduleLimits?: Partial<ModuleLimits>;
+  /** Where a job process that died is reported (one line each). */
+  readonly log?: Logger;
+}
+
+/** A running job's process, for the CPU-share work (issue #19): measured by pid, paused and resumed, not killed. */
+export interface JobProcess {
+  readonly pid: number;
+  readonly paused: boolean;
+  /** The CPU time the job has used so far, in ms (from /proc; null where there is none). */
+  cpuMs(): number | null;
+  /** Stops the job where it is; its wall-clock limit stops counting until it resumes. */
+  pause(): boolean;
+  resume(): boolean;
+}
+
+export interface Sandbox extends JobExecutor {
+  /** The jobs running now, one process each. */
+  processes(): readonly JobProcess[];
 }
 
 const CPU_POLL_MS = 5;
-const CLOCK_TICKS = 100; // USER_HZ: 100 on every Linux architecture Node supports
+/** The resident set is read every RSS_EVERY CPU polls. */
+const RSS_EVERY = 4;
+const MIB = 2 ** 20;
+const REFILL_AFTER_MS = 50;
 
-const WORKER_SOURCE = `
-const { parentPort, workerData } = require('node:worker_threads');
-const { readFileSync } = require('node:fs');
-const { randomFillSync } = require('node:crypto');
-(${sandboxWorkerMain.toString()})({
-  parentPort,
-  readFileSync,
-  randomFillSync,
-  quickjs: () => require(workerData.quickjs),
-  clockTicksPerSecond: ${CLOCK_TICKS},
-});
-`;
-
-interface SandboxWorker {
-  readonly worker: Worker;
-  readonly ready: Promise<number | null>;
-  exited: boolean;
-}
-
-function threadCpuMs(tid: number): number | null {
-  try {
-    const stat = readFileSync(`/proc/self/task/${tid}/stat`, 'utf8');
-    const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-    return ((Number(fields[11]) + Number(fields[12])) * 1000) / CLOCK_TICKS;
-  } catch {
-    return null;
+/**
+ * The message that runs `job` in a job runner, or the result of refusing it before it runs (not a module, a
+ * forbidden import, a structure over its limits).
+ */
+export function runMessage(
+  job: SandboxJob,
+  moduleLimits: Partial<ModuleLimits> = {},
+): { message: Omit<WorkerRunMessage, 'id'> } | { refused: SandboxResult } {
+  const limits = job.limits;
+  const common = {
+    type: 'run',
+    input: job.input,
+    args: job.args,
+    memoryBytes: limits.memoryBytes,
+    outputBytes: limits.outputBytes,
+    wallMs: limits.wallMs,
+    cpuMs: limits.cpuMs,
+  } as const;
+  if (job.kind !== 'wasm') {
+    return {
+      message: {
+        ...common,
+        kind: 'js',
+        code: job.code,
+        codeKey: '',
+        importsMemory: false,
+        initialPages: 0,
+        maxPages: Math.floor(limits.memoryBytes / 65_536),
+      },
+    };
   }
+  let module: ReturnType<typeof sandboxModule>;
+  try {
+    module = sandboxModule(job.code, limits.memoryBytes, moduleLimits);
+  } catch (err) {
+    if (!(err instanceof VmError)) throw err;
+    return { refused: failed(err.reason, err.message.slice(err.reason.length + 2), 0, 0) };
+  }
+  return {
+    message: {
+      ...common,
+      kind: 'wasm',
+      code: module.bytes,
+      codeKey: createHash('sha256').update(module.bytes).digest('hex'),
+      importsMemory: module.importsMemory,
+      initialPages: module.initialPages,
+      maxPages: module.maxPages,
+    },
+  };
 }
 
-export function createSandbox(options: SandboxOptions = {}): JobExecutor {
-  const require = createRequire(import.meta.url);
-  const quickjsPath = require.resolve('quickjs-emscripten');
-  const warmCount = options.warmWorkers ?? 1;
+function failed(reason: JobFailureReason, message: string, cpuMs: number, wallMs: number): SandboxResult {
+  return {
+    exitCode: null,
+    output: new Uint8Array(0),
+    stderr: '',
+    usage: { cpuMs, wallMs, memoryPeakBytes: 0 },
+    failure: { reason, message },
+  };
+}
+
+export function createSandbox(options: SandboxOptions = {}): Sandbox {
   const maxConcurrent = options.maxConcurrent ?? Math.max(1, availableParallelism());
-  const idle: SandboxWorker[] = [];
+  const heapMb = options.heapMb ?? 128;
+  const pool = createChildPool({ ...options, warm: options.warmWorkers ?? 1, heapMb });
+  const running = new Set<JobProcess>();
   const waiting: (() => void)[] = [];
-  let running = 0;
+  let active = 0;
   let closed = false;
   let nextId = 1;
 
-  const spawn = (): SandboxWorker => {
-    const worker = new Worker(WORKER_SOURCE, {
-      eval: true,
-      workerData: { quickjs: quickjsPath },
-      // The JavaScript heap of the worker itself (WebAssembly memories are capped separately).
-      resourceLimits: { maxOldGenerationSizeMb: 128, maxYoungGenerationSizeMb: 16, stackSizeMb: 4 },
-    });
-    worker.unref();
-    const entry: SandboxWorker = {
-      worker,
-      exited: false,
-      ready: new Promise((resolve, reject) => {
-        worker.once('message', (m: { type?: string; tid?: number | null }) =>
-          m.type === 'ready' ? resolve(m.tid ?? null) : reject(new Error('the sandbox worker did not start')),
-        );
-        worker.once('error', reject);
-      }),
-    };
-    entry.ready.catch(() => undefined);
-    worker.once('exit', () => {
-      entry.exited = true;
-      const i = idle.indexOf(entry);
-      if (i >= 0) idle.splice(i, 1);
-    });
-    return entry;
-  };
-
-  // Workers start with the first job (a node that never runs one starts none), then stay warm.
-  const refill = (): void => {
-    while (!closed && idle.length < warmCount) idle.push(spawn());
-  };
-
   const acquireSlot = async (): Promise<void> => {
-    while (running >= maxConcurrent) await new Promise<void>((resolve) => waiting.push(resolve));
-    running++;
+    while (active >= maxConcurrent) await new Promise<void>((resolve) => waiting.push(resolve));
+    active++;
   };
   const releaseSlot = (): void => {
-    running--;
+    active--;
     waiting.shift()?.();
   };
 
   const execute = async (job: SandboxJob, signal?: AbortSignal): Promise<SandboxResult> => {
     const limits = job.limits;
-    let message: Omit<WorkerRunMessage, 'id'>;
-    if (job.kind === 'wasm') {
-      let module: ReturnType<typeof sandboxModule>;
-      try {
-        module = sandboxModule(job.code, limits.memoryBytes);
-      } catch (err) {
-        if (!(err instanceof VmError)) throw err;
-        // Refused before it ran (not a module, forbidden imports, a memory larger than the limit).
-        const message = err.message.slice(err.reason.length + 2);
-        return {
-          exitCode: null,
-          output: new Uint8Array(0),
-          stderr: '',
-          usage: { cpuMs: 0, wallMs: 0, memoryPeakBytes: 0 },
-          failure: { reason: err.reason, message },
-        };
-      }
-      message = {
-        type: 'run',
-        kind: 'wasm',
-        code: module.bytes,
-        codeKey: createHash('sha256').update(module.bytes).digest('hex'),
-        input: job.input,
-        args: job.args,
-        memoryBytes: limits.memoryBytes,
-        outputBytes: limits.outputBytes,
-        wallMs: limits.wallMs,
-        importsMemory: module.importsMemory,
-        initialPages: module.initialPages,
-        maxPages: module.maxPages,
-      };
-    } else {
-      message = {
-        type: 'run',
-        kind: 'js',
-        code: job.code,
-        codeKey: '',
-        input: job.input,
-        args: job.args,
-        memoryBytes: limits.memoryBytes,
-        outputBytes: limits.outputBytes,
-        wallMs: limits.wallMs,
-        importsMemory: false,
-        initialPages: 0,
-        maxPages: Math.floor(limits.memoryBytes / 65_536),
-      };
+    const prepared = runMessage(job, options.moduleLimits);
+    if ('refused' in prepared) return prepared.refused;
+    if (signal?.aborted) return failed('error', 'the job was cancelled', 0, 0);
+    let child: JobChild;
+    try {
+      child = await pool.acquire(job.kind === 'wasm' ? 'wasm' : 'js');
+    } catch (err) {
+      if (!(err instanceof VmError)) throw err;
+      return failed(err.reason, err.message.slice(err.reason.length + 2), 0, 0);
     }
-    const entry = idle.shift() ?? spawn();
+    const pid = child.pid;
     const started = performance.now();
-    const tid = await entry.ready;
-    const cpuStart = tid === null ? null : threadCpuMs(tid);
+    const cpuStart = processCpuMs(pid);
+    // What the booted child holds before the job: the job may add its memory, the V8 heap cap and room for
+    // compiled code on top.
+    const rssLimit = (processRssBytes(pid) ?? 0) + limits.memoryBytes + heapMb * MIB + 128 * MIB;
     const id = nextId++;
     return new Promise<SandboxResult>((resolve) => {
       let settled = false;
       let lastCpuMs = 0;
-      const finish = (result: SandboxResult, keepWorker: boolean): void => {
+      let polls = 0;
+      // Wall-clock time counts only while the job is not paused.
+      let wallUsed = 0;
+      let runningSince = performance.now();
+      let pausedFor = 0;
+      let pausedAt = 0;
+      let wall: NodeJS.Timeout | undefined;
+      const cpuNow = (): number => {
+        const now = processCpuMs(pid);
+        if (now !== null && cpuStart !== null) return now - cpuStart;
+        const paused = pausedFor + (handle.paused ? performance.now() - pausedAt : 0);
+        return performance.now() - started - paused;
+      };
+      const handle: JobProcess = {
+        pid,
+        get paused() {
+          return child.paused;
+        },
+        cpuMs: () => (settled ? null : cpuNow()),
+        pause: () => {
+          if (settled || !child.pause()) return false;
+          wallUsed += performance.now() - runningSince;
+          pausedAt = performance.now();
+          clearTimeout(wall);
+          return true;
+        },
+        resume: () => {
+          if (settled || !child.resume()) return false;
+          runningSince = performance.now();
+          pausedFor += runningSince - pausedAt;
+          armWall();
+          return true;
+        },
+      };
+      const finish = (result: SandboxResult): void => {
         if (settled) return;
         settled = true;
         clearInterval(poll);
         clearTimeout(wall);
+        clearTimeout(replenish);
         signal?.removeEventListener('abort', onAbort);
-        entry.worker.off('message', onMessage);
-        entry.worker.off('exit', onExit);
-        // A worker whose job ended normally serves the next one (its compiled modules and QuickJS loaded); one that
-        // was stopped or failed is discarded, and a fresh one is started in its place.
-        if (keepWorker && !closed && idle.length < warmCount && !entry.exited) idle.push(entry);
-        else {
-          void entry.worker.terminate();
-          refill();
-        }
+        running.delete(handle);
+        // One job per process: whatever the job left behind goes with it.
+        child.kill();
         resolve(result);
+        // Spawning is synchronous in this process: after the result is on its way, not before.
+        setImmediate(() => pool.refill());
       };
       const kill = (reason: JobFailureReason, text: string): void => {
-        const wallMs = performance.now() - started;
-        finish(
-          {
-            exitCode: null,
-            output: new Uint8Array(0),
-            stderr: '',
-            usage: {
-              cpuMs: Math.max(lastCpuMs, reason === 'cpu-limit' ? limits.cpuMs : 0),
-              wallMs,
-              memoryPeakBytes: 0,
-            },
-            failure: { reason, message: text },
-          },
-          false,
-        );
+        const cpuMs = Math.max(lastCpuMs, reason === 'cpu-limit' ? limits.cpuMs : 0);
+        finish(failed(reason, text, cpuMs, performance.now() - started));
       };
-      const onMessage = (m: WorkerDoneMessage): void => {
+      const onMessage = (raw: unknown): void => {
+        const m = raw as WorkerDoneMessage;
         if (m.type !== 'done' || m.id !== id) return;
-        // Per-thread accounting: what the thread used is what the job used (it ran nothing else meanwhile).
-        finish(
-          {
-            exitCode: m.exitCode,
-            output: m.output,
-            stderr: m.stderr,
-            usage: { cpuMs: Math.round(m.cpuMs), wallMs: Math.round(m.wallMs), memoryPeakBytes: m.memoryPeakBytes },
-            failure: m.failure ? { reason: m.failure.reason as JobFailureReason, message: m.failure.message } : null,
-          },
-          m.failure === null,
+        // The child measures its own CPU time to the microsecond; /proc (10 ms ticks) checks it from outside, and
+        // wins if the child reported less than the kernel saw.
+        const outside = cpuNow();
+        const cpuMs = outside > m.cpuMs + 20 + m.cpuMs * 0.1 ? outside : m.cpuMs;
+        finish({
+          exitCode: m.exitCode,
+          output: m.output,
+          stderr: m.stderr,
+          usage: { cpuMs: Math.round(cpuMs), wallMs: Math.round(m.wallMs), memoryPeakBytes: m.memoryPeakBytes },
+          failure: m.failure ? { reason: m.failure.reason as JobFailureReason, message: m.failure.message } : null,
+        });
+      };
+      void child.exited.then((exit) => {
+        if (settled) return;
+        const how = exit.signal ?? `exit ${exit.code}`;
+        options.log?.warn(`job process ${pid} died (${how}): ${exit.cause}; the node serves on`);
+        kill(
+          exit.cause,
+          exit.cause === 'memory-limit'
+            ? `the job process ran out of memory and was stopped (${how})`
+            : `the job process died (${how})`,
         );
-      };
-      const onExit = (code: number): void => {
-        // The worker's V8 heap limit ends it with ERR_WORKER_OUT_OF_MEMORY (exit code 1).
-        kill('memory-limit', `the sandbox worker ran out of memory and stopped (exit ${code})`);
-      };
+      });
       const onAbort = (): void => kill('error', 'the job was cancelled');
       const poll = setInterval(() => {
-        const elapsed = performance.now() - started;
-        const cpu = tid === null || cpuStart === null ? elapsed : (threadCpuMs(tid) ?? elapsed) - cpuStart;
-        lastCpuMs = cpu;
-        if (cpu > limits.cpuMs) kill('cpu-limit', `the job used more than ${limits.cpuMs} ms of CPU time`);
+        if (handle.paused) return;
+        lastCpuMs = cpuNow();
+        if (lastCpuMs > limits.cpuMs) return kill('cpu-limit', `the job used more than ${limits.cpuMs} ms of CPU time`);
+        if (++polls % RSS_EVERY === 0) {
+          const rss = processRssBytes(pid);
+          if (rss !== null && rss > rssLimit) {
+            kill('memory-limit', `the job process held ${Math.round(rss / MIB)} MiB, over its memory limit`);
+          }
+        }
       }, CPU_POLL_MS);
-      const wall = setTimeout(() => kill('wall-limit', `the job ran longer than ${limits.wallMs} ms`), limits.wallMs);
-      entry.worker.on('message', onMessage);
-      entry.worker.once('exit', onExit);
+      const armWall = (): void => {
+        wall = setTimeout(
+          () => kill('wall-limit', `the job ran longer than ${limits.wallMs} ms`),
+          Math.max(0, limits.wallMs - wallUsed),
+        );
+      };
+      armWall();
+      // The replacement child boots once this job is done, or REFILL_AFTER_MS into it, whichever comes first.
+      const replenish = setTimeout(() => pool.refill(), REFILL_AFTER_MS);
+      child.onMessage(onMessage);
+      running.add(handle);
       if (signal?.aborted) return onAbort();
       signal?.addEventListener('abort', onAbort, { once: true });
-      entry.worker.postMessage({ ...message, id });
+      child.send({ ...prepared.message, id });
     });
   };
 
@@ -280,9 +307,10 @@ export function createSandbox(options: SandboxOptions = {}): JobExecutor {
         releaseSlot();
       }
     },
+    processes: () => [...running],
     async close() {
       closed = true;
-      await Promise.all(idle.splice(0).map((w) => w.worker.terminate()));
+      await pool.close();
     },
   };
 }

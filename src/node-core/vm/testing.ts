@@ -103,9 +103,10 @@ export const FOREIGN_IMPORT_WAT = `(module (import "env" "connect" (func $connec
 
 let wabt: ReturnType<typeof wabtInit> | undefined;
 
-export async function compileWat(source: string): Promise<Uint8Array> {
+/** Compiles WAT; `features` turns on wabt's proposals (threads, exceptions, ...) for modules that use them. */
+export async function compileWat(source: string, features: Record<string, boolean> = {}): Promise<Uint8Array> {
   wabt ??= wabtInit();
-  const module = (await wabt).parseWat('job.wat', source);
+  const module = (await wabt).parseWat('job.wat', source, features);
   try {
     module.validate();
     return Uint8Array.from(module.toBinary({}).buffer);

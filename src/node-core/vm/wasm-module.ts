@@ -1,9 +1,15 @@
 import { VmError } from './errors';
 
 /**
- * Reads just enough of a WebAssembly binary to sandbox it: its imports (only WASI preview 1 functions and one
- * memory are provided) and its memories, whose maximum is rewritten to the job's memory limit so `memory.grow`
- * fails at the limit instead of taking the provider's RAM. Everything else is left to the engine's validation.
+ * Reads just enough of a WebAssembly binary to sandbox it before the engine sees it:
+ * - its imports (only WASI preview 1 functions and one memory are provided);
+ * - its memories and tables, whose maxima are rewritten to the job's limits, so `memory.grow` and `table.grow`
+ *   fail there (return -1) instead of taking the provider's RAM — a table's elements live on the V8 heap;
+ * - every other structure that costs memory or compile time, bounded (ModuleLimits): functions, globals, types,
+ *   data and element segments, section sizes, function body sizes and locals per function;
+ * - features the sandbox does not offer are refused: shared memories (threads), 64-bit memories and tables,
+ *   typed function references in tables and locals, sections it does not know.
+ * Everything else is left to the engine's validation.
  */
 
 export const WASM_PAGE = 65_536;
@@ -16,6 +22,37 @@ export interface ModuleImport {
   readonly kind: number;
 }
 
+/** Bounds on a module's structure (the defaults suit any program a job can reasonably be). */
+export interface ModuleLimits {
+  /** Imported plus defined functions. */
+  readonly functions: number;
+  readonly types: number;
+  readonly globals: number;
+  readonly tables: number;
+  /** The largest table maximum, in elements (also at most the memory limit / 16). */
+  readonly tableElements: number;
+  readonly dataSegments: number;
+  readonly elementSegments: number;
+  /** Any one section, in bytes (the data section is also at most the memory limit). */
+  readonly sectionBytes: number;
+  readonly functionBodyBytes: number;
+  /** Locals declared by one function (parameters not counted). */
+  readonly locals: number;
+}
+
+export const DEFAULT_MODULE_LIMITS: ModuleLimits = {
+  functions: 100_000,
+  types: 20_000,
+  globals: 10_000,
+  tables: 8,
+  tableElements: 1_000_000,
+  dataSegments: 10_000,
+  elementSegments: 10_000,
+  sectionBytes: 8 * 2 ** 20,
+  functionBodyBytes: 2 ** 20,
+  locals: 10_000,
+};
+
 export interface SandboxedModule {
   /** The module with every memory's maximum at most the limit. */
   readonly bytes: Uint8Array;
@@ -26,6 +63,8 @@ export interface SandboxedModule {
   readonly initialPages: number;
   /** The cap written into the module, in pages. */
   readonly maxPages: number;
+  /** The cap written into every table, in elements. */
+  readonly maxTableElements: number;
 }
 
 class Reader {
@@ -66,6 +105,30 @@ function invalid(message: string): VmError {
   return new VmError('invalid-module', `not a module the sandbox can run: ${message}`);
 }
 
+function overLimit(what: string, count: number, limit: number): VmError {
+  return new VmError('invalid-module', `the module has ${count} ${what}; the sandbox allows at most ${limit}`);
+}
+
+const SECTION_NAMES = [
+  'custom',
+  'type',
+  'import',
+  'function',
+  'table',
+  'memory',
+  'global',
+  'export',
+  'start',
+  'element',
+  'code',
+  'data',
+  'data count',
+  'tag',
+];
+/** Value types a local may have: i32, i64, f32, f64, v128, funcref, externref. */
+const PLAIN_VALUE_TYPES = new Set([0x7f, 0x7e, 0x7d, 0x7c, 0x7b, 0x70, 0x6f]);
+const REF_TYPES = new Set([0x70, 0x6f]);
+
 function leb(value: number): number[] {
   const out: number[] = [];
   let v = value;
@@ -93,6 +156,50 @@ function readMemoryLimits(r: Reader): Limits {
   return { min, max: flags === 1 ? r.u32() : undefined };
 }
 
+/** Reads a table type (a reference type and limits); 64-bit and typed-reference tables are refused. */
+function readTable(r: Reader): { refType: number; limits: Limits } {
+  const refType = r.byte();
+  if (!REF_TYPES.has(refType)) throw invalid(`tables of type 0x${refType.toString(16)} are not supported`);
+  const flags = r.byte();
+  if (flags & 0x04) throw invalid('64-bit tables are not allowed');
+  if (flags > 1) throw invalid(`unknown table limits flags ${flags}`);
+  const min = r.u32();
+  return { refType, limits: { min, max: flags === 1 ? r.u32() : undefined } };
+}
+
+function cappedTable(t: { refType: number; limits: Limits }, cap: number): number[] {
+  if (t.limits.min > cap) {
+    throw new VmError(
+      'memory-limit',
+      `the module needs a table of ${t.limits.min} elements to start; the limit is ${cap} elements`,
+    );
+  }
+  return [t.refType, 0x01, ...leb(t.limits.min), ...leb(Math.min(t.limits.max ?? cap, cap))];
+}
+
+/** Checks the code section: each body's size and the locals it declares. */
+function checkCode(r: Reader, end: number, limits: ModuleLimits): number {
+  const count = r.u32();
+  for (let i = 0; i < count; i++) {
+    const size = r.u32();
+    const bodyEnd = r.offset + size;
+    if (bodyEnd > end) throw invalid(`function body ${i} runs past its section`);
+    if (size > limits.functionBodyBytes) {
+      throw overLimit(`a function body of ${size} bytes (function ${i})`, size, limits.functionBodyBytes);
+    }
+    const groups = r.u32();
+    let locals = 0;
+    for (let g = 0; g < groups; g++) {
+      locals += r.u32();
+      const type = r.byte();
+      if (!PLAIN_VALUE_TYPES.has(type)) throw invalid(`locals of type 0x${type.toString(16)} are not supported`);
+      if (locals > limits.locals) throw overLimit(`more locals in function ${i}`, locals, limits.locals);
+    }
+    r.offset = bodyEnd;
+  }
+  return count;
+}
+
 function cappedLimits(limits: Limits, capPages: number): number[] {
   if (limits.min > capPages) {
     throw new VmError(
@@ -104,8 +211,16 @@ function cappedLimits(limits: Limits, capPages: number): number[] {
   return [0x01, ...leb(limits.min), ...leb(max)];
 }
 
-/** Parses `bytes`, checks its imports and caps its memory at `memoryLimitBytes`. */
-export function sandboxModule(bytes: Uint8Array, memoryLimitBytes: number): SandboxedModule {
+/**
+ * Parses `bytes`, checks its imports, caps its memory at `memoryLimitBytes` and its tables, and bounds the rest
+ * by `moduleLimits`.
+ */
+export function sandboxModule(
+  bytes: Uint8Array,
+  memoryLimitBytes: number,
+  moduleLimits: Partial<ModuleLimits> = {},
+): SandboxedModule {
+  const limits: ModuleLimits = { ...DEFAULT_MODULE_LIMITS, ...moduleLimits };
   if (bytes.length < 8 || bytes[0] !== 0 || bytes[1] !== 0x61 || bytes[2] !== 0x73 || bytes[3] !== 0x6d) {
     throw invalid('the bytes do not start with the WebAssembly magic number');
   }
@@ -113,7 +228,11 @@ export function sandboxModule(bytes: Uint8Array, memoryLimitBytes: number): Sand
     throw invalid('only WebAssembly binary version 1 is supported');
   }
   const capPages = Math.max(1, Math.floor(memoryLimitBytes / WASM_PAGE));
+  const tableCap = Math.min(limits.tableElements, Math.max(1024, Math.floor(memoryLimitBytes / 16)));
   const r = new Reader(bytes);
+  let functions = 0;
+  let tables = 0;
+  let lastId = 0;
   r.offset = 8;
   const out: Uint8Array[] = [bytes.subarray(0, 8)];
   const imports: ModuleImport[] = [];
@@ -127,6 +246,38 @@ export function sandboxModule(bytes: Uint8Array, memoryLimitBytes: number): Sand
     const bodyStart = r.offset;
     const end = bodyStart + size;
     if (end > bytes.length) throw invalid(`section ${id} runs past the end`);
+    const section = SECTION_NAMES[id];
+    if (section === undefined) throw invalid(`section ${id} is not one the sandbox knows`);
+    if (size > limits.sectionBytes) throw overLimit(`a ${section} section of ${size} bytes`, size, limits.sectionBytes);
+    if (id !== 0) {
+      // Each known section at most once, in order (the engine checks the exact order; this bounds the parse).
+      if (id === lastId) throw invalid(`a second ${section} section`);
+      lastId = id;
+    }
+    if (id === 1) {
+      const count = r.u32();
+      if (count > limits.types) throw overLimit('types', count, limits.types);
+    } else if (id === 3) {
+      functions += r.u32();
+    } else if (id === 6) {
+      const count = r.u32();
+      if (count > limits.globals) throw overLimit('globals', count, limits.globals);
+    } else if (id === 9) {
+      const count = r.u32();
+      if (count > limits.elementSegments) throw overLimit('element segments', count, limits.elementSegments);
+    } else if (id === 10) {
+      checkCode(r, end, limits);
+    } else if (id === 11 || id === 12) {
+      const count = r.u32();
+      if (count > limits.dataSegments) throw overLimit('data segments', count, limits.dataSegments);
+      if (id === 11 && size > memoryLimitBytes) {
+        throw new VmError(
+          'memory-limit',
+          `the module's data (${size} bytes) is larger than its memory limit (${memoryLimitBytes} bytes)`,
+        );
+      }
+    }
+    r.offset = bodyStart;
     if (id === 2) {
       // Imports: rewritten with the memory import's maximum capped.
       const body: number[] = [];
@@ -140,6 +291,7 @@ export function sandboxModule(bytes: Uint8Array, memoryLimitBytes: number): Sand
         imports.push({ module, name, kind });
         if (kind === 0) {
           r.u32();
+          functions++;
           body.push(...bytes.subarray(entryStart, r.offset));
         } else if (kind === 2) {
           if (module !== 'env' || name !== 'memory') {
@@ -159,6 +311,16 @@ export function sandboxModule(bytes: Uint8Array, memoryLimitBytes: number): Sand
       }
       if (r.offset !== end) throw invalid('the import section has trailing bytes');
       out.push(Uint8Array.from([2, ...leb(body.length), ...body]));
+    } else if (id === 4) {
+      // Tables: rewritten with every maximum at most the cap (a table without one gets the cap).
+      const body: number[] = [];
+      const count = r.u32();
+      tables += count;
+      if (tables > limits.tables) throw overLimit('tables', tables, limits.tables);
+      body.push(...leb(count));
+      for (let i = 0; i < count; i++) body.push(...cappedTable(readTable(r), tableCap));
+      if (r.offset !== end) throw invalid('the table section has trailing bytes');
+      out.push(Uint8Array.from([4, ...leb(body.length), ...body]));
     } else if (id === 5) {
       const body: number[] = [];
       const count = r.u32();
@@ -177,6 +339,7 @@ export function sandboxModule(bytes: Uint8Array, memoryLimitBytes: number): Sand
     r.offset = end;
   }
   if (memories > 1) throw invalid('more than one memory is not allowed');
+  if (functions > limits.functions) throw overLimit('functions', functions, limits.functions);
   for (const imp of imports) {
     if (imp.kind === 0 && imp.module !== WASI_MODULE) {
       throw invalid(`it imports ${imp.module}.${imp.name}; the sandbox provides only ${WASI_MODULE} functions`);
@@ -189,5 +352,5 @@ export function sandboxModule(bytes: Uint8Array, memoryLimitBytes: number): Sand
     result.set(part, at);
     at += part.length;
   }
-  return { bytes: result, imports, importsMemory, initialPages, maxPages: capPages };
+  return { bytes: result, imports, importsMemory, initialPages, maxPages: capPages, maxTableElements: tableCap };
 }

@@ -12,6 +12,10 @@ declare namespace WebAssembly {
     readonly buffer: ArrayBuffer;
     grow(delta: number): number;
   }
+  class Table {
+    readonly length: number;
+    grow(delta: number): number;
+  }
   interface ModuleImportDescriptor {
     readonly module: string;
     readonly name: string;

@@ -101,6 +101,7 @@ describe('jobs in words', () => {
     expect([...JOB_FAILURE_REASONS].sort()).toEqual(
       [
         'bad-proof',
+        'crashed',
         'cpu-limit',
         'disputed',
         'error',

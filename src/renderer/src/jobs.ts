@@ -64,6 +64,7 @@ export const FAILURE_REASON_TEXT: Readonly<Record<JobFailureReason, string>> = {
   trap: 'The module crashed (it trapped)',
   error: 'The job threw an error or could not be run',
   'invalid-module': 'Not a module the sandbox can run',
+  crashed: 'Its process died on the provider (the provider serves on)',
   refused: 'The provider refused it, or none had room for it',
   unreachable: 'The provider could not be reached or did not answer',
   'bad-proof': 'The result or its proof did not check out',
