@@ -94,6 +94,8 @@ const SCENARIOS: Readonly<Record<string, Scenario>> = {
     usage: ['job', 'run', '--wasm', 'a.wasm', '--cpu-seconds', '0'],
     notRunning: (d) => ['job', 'run', '--js', file(d, 'j.js', 'print(1)'), '--data-dir', d],
   },
+  pause: { usage: ['pause', '--for', 'soon'] },
+  resume: { usage: ['resume', 'extra'] },
   'job list': { usage: ['job', 'list', '--role', 'boss'], notRunning: (d) => ['job', 'list', '--data-dir', d] },
   '--help': { usage: ['--help', '--bogus'] },
   '--version': { usage: ['--version', '--bogus'] },
