@@ -1,5 +1,6 @@
 import { spawn, type ChildProcessWithoutNullStreams } from 'node:child_process';
 import { createWriteStream, mkdtempSync, rmSync } from 'node:fs';
+import { request } from 'node:http';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 
@@ -113,13 +114,30 @@ export class MeshProcess {
   }
 
   async call<T>(method: string, ...args: unknown[]): Promise<T> {
-    const res = await fetch(`${this.origin}/api/call`, {
-      method: 'POST',
-      headers: { authorization: `Bearer ${this.token}`, 'content-type': 'application/json' },
-      body: JSON.stringify({ method, args }),
-      signal: AbortSignal.timeout(90_000),
+    const body = JSON.stringify({ method, args });
+    // A connection of its own for each call: a kept-alive socket that the node closed while this test process's
+    // event loop was busy (scanning a memory pool, say) would fail the next call with "other side closed".
+    const text = await new Promise<string>((res, rej) => {
+      const req = request(`${this.origin}/api/call`, {
+        method: 'POST',
+        agent: false,
+        headers: {
+          authorization: `Bearer ${this.token}`,
+          'content-type': 'application/json',
+          'content-length': Buffer.byteLength(body),
+        },
+        signal: AbortSignal.timeout(90_000),
+      });
+      req.once('error', rej);
+      req.once('response', (response) => {
+        const chunks: Buffer[] = [];
+        response.on('data', (c: Buffer) => chunks.push(c));
+        response.once('error', rej);
+        response.once('end', () => res(Buffer.concat(chunks).toString()));
+      });
+      req.end(body);
     });
-    const reply = (await res.json()) as { ok: boolean; value?: T; error?: { message: string } };
+    const reply = JSON.parse(text) as { ok: boolean; value?: T; error?: { message: string } };
     if (!reply.ok) throw new Error(`${this.name} ${method}: ${reply.error?.message ?? 'failed'}`);
     return reply.value as T;
   }

@@ -119,7 +119,7 @@ describe('the Catalog VM in three processes', () => {
       [CLI, 'job', 'run', '--wasm', hostile, '--cpu-seconds', '3', '--wall-seconds', '120', '--data-dir', b.dataDir],
       { encoding: 'buffer', timeout: 300_000 },
     ).catch((err: { code: number; stderr: Buffer }) => err);
-    expect(failed).toMatchObject({ code: 1 });
+    expect(failed).toMatchObject({ code: 5 }); // the job failed (README's exit-code table)
     // Its table is capped before it runs: table.grow fails there, and the loop ends at the CPU limit.
     expect((failed as { stderr: Buffer }).stderr.toString()).toMatch(/job failed: cpu-limit/);
 
