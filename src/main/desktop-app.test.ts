@@ -284,13 +284,14 @@ describe('Electron main process (with a double of Electron and a real node proce
     const status = await call<NodeStatus>(electron, 'getStatus');
     if (!status.ok) return undefined;
     const cpu = status.value.allowance.resources.find((r) => r.kind === 'cpu');
-    return cpu ? { idle: status.value.allowance.idle, cpu } : undefined;
+    const { idle, unavailable } = status.value.allowance;
+    return cpu ? { idle, unavailable, cpu } : undefined;
   };
   /** Polls getStatus until the CPU share satisfies `ok` (the node process gets the readings asynchronously). */
   const untilCpu = async (
     electron: ElectronDouble,
     what: string,
-    ok: (v: { idle: boolean; cpu: ResourceShareView }) => boolean,
+    ok: (v: { idle: boolean; unavailable: readonly string[]; cpu: ResourceShareView }) => boolean,
   ) => {
     const deadline = Date.now() + 60_000;
     for (;;) {
@@ -309,6 +310,9 @@ describe('Electron main process (with a double of Electron and a real node proce
     const inUse = await untilCpu(electron, 'the in-use share', (v) => v.cpu.reasons.includes('in-use'));
     expect(inUse.idle).toBe(false);
     expect(inUse.cpu.allowedPercent).toBe(10);
+    // Fed by the app, idle time and battery state are known even where the OS tells the node neither.
+    expect(inUse.unavailable).not.toContain('idle-time');
+    expect(inUse.unavailable).not.toContain('battery');
 
     // No event: only the periodic read can bring the new idle time.
     electron.powerMonitor.idleSeconds = 600;
