@@ -6,10 +6,15 @@ import { afterEach, beforeAll, describe, expect, it } from 'vitest';
 import type { ApiReply, NodeStatus } from '../shared/api/contract';
 import { IPC_CALL, IPC_EVENT } from '../shared/api/ipc-channels';
 import type { Settings } from '../shared/settings';
+import { startOfTomorrow } from '../shared/sharing-policy';
+import type { ResourceShareView } from '../shared/sharing-view';
 import { startDesktopApp, type DesktopApp, type DesktopOptions } from './desktop-app';
 import type { RestartPolicy } from './restart-policy';
 import { buildNodeEntry } from './testing/build-node-entry';
 import { ElectronDouble, type BrowserWindowDouble, type TrayDouble } from './testing/electron-double';
+import { formatPausedUntil, TRAY_PAUSE_ITEMS } from './tray-menu';
+
+const PAUSE_LABELS = TRAY_PAUSE_ITEMS.map((p) => p.label);
 
 let nodeEntry: string;
 beforeAll(async () => {
@@ -35,7 +40,9 @@ async function until<T>(what: string, probe: () => T | undefined | false, timeou
   }
 }
 
-function launch(options: { dir?: string; restartPolicy?: RestartPolicy; trayIcon?: string } = {}) {
+function launch(
+  options: { dir?: string; restartPolicy?: RestartPolicy; trayIcon?: string; readingsIntervalMs?: number } = {},
+) {
   const dir = options.dir ?? mkdtempSync(join(tmpdir(), 'hm-main-'));
   if (!options.dir) cleanups.push(() => rmSync(dir, { recursive: true, force: true }));
   const electron = new ElectronDouble({ userData: dir });
@@ -51,6 +58,7 @@ function launch(options: { dir?: string; restartPolicy?: RestartPolicy; trayIcon
     env: {},
     log: (line) => lines.push(line),
     ...(options.restartPolicy ? { restartPolicy: options.restartPolicy } : {}),
+    ...(options.readingsIntervalMs === undefined ? {} : { readingsIntervalMs: options.readingsIntervalMs }),
   };
   const app = startDesktopApp(desktop);
   cleanups.push(async () => {
@@ -130,33 +138,73 @@ describe('Electron main process (with a double of Electron and a real node proce
     expect(bad.ok ? null : bad.error.code).toBe('INVALID_ARGUMENT');
   });
 
-  it('tray: shows the node and privacy level, pauses and resumes sharing, opens the window, quits', async () => {
+  it('tray: shows the node and privacy level, snoozes (1 hour, tomorrow, until resumed) and resumes, opens the window, quits', async () => {
     const { electron, app, dir } = launch();
     await app.booted;
     const tray = trayOf(app);
     const status = await call<NodeStatus>(electron, 'getStatus');
     const short = status.ok ? status.value.nodeIdShort : '?';
-    expect(tray.menu.map((i) => i.label ?? i.type)).toEqual([
+    const sharingMenu = [`Node ${short}`, 'Privacy: Private', ...PAUSE_LABELS, 'separator', 'Open HyperMesh', 'Quit'];
+    expect(tray.menu.map((i) => i.label ?? i.type)).toEqual(sharingMenu);
+    expect(tray.menu.slice(0, 2).every((i) => i.enabled === false)).toBe(true);
+    expect(tray.tooltip).toBe('HyperMesh — Private');
+    const settingsNow = async () => {
+      const reply = await call<Settings>(electron, 'getSettings');
+      if (!reply.ok) throw new Error(reply.error.message);
+      return reply.value;
+    };
+    const resume = async () => {
+      tray.clickItem('Resume sharing');
+      await until('the tray to offer the snoozes again', () => tray.menu.some((i) => i.label === PAUSE_LABELS[0]));
+      expect(tray.menu.map((i) => i.label ?? i.type)).toEqual(sharingMenu);
+      expect(tray.tooltip).toBe('HyperMesh — Private');
+      expect(await settingsNow()).toMatchObject({ sharingPaused: false, pausedUntil: null });
+    };
+    const pausedMenu = (text: string) => [
       `Node ${short}`,
       'Privacy: Private',
-      'Pause sharing',
+      `Sharing ${text}`,
+      'Resume sharing',
       'separator',
       'Open HyperMesh',
       'Quit',
-    ]);
-    expect(tray.menu.slice(0, 2).every((i) => i.enabled === false)).toBe(true);
-    expect(tray.tooltip).toBe('HyperMesh — Private');
+    ];
 
-    tray.clickItem('Pause sharing');
+    // For 1 hour: the node stores the end, the tooltip says it.
+    const before = Date.now();
+    tray.clickItem('Pause for 1 hour');
     await until('the tray to offer Resume', () => tray.menu.some((i) => i.label === 'Resume sharing'));
-    expect(tray.tooltip).toBe('HyperMesh — paused');
-    const paused = await call<Settings>(electron, 'getSettings');
-    expect(paused.ok && paused.value.sharingPaused).toBe(true);
+    const hour = await settingsNow();
+    expect(hour.sharingPaused).toBe(true);
+    const end = Date.parse(hour.pausedUntil ?? '');
+    expect(end - before).toBeGreaterThanOrEqual(3_600_000);
+    expect(end - Date.now()).toBeLessThanOrEqual(3_600_000);
+    const hourText = `paused until ${formatPausedUntil(new Date(end), new Date())}`;
+    expect(tray.tooltip).toBe(`HyperMesh — ${hourText}`);
+    expect(tray.menu.map((i) => i.label ?? i.type)).toEqual(pausedMenu(hourText));
     // The event reached the window too.
     const win = mainWindowOf(app);
     expect(win.webContents.sent.some((s) => s.channel === IPC_EVENT)).toBe(true);
-    tray.clickItem('Resume sharing');
-    await until('the tray to offer Pause', () => tray.menu.some((i) => i.label === 'Pause sharing'));
+    await resume();
+
+    // Until tomorrow: local midnight (of the day after the click; the test may run across midnight).
+    const clickedAt = new Date();
+    tray.clickItem('Pause until tomorrow');
+    await until('the tray to offer Resume', () => tray.menu.some((i) => i.label === 'Resume sharing'));
+    const tomorrow = await settingsNow();
+    expect([startOfTomorrow(clickedAt).getTime(), startOfTomorrow(new Date()).getTime()]).toContain(
+      Date.parse(tomorrow.pausedUntil ?? ''),
+    );
+    expect(tray.tooltip).toMatch(/^HyperMesh — paused until (tomorrow )?00:00$/);
+    await resume();
+
+    // Until I resume: no end.
+    tray.clickItem('Pause until I resume');
+    await until('the tray to offer Resume', () => tray.menu.some((i) => i.label === 'Resume sharing'));
+    expect(await settingsNow()).toMatchObject({ sharingPaused: true, pausedUntil: null });
+    expect(tray.tooltip).toBe('HyperMesh — paused until you resume');
+    expect(tray.menu.map((i) => i.label ?? i.type)).toEqual(pausedMenu('paused until you resume'));
+    await resume();
 
     win.close(); // closing keeps the app in the tray
     expect(win.isDestroyed()).toBe(false);
@@ -209,7 +257,7 @@ describe('Electron main process (with a double of Electron and a real node proce
       expect(status.ok).toBe(true);
     }
     expect(electron.notifications.filter((n) => n.title === 'HyperMesh restarted its node')).toHaveLength(2);
-    await until('the tray to come back', () => trayOf(app).menu.some((i) => i.label === 'Pause sharing'));
+    await until('the tray to come back', () => trayOf(app).menu.some((i) => i.label === PAUSE_LABELS[0]));
 
     const windowsBefore = electron.windows.length;
     process.kill(host.pid ?? 0, 'SIGKILL');
@@ -224,5 +272,102 @@ describe('Electron main process (with a double of Electron and a real node proce
     // No restart after the limit: the calls say the node is not running.
     const reply = await call(electron, 'getStatus');
     expect(reply.ok ? null : reply.error.code).toBe('NODE_NOT_RUNNING');
+  });
+
+  // The sharing rules in the node process follow what the double's powerMonitor reports (docs/sharing-rules.md).
+  const SHARE = {
+    privacyLevel: 'P2P',
+    allocation: { cpu: 50 },
+    rules: { inUseAllocation: { cpu: 10 }, idleAfterMinutes: 3, suspendOnBattery: true },
+  } as const;
+  const cpuView = async (electron: ElectronDouble) => {
+    const status = await call<NodeStatus>(electron, 'getStatus');
+    if (!status.ok) return undefined;
+    const cpu = status.value.allowance.resources.find((r) => r.kind === 'cpu');
+    const { idle, unavailable } = status.value.allowance;
+    return cpu ? { idle, unavailable, cpu } : undefined;
+  };
+  /** Polls getStatus until the CPU share satisfies `ok` (the node process gets the readings asynchronously). */
+  const untilCpu = async (
+    electron: ElectronDouble,
+    what: string,
+    ok: (v: { idle: boolean; unavailable: readonly string[]; cpu: ResourceShareView }) => boolean,
+  ) => {
+    const deadline = Date.now() + 60_000;
+    for (;;) {
+      const v = await cpuView(electron);
+      if (v && ok(v)) return v;
+      if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}: ${JSON.stringify(v)}`);
+      await new Promise((r) => setTimeout(r, 100));
+    }
+  };
+
+  it('feeds powerMonitor’s idle time to the node every few seconds: the idle share replaces the in-use one', async () => {
+    const { electron, app } = launch();
+    await app.booted;
+    expect((await call(electron, 'updateSettings', SHARE)).ok).toBe(true);
+    // Main fed idle 0 at start: in use, so the in-use share (10 %) applies whatever this machine's terminals say.
+    const inUse = await untilCpu(electron, 'the in-use share', (v) => v.cpu.reasons.includes('in-use'));
+    expect(inUse.idle).toBe(false);
+    expect(inUse.cpu.allowedPercent).toBe(10);
+    // Fed by the app, idle time and battery state are known even where the OS tells the node neither.
+    expect(inUse.unavailable).not.toContain('idle-time');
+    expect(inUse.unavailable).not.toContain('battery');
+
+    // No event: only the periodic read can bring the new idle time.
+    electron.powerMonitor.idleSeconds = 600;
+    const idle = await untilCpu(electron, 'the idle share', (v) => v.idle);
+    expect(idle.cpu).toMatchObject({ allowedPercent: 50, reasons: [] });
+
+    electron.powerMonitor.idleSeconds = 2;
+    const back = await untilCpu(electron, 'the in-use share again', (v) => !v.idle);
+    expect(back.cpu).toMatchObject({ allowedPercent: 10, reasons: ['in-use'] });
+    // The allowance changes reached the window as events too.
+    const events = mainWindowOf(app).webContents.sent.filter((m) => m.channel === IPC_EVENT);
+    expect(events.some((m) => (m.args[0] as { event?: string }).event === 'sharing')).toBe(true);
+  });
+
+  it('sends the battery state at once on powerMonitor’s on-battery / on-ac: CPU suspended with on-battery, then back', async () => {
+    // A poll far longer than the test: only the events can deliver the change.
+    const { electron, app } = launch({ readingsIntervalMs: 3_600_000 });
+    await app.booted;
+    electron.powerMonitor.idleSeconds = 600;
+    electron.powerMonitor.emit('unlock-screen'); // lock/unlock also send at once
+    expect((await call(electron, 'updateSettings', SHARE)).ok).toBe(true);
+    await untilCpu(electron, 'the idle share', (v) => v.idle && v.cpu.allowedPercent === 50);
+
+    electron.powerMonitor.onBattery = true;
+    electron.powerMonitor.emit('on-battery');
+    const onBattery = await untilCpu(electron, 'on battery', (v) => v.cpu.reasons.includes('on-battery'));
+    expect(onBattery.cpu.allowedPercent).toBe(0);
+
+    // A malformed frame is dropped by the node process (and logged), which keeps the last good readings.
+    app.host?.sendReadings({ t: 'readings', idleSeconds: -5, onBattery: false });
+    await until('the node to log the dropped frame', () =>
+      /dropped a malformed readings frame/.test(app.host?.log ?? ''),
+    );
+    expect((await cpuView(electron))?.cpu.reasons).toContain('on-battery');
+
+    electron.powerMonitor.onBattery = false;
+    electron.powerMonitor.emit('on-ac');
+    const onAc = await untilCpu(electron, 'back on AC', (v) => !v.cpu.reasons.includes('on-battery'));
+    expect(onAc.cpu).toMatchObject({ allowedPercent: 50, reasons: [] });
+  });
+
+  it('feeds the readings again to a node process restarted after a crash', async () => {
+    const { electron, app } = launch({ readingsIntervalMs: 3_600_000 });
+    await app.booted;
+    expect((await call(electron, 'updateSettings', SHARE)).ok).toBe(true);
+    electron.powerMonitor.onBattery = true;
+    electron.powerMonitor.emit('on-battery');
+    await untilCpu(electron, 'on battery', (v) => v.cpu.reasons.includes('on-battery'));
+    const host = app.host;
+    if (!host) throw new Error('no host');
+    const pid = host.pid ?? 0;
+    process.kill(pid, 'SIGKILL');
+    await until('the restart', () => host.running && host.pid !== pid);
+    // No powerMonitor event since: the new process knows it is on battery because main fed it on ready.
+    const after = await untilCpu(electron, 'on battery after the restart', (v) => v.cpu.reasons.includes('on-battery'));
+    expect(after.cpu.allowedPercent).toBe(0);
   });
 });

@@ -1,12 +1,13 @@
 import { resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
-import type { NodeStatus } from '../shared/api/contract';
+import type { ApiReply, NodeStatus } from '../shared/api/contract';
 import { IPC_CALL, IPC_EVENT } from '../shared/api/ipc-channels';
 import { ErrorCode } from '../shared/errors';
 import type { Settings } from '../shared/settings';
 import type { BrowserWindowLike, ElectronApi, IpcMainInvokeEventLike, TrayLike, WebContentsLike } from './electron-api';
 import { errorPage } from './error-page';
 import { NodeHost } from './node-host';
+import { startPowerReadings, type PowerReadings } from './power-readings';
 import type { RestartPolicy } from './restart-policy';
 import { trayMenu } from './tray-menu';
 import { updatesState } from './update-policy';
@@ -30,6 +31,8 @@ export interface DesktopOptions {
   readonly stopTimeoutMs?: number;
   /** electron-updater's autoUpdater, loaded by index.ts only in installed builds. */
   readonly loadUpdater?: () => Promise<UpdaterLike>;
+  /** How often powerMonitor's idle time and battery state go to the node (default 5 s; power events send at once). */
+  readonly readingsIntervalMs?: number;
   readonly log?: (line: string) => void;
 }
 
@@ -100,9 +103,11 @@ export function startDesktopApp(options: DesktopOptions): DesktopApp {
   const notify = (title: string, body: string) => {
     if (electron.Notification.isSupported()) new electron.Notification({ title, body }).show();
   };
+  let readings: PowerReadings | undefined;
   const stopNodeThenQuit = () => {
     if (quitting) return;
     quitting = true;
+    readings?.stop();
     void host
       .stop(options.stopTimeoutMs)
       .then((outcome) => log(`node process stopped (${outcome})`))
@@ -112,18 +117,27 @@ export function startDesktopApp(options: DesktopOptions): DesktopApp {
       });
   };
 
-  const updateTray = () => {
+  let shownTooltip: string | undefined;
+  const updateTray = (onlyIfChanged = false) => {
     if (!tray) return;
     const menu = trayMenu(
-      { nodeIdShort, settings },
+      { nodeIdShort, settings, now: new Date() },
       {
-        setSharingPaused: (paused) => void host.call('updateSettings', [{ sharingPaused: paused }]),
+        // The reply comes back as a settingsChanged event, which redraws the tray.
+        pause: (request) => void host.call('pauseSharing', [request]).then((r) => logRefusal('pause', r)),
+        resume: () => void host.call('resumeSharing', []).then((r) => logRefusal('resume', r)),
         openWindow: showWindow,
         quit: () => app.quit(),
       },
     );
+    // The clock moves the tooltip ("tomorrow 00:00" becomes "00:00"): redraw then, not on every tick.
+    if (onlyIfChanged && menu.tooltip === shownTooltip) return;
+    shownTooltip = menu.tooltip;
     tray.setToolTip(menu.tooltip);
     tray.setContextMenu(electron.Menu.buildFromTemplate(menu.items));
+  };
+  const logRefusal = (what: string, reply: ApiReply<unknown>) => {
+    if (!reply.ok) log(`tray: ${what} refused: ${reply.error.code}: ${reply.error.message}`);
   };
   const applySettings = (next: Settings) => {
     settings = next;
@@ -155,6 +169,7 @@ export function startDesktopApp(options: DesktopOptions): DesktopApp {
   });
   host.events.on('ready', (info) => {
     nodeIdShort = info.nodeIdShort;
+    readings?.sendNow(); // a restarted node has lost the fed readings
     if (info.restarts > 0) void refreshFromNode();
   });
   host.events.on('crashed', (info) => {
@@ -235,6 +250,17 @@ export function startDesktopApp(options: DesktopOptions): DesktopApp {
     const nodeUp = waitForNode();
     host.start();
     if (!(await nodeUp)) return;
+    // What only the shell knows (idle time, battery) feeds the node's sharing rules from now on.
+    readings = startPowerReadings({
+      powerMonitor: electron.powerMonitor,
+      send: (frame) => {
+        host.sendReadings(frame);
+        updateTray(true);
+      },
+      log,
+      ...(options.readingsIntervalMs === undefined ? {} : { intervalMs: options.readingsIntervalMs }),
+    });
+    readings.sendNow();
     electron.ipcMain.handle(IPC_CALL, (event: IpcMainInvokeEventLike, method: unknown, args: unknown) => {
       if (!isOwnPage(event.senderFrame?.url)) {
         return {

@@ -136,7 +136,15 @@ export interface ElectronApi {
       options: { serviceName?: string; stdio?: 'pipe' | 'inherit'; env?: NodeJS.ProcessEnv },
     ): UtilityProcessLike;
   };
-  readonly powerMonitor: { on(event: 'suspend' | 'resume' | 'shutdown', listener: Listener): unknown };
+  readonly powerMonitor: {
+    on(
+      event: 'suspend' | 'resume' | 'shutdown' | 'on-battery' | 'on-ac' | 'lock-screen' | 'unlock-screen',
+      listener: Listener,
+    ): unknown;
+    /** Seconds since the last keyboard or mouse input. */
+    getSystemIdleTime(): number;
+    isOnBatteryPower(): boolean;
+  };
   readonly Notification: {
     new (options: { title: string; body: string }): { show(): void };
     isSupported(): boolean;

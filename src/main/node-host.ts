@@ -1,5 +1,5 @@
 import type { ApiReply, EventMessage } from '../shared/api/contract';
-import { parseFromNodeFrame, type ToNodeFrame } from '../shared/api/port-protocol';
+import { parseFromNodeFrame, type ReadingsFrame, type ToNodeFrame } from '../shared/api/port-protocol';
 import { ErrorCode, type ApiErrorBody } from '../shared/errors';
 import { TypedEvents } from '../node-core/events';
 import type { ElectronApi, UtilityProcessLike } from './electron-api';
@@ -143,6 +143,14 @@ export class NodeHost {
   }
 
   /**
+   * powerMonitor readings for the node's sharing rules; no reply. Dropped while no node process runs (the app sends
+   * them again when one is ready).
+   */
+  sendReadings(frame: ReadingsFrame): void {
+    if (this.child && !this.stopping) this.post(this.child, frame);
+  }
+
+  /**
    * Asks the node to stop cleanly (store flushed, data folder lock released) and waits up to `timeoutMs` for it;
    * then kills the process. Resolves once the process is gone.
    */
@@ -187,7 +195,7 @@ export class NodeHost {
     return this.options.policy ?? DEFAULT_RESTART_POLICY;
   }
 
-  private post(child: UtilityProcessLike, frame: ToNodeFrame): void {
+  private post(child: UtilityProcessLike, frame: ToNodeFrame | ReadingsFrame): void {
     try {
       child.postMessage(frame);
     } catch (err) {

@@ -1,6 +1,9 @@
+import { parseReadingsFrame, type ReadingsFrame } from '../shared/api/port-protocol';
 import { ErrorCode, HyperMeshError } from '../shared/errors';
+import { isPlainObject } from '../shared/validate';
 import { createDispatch } from './api/dispatch';
 import { parentPort, servePort, type PortLike } from './api/port-carrier';
+import type { FedReadings } from './governor/governor';
 import { createNode, type HyperMeshNode, type NodeConfig, type NodeOverrides } from './node';
 
 /** What the app passes on the command line of the node process. */
@@ -69,8 +72,27 @@ export async function runNodeProcess(
       setTimeout(() => process.exit(0), 1000);
     })();
   };
+  // The app's powerMonitor readings go to the sharing governor; they are not API calls, so they are taken off the port
+  // here and the API carrier sees the rest. Readings that come before the node started are merged and fed once it has.
+  let started = false;
+  let early: FedReadings = {};
+  const feed = (frame: ReadingsFrame) => {
+    const { t: _t, ...readings } = frame;
+    if (started) node.sharing?.feed(readings);
+    else early = { ...early, ...readings };
+  };
+  const apiPort: PortLike = {
+    postMessage: (message) => port.postMessage(message),
+    on: (event, listener) =>
+      port.on(event, (message) => {
+        if (!isPlainObject(message.data) || message.data.t !== 'readings') return listener(message);
+        const frame = parseReadingsFrame(message.data);
+        if (frame) feed(frame);
+        else node.log.warn('dropped a malformed readings frame from the app');
+      }),
+  };
   let carrier: ReturnType<typeof servePort> | undefined = servePort({
-    port,
+    port: apiPort,
     dispatch: createDispatch(node.api, node.log.child('port')),
     events: node.events,
     log: node.log.child('port'),
@@ -95,6 +117,8 @@ export async function runNodeProcess(
     setTimeout(() => process.exit(1), 1000);
     return;
   }
+  started = true;
+  if (Object.keys(early).length > 0) node.sharing?.feed(early);
   extra.onStarted?.(node);
   port.postMessage({ t: 'ready', nodeId: node.identity.nodeId, nodeIdShort: node.identity.nodeIdShort });
 }

@@ -78,6 +78,24 @@ export class WebContentsDouble extends Emitter implements WebContentsLike {
   }
 }
 
+/**
+ * powerMonitor with readings the test sets. Like Electron's, it only answers when asked: main polls it and listens
+ * for its events, which the test emits (`powerMonitor.emit('on-battery')`) after changing a reading.
+ */
+export class PowerMonitorDouble extends Emitter {
+  idleSeconds = 0;
+  onBattery = false;
+  /** How many times main read the idle time (lets a test wait for a poll without timing it). */
+  idleReads = 0;
+  getSystemIdleTime(): number {
+    this.idleReads++;
+    return this.idleSeconds;
+  }
+  isOnBatteryPower(): boolean {
+    return this.onBattery;
+  }
+}
+
 export class ElectronDouble implements ElectronApi {
   /** Every call that matters for start order, in order. */
   readonly journal: string[] = [];
@@ -117,7 +135,7 @@ export class ElectronDouble implements ElectronApi {
       });
     },
   };
-  readonly powerMonitor = new Emitter();
+  readonly powerMonitor = new PowerMonitorDouble();
   readonly Notification: ElectronApi['Notification'];
   readonly dialog = {
     showMessageBox: async (options: MessageBoxOptions) => {

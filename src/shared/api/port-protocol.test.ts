@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { parseFromNodeFrame, parseToNodeFrame } from './port-protocol';
+import { MAX_IDLE_SECONDS, parseFromNodeFrame, parseReadingsFrame, parseToNodeFrame } from './port-protocol';
 
 describe('port frames', () => {
   it('accept well-formed frames to the node and nothing else', () => {
@@ -47,5 +47,36 @@ describe('port frames', () => {
     ]) {
       expect(parseFromNodeFrame(bad)).toBeNull();
     }
+  });
+
+  it('accept readings frames with a sane idle time and boolean flags, each optional or null; drop the rest whole', () => {
+    const full = { t: 'readings', idleSeconds: 600, onBattery: true, fullScreen: false };
+    expect(parseReadingsFrame(full)).toEqual(full);
+    expect(parseReadingsFrame({ t: 'readings', idleSeconds: 0.5 })).toEqual({ t: 'readings', idleSeconds: 0.5 });
+    expect(parseReadingsFrame({ t: 'readings', idleSeconds: null, onBattery: null })).toEqual({
+      t: 'readings',
+      idleSeconds: null,
+      onBattery: null,
+    });
+    expect(parseReadingsFrame({ t: 'readings' })).toEqual({ t: 'readings' });
+    expect(parseReadingsFrame({ t: 'readings', idleSeconds: MAX_IDLE_SECONDS })).not.toBeNull();
+    for (const bad of [
+      null,
+      'readings',
+      { t: 'reading', idleSeconds: 1 },
+      { t: 'readings', idleSeconds: -1 },
+      { t: 'readings', idleSeconds: Number.NaN },
+      { t: 'readings', idleSeconds: Number.POSITIVE_INFINITY },
+      { t: 'readings', idleSeconds: MAX_IDLE_SECONDS + 1 },
+      { t: 'readings', idleSeconds: '600' },
+      { t: 'readings', onBattery: 'yes' },
+      { t: 'readings', onBattery: 1 },
+      { t: 'readings', fullScreen: {} },
+      { t: 'readings', idleSeconds: 5, temperature: 90 },
+    ]) {
+      expect(parseReadingsFrame(bad)).toBeNull();
+    }
+    // Readings are not API calls: the call parser does not take them.
+    expect(parseToNodeFrame(full)).toBeNull();
   });
 });

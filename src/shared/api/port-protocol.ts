@@ -12,6 +12,25 @@ export type ToNodeFrame =
   /** Stop cleanly (the same path as SIGINT in the headless CLI), answer `stopped`, then exit. */
   | { readonly t: 'stop' };
 
+/**
+ * What the desktop shell knows better than the node's own sensors (Electron's powerMonitor), for the sharing rules
+ * (`node.sharing.feed`, docs/sharing-rules.md). A field left out keeps the last fed value; null hands it back to the
+ * node's own sensors. Kept apart from ToNodeFrame: it is not an API call and gets no reply; the node process takes it
+ * off the port before the API carrier sees the frames.
+ */
+export interface ReadingsFrame {
+  readonly t: 'readings';
+  /** Seconds since the last keyboard or mouse input (`powerMonitor.getSystemIdleTime()`). */
+  readonly idleSeconds?: number | null;
+  /** `powerMonitor.isOnBatteryPower()`. */
+  readonly onBattery?: boolean | null;
+  /** A full-screen app is in front, where the shell can tell. */
+  readonly fullScreen?: boolean | null;
+}
+
+/** Idle time beyond this (a year) is not a reading but a bug in the sender. */
+export const MAX_IDLE_SECONDS = 366 * 24 * 3600;
+
 export type FromNodeFrame =
   | { readonly t: 'ready'; readonly nodeId: string; readonly nodeIdShort: string }
   /** The node could not start (data folder locked, store corrupt, …): restarting would not help. */
@@ -32,6 +51,29 @@ export function parseToNodeFrame(value: unknown): ToNodeFrame | null {
     return { t: 'call', id: value.id, method: value.method, args: value.args as unknown[] };
   }
   return null;
+}
+
+/**
+ * Null for anything that is not a well-formed readings frame: idle seconds a finite number 0–MAX_IDLE_SECONDS, the
+ * flags booleans, each also null or absent, and nothing else. A frame with one bad field is dropped whole rather than
+ * half applied.
+ */
+export function parseReadingsFrame(value: unknown): ReadingsFrame | null {
+  if (!isPlainObject(value) || value.t !== 'readings') return null;
+  const known = new Set(['t', 'idleSeconds', 'onBattery', 'fullScreen']);
+  if (Object.keys(value).some((k) => !known.has(k))) return null;
+  const { idleSeconds, onBattery, fullScreen } = value;
+  const isIdle = (v: unknown): v is number | null | undefined =>
+    v === undefined || v === null || (typeof v === 'number' && Number.isFinite(v) && v >= 0 && v <= MAX_IDLE_SECONDS);
+  const isFlag = (v: unknown): v is boolean | null | undefined =>
+    v === undefined || v === null || typeof v === 'boolean';
+  if (!isIdle(idleSeconds) || !isFlag(onBattery) || !isFlag(fullScreen)) return null;
+  return {
+    t: 'readings',
+    ...(idleSeconds === undefined ? {} : { idleSeconds }),
+    ...(onBattery === undefined ? {} : { onBattery }),
+    ...(fullScreen === undefined ? {} : { fullScreen }),
+  };
 }
 
 export function parseFromNodeFrame(value: unknown): FromNodeFrame | null {
