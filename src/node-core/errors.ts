@@ -54,6 +54,17 @@ export class IdentityCorruptError extends HyperMeshError {
   }
 }
 
+export class IdentityMissingError extends HyperMeshError {
+  constructor(file: string, database: string) {
+    super(
+      ErrorCode.IdentityMissing,
+      `the node identity ${file} is missing but the database ${database} is there; a new identity would not own ` +
+        'its wallet, leases and certificates — restore identity.json from a backup, or move the database away ' +
+        'to start afresh as a new node',
+    );
+  }
+}
+
 export class NodeStoppedError extends HyperMeshError {
   constructor() {
     super(ErrorCode.NodeStopped, 'the node is stopped');

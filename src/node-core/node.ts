@@ -293,8 +293,9 @@ class Node implements HyperMeshNode {
     prepareDataDir(this.config.dataDir);
     this.lock = DataDirLock.acquire(this.config.dataDir);
     try {
-      this._identity = loadOrCreateIdentity(this.config.dataDir, this.log.child('identity'));
-      this.db = openDatabase(join(this.config.dataDir, 'hypermesh.db'));
+      const dbFile = join(this.config.dataDir, 'hypermesh.db');
+      this._identity = loadOrCreateIdentity(this.config.dataDir, this.log.child('identity'), dbFile);
+      this.db = openDatabase(dbFile);
       const meta = new MetaRepository(this.db);
       this.db.transaction(() => {
         if (!meta.get('created_at')) meta.set('created_at', new Date().toISOString());

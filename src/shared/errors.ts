@@ -18,6 +18,8 @@ export const ErrorCode = {
   SchemaTooNew: 'SCHEMA_TOO_NEW',
   StoreCorrupt: 'STORE_CORRUPT',
   IdentityCorrupt: 'IDENTITY_CORRUPT',
+  /** identity.json is gone but the database of a node is there: restore the identity or move the database away. */
+  IdentityMissing: 'IDENTITY_MISSING',
   /** No build of a native module (better-sqlite3) for this runtime's ABI yet; the message says what to run. */
   NativeBuildMissing: 'NATIVE_BUILD_MISSING',
   /** A native module was built for another runtime (NODE_MODULE_VERSION, platform or arch); the message says what to run. */
