@@ -1,4 +1,4 @@
-import { existsSync, mkdirSync, rmSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, rmSync, utimesSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { ErrorCode } from '../shared/errors';
@@ -75,5 +75,21 @@ describe('identity at start (issue #22, 1 and 4)', () => {
     expect(err.code).toBe(ErrorCode.IdentityCorrupt);
     expect(err.message).toContain('is a directory');
     expect(err.message).not.toContain('EISDIR');
+  });
+});
+
+describe.runIf(process.platform === 'linux')('a stale node.lock after a reboot (issue #22, 5)', () => {
+  it('starts although the old pid (1) now names a live, unrelated process', async () => {
+    const dir = tempDir();
+    const before = await firstStart(dir);
+    const lock = join(dir, LOCK_FILE);
+    writeFileSync(lock, '1\n'); // written before the reboot; pid 1 is init now
+    const beforeBoot = new Date('2001-01-01T00:00:00Z');
+    utimesSync(lock, beforeBoot, beforeBoot);
+    const node = quietNode(dir);
+    await node.start();
+    expect((await node.api.getStatus()).nodeId).toBe(before);
+    expect(readFileSync(lock, 'utf8')).toMatch(new RegExp(`^${process.pid} \\d+\n$`));
+    await node.stop();
   });
 });
