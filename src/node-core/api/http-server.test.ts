@@ -165,6 +165,18 @@ describe('serving the UI', () => {
   });
 });
 
+describe('paths that do not decode (issue #22, 7)', () => {
+  it('answers bad percent-encoding with 400 and NUL with 404, never 500', async () => {
+    const host = `127.0.0.1:${server.port}`;
+    expect(await rawGet('/%E0%A4%A', host)).toBe(400);
+    expect(await rawGet('/%ZZ', host)).toBe(400);
+    expect(await rawGet('/a%00b.js', host)).toBe(404);
+    expect(await rawGet('/index.html%00', host)).toBe(404);
+    expect(await rawGet('/assets%00/app.js', host)).toBe(404);
+    expect((await fetch(`${server.origin}/assets/app.js`)).status).toBe(200);
+  });
+});
+
 describe('binding', () => {
   it('refuses a non-loopback address unless asked explicitly', () => {
     expect(() => serverFor(node, { host: '0.0.0.0' })).toThrow(/not a loopback address/);
