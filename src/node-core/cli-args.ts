@@ -392,8 +392,12 @@ function parseFederationCommand(
   );
 }
 
-/** A setting's value as typed on a command line: JSON where it parses (25, true, "x"), else the bare text. */
+/**
+ * A setting's value as typed on a command line: JSON where it parses (25, true, "x"), else the bare text. Text with
+ * stray whitespace stays text, so ' 50' is refused as the API refuses it, not read as 50.
+ */
 export function parseSettingValue(text: string): unknown {
+  if (text !== text.trim()) return text;
   try {
     return JSON.parse(text);
   } catch {
