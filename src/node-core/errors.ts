@@ -44,6 +44,12 @@ export class StoreCorruptError extends HyperMeshError {
   }
 }
 
+export class StoreMissingError extends HyperMeshError {
+  constructor(file: string, wayOut: string) {
+    super(ErrorCode.StoreMissing, `the database ${file} is missing; ${wayOut}`);
+  }
+}
+
 export class IdentityCorruptError extends HyperMeshError {
   constructor(file: string, reason: string) {
     super(
@@ -60,7 +66,7 @@ export class IdentityMissingError extends HyperMeshError {
       ErrorCode.IdentityMissing,
       `the node identity ${file} is missing but the database ${database} is there; a new identity would not own ` +
         'its wallet, leases and certificates — restore identity.json from a backup, or move the database away ' +
-        'to start afresh as a new node',
+        '(hypermesh.db and the backups folder) to start afresh as a new node',
     );
   }
 }

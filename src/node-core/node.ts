@@ -15,7 +15,8 @@ import { TypedEvents } from './events';
 import { createSystemHardwareProbe, type HardwareProbe } from './hardware/hardware';
 import { loadOrCreateIdentity, type NodeIdentity } from './identity/identity';
 import { LogBook, type Logger } from './logging/log-book';
-import { closeDatabase, openDatabase, type Db } from './store/database';
+import { closeDatabase, LATEST_SCHEMA_VERSION, openDatabase, type Db } from './store/database';
+import { BACKUP_INTERVAL_MS, backupFile, checkStoreAtStart, listBackups, takeBackup } from './store/backups';
 import { MetaRepository } from './store/meta-repository';
 import { PeerRepository } from './store/peer-repository';
 import { SettingsRepository } from './store/settings-repository';
@@ -120,6 +121,7 @@ export interface HyperMeshNode {
 }
 
 const HARDWARE_MAX_AGE_MS = 60_000;
+const BACKUP_CHECK_MS = 60 * 60 * 1000;
 
 class Node implements HyperMeshNode {
   readonly events = new TypedEvents<NodeEvents>();
@@ -134,6 +136,8 @@ class Node implements HyperMeshNode {
   private settings?: Settings;
   private _identity?: NodeIdentity;
   private startedAt = new Date();
+  private backupTimer: NodeJS.Timeout | undefined;
+  private backingUp: Promise<void> | undefined;
   private readonly health: HealthIssue[] = [];
   private hardwareReading: { at: number; value: Promise<HardwareInfo> } | undefined;
   private unsubscribeLog?: () => void;
@@ -295,7 +299,15 @@ class Node implements HyperMeshNode {
     try {
       const dbFile = join(this.config.dataDir, 'hypermesh.db');
       this._identity = loadOrCreateIdentity(this.config.dataDir, this.log.child('identity'), dbFile);
+      // Damaged, empty or missing where a database was: refuse (with how to restore), never start empty.
+      const found = checkStoreAtStart(this.config.dataDir);
+      if (found > 0 && found < LATEST_SCHEMA_VERSION) {
+        await backupFile(dbFile, this.config.dataDir, 'pre-migration');
+      }
       this.db = openDatabase(dbFile);
+      await this.backupIfDue();
+      this.backupTimer = setInterval(() => void this.backupIfDue(), BACKUP_CHECK_MS);
+      this.backupTimer.unref();
       const meta = new MetaRepository(this.db);
       this.db.transaction(() => {
         if (!meta.get('created_at')) meta.set('created_at', new Date().toISOString());
@@ -348,6 +360,7 @@ class Node implements HyperMeshNode {
       await this.trust?.stop();
       await this.pqSigner?.close();
       await transport?.stop();
+      await this.backingUp;
     } finally {
       this.release();
     }
@@ -695,7 +708,21 @@ class Node implements HyperMeshNode {
     };
   }
 
+  /** A daily backup, when the newest is a day old (checked at start and every hour). */
+  private backupIfDue(): Promise<void> {
+    const db = this.db;
+    if (!db?.open || this.backingUp) return this.backingUp ?? Promise.resolve();
+    const newest = listBackups(this.config.dataDir)[0];
+    if (newest && Date.now() - newest.takenAt.getTime() < BACKUP_INTERVAL_MS) return Promise.resolve();
+    this.backingUp = takeBackup(db, this.config.dataDir, 'daily')
+      .then((file) => this.log.info(`database backed up to ${file}`))
+      .catch((err: unknown) => this.log.warn(`database backup failed: ${(err as Error).message}`))
+      .finally(() => (this.backingUp = undefined));
+    return this.backingUp;
+  }
+
   private release(): void {
+    clearInterval(this.backupTimer);
     this.unsubscribeLog?.();
     if (this.db) closeDatabase(this.db);
     this.lock?.release();

@@ -16,7 +16,10 @@ export const ErrorCode = {
   DataDirUnwritable: 'DATA_DIR_UNWRITABLE',
   PortInUse: 'PORT_IN_USE',
   SchemaTooNew: 'SCHEMA_TOO_NEW',
+  /** The database is damaged, empty or unreadable; the message says how to restore a backup (hypermesh db restore). */
   StoreCorrupt: 'STORE_CORRUPT',
+  /** The database (or a backup given to restore) is missing where one was; the message says how to restore. */
+  StoreMissing: 'STORE_MISSING',
   IdentityCorrupt: 'IDENTITY_CORRUPT',
   /** identity.json is gone but the database of a node is there: restore the identity or move the database away. */
   IdentityMissing: 'IDENTITY_MISSING',
