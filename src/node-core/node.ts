@@ -15,8 +15,8 @@ import { TypedEvents } from './events';
 import { createSystemHardwareProbe, type HardwareProbe } from './hardware/hardware';
 import { loadOrCreateIdentity, type NodeIdentity } from './identity/identity';
 import { LogBook, type Logger } from './logging/log-book';
-import { closeDatabase, LATEST_SCHEMA_VERSION, openDatabase, type Db } from './store/database';
-import { BACKUP_INTERVAL_MS, backupFile, checkStoreAtStart, listBackups, takeBackup } from './store/backups';
+import { closeDatabase, type Db } from './store/database';
+import { DailyBackups, openCheckedDatabase } from './store/backups';
 import { MetaRepository } from './store/meta-repository';
 import { PeerRepository } from './store/peer-repository';
 import { SettingsRepository } from './store/settings-repository';
@@ -121,7 +121,6 @@ export interface HyperMeshNode {
 }
 
 const HARDWARE_MAX_AGE_MS = 60_000;
-const BACKUP_CHECK_MS = 60 * 60 * 1000;
 
 class Node implements HyperMeshNode {
   readonly events = new TypedEvents<NodeEvents>();
@@ -136,8 +135,7 @@ class Node implements HyperMeshNode {
   private settings?: Settings;
   private _identity?: NodeIdentity;
   private startedAt = new Date();
-  private backupTimer: NodeJS.Timeout | undefined;
-  private backingUp: Promise<void> | undefined;
+  private backups: DailyBackups | undefined;
   private readonly health: HealthIssue[] = [];
   private hardwareReading: { at: number; value: Promise<HardwareInfo> } | undefined;
   private unsubscribeLog?: () => void;
@@ -300,14 +298,9 @@ class Node implements HyperMeshNode {
       const dbFile = join(this.config.dataDir, 'hypermesh.db');
       this._identity = loadOrCreateIdentity(this.config.dataDir, this.log.child('identity'), dbFile);
       // Damaged, empty or missing where a database was: refuse (with how to restore), never start empty.
-      const found = checkStoreAtStart(this.config.dataDir);
-      if (found > 0 && found < LATEST_SCHEMA_VERSION) {
-        await backupFile(dbFile, this.config.dataDir, 'pre-migration');
-      }
-      this.db = openDatabase(dbFile);
-      await this.backupIfDue();
-      this.backupTimer = setInterval(() => void this.backupIfDue(), BACKUP_CHECK_MS);
-      this.backupTimer.unref();
+      this.db = await openCheckedDatabase(this.config.dataDir);
+      this.backups = new DailyBackups(this.db, this.config.dataDir, this.log.child('store'));
+      await this.backups.start();
       const meta = new MetaRepository(this.db);
       this.db.transaction(() => {
         if (!meta.get('created_at')) meta.set('created_at', new Date().toISOString());
@@ -360,7 +353,7 @@ class Node implements HyperMeshNode {
       await this.trust?.stop();
       await this.pqSigner?.close();
       await transport?.stop();
-      await this.backingUp;
+      await this.backups?.stop();
     } finally {
       this.release();
     }
@@ -708,21 +701,8 @@ class Node implements HyperMeshNode {
     };
   }
 
-  /** A daily backup, when the newest is a day old (checked at start and every hour). */
-  private backupIfDue(): Promise<void> {
-    const db = this.db;
-    if (!db?.open || this.backingUp) return this.backingUp ?? Promise.resolve();
-    const newest = listBackups(this.config.dataDir)[0];
-    if (newest && Date.now() - newest.takenAt.getTime() < BACKUP_INTERVAL_MS) return Promise.resolve();
-    this.backingUp = takeBackup(db, this.config.dataDir, 'daily')
-      .then((file) => this.log.info(`database backed up to ${file}`))
-      .catch((err: unknown) => this.log.warn(`database backup failed: ${(err as Error).message}`))
-      .finally(() => (this.backingUp = undefined));
-    return this.backingUp;
-  }
-
   private release(): void {
-    clearInterval(this.backupTimer);
+    void this.backups?.stop(); // clears its timer now; stop() already awaited a backup under way
     this.unsubscribeLog?.();
     if (this.db) closeDatabase(this.db);
     this.lock?.release();

@@ -2,7 +2,8 @@ import { copyFileSync, existsSync, mkdirSync, readdirSync, renameSync, rmSync, s
 import { join, resolve } from 'node:path';
 import Database from 'better-sqlite3';
 import { StoreCorruptError, StoreMissingError } from '../errors';
-import type { Db } from './database';
+import type { Logger } from '../logging/log-book';
+import { LATEST_SCHEMA_VERSION, openDatabase, type Db } from './database';
 import { sqliteNativeBinding } from './native-sqlite';
 
 export const DB_FILE = 'hypermesh.db';
@@ -173,4 +174,54 @@ export function restoreBackup(dataDir: string, from: string): RestoreResult {
   copyFileSync(source, tmp);
   renameSync(tmp, file);
   return { restored: source, movedAside };
+}
+
+/**
+ * Opens the node's database the safe way: checked first (checkStoreAtStart), backed up before a migration, then
+ * opened and migrated.
+ */
+export async function openCheckedDatabase(dataDir: string): Promise<Db> {
+  const found = checkStoreAtStart(dataDir);
+  const file = join(dataDir, DB_FILE);
+  if (found > 0 && found < LATEST_SCHEMA_VERSION) await backupFile(file, dataDir, 'pre-migration');
+  return openDatabase(file);
+}
+
+const BACKUP_CHECK_MS = 60 * 60 * 1000;
+
+/** The running node's daily backup: taken when the newest is a day old, checked at start and every hour. */
+export class DailyBackups {
+  private timer: NodeJS.Timeout | undefined;
+  private pending: Promise<void> | undefined;
+
+  constructor(
+    private readonly db: Db,
+    private readonly dataDir: string,
+    private readonly log: Logger,
+  ) {}
+
+  /** Takes the backup if one is due (awaited, so a start ends with a fresh copy) and schedules the checks. */
+  async start(): Promise<void> {
+    await this.backupIfDue();
+    this.timer = setInterval(() => void this.backupIfDue(), BACKUP_CHECK_MS);
+    this.timer.unref();
+  }
+
+  /** Stops the checks and waits for a backup under way, so the database is not closed under it. */
+  async stop(): Promise<void> {
+    clearInterval(this.timer);
+    await this.pending;
+  }
+
+  private backupIfDue(): Promise<void> {
+    if (!this.db.open) return Promise.resolve();
+    if (this.pending) return this.pending;
+    const newest = listBackups(this.dataDir)[0];
+    if (newest && Date.now() - newest.takenAt.getTime() < BACKUP_INTERVAL_MS) return Promise.resolve();
+    this.pending = takeBackup(this.db, this.dataDir, 'daily')
+      .then((file) => this.log.info(`database backed up to ${file}`))
+      .catch((err: unknown) => this.log.warn(`database backup failed: ${(err as Error).message}`))
+      .finally(() => (this.pending = undefined));
+    return this.pending;
+  }
 }
