@@ -27,7 +27,7 @@ export function runDbCommand(options: CliOptions, dataDir: string, io: Io): void
   let file: string;
   if (from === 'latest' || from === undefined) {
     const newest = listBackups(dataDir)[0];
-    if (!newest) throw new StoreMissingError(`${dataDir}/backups/*`, 'there is no backup to restore');
+    if (!newest) throw new StoreMissingError(`a backup in ${dataDir}/backups`, 'there is nothing to restore');
     file = newest.file;
   } else {
     file = from.file;

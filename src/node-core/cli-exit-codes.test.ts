@@ -95,6 +95,9 @@ const SCENARIOS: Readonly<Record<string, Scenario>> = {
     notRunning: (d) => ['job', 'run', '--js', file(d, 'j.js', 'print(1)'), '--data-dir', d],
   },
   'job list': { usage: ['job', 'list', '--role', 'boss'], notRunning: (d) => ['job', 'list', '--data-dir', d] },
+  pause: { usage: ['pause', '--for', 'soon'] },
+  'db backups': { usage: ['db', 'backups', 'extra'] },
+  'db restore': { usage: ['db', 'restore', '--latest', '--from', 'a.db'] },
   '--help': { usage: ['--help', '--bogus'] },
   '--version': { usage: ['--version', '--bogus'] },
 };

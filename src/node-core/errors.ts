@@ -45,8 +45,8 @@ export class StoreCorruptError extends HyperMeshError {
 }
 
 export class StoreMissingError extends HyperMeshError {
-  constructor(file: string, wayOut: string) {
-    super(ErrorCode.StoreMissing, `the database ${file} is missing; ${wayOut}`);
+  constructor(what: string, wayOut: string) {
+    super(ErrorCode.StoreMissing, `${what} is missing; ${wayOut}`);
   }
 }
 

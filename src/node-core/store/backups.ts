@@ -124,7 +124,7 @@ export function checkStoreAtStart(dataDir: string): number {
   const file = join(dataDir, DB_FILE);
   const hadOne = listBackups(dataDir).length > 0;
   if (!existsSync(file)) {
-    if (hadOne) throw new StoreMissingError(file, wayOut(dataDir));
+    if (hadOne) throw new StoreMissingError(`the database ${file}`, wayOut(dataDir));
     return 0;
   }
   // Zero bytes and no backup yet: a first start killed before its first write, so nothing can be lost.
@@ -153,7 +153,7 @@ export interface RestoreResult {
 export function restoreBackup(dataDir: string, from: string): RestoreResult {
   const source = resolve(from);
   if (!existsSync(source) || !statSync(source).isFile()) {
-    throw new StoreMissingError(source, 'give a backup file ("hypermesh db backups" lists them)');
+    throw new StoreMissingError(`the backup ${source}`, 'give a backup file ("hypermesh db backups" lists them)');
   }
   let version: number;
   try {
