@@ -250,6 +250,10 @@ describe('a damaged database (issue #22, 2 and 3)', () => {
     expect(bad.err).toContain('[STORE_CORRUPT]');
     expect(readFileSync(dbFile(dir)).equals(before)).toBe(true);
 
+    const none = await run('db', 'restore', '--latest', '--data-dir', tempDir());
+    expect(none.code).toBe(EXIT.failure);
+    expect(none.err).toContain('is missing; there is nothing to restore [STORE_MISSING]');
+
     for (const argv of [
       ['db', 'restore'],
       ['db', 'restore', '--latest', '--from', junk],
