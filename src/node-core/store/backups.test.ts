@@ -1,4 +1,5 @@
 import Database from 'better-sqlite3';
+import { statSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { useTempDirs } from '../testing/temp-dir';
@@ -20,6 +21,7 @@ describe('rolling backups', () => {
     expect(new Set(made).size).toBe(made.length);
     const kept = listBackups(dir);
     expect(kept).toHaveLength(BACKUPS_KEPT);
+    if (process.platform !== 'win32') for (const b of kept) expect(statSync(b.file).mode & 0o077).toBe(0);
     expect(kept.map((b) => b.file)).toEqual(made.slice(-BACKUPS_KEPT).reverse());
     const newest = new Database(kept[0]?.file ?? '', { readonly: true });
     expect(newest.prepare('SELECT count(*) AS n FROM t').get()).toEqual({ n: BACKUPS_KEPT + 3 });

@@ -1,4 +1,4 @@
-import { copyFileSync, existsSync, mkdirSync, readdirSync, renameSync, rmSync, statSync } from 'node:fs';
+import { chmodSync, copyFileSync, existsSync, mkdirSync, readdirSync, renameSync, rmSync, statSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import Database from 'better-sqlite3';
 import { StoreCorruptError, StoreMissingError } from '../errors';
@@ -67,6 +67,7 @@ export async function takeBackup(db: Db, dataDir: string, reason: BackupReason, 
   const file = join(dir, `hypermesh-${stamp(at)}-${reason}.db`);
   const tmp = `${file}.tmp`;
   await db.backup(tmp);
+  if (process.platform !== 'win32') chmodSync(tmp, 0o600); // private, like the database it copies
   renameSync(tmp, file); // a crash mid-backup leaves a .tmp, never a truncated backup under a backup's name
   for (const old of listBackups(dataDir).slice(keep)) rmSync(old.file, { force: true });
   return file;
@@ -172,6 +173,7 @@ export function restoreBackup(dataDir: string, from: string): RestoreResult {
   }
   const tmp = `${file}.restore-tmp`;
   copyFileSync(source, tmp);
+  if (process.platform !== 'win32') chmodSync(tmp, 0o600);
   renameSync(tmp, file);
   return { restored: source, movedAside };
 }
