@@ -1,3 +1,5 @@
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { expect, test } from './support/fixtures';
 
 test('a page opened without the token gets nothing from the node', async ({ node, browser }) => {
@@ -29,4 +31,20 @@ test('the token leaves the address bar once the UI has it', async ({ node, brows
   await page.reload();
   await expect(page.getByTestId('connection')).toHaveText('Connected');
   await context.close();
+});
+
+test('the token is in no log: not the ready URL, not a failed request (issue #22, 6)', async ({ node, browser }) => {
+  const context = await browser.newContext();
+  const page = await context.newPage();
+  await page.goto(node.url); // the WebSocket carries ?token= in its URL
+  await expect(page.getByTestId('connection')).toHaveText('Connected');
+  await fetch(`${node.origin}/%E0%A4%A?token=${node.token}`);
+  await fetch(`${node.origin}/api/nothing?token=${node.token}`);
+  await context.close();
+  const code = await node.stop();
+  expect(code).toBe(0);
+  const file = readFileSync(join(node.dataDir, 'logs', 'node.log'), 'utf8');
+  expect(file).toContain('API listening on');
+  expect(file).not.toContain(node.token);
+  expect(node.stderr).not.toContain(node.token);
 });

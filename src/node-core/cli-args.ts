@@ -28,6 +28,9 @@ Commands:
   cert export --out DIR     write root.pem, intermediate.pem and node.pem of this node's chain to DIR
   job run --wasm FILE | --js FILE   run a job on peers' shared CPU (Catalog VM); its output goes to stdout
                             (or --out FILE), a summary to stderr
+  db backups                list the database backups in DATA/backups (daily and before each migration)
+  db restore --latest | --from FILE   put a backup in place of the database (the node must be stopped;
+                            the replaced file is moved aside, not deleted)
   job list                  jobs this node ran on peers and ran for them (--role consumer|provider, --json)
 
 Options:
@@ -76,6 +79,8 @@ export interface CliOptions {
     | 'cert-export'
     | 'job-run'
     | 'job-list'
+    | 'db-backups'
+    | 'db-restore'
     | 'pause'
     | 'resume'
     | 'help'
@@ -102,6 +107,8 @@ export interface CliOptions {
   readonly job?: JobRunOptions;
   readonly role?: 'consumer' | 'provider';
   readonly pause?: PauseRequest;
+  /** db restore: the backup to restore, or 'latest'. */
+  readonly restoreFrom?: { readonly file: string } | 'latest';
 }
 
 export interface JobRunOptions {
@@ -179,6 +186,8 @@ export function parseCliArgs(argv: readonly string[]): CliOptions {
         'output-kib': { type: 'string' },
         role: { type: 'string' },
         for: { type: 'string' },
+        from: { type: 'string' },
+        latest: { type: 'boolean' },
         help: { type: 'boolean', short: 'h' },
         version: { type: 'boolean', short: 'v' },
       },
@@ -224,6 +233,19 @@ export function parseCliArgs(argv: readonly string[]): CliOptions {
         return { ...base, command: 'settings-set', settingPath: path, settingValue: value };
       }
       throw new UsageError('usage: hypermesh settings get [PATH] | hypermesh settings set PATH VALUE');
+    }
+    case 'db': {
+      const [sub] = rest;
+      if (sub === 'backups' && rest.length === 1) return { ...base, command: 'db-backups' };
+      if (sub === 'restore' && rest.length === 1) {
+        const from = values.from;
+        if ((from === undefined) === (values.latest !== true)) {
+          throw new UsageError('usage: hypermesh db restore --latest | --from FILE (one of the two)');
+        }
+        if (from === '') throw new UsageError('--from must name a backup file');
+        return { ...base, command: 'db-restore', restoreFrom: from === undefined ? 'latest' : { file: from } };
+      }
+      throw new UsageError('usage: hypermesh db backups | hypermesh db restore --latest | --from FILE');
     }
     case 'pause':
       expectArgs(0, 'pause [--for DURATION]');
@@ -392,8 +414,12 @@ function parseFederationCommand(
   );
 }
 
-/** A setting's value as typed on a command line: JSON where it parses (25, true, "x"), else the bare text. */
+/**
+ * A setting's value as typed on a command line: JSON where it parses (25, true, "x"), else the bare text. Text with
+ * stray whitespace stays text, so ' 50' is refused as the API refuses it, not read as 50.
+ */
 export function parseSettingValue(text: string): unknown {
+  if (text !== text.trim()) return text;
   try {
     return JSON.parse(text);
   } catch {

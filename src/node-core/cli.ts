@@ -9,6 +9,7 @@ import { createDispatch } from './api/dispatch';
 import { createApiServer, type ApiServer } from './api/http-server';
 import { USAGE, UsageError, parseCliArgs, parseSettingValue, type CliOptions } from './cli-args';
 import { defaultDataDir } from './config/data-dir';
+import { runDbCommand } from './cli-db';
 import { createNode, type HyperMeshNode } from './node';
 import { readRuntimeInfo, removeRuntimeInfo, writeRuntimeInfo } from './runtime-file';
 import { exportChain, formatCertificateReport, readCertificateReport } from './trust/cert-files';
@@ -404,6 +405,10 @@ export async function runCli(argv: readonly string[], io: CliIo = defaultIo): Pr
         io.out(options.json ? `${JSON.stringify(state)}\n` : formatPause(state));
         return EXIT.ok;
       }
+      case 'db-backups':
+      case 'db-restore':
+        runDbCommand(options, dataDir, io);
+        return EXIT.ok;
       case 'settings-set': {
         const path = options.settingPath ?? '';
         const patch = patchAt(path, parseSettingValue(options.settingValue ?? ''));

@@ -44,12 +44,29 @@ export class StoreCorruptError extends HyperMeshError {
   }
 }
 
+export class StoreMissingError extends HyperMeshError {
+  constructor(what: string, wayOut: string) {
+    super(ErrorCode.StoreMissing, `${what} is missing; ${wayOut}`);
+  }
+}
+
 export class IdentityCorruptError extends HyperMeshError {
   constructor(file: string, reason: string) {
     super(
       ErrorCode.IdentityCorrupt,
       `the node identity in ${file} cannot be read (${reason}); it was left untouched — restore it from a backup ` +
         'or move it away to create a new identity',
+    );
+  }
+}
+
+export class IdentityMissingError extends HyperMeshError {
+  constructor(file: string, database: string) {
+    super(
+      ErrorCode.IdentityMissing,
+      `the node identity ${file} is missing but the database ${database} is there; a new identity would not own ` +
+        'its wallet, leases and certificates — restore identity.json from a backup, or move the database away ' +
+        '(hypermesh.db and the backups folder) to start afresh as a new node',
     );
   }
 }

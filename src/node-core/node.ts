@@ -15,7 +15,8 @@ import { TypedEvents } from './events';
 import { createSystemHardwareProbe, type HardwareProbe } from './hardware/hardware';
 import { loadOrCreateIdentity, type NodeIdentity } from './identity/identity';
 import { LogBook, type Logger } from './logging/log-book';
-import { closeDatabase, openDatabase, type Db } from './store/database';
+import { closeDatabase, type Db } from './store/database';
+import { DailyBackups, openCheckedDatabase } from './store/backups';
 import { MetaRepository } from './store/meta-repository';
 import { PeerRepository } from './store/peer-repository';
 import { SettingsRepository } from './store/settings-repository';
@@ -134,6 +135,7 @@ class Node implements HyperMeshNode {
   private settings?: Settings;
   private _identity?: NodeIdentity;
   private startedAt = new Date();
+  private backups: DailyBackups | undefined;
   private readonly health: HealthIssue[] = [];
   private hardwareReading: { at: number; value: Promise<HardwareInfo> } | undefined;
   private unsubscribeLog?: () => void;
@@ -293,8 +295,12 @@ class Node implements HyperMeshNode {
     prepareDataDir(this.config.dataDir);
     this.lock = DataDirLock.acquire(this.config.dataDir);
     try {
-      this._identity = loadOrCreateIdentity(this.config.dataDir, this.log.child('identity'));
-      this.db = openDatabase(join(this.config.dataDir, 'hypermesh.db'));
+      const dbFile = join(this.config.dataDir, 'hypermesh.db');
+      this._identity = loadOrCreateIdentity(this.config.dataDir, this.log.child('identity'), dbFile);
+      // Damaged, empty or missing where a database was: refuse (with how to restore), never start empty.
+      this.db = await openCheckedDatabase(this.config.dataDir);
+      this.backups = new DailyBackups(this.db, this.config.dataDir, this.log.child('store'));
+      await this.backups.start();
       const meta = new MetaRepository(this.db);
       this.db.transaction(() => {
         if (!meta.get('created_at')) meta.set('created_at', new Date().toISOString());
@@ -347,6 +353,7 @@ class Node implements HyperMeshNode {
       await this.trust?.stop();
       await this.pqSigner?.close();
       await transport?.stop();
+      await this.backups?.stop();
     } finally {
       this.release();
     }
@@ -695,6 +702,7 @@ class Node implements HyperMeshNode {
   }
 
   private release(): void {
+    void this.backups?.stop(); // clears its timer now; stop() already awaited a backup under way
     this.unsubscribeLog?.();
     if (this.db) closeDatabase(this.db);
     this.lock?.release();

@@ -16,8 +16,13 @@ export const ErrorCode = {
   DataDirUnwritable: 'DATA_DIR_UNWRITABLE',
   PortInUse: 'PORT_IN_USE',
   SchemaTooNew: 'SCHEMA_TOO_NEW',
+  /** The database is damaged, empty or unreadable; the message says how to restore a backup (hypermesh db restore). */
   StoreCorrupt: 'STORE_CORRUPT',
+  /** The database (or a backup given to restore) is missing where one was; the message says how to restore. */
+  StoreMissing: 'STORE_MISSING',
   IdentityCorrupt: 'IDENTITY_CORRUPT',
+  /** identity.json is gone but the database of a node is there: restore the identity or move the database away. */
+  IdentityMissing: 'IDENTITY_MISSING',
   /** No build of a native module (better-sqlite3) for this runtime's ABI yet; the message says what to run. */
   NativeBuildMissing: 'NATIVE_BUILD_MISSING',
   /** A native module was built for another runtime (NODE_MODULE_VERSION, platform or arch); the message says what to run. */
@@ -64,7 +69,8 @@ export interface ValidationIssue {
 export interface ApiErrorBody {
   readonly code: ErrorCode;
   readonly message: string;
-  readonly details?: { readonly issues?: readonly ValidationIssue[] };
+  /** `issues` lists at most {@link MAX_LISTED_ISSUES}; `omitted` counts the rest. */
+  readonly details?: { readonly issues?: readonly ValidationIssue[]; readonly omitted?: number };
 }
 
 /** Base class for errors that carry a stable code across process and IPC boundaries. */
@@ -81,16 +87,26 @@ export class HyperMeshError extends Error {
   }
 }
 
-/** Input that does not fit: every issue is listed, not just the first. */
+/** How many problems one error lists: a request with 100,000 bad keys must not get a reply 30 times its size. */
+export const MAX_LISTED_ISSUES = 20;
+
+/** Input that does not fit: every issue is listed (up to {@link MAX_LISTED_ISSUES}), not just the first. */
 export class ValidationError extends HyperMeshError {
   readonly issues: readonly ValidationIssue[];
+  /** Issues found beyond the listed ones. */
+  readonly omitted: number;
   constructor(issues: readonly ValidationIssue[]) {
-    super(ErrorCode.InvalidArgument, issues.map((i) => i.message).join('; ') || 'invalid input');
-    this.issues = issues;
+    const listed = issues.slice(0, MAX_LISTED_ISSUES);
+    const omitted = issues.length - listed.length;
+    const text = listed.map((i) => i.message).join('; ') || 'invalid input';
+    super(ErrorCode.InvalidArgument, omitted > 0 ? `${text}; and ${omitted} more` : text);
+    this.issues = listed;
+    this.omitted = omitted;
   }
 
   override toBody(): ApiErrorBody {
-    return { code: this.code, message: this.message, details: { issues: this.issues } };
+    const details = this.omitted > 0 ? { issues: this.issues, omitted: this.omitted } : { issues: this.issues };
+    return { code: this.code, message: this.message, details };
   }
 }
 

@@ -410,7 +410,8 @@ export function applySettingsPatch(current: Settings, patch: unknown): Settings 
 export function getSettingAt(settings: Settings, path: string): unknown {
   let node: unknown = settings;
   for (const key of path.split('.')) {
-    if (!isPlainObject(node) || !(key in node)) {
+    // Own keys only: `constructor`, `__proto__` or `toString` are not settings.
+    if (!isPlainObject(node) || !Object.hasOwn(node, key)) {
       throw new ValidationError([{ path, message: `${path} is not a known setting` }]);
     }
     node = node[key];

@@ -71,7 +71,9 @@ export function checkKnownKeys(
 ): void {
   for (const key of Object.keys(obj)) {
     if (!known.includes(key)) {
-      const where = path ? `${path}.${key}` : key;
+      // A key is caller's text of any length: show its start only.
+      const shown = key.length > 64 ? `${key.slice(0, 64)}…` : key;
+      const where = path ? `${path}.${shown}` : shown;
       issues.add(where, `${where} is not a known setting (known: ${known.join(', ')})`);
     }
   }

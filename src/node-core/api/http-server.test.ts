@@ -165,6 +165,43 @@ describe('serving the UI', () => {
   });
 });
 
+describe('a request with very many problems (issue #22, 8)', () => {
+  it('lists the first 20 and counts the rest, so the reply stays small', async () => {
+    const patch: Record<string, number> = {};
+    for (let i = 0; i < 100_000; i++) patch[`unknownKey${i}`] = i;
+    const body = JSON.stringify({ method: 'updateSettings', args: [patch] });
+    const res = await fetch(`${server.origin}/api/call`, {
+      method: 'POST',
+      headers: { authorization: `Bearer ${server.token}`, 'content-type': 'application/json' },
+      body,
+    });
+    const text = await res.text();
+    expect(text.length).toBeLessThan(body.length / 50);
+    const reply = JSON.parse(text) as ApiReply<unknown>;
+    expect(reply).toMatchObject({
+      ok: false,
+      error: { code: 'INVALID_ARGUMENT', details: { omitted: 99_980 } },
+    });
+    if (reply.ok) return;
+    expect(reply.error.details?.issues).toHaveLength(20);
+    expect(reply.error.message).toMatch(/unknownKey0 is not a known setting.*; and 99980 more$/);
+    const long = await call({ method: 'updateSettings', args: [{ ['k'.repeat(100_000)]: 1 }] });
+    expect(JSON.stringify(long.reply).length).toBeLessThan(2000);
+  });
+});
+
+describe('paths that do not decode (issue #22, 7)', () => {
+  it('answers bad percent-encoding with 400 and NUL with 404, never 500', async () => {
+    const host = `127.0.0.1:${server.port}`;
+    expect(await rawGet('/%E0%A4%A', host)).toBe(400);
+    expect(await rawGet('/%ZZ', host)).toBe(400);
+    expect(await rawGet('/a%00b.js', host)).toBe(404);
+    expect(await rawGet('/index.html%00', host)).toBe(404);
+    expect(await rawGet('/assets%00/app.js', host)).toBe(404);
+    expect((await fetch(`${server.origin}/assets/app.js`)).status).toBe(200);
+  });
+});
+
 describe('binding', () => {
   it('refuses a non-loopback address unless asked explicitly', () => {
     expect(() => serverFor(node, { host: '0.0.0.0' })).toThrow(/not a loopback address/);

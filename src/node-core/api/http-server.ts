@@ -160,7 +160,15 @@ export function createApiServer(options: ApiServerOptions): ApiServer {
   function serveStatic(req: IncomingMessage, res: ServerResponse, pathname: string): void {
     if (req.method !== 'GET' && req.method !== 'HEAD') return sendError(res, 405, ErrorCode.BadRequest, 'use GET');
     if (!uiDir) return sendError(res, 404, ErrorCode.NotFound, 'this node serves no UI');
-    let file = normalize(join(uiDir, decodeURIComponent(pathname)));
+    let decoded: string;
+    try {
+      decoded = decodeURIComponent(pathname);
+    } catch {
+      return sendError(res, 400, ErrorCode.BadRequest, 'bad percent-encoding in the path');
+    }
+    // No file name holds NUL; the file system calls would throw on it.
+    if (decoded.includes('\0')) return sendError(res, 404, ErrorCode.NotFound, 'not found');
+    let file = normalize(join(uiDir, decoded));
     if (file !== uiDir && !file.startsWith(uiDir + sep)) {
       return sendError(res, 404, ErrorCode.NotFound, 'not found');
     }
@@ -228,7 +236,8 @@ export function createApiServer(options: ApiServerOptions): ApiServer {
     async start() {
       const httpServer = createServer((req, res) => {
         handle(req, res).catch((err: unknown) => {
-          log.error(`HTTP ${req.method ?? ''} ${req.url ?? ''} failed: ${String(err)}`);
+          // The path only: a query string may carry the API token.
+          log.error(`HTTP ${req.method ?? ''} ${(req.url ?? '').split('?')[0] ?? ''} failed: ${String(err)}`);
           if (!res.headersSent) sendError(res, 500, ErrorCode.Internal, 'internal error; see the node log');
           else res.destroy();
         });

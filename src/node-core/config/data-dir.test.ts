@@ -1,9 +1,10 @@
-import { writeFileSync, readFileSync } from 'node:fs';
+import { spawn, type ChildProcess } from 'node:child_process';
+import { readFileSync, utimesSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { describe, expect, it } from 'vitest';
+import { afterEach, describe, expect, it } from 'vitest';
 import { DataDirLockedError, DataDirUnwritableError } from '../errors';
 import { useTempDirs } from '../testing/temp-dir';
-import { DataDirLock, LOCK_FILE, defaultDataDir, prepareDataDir } from './data-dir';
+import { DataDirLock, LOCK_FILE, defaultDataDir, prepareDataDir, processStartTicks } from './data-dir';
 
 const tempDir = useTempDirs();
 
@@ -52,7 +53,50 @@ describe('DataDirLock', () => {
     const dir = tempDir();
     writeFileSync(join(dir, LOCK_FILE), '999999999\n');
     const lock = DataDirLock.acquire(dir);
-    expect(readFileSync(join(dir, LOCK_FILE), 'utf8')).toBe(`${process.pid}\n`);
+    expect(readFileSync(join(dir, LOCK_FILE), 'utf8')).toMatch(new RegExp(`^${process.pid}( \\d+)?\n$`));
     lock.release();
+  });
+});
+
+const onLinux = process.platform === 'linux';
+
+describe.runIf(onLinux)('DataDirLock when the pid now names an unrelated process (issue #22, 5)', () => {
+  const children: ChildProcess[] = [];
+  afterEach(() => {
+    for (const child of children.splice(0)) child.kill('SIGKILL');
+  });
+
+  /** A live process that is not a HyperMesh node, like whatever owns a reused pid after a reboot. */
+  function unrelatedProcess(): number {
+    const child = spawn(process.execPath, ['-e', 'setTimeout(() => {}, 600000)'], { stdio: 'ignore' });
+    children.push(child);
+    if (child.pid === undefined) throw new Error('spawn failed');
+    return child.pid;
+  }
+
+  it('takes over a lock whose recorded start time is not the live process', () => {
+    const dir = tempDir();
+    const pid = unrelatedProcess();
+    writeFileSync(join(dir, LOCK_FILE), `${pid} 1\n`);
+    DataDirLock.acquire(dir).release();
+  });
+
+  it('takes over an old-format lock written before the process with its pid started', () => {
+    const dir = tempDir();
+    const pid = unrelatedProcess();
+    const file = join(dir, LOCK_FILE);
+    writeFileSync(file, `${pid}\n`);
+    const anHourAgo = new Date(Date.now() - 3_600_000);
+    utimesSync(file, anHourAgo, anHourAgo);
+    DataDirLock.acquire(dir).release();
+  });
+
+  it('still refuses a lock whose owner is alive with the recorded start time', () => {
+    const dir = tempDir();
+    const pid = unrelatedProcess();
+    const ticks = processStartTicks(pid);
+    expect(ticks).toMatch(/^\d+$/);
+    writeFileSync(join(dir, LOCK_FILE), `${pid} ${ticks ?? ''}\n`);
+    expect(() => DataDirLock.acquire(dir)).toThrow(`(pid ${pid})`);
   });
 });

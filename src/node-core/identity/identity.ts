@@ -10,7 +10,7 @@ import {
 import { chmodSync, existsSync, readFileSync, renameSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { ml_dsa65 } from '@noble/post-quantum/ml-dsa.js';
-import { IdentityCorruptError } from '../errors';
+import { IdentityCorruptError, IdentityMissingError } from '../errors';
 import type { Logger } from '../logging/log-book';
 import { base32 } from './base32';
 
@@ -118,15 +118,23 @@ function parseIdentityFile(path: string, text: string): IdentityFileV1 {
  * Loads the identity from the data directory, or makes one on first start. An existing file that cannot be read is
  * never replaced: a new identity would silently orphan the node's certificates, stake and wallet.
  */
-export function loadOrCreateIdentity(dataDir: string, log?: Logger): NodeIdentity {
+export function loadOrCreateIdentity(dataDir: string, log?: Logger, database?: string): NodeIdentity {
   const path = join(dataDir, IDENTITY_FILE);
   if (existsSync(path)) {
-    const mode = statSync(path).mode & 0o777;
+    const stat = statSync(path);
+    if (!stat.isFile()) throw new IdentityCorruptError(path, 'it is a directory or special file, not a file');
+    const mode = stat.mode & 0o777;
     if (process.platform !== 'win32' && (mode & 0o077) !== 0) {
       chmodSync(path, 0o600);
       log?.warn(`identity file permissions were ${mode.toString(8)}; tightened to 600`);
     }
-    const file = parseIdentityFile(path, readFileSync(path, 'utf8'));
+    let text: string;
+    try {
+      text = readFileSync(path, 'utf8');
+    } catch (err) {
+      throw new IdentityCorruptError(path, `it cannot be read: ${(err as NodeJS.ErrnoException).code ?? 'error'}`);
+    }
+    const file = parseIdentityFile(path, text);
     try {
       return new NodeIdentity(file);
     } catch (err) {
@@ -134,6 +142,8 @@ export function loadOrCreateIdentity(dataDir: string, log?: Logger): NodeIdentit
       throw new IdentityCorruptError(path, `a key cannot be loaded: ${(err as Error).message}`);
     }
   }
+  // A database without its identity belongs to another NodeId: never pair it with a new one.
+  if (database !== undefined && existsSync(database)) throw new IdentityMissingError(path, database);
   const { privateKey } = generateKeyPairSync('ec', { namedCurve: 'P-256' });
   const file: IdentityFileV1 = {
     version: 1,

@@ -24,6 +24,15 @@ export interface LogBookOptions {
 
 const MAX_FILE_BYTES = 10 * 1024 * 1024;
 
+// The API token may reach a message inside a URL (`#token=`, `?token=`), a header or JSON; the log file is offered
+// for download on the Logs page, so every entry is scrubbed before it is kept, echoed or written.
+const SECRETS = /(\btoken=|\bBearer\s+|"token"\s*:\s*")[A-Za-z0-9_~.%+/=-]+/gi;
+
+/** The message with API tokens replaced by `[redacted]`. */
+export function redactSecrets(message: string): string {
+  return message.replace(SECRETS, '$1[redacted]');
+}
+
 /** Keeps recent log entries for the UI and appends every entry to a rotating file. */
 export class LogBook {
   private readonly entries: LogEntry[] = [];
@@ -56,10 +65,16 @@ export class LogBook {
 
   write(level: LogLevel, source: string, message: string): void {
     if (LOG_LEVELS.indexOf(level) < this.minRank) return;
-    const entry: LogEntry = { seq: ++this.seq, time: new Date().toISOString(), level, source, message };
+    const entry: LogEntry = {
+      seq: ++this.seq,
+      time: new Date().toISOString(),
+      level,
+      source,
+      message: redactSecrets(message),
+    };
     this.entries.push(entry);
     if (this.entries.length > this.capacity) this.entries.splice(0, this.entries.length - this.capacity);
-    if (this.echoing) process.stderr.write(`${entry.time} ${level.toUpperCase()} [${source}] ${message}\n`);
+    if (this.echoing) process.stderr.write(`${entry.time} ${level.toUpperCase()} [${source}] ${entry.message}\n`);
     if (this.options.file) this.append(entry);
     for (const listener of this.listeners) listener(entry);
   }

@@ -53,7 +53,7 @@ export function openDatabase(file: string, options: OpenStoreOptions = {}): Db {
     db.close();
     if (err instanceof SchemaTooNewError) throw err;
     const code = (err as { code?: string }).code;
-    if (code === 'SQLITE_NOTADB' || code === 'SQLITE_CORRUPT') {
+    if (code === 'SQLITE_NOTADB' || code?.startsWith('SQLITE_CORRUPT')) {
       throw new StoreCorruptError(`${file} is not a readable HyperMesh database (${code}); it was left untouched`, err);
     }
     throw err;
