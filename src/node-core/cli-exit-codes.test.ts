@@ -97,7 +97,6 @@ const SCENARIOS: Readonly<Record<string, Scenario>> = {
   pause: { usage: ['pause', '--for', 'soon'] },
   resume: { usage: ['resume', 'extra'] },
   'job list': { usage: ['job', 'list', '--role', 'boss'], notRunning: (d) => ['job', 'list', '--data-dir', d] },
-  pause: { usage: ['pause', '--for', 'soon'] },
   'db backups': { usage: ['db', 'backups', 'extra'] },
   'db restore': { usage: ['db', 'restore', '--latest', '--from', 'a.db'] },
   '--help': { usage: ['--help', '--bogus'] },
