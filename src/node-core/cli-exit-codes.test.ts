@@ -1,7 +1,8 @@
 import { readFileSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { EXIT, runCli } from './cli';
+import { EXIT } from './cli';
+import { runCliCaptured } from './testing/cli';
 import { useTempDirs } from './testing/temp-dir';
 
 /**
@@ -12,12 +13,7 @@ import { useTempDirs } from './testing/temp-dir';
 const tempDir = useTempDirs();
 const README = readFileSync(resolve(__dirname, '../../README.md'), 'utf8');
 
-async function run(argv: readonly string[]) {
-  let out = '';
-  let err = '';
-  const code = await runCli(argv, { out: (t) => (out += t), err: (t) => (err += t) });
-  return { code, out, err };
-}
+const run = (argv: readonly string[]) => runCliCaptured(...argv);
 
 /** The commands of README's command table: `hypermesh trust federation member|propose|...` counts as four. */
 function readmeCommands(): string[] {

@@ -1,15 +1,11 @@
 import { describe, expect, it } from 'vitest';
-import { EXIT, runCli } from './cli';
+import { EXIT } from './cli';
+import { runCliCaptured } from './testing/cli';
 import { useTempDirs } from './testing/temp-dir';
 
 const tempDir = useTempDirs();
 
-async function run(...argv: string[]) {
-  let out = '';
-  let err = '';
-  const code = await runCli(argv, { out: (t) => (out += t), err: (t) => (err += t) });
-  return { code, out, err };
-}
+const run = runCliCaptured;
 
 describe('hypermesh settings with odd input (issue #22, 9)', () => {
   it('says an inherited property name is not a known setting', async () => {

@@ -1,17 +1,13 @@
 import { describe, expect, it } from 'vitest';
 import { parseCliArgs } from './cli-args';
-import { EXIT, runCli } from './cli';
+import { EXIT } from './cli';
 import { DurationError, formatAllowance, parsePauseFor } from './cli-sharing';
+import { runCliCaptured } from './testing/cli';
 import { useTempDirs } from './testing/temp-dir';
 
 const tempDir = useTempDirs();
 
-async function run(...argv: string[]) {
-  let out = '';
-  let err = '';
-  const code = await runCli(argv, { out: (t) => (out += t), err: (t) => (err += t) });
-  return { code, out, err };
-}
+const run = runCliCaptured;
 
 describe('hypermesh pause / resume', () => {
   it('parses --for durations and refuses bad ones', () => {

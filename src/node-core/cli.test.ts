@@ -3,18 +3,14 @@ import { createServer } from 'node:net';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { parseCliArgs, parseListen } from './cli-args';
-import { EXIT, runCli } from './cli';
+import { EXIT } from './cli';
 import { DataDirLock } from './config/data-dir';
+import { runCliCaptured } from './testing/cli';
 import { useTempDirs } from './testing/temp-dir';
 
 const tempDir = useTempDirs();
 
-async function run(...argv: string[]) {
-  let out = '';
-  let err = '';
-  const code = await runCli(argv, { out: (t) => (out += t), err: (t) => (err += t) });
-  return { code, out, err };
-}
+const run = runCliCaptured;
 
 describe('hypermesh CLI arguments', () => {
   it('shows help and version', async () => {

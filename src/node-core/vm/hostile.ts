@@ -1,6 +1,7 @@
 import type { JobFailureReason } from '../../shared/vm';
 import type { JobLimits } from './sandbox';
 import { compileWat } from './testing';
+import { uleb } from './wasm-module';
 
 /**
  * A hostile corpus: WebAssembly modules and QuickJS scripts that try to take down the provider that runs them
@@ -27,18 +28,6 @@ const MIB = 2 ** 20;
 export const HOSTILE_LIMITS: JobLimits = { cpuMs: 400, wallMs: 120_000, memoryBytes: 16 * MIB, outputBytes: 64 * 1024 };
 
 // ---- a tiny WebAssembly binary writer, for modules too large or too odd to write as WAT ----
-
-export function uleb(value: number): number[] {
-  const out: number[] = [];
-  let v = value;
-  do {
-    let b = v & 0x7f;
-    v = Math.floor(v / 128);
-    if (v !== 0) b |= 0x80;
-    out.push(b);
-  } while (v !== 0);
-  return out;
-}
 
 export function sleb(value: number): number[] {
   const out: number[] = [];

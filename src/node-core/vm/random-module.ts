@@ -1,4 +1,5 @@
-import { section, sleb, uleb, wasmBinary } from './hostile';
+import { section, sleb, wasmBinary } from './hostile';
+import { uleb } from './wasm-module';
 
 /**
  * A seeded generator of random valid WebAssembly modules, reproducible from the seed: each is a WASI command of

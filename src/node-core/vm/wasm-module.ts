@@ -129,7 +129,8 @@ const SECTION_NAMES = [
 const PLAIN_VALUE_TYPES = new Set([0x7f, 0x7e, 0x7d, 0x7c, 0x7b, 0x70, 0x6f]);
 const REF_TYPES = new Set([0x70, 0x6f]);
 
-function leb(value: number): number[] {
+/** Unsigned LEB128, as the WebAssembly binary format writes sizes and counts. */
+export function uleb(value: number): number[] {
   const out: number[] = [];
   let v = value;
   do {
@@ -174,7 +175,7 @@ function cappedTable(t: { refType: number; limits: Limits }, cap: number): numbe
       `the module needs a table of ${t.limits.min} elements to start; the limit is ${cap} elements`,
     );
   }
-  return [t.refType, 0x01, ...leb(t.limits.min), ...leb(Math.min(t.limits.max ?? cap, cap))];
+  return [t.refType, 0x01, ...uleb(t.limits.min), ...uleb(Math.min(t.limits.max ?? cap, cap))];
 }
 
 /** Checks the code section: each body's size and the locals it declares. */
@@ -208,7 +209,7 @@ function cappedLimits(limits: Limits, capPages: number): number[] {
     );
   }
   const max = Math.min(limits.max ?? capPages, capPages);
-  return [0x01, ...leb(limits.min), ...leb(max)];
+  return [0x01, ...uleb(limits.min), ...uleb(max)];
 }
 
 /**
@@ -282,7 +283,7 @@ export function sandboxModule(
       // Imports: rewritten with the memory import's maximum capped.
       const body: number[] = [];
       const count = r.u32();
-      body.push(...leb(count));
+      body.push(...uleb(count));
       for (let i = 0; i < count; i++) {
         const entryStart = r.offset;
         const module = r.name();
@@ -310,21 +311,21 @@ export function sandboxModule(
         }
       }
       if (r.offset !== end) throw invalid('the import section has trailing bytes');
-      out.push(Uint8Array.from([2, ...leb(body.length), ...body]));
+      out.push(Uint8Array.from([2, ...uleb(body.length), ...body]));
     } else if (id === 4) {
       // Tables: rewritten with every maximum at most the cap (a table without one gets the cap).
       const body: number[] = [];
       const count = r.u32();
       tables += count;
       if (tables > limits.tables) throw overLimit('tables', tables, limits.tables);
-      body.push(...leb(count));
+      body.push(...uleb(count));
       for (let i = 0; i < count; i++) body.push(...cappedTable(readTable(r), tableCap));
       if (r.offset !== end) throw invalid('the table section has trailing bytes');
-      out.push(Uint8Array.from([4, ...leb(body.length), ...body]));
+      out.push(Uint8Array.from([4, ...uleb(body.length), ...body]));
     } else if (id === 5) {
       const body: number[] = [];
       const count = r.u32();
-      body.push(...leb(count));
+      body.push(...uleb(count));
       for (let i = 0; i < count; i++) {
         const limits = readMemoryLimits(r);
         memories++;
@@ -332,7 +333,7 @@ export function sandboxModule(
         body.push(...cappedLimits(limits, capPages));
       }
       if (r.offset !== end) throw invalid('the memory section has trailing bytes');
-      out.push(Uint8Array.from([5, ...leb(body.length), ...body]));
+      out.push(Uint8Array.from([5, ...uleb(body.length), ...body]));
     } else {
       out.push(bytes.subarray(start, end));
     }
