@@ -221,10 +221,7 @@ async function runNode(options: CliOptions, dataDir: string, io: CliIo): Promise
     await node.stop();
     throw err;
   }
-  writeRuntimeInfo(dataDir, { pid: process.pid, origin: server.origin, url: server.url, token: server.token });
-  io.out(`HyperMesh node ready: ${server.url}\n`);
-
-  return new Promise<number>((done) => {
+  const stopped = new Promise<number>((done) => {
     let stopping = false;
     const onSignal = (signal: NodeJS.Signals) => {
       if (stopping) {
@@ -248,6 +245,11 @@ async function runNode(options: CliOptions, dataDir: string, io: CliIo): Promise
     process.on('SIGINT', onSignal);
     process.on('SIGTERM', onSignal);
   });
+  // Only now, with the handlers in place, is the node ready: whoever reads the ready line (or api.json) may signal it
+  // at once, and a SIGINT that came before the handlers would end the process without a clean stop.
+  writeRuntimeInfo(dataDir, { pid: process.pid, origin: server.origin, url: server.url, token: server.token });
+  io.out(`HyperMesh node ready: ${server.url}\n`);
+  return stopped;
 }
 
 /** Operators form and change federations with files: members, a proposal, each CA's signature, adoption. */
