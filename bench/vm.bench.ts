@@ -24,21 +24,18 @@
  * HM_BENCH_VM_JS_ROUNDS (JS kernel rounds, 2,000,000).
  */
 import { readFileSync } from 'node:fs';
-import { createRequire } from 'node:module';
 import { cpus, getPriority, loadavg } from 'node:os';
 import { performance } from 'node:perf_hooks';
-import { Worker } from 'node:worker_threads';
 import {
   createSandbox,
-  runMessage,
   type JobExecutor,
   type JobLimits,
   type SandboxJob,
   type SandboxResult,
 } from '../src/node-core/vm/sandbox';
-import { sandboxWorkerMain, type WorkerDoneMessage } from '../src/node-core/vm/sandbox-worker';
 import { UPPERCASE_WAT, XORSHIFT_WAT, compileWat, roundsInput, xorshiftExpected } from '../src/node-core/vm/testing';
 import { Report, median, percentile } from './report';
+import { threadRunner } from './thread-runner';
 
 const COLD = Number(process.env.HM_BENCH_VM_COLD ?? 30);
 const WARM = Number(process.env.HM_BENCH_VM_WARM ?? 200);
@@ -125,52 +122,6 @@ const sandboxWith = (warmWorkers: number, niceness = NICE): JobExecutor => {
   sandboxes.push(s);
   return s;
 };
-
-/**
- * The baseline: the same job runner (sandbox-worker.ts) in one worker thread of this process, reused from job to
- * job as the sandbox did before issue #26 (no limits enforced from outside: the cheapest a thread could be).
- */
-function threadRunner(): JobExecutor {
-  const quickjs = createRequire(import.meta.url).resolve('quickjs-emscripten');
-  const source = `
-const { parentPort } = require('node:worker_threads');
-const { readFileSync } = require('node:fs');
-const { randomFillSync } = require('node:crypto');
-const cpuMs = () => {
-  const f = readFileSync('/proc/thread-self/stat', 'utf8').split(') ')[1].split(' ');
-  return (Number(f[11]) + Number(f[12])) * 10;
-};
-(${sandboxWorkerMain.toString()})({
-  parentPort, randomFillSync, cpuMs, preload: true, id: null, quickjs: () => require(${JSON.stringify(quickjs)}),
-});`;
-  const worker = new Worker(source, { eval: true });
-  const ready = new Promise<void>((resolve) => worker.once('message', () => resolve()));
-  let id = 0;
-  return {
-    async run(job) {
-      await ready;
-      const prepared = runMessage(job);
-      if ('refused' in prepared) return prepared.refused;
-      const mine = ++id;
-      return new Promise<SandboxResult>((resolve) => {
-        const onMessage = (m: WorkerDoneMessage): void => {
-          if (m.id !== mine) return;
-          worker.off('message', onMessage);
-          resolve({
-            exitCode: m.exitCode,
-            output: m.output,
-            stderr: m.stderr,
-            usage: { cpuMs: m.cpuMs, wallMs: m.wallMs, memoryPeakBytes: m.memoryPeakBytes },
-            failure: m.failure as SandboxResult['failure'],
-          });
-        };
-        worker.on('message', onMessage);
-        worker.postMessage({ ...prepared.message, id: mine });
-      });
-    },
-    close: () => worker.terminate().then(() => undefined),
-  };
-}
 
 interface Series {
   readonly caller: number[];

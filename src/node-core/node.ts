@@ -44,7 +44,8 @@ import type { MemoryAdapter } from './assets/memory-adapter';
 import { assetIdOf } from './assets/create-adapters';
 import { VmService } from './vm/service';
 import { VmError } from './vm/errors';
-import { createSandbox, type JobExecutor } from './vm/sandbox';
+import { createThrottledSandbox, type CpuThrottle } from './vm/cpu-throttle';
+import type { JobExecutor } from './vm/sandbox';
 import { NodeSharing, type NodeSharingHooks } from './governor/node-sharing';
 import type { SensorSource } from './governor/sensors';
 import type { PeerCpuMeter } from './governor/share-view';
@@ -149,6 +150,7 @@ class Node implements HyperMeshNode {
   vm: VmService | undefined;
   private pqSigner: PqSigner | undefined;
   private readonly jobExecutor: JobExecutor | undefined;
+  private cpuThrottle: CpuThrottle | undefined;
   sharing: NodeSharing | undefined;
   private readonly overrides: NodeOverrides;
 
@@ -345,6 +347,7 @@ class Node implements HyperMeshNode {
     this.transport = undefined;
     this.sharing?.stop();
     try {
+      this.cpuThrottle?.stop();
       await this.vm?.stop();
       await this.ledger?.stop();
       await this.mesh?.stop();
@@ -370,10 +373,11 @@ class Node implements HyperMeshNode {
       view: {
         adapter: (kind) => this.assets?.adapter(kind),
         sendBitsPerSec: () => (this.transport ? this.transport.stats().totals.sendBitsPerSec : null),
-        peerCpu: this.overrides.peerCpuMeter,
+        peerCpu: this.overrides.peerCpuMeter ?? { coresInUse: () => this.cpuThrottle?.coresInUse() ?? null },
       },
     });
     sharing.subscribe(() => {
+      this.cpuThrottle?.allowanceChanged();
       if (this.settings) this.applyNetworkSettings(this.settings, this.lastLinkMbps);
       if (this.state !== 'running') return;
       this.events.emit('sharing', sharing.view());
@@ -599,7 +603,7 @@ class Node implements HyperMeshNode {
       deriveSecret: (label) => this.identity.deriveSecret(label),
       stoq: this.transport,
       log: this.logBook.logger('vm'),
-      executor: this.jobExecutor ?? createSandbox({ log: this.logBook.logger('vm') }),
+      executor: this.jobExecutor ?? this.createJobPool(),
       assets: {
         adapter: (kind) => assets.adapter(kind),
         assetIdOf: (kind) => {
@@ -623,6 +627,16 @@ class Node implements HyperMeshNode {
     });
     vm.start();
     this.vm = vm;
+  }
+
+  /** Peers' jobs: child processes at the lowest priority, held to the CPU the sharing rules allow now. */
+  private createJobPool(): JobExecutor {
+    const { sandbox, throttle } = createThrottledSandbox({
+      log: this.logBook.logger('vm'),
+      allowedCores: () => this.sharing?.allowedCores() ?? null,
+    });
+    this.cpuThrottle = throttle;
+    return sandbox;
   }
 
   private requireVm(): VmService {

@@ -61,6 +61,17 @@ export interface JobChild {
   resume(): boolean;
   /** SIGKILL; the pool never reuses a child. */
   kill(): void;
+  /** Calls `listener` whenever the process is stopped or let go on (by whoever did it). */
+  onPausedChange(listener: (paused: boolean) => void): void;
+}
+
+/**
+ * Told of every child from its spawn (its boot is work for peers too) until it is killed: the CPU throttle
+ * (cpu-throttle.ts). `ended` comes just before the kill, while the process can still be measured.
+ */
+export interface ChildObserver {
+  started(child: JobChild): void;
+  ended(child: JobChild): void;
 }
 
 export type ChildKind = 'wasm' | 'js';
@@ -73,6 +84,8 @@ export interface ChildPool {
    * (not as it starts): a child booting beside the job's own would take its CPU at the moment the job starts.
    */
   refill(): void;
+  /** Sets the observer (one at a time; null removes it); it is told of the children alive now at once. */
+  observe(observer: ChildObserver | null): void;
   close(): Promise<void>;
 }
 
@@ -103,6 +116,9 @@ class Child implements JobChild {
   paused = false;
   gone = false;
   private stderr = '';
+  private readonly pauseListeners: ((paused: boolean) => void)[] = [];
+  /** Told just before the kill (the pool's observer). */
+  beforeKill: ((child: Child) => void) | undefined;
   readonly exited: Promise<ChildExit>;
   readonly ready: Promise<void>;
 
@@ -121,11 +137,22 @@ class Child implements JobChild {
       });
     });
     this.ready = new Promise<void>((resolve, reject) => {
-      const timer = setTimeout(
-        () => reject(new VmError('crashed', 'a job process did not start in time')),
-        BOOT_TIMEOUT_MS,
-      );
-      timer.unref();
+      // Time stopped by the CPU throttle (a snooze, a small share) is not boot time.
+      const arm = (): NodeJS.Timeout => {
+        const t = setTimeout(
+          () => reject(new VmError('crashed', 'a job process did not start in time')),
+          BOOT_TIMEOUT_MS,
+        );
+        t.unref();
+        return t;
+      };
+      let booting = true;
+      let timer: NodeJS.Timeout | undefined = arm();
+      this.onPausedChange((paused) => {
+        if (!booting) return;
+        clearTimeout(timer);
+        timer = paused ? undefined : arm();
+      });
       const onBoot = (m: { type?: string; message?: string }): void => {
         if (m.type === 'ready') {
           // One round trip before the first job, so that neither side meets its message path cold with a job.
@@ -133,6 +160,7 @@ class Child implements JobChild {
           return;
         }
         clearTimeout(timer);
+        booting = false;
         proc.off('message', onBoot);
         if (m.type === 'pong') resolve();
         else reject(new VmError('crashed', `a job process failed to start: ${m.message ?? 'no reason given'}`));
@@ -140,10 +168,12 @@ class Child implements JobChild {
       proc.on('message', onBoot);
       void this.exited.then((e) => {
         clearTimeout(timer);
+        booting = false;
         reject(new VmError('crashed', `a job process ended as it started (${e.signal ?? `exit ${e.code}`})`));
       });
       proc.once('error', (err) => {
         clearTimeout(timer);
+        booting = false;
         reject(new VmError('crashed', `a job process could not be started: ${err.message}`));
       });
     });
@@ -163,19 +193,29 @@ class Child implements JobChild {
   }
 
   pause(): boolean {
-    if (this.gone || this.paused) return false;
-    this.paused = this.signal('SIGSTOP');
-    return this.paused;
+    if (this.gone || this.paused || !this.signal('SIGSTOP')) return false;
+    this.paused = true;
+    for (const listener of this.pauseListeners) listener(true);
+    return true;
   }
 
   resume(): boolean {
-    if (this.gone || !this.paused) return false;
-    this.paused = !this.signal('SIGCONT');
-    return !this.paused;
+    if (this.gone || !this.paused || !this.signal('SIGCONT')) return false;
+    this.paused = false;
+    for (const listener of this.pauseListeners) listener(false);
+    return true;
+  }
+
+  onPausedChange(listener: (paused: boolean) => void): void {
+    this.pauseListeners.push(listener);
   }
 
   kill(): void {
-    if (!this.gone) this.signal('SIGKILL');
+    if (this.gone) return;
+    const told = this.beforeKill;
+    this.beforeKill = undefined;
+    told?.(this);
+    this.signal('SIGKILL');
   }
 
   private signal(sig: NodeJS.Signals): boolean {
@@ -218,6 +258,13 @@ export function createChildPool(options: ChildPoolOptions = {}): ChildPool {
   const used = new Set<ChildKind>();
   const all = new Set<Child>();
   let closed = false;
+  let observer: ChildObserver | null = null;
+  const watch = (child: Child): void => {
+    if (!observer) return;
+    const o = observer;
+    child.beforeKill = (c) => o.ended(c);
+    o.started(child);
+  };
 
   const spawnChild = (kind: ChildKind): Child => {
     let proc: ChildProcess;
@@ -234,6 +281,7 @@ export function createChildPool(options: ChildPoolOptions = {}): ChildPool {
     }
     const child = new Child(proc);
     all.add(child);
+    watch(child);
     if (proc.pid !== undefined) {
       try {
         setPriority(proc.pid, niceness);
@@ -246,6 +294,10 @@ export function createChildPool(options: ChildPoolOptions = {}): ChildPool {
     proc.channel?.unref();
     (proc.stderr as Readable & { unref?: () => void }).unref?.();
     void child.exited.then(() => {
+      // Died on its own (never killed): the observer still forgets it.
+      const told = child.beforeKill;
+      child.beforeKill = undefined;
+      told?.(child);
       all.delete(child);
       const i = idle[kind].indexOf(child);
       if (i >= 0) idle[kind].splice(i, 1);
@@ -274,6 +326,11 @@ export function createChildPool(options: ChildPoolOptions = {}): ChildPool {
       return child;
     },
     refill,
+    observe(next) {
+      for (const child of all) child.beforeKill = undefined;
+      observer = next;
+      for (const child of all) if (!child.gone) watch(child);
+    },
     async close() {
       closed = true;
       idle.wasm.length = 0;

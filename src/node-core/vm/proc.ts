@@ -1,4 +1,4 @@
-import { accessSync, constants, readFileSync } from 'node:fs';
+import { accessSync, constants, readFileSync, readdirSync } from 'node:fs';
 import { delimiter, join } from 'node:path';
 
 /**
@@ -18,6 +18,27 @@ export function processCpuMs(pid: number): number | null {
     return Number.isFinite(ms) ? ms : null;
   } catch {
     return null;
+  }
+}
+
+/**
+ * CPU time of every thread of process `pid` in ms, to the nanosecond: the sum of /proc/<pid>/task/<tid>/schedstat
+ * (time on CPU). /proc/<pid>/stat counts 10 ms ticks, too coarse to hold a share of a core to 5 % over 2 s. Falls
+ * back to the ticks where schedstat is missing; null when /proc has no answer.
+ */
+export function processCpuPreciseMs(pid: number): number | null {
+  try {
+    let ns = 0;
+    for (const tid of readdirSync(`/proc/${pid}/task`)) {
+      try {
+        ns += Number(readFileSync(`/proc/${pid}/task/${tid}/schedstat`, 'utf8').split(' ')[0]);
+      } catch {
+        // A thread that ended between the listing and the read: its time is gone with it (a few µs at most).
+      }
+    }
+    return Number.isFinite(ns) ? ns / 1e6 : processCpuMs(pid);
+  } catch {
+    return processCpuMs(pid);
   }
 }
 

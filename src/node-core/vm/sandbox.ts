@@ -2,7 +2,7 @@ import { createHash } from 'node:crypto';
 import { availableParallelism } from 'node:os';
 import type { JobFailureReason, JobKind } from '../../shared/vm';
 import type { Logger } from '../logging/log-book';
-import { createChildPool, type ChildPoolOptions, type JobChild } from './child-pool';
+import { createChildPool, type ChildObserver, type ChildPoolOptions, type JobChild } from './child-pool';
 import { VmError } from './errors';
 import { processCpuMs, processRssBytes } from './proc';
 import type { WorkerDoneMessage, WorkerRunMessage } from './sandbox-worker';
@@ -80,6 +80,13 @@ export interface JobProcess {
 export interface Sandbox extends JobExecutor {
   /** The jobs running now, one process each. */
   processes(): readonly JobProcess[];
+  /**
+   * Sets the observer of every job process from its spawn (booting and warm ones too: their boot is work for
+   * peers) to just before its kill — the CPU throttle. One at a time; null removes it.
+   */
+  observe(observer: ChildObserver | null): void;
+  /** Jobs that may run at once from now on (at least 1); jobs past it wait for a running one to end. */
+  setMaxConcurrent(jobs: number): void;
 }
 
 const CPU_POLL_MS = 5;
@@ -150,7 +157,7 @@ function failed(reason: JobFailureReason, message: string, cpuMs: number, wallMs
 }
 
 export function createSandbox(options: SandboxOptions = {}): Sandbox {
-  const maxConcurrent = options.maxConcurrent ?? Math.max(1, availableParallelism());
+  let maxConcurrent = options.maxConcurrent ?? Math.max(1, availableParallelism());
   const heapMb = options.heapMb ?? 128;
   const pool = createChildPool({ ...options, warm: options.warmWorkers ?? 1, heapMb });
   const running = new Set<JobProcess>();
@@ -159,13 +166,18 @@ export function createSandbox(options: SandboxOptions = {}): Sandbox {
   let closed = false;
   let nextId = 1;
 
+  // Jobs wait in order; a job that ends hands its slot to the first waiting one (unless the bound went down).
   const acquireSlot = async (): Promise<void> => {
-    while (active >= maxConcurrent) await new Promise<void>((resolve) => waiting.push(resolve));
-    active++;
+    if (active < maxConcurrent && waiting.length === 0) {
+      active++;
+      return;
+    }
+    await new Promise<void>((resolve) => waiting.push(resolve));
   };
   const releaseSlot = (): void => {
-    active--;
-    waiting.shift()?.();
+    const next = active <= maxConcurrent ? waiting.shift() : undefined;
+    if (next) next();
+    else active--;
   };
 
   const execute = async (job: SandboxJob, signal?: AbortSignal): Promise<SandboxResult> => {
@@ -195,34 +207,36 @@ export function createSandbox(options: SandboxOptions = {}): Sandbox {
       let wallUsed = 0;
       let runningSince = performance.now();
       let pausedFor = 0;
-      let pausedAt = 0;
+      let pausedAt = child.paused ? runningSince : 0;
       let wall: NodeJS.Timeout | undefined;
       const cpuNow = (): number => {
         const now = processCpuMs(pid);
         if (now !== null && cpuStart !== null) return now - cpuStart;
-        const paused = pausedFor + (handle.paused ? performance.now() - pausedAt : 0);
+        const paused = pausedFor + (child.paused ? performance.now() - pausedAt : 0);
         return performance.now() - started - paused;
       };
+      // Whoever stops the process (the CPU throttle, mostly), its wall-clock limit stops counting.
+      child.onPausedChange((paused) => {
+        if (settled) return;
+        const now = performance.now();
+        if (paused) {
+          wallUsed += now - runningSince;
+          pausedAt = now;
+          clearTimeout(wall);
+        } else {
+          runningSince = now;
+          pausedFor += now - pausedAt;
+          armWall();
+        }
+      });
       const handle: JobProcess = {
         pid,
         get paused() {
           return child.paused;
         },
         cpuMs: () => (settled ? null : cpuNow()),
-        pause: () => {
-          if (settled || !child.pause()) return false;
-          wallUsed += performance.now() - runningSince;
-          pausedAt = performance.now();
-          clearTimeout(wall);
-          return true;
-        },
-        resume: () => {
-          if (settled || !child.resume()) return false;
-          runningSince = performance.now();
-          pausedFor += runningSince - pausedAt;
-          armWall();
-          return true;
-        },
+        pause: () => !settled && child.pause(),
+        resume: () => !settled && child.resume(),
       };
       const finish = (result: SandboxResult): void => {
         if (settled) return;
@@ -286,7 +300,7 @@ export function createSandbox(options: SandboxOptions = {}): Sandbox {
           Math.max(0, limits.wallMs - wallUsed),
         );
       };
-      armWall();
+      if (!child.paused) armWall();
       // The replacement child boots once this job is done, or REFILL_AFTER_MS into it, whichever comes first.
       const replenish = setTimeout(() => pool.refill(), REFILL_AFTER_MS);
       child.onMessage(onMessage);
@@ -308,6 +322,16 @@ export function createSandbox(options: SandboxOptions = {}): Sandbox {
       }
     },
     processes: () => [...running],
+    observe: (next) => pool.observe(next),
+    setMaxConcurrent(jobs) {
+      if (!Number.isInteger(jobs) || jobs < 1) throw new RangeError(`jobs must be a positive integer, got ${jobs}`);
+      maxConcurrent = jobs;
+      // More room: the waiting jobs that now fit start.
+      while (active < maxConcurrent && waiting.length > 0) {
+        active++;
+        waiting.shift()?.();
+      }
+    },
     async close() {
       closed = true;
       await pool.close();

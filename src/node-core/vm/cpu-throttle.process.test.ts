@@ -1,0 +1,74 @@
+import { afterAll, describe, expect, it } from 'vitest';
+import { until } from '../testing/until';
+import { createCpuThrottle } from './cpu-throttle';
+import { processCpuPreciseMs } from './proc';
+import { createSandbox, type SandboxJob } from './sandbox';
+import { XORSHIFT_WAT, compileWat, roundsInput, xorshiftExpected } from './testing';
+
+/** The throttle on real job processes: stopped by SIGSTOP, never killed, and let go on. */
+describe('the CPU throttle on real job processes', () => {
+  const sandbox = createSandbox({ warmWorkers: 0, maxConcurrent: 4 });
+  afterAll(() => sandbox.close());
+  const ROUNDS = 30_000_000;
+
+  const kernelJob = async (): Promise<SandboxJob> => ({
+    kind: 'wasm',
+    code: await compileWat(XORSHIFT_WAT),
+    input: roundsInput(ROUNDS),
+    args: [],
+    // Room to spare: the machine may be loaded, and the job is held stopped for a while.
+    limits: { cpuMs: 600_000, wallMs: 600_000, memoryBytes: 16 * 2 ** 20, outputBytes: 1 << 20 },
+  });
+
+  it('stops a running job when the allowance drops to zero, then lets it finish with the right answer', async () => {
+    let allowed = 1;
+    const throttle = createCpuThrottle({ allowedCores: () => allowed });
+    sandbox.observe(throttle);
+    try {
+      const result = sandbox.run(await kernelJob());
+      const job = await until('the job running', () => sandbox.processes()[0]);
+      allowed = 0; // a rule tightens (a snooze) while the job runs
+      throttle.allowanceChanged();
+      await until('the job held stopped', () => job.paused);
+      // SIGSTOP takes effect a moment after it is sent: wait for the CPU time to stand still, then check it stays.
+      let last = processCpuPreciseMs(job.pid);
+      const frozen = await until('the CPU time to stand still', async () => {
+        await new Promise((resolve) => setTimeout(resolve, 100));
+        const now = processCpuPreciseMs(job.pid);
+        const still = now === last;
+        last = now;
+        return still && now !== null && now;
+      });
+      await new Promise((resolve) => setTimeout(resolve, 500)); // several of the throttle's periods
+      expect(job.paused).toBe(true);
+      expect(processCpuPreciseMs(job.pid)).toBe(frozen);
+      allowed = 1;
+      throttle.allowanceChanged();
+      const done = await result;
+      expect(done.failure).toBeNull();
+      expect(Buffer.from(done.output)).toEqual(Buffer.from(xorshiftExpected(ROUNDS)));
+    } finally {
+      throttle.stop();
+      sandbox.observe(null);
+    }
+  });
+
+  it('runs whole processes for the allowance: two jobs under half a core run one at a time', async () => {
+    const throttle = createCpuThrottle({ allowedCores: () => 0.5, setConcurrency: (n) => sandbox.setMaxConcurrent(n) });
+    sandbox.observe(throttle);
+    let most = 0;
+    const watch = setInterval(() => (most = Math.max(most, sandbox.processes().length)), 10);
+    try {
+      throttle.allowanceChanged();
+      const job = await kernelJob();
+      const results = await Promise.all([sandbox.run(job), sandbox.run(job)]);
+      for (const r of results) expect(r.failure).toBeNull();
+      expect(most).toBe(1);
+    } finally {
+      clearInterval(watch);
+      throttle.stop();
+      sandbox.observe(null);
+      sandbox.setMaxConcurrent(4);
+    }
+  });
+});

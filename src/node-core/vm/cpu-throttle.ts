@@ -1,0 +1,215 @@
+import { jobConcurrency } from '../governor/throttle';
+import type { Logger } from '../logging/log-book';
+import { processCpuPreciseMs } from './proc';
+import { createSandbox, type Sandbox } from './sandbox';
+
+/**
+ * Holds the job processes to the CPU allowance (issue #19, item 1): a fraction of a core is CPU time, not a slot.
+ *
+ * Every period (100 ms) the throttle gives the running job processes a CPU budget of allowance × period, lets
+ * each run its part of it (SIGCONT), and stops it (SIGSTOP) once that time has passed. What they really used is
+ * read from /proc (to the nanosecond: schedstat), and the difference carries into the next period — an overrun (a
+ * late timer on a busy machine, a process that ran between two readings) is paid back, so every 2-second window
+ * stays within the allowance. A job that starts while its period's budget is spent waits, stopped, for the next.
+ *
+ * Jobs are never killed for the allowance: a rule that tightens slows them down, a snooze (allowance 0) stops them
+ * where they are, and a rule that loosens lets them go on. The job's wall-clock limit does not run while it is
+ * stopped (sandbox.ts). Each job's CPU time is still measured and limited per job by the sandbox.
+ *
+ * Also the CPU meter of the allowed-vs-used view: cores used by job processes over the last 2 seconds.
+ */
+
+export interface CpuThrottleOptions {
+  /** The CPU peers' work may use now, in cores (fractional); null: not known yet, no limit applied. */
+  readonly allowedCores: () => number | null;
+  /** Sets how many jobs may run at once (the sandbox's bound): whole processes for the allowance. */
+  readonly setConcurrency?: (jobs: number) => void;
+  /** CPU time of a process in ms (the real one reads /proc); null when it has no answer. */
+  readonly cpuMs?: (pid: number) => number | null;
+  /** The period of the duty cycle, ms (default 100). */
+  readonly periodMs?: number;
+  /** A monotonic clock in ms (tests may inject one). */
+  readonly now?: () => number;
+}
+
+/** A job process as the throttle sees it (a JobChild of the pool; a test double in tests). */
+export interface ThrottledProcess {
+  readonly pid: number;
+  readonly paused: boolean;
+  pause(): boolean;
+  resume(): boolean;
+}
+
+export interface CpuThrottle {
+  /** A job process was spawned: from now on its CPU counts and it runs only within the allowance. */
+  started(process: ThrottledProcess): void;
+  /** It is about to be killed: its last CPU is read, then it is forgotten. */
+  ended(process: ThrottledProcess): void;
+  /** Re-reads the allowance at once (the governor's subscribe callback); the loop does so every period too. */
+  allowanceChanged(): void;
+  /** Cores the job processes used over the last 2 seconds (0 when none ran); the Dashboard's "used". */
+  coresInUse(): number | null;
+  /** Lets every job process run again and stops the loop. */
+  stop(): void;
+}
+
+const WINDOW_MS = 2_000;
+/** Unused budget carried into the next period, at most this many periods' worth (a burst must not break a window). */
+const MAX_CREDIT_PERIODS = 0.25;
+/** Overrun carried as debt, at most this many periods' worth (more is a measurement hiccup, not real use). */
+const MAX_DEBT_PERIODS = 4;
+
+interface Tracked {
+  readonly job: ThrottledProcess;
+  /** CPU time at the last reading, ms. */
+  lastCpu: number | null;
+  /** Stopped by the throttle (and so to be let go by it). */
+  held: boolean;
+}
+
+export function createCpuThrottle(options: CpuThrottleOptions): CpuThrottle {
+  const periodMs = options.periodMs ?? 100;
+  if (!(periodMs >= 10)) throw new RangeError(`periodMs must be at least 10, got ${periodMs}`);
+  const cpuMs = options.cpuMs ?? processCpuPreciseMs;
+  const now = options.now ?? (() => performance.now());
+  const tracked = new Map<number, Tracked>();
+  /** CPU used by job processes per period: [end time, ms], for the 2-second meter. */
+  const history: { at: number; ms: number }[] = [];
+  let usedThisPeriod = 0;
+  let carry = 0;
+  let budget = Number.POSITIVE_INFINITY;
+  let loop: NodeJS.Timeout | undefined;
+  let stopTimer: NodeJS.Timeout | undefined;
+  let concurrency = -1;
+
+  const allowed = (): number | null => {
+    const cores = options.allowedCores();
+    return cores === null || !Number.isFinite(cores) ? null : Math.max(0, cores);
+  };
+
+  /** Adds what each process used since its last reading to this period's account. */
+  const measure = (t: Tracked): void => {
+    const cpu = cpuMs(t.job.pid);
+    if (cpu === null) return;
+    if (t.lastCpu !== null && cpu > t.lastCpu) usedThisPeriod += cpu - t.lastCpu;
+    t.lastCpu = cpu;
+  };
+
+  const hold = (t: Tracked): void => {
+    if (!t.held && t.job.pause()) t.held = true;
+  };
+  const release = (t: Tracked): void => {
+    if (t.held) {
+      t.job.resume();
+      t.held = false;
+    }
+  };
+
+  const applyConcurrency = (cores: number | null): void => {
+    if (!options.setConcurrency || cores === null) return;
+    const jobs = Math.max(1, jobConcurrency(cores));
+    if (jobs === concurrency) return;
+    concurrency = jobs;
+    options.setConcurrency(jobs);
+  };
+
+  /** One period: settle the last one's account, then run the processes for their share of this one. */
+  const tick = (): void => {
+    clearTimeout(stopTimer);
+    for (const t of tracked.values()) measure(t);
+    const t0 = now();
+    history.push({ at: t0, ms: usedThisPeriod });
+    while ((history[0]?.at ?? t0) < t0 - WINDOW_MS) history.shift();
+    const cores = allowed();
+    applyConcurrency(cores);
+    if (cores === null) {
+      carry = 0;
+    } else if (Number.isFinite(budget)) {
+      // What the last period was owed minus what it used: paid back (debt) or, a little, kept (credit).
+      const owed = budget;
+      carry = Math.min(cores * periodMs * MAX_CREDIT_PERIODS, owed - usedThisPeriod);
+      carry = Math.max(carry, -cores * periodMs * MAX_DEBT_PERIODS);
+    }
+    usedThisPeriod = 0;
+    const jobs = [...tracked.values()];
+    if (cores === null || cores >= jobs.length) {
+      // Each process uses one core at most: nothing to hold back.
+      budget = cores === null ? Number.POSITIVE_INFINITY : cores * periodMs;
+      for (const t of jobs) release(t);
+    } else {
+      budget = cores * periodMs + carry;
+      const runMs = Math.min(periodMs, Math.max(0, budget) / Math.max(1, jobs.length));
+      if (runMs <= 0) {
+        for (const t of jobs) hold(t);
+      } else {
+        for (const t of jobs) release(t);
+        if (runMs < periodMs) {
+          stopTimer = setTimeout(() => {
+            for (const t of tracked.values()) hold(t);
+          }, runMs);
+        }
+      }
+    }
+    if (tracked.size === 0) stopLoop();
+  };
+
+  const startLoop = (): void => {
+    if (loop) return;
+    budget = Number.POSITIVE_INFINITY;
+    usedThisPeriod = 0;
+    carry = 0;
+    loop = setInterval(tick, periodMs);
+    tick();
+  };
+  const stopLoop = (): void => {
+    clearInterval(loop);
+    clearTimeout(stopTimer);
+    loop = undefined;
+  };
+
+  return {
+    started(job) {
+      const t: Tracked = { job, lastCpu: cpuMs(job.pid), held: false };
+      tracked.set(job.pid, t);
+      if (!loop) return startLoop();
+      // Joining a period in progress whose budget was planned for the others: wait, stopped, for the next one.
+      const cores = allowed();
+      if (cores !== null && cores < tracked.size) hold(t);
+    },
+    ended(job) {
+      const t = tracked.get(job.pid);
+      if (!t) return;
+      measure(t);
+      tracked.delete(job.pid);
+    },
+    allowanceChanged() {
+      if (loop) tick();
+      else applyConcurrency(allowed());
+    },
+    coresInUse() {
+      const since = now() - WINDOW_MS;
+      let ms = usedThisPeriod;
+      for (const h of history) if (h.at > since) ms += h.ms;
+      return ms / WINDOW_MS;
+    },
+    stop() {
+      stopLoop();
+      for (const t of tracked.values()) release(t);
+      tracked.clear();
+    },
+  };
+}
+
+/** The node's job executor: the sandbox at the lowest priority, held to the CPU allowance by a throttle. */
+export function createThrottledSandbox(options: { readonly log: Logger; readonly allowedCores: () => number | null }): {
+  readonly sandbox: Sandbox;
+  readonly throttle: CpuThrottle;
+} {
+  const sandbox = createSandbox({ log: options.log, idleScheduling: true });
+  const throttle = createCpuThrottle({
+    allowedCores: options.allowedCores,
+    setConcurrency: (jobs) => sandbox.setMaxConcurrent(jobs),
+  });
+  sandbox.observe(throttle);
+  return { sandbox, throttle };
+}

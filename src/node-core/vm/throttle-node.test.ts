@@ -1,0 +1,85 @@
+import { readFileSync, readdirSync } from 'node:fs';
+import { describe, expect, it } from 'vitest';
+import { formatHostPort } from '../../shared/network';
+import { certify, useNodes } from '../testing/nodes';
+import { until } from '../testing/until';
+import { XORSHIFT_WAT, compileWat, roundsInput } from './testing';
+
+const start = useNodes({ meshIntervalMs: 500, ledgerTickMs: 250, ledgerSlotMs: 500, receiptIntervalMs: 1000 });
+
+/** This process's children (the job processes of every node it hosts) and their scheduler state (R, S, T…). */
+function childStates(): Map<number, string> {
+  const states = new Map<number, string>();
+  for (const tid of readdirSync('/proc/self/task')) {
+    let children: string;
+    try {
+      children = readFileSync(`/proc/self/task/${tid}/children`, 'utf8');
+    } catch {
+      continue;
+    }
+    for (const pid of children.split(' ').filter(Boolean).map(Number)) {
+      try {
+        const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+        states.set(pid, stat.slice(stat.lastIndexOf(')') + 2, stat.lastIndexOf(')') + 3));
+      } catch {
+        // gone between the listing and the read
+      }
+    }
+  }
+  return states;
+}
+
+describe.skipIf(process.platform !== 'linux')('the CPU share on a running node', () => {
+  it('stops a peer job in its process when the user snoozes sharing, and lets it finish on resume', async () => {
+    const ca = await start({ authority: { name: 'Throttle CA' } });
+    const caAddress = formatHostPort(ca.transport!.address);
+    const provider = await start();
+    const consumer = await start();
+    for (const n of [provider, consumer]) await certify(n, caAddress);
+    await provider.assets!.ready;
+    await provider.api.updateSettings({
+      privacyLevel: 'FullPublic',
+      allocationType: 'Public',
+      allocation: { cpu: 50, memory: 10 },
+    });
+    await provider.assets!.settled();
+    await until('the provider to be found', async () =>
+      (await consumer.api.searchAssets({ kind: 'cpu' })).some((h) => h.owner === provider.identity.nodeId),
+    );
+    const before = new Set(childStates().keys());
+    // About 3 s of CPU (1e9 rounds of xorshift64*): long enough to be caught running.
+    const job = consumer.api.runJob({
+      kind: 'wasm',
+      code: Buffer.from(await compileWat(XORSHIFT_WAT)).toString('base64'),
+      input: { data: Buffer.from(roundsInput(1_000_000_000)).toString('base64') },
+      limits: { cpuSeconds: 600, wallSeconds: 600 },
+      providers: [provider.identity.nodeId],
+    });
+    let settled: unknown;
+    job.then(
+      (r) => (settled = r),
+      (err: unknown) => (settled = err instanceof Error ? err.message : err),
+    );
+    await until('the job to run on the provider', async () => {
+      if (settled !== undefined)
+        throw new Error(`the job ended before it was seen running: ${JSON.stringify(settled)}`);
+      return (await provider.api.getJobs({ role: 'provider' })).some((j) => j.status === 'running');
+    });
+    await provider.api.pauseSharing({ for: 'until-resumed' });
+    // The job processes the provider started for the job: all stopped (state T), none killed.
+    const stopped = await until('the provider job process to be stopped', () => {
+      const mine = [...childStates()].filter(([pid]) => !before.has(pid));
+      return mine.length > 0 && mine.every(([, state]) => state === 'T') && mine.map(([pid]) => pid);
+    });
+    expect((await provider.api.getUsage()).sharing?.resources.find((r) => r.kind === 'cpu')?.allowedPercent).toBe(0);
+    await provider.api.resumeSharing();
+    const done = await job;
+    expect(done.job.status, JSON.stringify(done.job.runs)).toBe('completed');
+    expect(done.job.runs[0]).toMatchObject({ provider: provider.identity.nodeId, proof: 'verified' });
+    expect(stopped.length).toBeGreaterThan(0);
+    // The allowed-vs-used meter reads the job processes' CPU.
+    expect((await provider.api.getUsage()).sharing?.resources.find((r) => r.kind === 'cpu')?.usedSource).toBe(
+      'measured',
+    );
+  }, 240_000);
+});
