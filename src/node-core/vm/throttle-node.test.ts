@@ -43,9 +43,12 @@ describe.skipIf(process.platform !== 'linux')('the CPU share on a running node',
       allocation: { cpu: 50, memory: 10 },
     });
     await provider.assets!.settled();
-    await until('the provider to be found', async () =>
-      (await consumer.api.searchAssets({ kind: 'cpu' })).some((h) => h.owner === provider.identity.nodeId),
-    );
+    // A job needs the provider's CPU and memory both announced.
+    await until('the provider to be found', async () => {
+      const mine = async (kind: 'cpu' | 'memory') =>
+        (await consumer.api.searchAssets({ kind })).some((h) => h.owner === provider.identity.nodeId);
+      return (await mine('cpu')) && (await mine('memory'));
+    });
     const before = new Set(childStates().keys());
     // About 3 s of CPU (1e9 rounds of xorshift64*): long enough to be caught running.
     const job = consumer.api.runJob({
