@@ -69,6 +69,11 @@ export interface ValidationIssue {
 export interface ApiErrorBody {
   readonly code: ErrorCode;
   readonly message: string;
+  /**
+   * Why, within the code, as data (never parse the message): a JobFailureReason (src/shared/vm.ts) with JOB_FAILED, a
+   * ProxyFailure (src/shared/proxy.ts) with PROXY_REFUSED.
+   */
+  readonly reason?: string;
   /** `issues` lists at most {@link MAX_LISTED_ISSUES}; `omitted` counts the rest. */
   readonly details?: { readonly issues?: readonly ValidationIssue[]; readonly omitted?: number };
 }
@@ -76,14 +81,19 @@ export interface ApiErrorBody {
 /** Base class for errors that carry a stable code across process and IPC boundaries. */
 export class HyperMeshError extends Error {
   readonly code: ErrorCode;
-  constructor(code: ErrorCode, message: string, options?: { cause?: unknown }) {
-    super(message, options);
+  /** Why, within the code (see ApiErrorBody.reason); undefined when the code says it all. */
+  readonly reason: string | undefined;
+  constructor(code: ErrorCode, message: string, options?: { cause?: unknown; reason?: string }) {
+    super(message, options?.cause === undefined ? undefined : { cause: options.cause });
     this.code = code;
+    this.reason = options?.reason;
     this.name = new.target.name;
   }
 
   toBody(): ApiErrorBody {
-    return { code: this.code, message: this.message };
+    return this.reason === undefined
+      ? { code: this.code, message: this.message }
+      : { code: this.code, message: this.message, reason: this.reason };
   }
 }
 
@@ -114,7 +124,7 @@ export class ValidationError extends HyperMeshError {
 export class RemoteError extends HyperMeshError {
   readonly details: ApiErrorBody['details'];
   constructor(body: ApiErrorBody) {
-    super(body.code, body.message);
+    super(body.code, body.message, body.reason === undefined ? undefined : { reason: body.reason });
     this.details = body.details;
   }
 }

@@ -84,3 +84,17 @@ export interface RemoteMemoryRequest {
 
 /** Largest read or write through the API in one call (bytes of plaintext; base64 on the wire). */
 export const PROXY_API_MAX_BYTES = 1024 * 1024;
+
+/** Why a memory-proxy access was refused: the `reason` of a PROXY_REFUSED error body (stable codes). */
+export const PROXY_FAILURES = [
+  'UNKNOWN_ADDRESS',
+  'OUT_OF_BOUNDS',
+  'PERMISSION',
+  'FREED',
+  'EXPIRED',
+  'REVOKED',
+  'NOT_YOURS',
+  'INTEGRITY',
+  'UNAVAILABLE',
+] as const;
+export type ProxyFailure = (typeof PROXY_FAILURES)[number];

@@ -7,27 +7,29 @@
 export const JOB_KINDS = ['wasm', 'js'] as const;
 export type JobKind = (typeof JOB_KINDS)[number];
 
-/** Why a job (or one provider's run of it) did not produce an accepted result. */
-export type JobFailureReason =
-  | 'cpu-limit'
-  | 'memory-limit'
-  | 'wall-limit'
-  | 'output-limit'
-  /** The module trapped (unreachable, out-of-bounds access, stack overflow, ...). */
-  | 'trap'
-  /** JavaScript threw, or the module is not a job the sandbox can run. */
-  | 'error'
-  | 'invalid-module'
-  /** The job's process died on its own (a signal, an abort); the provider serves on. */
-  | 'crashed'
-  /** The provider would not run it (no lease, no room within the user's caps, ...). */
-  | 'refused'
-  /** The provider could not be reached or did not answer. */
-  | 'unreachable'
-  /** The result or its proof did not check out (a wrong output hash, a proof for something else). */
-  | 'bad-proof'
-  /** Redundant runs disagreed and no result had a quorum. */
-  | 'disputed';
+/**
+ * Why a job (or one provider's run of it) did not produce an accepted result; also the `reason` of a JOB_FAILED
+ * error body. 'trap': the module trapped (unreachable, out-of-bounds access, stack overflow, ...); 'error':
+ * JavaScript threw, or the module is not a job the sandbox can run; 'crashed': the job's process died on its own (a
+ * signal, an abort), the provider serves on; 'refused': the provider would not run it (no lease, no room within the
+ * user's caps, ...); 'unreachable': the provider could not be reached or did not answer; 'bad-proof': the result or
+ * its proof did not check out; 'disputed': redundant runs disagreed and no result had a quorum.
+ */
+export const JOB_FAILURE_REASONS = [
+  'cpu-limit',
+  'memory-limit',
+  'wall-limit',
+  'output-limit',
+  'trap',
+  'error',
+  'invalid-module',
+  'crashed',
+  'refused',
+  'unreachable',
+  'bad-proof',
+  'disputed',
+] as const;
+export type JobFailureReason = (typeof JOB_FAILURE_REASONS)[number];
 
 /** Upper bounds for one job; a provider may grant less (its caps), never more. */
 export const JOB_LIMITS = {

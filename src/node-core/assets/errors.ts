@@ -21,7 +21,7 @@ export class InvalidAssetIdError extends HyperMeshError {
 export type AllocationRefusal = 'over-cap' | 'too-many-users' | 'too-long' | 'unavailable' | 'invalid-request';
 
 export class AllocationError extends HyperMeshError {
-  readonly reason: AllocationRefusal;
+  override readonly reason: AllocationRefusal;
   constructor(reason: AllocationRefusal, message: string) {
     super(ErrorCode.InvalidArgument, message);
     this.reason = reason;
@@ -45,7 +45,7 @@ export class LeaseNotFoundError extends HyperMeshError {
 export type AccessRefusal = 'lease-quota' | 'total-quota' | 'bad-path' | 'symlink' | 'not-found' | 'out-of-range';
 
 export class AssetAccessError extends HyperMeshError {
-  readonly reason: AccessRefusal;
+  override readonly reason: AccessRefusal;
   constructor(reason: AccessRefusal, message: string, options?: { cause?: unknown }) {
     super(reason === 'not-found' ? ErrorCode.NotFound : ErrorCode.InvalidArgument, message, options);
     this.reason = reason;

@@ -46,7 +46,7 @@ export type ConsensusFailure =
 /** A consensus proof (or one of its parts) that does not hold; `reason` says which check failed. */
 export class ConsensusError extends HyperMeshError {
   constructor(
-    readonly reason: ConsensusFailure,
+    override readonly reason: ConsensusFailure,
     message: string,
     options?: { cause?: unknown },
   ) {

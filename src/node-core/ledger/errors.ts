@@ -24,7 +24,7 @@ export type LedgerRejection =
 /** A transaction or block broke a ledger rule. `reason` names the rule; the message says how. */
 export class LedgerRuleError extends HyperMeshError {
   constructor(
-    readonly reason: LedgerRejection,
+    override readonly reason: LedgerRejection,
     message: string,
     options?: { cause?: unknown },
   ) {

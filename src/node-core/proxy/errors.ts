@@ -1,16 +1,8 @@
 import { ErrorCode, HyperMeshError } from '../../shared/errors';
 
-/** Why a proxy access was refused; stable codes the consumer (and the UI) can switch on. */
-export type ProxyFailure =
-  | 'UNKNOWN_ADDRESS'
-  | 'OUT_OF_BOUNDS'
-  | 'PERMISSION'
-  | 'FREED'
-  | 'EXPIRED'
-  | 'REVOKED'
-  | 'NOT_YOURS'
-  | 'INTEGRITY'
-  | 'UNAVAILABLE';
+import type { ProxyFailure } from '../../shared/proxy';
+
+export type { ProxyFailure };
 
 export class ProxyError extends HyperMeshError {
   constructor(
@@ -18,6 +10,6 @@ export class ProxyError extends HyperMeshError {
     message: string,
     options?: { cause?: unknown },
   ) {
-    super(ErrorCode.ProxyRefused, `${failure}: ${message}`, options);
+    super(ErrorCode.ProxyRefused, `${failure}: ${message}`, { ...options, reason: failure });
   }
 }

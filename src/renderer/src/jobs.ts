@@ -3,6 +3,7 @@ import { NODE_ID_PATTERN } from '../../shared/ledger';
 import { formatBytes } from '../../shared/privacy';
 import type { UsedPoolView } from '../../shared/proxy';
 import {
+  JOB_FAILURE_REASONS,
   JOB_LIMITS,
   type JobFailureReason,
   type JobKind,
@@ -71,8 +72,6 @@ export const FAILURE_REASON_TEXT: Readonly<Record<JobFailureReason, string>> = {
   disputed: 'The providers disagreed and no result had a majority',
 };
 
-export const JOB_FAILURE_REASONS = Object.keys(FAILURE_REASON_TEXT) as readonly JobFailureReason[];
-
 export const PROOF_TEXT: Readonly<Record<JobView['proof'], string>> = {
   verified: 'Proof verified',
   invalid: 'Proof did not verify',
@@ -85,17 +84,17 @@ export function agreedText(agreed: boolean | null): string {
   return agreed === null ? '—' : agreed ? 'Yes' : 'No';
 }
 
-/** The reason a JOB_FAILED message starts with ("cpu-limit: the job used …"); null if it names none. */
-export function jobFailureOf(message: string): JobFailureReason | null {
-  const head = /^([a-z-]+):/.exec(message)?.[1];
-  return JOB_FAILURE_REASONS.find((r) => r === head) ?? null;
+/** The reason a JOB_FAILED error names in its `reason` field (data, never the message); null if none. */
+export function jobFailureOf(reason: string | undefined): JobFailureReason | null {
+  return JOB_FAILURE_REASONS.find((r) => r === reason) ?? null;
 }
 
-/** What a failed call means, in words, by the node's code (and for JOB_FAILED, by the reason it names). */
-export function jobErrorTitle(code: string | null, message: string): string {
+/** What a failed call means, in words, by the node's code (and for JOB_FAILED, by its reason). */
+export function jobErrorTitle(failure: { readonly code: string | null; readonly reason?: string }): string {
+  const { code } = failure;
   if (code === null) return 'No answer from the node.';
   if (code === ErrorCode.JobFailed) {
-    const reason = jobFailureOf(message);
+    const reason = jobFailureOf(failure.reason);
     return reason ? `${FAILURE_REASON_TEXT[reason]}.` : 'The job failed.';
   }
   if (code === ErrorCode.InvalidArgument) return 'The node refused the request as invalid.';

@@ -1,6 +1,13 @@
 import { ErrorCode } from '../../shared/errors';
 import { formatBytes } from '../../shared/privacy';
-import type { ProvidedMappingView, ProxyPermission, RemoteMemoryRequest, UsedPoolView } from '../../shared/proxy';
+import {
+  PROXY_FAILURES,
+  type ProvidedMappingView,
+  type ProxyFailure,
+  type ProxyPermission,
+  type RemoteMemoryRequest,
+  type UsedPoolView,
+} from '../../shared/proxy';
 import { groupDigits } from './wallet';
 
 /* Renderer helpers for the Memory proxy page: sizes and traffic in words, the Allocate form, the node's refusals. */
@@ -70,23 +77,9 @@ export function formatStake(stake: string): string {
   return `${groupDigits(stake)} Caesar`;
 }
 
-/** Why the memory proxy refused, from the message the node gave with PROXY_REFUSED ("REVOKED: …"). */
-export const PROXY_FAILURES = [
-  'UNKNOWN_ADDRESS',
-  'OUT_OF_BOUNDS',
-  'PERMISSION',
-  'FREED',
-  'EXPIRED',
-  'REVOKED',
-  'NOT_YOURS',
-  'INTEGRITY',
-  'UNAVAILABLE',
-] as const;
-export type ProxyFailure = (typeof PROXY_FAILURES)[number];
-
-export function proxyFailureOf(message: string): ProxyFailure | null {
-  const head = /^([A-Z_]+):/.exec(message)?.[1];
-  return PROXY_FAILURES.find((f) => f === head) ?? null;
+/** The failure a PROXY_REFUSED error names in its `reason` field (data, never the message); null if none. */
+export function proxyFailureOf(reason: string | undefined): ProxyFailure | null {
+  return PROXY_FAILURES.find((f) => f === reason) ?? null;
 }
 
 const FAILURE_TEXT: Readonly<Record<ProxyFailure, string>> = {
@@ -101,12 +94,13 @@ const FAILURE_TEXT: Readonly<Record<ProxyFailure, string>> = {
   UNAVAILABLE: 'No provider could serve it.',
 };
 
-/** What a failed call means, in words, by the node's code (and for PROXY_REFUSED, by the failure it names). */
-export function proxyErrorTitle(code: string | null, message: string): string {
+/** What a failed call means, in words, by the node's code (and for PROXY_REFUSED, by its reason). */
+export function proxyErrorTitle(failure: { readonly code: string | null; readonly reason?: string }): string {
+  const { code } = failure;
   if (code === null) return 'No answer from the node.';
   if (code === ErrorCode.ProxyRefused) {
-    const failure = proxyFailureOf(message);
-    return failure ? FAILURE_TEXT[failure] : 'The memory proxy refused.';
+    const refusal = proxyFailureOf(failure.reason);
+    return refusal ? FAILURE_TEXT[refusal] : 'The memory proxy refused.';
   }
   if (code === ErrorCode.InvalidArgument) return 'The node refused the request as invalid.';
   return 'The node could not do it.';

@@ -159,6 +159,8 @@ export type AllocateResult =
 export interface NodeFailure {
   readonly code: ErrorCode | null;
   readonly message: string;
+  /** Why, within the code, as data (a job failure reason, a proxy failure): never parsed from the message. */
+  readonly reason?: string;
   readonly issues: readonly ValidationIssue[];
 }
 
@@ -179,7 +181,10 @@ export type WalletResult =
   { readonly ok: true; readonly tx: WalletTxView } | { readonly ok: false; readonly error: NodeFailure };
 
 function failureOf(err: unknown): NodeFailure {
-  if (err instanceof RemoteError) return { code: err.code, message: err.message, issues: err.details?.issues ?? [] };
+  if (err instanceof RemoteError) {
+    const failure = { code: err.code, message: err.message, issues: err.details?.issues ?? [] };
+    return err.reason === undefined ? failure : { ...failure, reason: err.reason };
+  }
   return { code: null, message: messageOf(err), issues: [] };
 }
 

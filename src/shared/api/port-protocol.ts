@@ -41,7 +41,10 @@ export type FromNodeFrame =
 
 const isId = (v: unknown): v is number => Number.isSafeInteger(v) && (v as number) >= 0;
 const isErrorBody = (v: unknown): v is ApiErrorBody =>
-  isPlainObject(v) && isErrorCode(v.code) && typeof v.message === 'string';
+  isPlainObject(v) &&
+  isErrorCode(v.code) &&
+  typeof v.message === 'string' &&
+  (v.reason === undefined || (typeof v.reason === 'string' && v.reason.length <= 64));
 
 /** Null for anything that is not a well-formed frame to the node (the receiver drops it and says so). */
 export function parseToNodeFrame(value: unknown): ToNodeFrame | null {

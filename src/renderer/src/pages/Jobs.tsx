@@ -87,7 +87,7 @@ function JobError(props: { failure: NodeFailure; source: 'run' | 'list'; prefix?
   return (
     <NodeFailureAlert
       failure={props.failure}
-      title={jobErrorTitle(props.failure.code, props.failure.message)}
+      title={jobErrorTitle(props.failure)}
       testId="job-error"
       prefix={props.prefix}
       data={{ source: props.source }}

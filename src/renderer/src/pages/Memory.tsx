@@ -52,7 +52,7 @@ function ProxyError(props: { failure: NodeFailure; testId: string; prefix?: stri
   return (
     <NodeFailureAlert
       failure={props.failure}
-      title={proxyErrorTitle(props.failure.code, props.failure.message)}
+      title={proxyErrorTitle(props.failure)}
       testId={props.testId}
       prefix={props.prefix}
     />
