@@ -37,11 +37,13 @@ export function makeInitials(
   certificate: CertificateMaterial,
   target: { host: string; port: number },
   count: number,
+  /** The idle timeout the flooder asks for; a half-open handshake lives as long as the smaller of both sides'. */
+  idleTimeoutMs = 30_000,
 ): Buffer[] {
   const config = buildConfig({
     certPem: certificate.certPem,
     keyPem: certificate.keyPem,
-    idleTimeoutMs: 5_000,
+    idleTimeoutMs,
     datagramBytes: DEFAULT_DATAGRAM_BYTES,
     streamWindow: 1 << 20,
     connectionWindow: 1 << 22,
