@@ -51,6 +51,8 @@ export class StoqConnection implements StreamHost {
   private scratchBuffer: Buffer | undefined;
   peerIdentity: PeerIdentity | undefined;
   closeReason: string | undefined;
+  /** The STOQ code (StoqCode) the connection was closed with, by either side, once closed; null for QUIC's own. */
+  closeCode: number | null = null;
   /** Set on dials whose calls authenticate themselves: a peer that fails verification is kept, marked unanchored. */
   unverifiedOk = false;
   private verified = false;
@@ -383,6 +385,8 @@ export class StoqConnection implements StreamHost {
             ? `closed (code ${localError.errorCode})`
             : 'closed');
     this.closeReason = why;
+    const appError = peerError?.isApp === true ? peerError : localError?.isApp === true ? localError : null;
+    this.closeCode = appError?.errorCode ?? null;
     const err = new StreamError(`connection to ${this.peerLabel} ${why}`);
     for (const stream of [...this.streams.values()]) stream.fail(err);
     this.streams.clear();

@@ -133,7 +133,7 @@ describe('STOQ under an Initial flood', () => {
     expect(conn.isUsable).toBe(true);
     await conn.openStream().write(Buffer.from('one too many'));
     await conn.closed();
-    expect(conn.conn.peerError()?.errorCode).toBe(StoqCode.OverBudget);
+    expect(conn.closeCode).toBe(StoqCode.OverBudget);
     expect(conn.closeReason).toMatch(/code 18/);
   });
 });
