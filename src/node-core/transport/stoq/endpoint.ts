@@ -1,16 +1,18 @@
-import { createHash, createHmac, randomBytes } from 'node:crypto';
+import { createHmac, randomBytes } from 'node:crypto';
 import dgram from 'node:dgram';
 import { isIP } from 'node:net';
-import { ErrorCode, HyperMeshError } from '../../../shared/errors';
-import { formatHostPort, type PeerConnectionStats } from '../../../shared/network';
+import { formatHostPort } from '../../../shared/network';
 import type { Logger } from '../../logging/log-book';
-import { StoqCode } from './frames';
+import { InitialAdmission, type AdmissionCounters, type AdmissionLimits, type InitialToken } from './admission';
 import {
-  PeerVerificationError,
-  type CertificateMaterial,
-  type PeerIdentity,
-  type PeerVerifier,
-} from './node-certificate';
+  StoqConnection,
+  TransportError,
+  type ConnectionHost,
+  type ConnectionMetrics,
+  type HostPort,
+} from './connection';
+import { StoqCode } from './frames';
+import type { CertificateMaterial, PeerVerifier } from './node-certificate';
 import {
   buildConfig,
   CID_LENGTH,
@@ -19,14 +21,11 @@ import {
   type QuicheConfig,
   type QuicheConnection,
 } from './quiche';
-import { StoqStream, StreamError, type StreamHost } from './stream';
+import { RetryTokens } from './retry-token';
+import { StoqStream, StreamError } from './stream';
 import { TIERS, type TierName } from './tiers';
 
-export class TransportError extends HyperMeshError {
-  constructor(message: string, options?: { cause?: unknown }) {
-    super(ErrorCode.Transport, message, options);
-  }
-}
+export { StoqConnection, TransportError, type ConnectionMetrics };
 
 export interface EndpointOptions {
   /** `::` or `::1` (IPv6 first); an IPv4 address only where the user turned IPv4 on. */
@@ -44,360 +43,35 @@ export interface EndpointOptions {
   readonly acceptIncoming?: boolean;
   /** On `::`, also take IPv4 (mapped) traffic; off by default, as STOQ is IPv6 first. */
   readonly dualStack?: boolean;
+  /** Flood defence: when to answer Initials with a Retry, and how many handshakes one source may start. */
+  readonly admission?: Partial<AdmissionLimits>;
+  /** How long a Retry token stays good. */
+  readonly retryTokenLifetimeMs?: number;
+  /**
+   * Streams a peer may hold open on one connection at once (the per-connection memory budget, with the flow-control
+   * windows); a peer that opens more is disconnected with StoqCode.OverBudget. Default: the tier's stream limit.
+   */
+  readonly maxPeerStreams?: number;
 }
-
-/** What one connection reports; the transport adds the tier. */
-export type ConnectionMetrics = Omit<PeerConnectionStats, 'tier'>;
-
-type HostPort = { host: string; port: number };
-
-/** Packets one connection may send per pass before others (and incoming ACKs) get a turn. */
-const MAX_PACKETS_PER_PASS = 512;
-/** Connections still in their handshake or verification at once; more Initials are dropped (flood guard). */
-const MAX_UNVERIFIED = 256;
 
 function cidKey(cid: Uint8Array): string {
   return Buffer.from(cid.buffer, cid.byteOffset, cid.byteLength).toString('latin1');
 }
 
-/**
- * One QUIC connection driven directly over quiche's native binding: packets are fed in as they arrive, and one
- * coalesced pass per event-loop turn processes streams and sends everything quiche has — no per-packet promises,
- * locks or timers. Peers are verified by STOQ (PeerVerifier) before any stream is served.
- */
-export class StoqConnection implements StreamHost {
-  readonly streams = new Map<number, StoqStream>();
-  chunkBytes: number;
-  /** Reads land here and are copied out at their exact size, so a tiny read never pins a large buffer. */
-  readonly scratch = Buffer.allocUnsafe(256 * 1024);
-  peerIdentity: PeerIdentity | undefined;
-  closeReason: string | undefined;
-  /** Set on dials whose calls authenticate themselves: a peer that fails verification is kept, marked unanchored. */
-  unverifiedOk = false;
-  private verified = false;
-  private highestPeerStream = -1;
-  private refused = false;
-  private closedFlag = false;
-  private nextStreamId: number;
-  /** When the connection began (performance.now()). */
-  readonly startedAt = performance.now();
-  private handshakeMs: number | null = null;
-  private appSent = 0;
-  private appReceived = 0;
-  private timer: NodeJS.Timeout | undefined;
-  private timerDeadline = Infinity;
-  private readonly established: Promise<PeerIdentity>;
-  private resolveEstablished!: (peer: PeerIdentity) => void;
-  private rejectEstablished!: (err: Error) => void;
-  private readonly closedWaiters: (() => void)[] = [];
-  private readonly recvInfo: { from: HostPort; to: HostPort };
-  onStream: ((stream: StoqStream) => void) | undefined;
-
-  constructor(
-    readonly conn: QuicheConnection,
-    readonly role: 'client' | 'server',
-    readonly scid: Buffer,
-    readonly peer: HostPort,
-    local: HostPort,
-    private readonly endpoint: StoqEndpoint,
-    private readonly expectedNodeId: string | undefined,
-  ) {
-    this.nextStreamId = role === 'client' ? 0 : 1;
-    this.chunkBytes = TIERS[endpoint.tier].chunkBytes;
-    this.recvInfo = { from: peer, to: local };
-    this.established = new Promise((resolve, reject) => {
-      this.resolveEstablished = resolve;
-      this.rejectEstablished = reject;
-    });
-    this.established.catch(() => undefined); // observed by whoever awaits it; never an unhandled rejection
-  }
-
-  /** The leaf certificate the peer presented in the handshake (DER). */
-  peerCertificate(): Uint8Array | undefined {
-    return this.conn.peerCertChain()?.[0];
-  }
-
-  get isClosed(): boolean {
-    return this.closedFlag;
-  }
-
-  /** Verified and neither closing nor closed: what the node counts as a live peer connection. */
-  get isUsable(): boolean {
-    return this.verified && !this.closedFlag && this.conn.localError() === null && this.conn.peerError() === null;
-  }
-
-  get peerLabel(): string {
-    return formatHostPort(this.peer);
-  }
-
-  /** Resolves with the verified peer once the handshake and STOQ's own verification are done. */
-  ready(): Promise<PeerIdentity> {
-    return this.established;
-  }
-
-  /** Resolves once the connection is fully closed. */
-  closed(): Promise<void> {
-    if (this.closedFlag) return Promise.resolve();
-    return new Promise((resolve) => this.closedWaiters.push(resolve));
-  }
-
-  openStream(): StoqStream {
-    if (this.closedFlag) throw new TransportError(`the connection to ${this.peerLabel} is closed`);
-    if (!this.verified) throw new TransportError('the connection is not established yet');
-    const stream = new StoqStream(this.nextStreamId, this);
-    this.nextStreamId += 4;
-    this.streams.set(stream.id, stream);
-    return stream;
-  }
-
-  /** Closes with a STOQ code and reason the peer sees; pending streams fail. */
-  close(code: number = StoqCode.NoError, reason = ''): void {
-    if (this.closedFlag) return;
-    try {
-      this.conn.close(true, code, Buffer.from(reason));
-    } catch {
-      // already closing
-    }
-    this.wake();
-  }
-
-  /** Sends a PING if nothing else is going on, so idle timeouts and NAT bindings do not end the connection. */
-  keepAlive(): void {
-    if (this.closedFlag || !this.verified) return;
-    try {
-      this.conn.sendAckEliciting();
-    } catch {
-      return;
-    }
-    this.wake();
-  }
-
-  /** Packets for this connection. */
-  recv(packet: Buffer, from: HostPort): void {
-    const info = this.recvInfo;
-    if (info.from.host !== from.host || info.from.port !== from.port) info.from = from;
-    try {
-      this.conn.recv(packet, info);
-    } catch (err) {
-      // A packet quiche cannot use (garbage, wrong keys) is dropped; the connection itself decides if it is fatal.
-      this.endpoint.log.debug(`dropped a packet from ${this.peerLabel}: ${(err as Error).message}`);
-    }
-  }
-
-  /** One pass: verify, serve readable and writable streams, send, re-arm the timer. */
-  process(): void {
-    if (this.closedFlag) return;
-    if (!this.verified && !this.refused && this.conn.isEstablished() && !this.conn.isClosed()) {
-      this.verifyPeer();
-    }
-    if (this.verified) {
-      // quiche's stream iterators cost tens of microseconds even when empty (the native iterator throws to end), so
-      // they are walked only when there is something to find: readable streams, and streams with a write waiting.
-      if (this.conn.isReadable()) this.serveReadable();
-      for (const stream of this.streams.values()) {
-        if (stream.writePending && this.streamWritable(stream.id)) stream.onWritable();
-      }
-    }
-    this.flush();
-    if (this.conn.isClosed()) this.finish();
-    else this.armTimer();
-  }
-
-  /** Whether a stream can take data now; true when quiche refuses to say (stopped, reset), so the write learns why. */
-  private streamWritable(id: number): boolean {
-    try {
-      return this.conn.streamWritable(id, 1);
-    } catch {
-      return true;
-    }
-  }
-
-  private serveReadable(): void {
-    for (const id of this.conn.readable()) {
-      let stream = this.streams.get(id);
-      if (!stream) {
-        if ((id & 1) === (this.role === 'client' ? 0 : 1)) continue; // our own, already released
-        if ((id & 2) !== 0 || id <= this.highestPeerStream) {
-          // STOQ uses no unidirectional streams; an old id is one we already finished with.
-          this.shutdownStream(id);
-          continue;
-        }
-        this.highestPeerStream = id;
-        stream = new StoqStream(id, this);
-        this.streams.set(id, stream);
-        if (this.onStream) this.onStream(stream);
-        else stream.reset(StoqCode.UnknownMethod, 'no handler for incoming streams');
-      }
-      stream.onReadable();
-    }
-  }
-
-  /** Sends every packet quiche has ready. */
-  flush(): void {
-    if (this.endpoint.socketClosed) return;
-    // Closing (RFC 9000 §10.2.1): one CONNECTION_CLOSE per pass is enough — quiche would produce them endlessly.
-    const limit = this.conn.localError() === null ? MAX_PACKETS_PER_PASS : 1;
-    for (let sent = 0; ; sent++) {
-      if (sent === limit) {
-        if (limit > 1) this.wake(); // let other connections and incoming packets have a turn
-        break;
-      }
-      const out = this.endpoint.sendBuffer();
-      let result;
-      try {
-        result = this.conn.send(out);
-      } catch (err) {
-        this.endpoint.log.warn(`QUIC send failed for ${this.peerLabel}: ${(err as Error).message}`);
-        break;
-      }
-      if (result === null) break;
-      const [len, info] = result;
-      if (len === 0) break; // nothing written: quiche has nothing more to say now
-      this.endpoint.consumeSendBuffer(len);
-      this.endpoint.send(out.subarray(0, len), info.to);
-    }
-  }
-
-  wake(): void {
-    this.endpoint.markDirty(this);
-  }
-
-  /** Tells the peer to stop both directions of a stream this side will not serve. */
-  shutdownStream(id: number, code: number = StoqCode.ProtocolError): void {
-    for (const dir of [quiche.Shutdown.Read, quiche.Shutdown.Write]) {
-      try {
-        this.conn.streamShutdown(id, dir, code);
-      } catch {
-        // that direction was already finished
-      }
-    }
-    this.wake();
-  }
-
-  release(stream: StoqStream): void {
-    this.streams.delete(stream.id);
-  }
-
-  countBytes(sent: number, received: number): void {
-    this.appSent += sent;
-    this.appReceived += received;
-  }
-
-  metrics(): ConnectionMetrics {
-    let stats;
-    let path;
-    try {
-      stats = this.conn.stats();
-      path = this.conn.pathStats()[0];
-    } catch {
-      stats = undefined;
-    }
-    return {
-      peer: this.peerLabel,
-      nodeId: this.peerIdentity?.nodeId ?? null,
-      identity: this.peerIdentity ? (this.peerIdentity.kind ?? 'self-signed') : null,
-      role: this.role,
-      handshakeMs: this.handshakeMs,
-      rttMs: path ? path.rtt : null,
-      bytesSent: stats?.sentBytes ?? 0,
-      bytesReceived: stats?.recvBytes ?? 0,
-      appBytesSent: this.appSent,
-      appBytesReceived: this.appReceived,
-      packetsSent: stats?.sent ?? 0,
-      packetsReceived: stats?.recv ?? 0,
-      packetsLost: stats?.lost ?? 0,
-      retransmits: stats?.retrans ?? 0,
-      openStreams: this.streams.size,
-      cwndBytes: path ? path.cwnd : null,
-      deliveryRateBytesPerSec: path ? path.deliveryRate : null,
-    };
-  }
-
-  private verifyPeer(): void {
-    const chain = this.conn.peerCertChain() ?? [];
-    try {
-      this.peerIdentity = this.endpoint.verifier.verify(chain, this.expectedNodeId);
-    } catch (err) {
-      if (this.unverifiedOk && chain[0]) {
-        // Only for calls that authenticate themselves (signed requests and answers): the peer is not trusted.
-        const sha = createHash('sha256').update(chain[0]).digest('hex');
-        this.peerIdentity = {
-          nodeId: `unverified-${sha.slice(0, 16)}`,
-          certificateSha256: sha,
-          notAfter: new Date(0),
-          kind: 'unanchored',
-        };
-        this.verified = true;
-        this.handshakeMs = performance.now() - this.startedAt;
-        this.resolveEstablished(this.peerIdentity);
-        return;
-      }
-      const message = err instanceof PeerVerificationError ? err.message : `peer verification failed: ${String(err)}`;
-      this.endpoint.log.warn(`refused peer ${this.peerLabel}: ${message}`);
-      this.refused = true;
-      this.closeReason = message;
-      this.rejectEstablished(new TransportError(`peer ${this.peerLabel} refused: ${message}`));
-      try {
-        this.conn.close(true, StoqCode.AuthFailed, Buffer.from('certificate refused'));
-      } catch {
-        // already closing
-      }
-      return;
-    }
-    this.verified = true;
-    this.handshakeMs = performance.now() - this.startedAt;
-    // Synchronously, so the application can set onStream before this same pass serves the first streams.
-    if (this.role === 'server') this.endpoint.accepted(this);
-    this.resolveEstablished(this.peerIdentity);
-  }
-
-  private armTimer(): void {
-    const ms = this.conn.timeout();
-    if (ms === null) return;
-    const deadline = performance.now() + ms;
-    // An earlier timer already pending covers a later deadline: on_timeout is harmless when nothing expired.
-    if (this.timer && deadline >= this.timerDeadline) return;
-    clearTimeout(this.timer);
-    this.timerDeadline = deadline;
-    this.timer = setTimeout(() => {
-      this.timer = undefined;
-      this.timerDeadline = Infinity;
-      this.conn.onTimeout();
-      this.process();
-    }, ms);
-  }
-
-  private finish(): void {
-    if (this.closedFlag) return;
-    this.closedFlag = true;
-    clearTimeout(this.timer);
-    const peerError = this.conn.peerError();
-    const localError = this.conn.localError();
-    const why =
-      this.closeReason ??
-      (this.conn.isTimedOut()
-        ? 'the peer stopped answering (idle timeout)'
-        : peerError
-          ? `closed by the peer (code ${peerError.errorCode}${peerError.reason.length ? `: ${Buffer.from(peerError.reason).toString()}` : ''})`
-          : localError
-            ? `closed (code ${localError.errorCode})`
-            : 'closed');
-    this.closeReason = why;
-    const err = new StreamError(`connection to ${this.peerLabel} ${why}`);
-    for (const stream of [...this.streams.values()]) stream.fail(err);
-    this.streams.clear();
-    if (!this.verified) this.rejectEstablished(new TransportError(`could not connect to ${this.peerLabel}: ${why}`));
-    this.endpoint.forget(this);
-    for (const resolve of this.closedWaiters.splice(0)) resolve();
-  }
+/** What the endpoint did with Initials that would open a connection (for tests, benchmarks and the logs). */
+export interface AdmissionStats extends AdmissionCounters {
+  /** Handshakes in flight now, and how many of them come from addresses no token validated. */
+  readonly handshakes: number;
+  readonly unvalidatedHandshakes: number;
 }
 
 /**
  * A UDP socket that accepts and dials STOQ connections. Incoming packets are routed by connection id; new
  * connections get an id derived (HMAC) from the client's first destination id, so retransmitted Initial packets
- * find the same connection.
+ * find the same connection. Initials that would open a connection pass InitialAdmission first (Retry under
+ * pressure, a rate per source, a bound on handshakes in flight): see docs/protocol/stoq.md, "Flood defence".
  */
-export class StoqEndpoint {
+export class StoqEndpoint implements ConnectionHost {
   readonly socket: dgram.Socket;
   readonly log: Logger;
   readonly verifier: PeerVerifier;
@@ -408,6 +82,12 @@ export class StoqEndpoint {
   private scheduled = false;
   private local: HostPort = { host: '::', port: 0 };
   private readonly cidSecret = randomBytes(32);
+  private readonly admission: InitialAdmission;
+  private readonly tokens: RetryTokens;
+  /** Incoming connections still in their handshake or verification, by whether a token validated the address. */
+  private readonly handshakingValidated = new Set<StoqConnection>();
+  private readonly handshakingUnvalidated = new Set<StoqConnection>();
+  private readonly retryOut = Buffer.allocUnsafe(256);
   private serverConfig: QuicheConfig | undefined;
   private clientConfig: QuicheConfig | undefined;
   private slab = Buffer.allocUnsafe(0);
@@ -427,6 +107,10 @@ export class StoqEndpoint {
     this.verifier = options.verifier;
     this.tier = options.tier ?? '1G';
     this.datagramBytes = options.datagramBytes ?? DEFAULT_DATAGRAM_BYTES;
+    this.admission = new InitialAdmission(options.admission);
+    this.tokens = new RetryTokens(
+      options.retryTokenLifetimeMs === undefined ? {} : { lifetimeMs: options.retryTokenLifetimeMs },
+    );
     const v6 = isIP(options.host) === 6;
     this.socket = dgram.createSocket({
       type: v6 ? 'udp6' : 'udp4',
@@ -452,10 +136,21 @@ export class StoqEndpoint {
     return this.connections.size;
   }
 
-  private verifiedCount(): number {
-    let n = 0;
-    for (const c of this.connections) if (c.peerIdentity) n++;
-    return n;
+  /** What the flood defence has done so far, and the handshake table now. */
+  admissionStats(): AdmissionStats {
+    const c = this.admission.counters;
+    return {
+      accepted: c.accepted,
+      retried: c.retried,
+      dropped: { ...c.dropped },
+      handshakes: this.handshakingValidated.size + this.handshakingUnvalidated.size,
+      unvalidatedHandshakes: this.handshakingUnvalidated.size,
+    };
+  }
+
+  /** Peer streams one connection may hold open (its memory budget, with the flow-control windows). */
+  get maxPeerStreams(): number {
+    return this.options.maxPeerStreams ?? TIERS[this.tier].maxStreams;
   }
 
   /** Live, verified connections (not those being refused or closing). */
@@ -508,6 +203,8 @@ export class StoqEndpoint {
 
   /** A verified incoming connection. */
   accepted(connection: StoqConnection): void {
+    this.handshakingValidated.delete(connection);
+    this.handshakingUnvalidated.delete(connection);
     this.log.info(`accepted peer ${connection.peerIdentity?.nodeId.slice(0, 8) ?? '?'} from ${connection.peerLabel}`);
     if (this.onConnection) this.onConnection(connection);
   }
@@ -549,6 +246,8 @@ export class StoqEndpoint {
 
   forget(connection: StoqConnection): void {
     this.connections.delete(connection);
+    this.handshakingValidated.delete(connection);
+    this.handshakingUnvalidated.delete(connection);
     for (const [key, c] of this.byCid) if (c === connection) this.byCid.delete(key);
   }
 
@@ -659,26 +358,80 @@ export class StoqEndpoint {
         this.send(out.subarray(0, len), from);
         return;
       }
-      if (this.connections.size - this.verifiedCount() >= MAX_UNVERIFIED) {
-        this.log.debug(`dropped an Initial from ${from.host}: too many connections being set up`);
-        return;
-      }
-      const scid = createHmac('sha256', this.cidSecret).update(header.dcid).digest().subarray(0, CID_LENGTH);
-      connection = this.byCid.get(cidKey(scid));
-      if (!connection) {
-        let conn: QuicheConnection;
-        try {
-          conn = quiche.Connection.accept(scid, null, this.local, from, this.config('server'));
-        } catch (err) {
-          this.log.debug(`refused an Initial packet from ${from.host}: ${(err as Error).message}`);
-          return;
-        }
-        connection = new StoqConnection(conn, 'server', scid, from, this.local, this, undefined);
-        this.track(connection, [scid, header.dcid]);
-      }
+      connection = this.admit(packet, header, from);
+      if (!connection) return;
     }
     connection.recv(packet, from);
     this.markDirty(connection);
+  }
+
+  /**
+   * An Initial for no known connection: a new connection, a Retry sent (undefined), or dropped (undefined).
+   * With a token, the client came back after our Retry: the connection takes the id the Retry gave it (quiche
+   * checks it in the handshake) and the original DCID from the token.
+   */
+  private admit(
+    packet: Buffer,
+    header: { dcid: Uint8Array; scid: Uint8Array; version: number; token?: Uint8Array },
+    from: HostPort,
+  ): StoqConnection | undefined {
+    let token: InitialToken = 'none';
+    let odcid: Buffer | undefined;
+    if (header.token !== undefined && header.token.length > 0) {
+      const check = this.tokens.verify(header.token, from.host, from.port);
+      // The Retry's id is derived from the original DCID, so a token cannot be replayed onto other connection ids.
+      if (check.ok && cidKey(this.retryCid(check.originalDcid)) === cidKey(header.dcid)) {
+        token = 'valid';
+        odcid = check.originalDcid;
+      } else {
+        token = 'invalid';
+      }
+    }
+    const decision = this.admission.decide(from.host, token, {
+      unvalidated: this.handshakingUnvalidated.size,
+      total: this.handshakingValidated.size + this.handshakingUnvalidated.size,
+    });
+    if (decision.action === 'drop') {
+      this.log.debug(`dropped an Initial from ${from.host}: ${decision.reason}`);
+      return undefined;
+    }
+    if (decision.action === 'retry') {
+      // A Retry is never larger than the Initial that provoked it (an Initial is padded to 1,200 bytes or more).
+      if (packet.length < 1200) return undefined;
+      const newCid = this.retryCid(header.dcid);
+      const minted = this.tokens.mint(from.host, from.port, header.dcid);
+      let len: number;
+      try {
+        len = quiche.retry(header.scid, header.dcid, newCid, minted, header.version, this.retryOut);
+      } catch (err) {
+        this.log.debug(`could not build a Retry for ${from.host}: ${(err as Error).message}`);
+        return undefined;
+      }
+      this.send(Buffer.from(this.retryOut.subarray(0, len)), from);
+      return undefined;
+    }
+    const scid =
+      odcid === undefined
+        ? createHmac('sha256', this.cidSecret).update(header.dcid).digest().subarray(0, CID_LENGTH)
+        : Buffer.from(header.dcid);
+    const existing = this.byCid.get(cidKey(scid));
+    if (existing) return existing;
+    let conn: QuicheConnection;
+    try {
+      conn = quiche.Connection.accept(scid, odcid ?? null, this.local, from, this.config('server'));
+    } catch (err) {
+      this.log.debug(`refused an Initial packet from ${from.host}: ${(err as Error).message}`);
+      return undefined;
+    }
+    const connection = new StoqConnection(conn, 'server', scid, from, this.local, this, undefined);
+    (odcid === undefined ? this.handshakingUnvalidated : this.handshakingValidated).add(connection);
+    this.track(connection, odcid === undefined ? [scid, header.dcid] : [scid]);
+    return connection;
+  }
+
+  /** The connection id a Retry hands out for an original DCID: derived, so nothing is kept between the two. */
+  private retryCid(originalDcid: Uint8Array): Buffer {
+    return createHmac('sha256', this.cidSecret).update('retry').update(originalDcid).digest().subarray(0, CID_LENGTH);
   }
 }
 

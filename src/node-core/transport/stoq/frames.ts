@@ -34,6 +34,8 @@ export const StoqCode = {
   HandlerError: 0x6,
   AuthFailed: 0x10,
   Shutdown: 0x11,
+  /** The peer went over a per-connection budget (streams held open); the connection is closed. */
+  OverBudget: 0x12,
 } as const;
 export type StoqCode = (typeof StoqCode)[keyof typeof StoqCode];
 
