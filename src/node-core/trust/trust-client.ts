@@ -1,6 +1,7 @@
 import { X509Certificate as NodeX509 } from 'node:crypto';
 import { existsSync, mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { ErrorCode } from '../../shared/errors';
 import type { TrustSettings } from '../../shared/settings';
 import type { ResolvedName, TrustStatus } from '../../shared/trust';
 import type { NodeIdentity } from '../identity/identity';
@@ -13,7 +14,7 @@ import { RpcError } from '../transport/stoq/rpc';
 import type { CaService } from './ca-service';
 import { canonicalSerial, createCsr } from './certificates';
 import { detectSplitView, type SignedTreeHead } from './ct-log';
-import { NameRefusedError, SplitViewError, TrustError, isNameRefusalCode } from './errors';
+import { AlreadyCertifiedError, CaRefusedError, SplitViewError, TrustError, throwIfRefused } from './errors';
 import { parseFederationDocument, verifyFederation, type TrustedCa, type TrustedFederation } from './federation';
 import { createHash } from 'node:crypto';
 import { verifyNow } from './pq-pool';
@@ -24,11 +25,13 @@ import {
   headFromJson,
   headToJson,
   nameSigningInput,
+  caNodeSigningInput,
   parseBundle,
   parseIssueReply,
   parseNameRecord,
   parseRevocationList,
   revocationSigningInput,
+  type BundleReply,
   type NameRecordJson,
 } from './protocol';
 import type { TrustStateRepository } from './trust-store';
@@ -103,6 +106,8 @@ export class TrustClient {
   private caNode: { key: string; nodeId: string } | null = null;
   /** The CA behind the configured address, once its bundle was read. */
   private caIdOfLink: string | null = null;
+  /** When the CA said this node's renewal opens, if it refused one as too early (CA_ALREADY_CERTIFIED). */
+  private renewalOpensAt = 0;
   private readonly now: () => number;
 
   constructor(private readonly options: TrustClientOptions) {
@@ -186,7 +191,7 @@ export class TrustClient {
 
   private nextDelay(): number {
     const refresh = this.options.refreshMs ?? 5 * 60_000;
-    const renewAt = this.current ? this.renewAt(this.current.verified) : this.now();
+    const renewAt = this.current ? Math.max(this.renewAt(this.current.verified), this.renewalOpensAt) : this.now();
     return Math.max(1000, Math.min(refresh, renewAt - this.now()));
   }
 
@@ -239,8 +244,14 @@ export class TrustClient {
     const list = await authority.revocationList();
     this.applyRevocations(list.caId, list.sequence, list.serials);
     if (this.needsCertificate()) {
-      const issued = await authority.issue(await createCsr(this.options.identity), this.options.identity.nodeId);
-      this.install([issued.certificate, ...issued.chain]);
+      try {
+        const issued = await authority.issue(await createCsr(this.options.identity), this.options.identity.nodeId);
+        this.install([issued.certificate, ...issued.chain]);
+      } catch (err) {
+        // Its files were lost but its certificate stands: the CA hands that one back rather than log a new one.
+        if (!(err instanceof AlreadyCertifiedError)) throw err;
+        this.installHeld([err.current.certificate, ...err.current.chain], err.retryAfterMs);
+      }
     }
     await this.audit(null);
     this.problem = null;
@@ -248,7 +259,11 @@ export class TrustClient {
 
   /** No certificate, renewal due, or the one we have no longer holds (a new federation threshold, a revocation). */
   private needsCertificate(): boolean {
-    if (!this.current || this.now() >= this.renewAt(this.current.verified)) return true;
+    if (!this.current) return true;
+    // The CA said renewal opens later (clocks differ): wait for it rather than ask every round.
+    const due = Math.max(this.renewAt(this.current.verified), this.renewalOpensAt);
+    if (this.now() >= due && this.now() < this.current.verified.notAfter.getTime()) return true;
+    if (this.now() >= this.current.verified.notAfter.getTime()) return true;
     try {
       this.options.verifier.verifyChain(this.current.chain);
       return false;
@@ -293,6 +308,7 @@ export class TrustClient {
       const federation = verifyFederation(bundle.federation);
       const ca = federation.members.get(bundle.caId);
       if (!ca) throw new TrustError('the CA is not a member of the federation it presents');
+      checkCaNode(bundle, ca, link.peer.nodeId);
       if (trust.caRootSha256 !== null) {
         const fingerprint = createHash('sha256').update(ca.rootDer).digest('hex');
         if (fingerprint !== trust.caRootSha256)
@@ -300,9 +316,15 @@ export class TrustClient {
       }
       this.adopt(federation);
       this.options.log.info(`trusting federation epoch ${federation.epoch} via CA ${ca.name} (${ca.caId.slice(0, 8)})`);
-    } else if (bundle.federation.epoch > current.epoch) {
-      this.adopt(verifyFederation(bundle.federation, current));
-      this.options.log.info(`federation updated to epoch ${bundle.federation.epoch}`);
+    } else {
+      const next = bundle.federation.epoch > current.epoch ? verifyFederation(bundle.federation, current) : current;
+      const ca = next.members.get(bundle.caId);
+      if (!ca) throw new TrustError('the CA is not a member of the federation');
+      checkCaNode(bundle, ca, link.peer.nodeId);
+      if (next !== current) {
+        this.adopt(next);
+        this.options.log.info(`federation updated to epoch ${bundle.federation.epoch}`);
+      }
     }
     // The CA itself must hold a valid certificate under what we now trust (an unanchored link is checked here).
     const peer = link.peer;
@@ -354,8 +376,28 @@ export class TrustClient {
 
   private async certify(link: PeerLink): Promise<void> {
     const csr = await createCsr(this.options.identity);
-    const reply = parseIssueReply(await link.request(TrustMethod.Issue, csr, { timeoutMs: 30_000 }));
-    this.install([reply.certificate, ...reply.chain]);
+    const body = await link.request(TrustMethod.Issue, csr, { timeoutMs: 30_000 });
+    const reply = decodeJson(body, 'the issued certificate');
+    try {
+      throwIfRefused(reply);
+    } catch (err) {
+      // Its files were lost but its certificate stands: the CA hands that one back rather than log a new one.
+      if (!(err instanceof CaRefusedError) || err.code !== ErrorCode.AlreadyCertified || !reply.refused) throw err;
+      const held = parseIssueReply(encodeJson((reply.refused as Record<string, unknown>).current));
+      this.installHeld([held.certificate, ...held.chain], err.retryAfterMs);
+      return;
+    }
+    const issued = parseIssueReply(body);
+    this.install([issued.certificate, ...issued.chain]);
+  }
+
+  /** The certificate the CA says this node holds: installed if it holds here too; renewal waits for the CA. */
+  private installHeld(chain: Uint8Array[], retryAfterMs: number | null): void {
+    this.renewalOpensAt = this.now() + (retryAfterMs ?? 0);
+    const serial = this.current?.verified.serialHex;
+    this.install(chain);
+    if (serial !== this.current?.verified.serialHex)
+      this.options.log.info('the CA handed back the certificate this node already holds');
   }
 
   /** Checks an issued chain like any peer's, then presents it on STOQ and keeps it on disk. */
@@ -570,7 +612,7 @@ export class TrustClient {
         await link.request(TrustMethod.Register, encodeJson({ name, addresses }), { timeoutMs: 15_000 }),
         'the registration reply',
       );
-      throwIfNameRefused(reply);
+      throwIfRefused(reply); // NAME_LIMIT, NAME_RATE_LIMITED or CA_RATE_LIMITED, with its stable code
       parseNameRecord(reply);
     }
     return this.resolve(name);
@@ -585,7 +627,12 @@ export class TrustClient {
     else {
       const link = await this.caLink(this.options.settings().trust);
       await link.request('stoq.hello', encodeChain(chain), { timeoutMs: 15_000 });
-      await link.request(TrustMethod.Release, encodeJson({ name }), { timeoutMs: 15_000 });
+      throwIfRefused(
+        decodeJson(
+          await link.request(TrustMethod.Release, encodeJson({ name }), { timeoutMs: 15_000 }),
+          'the release reply',
+        ),
+      );
     }
   }
 
@@ -684,11 +731,18 @@ function caIdOfLog(logId: Uint8Array, fed: TrustedFederation | null): string {
   return Buffer.from(logId).toString('hex');
 }
 
-/** A CA's refusal by its name limits comes as data ({refused: {code, message}}): thrown with its stable code. */
-function throwIfNameRefused(reply: Record<string, unknown>): void {
-  const refused = reply.refused;
-  if (typeof refused !== 'object' || refused === null) return;
-  const { code, message } = refused as { code?: unknown; message?: unknown };
-  if (!isNameRefusalCode(code)) throw new TrustError('the CA refused the name for a reason this node does not know');
-  throw new NameRefusedError(code, typeof message === 'string' ? message.slice(0, 500) : 'the CA refused the name');
+/**
+ * The bundle's statement, signed by the CA's post-quantum key, must name this CA and the STOQ node the bundle came
+ * from: any other node (even a certified one) relaying a CA's bundle is refused before its federation is pinned.
+ */
+function checkCaNode(bundle: BundleReply, ca: TrustedCa, peerNodeId: string): void {
+  const { signature, ...unsigned } = bundle.node;
+  if (unsigned.caId !== ca.caId) throw new TrustError(`the CA's node statement is for CA ${unsigned.caId}`);
+  if (!verifyNow('ml-dsa-65', Buffer.from(signature, 'base64'), caNodeSigningInput(unsigned), ca.mldsaPublicKey))
+    throw new TrustError(`the node statement of ${ca.name} has an invalid signature`);
+  if (unsigned.nodeId !== peerNodeId) {
+    throw new TrustError(
+      `the CA's node statement names node ${unsigned.nodeId}, but the bundle came from ${peerNodeId}: not the CA's node`,
+    );
+  }
 }
