@@ -93,11 +93,11 @@ describe('re-issuing over STOQ', () => {
 });
 
 describe('per-peer rate limits at the CA', () => {
-  it('trust.register and trust.cosign answer CA_RATE_LIMITED with the time to wait, per calling node', async () => {
+  it('trust.register, trust.cosign and trust.issue answer CA_RATE_LIMITED with the time to wait, per calling node', async () => {
     const slow = { capacity: 2, refillMs: 3600_000 };
     const ca = await start({
       dataDir: tempDir(),
-      authority: { name: 'Strict CA', limits: { names: slow, cosign: slow } },
+      authority: { name: 'Strict CA', limits: { names: slow, cosign: slow, issueCalls: slow } },
     });
     const member = await memberAt(addressOf(ca));
     await member.trust!.refresh();
@@ -110,9 +110,9 @@ describe('per-peer rate limits at the CA', () => {
     expect(retryAfterMs).toBeLessThanOrEqual(3600_000);
 
     const garbage = encodeJson({ caId: 'x', signingInput: 'AA==', signature: 'AA==' });
-    const askFrom = async (node: HyperMeshNode) => {
+    const askFrom = async (node: HyperMeshNode, method: string = TrustMethod.Cosign, body = garbage) => {
       const link = await node.transport!.dialUnverified(ca.transport!.address);
-      return link.request(TrustMethod.Cosign, garbage).then(
+      return link.request(method, body).then(
         (reply) => decodeJson(reply, 'reply'),
         (e: unknown) => (e as Error).message,
       );
@@ -123,5 +123,12 @@ describe('per-peer rate limits at the CA', () => {
     expect(await askFrom(other)).toMatchObject({ refused: { code: ErrorCode.CaRateLimited } });
     // Another node has a bucket of its own.
     expect(await askFrom(member)).toMatch(/revocation list/);
+
+    const notCsr = Buffer.from('not a CSR');
+    expect(await askFrom(other, TrustMethod.Issue, notCsr)).toMatch(/CSR|certification request|parse/i);
+    expect(await askFrom(other, TrustMethod.Issue, notCsr)).toMatch(/CSR|certification request|parse/i);
+    expect(await askFrom(other, TrustMethod.Issue, notCsr)).toMatchObject({
+      refused: { code: ErrorCode.CaRateLimited },
+    });
   }, 120_000);
 });

@@ -40,6 +40,8 @@ function limited(buckets: TokenBuckets, ctx: CallContext, what: string): Uint8Ar
 export function serveCa(ca: CaService, router: StoqRouter): void {
   router.rpc(TrustMethod.Bundle, () => encodeJson(ca.bundle()));
   router.rpc(TrustMethod.Issue, async (body, ctx) => {
+    const refusal = limited(ca.issueCallRate, ctx, 'certificate');
+    if (refusal) return refusal;
     try {
       const issued = await ca.issue(body, ctx.peer.nodeId);
       const reply: IssueReply = {

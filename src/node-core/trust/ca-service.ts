@@ -54,6 +54,8 @@ import { CaRepository, TrustStateRepository, type IssuedCertificate } from './tr
 export interface CaLimits {
   /** Re-issuing to a NodeId: renewal window and certificates per day. */
   readonly issue: IssueLimits;
+  /** trust.issue calls per peer (each costs a post-quantum CSR check, refused or not). */
+  readonly issueCalls: BucketLimits;
   /** trust.cosign calls per peer. */
   readonly cosign: BucketLimits;
   /** trust.register and trust.release calls per peer (before the name quota and registration rate). */
@@ -61,6 +63,7 @@ export interface CaLimits {
 }
 
 export const DEFAULT_CA_LIMITS = {
+  issueCalls: { capacity: 10, refillMs: 30_000 },
   // A federation CA asks every other member once per certificate it issues: bursts of issuance pass.
   cosign: { capacity: 256, refillMs: 50 },
   names: { capacity: 20, refillMs: 6_000 },
@@ -111,9 +114,10 @@ export class CaService {
   private readonly signedNames = new Map<string, { key: string; record: Promise<NameRecordJson>; expiresAt: number }>();
   private readonly issueLimits: IssueLimits;
   /** Per peer NodeId, for the RPC methods (ca-rpc.ts). */
+  readonly issueCallRate: TokenBuckets;
   readonly cosignRate: TokenBuckets;
   readonly nameCallRate: TokenBuckets;
-  /** NodeIds with an issuance under way: a second one for the same NodeId waits its turn. */
+  /** NodeIds with an issuance under way: a second request for the same NodeId is refused until it is done. */
   private readonly issuing = new Set<string>();
   private nodeStatement: CaNodeStatementJson | null = null;
 
@@ -123,6 +127,7 @@ export class CaService {
     this.now = options.now ?? Date.now;
     const limits = options.limits ?? {};
     this.issueLimits = limits.issue ?? defaultIssueLimits(options.validityMs ?? DEFAULT_NODE_VALIDITY_MS);
+    this.issueCallRate = new TokenBuckets(limits.issueCalls ?? DEFAULT_CA_LIMITS.issueCalls, this.now);
     this.cosignRate = new TokenBuckets(limits.cosign ?? DEFAULT_CA_LIMITS.cosign, this.now);
     this.nameCallRate = new TokenBuckets(limits.names ?? DEFAULT_CA_LIMITS.names, this.now);
     this.repo = new CaRepository(db);
