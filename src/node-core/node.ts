@@ -23,7 +23,7 @@ import { SettingsRepository } from './store/settings-repository';
 import { createStoqTransport, type Transport } from './transport/stoq/transport';
 import { formatHostPort } from '../shared/network';
 import type { ResolvedName, TrustStatus } from '../shared/trust';
-import { CaService } from './trust/ca-service';
+import { CaService, type CaLimits } from './trust/ca-service';
 import { AssetRegistry } from './assets/registry';
 import { Mesh, MeshError } from './mesh/mesh';
 import { sharedConsensusCompute } from './consensus';
@@ -65,6 +65,8 @@ export interface NodeConfig {
     readonly advertise?: string;
     /** Lifetime of the node certificates it issues; 24 h by default. */
     readonly certificateValidityMs?: number;
+    /** Per-NodeId limits on issuance, co-signing and name calls (docs/trust.md, "Limits"); defaults otherwise. */
+    readonly limits?: Partial<CaLimits>;
   };
   /** How often TrustChain state (revocations, federation, tree heads) is refreshed; 5 minutes by default. */
   readonly trustRefreshMs?: number;
@@ -446,6 +448,8 @@ class Node implements HyperMeshNode {
         nodeId: this.identity.nodeId,
         address: this.config.authority.advertise ?? formatHostPort(transport.address),
         requestCosignatures: remoteCosigner(transport),
+        isDistrusted: (caId) => verifier.distrusted.has(caId),
+        ...(this.config.authority.limits ? { limits: this.config.authority.limits } : {}),
         ...(this.config.authority.certificateValidityMs === undefined
           ? {}
           : { validityMs: this.config.authority.certificateValidityMs }),

@@ -49,6 +49,13 @@ export const ErrorCode = {
   NameLimit: 'NAME_LIMIT',
   /** The CA refused a name: this node registered too many names too quickly; the message says when to retry. */
   NameRateLimited: 'NAME_RATE_LIMITED',
+  /**
+   * The CA issues no new certificate: this node holds a valid one that is not due for renewal yet. `retryAfterMs`
+   * (in the error details) says when renewal opens; the CA hands back the certificate it holds.
+   */
+  AlreadyCertified: 'CA_ALREADY_CERTIFIED',
+  /** A CA refused a request: this peer asked too often (issuance, co-signing, names); see `retryAfterMs`. */
+  CaRateLimited: 'CA_RATE_LIMITED',
 } as const;
 
 export type ErrorCode = (typeof ErrorCode)[keyof typeof ErrorCode];
@@ -75,7 +82,12 @@ export interface ApiErrorBody {
    */
   readonly reason?: string;
   /** `issues` lists at most {@link MAX_LISTED_ISSUES}; `omitted` counts the rest. */
-  readonly details?: { readonly issues?: readonly ValidationIssue[]; readonly omitted?: number };
+  readonly details?: {
+    readonly issues?: readonly ValidationIssue[];
+    readonly omitted?: number;
+    /** When a refused request may be tried again (rate limits, renewal not open yet), in milliseconds from now. */
+    readonly retryAfterMs?: number;
+  };
 }
 
 /** Base class for errors that carry a stable code across process and IPC boundaries. */

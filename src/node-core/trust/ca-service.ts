@@ -1,25 +1,28 @@
 import { X509Certificate } from 'node:crypto';
+import { ErrorCode } from '../../shared/errors';
 import { base32 } from '../identity/base32';
-import * as asnX509 from '@peculiar/asn1-x509';
-import { AsnConvert } from '@peculiar/asn1-schema';
 import type { Logger } from '../logging/log-book';
 import type { Db } from '../store/database';
 import type { StoqRouter } from '../transport/stoq/rpc';
+import { serveCa } from './ca-rpc';
 import {
   PQ_COSIGN_CONTEXT,
   PqAlgorithm,
   canonicalSerial,
   finishCertificate,
   verifyCosignatures,
-  parseNodeCertificate,
   prepareNodeCertificate,
+  readCosignatures,
   verifyCsr,
+  DEFAULT_NODE_VALIDITY_MS,
   type CaMaterial,
   type PqCosignature,
 } from './certificates';
+import { checkCosignValidity, inspectPrecertificate, learnRevocations, parseSeenRevocations } from './cosign';
 import { CtLog, type SignedTreeHead } from './ct-log';
 import { encodeCtProof } from './ct-proof';
-import { NameRefusedError, TrustError } from './errors';
+import { AlreadyCertifiedError, CaRefusedError, TrustError } from './errors';
+import { decideIssuance, defaultIssueLimits, type IssueLimits } from './issue-policy';
 import { NameRateLimiter, checkNameQuota } from './name-policy';
 import {
   signFederation,
@@ -33,24 +36,38 @@ import { verifyNow, type PqSigner } from './pq-pool';
 import {
   COSIGN_REQUEST_CONTEXT,
   RESERVED_NAMES,
-  TrustMethod,
-  b64,
+  caNodeSigningInput,
   checkName,
-  decodeJson,
-  encodeJson,
   headToJson,
-  int,
   nameSigningInput,
   revocationSigningInput,
-  str,
   type BundleReply,
+  type CaNodeStatementJson,
   type CosignRequest,
-  type CosignatureJson,
-  type IssueReply,
   type NameRecordJson,
   type RevocationListJson,
 } from './protocol';
-import { CaRepository, TrustStateRepository } from './trust-store';
+import { TokenBuckets, type BucketLimits } from './rate-limit';
+import { CaRepository, TrustStateRepository, type IssuedCertificate } from './trust-store';
+
+/** The CA's limits per peer NodeId (docs/trust.md, "Limits"); each may be set apart from the others. */
+export interface CaLimits {
+  /** Re-issuing to a NodeId: renewal window and certificates per day. */
+  readonly issue: IssueLimits;
+  /** trust.issue calls per peer (each costs a post-quantum CSR check, refused or not). */
+  readonly issueCalls: BucketLimits;
+  /** trust.cosign calls per peer. */
+  readonly cosign: BucketLimits;
+  /** trust.register and trust.release calls per peer (before the name quota and registration rate). */
+  readonly names: BucketLimits;
+}
+
+export const DEFAULT_CA_LIMITS = {
+  issueCalls: { capacity: 10, refillMs: 30_000 },
+  // A federation CA asks every other member once per certificate it issues: bursts of issuance pass.
+  cosign: { capacity: 256, refillMs: 50 },
+  names: { capacity: 20, refillMs: 6_000 },
+} as const;
 
 export interface CaServiceOptions {
   readonly db: Db;
@@ -66,14 +83,16 @@ export interface CaServiceOptions {
   readonly now?: () => number;
   /** Asks another federation CA for its co-signatures (over STOQ); needed when the threshold is above 1. */
   readonly requestCosignatures?: (member: TrustedCa, request: CosignRequest) => Promise<PqCosignature[]>;
+  /** Whether this node has stopped trusting a CA (caught in a split view): it co-signs nothing for it. */
+  readonly isDistrusted?: (caId: string) => boolean;
+  readonly limits?: Partial<CaLimits>;
 }
 
 const FEDERATION_KEY = 'ca.federation';
 const REVOCATION_SEQUENCE_KEY = 'ca.revocations.sequence';
 const NAME_LIFETIME_MS = 30 * 86_400_000;
 const MAX_CONCURRENT_ISSUANCE = 64;
-/** Longest node certificate another CA will co-sign (a day plus clock skew). */
-const MAX_COSIGNED_VALIDITY_MS = 25 * 3600_000;
+const SEEN_REVOCATIONS_KEY = 'cosign.revocations.';
 
 /**
  * The certificate authority: issues node certificates from CSRs (hybrid: ECDSA chain + ML-DSA-65 and Falcon-1024
@@ -93,11 +112,24 @@ export class CaService {
   private revocations: Promise<RevocationListJson> | null = null;
   private readonly nameRate = new NameRateLimiter();
   private readonly signedNames = new Map<string, { key: string; record: Promise<NameRecordJson>; expiresAt: number }>();
+  private readonly issueLimits: IssueLimits;
+  /** Per peer NodeId, for the RPC methods (ca-rpc.ts). */
+  readonly issueCallRate: TokenBuckets;
+  readonly cosignRate: TokenBuckets;
+  readonly nameCallRate: TokenBuckets;
+  /** NodeIds with an issuance under way: a second request for the same NodeId is refused until it is done. */
+  private readonly issuing = new Set<string>();
+  private nodeStatement: CaNodeStatementJson | null = null;
 
   constructor(private readonly options: CaServiceOptions) {
     const { ca, db, signer } = options;
     this.caId = ca.caId;
     this.now = options.now ?? Date.now;
+    const limits = options.limits ?? {};
+    this.issueLimits = limits.issue ?? defaultIssueLimits(options.validityMs ?? DEFAULT_NODE_VALIDITY_MS);
+    this.issueCallRate = new TokenBuckets(limits.issueCalls ?? DEFAULT_CA_LIMITS.issueCalls, this.now);
+    this.cosignRate = new TokenBuckets(limits.cosign ?? DEFAULT_CA_LIMITS.cosign, this.now);
+    this.nameCallRate = new TokenBuckets(limits.names ?? DEFAULT_CA_LIMITS.names, this.now);
     this.repo = new CaRepository(db);
     this.state = new TrustStateRepository(db);
     this.log = new CtLog(db, {
@@ -174,6 +206,10 @@ export class CaService {
       this.adoptFederation({ ...unsigned, signatures: [signature] });
     }
     if (!this.log.latestHead()) await this.log.signHead(this.now());
+    // Which STOQ node serves this CA, signed by the CA's key: a client refuses a bundle from any other node.
+    const unsigned = { caId: this.caId, nodeId: this.options.nodeId, issuedAt: new Date(this.now()).toISOString() };
+    const sig = await this.options.signer.sign('ml-dsa-65', caNodeSigningInput(unsigned), this.ca.mldsa.secretKey);
+    this.nodeStatement = { ...unsigned, signature: Buffer.from(sig).toString('base64') };
   }
 
   memberEntry(): FederationDocument['members'][number] {
@@ -205,8 +241,14 @@ export class CaService {
   }
 
   bundle(): BundleReply {
+    if (!this.nodeStatement) throw new TrustError('the CA is not started yet');
     const head = this.log.latestHead();
-    return { caId: this.caId, federation: this.fed.document, head: head ? headToJson(head) : null };
+    return {
+      caId: this.caId,
+      federation: this.fed.document,
+      head: head ? headToJson(head) : null,
+      node: this.nodeStatement,
+    };
   }
 
   /**
@@ -229,7 +271,16 @@ export class CaService {
       );
     }
     if (this.inFlight >= MAX_CONCURRENT_ISSUANCE) throw new TrustError('the CA is busy; try again shortly');
+    if (this.issuing.has(request.nodeId)) {
+      throw new CaRefusedError(
+        ErrorCode.CaRateLimited,
+        `a certificate for ${request.nodeId} is being issued already`,
+        1000,
+      );
+    }
+    this.checkReissue(request.nodeId);
     this.inFlight++;
+    this.issuing.add(request.nodeId);
     try {
       const { precert, signingInput } = await prepareNodeCertificate({
         csr,
@@ -275,6 +326,44 @@ export class CaService {
       return { certificate, chain: [this.ca.intermediate.certificate] };
     } finally {
       this.inFlight--;
+      this.issuing.delete(request.nodeId);
+    }
+  }
+
+  /**
+   * One identity must not grow the log: no new certificate while the NodeId holds one that is valid, unrevoked and
+   * not due for renewal (the refusal carries it, so a node that lost its files gets it back), and at most
+   * `perWindow` a day.
+   */
+  private checkReissue(nodeId: string): void {
+    const decision = decideIssuance(this.repo.issuedTo(nodeId), this.now(), this.issueLimits, (c) => this.holds(c));
+    if (decision.kind === 'already-certified') {
+      throw new AlreadyCertifiedError(
+        `${nodeId} holds certificate ${decision.current.serial.slice(0, 12)}, valid until ${new Date(decision.current.notAfter).toISOString()}; renewal opens in ${Math.ceil(decision.retryAfterMs / 1000)} s`,
+        decision.retryAfterMs,
+        { certificate: decision.current.der, chain: [this.ca.intermediate.certificate] },
+      );
+    }
+    if (decision.kind === 'rate-limited') {
+      throw new CaRefusedError(
+        ErrorCode.CaRateLimited,
+        `${nodeId} was issued ${this.issueLimits.perWindow} certificates in the last ${Math.round(this.issueLimits.windowMs / 3600_000)} h, the most allowed; try again in ${Math.ceil(decision.retryAfterMs / 1000)} s`,
+        decision.retryAfterMs,
+      );
+    }
+  }
+
+  /** Whether a certificate issued here still holds: signed by the current intermediate, co-signed by enough CAs. */
+  private holds(c: IssuedCertificate): boolean {
+    try {
+      const cert = new X509Certificate(c.der);
+      if (!cert.checkIssued(new X509Certificate(this.ca.intermediate.certificate))) return false;
+      // The co-signatures were verified when it was issued: only who signed is counted against today's federation.
+      const signers = new Set(readCosignatures(c.der).cosignatures.map((s) => base32(s.caIdRaw)));
+      const members = [...signers].filter((id) => this.fed.members.has(id)).length;
+      return members >= this.fed.threshold;
+    } catch {
+      return false;
     }
   }
 
@@ -307,6 +396,7 @@ export class CaService {
       caId: this.caId,
       signingInput: Buffer.from(signingInput).toString('base64'),
       signature: Buffer.from(requestSignature).toString('base64'),
+      revocations: await this.revocationList(),
     };
     const others = [...this.fed.members.values()].filter((m) => m.caId !== this.caId);
     const [own, results] = await Promise.all([
@@ -384,6 +474,7 @@ export class CaService {
         sequence: Number(this.state.get(REVOCATION_SEQUENCE_KEY) ?? 0),
         issuedAt: new Date(this.now()).toISOString(),
         serials: this.repo.revokedSerials(this.now()),
+        nodeIds: this.repo.revokedNodeIds(),
       };
       const pending = this.options.signer
         .sign('ml-dsa-65', revocationSigningInput(unsigned), this.ca.mldsa.secretKey)
@@ -398,11 +489,14 @@ export class CaService {
 
   /**
    * Co-signs a node certificate another federation CA is issuing, after checking that the request comes from a
-   * member (its ML-DSA signature) and that the precertificate is a short-lived node certificate with a valid binding.
+   * trusted member (its ML-DSA signature), that the precertificate is a short-lived node certificate with a valid
+   * binding starting about now, and that its subject is not one the requesting CA revoked.
    */
   async cosign(request: CosignRequest): Promise<PqCosignature[]> {
     const member = this.fed.members.get(request.caId);
     if (!member) throw new TrustError(`CA ${request.caId} is not in this CA's federation`);
+    if (this.options.isDistrusted?.(member.caId))
+      throw new TrustError(`co-signing refused: ${member.name} was caught showing a split view`);
     const signingInput = new Uint8Array(Buffer.from(request.signingInput, 'base64'));
     const ok = verifyNow(
       'ml-dsa-65',
@@ -412,11 +506,12 @@ export class CaService {
     );
     if (!ok) throw new TrustError('the co-signing request is not signed by the CA it names');
     const precert = inspectPrecertificate(signingInput);
-    if (precert.notAfter.getTime() - precert.notBefore.getTime() > MAX_COSIGNED_VALIDITY_MS) {
-      throw new TrustError('co-signing refused: the certificate would be valid for more than a day');
-    }
-    if (precert.notAfter.getTime() < this.now())
-      throw new TrustError('co-signing refused: the certificate has expired');
+    checkCosignValidity(precert, this.now());
+    const key = SEEN_REVOCATIONS_KEY + member.caId;
+    const seen = learnRevocations(member, request.revocations, parseSeenRevocations(this.state.get(key)));
+    this.state.set(key, seen);
+    if (seen.nodeIds.includes(precert.nodeId))
+      throw new TrustError(`co-signing refused: ${member.name} revoked a certificate of ${precert.nodeId}`);
     this.options.log.info(`co-signed a certificate for ${precert.nodeId.slice(0, 8)} issued by ${member.name}`);
     return this.ownCosignatures(signingInput);
   }
@@ -480,114 +575,8 @@ export class CaService {
     this.signedNames.delete(name);
   }
 
-  /** Serves the CA's STOQ methods. */
+  /** Serves the CA's STOQ methods (ca-rpc.ts). */
   serve(router: StoqRouter): void {
-    router.rpc(TrustMethod.Bundle, () => encodeJson(this.bundle()));
-    router.rpc(TrustMethod.Issue, async (body, ctx) => {
-      const issued = await this.issue(body, ctx.peer.nodeId);
-      const reply: IssueReply = {
-        certificate: Buffer.from(issued.certificate).toString('base64'),
-        chain: issued.chain.map((c) => Buffer.from(c).toString('base64')),
-      };
-      return encodeJson(reply);
-    });
-    router.rpc(TrustMethod.Head, () => {
-      const head = this.log.latestHead();
-      if (!head) throw new TrustError('the log has no signed head yet');
-      return encodeJson(headToJson(head));
-    });
-    router.rpc(TrustMethod.Consistency, (body) => {
-      const req = decodeJson(body, 'the consistency request');
-      const from = int(req, 'from', 'the consistency request', 1);
-      const to = int(req, 'to', 'the consistency request', 1);
-      if (from > to || to > this.log.size) throw new TrustError(`no consistency proof from ${from} to ${to}`);
-      const proof = this.log.consistencyProof(from, to).map((h) => Buffer.from(h).toString('base64'));
-      return encodeJson({ proof });
-    });
-    router.rpc(TrustMethod.Revocations, async () => encodeJson(await this.revocationList()));
-    router.rpc(TrustMethod.Resolve, async (body) => {
-      const req = decodeJson(body, 'the name request');
-      return encodeJson(await this.resolve(str(req, 'name', 'the name request', 63)));
-    });
-    router.rpc(TrustMethod.Register, async (body, ctx) => {
-      if (ctx.peer.kind !== 'trustchain') throw new TrustError('registering a name needs a TrustChain certificate');
-      const req = decodeJson(body, 'the registration');
-      const addresses = req.addresses;
-      if (
-        !Array.isArray(addresses) ||
-        addresses.length > 8 ||
-        addresses.some((a) => typeof a !== 'string' || a.length > 300)
-      )
-        throw new TrustError('addresses must be a list of up to 8 strings');
-      try {
-        return encodeJson(
-          await this.register(str(req, 'name', 'the registration', 63), ctx.peer.nodeId, addresses as string[]),
-        );
-      } catch (err) {
-        // A refusal by the name limits travels as data, so the node gets its stable code back.
-        if (err instanceof NameRefusedError) return encodeJson({ refused: { code: err.code, message: err.message } });
-        throw err;
-      }
-    });
-    router.rpc(TrustMethod.Release, (body, ctx) => {
-      if (ctx.peer.kind !== 'trustchain') throw new TrustError('releasing a name needs a TrustChain certificate');
-      this.release(str(decodeJson(body, 'the release'), 'name', 'the release', 63), ctx.peer.nodeId);
-      return encodeJson({ released: true });
-    });
-    router.rpc(TrustMethod.Cosign, async (body) => {
-      const req = decodeJson(body, 'the co-signing request');
-      b64(req, 'signingInput', 'the co-signing request', 100_000);
-      b64(req, 'signature', 'the co-signing request', 20_000);
-      const request: CosignRequest = {
-        caId: str(req, 'caId', 'the co-signing request', 64),
-        signingInput: str(req, 'signingInput', 'the co-signing request'),
-        signature: str(req, 'signature', 'the co-signing request'),
-      };
-      const cosignatures: CosignatureJson[] = (await this.cosign(request)).map((c) => ({
-        caIdRaw: Buffer.from(c.caIdRaw).toString('hex'),
-        alg: c.algorithm,
-        signature: Buffer.from(c.signature).toString('base64'),
-      }));
-      return encodeJson({ cosignatures });
-    });
+    serveCa(this, router);
   }
-}
-
-/** The node, validity and binding of a precertificate TBS (what co-signers and auditors look at). */
-export function inspectPrecertificate(signingInput: Uint8Array): { nodeId: string; notBefore: Date; notAfter: Date } {
-  let tbs: asnX509.TBSCertificate;
-  try {
-    tbs = AsnConvert.parse(signingInput, asnX509.TBSCertificate);
-  } catch {
-    throw new TrustError('the precertificate is not a TBSCertificate');
-  }
-  // Wrapped with an empty signature only to reuse the certificate parser (binding and NodeId checks).
-  const wrapped = new asnX509.Certificate({
-    tbsCertificate: tbs,
-    signatureAlgorithm: tbs.signature,
-    signatureValue: new ArrayBuffer(0),
-  });
-  const parsed = parseNodeCertificate(new Uint8Array(AsnConvert.serialize(wrapped)));
-  return { nodeId: parsed.nodeId, notBefore: parsed.notBefore, notAfter: parsed.notAfter };
-}
-
-/** Parses a co-signing reply from another CA. */
-export function parseCosignReply(body: Uint8Array): PqCosignature[] {
-  const o = decodeJson(body, 'the co-signing reply');
-  const list = o.cosignatures;
-  if (!Array.isArray(list) || list.length > 4) throw new TrustError('the co-signing reply has no co-signatures');
-  return list.map((entry: unknown) => {
-    if (typeof entry !== 'object' || entry === null) throw new TrustError('a co-signature is malformed');
-    const e = entry as Record<string, unknown>;
-    const alg = e.alg;
-    if (alg !== PqAlgorithm.MlDsa65 && alg !== PqAlgorithm.Falcon1024)
-      throw new TrustError('unknown co-signature algorithm');
-    const caIdHex = str(e, 'caIdRaw', 'a co-signature', 64);
-    if (!/^[0-9a-f]{64}$/.test(caIdHex)) throw new TrustError('a co-signature has a malformed caId');
-    return {
-      caIdRaw: new Uint8Array(Buffer.from(caIdHex, 'hex')),
-      algorithm: alg,
-      signature: b64(e, 'signature', 'a co-signature', 20_000),
-    };
-  });
 }

@@ -1,5 +1,5 @@
 import { X509Certificate } from 'node:crypto';
-import { copyFileSync, existsSync, mkdirSync, readFileSync } from 'node:fs';
+import { copyFileSync, existsSync, mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { parseNodeCertificate } from './certificates';
 import { decodeCtProof } from './ct-proof';
@@ -83,4 +83,37 @@ export function exportChain(dataDir: string, outDir: string): string[] {
     copyFileSync(join(dir, f), join(outDir, f));
     return join(outDir, f);
   });
+}
+
+export function pemOf(der: Uint8Array): string {
+  return new X509Certificate(der).toString();
+}
+
+function derFromPem(text: string): Uint8Array[] {
+  const out: Uint8Array[] = [];
+  for (const m of text.matchAll(/-----BEGIN CERTIFICATE-----([\s\S]*?)-----END CERTIFICATE-----/g)) {
+    out.push(new Uint8Array(Buffer.from((m[1] ?? '').replace(/\s+/g, ''), 'base64')));
+  }
+  return out;
+}
+
+/** Writes a node's chain (leaf first) and its root into `certDir`, each file replaced whole. */
+export function writeChainFiles(certDir: string, chain: readonly Uint8Array[], rootDer: Uint8Array): void {
+  mkdirSync(certDir, { recursive: true });
+  const write = (name: string, text: string) => {
+    const tmp = join(certDir, `${name}.tmp`);
+    writeFileSync(tmp, text);
+    renameSync(tmp, join(certDir, name));
+  };
+  write('root.pem', pemOf(rootDer));
+  write('intermediate.pem', chain.slice(1).map(pemOf).join(''));
+  write('node.pem', pemOf(chain[0] as Uint8Array));
+}
+
+/** The chain (leaf first) kept in `certDir`, or null if there is none. Parses nothing: the caller verifies. */
+export function readChainFiles(certDir: string): Uint8Array[] | null {
+  const file = join(certDir, 'node.pem');
+  if (!existsSync(file)) return null;
+  const leaf = derFromPem(readFileSync(file, 'utf8'));
+  return [...leaf, ...derFromPem(readFileSync(join(certDir, 'intermediate.pem'), 'utf8'))];
 }

@@ -54,6 +54,16 @@ export interface BundleReply {
   readonly caId: string;
   readonly federation: FederationDocument;
   readonly head: SignedTreeHeadJson | null;
+  /** The CA's signed statement that it serves from this STOQ NodeId (clients check it against the peer). */
+  readonly node: CaNodeStatementJson;
+}
+
+/** A CA's ML-DSA-65 signature over "CA caId runs on STOQ node nodeId" (docs/trust.md, "Bootstrap"). */
+export interface CaNodeStatementJson {
+  readonly caId: string;
+  readonly nodeId: string;
+  readonly issuedAt: string;
+  readonly signature: string;
 }
 
 export interface IssueReply {
@@ -66,6 +76,8 @@ export interface RevocationListJson {
   readonly sequence: number;
   readonly issuedAt: string;
   readonly serials: readonly string[];
+  /** Every NodeId with a revoked certificate, expired or not: revocation is about the keys, for good. */
+  readonly nodeIds: readonly string[];
   readonly signature: string;
 }
 
@@ -83,6 +95,8 @@ export interface CosignRequest {
   readonly caId: string;
   readonly signingInput: string;
   readonly signature: string;
+  /** The requesting CA's current signed revocation list: a co-signer refuses a subject it revoked. */
+  readonly revocations: RevocationListJson;
 }
 
 export interface CosignatureJson {
@@ -170,7 +184,24 @@ export function headFromJson(value: unknown, what = 'tree head'): SignedTreeHead
 export function parseBundle(body: Uint8Array): BundleReply {
   const o = decodeJson(body, 'the CA bundle');
   const head = o.head === null ? null : headToJson(headFromJson(o.head, 'the CA bundle head'));
-  return { caId: str(o, 'caId', 'the CA bundle', 64), federation: parseFederationDocument(o.federation), head };
+  return {
+    caId: str(o, 'caId', 'the CA bundle', 64),
+    federation: parseFederationDocument(o.federation),
+    head,
+    node: parseCaNodeStatement(o.node),
+  };
+}
+
+export function parseCaNodeStatement(value: unknown): CaNodeStatementJson {
+  const what = "the CA's node statement";
+  if (!isPlainObject(value)) throw new TrustError(`${what} is missing`);
+  b64(value, 'signature', what, 20_000);
+  return {
+    caId: str(value, 'caId', what, 64),
+    nodeId: str(value, 'nodeId', what, 64),
+    issuedAt: str(value, 'issuedAt', what, 40),
+    signature: str(value, 'signature', what),
+  };
 }
 
 export function parseIssueReply(body: Uint8Array): { certificate: Uint8Array; chain: Uint8Array[] } {
@@ -192,12 +223,18 @@ export function parseRevocationList(body: Uint8Array | Record<string, unknown>):
   for (const s of serials) {
     if (typeof s !== 'string' || !/^[0-9a-f]{1,64}$/.test(s)) throw new TrustError(`${what}: a serial is malformed`);
   }
+  const nodeIds = o.nodeIds;
+  if (!Array.isArray(nodeIds) || nodeIds.length > 1_000_000) throw new TrustError(`${what}: nodeIds must be a list`);
+  for (const n of nodeIds) {
+    if (typeof n !== 'string' || !/^[a-z2-7]{1,64}$/.test(n)) throw new TrustError(`${what}: a NodeId is malformed`);
+  }
   b64(o, 'signature', what, 20_000);
   return {
     caId: str(o, 'caId', what, 64),
     sequence: int(o, 'sequence', what),
     issuedAt: str(o, 'issuedAt', what, 40),
     serials: serials as string[],
+    nodeIds: nodeIds as string[],
     signature: str(o, 'signature', what),
   };
 }
@@ -224,14 +261,21 @@ export function parseNameRecord(body: Uint8Array | Record<string, unknown>): Nam
   };
 }
 
-export const REVOCATION_CONTEXT = 'hypermesh/trust/revocations/v1\0';
+export const REVOCATION_CONTEXT = 'hypermesh/trust/revocations/v2\0';
 export const NAME_CONTEXT = 'hypermesh/trust/name/v1\0';
 export const COSIGN_REQUEST_CONTEXT = 'hypermesh/trust/cosign-request/v1\0';
+export const CA_NODE_CONTEXT = 'hypermesh/trust/ca-node/v1\0';
+
+export function caNodeSigningInput(s: Omit<CaNodeStatementJson, 'signature'>): Buffer {
+  return Buffer.from(CA_NODE_CONTEXT + JSON.stringify({ caId: s.caId, nodeId: s.nodeId, issuedAt: s.issuedAt }));
+}
 
 export function revocationSigningInput(list: Omit<RevocationListJson, 'signature'>): Buffer {
   const serials = [...list.serials].sort();
+  const nodeIds = [...list.nodeIds].sort();
   return Buffer.from(
-    REVOCATION_CONTEXT + JSON.stringify({ caId: list.caId, sequence: list.sequence, issuedAt: list.issuedAt, serials }),
+    REVOCATION_CONTEXT +
+      JSON.stringify({ caId: list.caId, sequence: list.sequence, issuedAt: list.issuedAt, serials, nodeIds }),
   );
 }
 

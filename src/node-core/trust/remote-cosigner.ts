@@ -1,10 +1,10 @@
 import { resolveServiceAddress } from '../transport/resolve-address';
 import type { Transport } from '../transport/stoq/transport';
-import { parseCosignReply } from './ca-service';
+import { parseCosignReply } from './cosign';
 import type { PqCosignature } from './certificates';
-import { TrustError } from './errors';
+import { TrustError, throwIfRefused } from './errors';
 import type { TrustedCa } from './federation';
-import { TrustMethod, encodeJson, type CosignRequest } from './protocol';
+import { TrustMethod, decodeJson, encodeJson, type CosignRequest } from './protocol';
 
 /** Asks another federation CA, over STOQ at the address the federation lists, for its co-signatures. */
 export function remoteCosigner(transport: Transport) {
@@ -15,9 +15,12 @@ export function remoteCosigner(transport: Transport) {
     const link = await transport.dialUnverified(await resolveServiceAddress(member.address, { ipv4: true }));
     let cosignatures: PqCosignature[];
     try {
-      cosignatures = parseCosignReply(
+      const reply = decodeJson(
         await link.request(TrustMethod.Cosign, encodeJson(request), { timeoutMs: 20_000 }),
+        'the co-signing reply',
       );
+      throwIfRefused(reply); // CA_RATE_LIMITED, with its retry-after
+      cosignatures = parseCosignReply(reply);
     } finally {
       if (link.peer.kind === 'unanchored') link.close('co-signing done'); // private connection: not kept alive
     }

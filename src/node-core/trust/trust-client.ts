@@ -1,19 +1,17 @@
-import { X509Certificate as NodeX509 } from 'node:crypto';
-import { existsSync, mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
-import { join } from 'node:path';
+import { ErrorCode } from '../../shared/errors';
 import type { TrustSettings } from '../../shared/settings';
 import type { ResolvedName, TrustStatus } from '../../shared/trust';
 import type { NodeIdentity } from '../identity/identity';
 import type { Logger } from '../logging/log-book';
 import { resolveServiceAddress } from '../transport/resolve-address';
 import type { PeerIdentity } from '../transport/stoq/node-certificate';
-import { encodeChain, type PeerLink, type Transport } from '../transport/stoq/transport';
+import { type PeerLink, type Transport } from '../transport/stoq/transport';
 import { StoqCode } from '../transport/stoq/frames';
 import { RpcError } from '../transport/stoq/rpc';
 import type { CaService } from './ca-service';
 import { canonicalSerial, createCsr } from './certificates';
 import { detectSplitView, type SignedTreeHead } from './ct-log';
-import { NameRefusedError, SplitViewError, TrustError, isNameRefusalCode } from './errors';
+import { AlreadyCertifiedError, CaRefusedError, SplitViewError, TrustError, throwIfRefused } from './errors';
 import { parseFederationDocument, verifyFederation, type TrustedCa, type TrustedFederation } from './federation';
 import { createHash } from 'node:crypto';
 import { verifyNow } from './pq-pool';
@@ -23,17 +21,18 @@ import {
   encodeJson,
   headFromJson,
   headToJson,
-  nameSigningInput,
   parseBundle,
   parseIssueReply,
-  parseNameRecord,
   parseRevocationList,
   revocationSigningInput,
-  type NameRecordJson,
 } from './protocol';
 import type { TrustStateRepository } from './trust-store';
 import { trustChainIdentity, type TrustChainVerifier } from './verifier';
 import { verifyHead, type VerifiedNodeCertificate } from './verify-node';
+import { checkCaNode } from './ca-node';
+import { pemOf, readChainFiles, writeChainFiles } from './cert-files';
+import { TrustNames } from './trust-names';
+import { trustStatus } from './trust-status';
 
 export interface TrustClientOptions {
   readonly identity: NodeIdentity;
@@ -58,30 +57,6 @@ const HEADS_KEY = 'client.heads';
 const RETRY_MIN_MS = 5_000;
 const RETRY_MAX_MS = 5 * 60_000;
 
-function pem(der: Uint8Array): string {
-  return new NodeX509(der).toString();
-}
-
-function derFromPem(text: string): Uint8Array[] {
-  const out: Uint8Array[] = [];
-  for (const m of text.matchAll(/-----BEGIN CERTIFICATE-----([\s\S]*?)-----END CERTIFICATE-----/g)) {
-    out.push(new Uint8Array(Buffer.from((m[1] ?? '').replace(/\s+/g, ''), 'base64')));
-  }
-  return out;
-}
-
-function describe(cert: Uint8Array) {
-  const c = new NodeX509(cert);
-  return {
-    subject: c.subject.replace(/\n/g, ', '),
-    issuer: c.issuer.replace(/\n/g, ', '),
-    serial: canonicalSerial(c.serialNumber),
-    notBefore: new Date(c.validFrom).toISOString(),
-    notAfter: new Date(c.validTo).toISOString(),
-    sha256: c.fingerprint256.replace(/:/g, '').toLowerCase(),
-  };
-}
-
 /**
  * The TrustChain client every node embeds: bootstraps from the configured CA (phase 0) or its own CA, obtains and
  * renews the node's certificate and puts it into STOQ, refreshes the federation and revocation lists, and audits
@@ -103,10 +78,22 @@ export class TrustClient {
   private caNode: { key: string; nodeId: string } | null = null;
   /** The CA behind the configured address, once its bundle was read. */
   private caIdOfLink: string | null = null;
+  /** When the CA said this node's renewal opens, if it refused one as too early (CA_ALREADY_CERTIFIED). */
+  private renewalOpensAt = 0;
   private readonly now: () => number;
+  private readonly names: TrustNames;
 
   constructor(private readonly options: TrustClientOptions) {
     this.now = options.now ?? Date.now;
+    this.names = new TrustNames({
+      authority: options.authority,
+      identity: options.identity,
+      settings: options.settings,
+      caLink: (trust) => this.caLink(trust),
+      chain: () => this.current?.chain ?? null,
+      federation: () => this.federation,
+      now: this.now,
+    });
     options.verifier.onHead = (head, ca) => {
       const known = this.heads.get(ca.caId);
       if (!known || known.treeSize !== head.treeSize || Buffer.compare(known.rootHash, head.rootHash) !== 0) {
@@ -186,7 +173,7 @@ export class TrustClient {
 
   private nextDelay(): number {
     const refresh = this.options.refreshMs ?? 5 * 60_000;
-    const renewAt = this.current ? this.renewAt(this.current.verified) : this.now();
+    const renewAt = this.current ? Math.max(this.renewAt(this.current.verified), this.renewalOpensAt) : this.now();
     return Math.max(1000, Math.min(refresh, renewAt - this.now()));
   }
 
@@ -239,8 +226,14 @@ export class TrustClient {
     const list = await authority.revocationList();
     this.applyRevocations(list.caId, list.sequence, list.serials);
     if (this.needsCertificate()) {
-      const issued = await authority.issue(await createCsr(this.options.identity), this.options.identity.nodeId);
-      this.install([issued.certificate, ...issued.chain]);
+      try {
+        const issued = await authority.issue(await createCsr(this.options.identity), this.options.identity.nodeId);
+        this.install([issued.certificate, ...issued.chain]);
+      } catch (err) {
+        // Its files were lost but its certificate stands: the CA hands that one back rather than log a new one.
+        if (!(err instanceof AlreadyCertifiedError)) throw err;
+        this.installHeld([err.current.certificate, ...err.current.chain], err.retryAfterMs);
+      }
     }
     await this.audit(null);
     this.problem = null;
@@ -248,7 +241,10 @@ export class TrustClient {
 
   /** No certificate, renewal due, or the one we have no longer holds (a new federation threshold, a revocation). */
   private needsCertificate(): boolean {
-    if (!this.current || this.now() >= this.renewAt(this.current.verified)) return true;
+    if (!this.current) return true;
+    // The CA said renewal opens later (clocks differ): wait for it rather than ask every round.
+    const due = Math.max(this.renewAt(this.current.verified), this.renewalOpensAt);
+    if (this.now() >= Math.min(due, this.current.verified.notAfter.getTime())) return true;
     try {
       this.options.verifier.verifyChain(this.current.chain);
       return false;
@@ -293,6 +289,7 @@ export class TrustClient {
       const federation = verifyFederation(bundle.federation);
       const ca = federation.members.get(bundle.caId);
       if (!ca) throw new TrustError('the CA is not a member of the federation it presents');
+      checkCaNode(bundle, ca, link.peer.nodeId);
       if (trust.caRootSha256 !== null) {
         const fingerprint = createHash('sha256').update(ca.rootDer).digest('hex');
         if (fingerprint !== trust.caRootSha256)
@@ -300,9 +297,15 @@ export class TrustClient {
       }
       this.adopt(federation);
       this.options.log.info(`trusting federation epoch ${federation.epoch} via CA ${ca.name} (${ca.caId.slice(0, 8)})`);
-    } else if (bundle.federation.epoch > current.epoch) {
-      this.adopt(verifyFederation(bundle.federation, current));
-      this.options.log.info(`federation updated to epoch ${bundle.federation.epoch}`);
+    } else {
+      const next = bundle.federation.epoch > current.epoch ? verifyFederation(bundle.federation, current) : current;
+      const ca = next.members.get(bundle.caId);
+      if (!ca) throw new TrustError('the CA is not a member of the federation');
+      checkCaNode(bundle, ca, link.peer.nodeId);
+      if (next !== current) {
+        this.adopt(next);
+        this.options.log.info(`federation updated to epoch ${bundle.federation.epoch}`);
+      }
     }
     // The CA itself must hold a valid certificate under what we now trust (an unanchored link is checked here).
     const peer = link.peer;
@@ -354,8 +357,26 @@ export class TrustClient {
 
   private async certify(link: PeerLink): Promise<void> {
     const csr = await createCsr(this.options.identity);
-    const reply = parseIssueReply(await link.request(TrustMethod.Issue, csr, { timeoutMs: 30_000 }));
-    this.install([reply.certificate, ...reply.chain]);
+    const body = await link.request(TrustMethod.Issue, csr, { timeoutMs: 30_000 });
+    const reply = decodeJson(body, 'the issued certificate');
+    try {
+      throwIfRefused(reply);
+    } catch (err) {
+      // Its files were lost but its certificate stands: the CA hands that one back rather than log a new one.
+      if (!(err instanceof CaRefusedError) || err.code !== ErrorCode.AlreadyCertified || !reply.refused) throw err;
+      const held = parseIssueReply(encodeJson((reply.refused as Record<string, unknown>).current));
+      this.installHeld([held.certificate, ...held.chain], err.retryAfterMs);
+      return;
+    }
+    const issued = parseIssueReply(body);
+    this.install([issued.certificate, ...issued.chain]);
+  }
+
+  /** The certificate the CA says this node holds: installed if it holds here too; renewal waits for the CA. */
+  private installHeld(chain: Uint8Array[], retryAfterMs: number | null): void {
+    this.renewalOpensAt = this.now() + (retryAfterMs ?? 0);
+    this.options.log.info('the CA handed back the certificate this node holds (renewal is not open yet)');
+    this.install(chain);
   }
 
   /** Checks an issued chain like any peer's, then presents it on STOQ and keeps it on disk. */
@@ -363,17 +384,7 @@ export class TrustClient {
     const verified = this.options.verifier.verifyChain(chain);
     if (verified.nodeId !== this.options.identity.nodeId)
       throw new TrustError(`the CA issued a certificate for ${verified.nodeId}, not this node`);
-    const root = verified.issuer.rootDer;
-    const { certDir } = this.options;
-    mkdirSync(certDir, { recursive: true });
-    const write = (name: string, text: string) => {
-      const tmp = join(certDir, `${name}.tmp`);
-      writeFileSync(tmp, text);
-      renameSync(tmp, join(certDir, name));
-    };
-    write('root.pem', pem(root));
-    write('intermediate.pem', chain.slice(1).map(pem).join(''));
-    write('node.pem', pem(chain[0] as Uint8Array));
+    writeChainFiles(this.options.certDir, chain, verified.issuer.rootDer);
     this.current = { chain, verified };
     this.present(chain);
     this.observe(verified.head, verified.issuer.caId);
@@ -386,7 +397,7 @@ export class TrustClient {
   private present(chain: Uint8Array[]): void {
     this.options.transport.setCertificate(
       {
-        certPem: chain.map(pem).join(''),
+        certPem: chain.map(pemOf).join(''),
         keyPem: this.options.identity.tlsPrivateKeyPem(),
         certDer: chain[0] as Uint8Array,
       },
@@ -395,12 +406,10 @@ export class TrustClient {
   }
 
   private loadStoredChain(): void {
-    const file = join(this.options.certDir, 'node.pem');
-    if (!existsSync(file) || !this.federation) return;
+    if (!this.federation) return;
     try {
-      const leaf = derFromPem(readFileSync(file, 'utf8'));
-      const inter = derFromPem(readFileSync(join(this.options.certDir, 'intermediate.pem'), 'utf8'));
-      const chain = [...leaf, ...inter];
+      const chain = readChainFiles(this.options.certDir);
+      if (!chain) return;
       const verified = this.options.verifier.verifyChain(chain);
       if (verified.nodeId !== this.options.identity.nodeId) return;
       this.current = { chain, verified };
@@ -519,74 +528,18 @@ export class TrustClient {
   }
 
   /** Resolves a name through the CA's signed registry. */
-  async resolve(name: string): Promise<ResolvedName> {
-    let record: NameRecordJson;
-    const authority = this.options.authority;
-    if (authority) record = await authority.resolve(name);
-    else {
-      const { trust } = this.options.settings();
-      if (trust.caAddress === '') throw new TrustError('no TrustChain CA is configured');
-      const link = await this.caLink(trust);
-      try {
-        record = parseNameRecord(await link.request(TrustMethod.Resolve, encodeJson({ name }), { timeoutMs: 15_000 }));
-      } catch (err) {
-        // The CA's own refusal ("not registered") is a TrustChain answer, not a transport failure.
-        if (err instanceof RpcError && err.stoqCode === StoqCode.HandlerError)
-          throw new TrustError(err.message.replace(/^trust\.resolve: /, ''));
-        throw err;
-      }
-    }
-    const ca = this.federation?.members.get(record.caId);
-    if (!ca) throw new TrustError('the name record is signed by a CA outside the federation');
-    const { signature, ...unsigned } = record;
-    if (!verifyNow('ml-dsa-65', Buffer.from(signature, 'base64'), nameSigningInput(unsigned), ca.mldsaPublicKey))
-      throw new TrustError(`the record for "${record.name}" has an invalid signature`);
-    if (record.name !== name) throw new TrustError(`asked for "${name}", got a record for "${record.name}"`);
-    if (Date.parse(record.expiresAt) < this.now()) throw new TrustError(`the record for "${name}" has expired`);
-    return {
-      name: record.name,
-      nodeId: record.nodeId,
-      addresses: record.addresses,
-      caId: record.caId,
-      expiresAt: record.expiresAt,
-    };
+  resolve(name: string): Promise<ResolvedName> {
+    return this.names.resolve(name);
   }
 
-  /**
-   * Registers (or renews) `name` for this node at its CA, pointing at `addresses`; first come, first served.
-   * The CA must know this node by its TrustChain certificate, so the chain is shown on the CA connection first.
-   */
-  async register(name: string, addresses: readonly string[]): Promise<ResolvedName> {
-    const chain = this.current?.chain;
-    if (!chain) throw new TrustError('registering a name needs this node to be certified first');
-    const authority = this.options.authority;
-    if (authority) await authority.register(name, this.options.identity.nodeId, addresses);
-    else {
-      const { trust } = this.options.settings();
-      const link = await this.caLink(trust);
-      // The connection may predate our certificate: show it now (the CA upgrades what it knows of us).
-      await link.request('stoq.hello', encodeChain(chain), { timeoutMs: 15_000 });
-      const reply = decodeJson(
-        await link.request(TrustMethod.Register, encodeJson({ name, addresses }), { timeoutMs: 15_000 }),
-        'the registration reply',
-      );
-      throwIfNameRefused(reply);
-      parseNameRecord(reply);
-    }
-    return this.resolve(name);
+  /** Registers (or renews) `name` for this node at its CA (trust-names.ts). */
+  register(name: string, addresses: readonly string[]): Promise<ResolvedName> {
+    return this.names.register(name, addresses);
   }
 
   /** Frees a name this node holds at its CA (so it may register another; docs/trust.md, "Names"). */
-  async release(name: string): Promise<void> {
-    const chain = this.current?.chain;
-    if (!chain) throw new TrustError('releasing a name needs this node to be certified first');
-    const authority = this.options.authority;
-    if (authority) authority.release(name, this.options.identity.nodeId);
-    else {
-      const link = await this.caLink(this.options.settings().trust);
-      await link.request('stoq.hello', encodeChain(chain), { timeoutMs: 15_000 });
-      await link.request(TrustMethod.Release, encodeJson({ name }), { timeoutMs: 15_000 });
-    }
+  release(name: string): Promise<void> {
+    return this.names.release(name);
   }
 
   /**
@@ -625,70 +578,23 @@ export class TrustClient {
   }
 
   status(): TrustStatus {
-    const { trust } = this.options.settings();
-    const fed = this.federation;
     const cur = this.current;
-    const valid = cur !== null && this.now() < cur.verified.notAfter.getTime();
-    const authority = this.options.authority;
-    const revoked = cur !== null && this.options.verifier.isRevoked(cur.verified.issuer.caId, cur.verified.serialHex);
-    const state: TrustStatus['state'] =
-      this.splitView !== null
-        ? 'distrusted'
-        : revoked
-          ? 'revoked'
-          : valid
-            ? 'certified'
-            : trust.caAddress === '' && !authority
-              ? 'off'
-              : 'self-signed';
-    return {
-      state,
-      caAddress: authority ? 'this node' : trust.caAddress,
-      problem: this.splitView ?? this.problem,
-      certificate: cur
-        ? {
-            chain: [...cur.chain, cur.verified.issuer.rootDer].map(describe),
-            issuerCaId: cur.verified.issuer.caId,
-            issuerName: cur.verified.issuer.name,
-            renewsAt: new Date(this.renewAt(cur.verified)).toISOString(),
-            cosigners: cur.verified.cosigners.map((id) => fed?.members.get(id)?.name ?? id),
-            transparency: {
-              leafIndex: cur.verified.ct.leafIndex,
-              treeSize: cur.verified.ct.treeSize,
-              headTimestamp: new Date(cur.verified.ct.timestamp).toISOString(),
-              inclusionVerified: true,
-            },
-          }
-        : null,
-      federation: fed
-        ? {
-            epoch: fed.epoch,
-            threshold: fed.threshold,
-            members: [...fed.members.values()].map((m) => ({
-              caId: m.caId,
-              name: m.name,
-              address: m.address,
-              issuedOurCertificate: cur?.verified.issuer.caId === m.caId,
-            })),
-          }
-        : null,
-      authority: authority ? { caId: authority.caId, name: authority.ca.name, ...authority.stats() } : null,
-      lastRefreshAt: this.lastRefreshAt === null ? null : new Date(this.lastRefreshAt).toISOString(),
-      revocationListSequence: cur ? (this.revocationSequence.get(cur.verified.issuer.caId) ?? null) : null,
-    };
+    return trustStatus({
+      trust: this.options.settings().trust,
+      federation: this.federation,
+      current: cur && { ...cur, renewsAt: this.renewAt(cur.verified) },
+      authority: this.options.authority ?? null,
+      revoked: cur !== null && this.options.verifier.isRevoked(cur.verified.issuer.caId, cur.verified.serialHex),
+      splitView: this.splitView,
+      problem: this.problem,
+      lastRefreshAt: this.lastRefreshAt,
+      revocationSequence: cur ? (this.revocationSequence.get(cur.verified.issuer.caId) ?? null) : null,
+      now: this.now(),
+    });
   }
 }
 
 function caIdOfLog(logId: Uint8Array, fed: TrustedFederation | null): string {
   for (const m of fed?.members.values() ?? []) if (Buffer.compare(m.caIdRaw, logId) === 0) return m.caId;
   return Buffer.from(logId).toString('hex');
-}
-
-/** A CA's refusal by its name limits comes as data ({refused: {code, message}}): thrown with its stable code. */
-function throwIfNameRefused(reply: Record<string, unknown>): void {
-  const refused = reply.refused;
-  if (typeof refused !== 'object' || refused === null) return;
-  const { code, message } = refused as { code?: unknown; message?: unknown };
-  if (!isNameRefusalCode(code)) throw new TrustError('the CA refused the name for a reason this node does not know');
-  throw new NameRefusedError(code, typeof message === 'string' ? message.slice(0, 500) : 'the CA refused the name');
 }

@@ -87,6 +87,15 @@ export class CaRepository {
     ).map((r) => r.serial);
   }
 
+  /** NodeIds with any revoked certificate (their keys get no new one), sorted. */
+  revokedNodeIds(): string[] {
+    return (
+      this.db
+        .prepare('SELECT DISTINCT node_id FROM trust_issued WHERE revoked_at IS NOT NULL ORDER BY node_id')
+        .all() as { node_id: string }[]
+    ).map((r) => r.node_id);
+  }
+
   issuedCount(): number {
     return (this.db.prepare('SELECT count(*) AS n FROM trust_issued').get() as { n: number }).n;
   }

@@ -231,6 +231,14 @@ describe('the CA under bad input', () => {
       [
         'trust.cosign',
         Buffer.from('{"caId":"x","signingInput":"AA==","signature":"AA=="}'),
+        /lacks the requesting CA's revocation list/,
+      ],
+      [
+        'trust.cosign',
+        Buffer.from(
+          '{"caId":"x","signingInput":"AA==","signature":"AA==","revocations":{"caId":"x","sequence":0,' +
+            '"issuedAt":"2026-01-01T00:00:00Z","serials":[],"nodeIds":[],"signature":"AA=="}}',
+        ),
         /not in this CA's federation/,
       ],
       ['trust.register', Buffer.from('{"name":"mine","addresses":[]}'), /needs a TrustChain certificate/],

@@ -1,0 +1,134 @@
+import { ErrorCode } from '../../shared/errors';
+import type { CallContext, StoqRouter } from '../transport/stoq/rpc';
+import type { CaService } from './ca-service';
+import { AlreadyCertifiedError, CaRefusedError, NameRefusedError, TrustError } from './errors';
+import {
+  TrustMethod,
+  b64,
+  decodeJson,
+  encodeJson,
+  headToJson,
+  int,
+  parseRevocationList,
+  str,
+  type CosignRequest,
+  type CosignatureJson,
+  type IssueReply,
+} from './protocol';
+import type { TokenBuckets } from './rate-limit';
+
+/** A refusal by policy as data, so the caller gets the stable code and retry-after back (errors carry text only). */
+function refused(err: CaRefusedError | NameRefusedError, extra: Record<string, unknown> = {}): Uint8Array {
+  const body = err instanceof CaRefusedError ? err.toJson() : { code: err.code, message: err.message };
+  return encodeJson({ refused: { ...body, ...extra } });
+}
+
+/** Takes a token for the calling peer, or answers CA_RATE_LIMITED before any other work. */
+function limited(buckets: TokenBuckets, ctx: CallContext, what: string): Uint8Array | null {
+  const taken = buckets.take(ctx.peer.nodeId);
+  if (taken.ok) return null;
+  return refused(
+    new CaRefusedError(
+      ErrorCode.CaRateLimited,
+      `too many ${what} requests from this node; try again in ${Math.ceil(taken.retryAfterMs / 1000)} s`,
+      taken.retryAfterMs,
+    ),
+  );
+}
+
+/** Serves a CA's STOQ methods (docs/trust.md, "Protocol"). */
+export function serveCa(ca: CaService, router: StoqRouter): void {
+  router.rpc(TrustMethod.Bundle, () => encodeJson(ca.bundle()));
+  router.rpc(TrustMethod.Issue, async (body, ctx) => {
+    const refusal = limited(ca.issueCallRate, ctx, 'certificate');
+    if (refusal) return refusal;
+    try {
+      const issued = await ca.issue(body, ctx.peer.nodeId);
+      const reply: IssueReply = {
+        certificate: Buffer.from(issued.certificate).toString('base64'),
+        chain: issued.chain.map((c) => Buffer.from(c).toString('base64')),
+      };
+      return encodeJson(reply);
+    } catch (err) {
+      if (err instanceof AlreadyCertifiedError) {
+        const current: IssueReply = {
+          certificate: Buffer.from(err.current.certificate).toString('base64'),
+          chain: err.current.chain.map((c) => Buffer.from(c).toString('base64')),
+        };
+        return refused(err, { current });
+      }
+      if (err instanceof CaRefusedError) return refused(err);
+      throw err;
+    }
+  });
+  router.rpc(TrustMethod.Head, () => {
+    const head = ca.log.latestHead();
+    if (!head) throw new TrustError('the log has no signed head yet');
+    return encodeJson(headToJson(head));
+  });
+  router.rpc(TrustMethod.Consistency, (body) => {
+    const req = decodeJson(body, 'the consistency request');
+    const from = int(req, 'from', 'the consistency request', 1);
+    const to = int(req, 'to', 'the consistency request', 1);
+    if (from > to || to > ca.log.size) throw new TrustError(`no consistency proof from ${from} to ${to}`);
+    const proof = ca.log.consistencyProof(from, to).map((h) => Buffer.from(h).toString('base64'));
+    return encodeJson({ proof });
+  });
+  router.rpc(TrustMethod.Revocations, async () => encodeJson(await ca.revocationList()));
+  router.rpc(TrustMethod.Resolve, async (body) => {
+    const req = decodeJson(body, 'the name request');
+    return encodeJson(await ca.resolve(str(req, 'name', 'the name request', 63)));
+  });
+  router.rpc(TrustMethod.Register, async (body, ctx) => {
+    if (ctx.peer.kind !== 'trustchain') throw new TrustError('registering a name needs a TrustChain certificate');
+    const refusal = limited(ca.nameCallRate, ctx, 'name');
+    if (refusal) return refusal;
+    const req = decodeJson(body, 'the registration');
+    const addresses = req.addresses;
+    if (
+      !Array.isArray(addresses) ||
+      addresses.length > 8 ||
+      addresses.some((a) => typeof a !== 'string' || a.length > 300)
+    )
+      throw new TrustError('addresses must be a list of up to 8 strings');
+    try {
+      return encodeJson(
+        await ca.register(str(req, 'name', 'the registration', 63), ctx.peer.nodeId, addresses as string[]),
+      );
+    } catch (err) {
+      // A refusal by the name limits travels as data, so the node gets its stable code back.
+      if (err instanceof NameRefusedError) return refused(err);
+      throw err;
+    }
+  });
+  router.rpc(TrustMethod.Release, (body, ctx) => {
+    if (ctx.peer.kind !== 'trustchain') throw new TrustError('releasing a name needs a TrustChain certificate');
+    const refusal = limited(ca.nameCallRate, ctx, 'name');
+    if (refusal) return refusal;
+    ca.release(str(decodeJson(body, 'the release'), 'name', 'the release', 63), ctx.peer.nodeId);
+    return encodeJson({ released: true });
+  });
+  router.rpc(TrustMethod.Cosign, async (body, ctx) => {
+    // Counted per calling node before any parsing or post-quantum verification.
+    const refusal = limited(ca.cosignRate, ctx, 'co-signing');
+    if (refusal) return refusal;
+    const req = decodeJson(body, 'the co-signing request');
+    b64(req, 'signingInput', 'the co-signing request', 100_000);
+    b64(req, 'signature', 'the co-signing request', 20_000);
+    const revocations = req.revocations;
+    if (typeof revocations !== 'object' || revocations === null || Array.isArray(revocations))
+      throw new TrustError("the co-signing request lacks the requesting CA's revocation list");
+    const request: CosignRequest = {
+      caId: str(req, 'caId', 'the co-signing request', 64),
+      signingInput: str(req, 'signingInput', 'the co-signing request'),
+      signature: str(req, 'signature', 'the co-signing request'),
+      revocations: parseRevocationList(revocations as Record<string, unknown>),
+    };
+    const cosignatures: CosignatureJson[] = (await ca.cosign(request)).map((c) => ({
+      caIdRaw: Buffer.from(c.caIdRaw).toString('hex'),
+      alg: c.algorithm,
+      signature: Buffer.from(c.signature).toString('base64'),
+    }));
+    return encodeJson({ cosignatures });
+  });
+}
