@@ -39,9 +39,9 @@ export const ErrorCode = {
   /** A transaction or block broke a ledger rule (signature, nonce, balance, proof); the message says which. */
   LedgerRejected: 'LEDGER_REJECTED',
   StakeLocked: 'STAKE_LOCKED',
-  /** A memory-proxy access was refused (bounds, permission, freed, expired, revoked, unknown address); see message. */
+  /** A memory-proxy access was refused (bounds, permission, freed, expired, revoked, unknown address): `reason` names which (PROXY_FAILURES). */
   ProxyRefused: 'PROXY_REFUSED',
-  /** A Catalog VM job was refused, hit a limit, or gave no accepted result; the message starts with the reason. */
+  /** A Catalog VM job was refused, hit a limit, or gave no accepted result; `reason` names why (JOB_FAILURE_REASONS). */
   JobFailed: 'JOB_FAILED',
   /** A requestId already used for a different request (another amount, recipient or call); nothing was done. */
   IdempotencyConflict: 'IDEMPOTENCY_CONFLICT',
