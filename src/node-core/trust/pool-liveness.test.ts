@@ -37,4 +37,10 @@ describe('worker pools keep a process alive while they have work, and only then'
       expect(result.out).toMatch(new RegExp(`^${kind} `));
     }, 60_000);
   }
+
+  it('vm: a process awaiting only the job process pool closing (it kills and awaits its children) exits 0', async () => {
+    const result = await run(['vm', 'close']);
+    expect(result.code).toBe(0);
+    expect(result.out).toBe('vm SIGKILL\n');
+  }, 60_000);
 });
