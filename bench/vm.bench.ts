@@ -43,7 +43,7 @@ import { Report, median, percentile, sized } from './report';
 const COLD = Number(process.env.HM_BENCH_VM_COLD ?? sized(30, 5));
 const WARM = Number(process.env.HM_BENCH_VM_WARM ?? sized(200, 8));
 const REPS = Number(process.env.HM_BENCH_VM_REPS ?? sized(5, 3));
-const KERNEL_MS = Number(process.env.HM_BENCH_VM_KERNEL_MS ?? sized(700, 50));
+const KERNEL_MS = Number(process.env.HM_BENCH_VM_KERNEL_MS ?? sized(700, 200));
 const JS_ROUNDS = Number(process.env.HM_BENCH_VM_JS_ROUNDS ?? sized(2_000_000, 10_000));
 /** Warm JS jobs: one every JS_EVERY warm WASI jobs (each loads QuickJS, see the notes). */
 const JS_EVERY = 8;
