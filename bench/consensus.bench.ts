@@ -33,13 +33,13 @@ import {
 import { indicesFromSeed, solveWorkNow, timeChainNow, timeSeed } from '../src/node-core/consensus/primitives';
 import { proofSpaceSeed, verifyOpenings } from '../src/node-core/consensus/space';
 import { verifyNow } from '../src/node-core/trust/pq-pool';
-import { Report, median } from './report';
+import { Report, median, sized } from './report';
 
-const CREATE_WARMUP = 3;
-const CREATE_SAMPLES = 20;
-const PART_SAMPLES = 20;
-const VERIFY_WARMUP = 30;
-const VERIFY_SAMPLES = 300;
+const CREATE_WARMUP = sized(3, 1);
+const CREATE_SAMPLES = sized(20, 3);
+const PART_SAMPLES = sized(20, 3);
+const VERIFY_WARMUP = sized(30, 3);
+const VERIFY_SAMPLES = sized(300, 20);
 const DESIGN_TARGET_MS = 5;
 
 const report = new Report('consensus');

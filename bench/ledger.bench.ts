@@ -54,22 +54,22 @@ import {
 import { LogBook } from '../src/node-core/logging/log-book';
 import { closeDatabase, openDatabase, type Db } from '../src/node-core/store/database';
 import { createStoqTransport, type PeerLink, type Transport } from '../src/node-core/transport/stoq/transport';
-import { Report, median, percentile } from './report';
+import { Report, median, percentile, sized } from './report';
 
-const BLOCKS = Number(process.env.HM_BENCH_LEDGER_BLOCKS ?? 10_000);
+const BLOCKS = Number(process.env.HM_BENCH_LEDGER_BLOCKS ?? sized(10_000, 40));
 const EXTRAPOLATE_TO = 10_000;
 const SLOT_MS = 100;
-const TX_WARMUP = 30;
-const TX_SAMPLES = 300;
-const STATE_PASSES = 20;
-const BLOCK_TXS = 100;
+const TX_WARMUP = sized(30, 3);
+const TX_SAMPLES = sized(300, 20);
+const STATE_PASSES = sized(20, 2);
+const BLOCK_TXS = sized(100, 10);
 const BLOCK_WARMUP = 1;
-const BLOCK_SAMPLES = 8;
+const BLOCK_SAMPLES = sized(8, 2);
 /** A transfer in every TRANSFER_EVERY-th block of the catch-up chain. */
 const TRANSFER_EVERY = 10;
-const DEFAULT_BLOCKS = 20;
-const PROOF_VERIFY_REPS = 5;
-const ADOPT_ROUNDS = 3;
+const DEFAULT_BLOCKS = sized(20, 4);
+const PROOF_VERIFY_REPS = sized(5, 1);
+const ADOPT_ROUNDS = sized(3, 1);
 const MIB = 1024 * 1024;
 
 if (!Number.isSafeInteger(BLOCKS) || BLOCKS < 30) throw new Error('HM_BENCH_LEDGER_BLOCKS must be at least 30');

@@ -29,14 +29,14 @@ import { createNode, type HyperMeshNode, type NodeConfig } from '../src/node-cor
 import { fixedHardware } from '../src/node-core/testing/fixed-hardware';
 import { createStoqTransport } from '../src/node-core/transport/stoq/transport';
 import { TrustChainVerifier } from '../src/node-core/trust/verifier';
-import { Report, median, percentile } from './report';
+import { Report, median, percentile, sized } from './report';
 
-const MEMBERS = Number(process.env.HM_BENCH_MESH_NODES ?? 50);
+const MEMBERS = Number(process.env.HM_BENCH_MESH_NODES ?? sized(50, 4));
 const MESH_INTERVAL_MS = Number(process.env.HM_BENCH_MESH_INTERVAL_MS ?? 1000);
 /** Re-announcement of unchanged assets: the product's default (changes are announced at once regardless). */
 const ANNOUNCE_INTERVAL_MS = Number(process.env.HM_BENCH_MESH_ANNOUNCE_MS ?? 60_000);
 const SHARED_HOST = process.env.HM_BENCH_MESH_HOST;
-const PUBLISHERS = Number(process.env.HM_BENCH_MESH_PUBLISHERS ?? 5);
+const PUBLISHERS = Number(process.env.HM_BENCH_MESH_PUBLISHERS ?? sized(5, 1));
 const DEBUG_LOGS = !!process.env.HM_BENCH_MESH_DEBUG_LOGS;
 /** A CPU profile of the join (a .cpuprofile file for Chrome's DevTools), for the diagnosis. */
 const PROFILE_JOIN = process.env.HM_BENCH_MESH_PROFILE;
@@ -45,7 +45,7 @@ const CERT_BATCH = 5;
 const JOIN_BATCH = 10;
 const JOIN_SPACING_MS = 1000;
 const JOIN_TIMEOUT_MS = 150_000;
-const STEADY_MS = 10_000;
+const STEADY_MS = sized(10_000, 2000);
 const ROUND_TIMEOUT_MS = 8_000;
 /** No new propagation round starts after this much run time (the whole run should stay near 4 minutes). */
 const ROUNDS_DEADLINE_MS = 240_000;
@@ -353,10 +353,11 @@ const certifyAllMs = performance.now() - t0;
 console.log(`  all certified in ${(certifyAllMs / 1000).toFixed(1)} s`);
 
 // What the nodes cost before the mesh is on (TrustChain, ledger, STOQ keep-alives): the floor under the join.
-section('idle: 5 s with every node certified and the mesh off');
+const IDLE_MS = sized(5_000, 1_000);
+section(`idle: ${IDLE_MS / 1000} s with every node certified and the mesh off`);
 await sleep(1000);
 const idleMeter = loadMeter();
-await sleep(5_000);
+await sleep(IDLE_MS);
 const idle = idleMeter.stop();
 console.log(
   `  main thread ${(idle.elu * 100).toFixed(0)}% busy, ${((idle.cpuCores * 1000) / (MEMBERS + 1)).toFixed(1)} ms CPU ` +

@@ -40,13 +40,13 @@ import { ProxyMethod, encodeWrite } from '../src/node-core/proxy/provider';
 import { PROXY_IO_MAX_BYTES } from '../src/node-core/proxy/table';
 import { fixedHardware } from '../src/node-core/testing/fixed-hardware';
 import type { PeerLink } from '../src/node-core/transport/stoq/transport';
-import { Report, median, percentile } from './report';
+import { Report, median, percentile, sized } from './report';
 
-const SAMPLES = Number(process.env.HM_BENCH_PROXY_SAMPLES ?? 2000);
-const BLOCK_SAMPLES = Number(process.env.HM_BENCH_PROXY_BLOCKS ?? 30);
-const WARMUP = Math.max(20, Math.floor(SAMPLES / 10));
-const BLOCK_WARMUP = 3;
-const MESH_ON_SAMPLES = 100;
+const SAMPLES = Number(process.env.HM_BENCH_PROXY_SAMPLES ?? sized(2000, 40));
+const BLOCK_SAMPLES = Number(process.env.HM_BENCH_PROXY_BLOCKS ?? sized(30, 3));
+const WARMUP = Math.max(sized(20, 4), Math.floor(SAMPLES / 10));
+const BLOCK_WARMUP = sized(3, 1);
+const MESH_ON_SAMPLES = sized(100, 10);
 const MIB = 1024 * 1024;
 const POOL_BYTES = 4 * MIB;
 /** Pages per proxy call, as the pool splits its runs (what fits one STOQ frame). */

@@ -30,10 +30,10 @@ import { createSandbox, type JobExecutor } from '../src/node-core/vm/sandbox';
 import { XORSHIFT_WAT, compileWat, roundsInput, xorshiftExpected } from '../src/node-core/vm/testing';
 import { NodeHost } from '../src/main/node-host';
 import { forkUtilityProcess } from '../src/main/testing/electron-double';
-import { Report, percentile } from './report';
+import { QUICK, Report, percentile, sized } from './report';
 
-const SECONDS = Number(process.env.HM_BENCH_RESP_SECONDS ?? 15);
-const WARMUP = Number(process.env.HM_BENCH_RESP_WARMUP ?? 5);
+const SECONDS = Number(process.env.HM_BENCH_RESP_SECONDS ?? sized(15, 4));
+const WARMUP = Number(process.env.HM_BENCH_RESP_WARMUP ?? sized(5, 1));
 for (const [name, v, min] of [
   ['HM_BENCH_RESP_SECONDS', SECONDS, 3],
   ['HM_BENCH_RESP_WARMUP', WARMUP, 1],
@@ -43,8 +43,8 @@ for (const [name, v, min] of [
 
 const MIB = 1024 * 1024;
 /** xorshift rounds per job: a few hundred ms of CPU in the sandbox's worker. */
-const JOB_ROUNDS = 20_000_000;
-const CSR_COUNT = 12;
+const JOB_ROUNDS = sized(20_000_000, 500_000);
+const CSR_COUNT = sized(12, 4);
 const sleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms));
 
 const LOAD_CONFIG: Omit<NodeConfig, 'dataDir'> = {
@@ -279,9 +279,13 @@ async function main() {
       report.figure(`ui_call_p99_${label}_ms`, run.ui.callP99, 'ms');
       report.figure(`ui_calls_${label}`, run.ui.calls, 'calls');
       const c = run.counters;
-      if (!c || c.certs === 0 || c.jobs === 0 || c.height === 0 || run.ui.failures > 0) {
+      const carried = c !== undefined && c.certs > 0 && c.jobs > 0 && c.height > 0;
+      // A quick run's few seconds may end before the first job or block on a loaded machine: it checks that the
+      // bench runs and the UI's calls succeed, and says what the load had reached.
+      if (!c || run.ui.failures > 0 || (!carried && !QUICK)) {
         throw new Error(`the ${label} run did not carry its load or its calls failed: ${JSON.stringify(run)}`);
       }
+      if (!carried) report.note(`quick: the ${label} load had reached only ${JSON.stringify(c)}`);
       report.figure(`load_certs_issued_${label}`, c.certs, 'certs');
       report.figure(`load_jobs_run_${label}`, c.jobs, 'jobs');
       report.figure(`load_block_height_${label}`, c.height, 'blocks');

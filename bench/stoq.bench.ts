@@ -20,15 +20,15 @@ import {
   type CertificateMaterial,
 } from '../src/node-core/transport/stoq/node-certificate';
 import { createStoqTransport, type PeerLink, type Transport } from '../src/node-core/transport/stoq/transport';
-import { Report, median, percentile } from './report';
+import { Report, median, percentile, sized } from './report';
 
 const MIB = 1024 * 1024;
-const BULK_BYTES = 256 * MIB;
-const SHIPPED_BULK_BYTES = 8 * MIB; // the library as shipped moves ~1 MiB/s: a full 256 MiB would take minutes
-const RPC_COUNT = 2000;
-const HANDSHAKES = 100;
-const STREAMS = 1000;
-const CONNECTIONS = 200;
+const BULK_BYTES = sized(256, 8) * MIB;
+const SHIPPED_BULK_BYTES = sized(8, 1) * MIB; // the library as shipped moves ~1 MiB/s: a full 256 MiB would take minutes
+const RPC_COUNT = sized(2000, 100);
+const HANDSHAKES = sized(100, 5);
+const STREAMS = sized(1000, 50);
+const CONNECTIONS = sized(200, 10);
 const HOST = '::1';
 
 const report = new Report('stoq');

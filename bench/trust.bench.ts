@@ -33,19 +33,19 @@ import {
   type PqSigner,
 } from '../src/node-core/trust/pq-pool';
 import { verifyNodeCertificate, type NodeVerificationContext } from '../src/node-core/trust/verify-node';
-import { Report, median, percentile } from './report';
+import { Report, median, percentile, sized } from './report';
 
-const SIGN_WARMUP = 20;
-const SIGN_SAMPLES = 120;
-const ISSUE_WARMUP = 10;
-const ISSUE_SEQUENTIAL = 40;
-const ISSUE_CONCURRENT = 60;
-const CONCURRENT_ROUNDS = 3;
-const VERIFY_SAMPLES = 60;
-const CT_ENTRIES = 100_000;
+const SIGN_WARMUP = sized(20, 2);
+const SIGN_SAMPLES = sized(120, 6);
+const ISSUE_WARMUP = sized(10, 2);
+const ISSUE_SEQUENTIAL = sized(40, 4);
+const ISSUE_CONCURRENT = sized(60, 6);
+const CONCURRENT_ROUNDS = sized(3, 1);
+const VERIFY_SAMPLES = sized(60, 6);
+const CT_ENTRIES = sized(100_000, 2000);
 const CT_ENTRY_BYTES = 500;
 const CT_BATCH = 1000;
-const PROOFS = 20_000;
+const PROOFS = sized(20_000, 200);
 const DESIGN_TARGET_MS = 35;
 
 const started = performance.now();

@@ -34,25 +34,25 @@ import {
   type SandboxResult,
 } from '../src/node-core/vm/sandbox';
 import { UPPERCASE_WAT, XORSHIFT_WAT, compileWat, roundsInput, xorshiftExpected } from '../src/node-core/vm/testing';
-import { Report, median, percentile } from './report';
+import { Report, median, percentile, sized } from './report';
 import { threadRunner } from './thread-runner';
 
-const COLD = Number(process.env.HM_BENCH_VM_COLD ?? 30);
-const WARM = Number(process.env.HM_BENCH_VM_WARM ?? 200);
-const REPS = Number(process.env.HM_BENCH_VM_REPS ?? 5);
-const KERNEL_MS = Number(process.env.HM_BENCH_VM_KERNEL_MS ?? 700);
-const JS_ROUNDS = Number(process.env.HM_BENCH_VM_JS_ROUNDS ?? 2_000_000);
+const COLD = Number(process.env.HM_BENCH_VM_COLD ?? sized(30, 5));
+const WARM = Number(process.env.HM_BENCH_VM_WARM ?? sized(200, 8));
+const REPS = Number(process.env.HM_BENCH_VM_REPS ?? sized(5, 3));
+const KERNEL_MS = Number(process.env.HM_BENCH_VM_KERNEL_MS ?? sized(700, 200));
+const JS_ROUNDS = Number(process.env.HM_BENCH_VM_JS_ROUNDS ?? sized(2_000_000, 10_000));
 /** Warm JS jobs: one every JS_EVERY warm WASI jobs (each loads QuickJS, see the notes). */
 const JS_EVERY = 8;
 /** Back-to-back warm jobs (no pause), per kind. */
-const BACK_TO_BACK = Math.max(10, Math.floor(WARM / 8));
+const BACK_TO_BACK = Math.max(sized(10, 3), Math.floor(WARM / 8));
 /** Rounds of the WASM kernel whose result is checked against xorshiftExpected (BigInt: ~0.15 s per million). */
-const CHECK_ROUNDS = 1_000_000;
+const CHECK_ROUNDS = sized(1_000_000, 50_000);
 const MIB = 1024 * 1024;
 
 for (const [name, v, min] of [
   ['HM_BENCH_VM_COLD', COLD, 5],
-  ['HM_BENCH_VM_WARM', WARM, 20],
+  ['HM_BENCH_VM_WARM', WARM, sized(20, 8)],
   ['HM_BENCH_VM_REPS', REPS, 3],
   ['HM_BENCH_VM_KERNEL_MS', KERNEL_MS, 50],
   ['HM_BENCH_VM_JS_ROUNDS', JS_ROUNDS, 10_000],
@@ -184,7 +184,7 @@ const warmWasmLat = latency('start_wasm_warm', warmWasm);
 const warmJsLat = latency('start_js_warm', warmJs);
 report.figure('job_start_p50', warmWasmLat.p50, 'ms');
 
-const THREAD_RUNS = Math.max(20, Math.floor(WARM / 2));
+const THREAD_RUNS = Math.max(sized(20, 5), Math.floor(WARM / 2));
 section(`thread baseline: one reused worker thread, ${THREAD_RUNS} WASI + ${THREAD_RUNS} JS jobs, alternating`);
 const thread = threadRunner();
 sandboxes.push(thread);
@@ -201,7 +201,7 @@ for (let i = 0; i < THREAD_RUNS; i++) {
 const threadWasmLat = latency('start_wasm_thread', threadWasm);
 const threadJsLat = latency('start_js_thread', threadJs);
 
-const NICE19_RUNS = Math.max(10, Math.floor(WARM / 8));
+const NICE19_RUNS = Math.max(sized(10, 3), Math.floor(WARM / 8));
 section(`warm start at nice 19 (the node's default): ${NICE19_RUNS} WASI jobs, ${pauseMs} ms pause before each`);
 const warm19 = sandboxWith(1, 19);
 await timedRun(warm19, wasmStartJob, 'HELLO');

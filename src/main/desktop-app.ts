@@ -5,10 +5,13 @@ import { IPC_CALL, IPC_EVENT } from '../shared/api/ipc-channels';
 import { ErrorCode } from '../shared/errors';
 import type { Settings } from '../shared/settings';
 import type { BrowserWindowLike, ElectronApi, IpcMainInvokeEventLike, TrayLike, WebContentsLike } from './electron-api';
+import { listBackups } from '../node-core/store/backup-files';
+import type { ApiErrorBody } from '../shared/errors';
 import { errorPage } from './error-page';
 import { NodeHost } from './node-host';
 import { startPowerReadings, type PowerReadings } from './power-readings';
 import type { RestartPolicy } from './restart-policy';
+import { recoveryPlan } from './recovery';
 import { trayMenu } from './tray-menu';
 import { updatesState } from './update-policy';
 import { UpdateService, type UpdaterLike } from './updates';
@@ -184,10 +187,48 @@ export function startDesktopApp(options: DesktopOptions): DesktopApp {
       `The HyperMesh node stopped ${info.recentCrashes} times in a short while, so it was not restarted.`,
     );
   });
-  host.events.on('failed', (info) => showErrorWindow(`The HyperMesh node could not start: ${info.error.message}`));
+  host.events.on('failed', (info) => void offerRecovery(info.error));
+
+  /**
+   * A failed start: the error window with the node's log, and for a damaged or missing database or identity, the
+   * way out by its code: restore the latest backup (then the node starts again), open the data folder, or quit.
+   */
+  const offerRecovery = async (error: ApiErrorBody) => {
+    const headline = `The HyperMesh node could not start: ${error.message}`;
+    const plan = recoveryPlan(error.code, listBackups(dataDir()), dataDir());
+    showErrorWindow(headline, plan ? `${plan.message} ${plan.detail.split('\n')[0] ?? ''}` : undefined);
+    if (!plan) return;
+    const quitAt = plan.buttons.findIndex((b) => b.action.kind === 'quit');
+    for (;;) {
+      const { response } = await dialog.showMessageBox({
+        type: 'error',
+        title: 'HyperMesh',
+        message: plan.message,
+        detail: plan.detail,
+        buttons: plan.buttons.map((b) => b.label),
+        defaultId: 0,
+        cancelId: quitAt,
+      });
+      const action = plan.buttons[response]?.action ?? { kind: 'quit' };
+      if (action.kind === 'open-folder') {
+        const problem = await electron.shell.openPath(dataDir());
+        if (problem) log(`could not open the data folder: ${problem}`);
+        continue; // the folder is open beside the dialog: the choice is still to be made
+      }
+      if (action.kind === 'quit') {
+        app.quit();
+        return;
+      }
+      log(`restoring ${action.file} and starting the node again`);
+      errorWindow?.close();
+      errorWindow = undefined;
+      await boot(['--restore-from', action.file]);
+      return;
+    }
+  };
 
   let errorWindow: BrowserWindowLike | undefined;
-  const showErrorWindow = (headline: string) => {
+  const showErrorWindow = (headline: string, advice?: string) => {
     log(headline);
     errorWindow?.close();
     errorWindow = new BrowserWindow({
@@ -196,7 +237,8 @@ export function startDesktopApp(options: DesktopOptions): DesktopApp {
       title: 'HyperMesh — node log',
       webPreferences: { contextIsolation: true, sandbox: true, nodeIntegration: false, webSecurity: true },
     });
-    const page = errorPage({ headline, log: host.log, logFile: resolve(dataDir(), 'logs', 'node.log') });
+    const logFile = resolve(dataDir(), 'logs', 'node.log');
+    const page = errorPage({ headline, log: host.log, logFile, ...(advice === undefined ? {} : { advice }) });
     void errorWindow.loadURL(`data:text/html;charset=utf-8,${encodeURIComponent(page)}`);
   };
 
@@ -245,10 +287,12 @@ export function startDesktopApp(options: DesktopOptions): DesktopApp {
       };
     });
 
-  const boot = async () => {
+  /** extraArgs: a start after a failed one (the restore); the first start has none. */
+  const boot = async (extraArgs?: readonly string[]) => {
     // Start order: the node process first, then the IPC relay, the tray and the window once the node answers.
     const nodeUp = waitForNode();
-    host.start();
+    if (extraArgs) await host.startAgain(extraArgs);
+    else host.start();
     if (!(await nodeUp)) return;
     // What only the shell knows (idle time, battery) feeds the node's sharing rules from now on.
     readings = startPowerReadings({
@@ -316,9 +360,12 @@ export function startDesktopApp(options: DesktopOptions): DesktopApp {
     e.preventDefault();
     stopNodeThenQuit();
   });
-  const booted = app.whenReady().then(boot, (err: unknown) => {
-    showFatal('HyperMesh could not start', err);
-    app.exit(1);
-  });
+  const booted = app.whenReady().then(
+    () => boot(),
+    (err: unknown) => {
+      showFatal('HyperMesh could not start', err);
+      app.exit(1);
+    },
+  );
   return { primary: true, booted, host, mainWindow: () => mainWindow, tray: () => tray, quitDone };
 }

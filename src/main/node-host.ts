@@ -64,9 +64,10 @@ export class NodeHost {
     return this.ready;
   }
 
-  start(): void {
+  /** Starts the node process; `extraArgs` apply to this start only (a restart after a crash goes without them). */
+  start(extraArgs: readonly string[] = []): void {
     if (this.child) throw new Error('the node process is already running');
-    const child = this.options.utilityProcess.fork(this.options.entry, [...this.options.args], {
+    const child = this.options.utilityProcess.fork(this.options.entry, [...this.options.args, ...extraArgs], {
       serviceName: 'HyperMesh node',
       stdio: 'pipe',
     });
@@ -115,6 +116,17 @@ export class NodeHost {
         this.start();
       }
     });
+  }
+
+  /**
+   * Starts the node again after it failed or stopped (the error window's restore passes `--restore-from FILE`):
+   * waits until the last process is gone, then starts afresh, with a fresh crash count.
+   */
+  async startAgain(extraArgs: readonly string[] = []): Promise<void> {
+    if (this.child) await this.stop();
+    this.stopping = undefined;
+    this.crashes = [];
+    this.start(extraArgs);
   }
 
   /** One API call, relayed as is: the node process validates and dispatches it like every other carrier. */

@@ -1,7 +1,6 @@
 import type { CliOptions } from './cli-args';
-import { DataDirLock, prepareDataDir } from './config/data-dir';
-import { StoreMissingError } from './errors';
-import { listBackups, restoreBackup } from './store/backups';
+import { listBackups } from './store/backups';
+import { restoreDatabase } from './store/restore';
 
 interface Io {
   out(text: string): void;
@@ -23,23 +22,7 @@ export function runDbCommand(options: CliOptions, dataDir: string, io: Io): void
     }
     return;
   }
-  const from = options.restoreFrom;
-  let file: string;
-  if (from === 'latest' || from === undefined) {
-    const newest = listBackups(dataDir)[0];
-    if (!newest) throw new StoreMissingError(`a backup in ${dataDir}/backups`, 'there is nothing to restore');
-    file = newest.file;
-  } else {
-    file = from.file;
-  }
-  prepareDataDir(dataDir);
-  // The lock proves no node uses the database while it is replaced.
-  const lock = DataDirLock.acquire(dataDir);
-  try {
-    const result = restoreBackup(dataDir, file);
-    io.out(`restored ${result.restored}\n`);
-    if (result.movedAside) io.out(`the replaced database was moved to ${result.movedAside}\n`);
-  } finally {
-    lock.release();
-  }
+  const result = restoreDatabase(dataDir, options.restoreFrom ?? 'latest');
+  io.out(`restored ${result.restored}\n`);
+  if (result.movedAside) io.out(`the replaced database was moved to ${result.movedAside}\n`);
 }

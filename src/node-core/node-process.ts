@@ -5,17 +5,24 @@ import { createDispatch } from './api/dispatch';
 import { parentPort, servePort, type PortLike } from './api/port-carrier';
 import type { FedReadings } from './governor/governor';
 import { createNode, type HyperMeshNode, type NodeConfig, type NodeOverrides } from './node';
+import { restoreDatabase } from './store/restore';
 
 /** What the app passes on the command line of the node process. */
 export interface NodeProcessArgs {
   readonly dataDir: string;
   readonly listen?: { readonly host: string; readonly port: number };
+  /** A backup to put in place of the database before the node starts (the error window's restore). */
+  readonly restoreFrom?: string;
 }
 
-/** `--data-dir DIR [--listen HOST:PORT]`; throws on anything else (the app builds these, so an error is a bug). */
+/**
+ * `--data-dir DIR [--listen HOST:PORT] [--restore-from BACKUP]`; throws on anything else (the app builds these, so
+ * an error is a bug).
+ */
 export function parseNodeProcessArgs(argv: readonly string[]): NodeProcessArgs {
   let dataDir: string | undefined;
   let listen: NodeProcessArgs['listen'];
+  let restoreFrom: string | undefined;
   for (let i = 0; i < argv.length; i += 2) {
     const flag = argv[i];
     const value = argv[i + 1];
@@ -26,10 +33,11 @@ export function parseNodeProcessArgs(argv: readonly string[]): NodeProcessArgs {
       const port = Number(m?.[2]);
       if (!m?.[1] || port > 65535) throw new Error(`node process: --listen must be HOST:PORT, got ${value}`);
       listen = { host: m[1], port };
-    } else throw new Error(`node process: unknown flag ${flag}`);
+    } else if (flag === '--restore-from' && value !== '') restoreFrom = value;
+    else throw new Error(`node process: unknown flag ${flag}`);
   }
   if (!dataDir) throw new Error('node process: --data-dir is required');
-  return { dataDir, ...(listen ? { listen } : {}) };
+  return { dataDir, ...(listen ? { listen } : {}), ...(restoreFrom === undefined ? {} : { restoreFrom }) };
 }
 
 /**
@@ -56,6 +64,27 @@ export async function runNodeProcess(
     logToStderr: true,
     ...(args.listen ? { listen: args.listen } : {}),
   };
+  const fail = (err: unknown) => {
+    const error =
+      err instanceof HyperMeshError
+        ? err.toBody()
+        : { code: ErrorCode.Internal, message: err instanceof Error ? err.message : String(err) };
+    process.stderr.write(`HyperMesh node could not start: ${error.message}\n`);
+    port.postMessage({ t: 'failed', error });
+    setTimeout(() => process.exit(1), 1000);
+  };
+  if (args.restoreFrom !== undefined) {
+    // The same restore as `hypermesh db restore --from`: checked, the replaced database moved aside, under the lock.
+    try {
+      const result = restoreDatabase(args.dataDir, { file: args.restoreFrom });
+      process.stderr.write(
+        `restored ${result.restored}${result.movedAside ? `; the replaced database was moved to ${result.movedAside}` : ''}\n`,
+      );
+    } catch (err) {
+      fail(err);
+      return;
+    }
+  }
   const node = createNode(config, extra.overrides);
   let stopping: Promise<void> | undefined;
   const stop = () => {
@@ -108,13 +137,7 @@ export async function runNodeProcess(
   } catch (err) {
     carrier.close();
     carrier = undefined;
-    const error =
-      err instanceof HyperMeshError
-        ? err.toBody()
-        : { code: ErrorCode.Internal, message: err instanceof Error ? err.message : String(err) };
-    process.stderr.write(`HyperMesh node could not start: ${error.message}\n`);
-    port.postMessage({ t: 'failed', error });
-    setTimeout(() => process.exit(1), 1000);
+    fail(err);
     return;
   }
   started = true;

@@ -106,6 +106,8 @@ export class ElectronDouble implements ElectronApi {
   /** Answers (button indexes) the next showMessageBox calls get; 0 when empty. */
   readonly dialogAnswers: number[] = [];
   readonly openedExternal: string[] = [];
+  /** Folders shell.openPath was asked to show. */
+  readonly openedPaths: string[] = [];
   readonly handlers = new Map<string, (event: IpcMainInvokeEventLike, ...args: unknown[]) => unknown>();
   readonly children: ChildProcess[] = [];
   readonly loginItem: { openAtLogin: boolean }[] = [];
@@ -151,7 +153,10 @@ export class ElectronDouble implements ElectronApi {
     openExternal: async (url: string) => {
       this.openedExternal.push(url);
     },
-    openPath: async () => '',
+    openPath: async (path: string) => {
+      this.openedPaths.push(path);
+      return '';
+    },
   };
 
   constructor(options: { userData: string; isPackaged?: boolean }) {

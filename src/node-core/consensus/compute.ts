@@ -109,7 +109,7 @@ function split(bytes: Uint8Array): Uint8Array[] {
 
 /**
  * A small pool of worker threads (default: up to 3, one per part that can run concurrently). Started lazily;
- * workers do not keep the process alive. Close it when done.
+ * an idle worker does not keep the process alive, a busy one does. Close it when done.
  */
 export function createConsensusWorkerPool(size = Math.max(1, Math.min(3, availableParallelism()))): ConsensusCompute {
   const require = createRequire(import.meta.url);
@@ -121,6 +121,7 @@ export function createConsensusWorkerPool(size = Math.max(1, Math.min(3, availab
   const failAll = (entry: PoolWorker, err: Error): void => {
     for (const p of entry.pending.values()) p.reject(err);
     entry.pending.clear();
+    entry.worker.unref();
   };
 
   const spawn = (): PoolWorker => {
@@ -132,6 +133,7 @@ export function createConsensusWorkerPool(size = Math.max(1, Math.min(3, availab
       const p = entry.pending.get(msg.id);
       if (!p) return;
       entry.pending.delete(msg.id);
+      if (entry.pending.size === 0) entry.worker.unref();
       if (msg.result !== undefined) p.resolve(msg.result);
       else p.reject(new Error(`consensus worker task failed: ${msg.error ?? 'unknown error'}`));
     });
@@ -141,7 +143,8 @@ export function createConsensusWorkerPool(size = Math.max(1, Math.min(3, availab
       const i = workers.indexOf(entry);
       if (i >= 0) workers.splice(i, 1);
     });
-    // After the listeners: adding a 'message' listener refs the worker again, keeping the process alive.
+    // After the listeners: adding a 'message' listener refs the worker again. An idle worker keeps nothing alive;
+    // run() refs it while it has tasks, so a process that awaits only pool work does not exit half-way (code 13).
     worker.unref();
     workers.push(entry);
     return entry;
@@ -157,6 +160,7 @@ export function createConsensusWorkerPool(size = Math.max(1, Math.min(3, availab
     const chosen = target;
     const id = nextId++;
     return new Promise((resolve, reject) => {
+      if (chosen.pending.size === 0) chosen.worker.ref();
       chosen.pending.set(id, { resolve, reject });
       chosen.worker.postMessage({ id, ...task });
     });

@@ -1,38 +1,16 @@
-import { chmodSync, copyFileSync, existsSync, mkdirSync, readdirSync, renameSync, rmSync, statSync } from 'node:fs';
+import { chmodSync, copyFileSync, existsSync, mkdirSync, renameSync, rmSync, statSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import Database from 'better-sqlite3';
 import { StoreCorruptError, StoreMissingError } from '../errors';
 import type { Logger } from '../logging/log-book';
+import { BACKUP_DIR, BACKUPS_KEPT, DB_FILE, listBackups, stamp, type BackupReason } from './backup-files';
 import { LATEST_SCHEMA_VERSION, openDatabase, type Db } from './database';
 import { sqliteNativeBinding } from './native-sqlite';
 
-export const DB_FILE = 'hypermesh.db';
-export const BACKUP_DIR = 'backups';
-/** How many backups are kept; the oldest go first. */
-export const BACKUPS_KEPT = 7;
+export { BACKUP_DIR, BACKUPS_KEPT, DB_FILE, listBackups, type BackupInfo, type BackupReason } from './backup-files';
+
 /** A running node backs its database up once a day (and before each migration). */
 export const BACKUP_INTERVAL_MS = 24 * 60 * 60 * 1000;
-
-export type BackupReason = 'daily' | 'pre-migration';
-
-export interface BackupInfo {
-  readonly file: string;
-  readonly takenAt: Date;
-  readonly reason: BackupReason;
-  readonly bytes: number;
-}
-
-// hypermesh-20261206T230000123Z-daily.db: the time sorts as text and is parsed back without a separate index.
-const NAME = /^hypermesh-(\d{8}T\d{9}Z)-(daily|pre-migration)\.db$/;
-
-function stamp(at: Date): string {
-  return at.toISOString().replace(/[-:.]/g, '');
-}
-
-function parseStamp(text: string): Date {
-  const [, y, mo, d, h, mi, s, ms] = /^(\d{4})(\d\d)(\d\d)T(\d\d)(\d\d)(\d\d)(\d{3})Z$/.exec(text) ?? [];
-  return new Date(`${y ?? ''}-${mo ?? ''}-${d ?? ''}T${h ?? ''}:${mi ?? ''}:${s ?? ''}.${ms ?? ''}Z`);
-}
 
 function openRaw(file: string, readonly: boolean): Db {
   const nativeBinding = sqliteNativeBinding();
@@ -41,20 +19,6 @@ function openRaw(file: string, readonly: boolean): Db {
     fileMustExist: true,
     ...(nativeBinding === undefined ? {} : { nativeBinding }),
   });
-}
-
-/** The backups in DATA/backups, newest first. */
-export function listBackups(dataDir: string): BackupInfo[] {
-  const dir = join(dataDir, BACKUP_DIR);
-  if (!existsSync(dir)) return [];
-  const found: BackupInfo[] = [];
-  for (const name of readdirSync(dir)) {
-    const m = NAME.exec(name);
-    if (!m?.[1] || !m[2]) continue;
-    const file = join(dir, name);
-    found.push({ file, takenAt: parseStamp(m[1]), reason: m[2] as BackupReason, bytes: statSync(file).size });
-  }
-  return found.sort((a, b) => b.takenAt.getTime() - a.takenAt.getTime());
 }
 
 /** Copies the open database with SQLite's online backup API (consistent while the node writes) and prunes old ones. */

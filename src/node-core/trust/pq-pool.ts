@@ -94,7 +94,8 @@ interface PoolWorker {
 
 /**
  * A small pool of worker threads for PQ signatures, so issuance scales with cores and the node's event loop (STOQ,
- * the API) keeps running while a CA signs. Started lazily; workers do not keep the process alive.
+ * the API) keeps running while a CA signs. Started lazily; an idle worker does not keep the process alive, a busy one
+ * does (until its tasks settle).
  */
 export function createPqWorkerPool(size = Math.max(1, Math.min(4, availableParallelism()))): PqSigner & PqVerifier {
   const require = createRequire(import.meta.url);
@@ -116,6 +117,7 @@ export function createPqWorkerPool(size = Math.max(1, Math.min(4, availableParal
       if (!p) return;
       entry.pending.delete(msg.id);
       entry.busy--;
+      idleUnref(entry);
       if (msg.sig) p.resolve(new Uint8Array(msg.sig));
       else if (msg.ok !== undefined) p.resolve(msg.ok);
       else p.reject(new TrustError(`post-quantum signing failed: ${msg.error ?? 'unknown error'}`));
@@ -126,16 +128,22 @@ export function createPqWorkerPool(size = Math.max(1, Math.min(4, availableParal
       const i = workers.indexOf(entry);
       if (i >= 0) workers.splice(i, 1);
     });
-    // After the listeners: adding a 'message' listener refs the worker again, keeping the process alive.
+    // After the listeners: adding a 'message' listener refs the worker again. An idle worker keeps nothing alive;
+    // run() refs it while it has tasks, so a process that awaits only pool work does not exit half-way (code 13).
     worker.unref();
     workers.push(entry);
     return entry;
+  };
+
+  const idleUnref = (entry: PoolWorker) => {
+    if (entry.pending.size === 0) entry.worker.unref();
   };
 
   const failAll = (entry: PoolWorker, err: Error) => {
     for (const p of entry.pending.values()) p.reject(err);
     entry.pending.clear();
     entry.busy = 0;
+    entry.worker.unref();
   };
 
   /** Runs a task on the least busy worker (a new one while all are busy and the pool is not full). */
@@ -147,6 +155,7 @@ export function createPqWorkerPool(size = Math.max(1, Math.min(4, availableParal
     const id = nextId++;
     chosen.busy++;
     return new Promise((resolve, reject) => {
+      if (chosen.pending.size === 0) chosen.worker.ref();
       chosen.pending.set(id, { resolve, reject });
       chosen.worker.postMessage({ id, ...task });
     });

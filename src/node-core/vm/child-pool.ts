@@ -336,6 +336,8 @@ export function createChildPool(options: ChildPoolOptions = {}): ChildPool {
       idle.wasm.length = 0;
       idle.js.length = 0;
       const gone = [...all].map((c) => {
+        // Awaiting an unref'd child's exit would leave a caller that awaits only close() nothing keeping it alive.
+        c.proc.ref();
         c.kill();
         return c.exited;
       });
