@@ -41,6 +41,7 @@ import { Ledger } from './ledger/ledger';
 import { ProxyService } from './proxy/service';
 import { ProxyError } from './proxy/errors';
 import type { MemoryAdapter } from './assets/memory-adapter';
+import { DEFAULT_DECLARED_LINK_MBPS } from './assets/bandwidth-adapter';
 import { assetIdOf } from './assets/create-adapters';
 import { VmService } from './vm/service';
 import { VmError } from './vm/errors';
@@ -369,7 +370,8 @@ class Node implements HyperMeshNode {
       sensors: this.overrides.sensors,
       view: {
         adapter: (kind) => this.assets?.adapter(kind),
-        sendBitsPerSec: () => (this.transport ? this.transport.stats().totals.sendBitsPerSec : null),
+        sendBitsPerSec: () => this.transport?.sentBitsPerSec() ?? null,
+        bandwidthCapBitsPerSec: () => this.transport?.bandwidthCapBitsPerSec() ?? null,
         peerCpu: this.overrides.peerCpuMeter,
       },
     });
@@ -421,7 +423,8 @@ class Node implements HyperMeshNode {
     // The link speed, for the bandwidth share, comes with the first hardware reading.
     this.hardwareInfo().then(
       (hw) => {
-        if (this.settings) this.applyNetworkSettings(this.settings, hw.network.linkMbps);
+        // Where the OS reports no link speed, the share is of the speed the bandwidth asset declares (100 Mbit/s).
+        if (this.settings) this.applyNetworkSettings(this.settings, hw.network.linkMbps ?? DEFAULT_DECLARED_LINK_MBPS);
       },
       () => undefined,
     );
@@ -674,11 +677,14 @@ class Node implements HyperMeshNode {
     this.transport.setBandwidthCap(bandwidthCapBitsPerSec(this.governed(settings), linkMbps));
   }
 
-  /** Settings with the bandwidth share the sharing rules allow now (in use, schedule, snooze). */
+  /**
+   * Settings with the bandwidth share the sharing rules allow now (in use, schedule, snooze). A snooze caps the
+   * traffic like a zero share (the floor that keeps the node reachable), not as if nothing were shared.
+   */
   private governed(settings: Settings): Settings {
     const bandwidth = this.sharing?.current().resources.bandwidth.percent;
     if (bandwidth === undefined || bandwidth >= settings.allocation.bandwidth) return settings;
-    return { ...settings, allocation: { ...settings.allocation, bandwidth } };
+    return { ...settings, sharingPaused: false, pausedUntil: null, allocation: { ...settings.allocation, bandwidth } };
   }
 
   private networkStats(): NetworkStats {

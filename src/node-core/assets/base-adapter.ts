@@ -66,7 +66,11 @@ export abstract class BaseAdapter implements AssetAdapter {
     try {
       detection = await this.readDetection();
     } catch (err) {
-      detection = { present: false, reason: `detection failed: ${err instanceof Error ? err.message : String(err)}` };
+      detection = {
+        present: false,
+        reason: `detection failed: ${err instanceof Error ? err.message : String(err)}`,
+        code: 'detection-failed',
+      };
     }
     this.#detection = detection;
     this.onDetected();
@@ -117,11 +121,13 @@ export abstract class BaseAdapter implements AssetAdapter {
     const allowed = this.allowed();
     const inUse = this.inUse();
     const reason = d === null ? 'not detected yet' : d.present ? undefined : d.reason;
+    const absentCode = d === null ? 'not-detected' : d.present ? undefined : d.code;
     return {
       kind: this.kind,
       unit: this.unit,
       present: d?.present ?? false,
       ...(reason === undefined ? {} : { reason }),
+      ...(absentCode === undefined ? {} : { absentCode }),
       total: this.total(),
       allowed,
       inUse,

@@ -41,7 +41,7 @@ export class MemoryAdapter extends HardwareAdapter {
 
   protected detectFrom(hw: HardwareInfo): Detection {
     const total = hw.memory.totalBytes;
-    if (!(total > 0)) return { present: false, reason: 'the OS reports no memory size' };
+    if (!(total > 0)) return { present: false, reason: 'the OS reports no memory size', code: 'size-unknown' };
     return {
       present: true,
       total,

@@ -44,6 +44,8 @@ export interface EndpointOptions {
   readonly acceptIncoming?: boolean;
   /** On `::`, also take IPv4 (mapped) traffic; off by default, as STOQ is IPv6 first. */
   readonly dualStack?: boolean;
+  /** Paces every stream write on every connection (the bandwidth limiter); none lets writes go at once. */
+  readonly pace?: (bytes: number) => Promise<void> | null;
 }
 
 /** What one connection reports; the transport adds the tier. */
@@ -278,6 +280,10 @@ export class StoqConnection implements StreamHost {
     this.streams.delete(stream.id);
   }
 
+  pace(bytes: number): Promise<void> | null {
+    return this.endpoint.pace(bytes);
+  }
+
   countBytes(sent: number, received: number): void {
     this.appSent += sent;
     this.appReceived += received;
@@ -446,6 +452,11 @@ export class StoqEndpoint {
 
   get address(): HostPort {
     return this.local;
+  }
+
+  /** The bandwidth limiter's wait for `bytes` written to any peer stream, or null to go at once. */
+  pace(bytes: number): Promise<void> | null {
+    return this.options.pace?.(bytes) ?? null;
   }
 
   get connectionCount(): number {
