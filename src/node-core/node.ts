@@ -377,6 +377,7 @@ class Node implements HyperMeshNode {
     });
     sharing.subscribe(() => {
       if (this.settings) this.applyNetworkSettings(this.settings, this.lastLinkMbps);
+      this.assets?.applyAllowance(); // memory: the pool and new leases follow the rules; CPU/GPU the sliders
       if (this.state !== 'running') return;
       this.events.emit('sharing', sharing.view());
       this.events.emit('status', this.status());
@@ -498,6 +499,7 @@ class Node implements HyperMeshNode {
       onRecord: (record) => this.ledger?.record(record),
       onChange: () => this.mesh?.assetsChanged(),
       ledgerStake: (nodeId) => this.ledger?.ledgerState?.stakeRecord(nodeId),
+      allowance: () => this.sharing?.current().resources,
     });
     // Reading the hardware takes a moment: the node is up meanwhile, and the Assets page says it is reading.
     registry.ready.catch((err: unknown) => this.log.warn(`assets: ${(err as Error).message}`));

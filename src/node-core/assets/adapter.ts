@@ -66,7 +66,7 @@ export interface AssetCapacity {
   readonly allowed: number;
   /** Held by active leases. */
   readonly inUse: number;
-  /** What a new lease may still get: max(0, allowed − inUse). */
+  /** What a new lease may still get: max(0, allowed − inUse), lower while the sharing rules' ceiling holds. */
   readonly available: number;
   /** How far leases exceed the cap after the user lowered it (0 normally). New leases are refused meanwhile. */
   readonly overCommitted: number;

@@ -31,6 +31,8 @@ export abstract class BaseAdapter implements AssetAdapter {
   abstract readonly unit: AssetUnit;
   protected readonly clock: Clock;
   #caps: AssetCaps = ZERO_CAPS;
+  /** The sharing rules' allowance now, percent (null: none applies); bounds new leases only. */
+  #ruleCeiling: number | null = null;
   #detection: Detection | null = null;
   readonly #leases = new Map<string, Lease>();
 
@@ -93,6 +95,32 @@ export abstract class BaseAdapter implements AssetAdapter {
     this.onCapsChanged();
   }
 
+  /**
+   * What the sharing rules allow now (percent, fractional), below the caps: new leases must fit under it, existing
+   * ones are kept. Only resources whose use cannot be paused take it (memory: a pool that is held is in use); the
+   * node does not give it to CPU/GPU, whose leases are admitted by the sliders and whose jobs are slowed instead.
+   */
+  setRuleCeiling(percent: number | null): void {
+    if (percent !== null && !(Number.isFinite(percent) && percent >= 0 && percent <= 100)) {
+      throw new InvalidCapsError(`${this.kind}: the rules' ceiling must be a percent 0–100 or null, got ${percent}`);
+    }
+    if (percent === this.#ruleCeiling) return;
+    this.#ruleCeiling = percent;
+    this.sweep();
+    this.onCapsChanged();
+  }
+
+  get ruleCeiling(): number | null {
+    return this.#ruleCeiling;
+  }
+
+  /** What new leases may fill in all: the caps' share, lowered by the rules' ceiling. */
+  protected admissible(): number {
+    const allowed = this.allowed();
+    const ceiling = this.#ruleCeiling;
+    return ceiling === null ? allowed : Math.min(allowed, this.allowedFor(this.total(), Math.floor(ceiling)));
+  }
+
   /** All of the resource (0 when absent or not yet detected). */
   protected total(): number {
     const d = this.#detection;
@@ -131,7 +159,7 @@ export abstract class BaseAdapter implements AssetAdapter {
       total: this.total(),
       allowed,
       inUse,
-      available: Math.max(0, allowed - inUse),
+      available: Math.max(0, this.admissible() - inUse),
       overCommitted: Math.max(0, inUse - allowed),
       caps: this.#caps,
     };
@@ -172,15 +200,16 @@ export abstract class BaseAdapter implements AssetAdapter {
         `${this.kind}: ${consumers.size} consumers already hold leases (the most allowed is ${caps.maxConcurrentUsers})`,
       );
     }
-    const allowed = this.allowed();
+    const allowed = this.admissible();
     const inUse = this.inUse();
     if (request.amount > allowed - inUse) {
+      const byRules = allowed < this.allowed() ? ` (the sharing rules allow ${this.#ruleCeiling} % now)` : '';
       const why =
         allowed === 0
-          ? `the cap is zero (sharing ${caps.percent} %)`
+          ? `the cap is zero (sharing ${caps.percent} %)${byRules}`
           : inUse > allowed
-            ? `leases already exceed the lowered cap by ${inUse - allowed} ${this.unit}`
-            : `only ${allowed - inUse} of ${allowed} ${this.unit} are free`;
+            ? `leases already exceed the lowered cap by ${inUse - allowed} ${this.unit}${byRules}`
+            : `only ${allowed - inUse} of ${allowed} ${this.unit} are free${byRules}`;
       throw new AllocationError('over-cap', `${this.kind}: asked for ${request.amount} ${this.unit} but ${why}`);
     }
     const now = this.clock();

@@ -34,7 +34,12 @@ export const StoqCode = {
   HandlerError: 0x6,
   AuthFailed: 0x10,
   Shutdown: 0x11,
+  /** Application refusal: the request exceeds what the owner's share or quota allows now (RESPONSE_ERROR only). */
+  OverQuota: 0x20,
 } as const;
+
+/** Codes from here on are application refusals a handler may answer with (an RpcError carrying one). */
+export const FIRST_APPLICATION_CODE = 0x20;
 export type StoqCode = (typeof StoqCode)[keyof typeof StoqCode];
 
 export interface Frame {
