@@ -75,6 +75,11 @@ export const REASON_LABELS: Readonly<Record<SharingReason, string>> = {
   'too-hot': 'too hot',
 };
 
+/** Why a resource is absent, in words: the code's label (e.g. "no GPU found"), else the adapter's own words. */
+export function absentText(r: Pick<ResourceShareView, 'absentCode' | 'absent'>): string {
+  return r.absentCode ? ABSENT_LABELS[r.absentCode] : (r.absent ?? 'not available');
+}
+
 export const SENSOR_LABELS: Readonly<Record<SensorCode, string>> = {
   battery: 'battery state not available',
   'idle-time': 'idle time not available (the "when unknown" setting decides)',
