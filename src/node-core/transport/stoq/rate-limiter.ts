@@ -6,7 +6,8 @@ export interface LimiterClock {
 
 const realClock: LimiterClock = {
   now: () => performance.now(),
-  sleep: (ms) => new Promise((resolve) => setTimeout(resolve, ms)),
+  // Unref'd: writers waiting for their turn must not keep a stopping process alive (at a low cap, many seconds).
+  sleep: (ms) => new Promise((resolve) => setTimeout(resolve, ms).unref()),
 };
 
 /** The meter's resolution: bytes are counted in buckets of this many ms. */
