@@ -120,7 +120,12 @@ for (const n of [provider, consumer]) {
   );
 }
 await provider.assets!.ready;
-await provider.api.updateSettings({ privacyLevel: 'FullPublic', allocationType: 'Public', allocation: { memory: 2 } });
+// The bandwidth cap covers all traffic to peers: without a bandwidth share the provider would serve at 1 Mbit/s.
+await provider.api.updateSettings({
+  privacyLevel: 'FullPublic',
+  allocationType: 'Public',
+  allocation: { memory: 2, bandwidth: 100 },
+});
 await provider.assets!.settled();
 await until(
   'the consumer to find the provider\u2019s memory',

@@ -420,7 +420,8 @@ const proxyTest = test.extend<{
       )) as [Member, Member];
       // A shares 2 % of its memory with anyone, named; B waits until the mesh tells it so.
       await a.node.call('updateSettings', [
-        { privacyLevel: 'FullPublic', allocationType: 'Public', allocation: { memory: 2 } },
+        // With its bandwidth: the cap covers all traffic to peers (no share would mean the 1 Mbit/s floor).
+        { privacyLevel: 'FullPublic', allocationType: 'Public', allocation: { memory: 2, bandwidth: 100 } },
       ]);
       await expect
         .poll(

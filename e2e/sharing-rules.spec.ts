@@ -9,6 +9,10 @@ test('Dashboard: snooze for an hour shows why nothing is allowed, and Resume bri
   const { page, ui } = app;
   await ui.open('dashboard');
   await expect(page.getByTestId('allowed-vs-used')).toBeVisible();
+  // Every resource is in the meter: bandwidth in Mbit/s (allowed: the limiter's cap; used: its meter), a GPU by its
+  // size or, where the computer has none, said so.
+  await expect(page.getByTestId('allowance-bandwidth')).toContainText('Mbit/s');
+  await expect(page.getByTestId('allowance-gpu')).toContainText(/no GPU found|iB|does not report/);
   await page.getByRole('button', { name: 'Pause for 1 hour' }).click();
   await expect(page.getByTestId('sharing-headline')).toContainText('Paused until');
   await expect(page.getByTestId('allowance-memory')).toContainText('paused');

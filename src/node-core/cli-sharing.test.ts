@@ -83,7 +83,8 @@ describe('hypermesh pause / resume', () => {
           kind: 'gpu',
           unit: 'bytes',
           present: false,
-          absent: 'no GPU on this computer',
+          absentCode: 'no-gpu',
+          absent: 'no GPU detected on this machine',
           configuredPercent: 25,
           allowedPercent: 25,
           allowed: null,
@@ -97,7 +98,7 @@ describe('hypermesh pause / resume', () => {
     expect(lines).toEqual([
       '  Rules:    limited',
       '    cpu       allowed 0 cores (0%), used not measured  [on battery]',
-      '    gpu       allowed no GPU on this computer, used -',
+      '    gpu       allowed no GPU found, used -',
       '  Sensors:  CPU temperature not available',
     ]);
   });

@@ -2,6 +2,7 @@ import { formatBytes } from '../shared/privacy';
 import {
   PAUSE_SECONDS_RANGE,
   REASON_LABELS,
+  absentText,
   SENSOR_LABELS,
   type PauseRequest,
   type PauseState,
@@ -57,9 +58,7 @@ export function formatAllowance(view: SharingView): string[] {
   const lines = [`  Rules:    ${view.state}${view.pausedUntil ? ` until ${view.pausedUntil}` : ''}`];
   for (const r of view.resources) {
     const allowed =
-      r.allowed === null
-        ? (r.absent ?? 'not available')
-        : `${amount(r, r.allowed)} (${Number(r.allowedPercent.toFixed(2))}%)`;
+      r.allowed === null ? absentText(r) : `${amount(r, r.allowed)} (${Number(r.allowedPercent.toFixed(2))}%)`;
     const used = r.used === null ? 'not measured' : `${amount(r, r.used)}${r.usedSource === 'leased' ? ' leased' : ''}`;
     const why = r.reasons.length > 0 ? `  [${r.reasons.map((c) => REASON_LABELS[c]).join(', ')}]` : '';
     lines.push(`    ${r.kind.padEnd(9)} allowed ${allowed}, used ${r.allowed === null ? '-' : used}${why}`);

@@ -41,6 +41,7 @@ import { Ledger } from './ledger/ledger';
 import { ProxyService } from './proxy/service';
 import { ProxyError } from './proxy/errors';
 import type { MemoryAdapter } from './assets/memory-adapter';
+import { DEFAULT_DECLARED_LINK_MBPS } from './assets/bandwidth-adapter';
 import { assetIdOf } from './assets/create-adapters';
 import { VmService } from './vm/service';
 import { VmError } from './vm/errors';
@@ -374,13 +375,15 @@ class Node implements HyperMeshNode {
       sensors: this.overrides.sensors,
       view: {
         adapter: (kind) => this.assets?.adapter(kind),
-        sendBitsPerSec: () => (this.transport ? this.transport.stats().totals.sendBitsPerSec : null),
+        sendBitsPerSec: () => this.transport?.sentBitsPerSec() ?? null,
+        bandwidthCapBitsPerSec: () => this.transport?.bandwidthCapBitsPerSec() ?? null,
         peerCpu: this.overrides.peerCpuMeter ?? { coresInUse: () => this.cpuThrottle?.coresInUse() ?? null },
       },
     });
     sharing.subscribe(() => {
       this.cpuThrottle?.allowanceChanged();
       if (this.settings) this.applyNetworkSettings(this.settings, this.lastLinkMbps);
+      this.assets?.applyAllowance(); // memory: the pool and new leases follow the rules; CPU/GPU the sliders
       if (this.state !== 'running') return;
       this.events.emit('sharing', sharing.view());
       this.events.emit('status', this.status());
@@ -427,7 +430,8 @@ class Node implements HyperMeshNode {
     // The link speed, for the bandwidth share, comes with the first hardware reading.
     this.hardwareInfo().then(
       (hw) => {
-        if (this.settings) this.applyNetworkSettings(this.settings, hw.network.linkMbps);
+        // Where the OS reports no link speed, the share is of the speed the bandwidth asset declares (100 Mbit/s).
+        if (this.settings) this.applyNetworkSettings(this.settings, hw.network.linkMbps ?? DEFAULT_DECLARED_LINK_MBPS);
       },
       () => undefined,
     );
@@ -503,6 +507,7 @@ class Node implements HyperMeshNode {
       onRecord: (record) => this.ledger?.record(record),
       onChange: () => this.mesh?.assetsChanged(),
       ledgerStake: (nodeId) => this.ledger?.ledgerState?.stakeRecord(nodeId),
+      allowance: () => this.sharing?.current().resources,
     });
     // Reading the hardware takes a moment: the node is up meanwhile, and the Assets page says it is reading.
     registry.ready.catch((err: unknown) => this.log.warn(`assets: ${(err as Error).message}`));
@@ -692,11 +697,14 @@ class Node implements HyperMeshNode {
     this.transport.setBandwidthCap(bandwidthCapBitsPerSec(this.governed(settings), linkMbps));
   }
 
-  /** Settings with the bandwidth share the sharing rules allow now (in use, schedule, snooze). */
+  /**
+   * Settings with the bandwidth share the sharing rules allow now (in use, schedule, snooze). A snooze caps the
+   * traffic like a zero share (the floor that keeps the node reachable), not as if nothing were shared.
+   */
   private governed(settings: Settings): Settings {
     const bandwidth = this.sharing?.current().resources.bandwidth.percent;
     if (bandwidth === undefined || bandwidth >= settings.allocation.bandwidth) return settings;
-    return { ...settings, allocation: { ...settings.allocation, bandwidth } };
+    return { ...settings, sharingPaused: false, pausedUntil: null, allocation: { ...settings.allocation, bandwidth } };
   }
 
   private networkStats(): NetworkStats {

@@ -45,6 +45,11 @@ export const ErrorCode = {
   JobFailed: 'JOB_FAILED',
   /** A requestId already used for a different request (another amount, recipient or call); nothing was done. */
   IdempotencyConflict: 'IDEMPOTENCY_CONFLICT',
+  /**
+   * An allocation asks for more than the owner's share allows now (its slider, or for memory the sharing rules'
+   * allowance), or a store past a lease's or the share's quota; nothing was granted or written.
+   */
+  OverQuota: 'OVER_QUOTA',
   /** The CA refused a name: this node already holds as many names as one node may (docs/trust.md); release one. */
   NameLimit: 'NAME_LIMIT',
   /** The CA refused a name: this node registered too many names too quickly; the message says when to retry. */

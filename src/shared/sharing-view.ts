@@ -1,6 +1,23 @@
 import type { ResourceKind } from './settings';
 import type { SensorCode, SharingReason } from './sharing-policy';
 
+/**
+ * Why a resource shows as absent (stable codes; the UI and CLI turn them into words with ABSENT_LABELS): the
+ * computer has no GPU (`no-gpu`, from the OS's list of graphics controllers), the OS does not tell its size
+ * (`size-unknown`, e.g. a GPU without a reported VRAM size), no free disk space (`no-free-space`), the hardware was
+ * not read yet (`not-detected`) or reading it failed (`detection-failed`).
+ */
+export const ABSENT_CODES = ['no-gpu', 'size-unknown', 'no-free-space', 'not-detected', 'detection-failed'] as const;
+export type AbsentCode = (typeof ABSENT_CODES)[number];
+
+export const ABSENT_LABELS: Readonly<Record<AbsentCode, string>> = {
+  'no-gpu': 'no GPU found',
+  'size-unknown': 'the OS does not report its size',
+  'no-free-space': 'no free disk space',
+  'not-detected': 'not detected yet',
+  'detection-failed': 'could not be read',
+};
+
 /** One resource: what the user allows now (after the rules), what peers use now, and why the allowance is lower. */
 export interface ResourceShareView {
   readonly kind: ResourceKind;
@@ -8,6 +25,8 @@ export interface ResourceShareView {
   readonly unit: 'cores' | 'bytes' | 'bits/s';
   /** False where this computer has none of it (no GPU) or the OS does not tell its size; `absent` says why. */
   readonly present: boolean;
+  /** Why it is absent, as a code (see ABSENT_CODES), and in the adapter's own words. */
+  readonly absentCode?: AbsentCode;
   readonly absent?: string;
   /** The user's allocation, percent of the machine. */
   readonly configuredPercent: number;
@@ -17,7 +36,11 @@ export interface ResourceShareView {
   readonly allowed: number | null;
   /** What peers use now, in `unit`; null where nothing measures it yet (see `usedSource`). */
   readonly used: number | null;
-  /** `measured`: from the job processes or the traffic; `leased`: the sum of active leases; `none`: not measured. */
+  /**
+   * `measured`: from the job processes, or (bandwidth) what the bandwidth limiter let through to peers over the last
+   * 2 s; `leased`: the sum of active leases (memory: the proxy's mappings, storage: quotas, GPU: VRAM); `none`: not
+   * measured.
+   */
   readonly usedSource: 'measured' | 'leased' | 'none';
   /** Held by active leases, in `unit` (cpu: whole slots, a concurrency bound, not the cap). */
   readonly leased: number;
@@ -51,6 +74,11 @@ export const REASON_LABELS: Readonly<Record<SharingReason, string>> = {
   'full-screen': 'a full-screen app is in front',
   'too-hot': 'too hot',
 };
+
+/** Why a resource is absent, in words: the code's label (e.g. "no GPU found"), else the adapter's own words. */
+export function absentText(r: Pick<ResourceShareView, 'absentCode' | 'absent'>): string {
+  return r.absentCode ? ABSENT_LABELS[r.absentCode] : (r.absent ?? 'not available');
+}
 
 export const SENSOR_LABELS: Readonly<Record<SensorCode, string>> = {
   battery: 'battery state not available',

@@ -1,5 +1,6 @@
 import { effectiveAllocation } from '../../shared/privacy';
 import { LIMIT_RANGES, type ResourceKind, type Settings } from '../../shared/settings';
+import type { AbsentCode } from '../../shared/sharing-view';
 import type { AssetDescriptor } from './asset-id';
 
 /** Milliseconds since some epoch; injected so tests move time by hand instead of sleeping. */
@@ -22,7 +23,7 @@ export type Detection =
       /** Plain words, e.g. "8 cores (Test CPU)". */
       readonly summary: string;
     }
-  | { readonly present: false; readonly reason: string };
+  | { readonly present: false; readonly reason: string; readonly code?: AbsentCode };
 
 /** The user's caps for one resource: the effective percent and the limits from settings. */
 export interface AssetCaps {
@@ -57,13 +58,15 @@ export interface AssetCapacity {
   /** False before detect() and when the machine has none (then `reason` says why). */
   readonly present: boolean;
   readonly reason?: string;
+  /** The reason as a stable code, where the adapter knows one. */
+  readonly absentCode?: AbsentCode;
   /** All of it on this machine. */
   readonly total: number;
   /** The share the caps allow: what may be leased in all. */
   readonly allowed: number;
   /** Held by active leases. */
   readonly inUse: number;
-  /** What a new lease may still get: max(0, allowed − inUse). */
+  /** What a new lease may still get: max(0, allowed − inUse), lower while the sharing rules' ceiling holds. */
   readonly available: number;
   /** How far leases exceed the cap after the user lowered it (0 normally). New leases are refused meanwhile. */
   readonly overCommitted: number;

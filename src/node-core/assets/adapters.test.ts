@@ -156,6 +156,30 @@ describe('memory adapter', () => {
     adapter.close();
     expect(adapter.poolByteLength).toBe(0);
   });
+
+  it('the sharing rules\u2019 ceiling sizes the pool: new leases refused past it, existing ones kept', async () => {
+    const adapter = await memory(50); // 32 KiB
+    const held = adapter.allocate(ask(8 * KIB));
+    adapter.write(held.id, 0, Uint8Array.of(5));
+    adapter.setRuleCeiling(25); // in use: 16 KiB
+    expect(adapter.poolByteLength).toBe(16 * KIB);
+    expect(adapter.describe()).toMatchObject({ allowed: 32 * KIB, available: 8 * KIB, inUse: 8 * KIB });
+    // Saturate: leases fill the ceiling, the next is refused, the held one is untouched.
+    const more = adapter.allocate(ask(8 * KIB, 'peer-b'));
+    expect(reasonOf(() => adapter.allocate(ask(1, 'peer-c')))).toBe('over-cap');
+    adapter.setRuleCeiling(0); // paused by a rule: nothing new, nothing taken away
+    expect(reasonOf(() => adapter.allocate(ask(1, 'peer-c')))).toBe('over-cap');
+    expect(adapter.read(held.id, 0, 1)).toEqual(Uint8Array.of(5));
+    expect(adapter.describe()).toMatchObject({ inUse: 16 * KIB, available: 0 });
+    adapter.release(more.id);
+    adapter.release(held.id);
+    expect(adapter.poolByteLength).toBe(0); // the leases ended: the pool gives the memory back
+    adapter.setRuleCeiling(null); // the rule lifts: the slider's pool again
+    expect(adapter.poolByteLength).toBe(32 * KIB);
+    expect(adapter.allocate(ask(32 * KIB)).amount).toBe(32 * KIB);
+    expect(() => adapter.setRuleCeiling(101)).toThrow(/0–100/);
+    adapter.close();
+  });
 });
 
 describe('storage adapter', () => {
@@ -361,7 +385,7 @@ describe('gpu adapter', () => {
   it('with no GPU: detection says so, describe offers none, allocate refuses as unavailable', async () => {
     const adapter = new GpuAdapter({ probe: fixedHardware({ gpus: [] }), dataDir: tempDir() });
     const detection = await adapter.detect();
-    expect(detection).toEqual({ present: false, reason: 'no GPU detected on this machine' });
+    expect(detection).toEqual({ present: false, reason: 'no GPU detected on this machine', code: 'no-gpu' });
     adapter.setCaps(caps(100));
     expect(adapter.describe()).toMatchObject({
       present: false,
@@ -389,6 +413,7 @@ describe('gpu adapter', () => {
     const detection = await adapter.detect();
     expect(detection.present).toBe(false);
     expect(detection.present ? '' : detection.reason).toMatch(/Mystery.*memory size/);
+    expect(adapter.describe()).toMatchObject({ present: false, absentCode: 'size-unknown' });
   });
 
   it('with GPUs: capacity is their VRAM in bytes', async () => {

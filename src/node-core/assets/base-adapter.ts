@@ -31,6 +31,8 @@ export abstract class BaseAdapter implements AssetAdapter {
   abstract readonly unit: AssetUnit;
   protected readonly clock: Clock;
   #caps: AssetCaps = ZERO_CAPS;
+  /** The sharing rules' allowance now, percent (null: none applies); bounds new leases only. */
+  #ruleCeiling: number | null = null;
   #detection: Detection | null = null;
   readonly #leases = new Map<string, Lease>();
 
@@ -66,7 +68,11 @@ export abstract class BaseAdapter implements AssetAdapter {
     try {
       detection = await this.readDetection();
     } catch (err) {
-      detection = { present: false, reason: `detection failed: ${err instanceof Error ? err.message : String(err)}` };
+      detection = {
+        present: false,
+        reason: `detection failed: ${err instanceof Error ? err.message : String(err)}`,
+        code: 'detection-failed',
+      };
     }
     this.#detection = detection;
     this.onDetected();
@@ -87,6 +93,32 @@ export abstract class BaseAdapter implements AssetAdapter {
     this.#caps = { ...caps };
     this.sweep();
     this.onCapsChanged();
+  }
+
+  /**
+   * What the sharing rules allow now (percent, fractional), below the caps: new leases must fit under it, existing
+   * ones are kept. Only resources whose use cannot be paused take it (memory: a pool that is held is in use); the
+   * node does not give it to CPU/GPU, whose leases are admitted by the sliders and whose jobs are slowed instead.
+   */
+  setRuleCeiling(percent: number | null): void {
+    if (percent !== null && !(Number.isFinite(percent) && percent >= 0 && percent <= 100)) {
+      throw new InvalidCapsError(`${this.kind}: the rules' ceiling must be a percent 0–100 or null, got ${percent}`);
+    }
+    if (percent === this.#ruleCeiling) return;
+    this.#ruleCeiling = percent;
+    this.sweep();
+    this.onCapsChanged();
+  }
+
+  get ruleCeiling(): number | null {
+    return this.#ruleCeiling;
+  }
+
+  /** What new leases may fill in all: the caps' share, lowered by the rules' ceiling. */
+  protected admissible(): number {
+    const allowed = this.allowed();
+    const ceiling = this.#ruleCeiling;
+    return ceiling === null ? allowed : Math.min(allowed, this.allowedFor(this.total(), Math.floor(ceiling)));
   }
 
   /** All of the resource (0 when absent or not yet detected). */
@@ -117,15 +149,17 @@ export abstract class BaseAdapter implements AssetAdapter {
     const allowed = this.allowed();
     const inUse = this.inUse();
     const reason = d === null ? 'not detected yet' : d.present ? undefined : d.reason;
+    const absentCode = d === null ? 'not-detected' : d.present ? undefined : d.code;
     return {
       kind: this.kind,
       unit: this.unit,
       present: d?.present ?? false,
       ...(reason === undefined ? {} : { reason }),
+      ...(absentCode === undefined ? {} : { absentCode }),
       total: this.total(),
       allowed,
       inUse,
-      available: Math.max(0, allowed - inUse),
+      available: Math.max(0, this.admissible() - inUse),
       overCommitted: Math.max(0, inUse - allowed),
       caps: this.#caps,
     };
@@ -166,15 +200,16 @@ export abstract class BaseAdapter implements AssetAdapter {
         `${this.kind}: ${consumers.size} consumers already hold leases (the most allowed is ${caps.maxConcurrentUsers})`,
       );
     }
-    const allowed = this.allowed();
+    const allowed = this.admissible();
     const inUse = this.inUse();
     if (request.amount > allowed - inUse) {
+      const byRules = allowed < this.allowed() ? ` (the sharing rules allow ${this.#ruleCeiling} % now)` : '';
       const why =
         allowed === 0
-          ? `the cap is zero (sharing ${caps.percent} %)`
+          ? `the cap is zero (sharing ${caps.percent} %)${byRules}`
           : inUse > allowed
-            ? `leases already exceed the lowered cap by ${inUse - allowed} ${this.unit}`
-            : `only ${allowed - inUse} of ${allowed} ${this.unit} are free`;
+            ? `leases already exceed the lowered cap by ${inUse - allowed} ${this.unit}${byRules}`
+            : `only ${allowed - inUse} of ${allowed} ${this.unit} are free${byRules}`;
       throw new AllocationError('over-cap', `${this.kind}: asked for ${request.amount} ${this.unit} but ${why}`);
     }
     const now = this.clock();

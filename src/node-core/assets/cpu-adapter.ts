@@ -37,7 +37,7 @@ export class CpuAdapter extends HardwareAdapter {
 
   protected detectFrom(hw: HardwareInfo): Detection {
     const cores = hw.cpu.logicalCores;
-    if (!(cores >= 1)) return { present: false, reason: 'the OS reports no CPU cores' };
+    if (!(cores >= 1)) return { present: false, reason: 'the OS reports no CPU cores', code: 'size-unknown' };
     return {
       present: true,
       total: cores,

@@ -13,12 +13,13 @@ export class GpuAdapter extends HardwareAdapter {
   readonly unit = 'bytes' as const;
 
   protected detectFrom(hw: HardwareInfo): Detection {
-    if (hw.gpus.length === 0) return { present: false, reason: 'no GPU detected on this machine' };
+    if (hw.gpus.length === 0) return { present: false, reason: 'no GPU detected on this machine', code: 'no-gpu' };
     const sized = hw.gpus.filter((g) => g.vramBytes !== null && g.vramBytes > 0);
     if (sized.length === 0) {
       return {
         present: false,
         reason: `found ${hw.gpus.map((g) => g.model).join(', ')} but the OS does not report its memory size`,
+        code: 'size-unknown',
       };
     }
     const total = sized.reduce((sum, g) => sum + (g.vramBytes ?? 0), 0);

@@ -21,7 +21,9 @@ export interface MemoryAdapterOptions extends HardwareAdapterOptions {
  *
  * Raising the cap grows the pool at once. Lowering it shrinks the pool as soon as no live slice lies beyond the new
  * size (new slices are placed below the cap, so the shrink happens when the leases past it end); until then
- * `describe().overCommitted` reports the excess and nothing new is granted past the cap.
+ * `describe().overCommitted` reports the excess and nothing new is granted past the cap. The sharing rules' ceiling
+ * (`setRuleCeiling`: the in-use memory share, the schedule) sizes the pool the same way while it holds: new slices
+ * are refused past it, existing ones are kept, and the pool grows back when it lifts.
  */
 export class MemoryAdapter extends HardwareAdapter {
   readonly kind = 'memory' as const;
@@ -41,7 +43,7 @@ export class MemoryAdapter extends HardwareAdapter {
 
   protected detectFrom(hw: HardwareInfo): Detection {
     const total = hw.memory.totalBytes;
-    if (!(total > 0)) return { present: false, reason: 'the OS reports no memory size' };
+    if (!(total > 0)) return { present: false, reason: 'the OS reports no memory size', code: 'size-unknown' };
     return {
       present: true,
       total,
@@ -70,7 +72,7 @@ export class MemoryAdapter extends HardwareAdapter {
   }
 
   protected override reserve(lease: Lease): void {
-    const limit = Math.min(this.poolByteLength, this.allowed());
+    const limit = Math.min(this.poolByteLength, this.admissible());
     const taken = this.activeLeases()
       .map((l) => {
         const offset = this.#offsets.get(l.id) ?? 0;
@@ -145,9 +147,12 @@ export class MemoryAdapter extends HardwareAdapter {
     if (length > 0) this.#each(start, length, (seg, from, to) => seg.fill(0, from, to));
   }
 
-  /** Makes the pool exactly the allowed size when no live slice is in the way. */
+  /**
+   * Makes the pool exactly the admissible size (the share, lowered while the sharing rules tighten) when no live
+   * slice is in the way.
+   */
   #resize(): void {
-    const target = this.allowed();
+    const target = this.admissible();
     if (target === this.poolByteLength) return;
     let liveEnd = 0;
     for (const lease of this.activeLeases()) {

@@ -1,7 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import type { AssetView } from '../../shared/assets';
 import { isSharing } from '../../shared/privacy';
-import type { Settings } from '../../shared/settings';
+import type { ResourceKind, Settings } from '../../shared/settings';
 import {
   DEFAULT_CONSENSUS_PARAMS,
   parseAmount,
@@ -28,7 +28,9 @@ import type { Logger } from '../logging/log-book';
 import type { Db } from '../store/database';
 import { verifyNow } from '../trust/pq-pool';
 import type { TrustClient } from '../trust/trust-client';
-import type { StoqRouter } from '../transport/stoq/rpc';
+import { RpcError, type StoqRouter } from '../transport/stoq/rpc';
+import { AllocationError } from './errors';
+import { StoqCode } from '../transport/stoq/frames';
 import type { AssetAdapter, Lease } from './adapter';
 import {
   allAdapters,
@@ -65,6 +67,11 @@ export interface AssetRegistryOptions {
   readonly onRecord?: (record: AssetRecordEvent) => void;
   /** Told when what this node offers may have changed (a registration made, settings applied), to announce it. */
   readonly onChange?: () => void;
+  /**
+   * What the sharing rules allow now, percent per resource (the governor's decision). Memory takes it as a ceiling
+   * for new leases and the pool's size; CPU and GPU leases follow the sliders (their jobs are slowed instead).
+   */
+  readonly allowance?: () => Readonly<Partial<Record<ResourceKind, { readonly percent: number }>>> | undefined;
 }
 
 /** What the registry tells the ledger (the proofs' digests bind the records to the four-part proofs). */
@@ -131,6 +138,7 @@ export class AssetRegistry {
     // Settings changed while the hardware was being read were not applied (there were no adapters yet): the caps
     // come from the settings as they are now, not as they were when the reading began.
     applySettings(adapters, this.options.settings());
+    this.applyAllowance();
     this.timer = setInterval(() => {
       for (const a of allAdapters(adapters)) a.sweep();
       this.registerShared();
@@ -153,8 +161,19 @@ export class AssetRegistry {
   applySettings(settings: Settings): void {
     if (!this.adapters) return;
     applySettings(this.adapters, settings);
+    this.applyAllowance();
     this.registerShared();
     this.options.onChange?.();
+  }
+
+  /**
+   * The sharing rules' allowance changed: memory's pool and new leases follow it (existing leases are kept). The
+   * offer registered and announced stays the slider's, so a rule that comes and goes does not re-register.
+   */
+  applyAllowance(): void {
+    if (!this.adapters) return;
+    const memory = this.options.allowance?.()?.memory?.percent;
+    this.adapters.memory.setRuleCeiling(memory === undefined ? null : Math.min(100, Math.max(0, memory)));
   }
 
   /** Registers (with a fresh proof) every present, shared asset that has no current registration. */
@@ -516,7 +535,15 @@ export class AssetRegistry {
   serve(router: StoqRouter): void {
     router.rpc('assets.allocate', async (body, ctx) => {
       const req = parseAllocationRequest(body);
-      const granted = await this.grant({ nodeId: ctx.peer.nodeId }, req);
+      let granted: Awaited<ReturnType<AssetRegistry['grant']>>;
+      try {
+        granted = await this.grant({ nodeId: ctx.peer.nodeId }, req);
+      } catch (err) {
+        // Over the share: a code the consumer can tell apart from other failures (its API says OVER_QUOTA).
+        if (err instanceof AllocationError && err.reason === 'over-cap')
+          throw new RpcError(err.message, StoqCode.OverQuota);
+        throw err;
+      }
       return Buffer.from(
         JSON.stringify({
           lease: granted.lease,

@@ -41,7 +41,7 @@ export class StorageAdapter extends HardwareAdapter {
 
   protected detectFrom(hw: HardwareInfo): Detection {
     const total = hw.storage.freeBytes + this.totalUsedBytes();
-    if (!(total > 0)) return { present: false, reason: `no free space on ${hw.storage.mount}` };
+    if (!(total > 0)) return { present: false, reason: `no free space on ${hw.storage.mount}`, code: 'no-free-space' };
     return {
       present: true,
       total,

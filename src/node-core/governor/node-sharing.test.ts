@@ -42,6 +42,7 @@ describe('sharing rules in the node', () => {
       expect(cpuOf(status.allowance)).toMatchObject({ unit: 'cores', allowed: 2, used: null, usedSource: 'none' });
       expect(status.allowance.resources.find((r) => r.kind === 'gpu')).toMatchObject({ present: false, allowed: null });
       expect(status.allowance.resources.find((r) => r.kind === 'gpu')?.absent).toMatch(/no GPU/);
+      expect(status.allowance.resources.find((r) => r.kind === 'gpu')?.absentCode).toBe('no-gpu');
       expect(status.allowance.unavailable).toEqual(['cpu-temperature', 'gpu-temperature']);
 
       const events: SharingView[] = [];
@@ -57,6 +58,33 @@ describe('sharing rules in the node', () => {
       sensors.readings = { ...sensors.readings, onBattery: false };
       await until('back on AC', () => node.sharing?.allowedCores() === 2, 15_000);
       expect((await node.api.getStatus()).allowance.reasons).toEqual([]);
+    } finally {
+      await node.stop();
+    }
+  });
+
+  it('a GPU the OS lists counts: its VRAM is shared by the slider and lowered by the rules', async () => {
+    const sensors = new InjectedSensors();
+    const gpus = [{ model: 'Test GPU', vendor: 'NVIDIA', vramBytes: 8 * 1024 ** 3 }];
+    const node = createNode(
+      { dataDir: tempDir() },
+      { hardware: fixedHardware({ gpus }), logBook: new LogBook(), sensors },
+    );
+    await node.start();
+    try {
+      await node.api.updateSettings({
+        privacyLevel: 'P2P',
+        allocation: { gpu: 50 },
+        rules: { idleWhenUnknown: 'idle', temperature: { gpuThresholdC: 80 } },
+      });
+      const gpu = async () => (await node.api.getStatus()).allowance.resources.find((r) => r.kind === 'gpu');
+      await until('the GPU detected', async () => (await gpu())?.present === true);
+      expect(await gpu()).toMatchObject({ unit: 'bytes', allowed: 4 * 1024 ** 3, usedSource: 'leased', used: 0 });
+      expect((await gpu())?.absentCode).toBeUndefined();
+      // 85 °C, 5 above the threshold: half of the share.
+      sensors.readings = { ...sensors.readings, gpuTemperatureC: 85, unavailable: [] };
+      await until('too hot', async () => (await gpu())?.reasons.includes('too-hot') === true, 15_000);
+      expect(await gpu()).toMatchObject({ allowedPercent: 25, allowed: 2 * 1024 ** 3 });
     } finally {
       await node.stop();
     }

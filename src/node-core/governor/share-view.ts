@@ -1,6 +1,6 @@
 import { RESOURCE_KINDS, type ResourceKind } from '../../shared/settings';
 import type { SharingDecision } from '../../shared/sharing-policy';
-import type { ResourceShareView, SharingView } from '../../shared/sharing-view';
+import type { AbsentCode, ResourceShareView, SharingView } from '../../shared/sharing-view';
 import type { AssetAdapter } from '../assets/adapter';
 
 /**
@@ -14,8 +14,13 @@ export interface PeerCpuMeter {
 export interface ShareViewSources {
   /** The node's asset adapters (their detected size, and the leases peers hold). */
   readonly adapter: (kind: ResourceKind) => AssetAdapter | undefined;
-  /** Outgoing peer traffic now, bits/s (the STOQ meter the bandwidth limiter caps), or null without a transport. */
+  /**
+   * What the bandwidth limiter let through to peers over the last 2 s, bits/s (it paces every byte written to a
+   * peer), or null without a transport.
+   */
   readonly sendBitsPerSec: () => number | null;
+  /** The cap the bandwidth limiter holds to now, bits/s, or null for none (or without a transport). */
+  readonly bandwidthCapBitsPerSec?: () => number | null;
   readonly peerCpu?: PeerCpuMeter | undefined;
 }
 
@@ -36,6 +41,8 @@ function resourceView(kind: ResourceKind, decision: SharingDecision, sources: Sh
     ? undefined
     : (capacity?.reason ??
       (capacity ? (kind === 'gpu' ? 'no GPU on this computer' : 'not available') : 'not detected yet'));
+  const absentCode: AbsentCode | undefined = present ? undefined : (capacity?.absentCode ?? 'not-detected');
+  let allowed = present && capacity ? (capacity.total * allowance.percent) / 100 : null;
   const leased = capacity?.inUse ?? 0;
   let used: number | null = leased;
   let usedSource: ResourceShareView['usedSource'] = 'leased';
@@ -50,15 +57,20 @@ function resourceView(kind: ResourceKind, decision: SharingDecision, sources: Sh
       used = bits;
       usedSource = 'measured';
     }
+    // What the limiter enforces: the share of the link, or the user's explicit cap where lower (and at least the
+    // floor that keeps the node reachable while the share is zero).
+    const cap = sources.bandwidthCapBitsPerSec?.() ?? null;
+    if (cap !== null && allowed !== null) allowed = cap;
   }
   return {
     kind,
     unit: UNITS[kind],
     present,
+    ...(absentCode === undefined ? {} : { absentCode }),
     ...(absent === undefined ? {} : { absent }),
     configuredPercent: allowance.configuredPercent,
     allowedPercent: allowance.percent,
-    allowed: present && capacity ? (capacity.total * allowance.percent) / 100 : null,
+    allowed,
     used,
     usedSource,
     leased,

@@ -49,12 +49,21 @@ import { ANNOUNCE_TOPIC, createMeshNode, type MeshLibp2p } from './libp2p-node';
 import { circuitView, reachabilityOf } from './nat';
 import { PeerBook, TRUST_FLOOR } from './peer-book';
 import { stoqAddressOf, stoqMultiaddr, type BoundPeer } from './stoq-libp2p';
+import { RpcError } from '../transport/stoq/rpc';
+import { StoqCode } from '../transport/stoq/frames';
 
 export { reachabilityOf };
 
 export class MeshError extends HyperMeshError {
   constructor(message: string) {
     super(ErrorCode.Transport, message);
+  }
+}
+
+/** An allocation over what the owner's share allows now: refused with the stable code OVER_QUOTA. */
+export class OverQuotaError extends HyperMeshError {
+  constructor(message: string) {
+    super(ErrorCode.OverQuota, message);
   }
 }
 
@@ -951,7 +960,7 @@ export class Mesh {
       throw new MeshError(`no current announcement of asset ${request.assetId}; search again`);
     }
     if (request.amount > asset.capacity.allowed) {
-      throw new MeshError(`the owner offers at most ${asset.capacity.allowed} ${asset.capacity.unit}`);
+      throw new OverQuotaError(`the owner offers at most ${asset.capacity.allowed} ${asset.capacity.unit}`);
     }
     const owner = held.body.nodeId;
     try {
@@ -966,6 +975,9 @@ export class Mesh {
       return leaseView(request.assetId, owner, lease, ownerProof.nodeId === owner);
     } catch (err) {
       const message = err instanceof Error ? err.message : String(err);
+      if (err instanceof RpcError && err.stoqCode === StoqCode.OverQuota) {
+        throw new OverQuotaError(`allocation at ${owner.slice(0, 8)} refused: ${message}`);
+      }
       throw new MeshError(`allocation at ${owner.slice(0, 8)} failed: ${message}`);
     }
   }

@@ -71,7 +71,7 @@ beforeAll(async () => {
   await provider.api.updateSettings({
     privacyLevel: 'FullPublic',
     allocationType: 'Public',
-    allocation: { memory: 2 },
+    allocation: { memory: 2, bandwidth: 100 }, // the cap covers all traffic: no bandwidth share would mean 1 Mbit/s
   });
   await provider.assets!.settled();
   await until('the consumer to find the provider\u2019s memory', async () =>

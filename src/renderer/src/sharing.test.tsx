@@ -45,7 +45,8 @@ const view: SharingView = {
       kind: 'gpu',
       unit: 'bytes',
       present: false,
-      absent: 'no GPU on this computer',
+      absentCode: 'no-gpu',
+      absent: 'no GPU detected on this machine',
       configuredPercent: 0,
       allowedPercent: 0,
       allowed: null,
@@ -62,7 +63,7 @@ describe('allowed vs used on the Dashboard', () => {
     expect(shareRows(view).map((r) => [r.title, r.allowed, r.used, r.why])).toEqual([
       ['CPU', '0 cores (0 %)', 'not measured yet', 'on battery'],
       ['Memory', '3.2 GiB (10 %)', '1 GiB leased', 'computer in use'],
-      ['GPU', 'no GPU on this computer', '—', ''],
+      ['GPU', 'no GPU found', '—', ''],
     ]);
     expect(sharingHeadline(view, (t) => t)).toBe('Sharing less: on battery, computer in use');
     expect(sharingHeadline({ ...view, state: 'paused', pausedUntil: 'T' }, (t) => t)).toBe('Paused until T');

@@ -2,6 +2,7 @@ import { formatBytes } from '../../shared/privacy';
 import type { ResourceKind } from '../../shared/settings';
 import {
   REASON_LABELS,
+  absentText,
   SENSOR_LABELS,
   type PauseRequest,
   type ResourceShareView,
@@ -51,7 +52,7 @@ export interface ShareRow {
 export function shareRows(view: SharingView): ShareRow[] {
   return view.resources.map((r) => {
     const percent = `${Number(r.allowedPercent.toFixed(2))} %`;
-    const allowed = r.allowed === null ? (r.absent ?? 'not available') : `${amount(r, r.allowed)} (${percent})`;
+    const allowed = r.allowed === null ? absentText(r) : `${amount(r, r.allowed)} (${percent})`;
     const used =
       r.allowed === null
         ? '—'

@@ -36,6 +36,8 @@ export interface ConnectionHost {
   markDirty(connection: StoqConnection): void;
   accepted(connection: StoqConnection): void;
   forget(connection: StoqConnection): void;
+  /** The bandwidth limiter's wait for `bytes` written to any peer stream, or null to go at once. */
+  pace(bytes: number): Promise<void> | null;
 }
 
 /**
@@ -278,6 +280,10 @@ export class StoqConnection implements StreamHost {
     this.endpoint.log.warn(`closing the connection to ${this.peerLabel}: ${why}`);
     this.closeReason = `over its budget: ${why}`;
     this.close(StoqCode.OverBudget, 'over budget');
+  }
+
+  pace(bytes: number): Promise<void> | null {
+    return this.endpoint.pace(bytes);
   }
 
   countBytes(sent: number, received: number): void {

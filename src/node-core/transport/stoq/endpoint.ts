@@ -52,6 +52,8 @@ export interface EndpointOptions {
    * windows); a peer that opens more is disconnected with StoqCode.OverBudget. Default: the tier's stream limit.
    */
   readonly maxPeerStreams?: number;
+  /** Paces every stream write on every connection (the bandwidth limiter); none lets writes go at once. */
+  readonly pace?: (bytes: number) => Promise<void> | null;
 }
 
 function cidKey(cid: Uint8Array): string {
@@ -130,6 +132,11 @@ export class StoqEndpoint implements ConnectionHost {
 
   get address(): HostPort {
     return this.local;
+  }
+
+  /** The bandwidth limiter's wait for `bytes` written to any peer stream, or null to go at once. */
+  pace(bytes: number): Promise<void> | null {
+    return this.options.pace?.(bytes) ?? null;
   }
 
   get connectionCount(): number {

@@ -36,7 +36,12 @@ export const StoqCode = {
   Shutdown: 0x11,
   /** The peer went over a per-connection budget (streams held open); the connection is closed. */
   OverBudget: 0x12,
+  /** Application refusal: the request exceeds what the owner's share or quota allows now (RESPONSE_ERROR only). */
+  OverQuota: 0x20,
 } as const;
+
+/** Codes from here on are application refusals a handler may answer with (an RpcError carrying one). */
+export const FIRST_APPLICATION_CODE = 0x20;
 export type StoqCode = (typeof StoqCode)[keyof typeof StoqCode];
 
 export interface Frame {

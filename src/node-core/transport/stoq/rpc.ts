@@ -3,6 +3,7 @@ import type { Logger } from '../../logging/log-book';
 import type { StoqConnection } from './endpoint';
 import {
   DEFAULT_MAX_FRAME_BYTES,
+  FIRST_APPLICATION_CODE,
   FrameDecoder,
   FrameError,
   FrameType,
@@ -20,7 +21,7 @@ import { StreamError, type StoqStream } from './stream';
 export class RpcError extends HyperMeshError {
   constructor(
     message: string,
-    /** STOQ code: UnknownMethod, HandlerError, Timeout, Cancelled, FrameTooLarge, ProtocolError. */
+    /** STOQ code: UnknownMethod, HandlerError, Timeout, Cancelled, FrameTooLarge, ProtocolError, or an application code. */
     readonly stoqCode: number,
   ) {
     super(ErrorCode.Transport, message);
@@ -157,7 +158,10 @@ export function serveConnection(connection: StoqConnection, router: StoqRouter, 
         try {
           result = await handler(body, ctx);
         } catch (err) {
-          return respondError(stream, StoqCode.HandlerError, err instanceof Error ? err.message : String(err));
+          // A refusal the handler names with an application code (e.g. OVER_QUOTA) reaches the caller as that code.
+          const code =
+            err instanceof RpcError && err.stoqCode >= FIRST_APPLICATION_CODE ? err.stoqCode : StoqCode.HandlerError;
+          return respondError(stream, code, err instanceof Error ? err.message : String(err));
         }
         await stream.end(encodeFrame(FrameType.ResponseOk, result, maxFrameBytes));
         return;

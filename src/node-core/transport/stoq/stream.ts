@@ -23,6 +23,11 @@ export interface StreamHost {
   release(stream: StoqStream): void;
   /** Counts application bytes for the metrics. */
   countBytes(sent: number, received: number): void;
+  /**
+   * Waits until `bytes` may leave under the node's bandwidth cap (null: at once). Every write passes here, so the
+   * cap covers all traffic to peers, whatever the call.
+   */
+  pace?(bytes: number): Promise<void> | null;
 }
 
 interface Waiter<T> {
@@ -43,6 +48,8 @@ export class StoqStream {
   private reader: Waiter<Buffer | null> | undefined;
   private writer: { data: Uint8Array; offset: number; fin: boolean; waiter: Waiter<void> } | undefined;
   private released = false;
+  /** A write waits for the bandwidth cap: credit from the peer must not start it early. */
+  private pacing = false;
 
   constructor(
     readonly id: number,
@@ -86,8 +93,19 @@ export class StoqStream {
     if (this.writer) return Promise.reject(new StreamError('a write is already pending on this stream'));
     if (fin) this.endRequested = true;
     return new Promise((resolve, reject) => {
-      this.writer = { data, offset: 0, fin, waiter: { resolve, reject } };
-      this.pumpWrite();
+      const writer = { data, offset: 0, fin, waiter: { resolve, reject } };
+      this.writer = writer;
+      const wait = data.byteLength > 0 ? (this.host.pace?.(data.byteLength) ?? null) : null;
+      if (wait === null) {
+        this.pumpWrite();
+        return;
+      }
+      // Held back by the bandwidth cap: nothing reaches quiche until the limiter lets these bytes through.
+      this.pacing = true;
+      void wait.then(() => {
+        this.pacing = false;
+        if (this.writer === writer) this.pumpWrite();
+      });
     });
   }
 
@@ -130,7 +148,7 @@ export class StoqStream {
 
   /** The connection saw this stream get flow-control credit. */
   onWritable(): void {
-    if (this.writer) this.pumpWrite();
+    if (this.writer && !this.pacing) this.pumpWrite();
   }
 
   /** The connection closed or failed: everything pending fails with `err`. */

@@ -49,7 +49,7 @@ export interface TransportOptions {
   readonly idleTimeoutMs?: number;
   readonly keepAliveMs?: number;
   readonly pinnedTier?: TierName | null;
-  /** Outgoing bulk data cap; null for none. */
+  /** Cap on everything this node writes to peers (every stream of every connection); null for none. */
   readonly bandwidthCapBitsPerSec?: number | null;
   readonly maxFrameBytes?: number;
   readonly dualStack?: boolean;
@@ -91,9 +91,19 @@ export interface Transport {
   dialUnverified(address: HostPort, signal?: AbortSignal): Promise<PeerLink>;
   /** Dials a node by NodeId at the address it was last reached at. */
   dialNode(nodeId: string, signal?: AbortSignal): Promise<PeerLink>;
-  /** Measures RTT and throughput to a peer and applies the tier that fits (unless one is pinned). */
+  /**
+   * Measures RTT and throughput to a peer and applies the tier that fits (unless one is pinned). The probe is paced
+   * like all traffic, so under a bandwidth cap it measures what this node may send.
+   */
   measure(link: PeerLink): Promise<PathMeasurement & { tier: TierName }>;
   setBandwidthCap(bitsPerSec: number | null): void;
+  /**
+   * What this node sent to peers over the last `windowMs` (2 s by default), in bits/s, as the bandwidth limiter
+   * counted it: the figure the cap holds to.
+   */
+  sentBitsPerSec(windowMs?: number): number;
+  /** The cap in force now, bits/s, or null for none. */
+  bandwidthCapBitsPerSec(): number | null;
   pinTier(tier: TierName | null): void;
   stats(): NetworkStats;
   /**
@@ -207,7 +217,6 @@ export function createStoqTransport(options: TransportOptions): Transport {
       message: async (method, body) => sendMessage(await usable(), method, body, pick(options.maxFrameBytes)),
       bulk: async (method, meta, data, bulkOptions) =>
         sendBulk(await usable(), method, meta, data, {
-          pace: (n) => limiter.take(n),
           ...pick(options.maxFrameBytes),
           ...bulkOptions,
         }),
@@ -296,6 +305,7 @@ export function createStoqTransport(options: TransportOptions): Transport {
         ...(options.idleTimeoutMs === undefined ? {} : { idleTimeoutMs: options.idleTimeoutMs }),
         tier: pinned ?? '1G',
         ...(options.dualStack === undefined ? {} : { dualStack: options.dualStack }),
+        pace: (bytes) => limiter.take(bytes),
       });
       endpoint.onConnection = adopt;
       const every = options.keepAliveMs ?? 10_000;
@@ -379,7 +389,6 @@ export function createStoqTransport(options: TransportOptions): Transport {
         (function* () {
           for (let sent = 0; sent < PROBE_BYTES; sent += chunk.length) yield chunk;
         })(),
-        { pace: () => Promise.resolve() }, // the probe measures the path, not the user's cap
       );
       const seconds = (performance.now() - t) / 1000;
       const measurement = { rttMs: rtts[2] ?? 0, throughputBitsPerSec: (PROBE_BYTES * 8) / seconds };
@@ -396,6 +405,14 @@ export function createStoqTransport(options: TransportOptions): Transport {
 
     setBandwidthCap(bitsPerSec) {
       limiter.setCap(bitsPerSec);
+    },
+
+    sentBitsPerSec(windowMs) {
+      return limiter.bitsPerSec(windowMs);
+    },
+
+    bandwidthCapBitsPerSec() {
+      return limiter.capBitsPerSec;
     },
 
     presentOwnKeyOnly() {
