@@ -1,5 +1,12 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createGpuExecutor, vulkanIcdFor, vulkanLoaderDirFor, SWIFTSHADER_ICD, type GpuJobResult } from './executor';
+import {
+  createGpuExecutor,
+  gpuRuntimeFor,
+  vulkanIcdFor,
+  vulkanLoaderDirFor,
+  SWIFTSHADER_ICD,
+  type GpuJobResult,
+} from './executor';
 import {
   RUNAWAY_WGSL,
   TRIVIAL_WGSL,
@@ -188,4 +195,41 @@ describe('Vulkan environment for the child', () => {
     expect(vulkanLoaderDirFor('/other.json', has(['/usr/lib/chromium/libvulkan.so.1']))).toBeNull();
     expect(vulkanLoaderDirFor(SWIFTSHADER_ICD, has([]))).toBeNull();
   });
+});
+
+describe('the runtime for GPU job children (the desktop app’s choice, docs/vm.md)', () => {
+  it('is this Node outside Electron, and only an explicitly shipped Node under Electron', () => {
+    expect(gpuRuntimeFor(undefined, { execPath: '/usr/bin/node', electron: undefined })).toEqual({
+      path: '/usr/bin/node',
+    });
+    const inElectron = { execPath: '/opt/HyperMesh/hypermesh', electron: '39.0.0' };
+    const refused = gpuRuntimeFor(undefined, inElectron);
+    expect(refused.path).toBeNull();
+    expect(gpuRuntimeFor('/opt/HyperMesh/resources/node/bin/node', inElectron)).toEqual({
+      path: '/opt/HyperMesh/resources/node/bin/node',
+    });
+  });
+
+  it('fails jobs and probes with no-adapter when there is no runtime', async () => {
+    expect(gpuRuntimeFor(null).path).toBeNull();
+    const none = createGpuExecutor({ testMode: true, nodeRuntime: null });
+    try {
+      const r = await none.run({ spec: singleBufferJob(TRIVIAL_WGSL), input: new Uint8Array(0), limits: LIMITS });
+      expect(r.failure?.reason).toBe('no-adapter');
+      expect((await none.probe()).adapter).toBeNull();
+    } finally {
+      await none.close();
+    }
+  });
+
+  it('fails a job as crashed when the runtime cannot start', async () => {
+    const missing = createGpuExecutor({ testMode: true, nodeRuntime: '/nonexistent/node' });
+    try {
+      const r = await missing.run({ spec: singleBufferJob(TRIVIAL_WGSL), input: new Uint8Array(0), limits: LIMITS });
+      expect(r.failure?.reason).toBe('crashed');
+      expect(r.outputs).toEqual([]);
+    } finally {
+      await missing.close();
+    }
+  }, 60_000);
 });

@@ -17,7 +17,7 @@ import { gpuRunnerMain, type GpuAdapterDescription, type GpuAdapterLimits, type 
  * its own that owns one WebGPU device (runner.ts), and that process is killed when the job ends, at its wall-clock
  * limit, past its memory, or on cancel. A runaway shader can only be stopped this way (the device never stops it).
  *
- * Each child is `process.execPath -e <runner>` (under prlimit: RLIMIT_DATA, no core file) at nice 19, with stdin
+ * Each child is `<a plain Node runtime> -e <runner>` (gpuRuntimeFor) (under prlimit: RLIMIT_DATA, no core file) at nice 19, with stdin
  * and stdout on /dev/null, stderr on a pipe (its tail explains a crash), the IPC pipe, and an environment holding
  * only what the Vulkan loader needs: VK_ICD_FILENAMES (the caller's, or Debian Chromium's SwiftShader ICD where
  * that file exists), LD_LIBRARY_PATH to Chromium's Vulkan loader when the system has none (vulkanLoaderDirFor), and
@@ -80,6 +80,33 @@ export interface GpuExecutorOptions {
   readonly niceness?: number;
   /** A probe's wall-clock limit (default 30 s). */
   readonly probeWallMs?: number;
+  /**
+   * The plain Node executable the children run on. Default: this process's own, except under Electron, whose V8
+   * memory cage refuses the `webgpu` package (so the app must ship a Node runtime and name it here); null: none
+   * (every job fails as 'no-adapter').
+   */
+  readonly nodeRuntime?: string | null;
+}
+
+/**
+ * The executable for GPU job children, or why there is none: Electron ≥ 21 cannot load the `webgpu` package (its
+ * V8 memory cage forbids external ArrayBuffers), even as ELECTRON_RUN_AS_NODE, so under Electron only an explicitly
+ * shipped plain Node runtime will do (docs/vm.md, "GPU jobs").
+ */
+export function gpuRuntimeFor(
+  nodeRuntime: string | null | undefined,
+  host: { readonly execPath: string; readonly electron: string | undefined } = {
+    execPath: process.execPath,
+    electron: process.versions.electron,
+  },
+): { readonly path: string } | { readonly path: null; readonly message: string } {
+  if (nodeRuntime === null) return { path: null, message: 'no Node runtime for GPU jobs on this node' };
+  if (nodeRuntime !== undefined) return { path: nodeRuntime };
+  if (host.electron === undefined) return { path: host.execPath };
+  return {
+    path: null,
+    message: `GPU jobs need a plain Node runtime: Electron ${host.electron} cannot load the webgpu package`,
+  };
 }
 
 /** Debian's chromium-common ships SwiftShader's Vulkan ICD here. */
@@ -141,6 +168,7 @@ export function createGpuExecutor(options: GpuExecutorOptions = {}): GpuExecutor
   if (!Number.isSafeInteger(overhead) || overhead < 16 * MIB) throw new RangeError('processOverheadBytes ≥ 16 MiB');
   if (!Number.isInteger(niceness) || niceness < -20 || niceness > 19) throw new RangeError('niceness is -20..19');
   const specLimits: GpuSpecLimits = { ...DEFAULT_GPU_SPEC_LIMITS, ...options.specLimits };
+  const runtime = gpuRuntimeFor(options.nodeRuntime);
   const source = runnerSource(createRequire(import.meta.url).resolve('webgpu'));
   const prlimit = findExecutable('prlimit');
   const icd = vulkanIcdFor(options.vulkanIcdFilenames);
@@ -149,8 +177,6 @@ export function createGpuExecutor(options: GpuExecutorOptions = {}): GpuExecutor
     ...(icd ? { VK_ICD_FILENAMES: icd } : {}),
     ...(loaderDir ? { LD_LIBRARY_PATH: loaderDir } : {}),
     ...(process.env.XDG_RUNTIME_DIR ? { XDG_RUNTIME_DIR: process.env.XDG_RUNTIME_DIR } : {}),
-    // Under Electron, execPath is the Electron binary: it runs as plain Node only with this variable.
-    ...(process.versions.electron ? { ELECTRON_RUN_AS_NODE: '1' } : {}),
   };
   const running = new Set<ChildProcess>();
   const waiting: (() => void)[] = [];
@@ -169,7 +195,7 @@ export function createGpuExecutor(options: GpuExecutorOptions = {}): GpuExecutor
   interface ChildOutcome {
     readonly message: GpuChildMessage | null;
     /** Why the parent ended it, or 'crashed' when it died on its own before answering. */
-    readonly ended: 'wall-limit' | 'memory-limit' | 'aborted' | 'crashed' | null;
+    readonly ended: 'wall-limit' | 'memory-limit' | 'aborted' | 'crashed' | 'no-runtime' | null;
     readonly detail: string;
     readonly memoryPeakBytes: number;
   }
@@ -186,11 +212,15 @@ export function createGpuExecutor(options: GpuExecutorOptions = {}): GpuExecutor
       const data = memoryBytes + overhead + 512 * MIB;
       const command = [
         ...(prlimit ? [prlimit, `--data=${data}`, '--core=0', '--'] : []),
-        process.execPath,
+        runtime.path,
         '--max-old-space-size=256',
         '-e',
         source,
       ];
+      if (runtime.path === null) {
+        resolve({ message: null, ended: 'no-runtime', detail: runtime.message, memoryPeakBytes: 0 });
+        return;
+      }
       let proc: ChildProcess;
       try {
         proc = spawn(command[0] as string, command.slice(1), {
@@ -280,7 +310,10 @@ export function createGpuExecutor(options: GpuExecutorOptions = {}): GpuExecutor
     'memory-limit': 'the job used more memory than its limit and was killed',
     aborted: 'the job was cancelled',
     crashed: 'the GPU job process died',
+    'no-runtime': 'no runtime for GPU jobs',
   };
+  const reasonOf = (ended: NonNullable<ChildOutcome['ended']>): GpuJobFailureReason =>
+    ended === 'no-runtime' ? 'no-adapter' : ended;
 
   return {
     async run(job, signal) {
@@ -328,7 +361,7 @@ export function createGpuExecutor(options: GpuExecutorOptions = {}): GpuExecutor
         }
         if (m?.type === 'failed') return failed(m.reason, m.message, took, out.memoryPeakBytes, m.adapter);
         const why = out.ended ?? 'crashed';
-        return failed(why, `${ENDED[why]}; ${out.detail}`, took, out.memoryPeakBytes);
+        return failed(reasonOf(why), `${ENDED[why]}; ${out.detail}`, took, out.memoryPeakBytes);
       } finally {
         release();
       }
@@ -341,7 +374,7 @@ export function createGpuExecutor(options: GpuExecutorOptions = {}): GpuExecutor
       if (m?.type === 'probed') return { adapter: m.adapter, limits: m.limits };
       if (m?.type === 'failed') return { adapter: null, reason: m.reason, message: m.message };
       const why = out.ended ?? 'crashed';
-      return { adapter: null, reason: why, message: `${ENDED[why]}; ${out.detail}` };
+      return { adapter: null, reason: reasonOf(why), message: `${ENDED[why]}; ${out.detail}` };
     },
 
     async close() {
