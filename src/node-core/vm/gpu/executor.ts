@@ -115,6 +115,8 @@ export const SWIFTSHADER_ICD = '/usr/lib/chromium/vk_swiftshader_icd.json';
 const MIB = 2 ** 20;
 const STDERR_TAIL = 8192;
 const RSS_POLL_MS = 50;
+/** setTimeout's largest delay (about 24.8 days). */
+const MAX_WALL_MS = 2 ** 31 - 1;
 
 function runnerSource(webgpuPath: string): string {
   return `
@@ -208,6 +210,10 @@ export function createGpuExecutor(options: GpuExecutorOptions = {}): GpuExecutor
     signal: AbortSignal | undefined,
   ): Promise<ChildOutcome> =>
     new Promise((resolve) => {
+      if (runtime.path === null) {
+        resolve({ message: null, ended: 'no-runtime', detail: runtime.message, memoryPeakBytes: 0 });
+        return;
+      }
       // RLIMIT_DATA: the job's buffers (a software device keeps them in this process) plus Node and Dawn.
       const data = memoryBytes + overhead + 512 * MIB;
       const command = [
@@ -217,10 +223,6 @@ export function createGpuExecutor(options: GpuExecutorOptions = {}): GpuExecutor
         '-e',
         source,
       ];
-      if (runtime.path === null) {
-        resolve({ message: null, ended: 'no-runtime', detail: runtime.message, memoryPeakBytes: 0 });
-        return;
-      }
       let proc: ChildProcess;
       try {
         proc = spawn(command[0] as string, command.slice(1), {
@@ -270,10 +272,10 @@ export function createGpuExecutor(options: GpuExecutorOptions = {}): GpuExecutor
         }
         answer ??= m;
       });
-      proc.once('error', (err) => {
-        stderr += `\n${err.message}`;
-      });
-      proc.once('exit', (code, sig) => {
+      let settled = false;
+      const settle = (code: number | null, sig: NodeJS.Signals | null): void => {
+        if (settled) return;
+        settled = true;
         clearTimeout(wall);
         clearInterval(watch);
         signal?.removeEventListener('abort', onAbort);
@@ -287,9 +289,21 @@ export function createGpuExecutor(options: GpuExecutorOptions = {}): GpuExecutor
           detail: `the GPU job process ended (${how})${tail ? `: ${tail}` : ''}`,
           memoryPeakBytes: peak,
         });
+      };
+      proc.once('error', (err) => {
+        stderr += `\n${err.message}`;
+        // A process that never started has no 'exit' to wait for.
+        if (proc.pid === undefined) settle(null, null);
       });
+      proc.once('exit', settle);
       if (signal?.aborted) end('aborted');
-      else proc.send(first as object);
+      else if (proc.pid !== undefined) {
+        try {
+          proc.send(first as object);
+        } catch {
+          end('crashed');
+        }
+      }
     });
 
   const failed = (
@@ -319,7 +333,9 @@ export function createGpuExecutor(options: GpuExecutorOptions = {}): GpuExecutor
     async run(job, signal) {
       if (closed) return failed('aborted', 'the GPU executor is closed');
       const { wallMs, memoryBytes } = job.limits;
-      if (!Number.isSafeInteger(wallMs) || wallMs < 1) return failed('invalid-spec', 'limits.wallMs must be ≥ 1');
+      if (!Number.isSafeInteger(wallMs) || wallMs < 1 || wallMs > MAX_WALL_MS) {
+        return failed('invalid-spec', `limits.wallMs must be an integer 1–${MAX_WALL_MS}`);
+      }
       if (!Number.isSafeInteger(memoryBytes) || memoryBytes < 1) {
         return failed('invalid-spec', 'limits.memoryBytes must be ≥ 1');
       }
@@ -355,7 +371,8 @@ export function createGpuExecutor(options: GpuExecutorOptions = {}): GpuExecutor
           return {
             outputs: m.outputs.map((o) => o.slice()), // own buffers, not views of the IPC message's
             adapter: m.adapter,
-            usage: { gpuMs: m.gpuMs, wallMs: took, memoryPeakBytes: out.memoryPeakBytes },
+            // The child's own clock, bounded by what the parent saw (a payment is never for more than the wall).
+            usage: { gpuMs: Math.min(Math.max(m.gpuMs, 0), took), wallMs: took, memoryPeakBytes: out.memoryPeakBytes },
             failure: null,
           };
         }
