@@ -1,0 +1,154 @@
+/**
+ * GPU jobs (issue #24), on whatever WebGPU adapter this machine has (SwiftShader, a CPU, where there is no GPU):
+ * (1) wgsl_dispatch_overhead_ms: a trivial dispatch (4 invocations) with its pipeline reused, submitted and waited
+ *     for, then its 16-byte result mapped back: median of HM_BENCH_GPU_DISPATCHES rounds, measured inside one child
+ *     process that holds the device (the same environment a job's child gets), after 20 warm-up rounds;
+ * (2) wgsl_matmul_256_vs_js: a 256×256 f32 matmul as a GPU job (createGpuExecutor: a child process per job, the
+ *     kernel in src/node-core/vm/gpu/testing.ts) vs the same product in JavaScript in this thread (i-k-j loops);
+ *     the ratio divides the GPU's dispatch time (measured in the child, submit to completion) by the JS time, so
+ *     below 1 the GPU is faster; the whole job's wall time (process start, device, compile, upload, readback) is
+ *     reported beside it. Interleaved, medians of HM_BENCH_GPU_REPS; every GPU result is checked against JS;
+ * (3) the wall time of a trivial GPU job through the executor (a fresh process and device per job): what the VM
+ *     wiring will add to each remote job.
+ * gpu_job_end_to_end_vs_local_dispatch needs the Catalog VM wiring (STOQ, proofs): not measured here.
+ *
+ * Knobs: HM_BENCH_GPU_REPS (matmul repetitions, 5), HM_BENCH_GPU_DISPATCHES (trivial dispatches, 300),
+ * HM_BENCH_GPU_JOBS (trivial jobs through the executor, 10).
+ */
+import { spawn } from 'node:child_process';
+import { createRequire } from 'node:module';
+import { loadavg } from 'node:os';
+import { performance } from 'node:perf_hooks';
+import { pathToFileURL } from 'node:url';
+import { createGpuExecutor, vulkanIcdFor, vulkanLoaderDirFor } from '../src/node-core/vm/gpu/executor';
+import { TRIVIAL_WGSL, matmulJob, matmulJs, randomFloats, singleBufferJob } from '../src/node-core/vm/gpu/testing';
+import { Report, median } from './report';
+
+const REPS = Number(process.env.HM_BENCH_GPU_REPS ?? 5);
+const DISPATCHES = Number(process.env.HM_BENCH_GPU_DISPATCHES ?? 300);
+const JOBS = Number(process.env.HM_BENCH_GPU_JOBS ?? 10);
+for (const [name, v, min] of [
+  ['HM_BENCH_GPU_REPS', REPS, 3],
+  ['HM_BENCH_GPU_DISPATCHES', DISPATCHES, 20],
+  ['HM_BENCH_GPU_JOBS', JOBS, 3],
+] as const) {
+  if (!Number.isSafeInteger(v) || v < min) throw new Error(`${name} must be an integer of at least ${min}`);
+}
+const MIB = 1024 * 1024;
+const report = new Report('gpu');
+const gpu = createGpuExecutor({ testMode: true });
+
+const probe = await gpu.probe();
+if (!probe.adapter) {
+  console.error(
+    `no WebGPU adapter: ${probe.reason}: ${probe.message} (without a GPU: apt-get install chromium-common)`,
+  );
+  process.exit(1);
+}
+const a = probe.adapter;
+report.note(
+  `adapter: ${a.vendor} / ${a.architecture} / ${a.device} / "${a.description}"${a.fallback ? ' (fallback, software)' : ''}`,
+);
+report.note(
+  `load average at start: ${loadavg()
+    .map((l) => l.toFixed(2))
+    .join(' ')}`,
+);
+
+// (1) Dispatch overhead, inside one child that keeps its device and pipeline.
+const overheadSource = `
+const { create, globals } = await import(${JSON.stringify(pathToFileURL(createRequire(import.meta.url).resolve('webgpu')).href)});
+Object.assign(globalThis, globals);
+const gpu = create([]);
+const adapter = await gpu.requestAdapter();
+const device = await adapter.requestDevice();
+const module = device.createShaderModule({ code: ${JSON.stringify(TRIVIAL_WGSL)} });
+const pipeline = device.createComputePipeline({ layout: 'auto', compute: { module, entryPoint: 'main' } });
+const out = device.createBuffer({ size: 16, usage: GPUBufferUsage.STORAGE | GPUBufferUsage.COPY_SRC });
+const read = device.createBuffer({ size: 16, usage: GPUBufferUsage.MAP_READ | GPUBufferUsage.COPY_DST });
+const group = device.createBindGroup({ layout: pipeline.getBindGroupLayout(0), entries: [{ binding: 0, resource: { buffer: out } }] });
+const times = [];
+device.pushErrorScope('validation');
+for (let i = 0; i < ${DISPATCHES} + 20; i++) {
+  const t0 = performance.now();
+  const enc = device.createCommandEncoder();
+  const pass = enc.beginComputePass();
+  pass.setPipeline(pipeline);
+  pass.setBindGroup(0, group);
+  pass.dispatchWorkgroups(1);
+  pass.end();
+  enc.copyBufferToBuffer(out, 0, read, 0, 16);
+  device.queue.submit([enc.finish()]);
+  await read.mapAsync(GPUMapMode.READ);
+  const v = new Uint32Array(read.getMappedRange().slice(0));
+  read.unmap();
+  if (v[3] !== 10) throw new Error('wrong result ' + v.join(','));
+  if (i >= 20) times.push(performance.now() - t0);
+}
+const error = await device.popErrorScope();
+if (error) throw new Error(error.message);
+process.stdout.write(JSON.stringify({ keep: [gpu, adapter].length, times }));
+process.exit(0);
+`;
+const icd = vulkanIcdFor(undefined);
+const loaderDir = vulkanLoaderDirFor(icd);
+const child = spawn(process.execPath, ['--input-type=module', '-e', overheadSource], {
+  stdio: ['ignore', 'pipe', 'inherit'],
+  env: { ...(icd ? { VK_ICD_FILENAMES: icd } : {}), ...(loaderDir ? { LD_LIBRARY_PATH: loaderDir } : {}) },
+});
+let stdout = '';
+child.stdout.setEncoding('utf8').on('data', (c: string) => (stdout += c));
+const code = await new Promise<number | null>((resolve) => child.once('exit', resolve));
+if (code !== 0) throw new Error(`the dispatch-overhead child failed (exit ${code})`);
+const { times } = JSON.parse(stdout) as { times: number[] };
+report.figure('wgsl_dispatch_overhead_ms', median(times), 'ms');
+report.figure(
+  'wgsl_dispatch_overhead_p99_ms',
+  [...times].sort((x, y) => x - y)[Math.floor(times.length * 0.99)] ?? NaN,
+  'ms',
+);
+
+// (2) 256² matmul: GPU job vs JS, interleaved.
+const N = 256;
+const ma = randomFloats(N * N, 11);
+const mb = randomFloats(N * N, 12);
+const job = matmulJob(N, ma, mb);
+const gpuMs: number[] = [];
+const jobMs: number[] = [];
+const jsMs: number[] = [];
+let worst = 0;
+for (let r = 0; r < REPS; r++) {
+  const res = await gpu.run({ ...job, limits: { wallMs: 300_000, memoryBytes: 16 * MIB } });
+  if (res.failure) throw new Error(`matmul job failed: ${res.failure.reason}: ${res.failure.message}`);
+  gpuMs.push(res.usage.gpuMs);
+  jobMs.push(res.usage.wallMs);
+  const t0 = performance.now();
+  const ref = matmulJs(N, ma, mb);
+  jsMs.push(performance.now() - t0);
+  const out = res.outputs[0] as Uint8Array;
+  const c = new Float32Array(out.buffer, out.byteOffset, out.length / 4);
+  for (let i = 0; i < c.length; i++) worst = Math.max(worst, Math.abs((c[i] ?? 0) - (ref[i] ?? 0)));
+}
+if (worst > 1e-3) throw new Error(`the GPU matmul differs from JS by ${worst}`);
+report.figure('wgsl_matmul_256_dispatch_ms', median(gpuMs), 'ms');
+report.figure('wgsl_matmul_256_job_wall_ms', median(jobMs), 'ms');
+report.figure('js_matmul_256_ms', median(jsMs), 'ms');
+report.figure('wgsl_matmul_256_max_abs_err_e6', worst * 1e6, '×1e-6'); // vs JS's f64 sums
+report.ratio('wgsl_matmul_256_vs_js', median(gpuMs) / median(jsMs));
+report.ratio('wgsl_matmul_256_job_vs_js', median(jobMs) / median(jsMs));
+
+// (3) A trivial job through the executor: process, device, compile, dispatch, readback.
+const trivialMs: number[] = [];
+for (let i = 0; i < JOBS; i++) {
+  const res = await gpu.run({
+    spec: singleBufferJob(TRIVIAL_WGSL),
+    input: new Uint8Array(0),
+    limits: { wallMs: 60_000, memoryBytes: MIB },
+  });
+  if (res.failure) throw new Error(`trivial job failed: ${res.failure.reason}: ${res.failure.message}`);
+  trivialMs.push(res.usage.wallMs);
+}
+report.figure('wgsl_trivial_job_wall_p50_ms', median(trivialMs), 'ms');
+report.note('gpu_job_end_to_end_vs_local_dispatch: not measured (needs the Catalog VM wiring over STOQ with proofs)');
+await gpu.close();
+report.write();
