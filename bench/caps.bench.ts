@@ -29,13 +29,13 @@ import { createThrottledSandbox, type CpuThrottle } from '../src/node-core/vm/cp
 import { processCpuPreciseMs } from '../src/node-core/vm/proc';
 import type { JobExecutor, Sandbox, SandboxJob } from '../src/node-core/vm/sandbox';
 import { XORSHIFT_WAT, compileWat, roundsInput, xorshiftExpected } from '../src/node-core/vm/testing';
-import { Report, median } from './report';
+import { Report, median, sized } from './report';
 import { threadRunner } from './thread-runner';
 
-const SECONDS = Number(process.env.HM_BENCH_CAPS_SECONDS ?? 10);
-const JOB_MS = Number(process.env.HM_BENCH_CAPS_JOB_MS ?? 600);
-const FOREGROUND = Number(process.env.HM_BENCH_CAPS_FOREGROUND ?? 5);
-const THROUGHPUT_S = Number(process.env.HM_BENCH_CAPS_THROUGHPUT_S ?? 20);
+const SECONDS = Number(process.env.HM_BENCH_CAPS_SECONDS ?? sized(10, 3));
+const JOB_MS = Number(process.env.HM_BENCH_CAPS_JOB_MS ?? sized(600, 200));
+const FOREGROUND = Number(process.env.HM_BENCH_CAPS_FOREGROUND ?? sized(5, 3));
+const THROUGHPUT_S = Number(process.env.HM_BENCH_CAPS_THROUGHPUT_S ?? sized(20, 5));
 for (const [name, v, min] of [
   ['HM_BENCH_CAPS_SECONDS', SECONDS, 3],
   ['HM_BENCH_CAPS_JOB_MS', JOB_MS, 50],
