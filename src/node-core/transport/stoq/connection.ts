@@ -59,6 +59,8 @@ export class StoqConnection implements StreamHost {
   unverifiedOk = false;
   private verified = false;
   private highestPeerStream = -1;
+  /** Peer stream ids below the highest that have not shown up yet (QUIC opens them implicitly). */
+  private readonly unseenPeerStreams = new Set<number>();
   private refused = false;
   private closedFlag = false;
   private nextStreamId: number;
@@ -209,12 +211,26 @@ export class StoqConnection implements StreamHost {
       let stream = this.streams.get(id);
       if (!stream) {
         if ((id & 1) === (this.role === 'client' ? 0 : 1)) continue; // our own, already released
-        if ((id & 2) !== 0 || id <= this.highestPeerStream) {
-          // STOQ uses no unidirectional streams; an old id is one we already finished with.
-          this.shutdownStream(id);
+        // STOQ uses no unidirectional streams. A peer's stream may show up after a later one (its first bytes held
+        // back, by the peer's bandwidth cap say): ids below the highest seen are new only if never seen.
+        const late = id <= this.highestPeerStream && this.unseenPeerStreams.delete(id);
+        if ((id & 2) !== 0 || (id <= this.highestPeerStream && !late)) {
+          this.shutdownStream(id); // one we already finished with
           continue;
         }
-        this.highestPeerStream = id;
+        if (!late) {
+          const first = this.highestPeerStream < 0 ? id & 1 : this.highestPeerStream + 4;
+          if ((id - first) / 4 > this.endpoint.maxPeerStreams) {
+            this.overBudget(`the peer skipped to stream ${id}, past its budget of ${this.endpoint.maxPeerStreams}`);
+            return;
+          }
+          for (let skipped = first; skipped < id; skipped += 4) this.unseenPeerStreams.add(skipped);
+          if (this.unseenPeerStreams.size > this.endpoint.maxPeerStreams) {
+            this.overBudget(`the peer left more than ${this.endpoint.maxPeerStreams} streams unopened`);
+            return;
+          }
+          this.highestPeerStream = id;
+        }
         if (this.peerStreams >= this.endpoint.maxPeerStreams) {
           this.overBudget(`the peer holds more than ${this.endpoint.maxPeerStreams} streams open`);
           return;

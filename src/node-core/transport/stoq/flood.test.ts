@@ -43,7 +43,11 @@ async function clientCertificate(): Promise<CertificateMaterial> {
 }
 
 /** An honest peer on a socket of its own: quiche follows a Retry by itself. */
-async function dial(target: StoqEndpoint, signal: AbortSignal = AbortSignal.timeout(DIAL_BOUND_MS)) {
+async function dial(
+  target: StoqEndpoint,
+  signal: AbortSignal = AbortSignal.timeout(DIAL_BOUND_MS),
+  extra: Partial<EndpointOptions> = {},
+) {
   const client = await StoqEndpoint.listen({
     host: '::1',
     port: 0,
@@ -51,6 +55,7 @@ async function dial(target: StoqEndpoint, signal: AbortSignal = AbortSignal.time
     verifier: createSelfSignedVerifier(),
     log,
     acceptIncoming: false,
+    ...extra,
   });
   endpoints.push(client);
   return client.connect(target.address, undefined, signal);
@@ -94,6 +99,22 @@ describe('STOQ under an Initial flood', () => {
     // ...so handshakes from unproven addresses never grew past the Retry threshold.
     expect(stats.unvalidatedHandshakes).toBeLessThanOrEqual(16);
     expect(node.connectionCount).toBeLessThan(64);
+  });
+
+  it('serves a stream whose first bytes arrive after a later stream (held back by the sender’s bandwidth cap)', async () => {
+    const node = await server();
+    const router = new StoqRouter().rpc('echo', (body) => body);
+    node.onConnection = (conn) => serveConnection(conn, router, { log });
+    // The client's limiter holds the first write it is asked to pace until told; the rest go at once.
+    let release: () => void = () => undefined;
+    const held = new Promise<void>((resolve) => (release = resolve));
+    let paced = 0;
+    const conn = await dial(node, undefined, { pace: () => (paced++ === 0 ? held : null) });
+    const first = request(conn, 'echo', Buffer.from('opened first'));
+    const second = request(conn, 'echo', Buffer.from('opened second'));
+    expect(Buffer.from(await second).toString()).toBe('opened second');
+    release();
+    expect(Buffer.from(await first).toString()).toBe('opened first');
   });
 
   it('completes a handshake through a Retry and serves calls on it', async () => {
