@@ -111,6 +111,25 @@ describe('the CPU throttle', () => {
     expect(procs.map((p) => p.pauses)).toEqual([0, 0]);
   });
 
+  it('gives an idle process (a warm child waiting for a job) no share: the busy ones get the whole allowance', () => {
+    const procs = [new BusyProcess(1), new BusyProcess(2)];
+    const idle = new BusyProcess(3);
+    idle.pause(); // a process that uses no CPU
+    idle.resume = () => false;
+    const byPid = new Map([...procs, idle].map((p) => [p.pid, p]));
+    throttle = createCpuThrottle({
+      allowedCores: () => 2,
+      cpuMs: (pid) => byPid.get(pid)?.cpuMs() ?? null,
+      now: () => Date.now(),
+    });
+    for (const p of [...procs, idle]) throttle.started(p);
+    vi.advanceTimersByTime(1000);
+    const before = procs.reduce((sum, p) => sum + p.cpuMs(), 0);
+    vi.advanceTimersByTime(2000);
+    const used = procs.reduce((sum, p) => sum + p.cpuMs(), 0) - before;
+    expect(used / 2000).toBeGreaterThan(1.95);
+  });
+
   it('applies no limit while the allowance is not known', () => {
     const procs = [new BusyProcess(1)];
     run(procs, () => null, 2);

@@ -65,6 +65,14 @@ interface Tracked {
   lastCpu: number | null;
   /** Stopped by the throttle (and so to be let go by it). */
   held: boolean;
+  /** CPU it used in the current period, and the run time it was given in it (ms). */
+  used: number;
+  given: number;
+  /**
+   * Wants CPU: it used at least half of what it was given last time it was given any. A warm child waiting for a job
+   * does not, so it takes no share from the jobs; it is left to run (it uses nothing), and counts again once it does.
+   */
+  busy: boolean;
 }
 
 export function createCpuThrottle(options: CpuThrottleOptions): CpuThrottle {
@@ -78,6 +86,7 @@ export function createCpuThrottle(options: CpuThrottleOptions): CpuThrottle {
   let usedThisPeriod = 0;
   let carry = 0;
   let budget = Number.POSITIVE_INFINITY;
+  let lastTick = Number.NEGATIVE_INFINITY;
   let loop: NodeJS.Timeout | undefined;
   let stopTimer: NodeJS.Timeout | undefined;
   let concurrency = -1;
@@ -91,7 +100,10 @@ export function createCpuThrottle(options: CpuThrottleOptions): CpuThrottle {
   const measure = (t: Tracked): void => {
     const cpu = cpuMs(t.job.pid);
     if (cpu === null) return;
-    if (t.lastCpu !== null && cpu > t.lastCpu) usedThisPeriod += cpu - t.lastCpu;
+    if (t.lastCpu !== null && cpu > t.lastCpu) {
+      usedThisPeriod += cpu - t.lastCpu;
+      t.used += cpu - t.lastCpu;
+    }
     t.lastCpu = cpu;
   };
 
@@ -131,21 +143,39 @@ export function createCpuThrottle(options: CpuThrottleOptions): CpuThrottle {
       carry = Math.max(carry, -cores * periodMs * MAX_DEBT_PERIODS);
     }
     usedThisPeriod = 0;
-    const jobs = [...tracked.values()];
-    if (cores === null || cores >= jobs.length) {
+    const all = [...tracked.values()];
+    // A re-plan moments after the last one (the allowance changed) has seen too little to judge who is busy.
+    const judged = t0 - lastTick >= periodMs / 2;
+    lastTick = t0;
+    for (const t of all) {
+      if (judged && t.given >= 1) t.busy = t.used >= t.given / 2;
+      if (judged) t.used = 0;
+    }
+    const busy = all.filter((t) => t.busy);
+    if (cores === null || (cores > 0 && cores >= busy.length)) {
       // Each process uses one core at most: nothing to hold back.
       budget = cores === null ? Number.POSITIVE_INFINITY : cores * periodMs;
-      for (const t of jobs) release(t);
+      for (const t of all) {
+        release(t);
+        t.given = periodMs;
+      }
     } else {
       budget = cores * periodMs + carry;
-      const runMs = Math.min(periodMs, Math.max(0, budget) / Math.max(1, jobs.length));
+      const runMs = cores <= 0 ? 0 : Math.min(periodMs, Math.max(0, budget) / busy.length);
       if (runMs <= 0) {
-        for (const t of jobs) hold(t);
+        // Nothing to give (a snooze, or debt to pay): every process waits, idle ones too.
+        for (const t of all) {
+          hold(t);
+          t.given = 0;
+        }
       } else {
-        for (const t of jobs) release(t);
+        for (const t of all) {
+          release(t);
+          t.given = t.busy ? runMs : periodMs;
+        }
         if (runMs < periodMs) {
           stopTimer = setTimeout(() => {
-            for (const t of tracked.values()) hold(t);
+            for (const t of tracked.values()) if (t.busy) hold(t);
           }, runMs);
         }
       }
@@ -169,12 +199,15 @@ export function createCpuThrottle(options: CpuThrottleOptions): CpuThrottle {
 
   return {
     started(job) {
-      const t: Tracked = { job, lastCpu: cpuMs(job.pid), held: false };
+      // A new process boots: it wants CPU from the start.
+      const t: Tracked = { job, lastCpu: cpuMs(job.pid), held: false, used: 0, given: 0, busy: true };
       tracked.set(job.pid, t);
       if (!loop) return startLoop();
       // Joining a period in progress whose budget was planned for the others: wait, stopped, for the next one.
       const cores = allowed();
-      if (cores !== null && cores < tracked.size) hold(t);
+      let busy = 0;
+      for (const other of tracked.values()) if (other.busy) busy++;
+      if (cores !== null && cores < busy) hold(t);
     },
     ended(job) {
       const t = tracked.get(job.pid);
