@@ -21,7 +21,7 @@
  *
  * Knobs (environment): HM_BENCH_CAPS_SECONDS (measured seconds per share, 10), HM_BENCH_CAPS_JOB_MS (CPU time of one
  * job, about 600), HM_BENCH_CAPS_LONG_JOB_MS (the throughput ratio's job, 2000), HM_BENCH_CAPS_FOREGROUND
- * (foreground runs per side, 5), HM_BENCH_CAPS_THROUGHPUT_S (seconds per throughput side, 15).
+ * (foreground runs per side, 5), HM_BENCH_CAPS_THROUGHPUT_S (seconds per throughput side, 25).
  */
 import { spawn } from 'node:child_process';
 import { availableParallelism } from 'node:os';
@@ -37,7 +37,7 @@ import { threadRunner } from './thread-runner';
 const SECONDS = Number(process.env.HM_BENCH_CAPS_SECONDS ?? sized(10, 3));
 const JOB_MS = Number(process.env.HM_BENCH_CAPS_JOB_MS ?? sized(600, 200));
 const FOREGROUND = Number(process.env.HM_BENCH_CAPS_FOREGROUND ?? sized(5, 3));
-const THROUGHPUT_S = Number(process.env.HM_BENCH_CAPS_THROUGHPUT_S ?? sized(15, 5));
+const THROUGHPUT_S = Number(process.env.HM_BENCH_CAPS_THROUGHPUT_S ?? sized(25, 5));
 const LONG_JOB_MS = Number(process.env.HM_BENCH_CAPS_LONG_JOB_MS ?? sized(2000, 400));
 for (const [name, v, min] of [
   ['HM_BENCH_CAPS_SECONDS', SECONDS, 3],
