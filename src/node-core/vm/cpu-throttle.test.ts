@@ -69,6 +69,7 @@ describe('the CPU throttle', () => {
     throttle = createCpuThrottle({
       allowedCores: allowed,
       cpuMs: (pid) => byPid.get(pid)?.cpuMs() ?? null,
+      selfCpuMs: null, // the jobs' arithmetic alone
       now: () => Date.now(),
       setConcurrency: (n) => concurrency.push(n),
     });
@@ -105,6 +106,25 @@ describe('the CPU throttle', () => {
     expect(peakWindowCores(samples)).toBeLessThanOrEqual(0.5 * 1.05);
   });
 
+  it('counts the node’s own CPU while jobs run (their supervision is work for peers too): the jobs get the rest', () => {
+    const procs = [new BusyProcess(1), new BusyProcess(2)];
+    const byPid = new Map(procs.map((p) => [p.pid, p]));
+    const started = Date.now();
+    throttle = createCpuThrottle({
+      allowedCores: () => 0.5,
+      cpuMs: (pid) => byPid.get(pid)?.cpuMs() ?? null,
+      selfCpuMs: () => (Date.now() - started) * 0.2, // the node busy at 0.2 cores
+      now: () => Date.now(),
+    });
+    for (const p of procs) throttle.started(p);
+    vi.advanceTimersByTime(2000);
+    const before = procs.reduce((sum, p) => sum + p.cpuMs(), 0);
+    vi.advanceTimersByTime(4000);
+    const jobs = (procs.reduce((sum, p) => sum + p.cpuMs(), 0) - before) / 4000;
+    expect(jobs + 0.2).toBeLessThanOrEqual(0.5 * 1.05);
+    expect(jobs).toBeGreaterThan(0.2);
+  });
+
   it('never stops jobs the allowance covers whole', () => {
     const procs = [new BusyProcess(1), new BusyProcess(2)];
     run(procs, () => 2, 3);
@@ -120,6 +140,7 @@ describe('the CPU throttle', () => {
     throttle = createCpuThrottle({
       allowedCores: () => 2,
       cpuMs: (pid) => byPid.get(pid)?.cpuMs() ?? null,
+      selfCpuMs: null, // the jobs' arithmetic alone
       now: () => Date.now(),
     });
     for (const p of [...procs, idle]) throttle.started(p);
@@ -143,6 +164,7 @@ describe('the CPU throttle', () => {
     throttle = createCpuThrottle({
       allowedCores: () => allowed,
       cpuMs: (pid) => byPid.get(pid)?.cpuMs() ?? null,
+      selfCpuMs: null, // the jobs' arithmetic alone
       now: () => Date.now(),
     });
     for (const p of procs) throttle.started(p);
@@ -167,6 +189,7 @@ describe('the CPU throttle', () => {
     throttle = createCpuThrottle({
       allowedCores: () => 1,
       cpuMs: (pid) => byPid.get(pid)?.cpuMs() ?? null,
+      selfCpuMs: null, // the jobs' arithmetic alone
       now: () => Date.now(),
     });
     throttle.started(procs[0] as BusyProcess);

@@ -26,6 +26,12 @@ export interface CpuThrottleOptions {
   readonly setConcurrency?: (jobs: number) => void;
   /** CPU time of a process in ms (the real one reads /proc); null when it has no answer. */
   readonly cpuMs?: (pid: number) => number | null;
+  /**
+   * The node process's own CPU time in ms (default: process.cpuUsage()): while jobs run, all of it counts as work
+   * for peers (supervising the jobs, their proofs, serving leases) — the node's other work is counted too, so peers
+   * get a little less, never more. Null: not counted (a test of the jobs' arithmetic alone).
+   */
+  readonly selfCpuMs?: (() => number) | null;
   /** The period of the duty cycle, ms (default 100). */
   readonly periodMs?: number;
   /** A monotonic clock in ms (tests may inject one). */
@@ -84,6 +90,14 @@ export function createCpuThrottle(options: CpuThrottleOptions): CpuThrottle {
   const periodMs = options.periodMs ?? 100;
   if (!(periodMs >= 10)) throw new RangeError(`periodMs must be at least 10, got ${periodMs}`);
   const cpuMs = options.cpuMs ?? processCpuPreciseMs;
+  const selfCpuMs =
+    options.selfCpuMs === undefined
+      ? () => {
+          const u = process.cpuUsage();
+          return (u.user + u.system) / 1000;
+        }
+      : options.selfCpuMs;
+  let selfLast: number | null = null;
   const now = options.now ?? (() => performance.now());
   const tracked = new Map<number, Tracked>();
   /** CPU used by job processes per period: [end time, ms], for the 2-second meter. */
@@ -134,6 +148,11 @@ export function createCpuThrottle(options: CpuThrottleOptions): CpuThrottle {
   const tick = (): void => {
     clearTimeout(stopTimer);
     for (const t of tracked.values()) measure(t);
+    if (selfCpuMs) {
+      const self = selfCpuMs();
+      if (selfLast !== null && self > selfLast) usedThisPeriod += self - selfLast;
+      selfLast = self;
+    }
     const t0 = now();
     history.push({ at: t0, ms: usedThisPeriod });
     while ((history[0]?.at ?? t0) < t0 - WINDOW_MS) history.shift();
@@ -196,6 +215,7 @@ export function createCpuThrottle(options: CpuThrottleOptions): CpuThrottle {
     budget = Number.POSITIVE_INFINITY;
     usedThisPeriod = 0;
     carry = 0;
+    selfLast = selfCpuMs ? selfCpuMs() : null; // the node's CPU counts from the first job on
     loop = setInterval(tick, periodMs);
     tick();
   };
