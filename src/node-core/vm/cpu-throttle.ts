@@ -176,8 +176,9 @@ export function createCpuThrottle(options: CpuThrottleOptions): CpuThrottle {
       if (judged) t.used = 0;
     }
     const busy = all.filter((t) => t.busy).length;
-    if (cores === null || cores >= all.length) {
-      // Each process uses one core at most: even if all of them ran, nothing would need holding back.
+    if (cores === null || (cores >= all.length && carry >= 0)) {
+      // Each process uses one core at most: even if all of them ran, nothing would need holding back (unless there
+      // is debt to pay: the node's own work counts too).
       budget = cores === null ? Number.POSITIVE_INFINITY : cores * periodMs;
       for (const t of all) {
         release(t);
