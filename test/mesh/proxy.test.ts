@@ -31,8 +31,14 @@ async function joinCa(p: MeshProcess): Promise<void> {
   );
 }
 
+// Bandwidth too: the bandwidth share caps all of a node's traffic to peers (docs/sharing-rules.md), and these tests
+// move tens of MiB.
 const shareMemory = (p: MeshProcess) =>
-  p.call('updateSettings', { privacyLevel: 'FullPublic', allocationType: 'Public', allocation: { memory: 2 } });
+  p.call('updateSettings', {
+    privacyLevel: 'FullPublic',
+    allocationType: 'Public',
+    allocation: { memory: 2, bandwidth: 100 },
+  });
 
 /** Writes `data` into B's pool through B's API, 1 MiB a call, and flushes it to the providers. */
 async function writeAll(address: string, data: Buffer): Promise<void> {
@@ -58,6 +64,7 @@ beforeAll(async () => {
   b = new MeshProcess('proxy-b', 0);
   await b.start();
   await joinCa(b);
+  await b.call('updateSettings', { allocation: { bandwidth: 100 } }); // B's own uploads are capped by its share too
   a = createNode(
     { dataDir: dir, listen: { host: '::1', port: 0 } },
     { hardware: fixedHardware(), logBook: new LogBook({ echo: !!process.env.HM_DEBUG }) },
@@ -80,7 +87,11 @@ afterAll(async () => {
 describe('remote memory across processes', () => {
   it('B allocates 64 MiB at A, writes a random pattern, reads it back identical; A holds no plaintext of it', async () => {
     await a.assets!.ready;
-    await a.api.updateSettings({ privacyLevel: 'FullPublic', allocationType: 'Public', allocation: { memory: 2 } });
+    await a.api.updateSettings({
+      privacyLevel: 'FullPublic',
+      allocationType: 'Public',
+      allocation: { memory: 2, bandwidth: 100 },
+    });
     await until('B to find A\u2019s memory', async () =>
       (await b.call<RemoteAssetView[]>('searchAssets', { kind: 'memory' })).find((x) => x.owner === a.identity.nodeId),
     );
