@@ -242,13 +242,19 @@ test.describe('Memory proxy page against a proxy’s answers (stubbed in the bro
     await stubNode(app.page, {
       getProxyStatus: () => ({ value: { provided: [revoked, anonymous, named], used: [pool] } }),
       revokeMapping: () => ({
-        error: { code: 'PROXY_REFUSED', message: 'UNKNOWN_ADDRESS: no mapping has this address here' },
+        error: {
+          code: 'PROXY_REFUSED',
+          message: 'UNKNOWN_ADDRESS: no mapping has this address here',
+          reason: 'UNKNOWN_ADDRESS',
+        },
       }),
       flushRemoteMemory: () => {
         pool = { ...pool, dirtyPages: 0 };
         return { value: { pages: 1 } };
       },
-      freeRemoteMemory: () => ({ error: { code: 'PROXY_REFUSED', message: 'UNAVAILABLE: no provider answered' } }),
+      freeRemoteMemory: () => ({
+        error: { code: 'PROXY_REFUSED', message: 'UNAVAILABLE: no provider answered', reason: 'UNAVAILABLE' },
+      }),
       allocateRemoteMemory: () => ({ value: POOL, delayMs: 1500 }),
     });
     const calls = watchCalls(app.page);
