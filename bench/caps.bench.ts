@@ -112,7 +112,10 @@ function saturate(
   const lanes = Array.from({ length: inFlight }, async () => {
     while (running) {
       const r = await executor.run(job(n));
-      if (r.failure || !expected.get(n)?.equals(Buffer.from(r.output))) wrong++;
+      if (r.failure || !expected.get(n)?.equals(Buffer.from(r.output))) {
+        wrong++;
+        console.error(`  a job failed: ${r.failure ? `${r.failure.reason}: ${r.failure.message}` : 'a wrong result'}`);
+      }
       else if (running) completed++;
     }
   });
