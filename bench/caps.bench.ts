@@ -115,8 +115,7 @@ function saturate(
       if (r.failure || !expected.get(n)?.equals(Buffer.from(r.output))) {
         wrong++;
         console.error(`  a job failed: ${r.failure ? `${r.failure.reason}: ${r.failure.message}` : 'a wrong result'}`);
-      }
-      else if (running) completed++;
+      } else if (running) completed++;
     }
   });
   return {
