@@ -1,4 +1,5 @@
 import { existsSync, readdirSync, rmSync, statSync, truncateSync } from 'node:fs';
+import { until as waitUntil } from '../node-core/testing/until';
 import { join, resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { afterEach, beforeAll, describe, expect, it } from 'vitest';
@@ -29,15 +30,9 @@ afterEach(async () => {
 const rendererFile = resolve('out/renderer/index.html'); // need not exist: the double records what was loaded
 const ownUrl = `${pathToFileURL(rendererFile).href}#/dashboard`;
 
-async function until<T>(what: string, probe: () => T | undefined | false, timeoutMs = 60_000): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const value = probe();
-    if (value !== undefined && value !== false) return value;
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 50));
-  }
-}
+/** Waits (generously: 60 s by default) for a condition that depends on another process. */
+const until = <T>(what: string, probe: () => T | undefined | false, ms = 60_000): Promise<T> =>
+  waitUntil(what, probe, ms);
 
 /** A data folder whose node ran, with allocation.cpu 25 in its settings and in its only backup. */
 async function folderWithBackup(): Promise<string> {
