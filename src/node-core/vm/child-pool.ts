@@ -3,7 +3,7 @@ import { createRequire } from 'node:module';
 import { setPriority } from 'node:os';
 import type { Readable } from 'node:stream';
 import { VmError } from './errors';
-import { findExecutable } from './proc';
+import { findExecutable, processRunQueueWaitMs } from './proc';
 import { sandboxWorkerMain } from './sandbox-worker';
 
 /**
@@ -137,12 +137,19 @@ class Child implements JobChild {
       });
     });
     this.ready = new Promise<void>((resolve, reject) => {
-      // Time stopped by the CPU throttle (a snooze, a small share) is not boot time.
-      const arm = (): NodeJS.Timeout => {
-        const t = setTimeout(
-          () => reject(new VmError('crashed', 'a job process did not start in time')),
-          BOOT_TIMEOUT_MS,
-        );
+      // Time stopped by the CPU throttle (a snooze, a small share) is not boot time, and neither is time spent
+      // runnable but starved by the user's own programs (a SCHED_IDLE child gets no CPU while they keep the cores
+      // busy): when the timer fires, that wait is given back and the timer armed again for what is left.
+      const arm = (budgetMs = BOOT_TIMEOUT_MS): NodeJS.Timeout => {
+        const armedAt = Date.now();
+        const waitedAt = processRunQueueWaitMs(proc.pid ?? -1);
+        const t = setTimeout(() => {
+          const waited = processRunQueueWaitMs(proc.pid ?? -1);
+          const starvedMs = waited !== null && waitedAt !== null ? waited - waitedAt : 0;
+          const left = budgetMs - (Date.now() - armedAt - starvedMs);
+          if (booting && left > 1_000) timer = arm(left);
+          else reject(new VmError('crashed', 'a job process did not start in time'));
+        }, budgetMs);
         t.unref();
         return t;
       };

@@ -42,6 +42,20 @@ export function processCpuPreciseMs(pid: number): number | null {
   }
 }
 
+/**
+ * How long the main thread of process `pid` has been runnable but waiting for a CPU, in ms (field 2 of
+ * /proc/<pid>/schedstat); null when /proc has no answer. A nice-19 SCHED_IDLE job child waits here whenever the
+ * user's own programs keep the cores busy: that time is the machine's, not the child's.
+ */
+export function processRunQueueWaitMs(pid: number): number | null {
+  try {
+    const ns = Number(readFileSync(`/proc/${pid}/schedstat`, 'utf8').split(' ')[1]);
+    return Number.isFinite(ns) ? ns / 1e6 : null;
+  } catch {
+    return null;
+  }
+}
+
 /** The resident set (VmRSS) of process `pid` in bytes; null when /proc has no answer. */
 export function processRssBytes(pid: number): number | null {
   try {
