@@ -4,7 +4,7 @@ import { LEDGER_TX_KINDS, MEMO_MAX_LENGTH, NODE_ID_PATTERN, type LedgerTxKind } 
 import { PRIVACY_LEVELS, RESOURCE_KINDS, type PrivacyLevel, type ResourceKind } from '../../shared/settings';
 import { base32 } from '../identity/base32';
 import { verifyNow } from '../trust/pq-pool';
-import { Reader, Writer, enumAt } from './codec';
+import { Reader, Writer } from './codec';
 import { LedgerRuleError } from './errors';
 
 /**
@@ -155,7 +155,7 @@ function readReceipt(r: Reader): SignedReceipt {
     assetId: r.str('asset id', TX_LIMITS.id),
     provider: r.str('provider', 64),
     consumer: r.str('consumer', 64),
-    resource: enumAt(RESOURCE_KINDS, r.u8('resource'), 'resource'),
+    resource: r.oneOf(RESOURCE_KINDS, 'resource'),
     amount: r.big('amount'),
     fromMs: r.u64('from'),
     toMs: r.u64('to'),
@@ -189,7 +189,7 @@ function writeBody(w: Writer, b: TxBody): void {
 }
 
 function readBody(r: Reader): TxBody {
-  const kind: LedgerTxKind = enumAt(LEDGER_TX_KINDS, r.u8('kind'), 'transaction kind');
+  const kind: LedgerTxKind = r.oneOf(LEDGER_TX_KINDS, 'transaction kind');
   switch (kind) {
     case 'transfer':
       return { kind, to: r.str('recipient', 64), amount: r.big('amount'), memo: r.str('memo', MEMO_MAX_LENGTH * 4) };
@@ -203,8 +203,8 @@ function readBody(r: Reader): TxBody {
       return {
         kind,
         assetId: r.str('asset id', TX_LIMITS.id),
-        resource: enumAt(RESOURCE_KINDS, r.u8('resource'), 'resource'),
-        privacyLevel: enumAt(PRIVACY_LEVELS, r.u8('privacy level'), 'privacy level'),
+        resource: r.oneOf(RESOURCE_KINDS, 'resource'),
+        privacyLevel: r.oneOf(PRIVACY_LEVELS, 'privacy level'),
         proofDigest: r.fixed('proof digest', 32),
       };
     case 'allocation':

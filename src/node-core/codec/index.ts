@@ -1,0 +1,1 @@
+export { BinaryReader, BinaryWriter, type DecodeFail } from './binary';
