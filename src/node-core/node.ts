@@ -31,7 +31,7 @@ import { parseFederationDocument } from './trust/federation';
 import { canonicalSerial } from './trust/certificates';
 import { loadOrCreateCa } from './trust/ca-file';
 import { OPEN_TRUST_METHODS } from './trust/protocol';
-import { createPqWorkerPool, type PqSigner } from './trust/pq-pool';
+import { createPqWorkerPool, type PqSigner } from './crypto';
 import { remoteCosigner } from './trust/remote-cosigner';
 import { TrustClient } from './trust/trust-client';
 import { TrustStateRepository } from './trust/trust-store';

@@ -26,7 +26,7 @@ import type { HardwareProbe } from '../hardware/hardware';
 import type { NodeIdentity } from '../identity/identity';
 import type { Logger } from '../logging/log-book';
 import type { Db } from '../store/database';
-import { verifyNow } from '../trust/pq-pool';
+import { verifyNow } from '../crypto';
 import type { TrustClient } from '../trust/trust-client';
 import { RpcError, type StoqRouter } from '../transport/stoq/rpc';
 import { AllocationError } from './errors';

@@ -1,4 +1,4 @@
-import { verifyNow } from '../trust/pq-pool';
+import { verifyNow } from '../crypto';
 import { decodeGenesis, encodeGenesis, genesisId, genesisSigningInput, type Genesis } from './block';
 import { Chain } from './chain';
 import { AUTHORITY_WEIGHT, LedgerMethod, type LedgerContext } from './context';

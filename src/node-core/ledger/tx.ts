@@ -3,7 +3,7 @@ import { MAX_AMOUNT_UNITS } from '../../shared/amount';
 import { LEDGER_TX_KINDS, MEMO_MAX_LENGTH, NODE_ID_PATTERN, type LedgerTxKind } from '../../shared/ledger';
 import { PRIVACY_LEVELS, RESOURCE_KINDS, type PrivacyLevel, type ResourceKind } from '../../shared/settings';
 import { base32 } from '../identity/base32';
-import { verifyNow } from '../trust/pq-pool';
+import { hash, verifyNow } from '../crypto';
 import { Reader, Writer } from './codec';
 import { LedgerRuleError } from './errors';
 
@@ -312,7 +312,7 @@ export function checkTxShape(tx: UnsignedTx): void {
 
 /** The transaction's id: SHA-256 of its whole encoding, hex. */
 export function txIdOf(encoded: Uint8Array): string {
-  return createHash('sha256').update(encoded).digest('hex');
+  return hash(encoded).toString('hex');
 }
 
 /** The sender's keys hash to `from` and its signature holds; a reward's receipt is signed by its consumer. */
