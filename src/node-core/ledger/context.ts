@@ -8,7 +8,7 @@ import type { Db } from '../store/database';
 import type { PeerLink, Transport } from '../transport/stoq/transport';
 import { resolveServiceAddress } from '../transport/resolve-address';
 import type { TrustClient } from '../trust/trust-client';
-import type { AssetRecordEvent } from '../assets/registry';
+import type { AssetRecordEvent } from '../assets';
 import type { Chain, LoadedGenesis } from './chain';
 import { LedgerRuleError, LedgerUnavailableError } from './errors';
 
@@ -56,7 +56,12 @@ export interface LedgerOptions {
   /** Whether a NodeId is known to this node (peer book, connected peers): sends to unknown ones are refused. */
   readonly knowsNode?: (nodeId: string) => boolean;
   /** This node's current asset registrations and granted leases, which the ledger records (rewards need them). */
-  readonly records?: () => readonly AssetRecordEvent[];
+  readonly records?: AssetRecordSource;
+}
+
+/** What the ledger needs of the asset registry: what to record (the registry satisfies it). */
+export interface AssetRecordSource {
+  records(): readonly AssetRecordEvent[];
 }
 
 export const LedgerMethod = {

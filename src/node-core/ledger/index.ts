@@ -1,7 +1,14 @@
 export * from './block';
 export * from './chain';
 export * from './errors';
-export { Ledger, LedgerMethod, type LedgerIdentity, type LedgerOptions, type LedgerTrust } from './ledger';
+export {
+  Ledger,
+  LedgerMethod,
+  type AssetRecordSource,
+  type LedgerIdentity,
+  type LedgerOptions,
+  type LedgerTrust,
+} from './ledger';
 export type { UsageOwed } from './receipts';
 export * from './rewards';
 export type { WalletService } from './service';

@@ -8,7 +8,8 @@ import type {
   WalletTxView,
   WalletView,
 } from '../../shared/ledger';
-import type { AssetRecordEvent } from '../assets/registry';
+import type { AssetLedger, AssetRecordEvent } from '../assets';
+import type { StakeRecord } from '../consensus';
 import type { PeerLink } from '../transport/stoq/transport';
 import type { ChainRef } from './chain';
 import { LedgerContext, LedgerMethod, json, type LedgerOptions } from './context';
@@ -21,7 +22,13 @@ import type { LedgerState } from './state';
 import { Sync } from './sync';
 import { Wallet } from './wallet';
 
-export { LedgerMethod, type LedgerIdentity, type LedgerOptions, type LedgerTrust } from './context';
+export {
+  LedgerMethod,
+  type AssetRecordSource,
+  type LedgerIdentity,
+  type LedgerOptions,
+  type LedgerTrust,
+} from './context';
 
 /**
  * The Caesar ledger service: holds the chain (chain.ts), gets the genesis from its CA (genesis.ts), replicates
@@ -33,7 +40,7 @@ export { LedgerMethod, type LedgerIdentity, type LedgerOptions, type LedgerTrust
 /** How often this wallet's pending transactions are sent out again. */
 const REBROADCAST_MS = 10_000;
 
-export class Ledger implements WalletService {
+export class Ledger implements WalletService, AssetLedger {
   private readonly ctx: LedgerContext;
   private readonly mempool: Mempool;
   private readonly walletPart: Wallet;
@@ -157,6 +164,11 @@ export class Ledger implements WalletService {
   /** Owes a provider for use of a lease paid by use (a Catalog VM job): the next receipt round signs it. */
   queueUsage(usage: UsageOwed): void {
     this.receipts.queueUsage(usage);
+  }
+
+  /** A node's stake as this node's copy of the ledger holds it (PoStake); undefined before there is a genesis. */
+  stakeRecord(nodeId: string): StakeRecord | undefined {
+    return this.ctx.chain?.state.stakeRecord(nodeId);
   }
 
   /** The registry registered an asset or granted a lease: record it on the ledger at the next tick. */

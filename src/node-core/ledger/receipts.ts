@@ -1,4 +1,4 @@
-import type { AssetRecordEvent } from '../assets/registry';
+import type { AssetRecordEvent } from '../assets';
 import type { CallContext } from '../transport/stoq/rpc';
 import { LedgerMethod, type LedgerContext } from './context';
 import { LedgerRuleError } from './errors';
@@ -236,7 +236,7 @@ export class Receipts {
     this.lastRecordsAt = now;
     const me = this.ctx.options.identity.nodeId;
     const pooled = this.mempool.from(me).map((e) => e.tx.body);
-    for (const event of records()) {
+    for (const event of records.records()) {
       let body: TxBody;
       if (event.type === 'registered') {
         const known = chain.state.registrations.get(event.asset.assetId);
