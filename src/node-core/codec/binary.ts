@@ -122,3 +122,17 @@ export class BinaryReader {
     if (this.off !== this.buf.length) this.fail(`${this.buf.length - this.off} trailing bytes`);
   }
 }
+
+/** What a signed record's signature covers: a domain tag, then every field before the signature. */
+export function signingInput(domain: string, writeFields: (w: BinaryWriter) => void): Buffer {
+  const w = new BinaryWriter().raw(Buffer.from(domain, 'ascii'));
+  writeFields(w);
+  return w.done();
+}
+
+/** A signed record on the wire: its fields, then the signature as bytes (u32 length ‖ data). */
+export function withSignature(writeFields: (w: BinaryWriter) => void, signature: Uint8Array): Buffer {
+  const w = new BinaryWriter();
+  writeFields(w);
+  return w.bytes(signature).done();
+}

@@ -1,1 +1,1 @@
-export { BinaryReader, BinaryWriter, type DecodeFail } from './binary';
+export { BinaryReader, BinaryWriter, signingInput, withSignature, type DecodeFail } from './binary';

@@ -1,4 +1,4 @@
-import { BinaryReader, BinaryWriter } from '../codec';
+import { BinaryReader, BinaryWriter, signingInput, withSignature } from '../codec';
 import { fail as failWith } from './errors';
 import { CAPACITY_LIMITS, isIntIn, parseAmount } from './params';
 import { DOMAIN } from './primitives';
@@ -216,18 +216,12 @@ export function proofSigningInput(p: ConsensusProof): Buffer {
 
 /** proofSigningInput for a proof already through checkWellFormed. */
 export function proofSigningInputChecked(p: ConsensusProof): Buffer {
-  const w = new BinaryWriter();
-  w.raw(Buffer.from(DOMAIN.signature, 'ascii'));
-  writeUnsigned(w, p);
-  return w.done();
+  return signingInput(DOMAIN.signature, (w) => writeUnsigned(w, p));
 }
 
 export function encodeConsensusProof(p: ConsensusProof): Buffer {
   checkWellFormed(p);
-  const w = new BinaryWriter();
-  writeUnsigned(w, p);
-  w.bytes(p.stake.signature);
-  return w.done();
+  return withSignature((w) => writeUnsigned(w, p), p.stake.signature);
 }
 
 export function decodeConsensusProof(bytes: Uint8Array): ConsensusProof {

@@ -1,7 +1,7 @@
 import { NODE_ID_PATTERN } from '../../shared/ledger';
 import { decodeConsensusProof, encodeConsensusProof, type ConsensusProof, type ConsensusSubject } from '../consensus';
 import { EMPTY_ROOT, hash, leafHash, rootFromLeafHashes } from '../crypto';
-import { Reader, Writer } from './codec';
+import { Reader, Writer, signingInput, withSignature } from './codec';
 import { LedgerRuleError } from './errors';
 import { TX_LIMITS, decodeTx, encodeTx, txIdOf, type Transaction } from './tx';
 
@@ -166,16 +166,11 @@ function writeGenesisUnsigned(w: Writer, g: Omit<Genesis, 'signature'>): void {
 }
 
 export function genesisSigningInput(g: Omit<Genesis, 'signature'>): Buffer {
-  const w = new Writer().raw(Buffer.from(GENESIS_DOMAIN));
-  writeGenesisUnsigned(w, g);
-  return w.done();
+  return signingInput(GENESIS_DOMAIN, (w) => writeGenesisUnsigned(w, g));
 }
 
 export function encodeGenesis(g: Genesis): Buffer {
-  const w = new Writer();
-  writeGenesisUnsigned(w, g);
-  w.bytes(g.signature);
-  return w.done();
+  return withSignature((w) => writeGenesisUnsigned(w, g), g.signature);
 }
 
 export function decodeGenesis(bytes: Uint8Array): Genesis {

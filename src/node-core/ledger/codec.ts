@@ -1,4 +1,4 @@
-import { BinaryReader, BinaryWriter } from '../codec';
+import { BinaryReader, BinaryWriter, signingInput, withSignature } from '../codec';
 import { LedgerRuleError } from './errors';
 
 /**
@@ -6,7 +6,7 @@ import { LedgerRuleError } from './errors';
  * UTF-8, bytes = u32 length ‖ data, amounts as u64 base units. A malformed input throws
  * LedgerRuleError('encoding') naming the field.
  */
-export { BinaryWriter as Writer };
+export { BinaryWriter as Writer, signingInput, withSignature };
 
 function fail(message: string): never {
   throw new LedgerRuleError('encoding', message);

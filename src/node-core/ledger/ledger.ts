@@ -1,13 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import type {
-  EarningsPoint,
-  LedgerStatusView,
-  SendRequest,
-  StakeRequest,
-  WalletHistoryQuery,
-  WalletTxView,
-  WalletView,
-} from '../../shared/ledger';
+import type * as W from '../../shared/ledger';
 import type { AssetLedger, AssetRecordEvent } from '../assets';
 import type { StakeRecord } from '../consensus';
 import type { PeerLink } from '../transport/stoq/transport';
@@ -176,31 +168,31 @@ export class Ledger implements WalletService, AssetLedger {
     this.receipts.record(event);
   }
 
-  status(): LedgerStatusView {
+  status(): W.LedgerStatusView {
     return this.walletPart.status();
   }
 
-  wallet(): WalletView {
+  wallet(): W.WalletView {
     return this.walletPart.wallet();
   }
 
-  history(query: WalletHistoryQuery): readonly WalletTxView[] {
+  history(query: W.WalletHistoryQuery): readonly W.WalletTxView[] {
     return this.walletPart.history(query);
   }
 
-  earnings(days: number): readonly EarningsPoint[] {
+  earnings(days: number): readonly W.EarningsPoint[] {
     return this.walletPart.earnings(days);
   }
 
-  send(request: SendRequest, signal?: AbortSignal): Promise<WalletTxView> {
+  send(request: W.SendRequest, signal?: AbortSignal): Promise<W.WalletTxView> {
     return this.walletPart.send(request, signal);
   }
 
-  lockStake(request: StakeRequest): Promise<WalletTxView> {
+  lockStake(request: W.StakeRequest): Promise<W.WalletTxView> {
     return this.walletPart.lockStake(request);
   }
 
-  unlockStake(requestId: string): Promise<WalletTxView> {
+  unlockStake(requestId: string): Promise<W.WalletTxView> {
     return this.walletPart.unlockStake(requestId);
   }
 

@@ -68,16 +68,8 @@ export class Receipts {
         toMs,
       };
       try {
-        const link = await this.ctx.options.stoq.dialNode(row.owner, AbortSignal.timeout(5_000));
-        await link.request(LedgerMethod.Receipt, encodeSignedReceipt(signReceipt(receipt, this.ctx.options.identity)), {
-          timeoutMs: 15_000,
-        });
-        this.ctx.options.db
-          .prepare(
-            `INSERT INTO ledger_receipts (lease_id, role, paid_until) VALUES (?, 'consumer', ?)
-             ON CONFLICT(lease_id) DO UPDATE SET paid_until = excluded.paid_until`,
-          )
-          .run(row.lease_id, toMs);
+        await this.deliver(receipt);
+        this.markPaid(row.lease_id, toMs);
       } catch (err) {
         this.ctx.options.log.debug(`ledger: receipt for lease ${row.lease_id.slice(0, 8)}: ${(err as Error).message}`);
       }
@@ -153,17 +145,9 @@ export class Receipts {
         toMs,
       };
       try {
-        const link = await this.ctx.options.stoq.dialNode(row.provider, AbortSignal.timeout(5_000));
-        await link.request(LedgerMethod.Receipt, encodeSignedReceipt(signReceipt(receipt, this.ctx.options.identity)), {
-          timeoutMs: 15_000,
-        });
+        await this.deliver(receipt);
         this.ctx.options.db.transaction(() => {
-          this.ctx.options.db
-            .prepare(
-              `INSERT INTO ledger_receipts (lease_id, role, paid_until) VALUES (?, 'consumer', ?)
-               ON CONFLICT(lease_id) DO UPDATE SET paid_until = excluded.paid_until`,
-            )
-            .run(row.lease_id, toMs);
+          this.markPaid(row.lease_id, toMs);
           // What did not fit before the present is owed at the next round.
           const rest = row.duration_ms - (toMs - fromMs);
           if (rest > 0 && toMs < lease.expiresAt)
@@ -177,6 +161,23 @@ export class Receipts {
         );
       }
     }
+  }
+
+  /** Signs a receipt as its consumer and hands it to its provider. */
+  private async deliver(receipt: UsageReceipt): Promise<void> {
+    const link = await this.ctx.options.stoq.dialNode(receipt.provider, AbortSignal.timeout(5_000));
+    const signed = encodeSignedReceipt(signReceipt(receipt, this.ctx.options.identity));
+    await link.request(LedgerMethod.Receipt, signed, { timeoutMs: 15_000 });
+  }
+
+  /** The consumer's cursor over a lease: paid up to `toMs`. */
+  private markPaid(leaseId: string, toMs: number): void {
+    this.ctx.options.db
+      .prepare(
+        `INSERT INTO ledger_receipts (lease_id, role, paid_until) VALUES (?, 'consumer', ?)
+         ON CONFLICT(lease_id) DO UPDATE SET paid_until = excluded.paid_until`,
+      )
+      .run(leaseId, toMs);
   }
 
   /** Provider side: a consumer's signed receipt for a lease this node granted becomes a reward transaction. */

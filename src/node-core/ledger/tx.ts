@@ -4,7 +4,7 @@ import { LEDGER_TX_KINDS, MEMO_MAX_LENGTH, NODE_ID_PATTERN, type LedgerTxKind } 
 import { PRIVACY_LEVELS, RESOURCE_KINDS, type PrivacyLevel, type ResourceKind } from '../../shared/settings';
 import { base32 } from '../identity/base32';
 import { hash, verifyNow } from '../crypto';
-import { Reader, Writer } from './codec';
+import { Reader, Writer, signingInput, withSignature } from './codec';
 import { LedgerRuleError } from './errors';
 
 /**
@@ -229,16 +229,11 @@ function writeUnsigned(w: Writer, tx: UnsignedTx): void {
 
 /** What the sender signs: a domain tag and every byte of the transaction before the signature. */
 export function txSigningInput(tx: UnsignedTx): Buffer {
-  const w = new Writer().raw(Buffer.from(TX_DOMAIN));
-  writeUnsigned(w, tx);
-  return w.done();
+  return signingInput(TX_DOMAIN, (w) => writeUnsigned(w, tx));
 }
 
 export function encodeTx(tx: Transaction): Buffer {
-  const w = new Writer();
-  writeUnsigned(w, tx);
-  w.bytes(tx.signature);
-  return w.done();
+  return withSignature((w) => writeUnsigned(w, tx), tx.signature);
 }
 
 /** Decodes one transaction and checks its shape (not its signature: verifyTxSignature, nor the state). */
