@@ -5,7 +5,9 @@ import { LedgerMethod } from './context';
 
 /** The pool of transactions waiting for a block: gossiped ones, this wallet's own, and those a reorganisation undid. */
 
+/** At most this many pooled transactions; when full, the oldest goes. */
 const MEMPOOL_MAX = 4096;
+/** A transaction that waited this long for an earlier nonce is given up. */
 const MEMPOOL_TTL_MS = 3_600_000;
 
 export interface PoolEntry {
