@@ -31,6 +31,7 @@ import {
 } from './create-adapters';
 import type { AssetLedger, AssetRecordEvent } from './ledger-link';
 import { AssetProver } from './prover';
+import { assetViews } from './registry-views';
 import { visibilityPolicyFrom, visibleTo, type RegisteredAsset, type VisibilityPolicy } from './registry-types';
 
 /** A registration this node made: the asset as announced and the four-part proof that came with it. */
@@ -394,70 +395,17 @@ export class AssetRegistry {
 
   views(): AssetView[] {
     if (!this.adapters) return [];
-    const settings = this.options.settings();
-    return allAdapters(this.adapters).map((adapter): AssetView => {
-      const cap = adapter.describe();
-      const usage = adapter.usage();
-      const detection = adapter.detection();
-      const assetId = assetIdOf(adapter, this.options.identity.nodeId);
-      const shared = cap.present && cap.allowed > 0 && isSharing(settings);
-      const reg = assetId ? this.registrations.get(assetId) : undefined;
-      const current =
-        reg !== undefined &&
-        reg.asset.capacity.allowed === cap.allowed &&
-        reg.asset.privacyLevel === settings.privacyLevel &&
-        reg.asset.allocationType === settings.allocationType;
-      const problem = assetId ? (this.problems.get(assetId) ?? null) : null;
-      const state: AssetView['registration']['state'] = !shared
-        ? 'not-shared'
-        : current
-          ? 'registered'
-          : assetId && this.pending.has(assetId)
-            ? 'pending'
-            : problem
-              ? 'failed'
-              : 'pending';
-      return {
-        kind: adapter.kind,
-        present: cap.present,
-        summary: detection?.present ? detection.summary : (detection?.reason ?? cap.reason ?? 'not detected yet'),
-        unit: cap.unit,
-        total: cap.total,
-        allowed: cap.allowed,
-        inUse: usage.inUse,
-        leases: usage.leases.length,
-        overCommitted: cap.overCommitted,
-        assetId: shared && current ? assetId : null,
-        registration: {
-          state,
-          registeredAt: current ? reg.asset.registeredAt : null,
-          proofs: current ? { space: true, stake: true, work: true, time: true } : null,
-          problem: shared && !current ? problem : null,
-        },
-        visibility: describeVisibility(settings, shared),
-      };
+    return assetViews({
+      adapters: allAdapters(this.adapters),
+      nodeId: this.options.identity.nodeId,
+      settings: this.options.settings(),
+      registered: (assetId) => this.registrations.get(assetId)?.asset,
+      pending: (assetId) => this.pending.has(assetId),
+      problem: (assetId) => this.problems.get(assetId) ?? null,
     });
   }
 
   adapter(kind: AssetAdapter['kind']): AssetAdapter | undefined {
     return this.adapters ? allAdapters(this.adapters).find((a) => a.kind === kind) : undefined;
   }
-}
-
-function describeVisibility(settings: Settings, shared: boolean): string {
-  if (!shared || settings.privacyLevel === 'Private') return 'nobody: not shared, never announced';
-  const base: Record<Settings['privacyLevel'], string> = {
-    Private: 'nobody',
-    PrivateNetwork: 'your private groups (none listed yet)',
-    P2P: 'peers you approve one by one (none yet)',
-    PublicNetwork: 'the public networks this node joins (none yet)',
-    FullPublic: 'every peer',
-  };
-  const suffix: Record<Settings['allocationType'], string> = {
-    Private: ', and only your own devices',
-    Public: '',
-    Anonymous: ', without your identity',
-    Verified: ', only peers that present all four proofs',
-  };
-  return `${base[settings.privacyLevel]}${suffix[settings.allocationType]}`;
 }
