@@ -32,7 +32,7 @@ import {
 } from '../src/node-core/consensus';
 import { indicesFromSeed, solveWorkNow, timeChainNow, timeSeed } from '../src/node-core/consensus/primitives';
 import { proofSpaceSeed, verifyOpenings } from '../src/node-core/consensus/space';
-import { verifyNow } from '../src/node-core/trust/pq-pool';
+import { verifyNow } from '../src/node-core/crypto';
 import { Report, median, sized } from './report';
 
 const CREATE_WARMUP = sized(3, 1);

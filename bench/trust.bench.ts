@@ -24,14 +24,16 @@ import {
   type CaMaterial,
 } from '../src/node-core/trust/certificates';
 import { CtLog, type CtLogOptions } from '../src/node-core/trust/ct-log';
-import { leafHash, verifyConsistency, verifyInclusion } from '../src/node-core/trust/merkle';
 import {
+  leafHash,
+  verifyConsistency,
+  verifyInclusion,
   createInlinePqSigner,
   createPqWorkerPool,
   signNow,
   verifyNow,
   type PqSigner,
-} from '../src/node-core/trust/pq-pool';
+} from '../src/node-core/crypto';
 import { verifyNodeCertificate, type NodeVerificationContext } from '../src/node-core/trust/verify-node';
 import { Report, median, percentile, sized } from './report';
 

@@ -31,7 +31,7 @@ import { parseFederationDocument } from './trust/federation';
 import { canonicalSerial } from './trust/certificates';
 import { loadOrCreateCa } from './trust/ca-file';
 import { OPEN_TRUST_METHODS } from './trust/protocol';
-import { createPqWorkerPool, type PqSigner } from './trust/pq-pool';
+import { createPqWorkerPool, type PqSigner } from './crypto';
 import { remoteCosigner } from './trust/remote-cosigner';
 import { TrustClient } from './trust/trust-client';
 import { TrustStateRepository } from './trust/trust-store';
@@ -504,9 +504,7 @@ class Node implements HyperMeshNode {
       trust: this.trust,
       location: () => (this.transport ? formatHostPort(this.transport.address) : ''),
       compute: sharedConsensusCompute(),
-      onRecord: (record) => this.ledger?.record(record),
       onChange: () => this.mesh?.assetsChanged(),
-      ledgerStake: (nodeId) => this.ledger?.ledgerState?.stakeRecord(nodeId),
       allowance: () => this.sharing?.current().resources,
     });
     // Reading the hardware takes a moment: the node is up meanwhile, and the Assets page says it is reading.
@@ -569,13 +567,14 @@ class Node implements HyperMeshNode {
       onChange: (wallet) => {
         if (this.state === 'running') this.events.emit('wallet', wallet);
       },
-      records: () => this.assets?.records() ?? [],
+      ...(this.assets ? { records: this.assets } : {}),
       knowsNode: (nodeId) => db.prepare('SELECT 1 FROM peers WHERE node_id = ?').get(nodeId) !== undefined,
       ...(this.config.receiptIntervalMs === undefined ? {} : { receiptIntervalMs: this.config.receiptIntervalMs }),
       ...(this.config.ledgerTickMs === undefined ? {} : { tickMs: this.config.ledgerTickMs }),
       ...(this.config.ledgerSlotMs === undefined ? {} : { slotMs: this.config.ledgerSlotMs }),
     });
     this.ledger = ledger;
+    this.assets?.useLedger(ledger);
     ledger.start();
   }
 

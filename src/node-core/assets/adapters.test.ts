@@ -73,6 +73,22 @@ describeAdapterCompliance(
 );
 describeAdapterCompliance('fake', (clock) => new FakeAdapter({ kind: 'memory', unit: 'bytes', total: 4096, clock }));
 
+/** A task that notes how many of its runs overlap; peak() is the most at once. */
+function concurrencyProbe(): { task: () => Promise<string>; peak: () => number } {
+  let now = 0;
+  let peak = 0;
+  return {
+    task: async () => {
+      now++;
+      peak = Math.max(peak, now);
+      await new Promise((r) => setTimeout(r, 2));
+      now--;
+      return 'done';
+    },
+    peak: () => peak,
+  };
+}
+
 describe('memory adapter', () => {
   async function memory(percent: number, segmentBytes = 16 * KIB) {
     const adapter = new MemoryAdapter({
@@ -322,19 +338,11 @@ describe('cpu adapter', () => {
     const adapter = await cpu(25); // 2 slots
     const a = adapter.allocate(ask(1, 'peer-a'));
     const b = adapter.allocate(ask(1, 'peer-b'));
-    let now = 0;
-    let peak = 0;
-    const task = async () => {
-      now++;
-      peak = Math.max(peak, now);
-      await new Promise((r) => setTimeout(r, 2));
-      now--;
-      return 'done';
-    };
+    const { task, peak } = concurrencyProbe();
     const runs = [...Array(12).keys()].map((i) => adapter.run(i % 2 === 0 ? a.id : b.id, task));
     expect(adapter.running).toBe(2);
     expect(await Promise.all(runs)).toEqual(Array(12).fill('done'));
-    expect(peak).toBe(2);
+    expect(peak()).toBe(2);
     expect(adapter.peakRunning).toBe(2);
     expect(adapter.running).toBe(0);
   });
@@ -342,16 +350,9 @@ describe('cpu adapter', () => {
   it('a lease runs at most its own slots at once; a failing task frees its slot', async () => {
     const adapter = await cpu(100); // 8 slots
     const lease = adapter.allocate(ask(3));
-    let now = 0;
-    let peak = 0;
-    const task = async () => {
-      now++;
-      peak = Math.max(peak, now);
-      await new Promise((r) => setTimeout(r, 2));
-      now--;
-    };
+    const { task, peak } = concurrencyProbe();
     await Promise.all([...Array(9).keys()].map(() => adapter.run(lease.id, task)));
-    expect(peak).toBe(3);
+    expect(peak()).toBe(3);
     await expect(adapter.run(lease.id, () => Promise.reject(new Error('boom')))).rejects.toThrow('boom');
     expect(await adapter.run(lease.id, () => 42)).toBe(42);
   });
@@ -360,16 +361,9 @@ describe('cpu adapter', () => {
     const adapter = await cpu(50); // 4 slots
     const lease = adapter.allocate(ask(4));
     adapter.setCaps(caps(13)); // 1 slot
-    let now = 0;
-    let peak = 0;
-    const task = async () => {
-      now++;
-      peak = Math.max(peak, now);
-      await new Promise((r) => setTimeout(r, 2));
-      now--;
-    };
+    const { task, peak } = concurrencyProbe();
     await Promise.all([...Array(4).keys()].map(() => adapter.run(lease.id, task)));
-    expect(peak).toBe(1);
+    expect(peak()).toBe(1);
     let release!: () => void;
     const first = adapter.run(lease.id, () => new Promise<void>((r) => (release = r)));
     const queued = adapter.run(lease.id, () => 'never');

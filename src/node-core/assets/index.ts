@@ -10,3 +10,7 @@ export { StorageAdapter, SHARED_STORAGE_DIR } from './storage-adapter';
 export { BandwidthAdapter, DEFAULT_DECLARED_LINK_MBPS, type BandwidthAdapterOptions } from './bandwidth-adapter';
 export * from './create-adapters';
 export * from './registry-types';
+export { Allocator, type AllocationHost } from './allocation';
+export * from './ledger-link';
+export { AssetProver } from './prover';
+export { AssetRegistry, type AssetRegistryOptions } from './registry';

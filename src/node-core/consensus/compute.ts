@@ -30,7 +30,7 @@ export function createInlineConsensusCompute(): ConsensusCompute {
 }
 
 // Evaluated from a string so it runs the same from Vitest (TypeScript sources), the bundled CLI and Electron's
-// main process (the pattern of trust/pq-pool.ts). It must compute exactly what primitives.ts computes; a test
+// main process (the pattern of crypto/pq-pool.ts). It must compute exactly what primitives.ts computes; a test
 // compares the two.
 const WORKER_SOURCE = `
 const { parentPort, workerData } = require('node:worker_threads');

@@ -1,4 +1,5 @@
-import { ConsensusError, fail } from './errors';
+import { BinaryReader, BinaryWriter, signingInput, withSignature } from '../codec';
+import { fail as failWith } from './errors';
 import { CAPACITY_LIMITS, isIntIn, parseAmount } from './params';
 import { DOMAIN } from './primitives';
 import {
@@ -49,87 +50,8 @@ export const LIMITS = {
 const HASH = 32;
 const MAX_U32 = 2 ** 32 - 1;
 
-class Writer {
-  private readonly chunks: Buffer[] = [];
-  u8(n: number): void {
-    this.chunks.push(Buffer.from([n]));
-  }
-  u16(n: number): void {
-    const b = Buffer.alloc(2);
-    b.writeUInt16BE(n);
-    this.chunks.push(b);
-  }
-  u32(n: number): void {
-    const b = Buffer.alloc(4);
-    b.writeUInt32BE(n);
-    this.chunks.push(b);
-  }
-  u64(n: number): void {
-    const b = Buffer.alloc(8);
-    b.writeBigUInt64BE(BigInt(n));
-    this.chunks.push(b);
-  }
-  str(s: string): void {
-    const b = Buffer.from(s, 'utf8');
-    this.u16(b.length);
-    this.chunks.push(b);
-  }
-  bytes(b: Uint8Array): void {
-    this.u32(b.length);
-    this.chunks.push(Buffer.from(b));
-  }
-  raw(b: Uint8Array): void {
-    this.chunks.push(Buffer.from(b));
-  }
-  done(): Buffer {
-    return Buffer.concat(this.chunks);
-  }
-}
-
-class Reader {
-  private off = 0;
-  constructor(private readonly buf: Buffer) {}
-  private take(n: number, what: string): Buffer {
-    if (this.off + n > this.buf.length) fail('encoding', `truncated at ${what} (offset ${this.off})`);
-    const out = this.buf.subarray(this.off, this.off + n);
-    this.off += n;
-    return out;
-  }
-  u8(what: string): number {
-    return this.take(1, what).readUInt8(0);
-  }
-  u16(what: string): number {
-    return this.take(2, what).readUInt16BE(0);
-  }
-  u32(what: string): number {
-    return this.take(4, what).readUInt32BE(0);
-  }
-  u64(what: string): number {
-    const v = this.take(8, what).readBigUInt64BE(0);
-    if (v > BigInt(Number.MAX_SAFE_INTEGER)) fail('encoding', `${what} is too large`);
-    return Number(v);
-  }
-  str(what: string, max: number): string {
-    const n = this.u16(what);
-    if (n > max) fail('encoding', `${what} is ${n} bytes, at most ${max} allowed`);
-    try {
-      return new TextDecoder('utf-8', { fatal: true, ignoreBOM: true }).decode(this.take(n, what));
-    } catch (err) {
-      if (err instanceof ConsensusError) throw err;
-      return fail('encoding', `${what} is not valid UTF-8`);
-    }
-  }
-  bytes(what: string, max: number): Uint8Array {
-    const n = this.u32(what);
-    if (n > max) fail('encoding', `${what} is ${n} bytes, at most ${max} allowed`);
-    return Uint8Array.from(this.take(n, what));
-  }
-  hash(what: string): Uint8Array {
-    return Uint8Array.from(this.take(HASH, what));
-  }
-  end(): void {
-    if (this.off !== this.buf.length) fail('encoding', `${this.buf.length - this.off} trailing bytes`);
-  }
+function fail(message: string): never {
+  return failWith('encoding', message);
 }
 
 // ---------- well-formedness (shared by every path in and out) ----------
@@ -137,7 +59,7 @@ class Reader {
 const LONE_SURROGATE = /[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/;
 
 function need(ok: boolean, what: string): void {
-  if (!ok) fail('encoding', what);
+  if (!ok) fail(what);
 }
 
 function checkStr(s: unknown, what: string, max: number, allowEmpty = true): void {
@@ -227,7 +149,7 @@ export function checkWellFormed(p: ConsensusProof): void {
 // ---------- binary ----------
 
 /** The fields fixed before any computation: what the header digest (and so every part) is bound to. */
-function writeHeader(w: Writer, p: ConsensusProof): void {
+function writeHeader(w: BinaryWriter, p: ConsensusProof): void {
   w.raw(MAGIC);
   w.u8(p.version);
   w.str(p.subject.assetId);
@@ -266,12 +188,12 @@ export function encodeHeader(p: ConsensusProof): Buffer {
 
 /** encodeHeader for a proof already through checkWellFormed (verification checks once, then encodes twice). */
 export function encodeHeaderChecked(p: ConsensusProof): Buffer {
-  const w = new Writer();
+  const w = new BinaryWriter();
   writeHeader(w, p);
   return w.done();
 }
 
-function writeUnsigned(w: Writer, p: ConsensusProof): void {
+function writeUnsigned(w: BinaryWriter, p: ConsensusProof): void {
   writeHeader(w, p);
   w.raw(p.space.root);
   w.u16(p.space.openings.length);
@@ -294,39 +216,27 @@ export function proofSigningInput(p: ConsensusProof): Buffer {
 
 /** proofSigningInput for a proof already through checkWellFormed. */
 export function proofSigningInputChecked(p: ConsensusProof): Buffer {
-  const w = new Writer();
-  w.raw(Buffer.from(DOMAIN.signature, 'ascii'));
-  writeUnsigned(w, p);
-  return w.done();
+  return signingInput(DOMAIN.signature, (w) => writeUnsigned(w, p));
 }
 
 export function encodeConsensusProof(p: ConsensusProof): Buffer {
   checkWellFormed(p);
-  const w = new Writer();
-  writeUnsigned(w, p);
-  w.bytes(p.stake.signature);
-  return w.done();
-}
-
-function enumAt<T>(values: readonly T[], i: number, what: string): T {
-  const v = values[i];
-  if (v === undefined) fail('encoding', `unknown ${what} ${i}`);
-  return v;
+  return withSignature((w) => writeUnsigned(w, p), p.stake.signature);
 }
 
 export function decodeConsensusProof(bytes: Uint8Array): ConsensusProof {
-  if (!(bytes instanceof Uint8Array)) fail('encoding', 'a proof must be bytes');
-  const r = new Reader(Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength));
+  if (!(bytes instanceof Uint8Array)) fail('a proof must be bytes');
+  const r = new BinaryReader(bytes, fail);
   const head = [r.u8('magic'), r.u8('magic'), r.u8('magic'), r.u8('magic')];
-  if (Buffer.compare(Buffer.from(head), MAGIC) !== 0) fail('encoding', 'not a consensus proof (bad magic)');
+  if (Buffer.compare(Buffer.from(head), MAGIC) !== 0) fail('not a consensus proof (bad magic)');
   const version = r.u8('version');
-  if (version !== 1) fail('encoding', `unknown proof version ${version}`);
+  if (version !== 1) fail(`unknown proof version ${version}`);
   const assetId = r.str('asset id', LIMITS.assetId);
-  const operation = enumAt(OPERATIONS, r.u8('operation'), 'operation');
+  const operation = r.oneOf(OPERATIONS, 'operation');
   const counterparty = r.str('counterparty', LIMITS.counterparty);
   const nodeId = r.str('nodeId', LIMITS.nodeId);
   const chainLength = r.u8('certificate count');
-  if (chainLength > LIMITS.certificates) fail('encoding', `at most ${LIMITS.certificates} certificates`);
+  if (chainLength > LIMITS.certificates) fail(`at most ${LIMITS.certificates} certificates`);
   const certificateChain: Uint8Array[] = [];
   for (let i = 0; i < chainLength; i++) certificateChain.push(r.bytes(`certificate ${i}`, LIMITS.certificateBytes));
   const record: StakeRecord = {
@@ -344,32 +254,32 @@ export function decodeConsensusProof(bytes: Uint8Array): ConsensusProof {
   const pp = r.u8('p');
   const difficultyBits = r.u8('difficultyBits');
   const beacon: Beacon = {
-    kind: enumAt(BEACON_KINDS, r.u8('beacon kind'), 'beacon kind'),
+    kind: r.oneOf(BEACON_KINDS, 'beacon kind'),
     id: r.str('beacon id', LIMITS.beaconId),
     timestamp: r.u64('beacon timestamp'),
-    digest: r.hash('beacon digest'),
+    digest: r.fixed('beacon digest', HASH),
   };
   const timestamp = r.u64('timestamp');
   const steps = r.u32('steps');
   const checkpointInterval = r.u32('checkpointInterval');
-  const root = r.hash('space root');
+  const root = r.fixed('space root', HASH);
   const openingCount = r.u16('opening count');
-  if (openingCount > LIMITS.openings) fail('encoding', `at most ${LIMITS.openings} openings`);
+  if (openingCount > LIMITS.openings) fail(`at most ${LIMITS.openings} openings`);
   const openings: SpaceOpening[] = [];
   for (let i = 0; i < openingCount; i++) {
     const index = r.u32(`opening ${i} index`);
-    const sectorHash = r.hash(`opening ${i} sector hash`);
+    const sectorHash = r.fixed(`opening ${i} sector hash`, HASH);
     const depth = r.u8(`opening ${i} depth`);
-    if (depth > LIMITS.pathDepth) fail('encoding', `opening ${i} path is too long`);
+    if (depth > LIMITS.pathDepth) fail(`opening ${i} path is too long`);
     const path: Uint8Array[] = [];
-    for (let j = 0; j < depth; j++) path.push(r.hash(`opening ${i} path node ${j}`));
+    for (let j = 0; j < depth; j++) path.push(r.fixed(`opening ${i} path node ${j}`, HASH));
     openings.push({ index, sectorHash, path });
   }
   const nonce = r.u64('work nonce');
   const checkpointCount = r.u32('checkpoint count');
-  if (checkpointCount > LIMITS.checkpoints) fail('encoding', `at most ${LIMITS.checkpoints} checkpoints`);
+  if (checkpointCount > LIMITS.checkpoints) fail(`at most ${LIMITS.checkpoints} checkpoints`);
   const checkpoints: Uint8Array[] = [];
-  for (let i = 0; i < checkpointCount; i++) checkpoints.push(r.hash(`checkpoint ${i}`));
+  for (let i = 0; i < checkpointCount; i++) checkpoints.push(r.fixed(`checkpoint ${i}`, HASH));
   const signature = r.bytes('signature', LIMITS.signatureBytes);
   r.end();
   const proof: ConsensusProof = {
@@ -459,36 +369,36 @@ export function consensusProofToJson(p: ConsensusProof): ConsensusProofJson {
 type Obj = Record<string, unknown>;
 
 function obj(v: unknown, what: string, keys: readonly string[]): Obj {
-  if (typeof v !== 'object' || v === null || Array.isArray(v)) fail('encoding', `${what} must be an object`);
+  if (typeof v !== 'object' || v === null || Array.isArray(v)) fail(`${what} must be an object`);
   const o = v as Obj;
   const extra = Object.keys(o).filter((k) => !keys.includes(k));
-  if (extra.length > 0) fail('encoding', `${what} has unknown field(s) ${extra.join(', ')}`);
+  if (extra.length > 0) fail(`${what} has unknown field(s) ${extra.join(', ')}`);
   const missing = keys.filter((k) => !Object.hasOwn(o, k));
-  if (missing.length > 0) fail('encoding', `${what} lacks ${missing.join(', ')}`);
+  if (missing.length > 0) fail(`${what} lacks ${missing.join(', ')}`);
   return o;
 }
 
 function str(v: unknown, what: string): string {
-  if (typeof v !== 'string') fail('encoding', `${what} must be a string`);
+  if (typeof v !== 'string') fail(`${what} must be a string`);
   return v;
 }
 
 function int(v: unknown, what: string): number {
-  if (!isIntIn(v, 0, Number.MAX_SAFE_INTEGER)) fail('encoding', `${what} must be a non-negative integer`);
+  if (!isIntIn(v, 0, Number.MAX_SAFE_INTEGER)) fail(`${what} must be a non-negative integer`);
   return v;
 }
 
 function bin(v: unknown, what: string): Uint8Array {
   const s = str(v, what);
-  if (!/^[A-Za-z0-9_-]*$/.test(s)) fail('encoding', `${what} is not base64url`);
+  if (!/^[A-Za-z0-9_-]*$/.test(s)) fail(`${what} is not base64url`);
   const b = Buffer.from(s, 'base64url');
-  if (b.toString('base64url') !== s) fail('encoding', `${what} is not canonical base64url`);
+  if (b.toString('base64url') !== s) fail(`${what} is not canonical base64url`);
   return Uint8Array.from(b);
 }
 
 function arr<T>(v: unknown, what: string, max: number, item: (x: unknown, i: number) => T): T[] {
-  if (!Array.isArray(v)) fail('encoding', `${what} must be an array`);
-  if (v.length > max) fail('encoding', `${what} has more than ${max} items`);
+  if (!Array.isArray(v)) fail(`${what} must be an array`);
+  if (v.length > max) fail(`${what} has more than ${max} items`);
   return v.map((x, i) => item(x, i));
 }
 
@@ -499,11 +409,11 @@ export function consensusProofFromJson(input: unknown): ConsensusProof {
     try {
       value = JSON.parse(input) as unknown;
     } catch {
-      fail('encoding', 'not valid JSON');
+      fail('not valid JSON');
     }
   }
   const root = obj(value, 'proof', ['version', 'subject', 'space', 'stake', 'work', 'time']);
-  if (root.version !== 1) fail('encoding', `unknown proof version ${String(root.version)}`);
+  if (root.version !== 1) fail(`unknown proof version ${String(root.version)}`);
   const subject = obj(root.subject, 'subject', ['assetId', 'operation', 'counterparty']);
   const space = obj(root.space, 'space', ['location', 'sectorCount', 'sectorSize', 'root', 'openings']);
   const stake = obj(root.stake, 'stake', ['nodeId', 'certificateChain', 'record', 'signature']);
@@ -514,8 +424,8 @@ export function consensusProofFromJson(input: unknown): ConsensusProof {
   const beacon = obj(time.beacon, 'beacon', ['kind', 'id', 'timestamp', 'digest']);
   const operation = str(subject.operation, 'operation');
   const kind = str(beacon.kind, 'beacon kind');
-  if (!(OPERATIONS as readonly string[]).includes(operation)) fail('encoding', `unknown operation ${operation}`);
-  if (!(BEACON_KINDS as readonly string[]).includes(kind)) fail('encoding', `unknown beacon kind ${kind}`);
+  if (!(OPERATIONS as readonly string[]).includes(operation)) fail(`unknown operation ${operation}`);
+  if (!(BEACON_KINDS as readonly string[]).includes(kind)) fail(`unknown beacon kind ${kind}`);
   const proof: ConsensusProof = {
     version: 1,
     subject: {

@@ -1,5 +1,6 @@
 import { createHash, scryptSync } from 'node:crypto';
 import { sha256 } from '@noble/hashes/sha2.js';
+import { hash } from '../crypto';
 import type { WorkDifficulty } from './params';
 
 /**
@@ -19,12 +20,6 @@ export const DOMAIN = {
   beacon: 'hypermesh/consensus/beacon/ct-head/v1\0',
 } as const;
 
-export function hash(...parts: (Uint8Array | string)[]): Buffer {
-  const h = createHash('sha256');
-  for (const p of parts) h.update(p);
-  return h.digest();
-}
-
 export function u32(n: number): Buffer {
   const b = Buffer.alloc(4);
   b.writeUInt32BE(n);
@@ -35,10 +30,6 @@ export function u64(n: number): Buffer {
   const b = Buffer.alloc(8);
   b.writeBigUInt64BE(BigInt(n));
   return b;
-}
-
-export function sameBytes(a: Uint8Array, b: Uint8Array): boolean {
-  return a.length === b.length && Buffer.compare(a, b) === 0;
 }
 
 // ---------- PoSpace ----------

@@ -1,4 +1,4 @@
-import { verifyNow } from '../trust/pq-pool';
+import { hash, verifyNow } from '../crypto';
 import { sharedConsensusCompute, type ConsensusCompute } from './compute';
 import { ConsensusError, fail } from './errors';
 import {
@@ -18,7 +18,7 @@ import {
   type ConsensusParams,
   type DeclaredCapacity,
 } from './params';
-import { DOMAIN, hash, indicesFromSeed, timeSeed } from './primitives';
+import { DOMAIN, indicesFromSeed, timeSeed } from './primitives';
 import { commitSpace, openSectors, proofSpaceSeed, verifyOpenings, type SpaceCommitment } from './space';
 import { checkTimestamp, verifyTimeChain } from './time';
 import type { Beacon, ConsensusProof, ConsensusSubject, StakeRecord } from './types';

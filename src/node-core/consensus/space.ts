@@ -1,9 +1,9 @@
+import { hash, sameBytes, MerkleTree, inclusionProof, leafHash, rootAt, verifyInclusion } from '../crypto';
 import { randomBytes as nodeRandomBytes } from 'node:crypto';
-import { MerkleTree, inclusionProof, leafHash, rootAt, verifyInclusion } from '../trust/merkle';
 import { createInlineConsensusCompute, type ConsensusCompute } from './compute';
 import { fail } from './errors';
 import type { SpaceParams } from './params';
-import { DOMAIN, hash, indicesFromSeed, sameBytes, sectorHash, sectorKey, u64 } from './primitives';
+import { DOMAIN, indicesFromSeed, sectorHash, sectorKey, u64 } from './primitives';
 import type { SpaceOpening } from './types';
 
 /**

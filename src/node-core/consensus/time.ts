@@ -1,8 +1,9 @@
+import { hash, sameBytes } from '../crypto';
 import { randomBytes as nodeRandomBytes } from 'node:crypto';
 import { sthSigningInput, verifyHeadSignature, type SignedTreeHead } from '../trust/ct-log';
 import { fail } from './errors';
 import type { TimeParams } from './params';
-import { DOMAIN, hash, iterateSha256, sameBytes } from './primitives';
+import { DOMAIN, iterateSha256 } from './primitives';
 import type { Beacon, TimeProof } from './types';
 
 /**

@@ -1,7 +1,7 @@
-import { MerkleTree, inclusionProof, leafHash, rootAt, verifyInclusion } from '../trust/merkle';
+import { hash, MerkleTree, inclusionProof, leafHash, rootAt, verifyInclusion } from '../crypto';
 import { fail } from './errors';
 import type { WorkDifficulty } from './params';
-import { DOMAIN, hash, indicesFromSeed, leadingZeroBits, u32, workOutput } from './primitives';
+import { DOMAIN, indicesFromSeed, leadingZeroBits, u32, workOutput } from './primitives';
 
 /**
  * PoWork (what/how): a memory-hard scrypt puzzle over the proof's header digest. Finding a nonce costs 2^d scrypt

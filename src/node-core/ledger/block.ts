@@ -1,8 +1,7 @@
-import { createHash } from 'node:crypto';
 import { NODE_ID_PATTERN } from '../../shared/ledger';
 import { decodeConsensusProof, encodeConsensusProof, type ConsensusProof, type ConsensusSubject } from '../consensus';
-import { EMPTY_ROOT, leafHash, rootFromLeafHashes } from '../trust/merkle';
-import { Reader, Writer } from './codec';
+import { EMPTY_ROOT, hash, leafHash, rootFromLeafHashes } from '../crypto';
+import { Reader, Writer, signingInput, withSignature } from './codec';
 import { LedgerRuleError } from './errors';
 import { TX_LIMITS, decodeTx, encodeTx, txIdOf, type Transaction } from './tx';
 
@@ -93,7 +92,7 @@ function readHeader(r: Reader): BlockHeader {
 export function headerDigest(h: BlockHeader): Buffer {
   const w = new Writer().raw(Buffer.from(HEADER_DOMAIN));
   writeHeader(w, h);
-  return createHash('sha256').update(w.done()).digest();
+  return hash(w.done());
 }
 
 export function txRootOf(txBytes: readonly Uint8Array[]): Buffer {
@@ -167,16 +166,11 @@ function writeGenesisUnsigned(w: Writer, g: Omit<Genesis, 'signature'>): void {
 }
 
 export function genesisSigningInput(g: Omit<Genesis, 'signature'>): Buffer {
-  const w = new Writer().raw(Buffer.from(GENESIS_DOMAIN));
-  writeGenesisUnsigned(w, g);
-  return w.done();
+  return signingInput(GENESIS_DOMAIN, (w) => writeGenesisUnsigned(w, g));
 }
 
 export function encodeGenesis(g: Genesis): Buffer {
-  const w = new Writer();
-  writeGenesisUnsigned(w, g);
-  w.bytes(g.signature);
-  return w.done();
+  return withSignature((w) => writeGenesisUnsigned(w, g), g.signature);
 }
 
 export function decodeGenesis(bytes: Uint8Array): Genesis {
@@ -208,5 +202,5 @@ export function decodeGenesis(bytes: Uint8Array): Genesis {
 }
 
 export function genesisId(bytes: Uint8Array): string {
-  return createHash('sha256').update(GENESIS_DOMAIN).update(bytes).digest('hex');
+  return hash(GENESIS_DOMAIN, bytes).toString('hex');
 }

@@ -21,6 +21,15 @@ export type LedgerRejection =
   | 'block.size'
   | 'genesis';
 
+/** A HyperMeshError base class whose every instance carries `code` (the wallet's refusals differ only in it). */
+function withCode(code: ErrorCode): new (message: string) => HyperMeshError {
+  return class extends HyperMeshError {
+    constructor(message: string) {
+      super(code, message);
+    }
+  };
+}
+
 /** A transaction or block broke a ledger rule. `reason` names the rule; the message says how. */
 export class LedgerRuleError extends HyperMeshError {
   constructor(
@@ -32,32 +41,12 @@ export class LedgerRuleError extends HyperMeshError {
   }
 }
 
-export class LedgerUnavailableError extends HyperMeshError {
-  constructor(message: string) {
-    super(ErrorCode.LedgerUnavailable, message);
-  }
-}
+export class LedgerUnavailableError extends withCode(ErrorCode.LedgerUnavailable) {}
 
-export class InsufficientBalanceError extends HyperMeshError {
-  constructor(message: string) {
-    super(ErrorCode.InsufficientBalance, message);
-  }
-}
+export class InsufficientBalanceError extends withCode(ErrorCode.InsufficientBalance) {}
 
-export class UnknownRecipientError extends HyperMeshError {
-  constructor(message: string) {
-    super(ErrorCode.UnknownRecipient, message);
-  }
-}
+export class UnknownRecipientError extends withCode(ErrorCode.UnknownRecipient) {}
 
-export class PeerOfflineError extends HyperMeshError {
-  constructor(message: string) {
-    super(ErrorCode.PeerOffline, message);
-  }
-}
+export class PeerOfflineError extends withCode(ErrorCode.PeerOffline) {}
 
-export class StakeLockedError extends HyperMeshError {
-  constructor(message: string) {
-    super(ErrorCode.StakeLocked, message);
-  }
-}
+export class StakeLockedError extends withCode(ErrorCode.StakeLocked) {}

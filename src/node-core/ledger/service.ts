@@ -1,18 +1,11 @@
-import type {
-  EarningsPoint,
-  SendRequest,
-  StakeRequest,
-  WalletHistoryQuery,
-  WalletTxView,
-  WalletView,
-} from '../../shared/ledger';
+import type * as W from '../../shared/ledger';
 
 /** What the node's API asks of the ledger and wallet (ledger.ts implements it). */
 export interface WalletService {
-  wallet(): WalletView;
-  history(query: WalletHistoryQuery): readonly WalletTxView[];
-  earnings(days: number): readonly EarningsPoint[];
-  send(request: SendRequest, signal?: AbortSignal): Promise<WalletTxView>;
-  lockStake(request: StakeRequest): Promise<WalletTxView>;
-  unlockStake(requestId: string): Promise<WalletTxView>;
+  wallet(): W.WalletView;
+  history(query: W.WalletHistoryQuery): readonly W.WalletTxView[];
+  earnings(days: number): readonly W.EarningsPoint[];
+  send(request: W.SendRequest, signal?: AbortSignal): Promise<W.WalletTxView>;
+  lockStake(request: W.StakeRequest): Promise<W.WalletTxView>;
+  unlockStake(requestId: string): Promise<W.WalletTxView>;
 }

@@ -10,6 +10,7 @@ import {
   type SpaceCommitment,
 } from '../consensus';
 import { UNITS_PER_CAESAR } from '../../shared/amount';
+import { SMALL_PARAMS } from '../consensus/testing';
 import {
   blockProofSubject,
   decodeBlock,
@@ -31,11 +32,12 @@ import { encodeTx, nodeIdOfKeys, type AccountSigner, type Transaction } from './
  * four-part proofs (with small parameters).
  */
 
+/** The consensus tests' small parameters, with a smaller stake, puzzle and time chain (blocks come often). */
 export const LEDGER_TEST_PARAMS: ConsensusParams = consensusParams({
-  space: { sectorCount: 64, sectorSize: 256, challengeCount: 8, responseTimeMs: 1000 },
-  stake: { minimum: '1', minLockMs: 3_600_000 },
-  work: { baseLog2N: 4, maxLog2N: 5, r: 1, p: 1, baseDifficultyBits: 1, maxDifficultyBits: 4 },
-  time: { steps: 256, checkpointInterval: 64, segmentsChecked: 2, fullRerunMaxSteps: 1024 },
+  space: SMALL_PARAMS.space,
+  stake: { ...SMALL_PARAMS.stake, minimum: '1' },
+  work: { ...SMALL_PARAMS.work, baseDifficultyBits: 1 },
+  time: { ...SMALL_PARAMS.time, steps: 256 },
 });
 
 export interface TestAccount extends AccountSigner {

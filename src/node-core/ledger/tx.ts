@@ -3,8 +3,8 @@ import { MAX_AMOUNT_UNITS } from '../../shared/amount';
 import { LEDGER_TX_KINDS, MEMO_MAX_LENGTH, NODE_ID_PATTERN, type LedgerTxKind } from '../../shared/ledger';
 import { PRIVACY_LEVELS, RESOURCE_KINDS, type PrivacyLevel, type ResourceKind } from '../../shared/settings';
 import { base32 } from '../identity/base32';
-import { verifyNow } from '../trust/pq-pool';
-import { Reader, Writer, enumAt } from './codec';
+import { hash, verifyNow } from '../crypto';
+import { Reader, Writer, signingInput, withSignature } from './codec';
 import { LedgerRuleError } from './errors';
 
 /**
@@ -155,7 +155,7 @@ function readReceipt(r: Reader): SignedReceipt {
     assetId: r.str('asset id', TX_LIMITS.id),
     provider: r.str('provider', 64),
     consumer: r.str('consumer', 64),
-    resource: enumAt(RESOURCE_KINDS, r.u8('resource'), 'resource'),
+    resource: r.oneOf(RESOURCE_KINDS, 'resource'),
     amount: r.big('amount'),
     fromMs: r.u64('from'),
     toMs: r.u64('to'),
@@ -189,7 +189,7 @@ function writeBody(w: Writer, b: TxBody): void {
 }
 
 function readBody(r: Reader): TxBody {
-  const kind: LedgerTxKind = enumAt(LEDGER_TX_KINDS, r.u8('kind'), 'transaction kind');
+  const kind: LedgerTxKind = r.oneOf(LEDGER_TX_KINDS, 'transaction kind');
   switch (kind) {
     case 'transfer':
       return { kind, to: r.str('recipient', 64), amount: r.big('amount'), memo: r.str('memo', MEMO_MAX_LENGTH * 4) };
@@ -203,8 +203,8 @@ function readBody(r: Reader): TxBody {
       return {
         kind,
         assetId: r.str('asset id', TX_LIMITS.id),
-        resource: enumAt(RESOURCE_KINDS, r.u8('resource'), 'resource'),
-        privacyLevel: enumAt(PRIVACY_LEVELS, r.u8('privacy level'), 'privacy level'),
+        resource: r.oneOf(RESOURCE_KINDS, 'resource'),
+        privacyLevel: r.oneOf(PRIVACY_LEVELS, 'privacy level'),
         proofDigest: r.fixed('proof digest', 32),
       };
     case 'allocation':
@@ -229,16 +229,11 @@ function writeUnsigned(w: Writer, tx: UnsignedTx): void {
 
 /** What the sender signs: a domain tag and every byte of the transaction before the signature. */
 export function txSigningInput(tx: UnsignedTx): Buffer {
-  const w = new Writer().raw(Buffer.from(TX_DOMAIN));
-  writeUnsigned(w, tx);
-  return w.done();
+  return signingInput(TX_DOMAIN, (w) => writeUnsigned(w, tx));
 }
 
 export function encodeTx(tx: Transaction): Buffer {
-  const w = new Writer();
-  writeUnsigned(w, tx);
-  w.bytes(tx.signature);
-  return w.done();
+  return withSignature((w) => writeUnsigned(w, tx), tx.signature);
 }
 
 /** Decodes one transaction and checks its shape (not its signature: verifyTxSignature, nor the state). */
@@ -312,7 +307,7 @@ export function checkTxShape(tx: UnsignedTx): void {
 
 /** The transaction's id: SHA-256 of its whole encoding, hex. */
 export function txIdOf(encoded: Uint8Array): string {
-  return createHash('sha256').update(encoded).digest('hex');
+  return hash(encoded).toString('hex');
 }
 
 /** The sender's keys hash to `from` and its signature holds; a reward's receipt is signed by its consumer. */

@@ -20,7 +20,7 @@ import type { NodeIdentity } from '../identity/identity';
 import type { Logger } from '../logging/log-book';
 import type { Db } from '../store/database';
 import type { HostPort, PeerLink, Transport as StoqTransport } from '../transport/stoq/transport';
-import { sharedPqVerifier, type PqVerifier } from '../trust/pq-pool';
+import { sharedPqVerifier, type PqVerifier } from '../crypto';
 import type { TrustClient } from '../trust/trust-client';
 import {
   AnnouncementError,

@@ -4,7 +4,7 @@
 // process). vm: a job process pool with a warm idle child, closed (close() awaits the children's exit).
 import { ml_dsa65 } from '@noble/post-quantum/ml-dsa.js';
 import { createConsensusWorkerPool } from '../consensus/compute';
-import { createPqWorkerPool, verifyNow } from '../trust/pq-pool';
+import { createPqWorkerPool, verifyNow } from '../crypto';
 import { createChildPool } from '../vm/child-pool';
 
 const [kind, after] = process.argv.slice(2);

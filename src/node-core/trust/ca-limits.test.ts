@@ -8,7 +8,7 @@ import { useTempDirs } from '../testing/temp-dir';
 import { CaService, type CaLimits } from './ca-service';
 import { createCertificateAuthority, createCsr, prepareNodeCertificate, type CaMaterial } from './certificates';
 import { AlreadyCertifiedError, CaRefusedError } from './errors';
-import { createInlinePqSigner } from './pq-pool';
+import { createInlinePqSigner } from '../crypto';
 import { COSIGN_REQUEST_CONTEXT, type CosignRequest, type RevocationListJson } from './protocol';
 import { TokenBuckets } from './rate-limit';
 

@@ -1,6 +1,6 @@
 import { TrustError } from './errors';
 import type { TrustedCa } from './federation';
-import { verifyNow } from './pq-pool';
+import { verifyNow } from '../crypto';
 import { caNodeSigningInput, type BundleReply } from './protocol';
 
 /**

@@ -32,7 +32,7 @@ import {
   type TrustedCa,
   type TrustedFederation,
 } from './federation';
-import { verifyNow, type PqSigner } from './pq-pool';
+import { verifyNow, type PqSigner } from '../crypto';
 import {
   COSIGN_REQUEST_CONTEXT,
   RESERVED_NAMES,

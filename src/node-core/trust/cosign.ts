@@ -3,7 +3,7 @@ import { AsnConvert } from '@peculiar/asn1-schema';
 import { PqAlgorithm, parseNodeCertificate, type PqCosignature } from './certificates';
 import { TrustError } from './errors';
 import type { TrustedCa } from './federation';
-import { verifyNow } from './pq-pool';
+import { verifyNow } from '../crypto';
 import { b64, decodeJson, revocationSigningInput, str, type RevocationListJson } from './protocol';
 
 /**

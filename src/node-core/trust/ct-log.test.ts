@@ -14,7 +14,7 @@ import {
   type SignedTreeHead,
 } from './ct-log';
 import { SplitViewError, TrustError } from './errors';
-import { EMPTY_ROOT, leafHash, verifyConsistency, verifyInclusion } from './merkle';
+import { EMPTY_ROOT, leafHash, verifyConsistency, verifyInclusion } from '../crypto';
 
 const tempDir = useTempDirs();
 const opened: Db[] = [];

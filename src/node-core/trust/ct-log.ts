@@ -1,7 +1,7 @@
 import type { Statement } from 'better-sqlite3';
 import type { Db } from '../store/database';
 import { SplitViewError, TrustError } from './errors';
-import { HASH_SIZE, MerkleTree, consistencyProof, inclusionProof, leafHash, verifyConsistency } from './merkle';
+import { HASH_SIZE, MerkleTree, consistencyProof, inclusionProof, leafHash, verifyConsistency } from '../crypto';
 
 /**
  * TrustChain's append-only certificate-transparency log (RFC 6962 / RFC 9162 tree) kept in SQLite.

@@ -1,11 +1,8 @@
 import { ErrorCode, HyperMeshError } from '../../shared/errors';
+import { TrustError } from '../crypto';
 
-/** A certificate, proof, signature or trust document that does not hold; the message says which check failed. */
-export class TrustError extends HyperMeshError {
-  constructor(message: string) {
-    super(ErrorCode.Trust, message);
-  }
-}
+/** Defined in crypto/ (its Merkle and signature helpers throw it); trust code keeps importing it from here. */
+export { TrustError };
 
 /**
  * A log (CA) signed two tree heads that cannot both be true: same size with different roots, or no valid

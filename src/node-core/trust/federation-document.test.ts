@@ -7,7 +7,7 @@ import {
   type FederationDocument,
   type FederationMember,
 } from './federation';
-import { createInlinePqSigner } from './pq-pool';
+import { createInlinePqSigner } from '../crypto';
 
 let cas: CaMaterial[] = [];
 const signer = createInlinePqSigner();

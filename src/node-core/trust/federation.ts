@@ -3,7 +3,7 @@ import type { FederationDocumentJson, FederationMemberEntry } from '../../shared
 import { isPlainObject } from '../../shared/validate';
 import { parseRoot } from './certificates';
 import { TrustError } from './errors';
-import { verifyNow, type PqSigner } from './pq-pool';
+import { verifyNow, type PqSigner } from '../crypto';
 
 /**
  * The federation document: which CAs a client trusts and how many of them must co-sign a node certificate.

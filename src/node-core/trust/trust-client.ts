@@ -14,7 +14,7 @@ import { detectSplitView, type SignedTreeHead } from './ct-log';
 import { AlreadyCertifiedError, CaRefusedError, SplitViewError, TrustError, throwIfRefused } from './errors';
 import { parseFederationDocument, verifyFederation, type TrustedCa, type TrustedFederation } from './federation';
 import { createHash } from 'node:crypto';
-import { verifyNow } from './pq-pool';
+import { verifyNow } from '../crypto';
 import {
   TrustMethod,
   decodeJson,

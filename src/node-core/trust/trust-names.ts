@@ -7,7 +7,7 @@ import { encodeChain, type PeerLink } from '../transport/stoq/transport';
 import type { CaService } from './ca-service';
 import { TrustError, throwIfRefused } from './errors';
 import type { TrustedFederation } from './federation';
-import { verifyNow } from './pq-pool';
+import { verifyNow } from '../crypto';
 import {
   TrustMethod,
   decodeJson,

@@ -17,7 +17,7 @@ import {
 import { CaService } from './ca-service';
 import { openDatabase, closeDatabase } from '../store/database';
 import { join } from 'node:path';
-import { createInlinePqSigner } from './pq-pool';
+import { createInlinePqSigner } from '../crypto';
 import { X509Certificate } from 'node:crypto';
 
 const tempDir = useTempDirs();

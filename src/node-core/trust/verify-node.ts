@@ -10,8 +10,7 @@ import { decodeCtProof, type CtProof } from './ct-proof';
 import { sthSigningInput, type SignedTreeHead } from './ct-log';
 import { TrustError } from './errors';
 import type { TrustedCa, TrustedFederation } from './federation';
-import { leafHash, verifyInclusion } from './merkle';
-import { verifyNow } from './pq-pool';
+import { leafHash, verifyInclusion, verifyNow } from '../crypto';
 
 /** A node certificate that passed every TrustChain check. */
 export interface VerifiedNodeCertificate {

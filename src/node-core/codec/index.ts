@@ -1,0 +1,1 @@
+export { BinaryReader, BinaryWriter, signingInput, withSignature, type DecodeFail } from './binary';

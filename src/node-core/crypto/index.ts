@@ -1,0 +1,4 @@
+export { TrustError } from './errors';
+export { hash, sameBytes } from './hash';
+export * from './merkle';
+export * from './pq-pool';

@@ -1,0 +1,16 @@
+export * from './block';
+export * from './chain';
+export * from './errors';
+export {
+  Ledger,
+  LedgerMethod,
+  type AssetRecordSource,
+  type LedgerIdentity,
+  type LedgerOptions,
+  type LedgerTrust,
+} from './ledger';
+export type { UsageOwed } from './receipts';
+export * from './rewards';
+export type { WalletService } from './service';
+export * from './state';
+export * from './tx';
