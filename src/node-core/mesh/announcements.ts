@@ -4,7 +4,7 @@ import type { Statement } from 'better-sqlite3';
 import { formatHostPort } from '../../shared/network';
 import { parseServiceAddress } from '../../shared/settings';
 import type { PeerLink } from '../transport/stoq/transport';
-import { sharedPqVerifier } from '../trust/pq-pool';
+import { sharedPqVerifier } from '../trust/index';
 import {
   AnnouncementError,
   chainDigest,
