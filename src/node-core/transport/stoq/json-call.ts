@@ -51,10 +51,15 @@ export async function callJson<Req, Res>(
 ): Promise<Res> {
   const { validate, ...callOptions } = options;
   const reply = await peer.request(method, encodeJsonBody(req), callOptions);
+  // An empty reply is a handler's `undefined` (calls answered with nothing).
+  if (reply.length === 0) return validate(undefined);
   const decoded = decodeJsonBody(reply);
   if (!decoded) throw new RpcError(`${method}: the reply is not JSON`, StoqCode.ProtocolError);
   return validate(decoded.value);
 }
+
+/** For calls answered with nothing: whatever comes back is ignored. */
+export const ignoreReply: Validate<void> = () => undefined;
 
 export interface JsonHandlerOptions<Req> {
   /** Checks the request: a value it refuses is answered with the error it throws (its code and reason as data). */
@@ -67,7 +72,7 @@ export interface JsonHandlerOptions<Req> {
 
 /**
  * Serves `method` as a typed JSON call: the request is decoded and validated before `handler` sees it, and its
- * result goes back as JSON. What the handler throws reaches the caller as an RpcError carrying {code, reason}.
+ * result goes back as JSON (`undefined` as an empty reply). What the handler throws reaches the caller as an RpcError carrying {code, reason}.
  */
 export function handleJson<Req, Res>(
   router: StoqRouter,
