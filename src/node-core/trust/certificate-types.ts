@@ -37,9 +37,13 @@ export const OID_CN = '2.5.4.3';
 export const OID_O = '2.5.4.10';
 export const OID_ECDSA_SHA256 = '1.2.840.10045.4.3.2';
 export const OID_EXTENSION_REQUEST = '1.2.840.113549.1.9.14';
+/** The one classical signature TrustChain issues and accepts. */
 export const SIGNING_ALGORITHM = { name: 'ECDSA', hash: 'SHA-256' };
+/** The O attribute of every node certificate. */
 export const NODE_ORGANIZATION = 'HyperMesh node';
+/** A caId is a SHA-256. */
 export const CA_ID_BYTES = 32;
+/** Lengths inside the post-quantum extensions are u16. */
 export const MAX_PQ_EXTENSION = 0xffff;
 
 export interface PqCosignature {

@@ -140,6 +140,14 @@ export function jsonObject(what: string): Validate<Record<string, unknown>> {
   };
 }
 
+/** The CA's answer to trust.consistency: the proof's hashes. */
+export function consistencyReply(value: unknown): Uint8Array[] {
+  const proof = jsonObject('the consistency proof')(value).proof;
+  if (!Array.isArray(proof) || proof.length > 128 || proof.some((p) => typeof p !== 'string'))
+    throw new TrustError('the consistency proof is malformed');
+  return (proof as string[]).map((p) => new Uint8Array(Buffer.from(p, 'base64')));
+}
+
 /** handleJson options for a request that must be a JSON object, refused as TrustError as before. */
 export function trustRequest(what: string): JsonHandlerOptions<Record<string, unknown>> {
   return { validate: jsonObject(what), notJson: () => new TrustError(`${what} is not valid JSON`) };
