@@ -122,5 +122,10 @@ describe('typed JSON calls over STOQ', () => {
     expect(parseFailureText('m\u0000{"code":"NO_SUCH_CODE"}').remote).toBeUndefined();
     expect(parseFailureText('m\u0000{"code":"TRANSPORT","reason":"a b"}').remote).toEqual({ code: 'TRANSPORT' });
     expect(parseFailureText('m\u0000not json')).toEqual({ message: 'm', remote: undefined });
+    // A NUL inside the message does not hide the data after it.
+    expect(parseFailureText('a\u0000b\u0000{"code":"TRANSPORT"}')).toEqual({
+      message: 'a\u0000b',
+      remote: { code: 'TRANSPORT' },
+    });
   });
 });

@@ -62,7 +62,7 @@ export function failureText(err: unknown): string {
 
 /** Splits an error frame's text into the message and the failure it carries (none when absent or malformed). */
 export function parseFailureText(text: string): { message: string; remote: RemoteFailure | undefined } {
-  const at = text.indexOf(FAILURE_SEPARATOR);
+  const at = text.lastIndexOf(FAILURE_SEPARATOR);
   if (at < 0) return { message: text, remote: undefined };
   const message = text.slice(0, at);
   let value: unknown;
