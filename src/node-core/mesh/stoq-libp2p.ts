@@ -24,6 +24,7 @@ import { multiaddr, registry, type Multiaddr } from '@multiformats/multiaddr';
 import { TypedEventEmitter } from 'main-event';
 import { StoqCode } from '../transport/stoq/frames';
 import type { CallContext, Channel } from '../transport/stoq/rpc';
+import { concatBytes } from '../../shared/bytes';
 import type { HostPort, Transport as StoqTransport } from '../transport/stoq/transport';
 
 /** The STOQ channel method libp2p connections run on. */
@@ -56,10 +57,10 @@ export class MeshBindingError extends Error {
  * cannot claim another node's PeerId (it lacks that key), nor show its PeerId under another NodeId (STOQ).
  */
 export async function createBinding(key: PrivateKey, nodeId: string): Promise<Uint8Array> {
-  const signature = await key.sign(concat(BINDING_CONTEXT, new TextEncoder().encode(nodeId)));
+  const signature = await key.sign(concatBytes([BINDING_CONTEXT, new TextEncoder().encode(nodeId)]));
   const publicKey = publicKeyToProtobuf(key.publicKey);
   if (publicKey.length > 255 || signature.length > 255) throw new MeshBindingError('binding key too large');
-  return concat(Uint8Array.of(1, publicKey.length), publicKey, Uint8Array.of(signature.length), signature);
+  return concatBytes([Uint8Array.of(1, publicKey.length), publicKey, Uint8Array.of(signature.length), signature]);
 }
 
 /** Checks a peer's binding statement against the NodeId STOQ proved; returns the bound PeerId. */
@@ -78,19 +79,9 @@ export async function verifyBinding(statement: Uint8Array, nodeId: string): Prom
   } catch (err) {
     throw new MeshBindingError(`peer binding key unreadable: ${(err as Error).message}`);
   }
-  const ok = await publicKey.verify(concat(BINDING_CONTEXT, new TextEncoder().encode(nodeId)), signature);
+  const ok = await publicKey.verify(concatBytes([BINDING_CONTEXT, new TextEncoder().encode(nodeId)]), signature);
   if (!ok) throw new MeshBindingError(`the peer's libp2p key did not sign its NodeId ${nodeId.slice(0, 8)}`);
   return peerIdFromPublicKey(publicKey);
-}
-
-function concat(...parts: Uint8Array[]): Uint8Array {
-  const out = new Uint8Array(parts.reduce((n, p) => n + p.length, 0));
-  let at = 0;
-  for (const p of parts) {
-    out.set(p, at);
-    at += p.length;
-  }
-  return out;
 }
 
 /** `/ip6/<host>/udp/<port>/stoq` for a STOQ address. */

@@ -1,6 +1,9 @@
 import { createCipheriv, createDecipheriv, hkdfSync, randomBytes } from 'node:crypto';
 import { ml_kem768 } from '@noble/post-quantum/ml-kem.js';
 import type { ProviderChoiceView, UsedPoolView } from '../../shared/proxy';
+import { ErrorCode } from '../../shared/errors';
+import { callJson, encodeJsonBody, ignoreReply } from '../transport/stoq/json-call';
+import { RpcError } from '../transport/stoq/rpc';
 import type { PeerLink } from '../transport/stoq/transport';
 import { parseProxyAddress } from './address';
 import { ProxyError } from './errors';
@@ -218,9 +221,7 @@ export class RemotePool {
       await Promise.allSettled(
         this.record.shards.map(async (s) => {
           const link = await this.linkTo(s.provider);
-          await link.request(ProxyMethod.Free, Buffer.from(JSON.stringify({ address: s.address })), {
-            timeoutMs: 10_000,
-          });
+          await callJson(link, ProxyMethod.Free, { address: s.address }, { timeoutMs: 10_000, validate: ignoreReply });
         }),
       );
     });
@@ -308,9 +309,7 @@ export class RemotePool {
   private async readSlots(shard: number, slot: number, count: number): Promise<Uint8Array> {
     const s = this.record.shards[shard] as ShardInfo;
     const link = await this.linkTo(s.provider);
-    const body = Buffer.from(
-      JSON.stringify({ address: s.address, offset: slot * STORED_PAGE, length: count * STORED_PAGE }),
-    );
+    const body = encodeJsonBody({ address: s.address, offset: slot * STORED_PAGE, length: count * STORED_PAGE });
     return link.request(ProxyMethod.Read, body, { timeoutMs: 15_000 });
   }
 
@@ -381,13 +380,15 @@ const REFUSALS = [
   'UNKNOWN_ADDRESS',
 ] as const;
 
-/** The provider's refusal named in an error that came over the wire ("proxy.read: REVOKED: …"), if any. */
+/** The provider's refusal in an error, as data: its own (ProxyError) or one that came over the wire (RpcError). */
 function refusalOf(err: Error | undefined): (typeof REFUSALS)[number] | undefined {
-  if (!err) return undefined;
-  if (err instanceof ProxyError && (REFUSALS as readonly string[]).includes(err.failure)) {
-    return err.failure as (typeof REFUSALS)[number];
-  }
-  return REFUSALS.find((r) => new RegExp(`(^|: )${r}:`).test(err.message));
+  const reason =
+    err instanceof ProxyError
+      ? err.failure
+      : err instanceof RpcError && err.remote?.code === ErrorCode.ProxyRefused
+        ? err.remote.reason
+        : undefined;
+  return REFUSALS.find((r) => r === reason);
 }
 
 function range(first: number, last: number): number[] {

@@ -4,6 +4,7 @@ import type { MemoryAdapter } from '../assets/memory-adapter';
 import type { Logger } from '../logging/log-book';
 import type { Db } from '../store/database';
 import type { StoqRouter } from '../transport/stoq/rpc';
+import { decodeJsonBody, handleJson } from '../transport/stoq/json-call';
 import {
   anonymousCoordinates,
   canonicalProxyAddress,
@@ -83,16 +84,66 @@ function toMapping(r: Row): ProxyMapping {
   };
 }
 
+const notJson = () => new ProxyError('UNKNOWN_ADDRESS', 'the request is not JSON');
+
 function parseJson(body: Uint8Array): Record<string, unknown> {
-  let v: unknown;
-  try {
-    v = JSON.parse(Buffer.from(body).toString('utf8'));
-  } catch {
-    throw new ProxyError('UNKNOWN_ADDRESS', 'the request is not JSON');
-  }
+  const decoded = decodeJsonBody(body);
+  if (!decoded) throw notJson();
+  return requestObject(decoded.value);
+}
+
+function requestObject(v: unknown): Record<string, unknown> {
   if (typeof v !== 'object' || v === null || Array.isArray(v))
     throw new ProxyError('UNKNOWN_ADDRESS', 'the request is not an object');
   return v as Record<string, unknown>;
+}
+
+/** proxy.map's request, checked. */
+function mapRequest(v: unknown) {
+  const o = requestObject(v);
+  const permissions = o.permissions === 'r' ? 'r' : o.permissions === 'rw' ? 'rw' : undefined;
+  if (!permissions) throw new ProxyError('PERMISSION', 'permissions must be "r" or "rw"');
+  if (typeof o.leaseId !== 'string' || o.leaseId.length > 128)
+    throw new ProxyError('UNKNOWN_ADDRESS', 'leaseId must be text');
+  const shard = int(o.shard ?? 0, 'shard');
+  if (shard > 0xffff) throw new ProxyError('OUT_OF_BOUNDS', 'shard must be 0–65535');
+  return {
+    leaseId: o.leaseId,
+    offset: int(o.offset, 'offset'),
+    length: int(o.length, 'length'),
+    permissions,
+    shard,
+    anonymous: o.anonymous === true,
+  } as const;
+}
+
+/** proxy.free's request: `{address}`. */
+function addressRequest(v: unknown): { address: string } {
+  const o = requestObject(v);
+  if (typeof o.address !== 'string') throw new ProxyError('UNKNOWN_ADDRESS', 'address must be text');
+  return { address: o.address };
+}
+
+/** The answer to proxy.map and proxy.anonymous: the mapping's address (the provider's or the proxy's) and expiry. */
+export interface MappingReply {
+  readonly address: string;
+  readonly expiresAt: number;
+  readonly length: number;
+}
+
+/** Checks a peer's MappingReply. */
+export function mappingReply(v: unknown): MappingReply {
+  const o = v as Partial<MappingReply> | null;
+  if (
+    typeof o !== 'object' ||
+    o === null ||
+    typeof o.address !== 'string' ||
+    !Number.isSafeInteger(o.expiresAt) ||
+    !Number.isSafeInteger(o.length)
+  ) {
+    throw new ProxyError('UNAVAILABLE', 'the peer answered without a mapping');
+  }
+  return { address: o.address, expiresAt: o.expiresAt as number, length: o.length as number };
 }
 
 function int(v: unknown, what: string): number {
@@ -247,23 +298,9 @@ export class ProxyProvider {
   }
 
   serve(router: StoqRouter): void {
-    router.rpc(ProxyMethod.Map, (body, ctx) => {
-      const o = parseJson(body);
-      const permissions = o.permissions === 'r' ? 'r' : o.permissions === 'rw' ? 'rw' : undefined;
-      if (!permissions) throw new ProxyError('PERMISSION', 'permissions must be "r" or "rw"');
-      if (typeof o.leaseId !== 'string' || o.leaseId.length > 128)
-        throw new ProxyError('UNKNOWN_ADDRESS', 'leaseId must be text');
-      const shard = int(o.shard ?? 0, 'shard');
-      if (shard > 0xffff) throw new ProxyError('OUT_OF_BOUNDS', 'shard must be 0–65535');
-      const m = this.map(ctx.peer.nodeId, {
-        leaseId: o.leaseId,
-        offset: int(o.offset, 'offset'),
-        length: int(o.length, 'length'),
-        permissions,
-        shard,
-        anonymous: o.anonymous === true,
-      });
-      return Buffer.from(JSON.stringify({ address: m.address, expiresAt: m.expiresAt, length: m.length }));
+    handleJson(router, ProxyMethod.Map, { validate: mapRequest, notJson }, (req, ctx) => {
+      const m = this.map(ctx.peer.nodeId, req);
+      return { address: m.address, expiresAt: m.expiresAt, length: m.length } satisfies MappingReply;
     });
     const relay = this.options.relay;
     router.rpc(ProxyMethod.Read, (body, ctx) => {
@@ -290,12 +327,9 @@ export class ProxyProvider {
       this.write(ctx.peer.nodeId, o.address, offset, data);
       return new Uint8Array(0);
     });
-    router.rpc(ProxyMethod.Free, (body, ctx) => {
-      const o = parseJson(body);
-      if (typeof o.address !== 'string') throw new ProxyError('UNKNOWN_ADDRESS', 'address must be text');
-      if (relay?.handles(o.address)) return relay.free(ctx.peer.nodeId, o.address).then(() => new Uint8Array(0));
-      this.free(ctx.peer.nodeId, o.address);
-      return new Uint8Array(0);
+    handleJson(router, ProxyMethod.Free, { validate: addressRequest, notJson }, async ({ address }, ctx) => {
+      if (relay?.handles(address)) await relay.free(ctx.peer.nodeId, address);
+      else this.free(ctx.peer.nodeId, address);
     });
   }
 }

@@ -1,6 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import fc from 'fast-check';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { HyperMeshError } from '../../shared/errors';
 import { formatHostPort } from '../../shared/network';
 import type { MemoryAdapter } from '../assets/memory-adapter';
 import { LogBook } from '../logging/log-book';
@@ -8,6 +9,7 @@ import { createNode, type HyperMeshNode } from '../node';
 import { fixedHardware } from '../testing/fixed-hardware';
 import { useTempDirs } from '../testing/temp-dir';
 import { until } from '../testing/until';
+import { RpcError } from '../transport/stoq/rpc';
 import { ProxyMethod, encodeWrite } from './provider';
 
 /**
@@ -42,12 +44,10 @@ const failureOf = async (p: Promise<unknown>): Promise<string> => {
     await p;
     return 'none';
   } catch (err) {
-    // Refusals arrive as "<method>: <FAILURE>: why" over the wire, "<FAILURE>: why" from the API.
-    const m =
-      /\b(UNKNOWN_ADDRESS|OUT_OF_BOUNDS|PERMISSION|FREED|EXPIRED|REVOKED|NOT_YOURS|INTEGRITY|UNAVAILABLE)\b/.exec(
-        (err as Error).message,
-      );
-    return m?.[1] ?? (err as Error).message;
+    // Refusals carry their reason as data: over the wire (RpcError.remote) and from the API (HyperMeshError.reason).
+    if (err instanceof RpcError) return err.remote?.reason ?? err.message;
+    if (err instanceof HyperMeshError) return err.reason ?? err.message;
+    return (err as Error).message;
   }
 };
 

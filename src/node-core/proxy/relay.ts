@@ -1,4 +1,5 @@
 import type { Db } from '../store/database';
+import { callJson, encodeJsonBody, ignoreReply } from '../transport/stoq/json-call';
 import type { PeerLink } from '../transport/stoq/transport';
 import { canonicalProxyAddress } from './address';
 import { ProxyError } from './errors';
@@ -87,9 +88,8 @@ export class ProxyRelay {
   async read(caller: string, address: string, offset: number, length: number): Promise<Uint8Array> {
     const f = this.check(caller, address);
     const link = await this.linkTo(f.provider);
-    return link.request(ProxyMethod.Read, Buffer.from(JSON.stringify({ address: f.providerAddress, offset, length })), {
-      timeoutMs: 15_000,
-    });
+    const body = encodeJsonBody({ address: f.providerAddress, offset, length });
+    return link.request(ProxyMethod.Read, body, { timeoutMs: 15_000 });
   }
 
   async write(caller: string, address: string, offset: number, data: Uint8Array): Promise<void> {
@@ -102,8 +102,11 @@ export class ProxyRelay {
     const f = this.check(caller, address);
     this.db.prepare("UPDATE proxy_forwards SET state = 'freed' WHERE address = ?").run(f.address);
     const link = await this.linkTo(f.provider);
-    await link.request(ProxyMethod.Free, Buffer.from(JSON.stringify({ address: f.providerAddress })), {
-      timeoutMs: 15_000,
-    });
+    await callJson(
+      link,
+      ProxyMethod.Free,
+      { address: f.providerAddress },
+      { timeoutMs: 15_000, validate: ignoreReply },
+    );
   }
 }

@@ -17,6 +17,7 @@ import type { ProxySelection, Settings } from '../../shared/settings';
 import type { MemoryAdapter } from '../assets/memory-adapter';
 import type { Logger } from '../logging/log-book';
 import type { Db } from '../store/database';
+import { callJson, handleJson, ignoreReply } from '../transport/stoq/json-call';
 import type { PeerLink, Transport } from '../transport/stoq/transport';
 import { anonymousCoordinates, canonicalProxyAddress, formatProxyAddress, newFingerprint } from './address';
 import { ProxyRelay } from './relay';
@@ -33,7 +34,7 @@ import {
   type PoolRecord,
   type ShardInfo,
 } from './pool';
-import { ProxyMethod, ProxyProvider } from './provider';
+import { ProxyMethod, ProxyProvider, mappingReply, type MappingReply } from './provider';
 
 /**
  * The node's memory proxy: the provider side (a translation table over its memory asset) and the consumer side
@@ -110,24 +111,12 @@ export class ProxyService {
 
   start(): void {
     this.provider.serve(this.options.stoq.router);
-    this.options.stoq.router.rpc(ProxyMethod.Anonymous, async (body, ctx) => {
-      let o: Record<string, unknown>;
-      try {
-        o = JSON.parse(Buffer.from(body).toString('utf8')) as Record<string, unknown>;
-      } catch {
-        throw new ProxyError('UNKNOWN_ADDRESS', 'the request is not JSON');
-      }
-      const bytes = o.bytes;
-      const durationMs = o.durationMs;
-      const shard = o.shard ?? 0;
-      if (typeof bytes !== 'number' || !Number.isSafeInteger(bytes) || bytes < 1 || bytes > 2 * MAX_POOL_BYTES)
-        throw new ProxyError('OUT_OF_BOUNDS', 'bytes out of range');
-      if (typeof durationMs !== 'number' || !Number.isSafeInteger(durationMs) || durationMs < 1000)
-        throw new ProxyError('OUT_OF_BOUNDS', 'durationMs out of range');
-      if (typeof shard !== 'number' || !Number.isSafeInteger(shard) || shard < 0 || shard > 0xffff)
-        throw new ProxyError('OUT_OF_BOUNDS', 'shard out of range');
-      return Buffer.from(JSON.stringify(await this.serveAnonymous(ctx.peer.nodeId, bytes, durationMs, shard)));
-    });
+    handleJson(
+      this.options.stoq.router,
+      ProxyMethod.Anonymous,
+      { validate: anonymousRequest, notJson: () => new ProxyError('UNKNOWN_ADDRESS', 'the request is not JSON') },
+      (req, ctx) => this.serveAnonymous(ctx.peer.nodeId, req.bytes, req.durationMs, req.shard),
+    );
     const rows = this.options.db
       .prepare("SELECT pool FROM proxy_pools WHERE state = 'active' AND expires_at > ?")
       .all(this.now()) as {
@@ -218,24 +207,14 @@ export class ProxyService {
       AbortSignal.timeout(60_000),
     );
     const link = await this.linkTo(best.choice.nodeId);
-    const reply = JSON.parse(
-      Buffer.from(
-        await link.request(
-          ProxyMethod.Map,
-          Buffer.from(
-            JSON.stringify({
-              leaseId: lease.leaseId,
-              offset: 0,
-              length: bytes,
-              permissions: 'rw',
-              shard,
-              anonymous: true,
-            }),
-          ),
-          { timeoutMs: 15_000 },
-        ),
-      ).toString('utf8'),
-    ) as { address: string; expiresAt: number };
+    const reply = await mapAt(link, {
+      leaseId: lease.leaseId,
+      offset: 0,
+      length: bytes,
+      permissions: 'rw',
+      shard,
+      anonymous: true,
+    });
     const fingerprint = newFingerprint();
     const address = formatProxyAddress({
       coordinates: anonymousCoordinates(this.secret, fingerprint),
@@ -272,17 +251,12 @@ export class ProxyService {
     for (const relay of relays) {
       try {
         const link = await this.linkTo(relay.nodeId);
-        const reply = JSON.parse(
-          Buffer.from(
-            await link.request(
-              ProxyMethod.Anonymous,
-              Buffer.from(JSON.stringify({ bytes: shardBytes, durationMs: request.durationMs, shard: 0 })),
-              {
-                timeoutMs: 90_000,
-              },
-            ),
-          ).toString('utf8'),
-        ) as { address: string; expiresAt: number };
+        const reply = await callJson(
+          link,
+          ProxyMethod.Anonymous,
+          { bytes: shardBytes, durationMs: request.durationMs, shard: 0 },
+          { timeoutMs: 90_000, validate: mappingReply },
+        );
         const choice: ProviderChoiceView = {
           nodeId: relay.nodeId,
           stake: this.options.stakeOf?.(relay.nodeId) ?? '0',
@@ -343,23 +317,13 @@ export class ProxyService {
           signal,
         );
         const link = await this.linkTo(choice.nodeId);
-        const reply = JSON.parse(
-          Buffer.from(
-            await link.request(
-              ProxyMethod.Map,
-              Buffer.from(
-                JSON.stringify({
-                  leaseId: lease.leaseId,
-                  offset: 0,
-                  length: slots * STORED_PAGE,
-                  permissions: 'rw',
-                  shard: i,
-                }),
-              ),
-              { timeoutMs: 15_000 },
-            ),
-          ).toString('utf8'),
-        ) as { address: string; expiresAt: number };
+        const reply = await mapAt(link, {
+          leaseId: lease.leaseId,
+          offset: 0,
+          length: slots * STORED_PAGE,
+          permissions: 'rw',
+          shard: i,
+        });
         shards.push({
           provider: choice.nodeId,
           assetId: asset.assetId,
@@ -371,10 +335,7 @@ export class ProxyService {
     } catch (err) {
       await Promise.allSettled(
         shards.map(async (s) =>
-          (await this.linkTo(s.provider)).request(
-            ProxyMethod.Free,
-            Buffer.from(JSON.stringify({ address: s.address })),
-          ),
+          callJson(await this.linkTo(s.provider), ProxyMethod.Free, { address: s.address }, { validate: ignoreReply }),
         ),
       );
       throw err;
@@ -448,4 +409,37 @@ export class ProxyService {
   revoke(address: string): ProvidedMappingView {
     return this.provider.revoke(address);
   }
+}
+
+/** Maps part of a lease at its provider (proxy.map). */
+function mapAt(
+  link: PeerLink,
+  request: {
+    leaseId: string;
+    offset: number;
+    length: number;
+    permissions: 'r' | 'rw';
+    shard: number;
+    anonymous?: true;
+  },
+): Promise<MappingReply> {
+  return callJson(link, ProxyMethod.Map, request, { timeoutMs: 15_000, validate: mappingReply });
+}
+
+/** proxy.anonymous's request, checked. */
+function anonymousRequest(v: unknown): { bytes: number; durationMs: number; shard: number } {
+  if (typeof v !== 'object' || v === null || Array.isArray(v)) {
+    throw new ProxyError('UNKNOWN_ADDRESS', 'the request is not an object');
+  }
+  const o = v as Record<string, unknown>;
+  const bytes = o.bytes;
+  const durationMs = o.durationMs;
+  const shard = o.shard ?? 0;
+  if (typeof bytes !== 'number' || !Number.isSafeInteger(bytes) || bytes < 1 || bytes > 2 * MAX_POOL_BYTES)
+    throw new ProxyError('OUT_OF_BOUNDS', 'bytes out of range');
+  if (typeof durationMs !== 'number' || !Number.isSafeInteger(durationMs) || durationMs < 1000)
+    throw new ProxyError('OUT_OF_BOUNDS', 'durationMs out of range');
+  if (typeof shard !== 'number' || !Number.isSafeInteger(shard) || shard < 0 || shard > 0xffff)
+    throw new ProxyError('OUT_OF_BOUNDS', 'shard out of range');
+  return { bytes, durationMs, shard };
 }

@@ -1,4 +1,5 @@
 import { ErrorCode } from '../../shared/errors';
+import { handleJson } from '../transport/stoq/json-call';
 import type { CallContext, StoqRouter } from '../transport/stoq/rpc';
 import type { CaService } from './ca-service';
 import { AlreadyCertifiedError, CaRefusedError, NameRefusedError, TrustError } from './errors';
@@ -11,6 +12,7 @@ import {
   int,
   parseRevocationList,
   str,
+  trustRequest,
   type CosignRequest,
   type CosignatureJson,
   type IssueReply,
@@ -66,19 +68,17 @@ export function serveCa(ca: CaService, router: StoqRouter): void {
     if (!head) throw new TrustError('the log has no signed head yet');
     return encodeJson(headToJson(head));
   });
-  router.rpc(TrustMethod.Consistency, (body) => {
-    const req = decodeJson(body, 'the consistency request');
+  handleJson(router, TrustMethod.Consistency, trustRequest('the consistency request'), (req) => {
     const from = int(req, 'from', 'the consistency request', 1);
     const to = int(req, 'to', 'the consistency request', 1);
     if (from > to || to > ca.log.size) throw new TrustError(`no consistency proof from ${from} to ${to}`);
     const proof = ca.log.consistencyProof(from, to).map((h) => Buffer.from(h).toString('base64'));
-    return encodeJson({ proof });
+    return { proof };
   });
   router.rpc(TrustMethod.Revocations, async () => encodeJson(await ca.revocationList()));
-  router.rpc(TrustMethod.Resolve, async (body) => {
-    const req = decodeJson(body, 'the name request');
-    return encodeJson(await ca.resolve(str(req, 'name', 'the name request', 63)));
-  });
+  handleJson(router, TrustMethod.Resolve, trustRequest('the name request'), (req) =>
+    ca.resolve(str(req, 'name', 'the name request', 63)),
+  );
   router.rpc(TrustMethod.Register, async (body, ctx) => {
     if (ctx.peer.kind !== 'trustchain') throw new TrustError('registering a name needs a TrustChain certificate');
     const refusal = limited(ca.nameCallRate, ctx, 'name');

@@ -1,10 +1,9 @@
 import { copyFileSync, mkdirSync } from 'node:fs';
 import { join } from 'node:path';
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { formatHostPort } from '../../shared/network';
-import { LogBook } from '../logging/log-book';
-import { createNode, type HyperMeshNode, type NodeConfig } from '../node';
-import { fixedHardware } from '../testing/fixed-hardware';
+import type { HyperMeshNode, NodeConfig } from '../node';
+import { useNodes } from '../testing/nodes';
 import { useTempDirs } from '../testing/temp-dir';
 import { until } from '../testing/until';
 import type { CaService } from './ca-service';
@@ -12,21 +11,7 @@ import { SplitViewError } from './errors';
 import type { FederationDocument } from './federation';
 
 const tempDir = useTempDirs();
-const running: HyperMeshNode[] = [];
-
-afterEach(async () => {
-  await Promise.all(running.splice(0).map((n) => n.stop()));
-});
-
-async function start(config: Omit<NodeConfig, 'listen'>): Promise<HyperMeshNode> {
-  const node = createNode(
-    { ...config, listen: { host: '::1', port: 0 } },
-    { hardware: fixedHardware(), logBook: new LogBook({ echo: !!process.env.HM_DEBUG }) },
-  );
-  running.push(node);
-  await node.start();
-  return node;
-}
+const start = useNodes();
 
 const caNode = (name: string, extra: Partial<NodeConfig> = {}) =>
   start({ dataDir: tempDir(), authority: { name }, ...extra });

@@ -1,4 +1,5 @@
 import { isPlainObject } from '../../shared/validate';
+import type { JsonHandlerOptions, Validate } from '../transport/stoq/json-call';
 import type { SignedTreeHead } from './ct-log';
 import { TrustError } from './errors';
 import { parseFederationDocument, type FederationDocument } from './federation';
@@ -128,8 +129,28 @@ export function decodeJson(body: Uint8Array, what: string): Record<string, unkno
   } catch {
     throw new TrustError(`${what} is not valid JSON`);
   }
-  if (!isPlainObject(value)) throw new TrustError(`${what} is not a JSON object`);
-  return value;
+  return jsonObject(what)(value);
+}
+
+/** A validator for the typed JSON call (callJson, handleJson): the value must be a JSON object. */
+export function jsonObject(what: string): Validate<Record<string, unknown>> {
+  return (value) => {
+    if (!isPlainObject(value)) throw new TrustError(`${what} is not a JSON object`);
+    return value;
+  };
+}
+
+/** The CA's answer to trust.consistency: the proof's hashes. */
+export function consistencyReply(value: unknown): Uint8Array[] {
+  const proof = jsonObject('the consistency proof')(value).proof;
+  if (!Array.isArray(proof) || proof.length > 128 || proof.some((p) => typeof p !== 'string'))
+    throw new TrustError('the consistency proof is malformed');
+  return (proof as string[]).map((p) => new Uint8Array(Buffer.from(p, 'base64')));
+}
+
+/** handleJson options for a request that must be a JSON object, refused as TrustError as before. */
+export function trustRequest(what: string): JsonHandlerOptions<Record<string, unknown>> {
+  return { validate: jsonObject(what), notJson: () => new TrustError(`${what} is not valid JSON`) };
 }
 
 const B64 = /^[A-Za-z0-9+/]*={0,2}$/;

@@ -1,10 +1,11 @@
 import { resolveServiceAddress } from '../transport/resolve-address';
+import { callJson } from '../transport/stoq/json-call';
 import type { Transport } from '../transport/stoq/transport';
 import { parseCosignReply } from './cosign';
 import type { PqCosignature } from './certificates';
 import { TrustError, throwIfRefused } from './errors';
 import type { TrustedCa } from './federation';
-import { TrustMethod, decodeJson, encodeJson, type CosignRequest } from './protocol';
+import { TrustMethod, jsonObject, type CosignRequest } from './protocol';
 
 /** Asks another federation CA, over STOQ at the address the federation lists, for its co-signatures. */
 export function remoteCosigner(transport: Transport) {
@@ -15,10 +16,10 @@ export function remoteCosigner(transport: Transport) {
     const link = await transport.dialUnverified(await resolveServiceAddress(member.address, { ipv4: true }));
     let cosignatures: PqCosignature[];
     try {
-      const reply = decodeJson(
-        await link.request(TrustMethod.Cosign, encodeJson(request), { timeoutMs: 20_000 }),
-        'the co-signing reply',
-      );
+      const reply = await callJson(link, TrustMethod.Cosign, request, {
+        timeoutMs: 20_000,
+        validate: jsonObject('the co-signing reply'),
+      });
       throwIfRefused(reply); // CA_RATE_LIMITED, with its retry-after
       cosignatures = parseCosignReply(reply);
     } finally {

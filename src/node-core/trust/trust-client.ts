@@ -7,6 +7,7 @@ import { resolveServiceAddress } from '../transport/resolve-address';
 import type { PeerIdentity } from '../transport/stoq/node-certificate';
 import { type PeerLink, type Transport } from '../transport/stoq/transport';
 import { StoqCode } from '../transport/stoq/frames';
+import { callJson } from '../transport/stoq/json-call';
 import { RpcError } from '../transport/stoq/rpc';
 import type { CaService } from './ca-service';
 import { canonicalSerial, createCsr } from './certificates';
@@ -17,8 +18,10 @@ import { createHash } from 'node:crypto';
 import { verifyNow } from '../crypto';
 import {
   TrustMethod,
+  consistencyReply,
   decodeJson,
   encodeJson,
+  jsonObject,
   headFromJson,
   headToJson,
   parseBundle,
@@ -329,9 +332,10 @@ export class TrustClient {
   }
 
   private async refreshRevocations(link: PeerLink): Promise<void> {
-    const list = parseRevocationList(
-      await link.request(TrustMethod.Revocations, new Uint8Array(), { timeoutMs: 15_000 }),
-    );
+    const list = await callJson(link, TrustMethod.Revocations, undefined, {
+      timeoutMs: 15_000,
+      validate: (v) => parseRevocationList(jsonObject('the revocation list')(v)),
+    });
     const ca = this.federation?.members.get(list.caId);
     if (!ca) throw new TrustError('the revocation list is from a CA outside the federation');
     const { signature, ...unsigned } = list;
@@ -478,14 +482,7 @@ export class TrustClient {
 
   private async consistencyProof(link: PeerLink, from: number, to: number): Promise<Uint8Array[]> {
     if (from === 0) return [];
-    const reply = decodeJson(
-      await link.request(TrustMethod.Consistency, encodeJson({ from, to }), { timeoutMs: 15_000 }),
-      'the consistency proof',
-    );
-    const proof = reply.proof;
-    if (!Array.isArray(proof) || proof.length > 128 || proof.some((p) => typeof p !== 'string'))
-      throw new TrustError('the consistency proof is malformed');
-    return (proof as string[]).map((p) => new Uint8Array(Buffer.from(p, 'base64')));
+    return callJson(link, TrustMethod.Consistency, { from, to }, { timeoutMs: 15_000, validate: consistencyReply });
   }
 
   /**
@@ -493,7 +490,10 @@ export class TrustClient {
    * roots are proof by themselves; heads of different sizes are checked with a consistency proof from the CA.
    */
   async compareWithPeer(peer: PeerLink, caLink: PeerLink | null = null): Promise<void> {
-    const reply = decodeJson(await peer.request(TrustMethod.Heads, new Uint8Array(), { timeoutMs: 15_000 }), 'heads');
+    const reply = await callJson(peer, TrustMethod.Heads, undefined, {
+      timeoutMs: 15_000,
+      validate: jsonObject('heads'),
+    });
     const heads = reply.heads;
     if (!Array.isArray(heads) || heads.length > 64) throw new TrustError('the peer sent a malformed list of heads');
     for (const raw of heads) {

@@ -2,20 +2,14 @@ import type { TrustSettings } from '../../shared/settings';
 import type { ResolvedName } from '../../shared/trust';
 import type { NodeIdentity } from '../identity/identity';
 import { StoqCode } from '../transport/stoq/frames';
+import { callJson } from '../transport/stoq/json-call';
 import { RpcError } from '../transport/stoq/rpc';
 import { encodeChain, type PeerLink } from '../transport/stoq/transport';
 import type { CaService } from './ca-service';
 import { TrustError, throwIfRefused } from './errors';
 import type { TrustedFederation } from './federation';
 import { verifyNow } from '../crypto';
-import {
-  TrustMethod,
-  decodeJson,
-  encodeJson,
-  nameSigningInput,
-  parseNameRecord,
-  type NameRecordJson,
-} from './protocol';
+import { TrustMethod, jsonObject, nameSigningInput, parseNameRecord, type NameRecordJson } from './protocol';
 
 /** What the name calls need of the TrustClient. */
 export interface TrustNamesDeps {
@@ -44,7 +38,7 @@ export class TrustNames {
       if (trust.caAddress === '') throw new TrustError('no TrustChain CA is configured');
       const link = await this.deps.caLink(trust);
       try {
-        record = parseNameRecord(await link.request(TrustMethod.Resolve, encodeJson({ name }), { timeoutMs: 15_000 }));
+        record = await callJson(link, TrustMethod.Resolve, { name }, { timeoutMs: 15_000, validate: nameRecord });
       } catch (err) {
         // The CA's own refusal ("not registered") is a TrustChain answer, not a transport failure.
         if (err instanceof RpcError && err.stoqCode === StoqCode.HandlerError)
@@ -82,9 +76,11 @@ export class TrustNames {
       const link = await this.deps.caLink(trust);
       // The connection may predate our certificate: show it now (the CA upgrades what it knows of us).
       await link.request('stoq.hello', encodeChain(chain), { timeoutMs: 15_000 });
-      const reply = decodeJson(
-        await link.request(TrustMethod.Register, encodeJson({ name, addresses }), { timeoutMs: 15_000 }),
-        'the registration reply',
+      const reply = await callJson(
+        link,
+        TrustMethod.Register,
+        { name, addresses },
+        { timeoutMs: 15_000, validate: jsonObject('the registration reply') },
       );
       throwIfRefused(reply); // NAME_LIMIT, NAME_RATE_LIMITED or CA_RATE_LIMITED, with its stable code
       parseNameRecord(reply);
@@ -102,11 +98,15 @@ export class TrustNames {
       const link = await this.deps.caLink(this.deps.settings().trust);
       await link.request('stoq.hello', encodeChain(chain), { timeoutMs: 15_000 });
       throwIfRefused(
-        decodeJson(
-          await link.request(TrustMethod.Release, encodeJson({ name }), { timeoutMs: 15_000 }),
-          'the release reply',
+        await callJson(
+          link,
+          TrustMethod.Release,
+          { name },
+          { timeoutMs: 15_000, validate: jsonObject('the release reply') },
         ),
       );
     }
   }
 }
+
+const nameRecord = (value: unknown) => parseNameRecord(jsonObject('the name record')(value));

@@ -1,4 +1,5 @@
 import type { JobFailureReason } from '../../shared/vm';
+import { concatBytes } from '../../shared/bytes';
 import type { JobLimits } from './sandbox';
 import { compileWat } from './testing';
 import { uleb } from './wasm-module';
@@ -48,14 +49,7 @@ export function section(id: number, body: readonly number[] | Uint8Array): Uint8
 }
 
 export function wasmBinary(sections: readonly Uint8Array[]): Uint8Array {
-  const parts = [Uint8Array.from([0, 0x61, 0x73, 0x6d, 1, 0, 0, 0]), ...sections];
-  const out = new Uint8Array(parts.reduce((n, p) => n + p.length, 0));
-  let at = 0;
-  for (const p of parts) {
-    out.set(p, at);
-    at += p.length;
-  }
-  return out;
+  return concatBytes([Uint8Array.from([0, 0x61, 0x73, 0x6d, 1, 0, 0, 0]), ...sections]);
 }
 
 /** A vector of `count` copies of `item`, as a section body. */

@@ -1,4 +1,4 @@
-import { ErrorCode, HyperMeshError } from '../../../shared/errors';
+import { ErrorCode, HyperMeshError, isErrorCode } from '../../../shared/errors';
 import type { Logger } from '../../logging/log-book';
 import type { StoqConnection } from './endpoint';
 import {
@@ -18,14 +18,73 @@ import {
 import type { PeerIdentity } from './node-certificate';
 import { StreamError, type StoqStream } from './stream';
 
+/** A refusal as the peer's handler named it: its stable code and reason, carried as data (never parsed from text). */
+export interface RemoteFailure {
+  readonly code: ErrorCode;
+  readonly reason?: string;
+}
+
 export class RpcError extends HyperMeshError {
   constructor(
     message: string,
     /** STOQ code: UnknownMethod, HandlerError, Timeout, Cancelled, FrameTooLarge, ProtocolError, or an application code. */
     readonly stoqCode: number,
+    /** What the peer's handler failed with, when it failed with a coded error (HyperMeshError); else undefined. */
+    readonly remote?: RemoteFailure,
   ) {
     super(ErrorCode.Transport, message);
   }
+}
+
+/**
+ * An error frame's text is the human message, then (for a coded error) NUL and the failure as JSON `{code, reason}`.
+ * A peer that does not know the suffix shows it as part of the text; the message is cut so the suffix always fits
+ * the 1,000 characters an error frame carries.
+ */
+const FAILURE_SEPARATOR = '\u0000';
+const MAX_ERROR_TEXT = 1000;
+const MAX_REASON_CHARS = 64;
+
+/** The text to answer a failed handler with. */
+export function failureText(err: unknown): string {
+  const message = err instanceof Error ? err.message : String(err);
+  // A call relayed on (proxy → provider) passes on the failure it got.
+  const failure: RemoteFailure | undefined =
+    err instanceof RpcError
+      ? err.remote
+      : err instanceof HyperMeshError
+        ? { code: err.code, ...(err.reason === undefined ? {} : { reason: err.reason }) }
+        : undefined;
+  if (!failure) return message;
+  const suffix = FAILURE_SEPARATOR + JSON.stringify(failure);
+  return message.slice(0, MAX_ERROR_TEXT - suffix.length) + suffix;
+}
+
+/** Splits an error frame's text into the message and the failure it carries (none when absent or malformed). */
+export function parseFailureText(text: string): { message: string; remote: RemoteFailure | undefined } {
+  const at = text.lastIndexOf(FAILURE_SEPARATOR);
+  if (at < 0) return { message: text, remote: undefined };
+  const message = text.slice(0, at);
+  let value: unknown;
+  try {
+    value = JSON.parse(text.slice(at + 1));
+  } catch {
+    return { message, remote: undefined };
+  }
+  if (typeof value !== 'object' || value === null) return { message, remote: undefined };
+  const { code, reason } = value as { code?: unknown; reason?: unknown };
+  if (!isErrorCode(code)) return { message, remote: undefined };
+  if (reason === undefined) return { message, remote: { code } };
+  if (typeof reason !== 'string' || !/^[A-Za-z0-9_.-]+$/.test(reason) || reason.length > MAX_REASON_CHARS) {
+    return { message, remote: { code } };
+  }
+  return { message, remote: { code, reason } };
+}
+
+function remoteError(method: string, payload: Uint8Array): RpcError {
+  const { code, message: text } = decodeError(payload);
+  const { message, remote } = parseFailureText(text);
+  return new RpcError(`${method}: ${message}`, code, remote);
 }
 
 export interface CallContext {
@@ -161,7 +220,7 @@ export function serveConnection(connection: StoqConnection, router: StoqRouter, 
           // A refusal the handler names with an application code (e.g. OVER_QUOTA) reaches the caller as that code.
           const code =
             err instanceof RpcError && err.stoqCode >= FIRST_APPLICATION_CODE ? err.stoqCode : StoqCode.HandlerError;
-          return respondError(stream, code, err instanceof Error ? err.message : String(err));
+          return respondError(stream, code, failureText(err));
         }
         await stream.end(encodeFrame(FrameType.ResponseOk, result, maxFrameBytes));
         return;
@@ -191,7 +250,7 @@ export function serveConnection(connection: StoqConnection, router: StoqRouter, 
           // (the sender may still be writing into it).
           if (!consumed || err instanceof StreamError) throw err;
           const code = err instanceof RpcError ? err.stoqCode : StoqCode.HandlerError;
-          return respondError(stream, code, err instanceof Error ? err.message : String(err));
+          return respondError(stream, code, failureText(err));
         }
         await stream.end(encodeFrame(FrameType.ResponseOk, result, maxFrameBytes));
         return;
@@ -203,7 +262,7 @@ export function serveConnection(connection: StoqConnection, router: StoqRouter, 
         try {
           accepted = await handler(body, ctx);
         } catch (err) {
-          return respondError(stream, StoqCode.HandlerError, err instanceof Error ? err.message : String(err));
+          return respondError(stream, StoqCode.HandlerError, failureText(err));
         }
         await stream.write(encodeFrame(FrameType.ChannelAccept, accepted.reply, maxFrameBytes));
         accepted.attach({ stream, head: decoder.drain() });
@@ -252,22 +311,29 @@ function guard(
   };
 }
 
-async function readResponse(stream: StoqStream, maxFrameBytes: number, method: string): Promise<Uint8Array> {
-  const decoder = new FrameDecoder(maxFrameBytes);
+/**
+ * Reads the peer's answer: a frame of type `ok` (returned) or an error (thrown as an RpcError); a malformed or
+ * unexpected frame resets the stream.
+ */
+async function readAnswer(
+  stream: StoqStream,
+  decoder: FrameDecoder,
+  ok: FrameType,
+  method: string,
+): Promise<Uint8Array> {
   let frame: Frame;
   try {
-    frame = await readFrames(
-      stream,
-      decoder,
-      (f) => f.type === FrameType.ResponseOk || f.type === FrameType.ResponseError,
-    );
+    frame = await readFrames(stream, decoder, (f) => f.type === ok || f.type === FrameType.ResponseError);
   } catch (err) {
     if (err instanceof FrameError) stream.reset(err.code, err.message);
     throw err;
   }
-  if (frame.type === FrameType.ResponseOk) return frame.payload;
-  const { code, message } = decodeError(frame.payload);
-  throw new RpcError(`${method}: ${message}`, code);
+  if (frame.type === FrameType.ResponseError) throw remoteError(method, frame.payload);
+  return frame.payload;
+}
+
+function readResponse(stream: StoqStream, maxFrameBytes: number, method: string): Promise<Uint8Array> {
+  return readAnswer(stream, new FrameDecoder(maxFrameBytes), FrameType.ResponseOk, method);
 }
 
 /** One request, one response, on a stream of its own (no head-of-line blocking between calls). */
@@ -362,22 +428,8 @@ export async function openChannel(
   try {
     await stream.write(encodeFrame(FrameType.Channel, encodeCall(method, meta), maxFrameBytes));
     const decoder = new FrameDecoder(maxFrameBytes);
-    let frame: Frame;
-    try {
-      frame = await readFrames(
-        stream,
-        decoder,
-        (f) => f.type === FrameType.ChannelAccept || f.type === FrameType.ResponseError,
-      );
-    } catch (err) {
-      if (err instanceof FrameError) stream.reset(err.code, err.message);
-      throw err;
-    }
-    if (frame.type === FrameType.ResponseError) {
-      const { code, message } = decodeError(frame.payload);
-      throw new RpcError(`${method}: ${message}`, code);
-    }
-    return { stream, head: decoder.drain(), reply: frame.payload };
+    const reply = await readAnswer(stream, decoder, FrameType.ChannelAccept, method);
+    return { stream, head: decoder.drain(), reply };
   } catch (err) {
     throw g.failure() ?? err;
   } finally {
