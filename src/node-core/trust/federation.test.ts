@@ -99,7 +99,7 @@ describe('federation: k of n CAs', () => {
     expect((await late.api.getTrustStatus()).federation).toMatchObject({ epoch: 3, threshold: 2 });
     // CA three cannot undo that alone: an epoch signed by it only is not a valid successor.
     await expect(federate([a3], 4, 1, [a3])).rejects.toThrow(/signed by 1 of the current CAs; 2 are required/);
-  }, 120_000);
+  }, 240_000);
 });
 
 describe('transparency: split views', () => {
