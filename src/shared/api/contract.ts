@@ -216,10 +216,13 @@ export const NODE_EVENT_NAMES = [
   'sharing',
 ] as const satisfies readonly NodeEventName[];
 
-export interface EventMessage<E extends NodeEventName = NodeEventName> {
-  readonly event: E;
-  readonly payload: NodeEvents[E];
-}
+/**
+ * One pushed event: a union keyed by `event`, so `switch (message.event)` narrows `payload` without casts. Give `E`
+ * to name one event's message.
+ */
+export type EventMessage<E extends NodeEventName = NodeEventName> = {
+  readonly [K in E]: { readonly event: K; readonly payload: NodeEvents[K] };
+}[E];
 
 export type ApiReply<T> =
   { readonly ok: true; readonly value: T } | { readonly ok: false; readonly error: ApiErrorBody };
