@@ -505,16 +505,24 @@ class Node implements HyperMeshNode {
     ledger.start();
   }
 
+  /** What the proxy and the VM both take: the database, this node's keys, the peer transport and a log. */
+  private peerServiceBase(db: Db, stoq: Transport, source: string) {
+    const identity = this.identity;
+    return {
+      db,
+      nodeId: identity.nodeId,
+      deriveSecret: (label: string) => identity.deriveSecret(label),
+      stoq,
+      log: this.logBook.logger(source),
+    };
+  }
+
   /** The memory proxy: serves mappings over this node's memory asset, and owns remote pools at peers. */
   private startProxy(): void {
     if (!this.db || !this.transport) return;
     const memory = () => this.assets?.adapter('memory') as MemoryAdapter | undefined;
     const proxy = new ProxyService({
-      db: this.db,
-      nodeId: this.identity.nodeId,
-      deriveSecret: (label) => this.identity.deriveSecret(label),
-      stoq: this.transport,
-      log: this.logBook.logger('proxy'),
+      ...this.peerServiceBase(this.db, this.transport, 'proxy'),
       settings: () => this.settings ?? DEFAULT_SETTINGS,
       memory,
       memoryAssetId: () => {
@@ -533,11 +541,7 @@ class Node implements HyperMeshNode {
     if (!this.db || !this.transport || !this.assets) return;
     const assets = this.assets;
     const vm = new VmService({
-      db: this.db,
-      nodeId: this.identity.nodeId,
-      deriveSecret: (label) => this.identity.deriveSecret(label),
-      stoq: this.transport,
-      log: this.logBook.logger('vm'),
+      ...this.peerServiceBase(this.db, this.transport, 'vm'),
       executor: this.jobExecutor ?? this.createJobPool(),
       assets: {
         adapter: (kind) => assets.adapter(kind),
