@@ -258,13 +258,7 @@ class Node implements HyperMeshNode {
         this.log.warn(message);
       }
       this.unsubscribeLog = this.logBook.subscribe((entry) => this.events.emit('log', entry));
-      this.createSharing();
-      if (this.config.listen) await this.startTransport(this.config.listen, loaded.settings);
-      await this.startAssets();
-      await this.startMesh();
-      this.startLedger();
-      this.startProxy();
-      this.startVm();
+      for (const [, start] of this.startOrder()) await start();
       this.startedAt = new Date();
       this.state = 'running';
       this.sharing?.start();
@@ -286,19 +280,48 @@ class Node implements HyperMeshNode {
     this.transport = undefined;
     this.sharing?.stop();
     try {
-      this.cpuThrottle?.stop();
-      await this.vm?.stop();
-      await this.ledger?.stop();
-      await this.mesh?.stop();
-      await this.assets?.stop();
-      this.authority?.stopHeadRefresh();
-      await this.trust?.stop();
-      await this.pqSigner?.close();
-      await transport?.stop();
-      await this.backups?.stop();
+      for (const [, stop] of this.stopOrder(transport)) await stop();
     } finally {
       this.release();
     }
+  }
+
+  /**
+   * The subsystems in start order, each built from the ones before it (docs/architecture.md, "Start and stop
+   * order"). Those that need the peer transport skip themselves without it.
+   */
+  private startOrder(): readonly (readonly [name: string, start: () => unknown])[] {
+    const listen = this.config.listen;
+    return [
+      ['sharing governor', () => this.createSharing()],
+      ['transport and TrustChain', () => listen && this.startTransport(listen, this.currentSettingsAtStart())],
+      ['assets', () => this.startAssets()],
+      ['mesh', () => this.startMesh()],
+      ['ledger', () => this.startLedger()],
+      ['memory proxy', () => this.startProxy()],
+      ['Catalog VM', () => this.startVm()],
+    ];
+  }
+
+  /** Stop order: each part before the parts it uses (the governor stops first, outside this list). */
+  private stopOrder(transport: Transport | undefined): readonly (readonly [name: string, stop: () => unknown])[] {
+    return [
+      ['CPU throttle', () => this.cpuThrottle?.stop()],
+      ['Catalog VM', () => this.vm?.stop()],
+      ['ledger', () => this.ledger?.stop()],
+      ['mesh', () => this.mesh?.stop()],
+      ['assets', () => this.assets?.stop()],
+      ['CA head refresh', () => this.authority?.stopHeadRefresh()],
+      ['TrustChain', () => this.trust?.stop()],
+      ['post-quantum signer pool', () => this.pqSigner?.close()],
+      ['transport', () => transport?.stop()],
+      ['backups', () => this.backups?.stop()],
+    ];
+  }
+
+  /** The settings loaded at start (the node is not running yet, so currentSettings() would refuse). */
+  private currentSettingsAtStart(): Settings {
+    return this.settings ?? DEFAULT_SETTINGS;
   }
 
   /** The sharing rules: a governor polls the sensors and tightens or loosens the allowance (docs/sharing-rules.md). */
