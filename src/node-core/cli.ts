@@ -1,24 +1,24 @@
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import type { ApiReply, NodeStatus } from '../shared/api/contract';
-import { ErrorCode, HyperMeshError, RemoteError } from '../shared/errors';
-import { getSettingAt, patchAt, type Settings } from '../shared/settings';
+import type { ApiArgs, ApiResult, NodeApiMethod, NodeStatus } from '../shared/api/contract';
+import { ErrorCode, HyperMeshError } from '../shared/errors';
+import { getSettingAt, patchAt } from '../shared/settings';
 import { APP_VERSION } from '../shared/version';
-import { createDispatch } from './api/dispatch';
 import { createApiServer, type ApiServer } from './api/http-server';
 import { USAGE, UsageError, parseCliArgs, parseSettingValue, type CliOptions } from './cli-args';
 import { defaultDataDir } from './config/data-dir';
 import { runDbCommand } from './cli-db';
 import { createNode, type HyperMeshNode } from './node';
-import { readRuntimeInfo, removeRuntimeInfo, writeRuntimeInfo } from './runtime-file';
+import { createDispatch } from './api/dispatch';
+import { removeRuntimeInfo, writeRuntimeInfo } from './runtime-file';
+import { callRunningNode, withNodeApi } from './cli-client';
 import { exportChain, formatCertificateReport, readCertificateReport } from './trust/cert-files';
 import { TrustError } from './trust/errors';
 import { parseFederationDocument } from './trust/federation';
-import type { FederationDocumentJson, FederationMemberEntry, TrustStatus } from '../shared/trust';
-import type { PauseState } from '../shared/sharing-view';
+import type { FederationDocumentJson, FederationMemberEntry } from '../shared/trust';
 import { formatAllowance, formatPause } from './cli-sharing';
-import { JOB_LIMITS, jobOutcome, type JobResultView, type JobView, type RunJobRequest } from '../shared/vm';
+import { JOB_LIMITS, jobOutcome, type JobView, type RunJobRequest } from '../shared/vm';
 
 export interface CliIo {
   readonly out: (text: string) => void;
@@ -39,49 +39,6 @@ const defaultIo: CliIo = {
 /** The built UI sits beside the built CLI (out/node/cli.js → out/renderer). */
 function defaultUiDir(): string {
   return resolve(dirname(fileURLToPath(import.meta.url)), '..', 'renderer');
-}
-
-async function callRunningNode<T>(
-  dataDir: string,
-  method: string,
-  args: unknown[],
-  timeoutMs = 10_000,
-): Promise<T | undefined> {
-  const info = readRuntimeInfo(dataDir);
-  if (!info) return undefined;
-  try {
-    const res = await fetch(`${info.origin}/api/call`, {
-      method: 'POST',
-      headers: { authorization: `Bearer ${info.token}`, 'content-type': 'application/json' },
-      body: JSON.stringify({ method, args }),
-      signal: AbortSignal.timeout(timeoutMs),
-    });
-    const reply = (await res.json()) as ApiReply<T>;
-    if (!reply.ok) throw new RemoteError(reply.error);
-    return reply.value;
-  } catch (err) {
-    if (err instanceof RemoteError) throw err;
-    return undefined; // the file was left by a node that is gone (or its port now belongs to something else)
-  }
-}
-
-/** Runs one call against the running node if there is one, else against the stored state directly. */
-async function withNodeApi<T>(
-  dataDir: string,
-  method: 'getSettings' | 'updateSettings' | 'pauseSharing' | 'resumeSharing',
-  args: unknown[],
-): Promise<T> {
-  const remote = await callRunningNode<T>(dataDir, method, args);
-  if (remote !== undefined) return remote;
-  const node = createNode({ dataDir });
-  await node.start();
-  try {
-    const reply = await createDispatch(node.api, node.log)(method, args);
-    if (!reply.ok) throw new RemoteError(reply.error);
-    return reply.value as T;
-  } finally {
-    await node.stop();
-  }
 }
 
 function readJobFile(flag: string, file: string, max: number): Buffer {
@@ -115,7 +72,7 @@ async function runJobCommand(options: CliOptions, dataDir: string, io: CliIo): P
         : {}),
   };
   const wallMs = (job.limits.wallSeconds ?? JOB_LIMITS.wallSeconds.default) * 1000;
-  const result = await callRunningNode<JobResultView>(dataDir, 'runJob', [request], wallMs + 360_000);
+  const result = await callRunningNode(dataDir, 'runJob', [request], wallMs + 360_000);
   if (!result) {
     io.err(`HyperMesh node is not running (data dir ${dataDir}); start it with "hypermesh node"\n`);
     return EXIT.notRunning;
@@ -262,8 +219,8 @@ async function runFederationCommand(options: CliOptions, dataDir: string, io: Cl
     }
   };
   const writeJson = (file: string, value: unknown) => writeFileSync(file, `${JSON.stringify(value, null, 2)}\n`);
-  const onNode = async <T>(method: string, args: unknown[]): Promise<T | undefined> => {
-    const value = await callRunningNode<T>(dataDir, method, args);
+  const onNode = async <M extends NodeApiMethod>(method: M, args: ApiArgs<M>): Promise<ApiResult<M> | undefined> => {
+    const value = await callRunningNode(dataDir, method, args);
     if (value === undefined)
       io.err(`no CA node is running with data dir ${dataDir} (start it with "hypermesh trust serve")\n`);
     return value;
@@ -271,7 +228,7 @@ async function runFederationCommand(options: CliOptions, dataDir: string, io: Cl
   const [file] = options.files ?? [];
   switch (options.command) {
     case 'federation-member': {
-      const member = await onNode<FederationMemberEntry>('federationMember', []);
+      const member = await onNode('federationMember', []);
       if (!member) return EXIT.notRunning;
       if (options.outDir) writeJson(options.outDir, member);
       else io.out(`${JSON.stringify(member, null, 2)}\n`);
@@ -281,7 +238,7 @@ async function runFederationCommand(options: CliOptions, dataDir: string, io: Cl
       const members = (options.files ?? []).map((f) => readJson(f) as FederationMemberEntry);
       let epoch = options.epoch;
       if (epoch === undefined) {
-        const status = await callRunningNode<TrustStatus>(dataDir, 'getTrustStatus', []);
+        const status = await callRunningNode(dataDir, 'getTrustStatus', []);
         if (!status?.federation)
           throw new TrustError('give --epoch, or run this next to a running CA node (its epoch + 1)');
         epoch = status.federation.epoch + 1;
@@ -302,14 +259,14 @@ async function runFederationCommand(options: CliOptions, dataDir: string, io: Cl
       return EXIT.ok;
     }
     case 'federation-sign': {
-      const signed = await onNode<FederationDocumentJson>('signFederation', [readJson(file ?? '')]);
+      const signed = await onNode('signFederation', [readJson(file ?? '') as FederationDocumentJson]);
       if (!signed) return EXIT.notRunning;
       writeJson(file ?? '', signed);
       io.out(`signed: ${signed.signatures.length} of ${signed.members.length} CA(s) have signed ${file ?? ''}\n`);
       return EXIT.ok;
     }
     default: {
-      const adopted = await onNode<{ epoch: number; members: number }>('adoptFederation', [readJson(file ?? '')]);
+      const adopted = await onNode('adoptFederation', [readJson(file ?? '') as FederationDocumentJson]);
       if (!adopted) return EXIT.notRunning;
       io.out(`now at federation epoch ${adopted.epoch} with ${adopted.members} CA(s)\n`);
       return EXIT.ok;
@@ -341,9 +298,9 @@ export async function runCli(argv: readonly string[], io: CliIo = defaultIo): Pr
       case 'trust-serve':
         return await runNode(options, dataDir, io);
       case 'trust-revoke': {
-        const done = await callRunningNode<{ serial: string }>(dataDir, 'revokeCertificate', [
-          options.serial,
-          options.reason,
+        const done = await callRunningNode(dataDir, 'revokeCertificate', [
+          options.serial ?? '', // the parser requires both for trust revoke
+          options.reason ?? 'unspecified',
         ]);
         if (done === undefined) {
           io.err(`HyperMesh node is not running (data dir ${dataDir}); start it with "hypermesh trust serve"\n`);
@@ -371,7 +328,7 @@ export async function runCli(argv: readonly string[], io: CliIo = defaultIo): Pr
         return EXIT.ok;
       }
       case 'status': {
-        const status = await callRunningNode<NodeStatus>(dataDir, 'getStatus', []);
+        const status = await callRunningNode(dataDir, 'getStatus', []);
         if (!status) {
           io.err(`HyperMesh node is not running (data dir ${dataDir})\n`);
           return EXIT.notRunning;
@@ -380,7 +337,7 @@ export async function runCli(argv: readonly string[], io: CliIo = defaultIo): Pr
         return EXIT.ok;
       }
       case 'settings-get': {
-        const settings = await withNodeApi<Settings>(dataDir, 'getSettings', []);
+        const settings = await withNodeApi(dataDir, 'getSettings', []);
         const value = options.settingPath ? getSettingAt(settings, options.settingPath) : settings;
         io.out(typeof value === 'string' && !options.json ? `${value}\n` : `${JSON.stringify(value, null, 2)}\n`);
         return EXIT.ok;
@@ -388,9 +345,7 @@ export async function runCli(argv: readonly string[], io: CliIo = defaultIo): Pr
       case 'job-run':
         return await runJobCommand(options, dataDir, io);
       case 'job-list': {
-        const jobs = await callRunningNode<JobView[]>(dataDir, 'getJobs', [
-          { ...(options.role ? { role: options.role } : {}) },
-        ]);
+        const jobs = await callRunningNode(dataDir, 'getJobs', [{ ...(options.role ? { role: options.role } : {}) }]);
         if (!jobs) {
           io.err(`HyperMesh node is not running (data dir ${dataDir})\n`);
           return EXIT.notRunning;
@@ -402,8 +357,8 @@ export async function runCli(argv: readonly string[], io: CliIo = defaultIo): Pr
       case 'resume': {
         const state =
           options.command === 'pause'
-            ? await withNodeApi<PauseState>(dataDir, 'pauseSharing', [options.pause ?? { for: 'until-resumed' }])
-            : await withNodeApi<PauseState>(dataDir, 'resumeSharing', []);
+            ? await withNodeApi(dataDir, 'pauseSharing', [options.pause ?? { for: 'until-resumed' }])
+            : await withNodeApi(dataDir, 'resumeSharing', []);
         io.out(options.json ? `${JSON.stringify(state)}\n` : formatPause(state));
         return EXIT.ok;
       }
@@ -414,7 +369,7 @@ export async function runCli(argv: readonly string[], io: CliIo = defaultIo): Pr
       case 'settings-set': {
         const path = options.settingPath ?? '';
         const patch = patchAt(path, parseSettingValue(options.settingValue ?? ''));
-        const settings = await withNodeApi<Settings>(dataDir, 'updateSettings', [patch]);
+        const settings = await withNodeApi(dataDir, 'updateSettings', [patch]);
         io.out(`${path} = ${JSON.stringify(getSettingAt(settings, path))}\n`);
         return EXIT.ok;
       }

@@ -1,14 +1,12 @@
 import { join } from 'node:path';
 import type { HealthIssue, LogQuery, NodeApi, NodeEvents, NodeStatus } from '../shared/api/contract';
 import type { HardwareInfo } from '../shared/hardware';
-import type { MeshStatus } from '../shared/mesh';
 import type { NetworkStats } from '../shared/network';
 import { bandwidthCapBitsPerSec, effectiveAllocation, isSharing } from '../shared/privacy';
 import { DEFAULT_SETTINGS, applySettingsPatch, type Settings, type SettingsPatch } from '../shared/settings';
 import { APP_VERSION } from '../shared/version';
 import { DataDirLock, prepareDataDir } from './config/data-dir';
 import { NodeStoppedError } from './errors';
-import { TrustError } from './trust/errors';
 import { resolveServiceAddress } from './transport/resolve-address';
 import { TransportError } from './transport/stoq/endpoint';
 import { TypedEvents } from './events';
@@ -22,13 +20,10 @@ import { PeerRepository } from './store/peer-repository';
 import { SettingsRepository } from './store/settings-repository';
 import { createStoqTransport, type Transport } from './transport/stoq/transport';
 import { formatHostPort } from '../shared/network';
-import type { ResolvedName, TrustStatus } from '../shared/trust';
 import { CaService, type CaLimits } from './trust/ca-service';
 import { AssetRegistry } from './assets/registry';
-import { Mesh, MeshError } from './mesh/mesh';
+import { Mesh } from './mesh/mesh';
 import { sharedConsensusCompute } from './consensus';
-import { parseFederationDocument } from './trust/federation';
-import { canonicalSerial } from './trust/certificates';
 import { loadOrCreateCa } from './trust/ca-file';
 import { OPEN_TRUST_METHODS } from './trust/protocol';
 import { createPqWorkerPool, type PqSigner } from './crypto';
@@ -36,17 +31,19 @@ import { remoteCosigner } from './trust/remote-cosigner';
 import { TrustClient } from './trust/trust-client';
 import { TrustStateRepository } from './trust/trust-store';
 import { TrustChainVerifier } from './trust/verifier';
-import { LedgerUnavailableError } from './ledger/errors';
 import { Ledger } from './ledger/ledger';
 import { ProxyService } from './proxy/service';
-import { ProxyError } from './proxy/errors';
 import type { MemoryAdapter } from './assets/memory-adapter';
 import { DEFAULT_DECLARED_LINK_MBPS } from './assets/bandwidth-adapter';
 import { assetIdOf } from './assets/create-adapters';
 import { VmService } from './vm/service';
-import { VmError } from './vm/errors';
 import { createThrottledSandbox, type CpuThrottle } from './vm/cpu-throttle';
 import type { JobExecutor } from './vm/sandbox';
+import { trustApi } from './trust/api';
+import { meshApi } from './mesh/api';
+import { walletApi } from './ledger/api';
+import { memoryApi, requireProxy } from './proxy/api';
+import { jobsApi } from './vm/api';
 import { NodeSharing, type NodeSharingHooks } from './governor/node-sharing';
 import type { SensorSource } from './governor/sensors';
 import type { PeerCpuMeter } from './governor/share-view';
@@ -168,6 +165,7 @@ class Node implements HyperMeshNode {
       new LogBook({ file: join(config.dataDir, 'logs', 'node.log'), echo: config.logToStderr ?? false });
     this.log = this.logBook.logger('node');
     this.hardware = overrides.hardware ?? createSystemHardwareProbe();
+    const ensureRunning = () => this.ensureRunning();
     this.api = {
       // async so that every failure, even a synchronous one, reaches the caller as a rejection
       getStatus: async () => this.status(),
@@ -182,7 +180,6 @@ class Node implements HyperMeshNode {
       pauseSharing: async (request) => this.requireSharing().pause(request),
       resumeSharing: async () => this.requireSharing().resume(),
       getNetworkStats: async () => this.networkStats(),
-      getTrustStatus: async () => this.trustStatus(),
       getAssets: async () => {
         this.ensureRunning();
         return this.assets?.views() ?? [];
@@ -199,83 +196,22 @@ class Node implements HyperMeshNode {
         );
         return { nodeId: link.peer.nodeId, identity: link.peer.kind ?? 'self-signed' };
       },
-      resolveName: async (name: string) => this.resolveName(name),
-      registerName: async (name: string) => {
-        this.ensureRunning();
-        if (!this.trust || !this.transport) throw new TrustError('names need the peer transport and TrustChain');
-        return this.trust.register(name, [formatHostPort(this.transport.address)]);
-      },
-      releaseName: async (name: string) => {
-        this.ensureRunning();
-        if (!this.trust) throw new TrustError('names need the peer transport and TrustChain');
-        await this.trust.release(name);
-        return { released: name };
-      },
-      federationMember: async () => this.requireAuthority().memberEntry(),
-      signFederation: async (document) => {
-        const doc = parseFederationDocument(document);
-        const { signatures, ...unsigned } = doc;
-        const own = await this.requireAuthority().signFederationProposal(unsigned);
-        return { ...doc, signatures: [...signatures.filter((s) => s.caId !== own.caId), own] };
-      },
-      adoptFederation: async (document) => {
-        const adopted = this.requireAuthority().adoptFederation(parseFederationDocument(document));
-        void this.trust?.refresh().catch(() => undefined); // re-certify this node under the new federation
-        return { epoch: adopted.epoch, members: adopted.members.size };
-      },
-      revokeCertificate: async (serial: string, reason: string) => {
-        this.ensureRunning();
-        if (!this.authority) throw new TrustError('this node does not run a certificate authority');
-        this.authority.revoke(serial, reason);
-        return { serial: canonicalSerial(serial) };
-      },
-      getMeshStatus: async () => {
-        this.ensureRunning();
-        return this.mesh?.status() ?? offMesh('The mesh needs the peer transport, which is not running.');
-      },
-      searchAssets: async (query) => {
-        this.ensureRunning();
-        return this.mesh?.search(query) ?? [];
-      },
-      allocateRemote: async (request) => {
-        this.ensureRunning();
-        if (!this.mesh) throw new MeshError('the mesh is not running');
-        return this.mesh.allocate(request, AbortSignal.timeout(60_000));
-      },
-      getRemoteAllocations: async () => {
-        this.ensureRunning();
-        return this.mesh?.leases() ?? [];
-      },
-      getWallet: async () => this.requireWallet().wallet(),
-      getWalletHistory: async (query) => this.requireWallet().history(query),
-      getEarnings: async (days) => this.requireWallet().earnings(days),
-      sendTokens: async (request) => this.requireWallet().send(request, AbortSignal.timeout(30_000)),
-      lockStake: async (request) => this.requireWallet().lockStake(request),
-      unlockStake: async (requestId) => this.requireWallet().unlockStake(requestId),
-      getProxyStatus: async () => this.requireProxy().status(),
-      allocateRemoteMemory: async (request) => this.requireProxy().allocate(request, AbortSignal.timeout(120_000)),
-      writeRemoteMemory: async (address, offset, data) => {
-        const bytes = Buffer.from(data, 'base64');
-        await this.requireProxy().pool(address).write(offset, bytes);
-        return { written: bytes.length };
-      },
-      readRemoteMemory: async (address, offset, length) => {
-        const bytes = await this.requireProxy().pool(address).read(offset, length);
-        return { data: Buffer.from(bytes).toString('base64') };
-      },
-      flushRemoteMemory: async (address) => ({ pages: await this.requireProxy().pool(address).flush() }),
-      freeRemoteMemory: async (address) => {
-        await this.requireProxy().free(address);
-        return { freed: true as const };
-      },
-      revokeMapping: async (address) => this.requireProxy().revoke(address),
-      runJob: async (request) =>
-        this.requireVm().runJob(request, AbortSignal.timeout(((request.limits?.wallSeconds ?? 60) + 300) * 1000)),
-      getJobs: async (query) => this.requireVm().jobs(query),
       getLogs: async (query: LogQuery) => {
         this.ensureRunning();
         return this.logBook.query(query);
       },
+      // Each subsystem answers its own calls (its folder's api.ts); the node only says whether it runs.
+      ...trustApi({
+        ensureRunning,
+        get: () => this.trust,
+        authority: () => this.authority,
+        transport: () => this.transport,
+        caAddress: () => this.currentSettings().trust.caAddress,
+      }),
+      ...meshApi({ ensureRunning, get: () => this.mesh }),
+      ...walletApi({ ensureRunning, get: () => this.ledger }),
+      ...memoryApi({ ensureRunning, get: () => this.proxy }),
+      ...jobsApi({ ensureRunning, get: () => this.vm }),
     };
   }
 
@@ -322,13 +258,7 @@ class Node implements HyperMeshNode {
         this.log.warn(message);
       }
       this.unsubscribeLog = this.logBook.subscribe((entry) => this.events.emit('log', entry));
-      this.createSharing();
-      if (this.config.listen) await this.startTransport(this.config.listen, loaded.settings);
-      await this.startAssets();
-      await this.startMesh();
-      this.startLedger();
-      this.startProxy();
-      this.startVm();
+      for (const [, start] of this.startOrder()) await start();
       this.startedAt = new Date();
       this.state = 'running';
       this.sharing?.start();
@@ -350,19 +280,48 @@ class Node implements HyperMeshNode {
     this.transport = undefined;
     this.sharing?.stop();
     try {
-      this.cpuThrottle?.stop();
-      await this.vm?.stop();
-      await this.ledger?.stop();
-      await this.mesh?.stop();
-      await this.assets?.stop();
-      this.authority?.stopHeadRefresh();
-      await this.trust?.stop();
-      await this.pqSigner?.close();
-      await transport?.stop();
-      await this.backups?.stop();
+      for (const [, stop] of this.stopOrder(transport)) await stop();
     } finally {
       this.release();
     }
+  }
+
+  /**
+   * The subsystems in start order, each built from the ones before it (docs/architecture.md, "Start and stop
+   * order"). Those that need the peer transport skip themselves without it.
+   */
+  private startOrder(): readonly (readonly [name: string, start: () => unknown])[] {
+    const listen = this.config.listen;
+    return [
+      ['sharing governor', () => this.createSharing()],
+      ['transport and TrustChain', () => listen && this.startTransport(listen, this.currentSettingsAtStart())],
+      ['assets', () => this.startAssets()],
+      ['mesh', () => this.startMesh()],
+      ['ledger', () => this.startLedger()],
+      ['memory proxy', () => this.startProxy()],
+      ['Catalog VM', () => this.startVm()],
+    ];
+  }
+
+  /** Stop order: each part before the parts it uses (the governor stops first, outside this list). */
+  private stopOrder(transport: Transport | undefined): readonly (readonly [name: string, stop: () => unknown])[] {
+    return [
+      ['CPU throttle', () => this.cpuThrottle?.stop()],
+      ['Catalog VM', () => this.vm?.stop()],
+      ['ledger', () => this.ledger?.stop()],
+      ['mesh', () => this.mesh?.stop()],
+      ['assets', () => this.assets?.stop()],
+      ['CA head refresh', () => this.authority?.stopHeadRefresh()],
+      ['TrustChain', () => this.trust?.stop()],
+      ['post-quantum signer pool', () => this.pqSigner?.close()],
+      ['transport', () => transport?.stop()],
+      ['backups', () => this.backups?.stop()],
+    ];
+  }
+
+  /** The settings loaded at start (the node is not running yet, so currentSettings() would refuse). */
+  private currentSettingsAtStart(): Settings {
+    return this.settings ?? DEFAULT_SETTINGS;
   }
 
   /** The sharing rules: a governor polls the sensors and tightens or loosens the allowance (docs/sharing-rules.md). */
@@ -541,16 +500,6 @@ class Node implements HyperMeshNode {
     }
   }
 
-  private requireWallet(): Ledger {
-    this.ensureRunning();
-    if (!this.ledger) {
-      throw new LedgerUnavailableError(
-        'The Caesar ledger needs the peer transport and TrustChain, which are not running.',
-      );
-    }
-    return this.ledger;
-  }
-
   /** The Caesar ledger runs on the peer transport and TrustChain (its blocks carry certified proofs). */
   private startLedger(): void {
     if (!this.db || !this.transport || !this.trust) return;
@@ -578,16 +527,24 @@ class Node implements HyperMeshNode {
     ledger.start();
   }
 
+  /** What the proxy and the VM both take: the database, this node's keys, the peer transport and a log. */
+  private peerServiceBase(db: Db, stoq: Transport, source: string) {
+    const identity = this.identity;
+    return {
+      db,
+      nodeId: identity.nodeId,
+      deriveSecret: (label: string) => identity.deriveSecret(label),
+      stoq,
+      log: this.logBook.logger(source),
+    };
+  }
+
   /** The memory proxy: serves mappings over this node's memory asset, and owns remote pools at peers. */
   private startProxy(): void {
     if (!this.db || !this.transport) return;
     const memory = () => this.assets?.adapter('memory') as MemoryAdapter | undefined;
     const proxy = new ProxyService({
-      db: this.db,
-      nodeId: this.identity.nodeId,
-      deriveSecret: (label) => this.identity.deriveSecret(label),
-      stoq: this.transport,
-      log: this.logBook.logger('proxy'),
+      ...this.peerServiceBase(this.db, this.transport, 'proxy'),
       settings: () => this.settings ?? DEFAULT_SETTINGS,
       memory,
       memoryAssetId: () => {
@@ -606,11 +563,7 @@ class Node implements HyperMeshNode {
     if (!this.db || !this.transport || !this.assets) return;
     const assets = this.assets;
     const vm = new VmService({
-      db: this.db,
-      nodeId: this.identity.nodeId,
-      deriveSecret: (label) => this.identity.deriveSecret(label),
-      stoq: this.transport,
-      log: this.logBook.logger('vm'),
+      ...this.peerServiceBase(this.db, this.transport, 'vm'),
       executor: this.jobExecutor ?? this.createJobPool(),
       assets: {
         adapter: (kind) => assets.adapter(kind),
@@ -631,7 +584,10 @@ class Node implements HyperMeshNode {
           privacyOf: (assetId) => ledger.ledgerState?.registrations.get(assetId)?.privacyLevel,
         };
       },
-      readPool: async (address, offset, length) => this.requireProxy().pool(address).read(offset, length),
+      readPool: async (address, offset, length) =>
+        requireProxy({ ensureRunning: () => this.ensureRunning(), get: () => this.proxy })
+          .pool(address)
+          .read(offset, length),
     });
     vm.start();
     this.vm = vm;
@@ -645,46 +601,6 @@ class Node implements HyperMeshNode {
     });
     this.cpuThrottle = throttle;
     return sandbox;
-  }
-
-  private requireVm(): VmService {
-    this.ensureRunning();
-    if (!this.vm) throw new VmError('refused', 'the Catalog VM needs the peer transport, which is not running');
-    return this.vm;
-  }
-
-  private requireProxy(): ProxyService {
-    this.ensureRunning();
-    if (!this.proxy)
-      throw new ProxyError('UNAVAILABLE', 'the memory proxy needs the peer transport, which is not running');
-    return this.proxy;
-  }
-
-  private requireAuthority(): CaService {
-    this.ensureRunning();
-    if (!this.authority) throw new TrustError('this node does not run a certificate authority');
-    return this.authority;
-  }
-
-  private trustStatus(): TrustStatus {
-    this.ensureRunning();
-    if (this.trust) return this.trust.status();
-    return {
-      state: 'off',
-      caAddress: this.currentSettings().trust.caAddress,
-      problem: 'The peer transport is not running, so this node has no TrustChain certificate.',
-      certificate: null,
-      federation: null,
-      authority: null,
-      lastRefreshAt: null,
-      revocationListSequence: null,
-    };
-  }
-
-  private async resolveName(name: string): Promise<ResolvedName> {
-    this.ensureRunning();
-    if (!this.trust) throw new TrustError('names resolve through TrustChain, which needs the peer transport');
-    return this.trust.resolve(name);
   }
 
   private lastLinkMbps: number | null = null;
@@ -811,18 +727,4 @@ class Node implements HyperMeshNode {
 
 export function createNode(config: NodeConfig, overrides: NodeOverrides = {}): HyperMeshNode {
   return new Node(config, overrides);
-}
-
-function offMesh(problem: string): MeshStatus {
-  return {
-    state: 'off',
-    problem,
-    peerId: null,
-    reachability: 'unknown',
-    addresses: [],
-    peers: [],
-    dhtPeers: 0,
-    remoteAssets: 0,
-    lastAnnouncedAt: null,
-  };
 }

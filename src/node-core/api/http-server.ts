@@ -5,13 +5,13 @@ import { isIP } from 'node:net';
 import { extname, join, normalize, resolve, sep } from 'node:path';
 import { pipeline } from 'node:stream';
 import { WebSocketServer, type WebSocket } from 'ws';
-import type { EventMessage, NodeEventName, NodeEvents } from '../../shared/api/contract';
-import { NODE_EVENT_NAMES } from '../../shared/api/contract';
+import type { EventMessage, NodeEvents } from '../../shared/api/contract';
 import { ErrorCode, HyperMeshError, type ApiErrorBody } from '../../shared/errors';
 import { PortInUseError } from '../errors';
 import type { TypedEvents } from '../events';
 import type { Logger } from '../logging/log-book';
 import type { Dispatch } from './dispatch';
+import { onEveryEvent } from './event-feed';
 
 export interface ApiServerOptions {
   readonly dispatch: Dispatch;
@@ -268,11 +268,7 @@ export function createApiServer(options: ApiServerOptions): ApiServer {
       if (address && typeof address === 'object') port = address.port;
       server = httpServer;
       wss = sockets;
-      for (const event of NODE_EVENT_NAMES) {
-        unsubscribers.push(
-          options.events.on(event, (payload: NodeEvents[NodeEventName]) => broadcast({ event, payload })),
-        );
-      }
+      unsubscribers.push(onEveryEvent(options.events, broadcast));
       log.info(`API listening on ${this.origin}`);
     },
     async stop() {

@@ -1,10 +1,10 @@
 import type { NodeEvents } from '../../shared/api/contract';
-import { NODE_EVENT_NAMES } from '../../shared/api/contract';
 import { ErrorCode } from '../../shared/errors';
 import { parseToNodeFrame, type FromNodeFrame } from '../../shared/api/port-protocol';
 import type { TypedEvents } from '../events';
 import type { Logger } from '../logging/log-book';
 import type { Dispatch } from './dispatch';
+import { onEveryEvent } from './event-feed';
 
 /**
  * The shape shared by Electron's `process.parentPort`, its MessagePortMain, and the Node IPC adapter below: messages
@@ -62,15 +62,13 @@ export function servePort(options: {
         }),
     );
   });
-  const unsubscribe = NODE_EVENT_NAMES.map((name) =>
-    options.events.on(name, (payload) => {
-      if (open) post({ t: 'event', message: { event: name, payload } });
-    }),
-  );
+  const unsubscribe = onEveryEvent(options.events, (message) => {
+    if (open) post({ t: 'event', message });
+  });
   return {
     close() {
       open = false;
-      for (const off of unsubscribe) off();
+      unsubscribe();
     },
   };
 }

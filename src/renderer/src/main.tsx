@@ -2,6 +2,7 @@ import { StrictMode } from 'react';
 import { createRoot } from 'react-dom/client';
 import { App } from './App';
 import { createApiClient } from './api/client';
+import { ApiContext } from './api/context';
 import { electronTransport, httpTransport, takeTokenFromLocation, type ApiTransport } from './api/transport';
 import { createAppStore, StoreContext } from './store';
 import './styles.css';
@@ -13,7 +14,8 @@ function chooseTransport(): ApiTransport {
 }
 
 const transport = chooseTransport();
-const store = createAppStore(createApiClient(transport));
+const api = createApiClient(transport);
+const store = createAppStore(api);
 transport.subscribe(
   (message) => store.getState().onEvent(message),
   (live) => store.getState().setConnection(live),
@@ -28,9 +30,11 @@ const root = document.getElementById('root');
 if (root) {
   createRoot(root).render(
     <StrictMode>
-      <StoreContext.Provider value={store}>
-        <App inElectron={transport.kind === 'electron'} />
-      </StoreContext.Provider>
+      <ApiContext.Provider value={api}>
+        <StoreContext.Provider value={store}>
+          <App inElectron={transport.kind === 'electron'} />
+        </StoreContext.Provider>
+      </ApiContext.Provider>
     </StrictMode>,
   );
 }

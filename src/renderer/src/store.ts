@@ -549,20 +549,20 @@ export function createAppStore(api: NodeApi): StoreApi<AppState> {
       onEvent(message) {
         switch (message.event) {
           case 'settingsChanged':
-            set({ settings: message.payload as Settings });
+            set({ settings: message.payload });
             break;
           case 'status':
-            set({ status: message.payload as NodeStatus });
+            set({ status: message.payload });
             break;
           case 'log': {
-            const entry = message.payload as LogEntry;
+            const entry = message.payload;
             const logs = get().logs;
             if (logs.some((l) => l.seq === entry.seq)) break;
             set({ logs: [...logs, entry].slice(-MAX_LOGS) });
             break;
           }
           case 'wallet':
-            set({ wallet: message.payload as WalletView, walletError: undefined });
+            set({ wallet: message.payload, walletError: undefined });
             // A block or a transaction changed the wallet: its history too, if the Wallet page has asked for it.
             if (get().walletHistory !== undefined || get().walletHistoryError !== undefined) {
               void get().loadWalletHistory();

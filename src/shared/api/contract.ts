@@ -1,3 +1,26 @@
+import {
+  addressArg,
+  allocationArg,
+  checkNameArg,
+  connectAddressArg,
+  daysArg,
+  federationDocumentArg,
+  historyArg,
+  jobQueryArg,
+  logQueryArg,
+  noArgs,
+  pauseRequestArg,
+  readMemoryArgs,
+  remoteMemoryArg,
+  requestIdArg,
+  revokeArgs,
+  runJobArg,
+  searchQueryArg,
+  sendArg,
+  settingsPatchArg,
+  stakeArg,
+  writeMemoryArgs,
+} from './arg-checks';
 import type { AssetView } from '../assets';
 import type { ApiErrorBody } from '../errors';
 import type { HardwareInfo, UsageSnapshot } from '../hardware';
@@ -142,58 +165,62 @@ export interface NodeApi {
 
 export type NodeApiMethod = keyof NodeApi;
 
-/** The runtime list of methods; the check below fails to compile if it and the interface disagree. */
-export const NODE_API_METHODS = [
-  'getStatus',
-  'getSettings',
-  'updateSettings',
-  'getHardware',
-  'getUsage',
-  'pauseSharing',
-  'resumeSharing',
-  'getLogs',
-  'getNetworkStats',
-  'connectPeer',
-  'getAssets',
-  'getTrustStatus',
-  'resolveName',
-  'registerName',
-  'releaseName',
-  'revokeCertificate',
-  'federationMember',
-  'signFederation',
-  'adoptFederation',
-  'getMeshStatus',
-  'searchAssets',
-  'allocateRemote',
-  'getRemoteAllocations',
-  'getWallet',
-  'getWalletHistory',
-  'getEarnings',
-  'sendTokens',
-  'lockStake',
-  'unlockStake',
-  'getProxyStatus',
-  'allocateRemoteMemory',
-  'writeRemoteMemory',
-  'readRemoteMemory',
-  'flushRemoteMemory',
-  'freeRemoteMemory',
-  'revokeMapping',
-  'runJob',
-  'getJobs',
-] as const satisfies readonly NodeApiMethod[];
-
-type MissingMethods = Exclude<NodeApiMethod, (typeof NODE_API_METHODS)[number]>;
-const allMethodsListed: [MissingMethods] extends [never] ? true : false = true;
-void allMethodsListed;
-
-export function isNodeApiMethod(name: unknown): name is NodeApiMethod {
-  return typeof name === 'string' && (NODE_API_METHODS as readonly string[]).includes(name);
-}
-
 export type ApiArgs<M extends NodeApiMethod> = Parameters<NodeApi[M]>;
 export type ApiResult<M extends NodeApiMethod> = Awaited<ReturnType<NodeApi[M]>>;
+
+/**
+ * How each method's arguments are checked (the UI is untrusted input too): the node runs the checker before the
+ * method. The type makes every NodeApi method need exactly one entry whose result is that method's arguments, so a
+ * method added to the interface above is only complete with its line here. Checkers live in arg-checks.ts, one per
+ * argument shape; a new shape may be checked inline.
+ */
+export const NODE_API_ARGS: { readonly [M in NodeApiMethod]: (args: readonly unknown[]) => ApiArgs<M> } = {
+  getStatus: noArgs,
+  getSettings: noArgs,
+  updateSettings: settingsPatchArg,
+  getHardware: noArgs,
+  getUsage: noArgs,
+  pauseSharing: pauseRequestArg,
+  resumeSharing: noArgs,
+  getLogs: logQueryArg,
+  getNetworkStats: noArgs,
+  connectPeer: connectAddressArg,
+  getAssets: noArgs,
+  getTrustStatus: noArgs,
+  resolveName: checkNameArg,
+  registerName: checkNameArg,
+  releaseName: checkNameArg,
+  revokeCertificate: revokeArgs,
+  federationMember: noArgs,
+  signFederation: (args) => [federationDocumentArg(args)],
+  adoptFederation: (args) => [federationDocumentArg(args)],
+  getMeshStatus: noArgs,
+  searchAssets: searchQueryArg,
+  allocateRemote: allocationArg,
+  getRemoteAllocations: noArgs,
+  getWallet: noArgs,
+  getWalletHistory: historyArg,
+  getEarnings: daysArg,
+  sendTokens: sendArg,
+  lockStake: stakeArg,
+  unlockStake: requestIdArg,
+  getProxyStatus: noArgs,
+  allocateRemoteMemory: remoteMemoryArg,
+  writeRemoteMemory: writeMemoryArgs,
+  readRemoteMemory: readMemoryArgs,
+  flushRemoteMemory: addressArg,
+  freeRemoteMemory: addressArg,
+  revokeMapping: addressArg,
+  runJob: runJobArg,
+  getJobs: jobQueryArg,
+};
+
+/** The runtime list of methods, taken from the table above (which the compiler checks against NodeApi). */
+export const NODE_API_METHODS = Object.keys(NODE_API_ARGS) as readonly NodeApiMethod[];
+
+export function isNodeApiMethod(name: unknown): name is NodeApiMethod {
+  return typeof name === 'string' && Object.hasOwn(NODE_API_ARGS, name);
+}
 
 /** Events the node pushes to every connected UI. */
 export interface NodeEvents {
@@ -216,10 +243,13 @@ export const NODE_EVENT_NAMES = [
   'sharing',
 ] as const satisfies readonly NodeEventName[];
 
-export interface EventMessage<E extends NodeEventName = NodeEventName> {
-  readonly event: E;
-  readonly payload: NodeEvents[E];
-}
+/**
+ * One pushed event: a union keyed by `event`, so `switch (message.event)` narrows `payload` without casts. Give `E`
+ * to name one event's message.
+ */
+export type EventMessage<E extends NodeEventName = NodeEventName> = {
+  readonly [K in E]: { readonly event: K; readonly payload: NodeEvents[K] };
+}[E];
 
 export type ApiReply<T> =
   { readonly ok: true; readonly value: T } | { readonly ok: false; readonly error: ApiErrorBody };

@@ -1,0 +1,403 @@
+/**
+ * Argument checkers for the API methods, one per argument shape; the contract's NODE_API_ARGS table picks one per
+ * method. Each takes the untrusted argument list and returns it typed, or throws a ValidationError listing every
+ * issue.
+ */
+import { ValidationError } from '../errors';
+import { RESOURCE_KINDS, parseServiceAddress, validateSettingsPatch } from '../settings';
+import type { AssetSearchQuery, RemoteAllocationRequest } from '../mesh';
+import {
+  IssueList,
+  checkBoolean,
+  checkInteger,
+  checkKnownKeys,
+  checkOneOf,
+  describeValue,
+  isPlainObject,
+} from '../validate';
+import type { FederationDocumentJson } from '../trust';
+import { PROXY_API_MAX_BYTES, type RemoteMemoryRequest } from '../proxy';
+import { AmountError, parseAmount } from '../amount';
+import { JOB_KINDS, JOB_LIMITS, type JobQuery, type RunJobRequest } from '../vm';
+import {
+  LEDGER_TX_KINDS,
+  MEMO_MAX_LENGTH,
+  NODE_ID_PATTERN,
+  type SendRequest,
+  type StakeRequest,
+  type WalletHistoryQuery,
+} from '../ledger';
+import { PAUSE_SECONDS_RANGE, type PauseRequest } from '../sharing-view';
+import type { SettingsPatch } from '../settings';
+import type { LogLevel, LogQuery } from './contract';
+
+const LOG_LEVELS: readonly LogLevel[] = ['debug', 'info', 'warn', 'error'];
+
+export function noArgs(args: readonly unknown[]): [] {
+  if (args.length !== 0) {
+    throw new ValidationError([{ path: 'args', message: `expected no arguments, got ${args.length}` }]);
+  }
+  return [];
+}
+
+export function oneArg(args: readonly unknown[]): unknown {
+  if (args.length !== 1) {
+    throw new ValidationError([{ path: 'args', message: `expected 1 argument, got ${args.length}` }]);
+  }
+  return args[0];
+}
+
+export function objectArg(
+  args: readonly unknown[],
+  path: string,
+  issues: IssueList,
+): Record<string, unknown> | undefined {
+  const value = oneArg(args);
+  if (isPlainObject(value)) return value;
+  issues.add(path, `${path} must be an object, got ${describeValue(value)}`);
+  issues.throwIfAny();
+  return undefined;
+}
+
+/** Shape only; the node checks every field and signature (docs/trust.md). */
+export function federationDocumentArg(args: readonly unknown[]): FederationDocumentJson {
+  const doc = oneArg(args);
+  if (!isPlainObject(doc) || doc.version !== 1 || !Array.isArray(doc.members) || !Array.isArray(doc.signatures)) {
+    throw new ValidationError([
+      { path: 'document', message: `document must be a federation document (version 1), got ${describeValue(doc)}` },
+    ]);
+  }
+  return doc as unknown as FederationDocumentJson;
+}
+
+export function checkNameArg(args: readonly unknown[]): [string] {
+  const name = oneArg(args);
+  if (typeof name !== 'string' || !/^[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?$/.test(name)) {
+    throw new ValidationError([
+      {
+        path: 'name',
+        message: `name must be 1–63 lowercase letters, digits and inner hyphens, got ${describeValue(name)}`,
+      },
+    ]);
+  }
+  return [name];
+}
+
+const PRICE = /^(0|[1-9]\d{0,11})(\.\d{1,8})?$/;
+
+export function searchQueryArg(args: readonly unknown[]): [AssetSearchQuery] {
+  const issues = new IssueList();
+  const query = objectArg(args, 'query', issues) ?? {};
+  checkKnownKeys(issues, 'query', query, [
+    'kind',
+    'minCapacity',
+    'maxPricePerHour',
+    'maxLatencyMs',
+    'requireAllProofs',
+  ]);
+  if (query.kind !== undefined) checkOneOf(issues, 'query.kind', query.kind, RESOURCE_KINDS);
+  if (query.minCapacity !== undefined)
+    checkInteger(issues, 'query.minCapacity', query.minCapacity, 0, Number.MAX_SAFE_INTEGER);
+  if (query.maxLatencyMs !== undefined) checkInteger(issues, 'query.maxLatencyMs', query.maxLatencyMs, 0, 600_000);
+  if (query.requireAllProofs !== undefined) checkBoolean(issues, 'query.requireAllProofs', query.requireAllProofs);
+  if (
+    query.maxPricePerHour !== undefined &&
+    (typeof query.maxPricePerHour !== 'string' || !PRICE.test(query.maxPricePerHour))
+  ) {
+    issues.add(
+      'query.maxPricePerHour',
+      `query.maxPricePerHour must be a decimal string such as "0.5", got ${describeValue(query.maxPricePerHour)}`,
+    );
+  }
+  issues.throwIfAny();
+  return [query];
+}
+
+export function allocationArg(args: readonly unknown[]): [RemoteAllocationRequest] {
+  const issues = new IssueList();
+  const request = objectArg(args, 'request', issues) ?? {};
+  checkKnownKeys(issues, 'request', request, ['assetId', 'amount', 'durationMs']);
+  if (typeof request.assetId !== 'string' || !/^hma1-[a-z0-9-]{10,200}$/.test(request.assetId)) {
+    issues.add('request.assetId', `request.assetId must be an AssetId (hma1-…), got ${describeValue(request.assetId)}`);
+  }
+  checkInteger(issues, 'request.amount', request.amount, 1, Number.MAX_SAFE_INTEGER);
+  checkInteger(issues, 'request.durationMs', request.durationMs, 1_000, 30 * 24 * 3_600_000);
+  issues.throwIfAny();
+  return [request as unknown as RemoteAllocationRequest];
+}
+
+const REQUEST_ID = /^[A-Za-z0-9_-]{8,64}$/;
+const NAME = /^[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?$/;
+
+export function checkRequestId(issues: IssueList, path: string, value: unknown): void {
+  if (typeof value !== 'string' || !REQUEST_ID.test(value))
+    issues.add(path, `${path} must be 8–64 letters, digits, - or _, got ${describeValue(value)}`);
+}
+
+/** A positive amount of Caesar as a decimal string. */
+function checkPositiveAmount(issues: IssueList, path: string, value: unknown): void {
+  try {
+    if (parseAmount(value) <= 0n) issues.add(path, `${path} must be more than 0`);
+  } catch (err) {
+    issues.add(path, err instanceof AmountError ? `${path}: ${err.message}` : `${path} is not an amount`);
+  }
+}
+
+export function sendArg(args: readonly unknown[]): [SendRequest] {
+  const issues = new IssueList();
+  const request = objectArg(args, 'request', issues) ?? {};
+  checkKnownKeys(issues, 'request', request, ['to', 'amount', 'memo', 'requestId']);
+  const to = request.to;
+  if (typeof to !== 'string' || !(NODE_ID_PATTERN.test(to) || NAME.test(to)))
+    issues.add(
+      'request.to',
+      `request.to must be a NodeId (52 characters a–z, 2–7) or a name, got ${describeValue(to)}`,
+    );
+  checkPositiveAmount(issues, 'request.amount', request.amount);
+  if (request.memo !== undefined && (typeof request.memo !== 'string' || request.memo.length > MEMO_MAX_LENGTH))
+    issues.add('request.memo', `request.memo must be text of at most ${MEMO_MAX_LENGTH} characters`);
+  checkRequestId(issues, 'request.requestId', request.requestId);
+  issues.throwIfAny();
+  return [request as unknown as SendRequest];
+}
+
+export function stakeArg(args: readonly unknown[]): [StakeRequest] {
+  const issues = new IssueList();
+  const request = objectArg(args, 'request', issues) ?? {};
+  checkKnownKeys(issues, 'request', request, ['amount', 'lockDays', 'requestId']);
+  checkPositiveAmount(issues, 'request.amount', request.amount);
+  checkInteger(issues, 'request.lockDays', request.lockDays, 2, 365);
+  checkRequestId(issues, 'request.requestId', request.requestId);
+  issues.throwIfAny();
+  return [request as unknown as StakeRequest];
+}
+
+export function historyArg(args: readonly unknown[]): [WalletHistoryQuery] {
+  const issues = new IssueList();
+  const query = objectArg(args, 'query', issues) ?? {};
+  checkKnownKeys(issues, 'query', query, ['kind', 'direction', 'status', 'limit']);
+  if (query.kind !== undefined) checkOneOf(issues, 'query.kind', query.kind, LEDGER_TX_KINDS);
+  if (query.direction !== undefined) checkOneOf(issues, 'query.direction', query.direction, ['in', 'out', 'none']);
+  if (query.status !== undefined)
+    checkOneOf(issues, 'query.status', query.status, ['pending', 'confirmed', 'rejected']);
+  if (query.limit !== undefined) checkInteger(issues, 'query.limit', query.limit, 1, 1000);
+  issues.throwIfAny();
+  return [query];
+}
+
+const PROXY_ADDRESS = /^fd48:4d00(:[0-9a-fA-F]{1,4}){6}$/;
+
+export function proxyAddress(issues: IssueList, value: unknown): string {
+  if (typeof value !== 'string' || !PROXY_ADDRESS.test(value))
+    issues.add('address', `address must be a proxy address (fd48:4d00:…, 8 groups), got ${describeValue(value)}`);
+  return value as string;
+}
+
+export function addressArg(args: readonly unknown[]): [string] {
+  const issues = new IssueList();
+  const address = proxyAddress(issues, oneArg(args));
+  issues.throwIfAny();
+  return [address];
+}
+
+export function remoteMemoryArg(args: readonly unknown[]): [RemoteMemoryRequest] {
+  const issues = new IssueList();
+  const request = objectArg(args, 'request', issues) ?? {};
+  checkKnownKeys(issues, 'request', request, ['bytes', 'durationMs', 'providers', 'replicas', 'anonymous']);
+  if (request.anonymous !== undefined) checkBoolean(issues, 'request.anonymous', request.anonymous);
+  checkInteger(issues, 'request.bytes', request.bytes, 4096, 1024 ** 3);
+  if (typeof request.bytes === 'number' && request.bytes % 4096 !== 0)
+    issues.add('request.bytes', 'request.bytes must be a multiple of 4096');
+  checkInteger(issues, 'request.durationMs', request.durationMs, 1_000, 30 * 24 * 3_600_000);
+  if (request.providers !== undefined) checkInteger(issues, 'request.providers', request.providers, 1, 16);
+  if (request.replicas !== undefined) checkInteger(issues, 'request.replicas', request.replicas, 1, 16);
+  issues.throwIfAny();
+  return [request as unknown as RemoteMemoryRequest];
+}
+
+const BASE64 = /^[A-Za-z0-9+/]*={0,2}$/;
+
+function base64Of(issues: IssueList, path: string, value: unknown, maxBytes: number, minBytes = 0): void {
+  if (typeof value !== 'string' || !BASE64.test(value) || value.length % 4 !== 0) {
+    issues.add(path, `${path} must be base64, got ${describeValue(value)}`);
+  } else if (value.length > Math.ceil(maxBytes / 3) * 4) {
+    issues.add(path, `${path} must be at most ${maxBytes} bytes`);
+  } else if (value.length < Math.ceil(minBytes / 3) * 4) {
+    issues.add(path, `${path} must not be empty`);
+  }
+}
+
+export function runJobArg(args: readonly unknown[]): [RunJobRequest] {
+  const issues = new IssueList();
+  const request = objectArg(args, 'request', issues) ?? {};
+  checkKnownKeys(issues, 'request', request, ['kind', 'code', 'input', 'args', 'redundancy', 'limits', 'providers']);
+  checkOneOf(issues, 'request.kind', request.kind, JOB_KINDS);
+  base64Of(issues, 'request.code', request.code, JOB_LIMITS.codeBytes, 1);
+  const input = request.input;
+  if (input !== undefined) {
+    if (!isPlainObject(input)) issues.add('request.input', 'request.input must be { data } or { proxy }');
+    else if ('data' in input) {
+      checkKnownKeys(issues, 'request.input', input, ['data']);
+      base64Of(issues, 'request.input.data', input.data, JOB_LIMITS.inputBytes);
+    } else if ('proxy' in input && isPlainObject(input.proxy)) {
+      checkKnownKeys(issues, 'request.input', input, ['proxy']);
+      checkKnownKeys(issues, 'request.input.proxy', input.proxy, ['address', 'offset', 'length']);
+      const proxy = input.proxy;
+      if (typeof proxy.address !== 'string' || !PROXY_ADDRESS.test(proxy.address))
+        issues.add('request.input.proxy.address', 'request.input.proxy.address must be a proxy address');
+      checkInteger(issues, 'request.input.proxy.offset', proxy.offset, 0, 1024 ** 3);
+      checkInteger(issues, 'request.input.proxy.length', proxy.length, 0, JOB_LIMITS.inputBytes);
+    } else issues.add('request.input', 'request.input must be { data } or { proxy }');
+  }
+  if (request.args !== undefined) {
+    if (!Array.isArray(request.args) || request.args.length > JOB_LIMITS.args)
+      issues.add('request.args', `request.args must be a list of at most ${JOB_LIMITS.args} strings`);
+    else
+      request.args.forEach((a: unknown, i) => {
+        if (typeof a !== 'string' || a.length > JOB_LIMITS.argLength || a.includes('\0'))
+          issues.add(
+            `request.args.${i}`,
+            `each argument must be a string of at most ${JOB_LIMITS.argLength} characters`,
+          );
+      });
+  }
+  if (request.redundancy !== undefined)
+    checkInteger(
+      issues,
+      'request.redundancy',
+      request.redundancy,
+      JOB_LIMITS.redundancy.min,
+      JOB_LIMITS.redundancy.max,
+    );
+  if (request.limits !== undefined) {
+    if (!isPlainObject(request.limits)) issues.add('request.limits', 'request.limits must be an object');
+    else {
+      const limits = request.limits;
+      checkKnownKeys(issues, 'request.limits', limits, ['cpuSeconds', 'wallSeconds', 'memoryMiB', 'outputKiB']);
+      for (const key of ['cpuSeconds', 'wallSeconds', 'memoryMiB', 'outputKiB'] as const) {
+        if (limits[key] !== undefined)
+          checkInteger(issues, `request.limits.${key}`, limits[key], JOB_LIMITS[key].min, JOB_LIMITS[key].max);
+      }
+    }
+  }
+  if (request.providers !== undefined) {
+    if (
+      !Array.isArray(request.providers) ||
+      request.providers.length === 0 ||
+      request.providers.length > 16 ||
+      !request.providers.every((p: unknown) => typeof p === 'string' && NODE_ID_PATTERN.test(p))
+    )
+      issues.add('request.providers', 'request.providers must be 1–16 NodeIds');
+  }
+  issues.throwIfAny();
+  return [request as unknown as RunJobRequest];
+}
+
+export function jobQueryArg(args: readonly unknown[]): [JobQuery] {
+  const issues = new IssueList();
+  const query = objectArg(args, 'query', issues) ?? {};
+  checkKnownKeys(issues, 'query', query, ['role', 'limit']);
+  if (query.role !== undefined) checkOneOf(issues, 'query.role', query.role, ['consumer', 'provider']);
+  if (query.limit !== undefined) checkInteger(issues, 'query.limit', query.limit, 1, 1000);
+  issues.throwIfAny();
+  return [query];
+}
+
+export function pauseRequestArg(args: readonly unknown[]): [PauseRequest] {
+  const issues = new IssueList();
+  const request = objectArg(args, 'request', issues);
+  if (request) {
+    const kind = request.for;
+    if (checkOneOf(issues, 'request.for', kind, ['seconds', 'tomorrow', 'until-resumed'])) {
+      checkKnownKeys(issues, 'request', request, kind === 'seconds' ? ['for', 'seconds'] : ['for']);
+      if (kind === 'seconds') {
+        const r = PAUSE_SECONDS_RANGE;
+        checkInteger(issues, 'request.seconds', request.seconds, r.min, r.max);
+      }
+    }
+  }
+  issues.throwIfAny();
+  return [request as unknown as PauseRequest];
+}
+
+export function connectAddressArg(args: readonly unknown[]): [string] {
+  const address = oneArg(args);
+  if (typeof address !== 'string' || parseServiceAddress(address) === null) {
+    throw new ValidationError([
+      {
+        path: 'address',
+        message: `address must be HOST:PORT (a name, an IPv4 address or [IPv6]), got ${describeValue(address)}`,
+      },
+    ]);
+  }
+  return [address];
+}
+
+/** A pool address, an offset and the third argument a write (base64 data) or a read (a length) takes. */
+function poolAccessArgs(args: readonly unknown[], third: string, issues: IssueList): unknown {
+  if (args.length !== 3) issues.add('args', `expected 3 arguments (address, offset, ${third}), got ${args.length}`);
+  const [address, offset, value] = args;
+  proxyAddress(issues, address);
+  checkInteger(issues, 'offset', offset, 0, 1024 ** 3);
+  return value;
+}
+
+export function writeMemoryArgs(args: readonly unknown[]): [string, number, string] {
+  const issues = new IssueList();
+  const data = poolAccessArgs(args, 'data', issues);
+  if (typeof data !== 'string' || data.length > Math.ceil(PROXY_API_MAX_BYTES / 3) * 4 || !BASE64.test(data))
+    issues.add('data', `data must be base64 of at most ${PROXY_API_MAX_BYTES} bytes`);
+  issues.throwIfAny();
+  return args as [string, number, string];
+}
+
+export function readMemoryArgs(args: readonly unknown[]): [string, number, number] {
+  const issues = new IssueList();
+  checkInteger(issues, 'length', poolAccessArgs(args, 'length', issues), 0, PROXY_API_MAX_BYTES);
+  issues.throwIfAny();
+  return args as [string, number, number];
+}
+
+export function daysArg(args: readonly unknown[]): [number] {
+  const issues = new IssueList();
+  const days = oneArg(args);
+  checkInteger(issues, 'days', days, 1, 90);
+  issues.throwIfAny();
+  return [days as number];
+}
+
+export function requestIdArg(args: readonly unknown[]): [string] {
+  const issues = new IssueList();
+  checkRequestId(issues, 'requestId', oneArg(args));
+  issues.throwIfAny();
+  return [args[0] as string];
+}
+
+export function revokeArgs(args: readonly unknown[]): [string, string] {
+  const issues = new IssueList();
+  if (args.length !== 2) issues.add('args', `expected 2 arguments (serial, reason), got ${args.length}`);
+  const [serial, reason] = args;
+  if (typeof serial !== 'string' || !/^[0-9a-fA-F]{1,64}$/.test(serial))
+    issues.add('serial', `serial must be hexadecimal, got ${describeValue(serial)}`);
+  if (typeof reason !== 'string' || reason.length > 200)
+    issues.add('reason', `reason must be text of at most 200 characters, got ${describeValue(reason)}`);
+  issues.throwIfAny();
+  return [serial as string, reason as string];
+}
+
+export function settingsPatchArg(args: readonly unknown[]): [SettingsPatch] {
+  return [validateSettingsPatch(oneArg(args))];
+}
+
+export function logQueryArg(args: readonly unknown[]): [LogQuery] {
+  const issues = new IssueList();
+  const query = objectArg(args, 'query', issues) ?? {};
+  checkKnownKeys(issues, 'query', query, ['text', 'minLevel', 'limit']);
+  if (query.text !== undefined && (typeof query.text !== 'string' || query.text.length > 200)) {
+    issues.add('query.text', `query.text must be text of at most 200 characters, got ${describeValue(query.text)}`);
+  }
+  if (query.minLevel !== undefined) checkOneOf(issues, 'query.minLevel', query.minLevel, LOG_LEVELS);
+  if (query.limit !== undefined) checkInteger(issues, 'query.limit', query.limit, 1, 5000);
+  issues.throwIfAny();
+  return [query];
+}
