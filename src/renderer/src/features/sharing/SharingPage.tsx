@@ -1,6 +1,6 @@
 import { useId } from 'react';
-import type { HardwareInfo } from '../../../shared/hardware';
-import { ALLOCATION_TYPE_INFO, PRIVACY_LEVEL_INFO, allocatedCapacity, isSharing } from '../../../shared/privacy';
+import type { HardwareInfo } from '../../../../shared/hardware';
+import { ALLOCATION_TYPE_INFO, PRIVACY_LEVEL_INFO, allocatedCapacity, isSharing } from '../../../../shared/privacy';
 import {
   ALLOCATION_TYPES,
   LIMIT_RANGES,
@@ -11,11 +11,11 @@ import {
   RESOURCE_KINDS,
   type ResourceKind,
   type Settings,
-} from '../../../shared/settings';
-import type { SensorCode } from '../../../shared/sharing-policy';
-import { Banner } from '../components/Banner';
-import { RulesEditor } from '../components/RulesEditor';
-import { useApp } from '../store';
+} from '../../../../shared/settings';
+import type { SensorCode } from '../../../../shared/sharing-policy';
+import { Banner } from '../../components/Banner';
+import { RulesEditor } from './RulesEditor';
+import { useApp } from '../../store';
 
 export const RESOURCE_TITLES: Record<ResourceKind, string> = {
   cpu: 'CPU',

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
-import type { NodeApi } from '../../shared/api/contract';
-import { ErrorCode, RemoteError } from '../../shared/errors';
-import type { ProvidedMappingView, ProxyStatusView, UsedPoolView } from '../../shared/proxy';
+import type { NodeApi } from '../../../../shared/api/contract';
+import { ErrorCode, RemoteError } from '../../../../shared/errors';
+import type { ProvidedMappingView, ProxyStatusView, UsedPoolView } from '../../../../shared/proxy';
 import {
   DEFAULT_ALLOCATE_FORM,
   MIB,
@@ -18,7 +18,7 @@ import {
   sortMappings,
   type AllocateForm,
 } from './memory';
-import { createAppStore } from './store';
+import { createAppStore } from '../../store';
 
 const form = (change: Partial<AllocateForm>): AllocateForm => ({ ...DEFAULT_ALLOCATE_FORM, ...change });
 

@@ -1,6 +1,6 @@
 import { useEffect, useMemo, useState } from 'react';
-import type { LogLevel } from '../../../shared/api/contract';
-import { useApp } from '../store';
+import type { LogLevel } from '../../../../shared/api/contract';
+import { useApp } from '../../store';
 
 const LEVELS: readonly LogLevel[] = ['debug', 'info', 'warn', 'error'];
 

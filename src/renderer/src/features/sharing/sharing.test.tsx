@@ -1,9 +1,9 @@
 import { renderToStaticMarkup } from 'react-dom/server';
 import { describe, expect, it } from 'vitest';
-import { DEFAULT_SETTINGS } from '../../shared/settings';
-import type { SharingView } from '../../shared/sharing-view';
-import { AllowedVsUsed, PauseControl } from './components/SharingNow';
-import { RulesEditor, parseProgramList, parseWindowList } from './components/RulesEditor';
+import { DEFAULT_SETTINGS } from '../../../../shared/settings';
+import type { SharingView } from '../../../../shared/sharing-view';
+import { AllowedVsUsed, PauseControl } from './SharingNow';
+import { RulesEditor, parseProgramList, parseWindowList } from './RulesEditor';
 import { shareRows, sharingHeadline } from './sharing';
 
 const GIB = 1024 ** 3;

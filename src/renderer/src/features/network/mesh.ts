@@ -4,9 +4,9 @@ import type {
   Reachability,
   RemoteAllocationRequest,
   RemoteAssetView,
-} from '../../shared/mesh';
-import { parseServiceAddress, splitAddressList, type ResourceKind } from '../../shared/settings';
-import { formatAmount, type AssetUnit } from './format';
+} from '../../../../shared/mesh';
+import { parseServiceAddress, splitAddressList, type ResourceKind } from '../../../../shared/settings';
+import { formatAmount, type AssetUnit } from '../../format';
 
 /* Renderer helpers for the mesh: the Network page's mesh section, the Marketplace and the Mesh settings. */
 

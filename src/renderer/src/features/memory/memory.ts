@@ -1,5 +1,5 @@
-import { ErrorCode } from '../../shared/errors';
-import { formatBytes } from '../../shared/privacy';
+import { ErrorCode } from '../../../../shared/errors';
+import { formatBytes } from '../../../../shared/privacy';
 import {
   PROXY_FAILURES,
   type ProvidedMappingView,
@@ -7,8 +7,8 @@ import {
   type ProxyPermission,
   type RemoteMemoryRequest,
   type UsedPoolView,
-} from '../../shared/proxy';
-import { groupDigits } from './wallet';
+} from '../../../../shared/proxy';
+import { groupDigits } from '../wallet/wallet';
 
 /* Renderer helpers for the Memory proxy page: sizes and traffic in words, the Allocate form, the node's refusals. */
 

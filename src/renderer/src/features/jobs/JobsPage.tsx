@@ -1,5 +1,5 @@
 import { Fragment, useCallback, useEffect, useRef, useState, type ReactNode } from 'react';
-import { formatBytes } from '../../../shared/privacy';
+import { formatBytes } from '../../../../shared/privacy';
 import {
   JOB_LIMITS,
   jobOutcome,
@@ -7,9 +7,9 @@ import {
   type JobResultView,
   type JobRunView,
   type JobView,
-} from '../../../shared/vm';
-import { formatRelative, formatTime, shortNodeId } from '../format';
-import { usePolling } from '../hooks';
+} from '../../../../shared/vm';
+import { formatRelative, formatTime, shortNodeId } from '../../format';
+import { usePolling } from '../../hooks';
 import {
   DEFAULT_RUN_JOB_FORM,
   FAILURE_REASON_TEXT,
@@ -38,10 +38,10 @@ import {
   type RunJobField,
   type RunJobForm,
   type RunJobFormErrors,
-} from '../jobs';
-import { formatCaesar } from '../wallet';
-import { useApp, type NodeFailure } from '../store';
-import { NodeFailureAlert } from '../components/NodeFailureAlert';
+} from './jobs';
+import { formatCaesar } from '../wallet/wallet';
+import { useApp, type NodeFailure } from '../../store';
+import { NodeFailureAlert } from '../../components/NodeFailureAlert';
 
 /** How often the job lists are asked again while the page is open. */
 const POLL_MS = 3000;

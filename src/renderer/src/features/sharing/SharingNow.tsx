@@ -1,6 +1,6 @@
-import type { PauseRequest, SharingView } from '../../../shared/sharing-view';
-import { PAUSE_CHOICES, shareRows, sharingHeadline, unavailableText } from '../sharing';
-import '../sharing.css';
+import type { PauseRequest, SharingView } from '../../../../shared/sharing-view';
+import { PAUSE_CHOICES, shareRows, sharingHeadline, unavailableText } from './sharing';
+import './sharing.css';
 
 const formatTime = (iso: string) => new Date(iso).toLocaleString();
 

@@ -1,9 +1,9 @@
-import type { AssetView } from '../../../shared/assets';
-import { PROOF_KINDS, type ProofKind } from '../../../shared/settings';
-import { EmptyState } from '../components/Banner';
-import { KIND_TITLE, formatAmount as amount } from '../format';
-import { usePolling } from '../hooks';
-import { useApp } from '../store';
+import type { AssetView } from '../../../../shared/assets';
+import { PROOF_KINDS, type ProofKind } from '../../../../shared/settings';
+import { EmptyState } from '../../components/Banner';
+import { KIND_TITLE, formatAmount as amount } from '../../format';
+import { usePolling } from '../../hooks';
+import { useApp } from '../../store';
 
 const PROOF_TITLE: Record<ProofKind, string> = {
   space: 'PoSpace (where)',

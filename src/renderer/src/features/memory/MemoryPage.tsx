@@ -1,8 +1,8 @@
 import { useCallback, useId, useRef, useState, type ReactNode } from 'react';
-import type { ProvidedMappingView, UsedPoolView } from '../../../shared/proxy';
-import { DEFAULT_SETTINGS, type Settings } from '../../../shared/settings';
-import { formatRelative, formatTime, shortNodeId } from '../format';
-import { usePolling } from '../hooks';
+import type { ProvidedMappingView, UsedPoolView } from '../../../../shared/proxy';
+import { DEFAULT_SETTINGS, type Settings } from '../../../../shared/settings';
+import { formatRelative, formatTime, shortNodeId } from '../../format';
+import { usePolling } from '../../hooks';
 import {
   DEFAULT_ALLOCATE_FORM,
   MAPPING_STATE_TEXT,
@@ -21,10 +21,10 @@ import {
   sortMappings,
   type AllocateForm,
   type AllocateFormErrors,
-} from '../memory';
-import { formatRtt, formatTrustScore } from '../mesh';
-import { useApp, type NodeFailure } from '../store';
-import { NodeFailureAlert } from '../components/NodeFailureAlert';
+} from './memory';
+import { formatRtt, formatTrustScore } from '../network/mesh';
+import { useApp, type NodeFailure } from '../../store';
+import { NodeFailureAlert } from '../../components/NodeFailureAlert';
 
 /** How often the proxy status is asked again while the page is open. */
 const POLL_MS = 3000;

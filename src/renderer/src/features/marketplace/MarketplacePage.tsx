@@ -1,10 +1,10 @@
 import { useCallback, useEffect, useRef, useState } from 'react';
-import type { AssetSearchQuery, RemoteAllocationView, RemoteAssetView } from '../../../shared/mesh';
-import { PRIVACY_LEVEL_INFO } from '../../../shared/privacy';
-import { RESOURCE_KINDS, type ResourceKind } from '../../../shared/settings';
-import { Banner } from '../components/Banner';
-import { KIND_TITLE, formatAmount, formatRelative, formatTime, shortNodeId } from '../format';
-import { usePolling } from '../hooks';
+import type { AssetSearchQuery, RemoteAllocationView, RemoteAssetView } from '../../../../shared/mesh';
+import { PRIVACY_LEVEL_INFO } from '../../../../shared/privacy';
+import { RESOURCE_KINDS, type ResourceKind } from '../../../../shared/settings';
+import { Banner } from '../../components/Banner';
+import { KIND_TITLE, formatAmount, formatRelative, formatTime, shortNodeId } from '../../format';
+import { usePolling } from '../../hooks';
 import {
   EMPTY_SEARCH,
   MAX_DURATION_MINUTES,
@@ -19,8 +19,8 @@ import {
   parseSearchForm,
   type SearchForm,
   type SearchFormErrors,
-} from '../mesh';
-import { useApp, type AllocateResult } from '../store';
+} from '../network/mesh';
+import { useApp, type AllocateResult } from '../../store';
 
 /** How often the results, the leases and the mesh state are asked again while the page is open. */
 const POLL_MS = 5000;

@@ -1,5 +1,5 @@
-import { formatBytes } from '../../shared/privacy';
-import type { ResourceKind } from '../../shared/settings';
+import { formatBytes } from '../../../../shared/privacy';
+import type { ResourceKind } from '../../../../shared/settings';
 import {
   REASON_LABELS,
   absentText,
@@ -7,7 +7,7 @@ import {
   type PauseRequest,
   type ResourceShareView,
   type SharingView,
-} from '../../shared/sharing-view';
+} from '../../../../shared/sharing-view';
 
 /** The Dashboard's snooze choices. */
 export const PAUSE_CHOICES: readonly { readonly label: string; readonly request: PauseRequest }[] = [

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { formatAmount } from './format';
+import { formatAmount } from '../../format';
 import {
   GIB_UNIT,
   MIB_UNIT,

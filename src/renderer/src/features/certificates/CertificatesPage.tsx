@@ -1,8 +1,8 @@
-import type { ChainCertificate, TrustStatus } from '../../../shared/trust';
-import { Banner, EmptyState } from '../components/Banner';
-import { formatRelative, formatTime, shortNodeId } from '../format';
-import { usePolling } from '../hooks';
-import { useApp } from '../store';
+import type { ChainCertificate, TrustStatus } from '../../../../shared/trust';
+import { Banner, EmptyState } from '../../components/Banner';
+import { formatRelative, formatTime, shortNodeId } from '../../format';
+import { usePolling } from '../../hooks';
+import { useApp } from '../../store';
 
 /**
  * How often the page asks the node (a cheap, local call; the node itself talks to its CA every few minutes): more

@@ -1,6 +1,6 @@
-import { CAESAR_DECIMALS, MAX_AMOUNT_UNITS, UNITS_PER_CAESAR, formatAmount, parseAmount } from '../../shared/amount';
-import { ErrorCode } from '../../shared/errors';
-import { shortNodeId } from './format';
+import { CAESAR_DECIMALS, MAX_AMOUNT_UNITS, UNITS_PER_CAESAR, formatAmount, parseAmount } from '../../../../shared/amount';
+import { ErrorCode } from '../../../../shared/errors';
+import { shortNodeId } from '../../format';
 import {
   MEMO_MAX_LENGTH,
   NODE_ID_PATTERN,
@@ -12,7 +12,7 @@ import {
   type WalletHistoryQuery,
   type WalletTxView,
   type WalletView,
-} from '../../shared/ledger';
+} from '../../../../shared/ledger';
 
 /*
  * Renderer helpers for the Wallet page. Amounts stay decimal strings or bigint base units: they become numbers only

@@ -1,8 +1,8 @@
 import { useId } from 'react';
-import { RESOURCE_KINDS, type ResourceKind, type Settings } from '../../../shared/settings';
-import type { SensorCode } from '../../../shared/sharing-policy';
-import { RULE_RANGES, WEEKDAYS, type SharingRules, type Weekday } from '../../../shared/sharing-rules';
-import { SENSOR_LABELS } from '../../../shared/sharing-view';
+import { RESOURCE_KINDS, type ResourceKind, type Settings } from '../../../../shared/settings';
+import type { SensorCode } from '../../../../shared/sharing-policy';
+import { RULE_RANGES, WEEKDAYS, type SharingRules, type Weekday } from '../../../../shared/sharing-rules';
+import { SENSOR_LABELS } from '../../../../shared/sharing-view';
 
 const DAY_TITLES: Readonly<Record<Weekday, string>> = {
   sun: 'Sunday',

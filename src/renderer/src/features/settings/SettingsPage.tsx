@@ -6,9 +6,9 @@ import {
   type MeshSettings,
   type Settings,
   type Theme,
-} from '../../../shared/settings';
-import { bootstrapProblem } from '../mesh';
-import { useApp, type SaveError } from '../store';
+} from '../../../../shared/settings';
+import { bootstrapProblem } from '../network/mesh';
+import { useApp, type SaveError } from '../../store';
 
 /** A root fingerprint as people paste it (openssl prints `AB:CD:…`) in the form the node stores. */
 function normalisePin(text: string): string {

@@ -1,12 +1,12 @@
 import { useState } from 'react';
-import { usePolling } from '../hooks';
-import { PRIVACY_LEVEL_INFO, formatBytes } from '../../../shared/privacy';
-import { RESOURCE_KINDS } from '../../../shared/settings';
-import { EmptyState } from '../components/Banner';
-import { AllowedVsUsed, PauseControl } from '../components/SharingNow';
-import { formatDuration } from '../format';
-import { useApp } from '../store';
-import { RESOURCE_TITLES, capacityText } from './Sharing';
+import { usePolling } from '../../hooks';
+import { PRIVACY_LEVEL_INFO, formatBytes } from '../../../../shared/privacy';
+import { RESOURCE_KINDS } from '../../../../shared/settings';
+import { EmptyState } from '../../components/Banner';
+import { AllowedVsUsed, PauseControl } from '../sharing/SharingNow';
+import { formatDuration } from '../../format';
+import { useApp } from '../../store';
+import { RESOURCE_TITLES, capacityText } from '../sharing/SharingPage';
 
 const SHARING_TEXT = {
   off: 'Not sharing — privacy level is Private',

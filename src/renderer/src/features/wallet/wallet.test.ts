@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
-import { MAX_AMOUNT_UNITS, formatAmount } from '../../shared/amount';
-import { ErrorCode } from '../../shared/errors';
-import { MEMO_MAX_LENGTH } from '../../shared/ledger';
+import { MAX_AMOUNT_UNITS, formatAmount } from '../../../../shared/amount';
+import { ErrorCode } from '../../../../shared/errors';
+import { MEMO_MAX_LENGTH } from '../../../../shared/ledger';
 import {
   REQUEST_ID_PATTERN,
   axisLabel,

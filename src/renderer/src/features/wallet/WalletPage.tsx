@@ -1,6 +1,6 @@
 import { useCallback, useEffect, useRef, useState, type ReactNode } from 'react';
-import { formatAmount, parseAmount } from '../../../shared/amount';
-import { ErrorCode } from '../../../shared/errors';
+import { formatAmount, parseAmount } from '../../../../shared/amount';
+import { ErrorCode } from '../../../../shared/errors';
 import {
   LEDGER_TX_KINDS,
   MEMO_MAX_LENGTH,
@@ -10,11 +10,11 @@ import {
   type TxStatus,
   type WalletTxView,
   type WalletView,
-} from '../../../shared/ledger';
-import { EarningsChart } from '../components/EarningsChart';
-import { formatRelative, formatTime } from '../format';
-import { usePolling } from '../hooks';
-import { useApp, type NodeFailure } from '../store';
+} from '../../../../shared/ledger';
+import { EarningsChart } from './EarningsChart';
+import { formatRelative, formatTime } from '../../format';
+import { usePolling } from '../../hooks';
+import { useApp, type NodeFailure } from '../../store';
 import {
   DIRECTION_TEXT,
   EARNINGS_PERIODS,
@@ -38,8 +38,8 @@ import {
   signedAmount,
   walletErrorTitle,
   type HistoryFilters,
-} from '../wallet';
-import { NodeFailureAlert } from '../components/NodeFailureAlert';
+} from './wallet';
+import { NodeFailureAlert } from '../../components/NodeFailureAlert';
 
 /** How often the wallet, its history and the earnings are asked again while the page is open (events come too). */
 const POLL_MS = 5000;

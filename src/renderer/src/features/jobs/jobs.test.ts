@@ -1,8 +1,8 @@
 import { describe, expect, it } from 'vitest';
-import type { NodeApi } from '../../shared/api/contract';
-import { validateCall } from '../../shared/api/validators';
-import { ErrorCode, RemoteError } from '../../shared/errors';
-import { formatBytes } from '../../shared/privacy';
+import type { NodeApi } from '../../../../shared/api/contract';
+import { validateCall } from '../../../../shared/api/validators';
+import { ErrorCode, RemoteError } from '../../../../shared/errors';
+import { formatBytes } from '../../../../shared/privacy';
 import {
   JOB_FAILURE_REASONS,
   JOB_LIMITS,
@@ -11,7 +11,7 @@ import {
   type JobResultView,
   type JobView,
   type RunJobRequest,
-} from '../../shared/vm';
+} from '../../../../shared/vm';
 import {
   DEFAULT_RUN_JOB_FORM,
   FAILURE_REASON_TEXT,
@@ -44,7 +44,7 @@ import {
   type InputPool,
   type RunJobForm,
 } from './jobs';
-import { createAppStore } from './store';
+import { createAppStore } from '../../store';
 
 const NODE_A = 'a'.repeat(52);
 const NODE_B = 'b2'.repeat(26);

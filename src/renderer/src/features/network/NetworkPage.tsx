@@ -1,16 +1,16 @@
-import { usePolling } from '../hooks';
-import { formatHostPort } from '../../../shared/network';
-import { formatBytes } from '../../../shared/privacy';
-import { BANDWIDTH_CAP_RANGE, TIER_SETTINGS, type TierSetting } from '../../../shared/settings';
-import { EmptyState } from '../components/Banner';
-import { TrafficChart } from '../components/TrafficChart';
+import { usePolling } from '../../hooks';
+import { formatHostPort } from '../../../../shared/network';
+import { formatBytes } from '../../../../shared/privacy';
+import { BANDWIDTH_CAP_RANGE, TIER_SETTINGS, type TierSetting } from '../../../../shared/settings';
+import { EmptyState } from '../../components/Banner';
+import { TrafficChart } from './TrafficChart';
 import { useState } from 'react';
-import type { PeerIdentityKind } from '../../../shared/network';
-import { parseServiceAddress } from '../../../shared/settings';
-import type { MeshStatus } from '../../../shared/mesh';
-import { formatRelative, formatTime, shortNodeId } from '../format';
-import { REACHABILITY_TEXT, formatRtt, formatTrustScore, peerStateText } from '../mesh';
-import { useApp, type ConnectResult } from '../store';
+import type { PeerIdentityKind } from '../../../../shared/network';
+import { parseServiceAddress } from '../../../../shared/settings';
+import type { MeshStatus } from '../../../../shared/mesh';
+import { formatRelative, formatTime, shortNodeId } from '../../format';
+import { REACHABILITY_TEXT, formatRtt, formatTrustScore, peerStateText } from './mesh';
+import { useApp, type ConnectResult } from '../../store';
 
 const TIER_TITLES: Record<TierSetting, string> = {
   auto: 'Automatic (measure each path)',

@@ -1,7 +1,7 @@
-import { ErrorCode } from '../../shared/errors';
-import { NODE_ID_PATTERN } from '../../shared/ledger';
-import { formatBytes } from '../../shared/privacy';
-import type { UsedPoolView } from '../../shared/proxy';
+import { ErrorCode } from '../../../../shared/errors';
+import { NODE_ID_PATTERN } from '../../../../shared/ledger';
+import { formatBytes } from '../../../../shared/privacy';
+import type { UsedPoolView } from '../../../../shared/proxy';
 import {
   JOB_FAILURE_REASONS,
   JOB_LIMITS,
@@ -13,8 +13,8 @@ import {
   type JobView,
   type RunJobRequest,
   jobOutcome,
-} from '../../shared/vm';
-import { groupDigits } from './wallet';
+} from '../../../../shared/vm';
+import { groupDigits } from '../wallet/wallet';
 
 /* Renderer helpers for the Jobs page (the Catalog VM): the Run a job form, statuses, usage and output in words. */
 
