@@ -20,7 +20,7 @@ import {
   type SearchForm,
   type SearchFormErrors,
 } from '../network/mesh';
-import { useApp, type AllocateResult } from '../../store';
+import { useApp, type ActionResult } from '../../store';
 
 /** How often the results, the leases and the mesh state are asked again while the page is open. */
 const POLL_MS = 5000;
@@ -238,7 +238,7 @@ function AllocateForm(props: { asset: RemoteAssetView; onClose: () => void }) {
     duration: null,
   });
   const [pending, setPending] = useState(false);
-  const [outcome, setOutcome] = useState<AllocateResult | null>(null);
+  const [outcome, setOutcome] = useState<ActionResult<RemoteAllocationView> | null>(null);
   // A ref as well as the state: two quick submits can both run before React re-renders the disabled button.
   const inFlight = useRef(false);
   const amountInput = useRef<HTMLInputElement>(null);
@@ -342,12 +342,12 @@ function AllocateForm(props: { asset: RemoteAssetView; onClose: () => void }) {
         </button>
         <span role="status" data-testid="allocate-result">
           {pending && 'Allocating… both nodes prove the allocation.'}
-          {outcome?.ok === true && <AllocationConfirmation lease={outcome.lease} />}
+          {outcome?.ok === true && <AllocationConfirmation lease={outcome.value} />}
         </span>
       </div>
       {outcome?.ok === false && (
         <p role="alert" className="field-error" data-testid="allocate-error">
-          Not allocated: {outcome.reason}
+          Not allocated: {outcome.error.message}
         </p>
       )}
     </form>
@@ -445,10 +445,10 @@ export function MarketplacePage(props: { now: number }) {
     // Only the newest search may change the table (an older, slower reply would show stale filters).
     if (latest.current !== request) return;
     if (found.ok) {
-      setResults(found.assets);
+      setResults(found.value);
       setSearchError(null);
     } else {
-      setSearchError(found.reason);
+      setSearchError(found.error.message);
     }
     setSearching(false);
   }, [submitted, searchAssets, refreshRemoteAllocations, refreshMesh]);

@@ -10,7 +10,7 @@ import { parseServiceAddress } from '../../../../shared/settings';
 import type { MeshStatus } from '../../../../shared/mesh';
 import { formatRelative, formatTime, shortNodeId } from '../../format';
 import { REACHABILITY_TEXT, formatRtt, formatTrustScore, peerStateText } from './mesh';
-import { useApp, type ConnectResult } from '../../store';
+import { useApp, type ActionResult, type ConnectedPeer } from '../../store';
 
 const TIER_TITLES: Record<TierSetting, string> = {
   auto: 'Automatic (measure each path)',
@@ -138,7 +138,7 @@ function ConnectForm() {
   const connectPeer = useApp((s) => s.connectPeer);
   const [address, setAddress] = useState('');
   const [busy, setBusy] = useState(false);
-  const [result, setResult] = useState<ConnectResult | null>(null);
+  const [result, setResult] = useState<ActionResult<ConnectedPeer> | null>(null);
   const [error, setError] = useState<string | null>(null);
   return (
     <section className="card" aria-labelledby="net-connect">
@@ -182,10 +182,11 @@ function ConnectForm() {
       <p role="status" data-testid="connect-result">
         {result?.ok === true && (
           <>
-            Connected to <span className="mono">{shortNodeId(result.nodeId)}</span>: {IDENTITY_TEXT[result.identity]}.
+            Connected to <span className="mono">{shortNodeId(result.value.nodeId)}</span>:{' '}
+            {IDENTITY_TEXT[result.value.identity]}.
           </>
         )}
-        {result?.ok === false && <>Could not connect: {result.reason}</>}
+        {result?.ok === false && <>Could not connect: {result.error.message}</>}
       </p>
     </section>
   );

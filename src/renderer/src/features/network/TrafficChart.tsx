@@ -1,4 +1,4 @@
-import type { TrafficSample } from '../../store';
+import type { TrafficSample } from './slice';
 
 const W = 640;
 const H = 160;

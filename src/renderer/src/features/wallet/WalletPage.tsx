@@ -477,7 +477,7 @@ function SendDialog(props: {
     inFlight.current = false;
     setPending(false);
     if (result.ok) {
-      setSent(result.tx);
+      setSent(result.value);
       setStep('done');
     } else {
       setFailure(result.error);
@@ -755,7 +755,7 @@ function StakeSection(props: { wallet: WalletView | undefined; now: number }) {
     setPending(null);
     if (result.ok) {
       ref.current = null;
-      setDone(result.tx);
+      setDone(result.value);
       if (kind === 'lock') {
         setAmount('');
         setTouched({ amount: false, days: false });

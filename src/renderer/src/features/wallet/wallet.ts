@@ -1,4 +1,10 @@
-import { CAESAR_DECIMALS, MAX_AMOUNT_UNITS, UNITS_PER_CAESAR, formatAmount, parseAmount } from '../../../../shared/amount';
+import {
+  CAESAR_DECIMALS,
+  MAX_AMOUNT_UNITS,
+  UNITS_PER_CAESAR,
+  formatAmount,
+  parseAmount,
+} from '../../../../shared/amount';
 import { ErrorCode } from '../../../../shared/errors';
 import { shortNodeId } from '../../format';
 import {
