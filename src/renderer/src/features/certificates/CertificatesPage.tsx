@@ -1,3 +1,4 @@
+import { DataTable } from '../../components/DataTable';
 import type { ChainCertificate, TrustStatus } from '../../../../shared/trust';
 import { Banner, EmptyState } from '../../components/Banner';
 import { formatRelative, formatTime, shortNodeId } from '../../format';
@@ -284,29 +285,22 @@ function FederationCard(props: { federation: NonNullable<TrustStatus['federation
       <p data-testid="federation-summary">
         Epoch {f.epoch}: {f.threshold} of {n} {n === 1 ? 'CA' : 'CAs'} must co-sign each certificate.
       </p>
-      <table className="log-table" data-testid="federation-table">
-        <caption className="visually-hidden">Certificate authorities of the federation</caption>
-        <thead>
-          <tr>
-            <th scope="col">Name</th>
-            <th scope="col">Address</th>
-            <th scope="col">CA id</th>
-            <th scope="col">Issued this node's certificate</th>
+      <DataTable
+        columns={['Name', 'Address', 'CA id', "Issued this node's certificate"]}
+        testId="federation-table"
+        caption="Certificate authorities of the federation"
+      >
+        {f.members.map((m) => (
+          <tr key={m.caId}>
+            <th scope="row">{m.name}</th>
+            <td className="mono">{m.address ?? 'not published'}</td>
+            <td>
+              <code title={m.caId}>{m.caId.slice(0, 8)}</code>
+            </td>
+            <td>{m.issuedOurCertificate ? '✓ yes, ours' : 'no'}</td>
           </tr>
-        </thead>
-        <tbody>
-          {f.members.map((m) => (
-            <tr key={m.caId}>
-              <th scope="row">{m.name}</th>
-              <td className="mono">{m.address ?? 'not published'}</td>
-              <td>
-                <code title={m.caId}>{m.caId.slice(0, 8)}</code>
-              </td>
-              <td>{m.issuedOurCertificate ? '✓ yes, ours' : 'no'}</td>
-            </tr>
-          ))}
-        </tbody>
-      </table>
+        ))}
+      </DataTable>
     </section>
   );
 }

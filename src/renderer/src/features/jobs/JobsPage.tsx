@@ -1,3 +1,4 @@
+import { DataTable } from '../../components/DataTable';
 import { Fragment, useCallback, useEffect, useRef, useState, type ReactNode } from 'react';
 import { formatBytes } from '../../../../shared/privacy';
 import {
@@ -155,68 +156,57 @@ function RunsTable(props: { runs: readonly JobRunView[] }) {
     );
   }
   return (
-    <table className="log-table" data-testid="job-runs">
-      <caption className="visually-hidden">Runs by provider</caption>
-      <thead>
-        <tr>
-          <th scope="col">Provider</th>
-          <th scope="col">Status</th>
-          <th scope="col">Output hash</th>
-          <th scope="col">Agreed</th>
-          <th scope="col">Proof</th>
-          <th scope="col">Paid</th>
-          <th scope="col">Usage</th>
-          <th scope="col">Why it failed</th>
-        </tr>
-      </thead>
-      <tbody>
-        {props.runs.map((run) => (
-          <tr
-            key={run.provider}
-            data-testid="job-run-row"
-            data-provider={run.provider}
-            data-status={run.status}
-            data-agreed={run.agreed === null ? '' : String(run.agreed)}
-            data-proof={run.proof}
+    <DataTable
+      columns={['Provider', 'Status', 'Output hash', 'Agreed', 'Proof', 'Paid', 'Usage', 'Why it failed']}
+      testId="job-runs"
+      caption="Runs by provider"
+    >
+      {props.runs.map((run) => (
+        <tr
+          key={run.provider}
+          data-testid="job-run-row"
+          data-provider={run.provider}
+          data-status={run.status}
+          data-agreed={run.agreed === null ? '' : String(run.agreed)}
+          data-proof={run.proof}
+        >
+          <th scope="row" data-testid="run-provider">
+            <Peer nodeId={run.provider} />
+          </th>
+          <td
+            data-testid="run-status"
+            className={run.status === 'completed' && (run.exitCode ?? 0) === 0 ? 'good nowrap' : 'bad nowrap'}
           >
-            <th scope="row" data-testid="run-provider">
-              <Peer nodeId={run.provider} />
-            </th>
-            <td
-              data-testid="run-status"
-              className={run.status === 'completed' && (run.exitCode ?? 0) === 0 ? 'good nowrap' : 'bad nowrap'}
-            >
-              {runStatusText(run)}
-            </td>
-            <td>
-              <Hash hash={run.outputHash} testId="run-output-hash" />
-            </td>
-            <td data-testid="run-agreed">{agreedText(run.agreed)}</td>
-            <td
-              data-testid="run-proof"
-              className={run.proof === 'verified' ? 'good' : run.proof === 'invalid' ? 'bad' : ''}
-            >
-              {PROOF_TEXT[run.proof]}
-            </td>
-            <td data-testid="run-paid" className="nowrap">
-              {formatCaesar(run.paid)}
-            </td>
-            <td data-testid="run-usage">{formatUsage(run.usage)}</td>
-            <td>
-              {run.failure ? (
-                <>
-                  <Failure failure={run.failure} testId="run-failure" />
-                  <br />
-                  <span className="note">{run.failure.message}</span>
-                </>
-              ) : (
-                <span className="note">—</span>
-              )}
-            </td>
-          </tr>
-        ))}
-      </tbody>
-    </table>
+            {runStatusText(run)}
+          </td>
+          <td>
+            <Hash hash={run.outputHash} testId="run-output-hash" />
+          </td>
+          <td data-testid="run-agreed">{agreedText(run.agreed)}</td>
+          <td
+            data-testid="run-proof"
+            className={run.proof === 'verified' ? 'good' : run.proof === 'invalid' ? 'bad' : ''}
+          >
+            {PROOF_TEXT[run.proof]}
+          </td>
+          <td data-testid="run-paid" className="nowrap">
+            {formatCaesar(run.paid)}
+          </td>
+          <td data-testid="run-usage">{formatUsage(run.usage)}</td>
+          <td>
+            {run.failure ? (
+              <>
+                <Failure failure={run.failure} testId="run-failure" />
+                <br />
+                <span className="note">{run.failure.message}</span>
+              </>
+            ) : (
+              <span className="note">—</span>
+            )}
+          </td>
+        </tr>
+      ))}
+    </DataTable>
   );
 }
 

@@ -1,3 +1,4 @@
+import { DataTable } from '../../components/DataTable';
 import { useEffect, useMemo, useState } from 'react';
 import type { LogLevel } from '../../../../shared/api/contract';
 import { useApp } from '../../store';
@@ -57,26 +58,16 @@ export function LogsPage() {
       {shown.length === 0 ? (
         <p className="note">No log entries match.</p>
       ) : (
-        <table className="log-table" data-testid="log-table">
-          <thead>
-            <tr>
-              <th scope="col">Time</th>
-              <th scope="col">Level</th>
-              <th scope="col">Source</th>
-              <th scope="col">Message</th>
+        <DataTable columns={['Time', 'Level', 'Source', 'Message']} testId="log-table">
+          {shown.map((l) => (
+            <tr key={l.seq} className={`log-${l.level}`}>
+              <td className="mono">{l.time.replace('T', ' ').slice(0, 19)}</td>
+              <td>{l.level}</td>
+              <td>{l.source}</td>
+              <td>{l.message}</td>
             </tr>
-          </thead>
-          <tbody>
-            {shown.map((l) => (
-              <tr key={l.seq} className={`log-${l.level}`}>
-                <td className="mono">{l.time.replace('T', ' ').slice(0, 19)}</td>
-                <td>{l.level}</td>
-                <td>{l.source}</td>
-                <td>{l.message}</td>
-              </tr>
-            ))}
-          </tbody>
-        </table>
+          ))}
+        </DataTable>
       )}
     </div>
   );

@@ -1,47 +1,32 @@
-import { useCallback, useEffect, useRef, useState } from 'react';
+import { DataTable } from '../../components/DataTable';
+import { useCallback, useRef, useState } from 'react';
 import type { AssetSearchQuery, RemoteAllocationView, RemoteAssetView } from '../../../../shared/mesh';
 import { PRIVACY_LEVEL_INFO } from '../../../../shared/privacy';
 import { RESOURCE_KINDS, type ResourceKind } from '../../../../shared/settings';
 import { Banner } from '../../components/Banner';
-import { KIND_TITLE, formatAmount, formatRelative, formatTime, shortNodeId } from '../../format';
+import { KIND_TITLE, formatAmount } from '../../format';
 import { usePolling } from '../../hooks';
+import { Field } from '../../components/Field';
+import { Peer, RelativeTime } from '../../components/Display';
 import {
   EMPTY_SEARCH,
-  MAX_DURATION_MINUTES,
   MAX_LATENCY_MS,
   SEARCH_CAPACITY_UNIT,
-  allocationInputUnit,
-  defaultAllocationAmount,
   formatPrice,
   formatRtt,
-  fromBaseUnits,
-  parseAllocationForm,
   parseSearchForm,
   type SearchForm,
   type SearchFormErrors,
 } from '../network/mesh';
-import { useApp, type ActionResult } from '../../store';
+import { useApp } from '../../store';
+import { AllocateForm } from './AllocateForm';
 
 /** How often the results, the leases and the mesh state are asked again while the page is open. */
 const POLL_MS = 5000;
 
-const describedBy = (...parts: (string | false)[]) => parts.filter(Boolean).join(' ') || undefined;
-
-function Expiry(props: { iso: string; now: number }) {
-  return (
-    <time dateTime={props.iso} title={formatTime(props.iso)}>
-      {formatRelative(props.iso, props.now)}
-    </time>
-  );
-}
-
 function Owner(props: { nodeId: string | null }) {
   if (props.nodeId === null) return <span className="note">anonymous</span>;
-  return (
-    <span className="mono" title={props.nodeId}>
-      {shortNodeId(props.nodeId)}
-    </span>
-  );
+  return <Peer nodeId={props.nodeId} className="mono" />;
 }
 
 function SearchFormView(props: {
@@ -81,67 +66,54 @@ function SearchFormView(props: {
           ))}
         </select>
       </div>
-      <div className="field">
-        <label htmlFor="market-min-capacity">
-          Minimum capacity {unit ? `(${unit.label})` : '(choose a kind first)'}
-        </label>
-        <input
-          id="market-min-capacity"
-          data-testid="search-min-capacity"
-          type="number"
-          min={0}
-          step={unit?.whole ? 1 : 'any'}
-          disabled={unit === null}
-          value={form.minCapacity}
-          aria-invalid={errors.minCapacity !== undefined}
-          aria-describedby={describedBy(errors.minCapacity !== undefined && 'market-min-capacity-error')}
-          onChange={(e) => edit({ minCapacity: e.target.value })}
-        />
-        {errors.minCapacity && (
-          <span id="market-min-capacity-error" className="field-error">
-            {errors.minCapacity}
-          </span>
+      <Field
+        id="market-min-capacity"
+        label={<>Minimum capacity {unit ? `(${unit.label})` : '(choose a kind first)'}</>}
+        error={errors.minCapacity}
+      >
+        {(aria) => (
+          <input
+            id="market-min-capacity"
+            data-testid="search-min-capacity"
+            type="number"
+            min={0}
+            step={unit?.whole ? 1 : 'any'}
+            disabled={unit === null}
+            value={form.minCapacity}
+            {...aria}
+            onChange={(e) => edit({ minCapacity: e.target.value })}
+          />
         )}
-      </div>
-      <div className="field">
-        <label htmlFor="market-max-price">Maximum price per hour (Caesar)</label>
-        <input
-          id="market-max-price"
-          data-testid="search-max-price"
-          inputMode="decimal"
-          autoComplete="off"
-          placeholder="any"
-          value={form.maxPrice}
-          aria-invalid={errors.maxPrice !== undefined}
-          aria-describedby={describedBy(errors.maxPrice !== undefined && 'market-max-price-error')}
-          onChange={(e) => edit({ maxPrice: e.target.value })}
-        />
-        {errors.maxPrice && (
-          <span id="market-max-price-error" className="field-error">
-            {errors.maxPrice}
-          </span>
+      </Field>
+      <Field id="market-max-price" label={<>Maximum price per hour (Caesar)</>} error={errors.maxPrice}>
+        {(aria) => (
+          <input
+            id="market-max-price"
+            data-testid="search-max-price"
+            inputMode="decimal"
+            autoComplete="off"
+            placeholder="any"
+            value={form.maxPrice}
+            {...aria}
+            onChange={(e) => edit({ maxPrice: e.target.value })}
+          />
         )}
-      </div>
-      <div className="field">
-        <label htmlFor="market-max-latency">Maximum latency (ms)</label>
-        <input
-          id="market-max-latency"
-          data-testid="search-max-latency"
-          type="number"
-          min={0}
-          max={MAX_LATENCY_MS}
-          step={1}
-          value={form.maxLatency}
-          aria-invalid={errors.maxLatency !== undefined}
-          aria-describedby={describedBy(errors.maxLatency !== undefined && 'market-max-latency-error')}
-          onChange={(e) => edit({ maxLatency: e.target.value })}
-        />
-        {errors.maxLatency && (
-          <span id="market-max-latency-error" className="field-error">
-            {errors.maxLatency}
-          </span>
+      </Field>
+      <Field id="market-max-latency" label={<>Maximum latency (ms)</>} error={errors.maxLatency}>
+        {(aria) => (
+          <input
+            id="market-max-latency"
+            data-testid="search-max-latency"
+            type="number"
+            min={0}
+            max={MAX_LATENCY_MS}
+            step={1}
+            value={form.maxLatency}
+            {...aria}
+            onChange={(e) => edit({ maxLatency: e.target.value })}
+          />
         )}
-      </div>
+      </Field>
       <div className="field">
         <label className="check">
           <input
@@ -173,195 +145,45 @@ function ResultsTable(props: {
   onAllocate: (asset: RemoteAssetView) => void;
 }) {
   return (
-    <table className="log-table" data-testid="search-results">
-      <caption className="visually-hidden">Resources found</caption>
-      <thead>
-        <tr>
-          <th scope="col">Kind</th>
-          <th scope="col">Capacity offered</th>
-          <th scope="col">Owner</th>
-          <th scope="col">Privacy</th>
-          <th scope="col">Price</th>
-          <th scope="col">RTT</th>
-          <th scope="col">Expires</th>
-          <th scope="col">Action</th>
-        </tr>
-      </thead>
-      <tbody>
-        {props.results.map((a) => (
-          <tr
-            key={a.assetId}
-            data-testid="search-result"
-            className={props.selected === a.assetId ? 'selected' : undefined}
-          >
-            <th scope="row" title={a.assetId}>
-              {KIND_TITLE[a.kind]}
-            </th>
-            <td data-testid="result-capacity">{formatAmount(a.capacity.allowed, a.capacity.unit)}</td>
-            <td data-testid="result-owner">
-              <Owner nodeId={a.owner} />
-            </td>
-            <td>
-              {a.privacyLevel ? PRIVACY_LEVEL_INFO[a.privacyLevel].title : '—'}{' '}
-              <span className="note">({a.allocationType})</span>
-            </td>
-            <td data-testid="result-price">{formatPrice(a.pricePerHour)}</td>
-            <td>{formatRtt(a.rttMs)}</td>
-            <td>
-              <Expiry iso={a.expiresAt} now={props.now} />
-            </td>
-            <td>
-              {a.owner === null ? (
-                <span className="note">not from here</span>
-              ) : (
-                <button type="button" data-testid="allocate-open" onClick={() => props.onAllocate(a)}>
-                  Allocate
-                </button>
-              )}
-            </td>
-          </tr>
-        ))}
-      </tbody>
-    </table>
-  );
-}
-
-/** The small form under the results that asks a peer for part of one asset. */
-function AllocateForm(props: { asset: RemoteAssetView; onClose: () => void }) {
-  const { asset } = props;
-  const allocateRemote = useApp((s) => s.allocateRemote);
-  const unit = allocationInputUnit(asset.capacity.unit);
-  const [amount, setAmount] = useState(() => fromBaseUnits(defaultAllocationAmount(asset), unit));
-  const [duration, setDuration] = useState('10');
-  const [errors, setErrors] = useState<{ amount: string | null; duration: string | null }>({
-    amount: null,
-    duration: null,
-  });
-  const [pending, setPending] = useState(false);
-  const [outcome, setOutcome] = useState<ActionResult<RemoteAllocationView> | null>(null);
-  // A ref as well as the state: two quick submits can both run before React re-renders the disabled button.
-  const inFlight = useRef(false);
-  const amountInput = useRef<HTMLInputElement>(null);
-  const durationInput = useRef<HTMLInputElement>(null);
-
-  useEffect(() => {
-    amountInput.current?.focus();
-  }, []);
-
-  const submit = async () => {
-    if (inFlight.current) return;
-    const parsed = parseAllocationForm(asset, amount, duration);
-    if (!parsed.ok) {
-      setErrors({ amount: parsed.amountError, duration: parsed.durationError });
-      (parsed.amountError ? amountInput : durationInput).current?.focus();
-      return;
-    }
-    setErrors({ amount: null, duration: null });
-    inFlight.current = true;
-    setPending(true);
-    setOutcome(null);
-    const result = await allocateRemote(parsed.request);
-    inFlight.current = false;
-    setPending(false);
-    setOutcome(result);
-  };
-
-  const offered = formatAmount(asset.capacity.allowed, asset.capacity.unit);
-  const titleId = 'allocate-title';
-  return (
-    <form
-      className="card"
-      aria-labelledby={titleId}
-      data-testid="allocate-form"
-      noValidate
-      onSubmit={(e) => {
-        e.preventDefault();
-        void submit();
-      }}
+    <DataTable
+      columns={['Kind', 'Capacity offered', 'Owner', 'Privacy', 'Price', 'RTT', 'Expires', 'Action']}
+      testId="search-results"
+      caption="Resources found"
     >
-      <h3 id={titleId}>
-        Allocate {KIND_TITLE[asset.kind]} from {asset.owner ? shortNodeId(asset.owner) : 'an anonymous owner'}
-      </h3>
-      <p className="note">
-        {offered} offered at {formatPrice(asset.pricePerHour)}. Both nodes prove the allocation with all four consensus
-        proofs.
-      </p>
-      <div className="market-form">
-        <div className="field">
-          <label htmlFor="allocate-amount">Amount ({unit.label})</label>
-          <input
-            id="allocate-amount"
-            ref={amountInput}
-            data-testid="allocate-amount"
-            type="number"
-            min={unit.whole ? 1 : 0}
-            max={Number(fromBaseUnits(asset.capacity.allowed, unit))}
-            step={unit.whole ? 1 : 'any'}
-            value={amount}
-            aria-invalid={errors.amount !== null}
-            aria-describedby={describedBy('allocate-amount-hint', errors.amount !== null && 'allocate-amount-error')}
-            onChange={(e) => setAmount(e.target.value)}
-          />
-          <span id="allocate-amount-hint" className="note">
-            Up to {offered}.
-          </span>
-          {errors.amount && (
-            <span id="allocate-amount-error" className="field-error">
-              {errors.amount}
-            </span>
-          )}
-        </div>
-        <div className="field">
-          <label htmlFor="allocate-duration">Duration (minutes)</label>
-          <input
-            id="allocate-duration"
-            ref={durationInput}
-            data-testid="allocate-duration"
-            type="number"
-            min={1}
-            max={MAX_DURATION_MINUTES}
-            step={1}
-            value={duration}
-            aria-invalid={errors.duration !== null}
-            aria-describedby={describedBy(errors.duration !== null && 'allocate-duration-error')}
-            onChange={(e) => setDuration(e.target.value)}
-          />
-          {errors.duration && (
-            <span id="allocate-duration-error" className="field-error">
-              {errors.duration}
-            </span>
-          )}
-        </div>
-      </div>
-      <div className="form-actions">
-        <button type="submit" className="primary" data-testid="allocate-submit" disabled={pending}>
-          Confirm allocation
-        </button>
-        <button type="button" onClick={props.onClose}>
-          Cancel
-        </button>
-        <span role="status" data-testid="allocate-result">
-          {pending && 'Allocating… both nodes prove the allocation.'}
-          {outcome?.ok === true && <AllocationConfirmation lease={outcome.value} />}
-        </span>
-      </div>
-      {outcome?.ok === false && (
-        <p role="alert" className="field-error" data-testid="allocate-error">
-          Not allocated: {outcome.error.message}
-        </p>
-      )}
-    </form>
-  );
-}
-
-function AllocationConfirmation(props: { lease: RemoteAllocationView }) {
-  const { lease } = props;
-  return (
-    <>
-      ✓ Allocated {formatAmount(lease.amount, lease.unit)} of {KIND_TITLE[lease.kind]} from {shortNodeId(lease.owner)},
-      until <time dateTime={lease.expiresAt}>{formatTime(lease.expiresAt)}</time>.{' '}
-      {lease.ownerProofVerified ? "The owner's proof is verified." : "The owner's proof is not verified."}
-    </>
+      {props.results.map((a) => (
+        <tr
+          key={a.assetId}
+          data-testid="search-result"
+          className={props.selected === a.assetId ? 'selected' : undefined}
+        >
+          <th scope="row" title={a.assetId}>
+            {KIND_TITLE[a.kind]}
+          </th>
+          <td data-testid="result-capacity">{formatAmount(a.capacity.allowed, a.capacity.unit)}</td>
+          <td data-testid="result-owner">
+            <Owner nodeId={a.owner} />
+          </td>
+          <td>
+            {a.privacyLevel ? PRIVACY_LEVEL_INFO[a.privacyLevel].title : '—'}{' '}
+            <span className="note">({a.allocationType})</span>
+          </td>
+          <td data-testid="result-price">{formatPrice(a.pricePerHour)}</td>
+          <td>{formatRtt(a.rttMs)}</td>
+          <td>
+            <RelativeTime iso={a.expiresAt} now={props.now} />
+          </td>
+          <td>
+            {a.owner === null ? (
+              <span className="note">not from here</span>
+            ) : (
+              <button type="button" data-testid="allocate-open" onClick={() => props.onAllocate(a)}>
+                Allocate
+              </button>
+            )}
+          </td>
+        </tr>
+      ))}
+    </DataTable>
   );
 }
 
@@ -384,37 +206,29 @@ function LeasesSection(props: {
       ) : leases.length === 0 ? (
         <p data-testid="remote-leases-empty">You hold no leases on peers' assets.</p>
       ) : (
-        <table className="log-table" data-testid="remote-leases">
-          <caption className="visually-hidden">My leases on peers' assets</caption>
-          <thead>
-            <tr>
-              <th scope="col">Asset</th>
-              <th scope="col">Owner</th>
-              <th scope="col">Amount</th>
-              <th scope="col">Expires</th>
-              <th scope="col">Owner's proof verified</th>
+        <DataTable
+          columns={['Asset', 'Owner', 'Amount', 'Expires', "Owner's proof verified"]}
+          testId="remote-leases"
+          caption="My leases on peers' assets"
+        >
+          {leases.map((l) => (
+            <tr key={l.leaseId} data-testid="remote-lease">
+              <th scope="row" title={l.assetId}>
+                {KIND_TITLE[l.kind]}
+              </th>
+              <td>
+                <Owner nodeId={l.owner} />
+              </td>
+              <td>{formatAmount(l.amount, l.unit)}</td>
+              <td>
+                <RelativeTime iso={l.expiresAt} now={now} />
+              </td>
+              <td data-testid="remote-lease-proof">
+                {l.ownerProofVerified ? <span className="good">✓ yes</span> : <span className="bad">✗ no</span>}
+              </td>
             </tr>
-          </thead>
-          <tbody>
-            {leases.map((l) => (
-              <tr key={l.leaseId} data-testid="remote-lease">
-                <th scope="row" title={l.assetId}>
-                  {KIND_TITLE[l.kind]}
-                </th>
-                <td>
-                  <Owner nodeId={l.owner} />
-                </td>
-                <td>{formatAmount(l.amount, l.unit)}</td>
-                <td>
-                  <Expiry iso={l.expiresAt} now={now} />
-                </td>
-                <td data-testid="remote-lease-proof">
-                  {l.ownerProofVerified ? <span className="good">✓ yes</span> : <span className="bad">✗ no</span>}
-                </td>
-              </tr>
-            ))}
-          </tbody>
-        </table>
+          ))}
+        </DataTable>
       )}
     </section>
   );

@@ -1,3 +1,4 @@
+import { DataTable } from '../../components/DataTable';
 import { useCallback, useId, useState } from 'react';
 import type { ProvidedMappingView } from '../../../../shared/proxy';
 import { DEFAULT_SETTINGS, type Settings } from '../../../../shared/settings';
@@ -106,60 +107,49 @@ function ProvidedSection(props: { mappings: readonly ProvidedMappingView[] | und
 
 function MappingsTable(props: { mappings: readonly ProvidedMappingView[]; now: number }) {
   return (
-    <table className="log-table" data-testid="mappings-table">
-      <caption className="visually-hidden">Mappings this node provides</caption>
-      <thead>
-        <tr>
-          <th scope="col">Address</th>
-          <th scope="col">Consumer</th>
-          <th scope="col">Size</th>
-          <th scope="col">Permissions</th>
-          <th scope="col">State</th>
-          <th scope="col">Expires</th>
-          <th scope="col">Traffic</th>
-          <th scope="col">Action</th>
-        </tr>
-      </thead>
-      <tbody>
-        {sortMappings(props.mappings).map((m) => {
-          const traffic = formatMappingTraffic(m);
-          return (
-            <tr key={m.address} data-testid="mapping-row" data-address={m.address} data-state={m.state}>
-              <th
-                scope="row"
-                className="mono nowrap"
-                title={`Lease ${m.leaseId} of ${m.assetId || 'this node’s memory'}`}
-              >
-                {m.address}
-              </th>
-              <td data-testid="mapping-consumer">
-                {m.consumer === null ? <span className="note">Anonymous</span> : <Peer nodeId={m.consumer} />}
-              </td>
-              <td data-testid="mapping-size" className="nowrap">
-                {formatSize(m.length)}
-              </td>
-              <td data-testid="mapping-permissions">{PERMISSION_TEXT[m.permissions]}</td>
-              <td data-testid="mapping-state" className={m.state === 'active' ? 'good nowrap' : 'nowrap'}>
-                {MAPPING_STATE_TEXT[m.state]}
-              </td>
-              <td className="nowrap" data-testid="mapping-expires">
-                {m.state === 'active' || m.state === 'expired' ? (
-                  <RelativeTime iso={m.expiresAt} now={props.now} />
-                ) : (
-                  <span className="note">—</span>
-                )}
-              </td>
-              <td data-testid="mapping-traffic">
-                {traffic.read}
-                <br />
-                {traffic.written}
-              </td>
-              <td>{m.state === 'active' ? <RevokeControl mapping={m} /> : <span className="note">—</span>}</td>
-            </tr>
-          );
-        })}
-      </tbody>
-    </table>
+    <DataTable
+      columns={['Address', 'Consumer', 'Size', 'Permissions', 'State', 'Expires', 'Traffic', 'Action']}
+      testId="mappings-table"
+      caption="Mappings this node provides"
+    >
+      {sortMappings(props.mappings).map((m) => {
+        const traffic = formatMappingTraffic(m);
+        return (
+          <tr key={m.address} data-testid="mapping-row" data-address={m.address} data-state={m.state}>
+            <th
+              scope="row"
+              className="mono nowrap"
+              title={`Lease ${m.leaseId} of ${m.assetId || 'this node’s memory'}`}
+            >
+              {m.address}
+            </th>
+            <td data-testid="mapping-consumer">
+              {m.consumer === null ? <span className="note">Anonymous</span> : <Peer nodeId={m.consumer} />}
+            </td>
+            <td data-testid="mapping-size" className="nowrap">
+              {formatSize(m.length)}
+            </td>
+            <td data-testid="mapping-permissions">{PERMISSION_TEXT[m.permissions]}</td>
+            <td data-testid="mapping-state" className={m.state === 'active' ? 'good nowrap' : 'nowrap'}>
+              {MAPPING_STATE_TEXT[m.state]}
+            </td>
+            <td className="nowrap" data-testid="mapping-expires">
+              {m.state === 'active' || m.state === 'expired' ? (
+                <RelativeTime iso={m.expiresAt} now={props.now} />
+              ) : (
+                <span className="note">—</span>
+              )}
+            </td>
+            <td data-testid="mapping-traffic">
+              {traffic.read}
+              <br />
+              {traffic.written}
+            </td>
+            <td>{m.state === 'active' ? <RevokeControl mapping={m} /> : <span className="note">—</span>}</td>
+          </tr>
+        );
+      })}
+    </DataTable>
   );
 }
 

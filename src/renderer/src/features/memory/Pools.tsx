@@ -1,3 +1,4 @@
+import { DataTable } from '../../components/DataTable';
 import { useId, useState } from 'react';
 import { useSubmit } from '../../hooks';
 import type { UsedPoolView } from '../../../../shared/proxy';
@@ -63,65 +64,50 @@ function PoolCard(props: { pool: UsedPoolView; now: number }) {
       </dl>
 
       <h4 id={`${ids}-shards`}>Shards</h4>
-      <table className="log-table" aria-labelledby={`${ids}-shards`} data-testid="pool-shards">
-        <thead>
-          <tr>
-            <th scope="col">Shard</th>
-            <th scope="col">Address</th>
-            <th scope="col">Provider</th>
-            <th scope="col">Reachable</th>
+      <DataTable
+        columns={['Shard', 'Address', 'Provider', 'Reachable']}
+        labelledBy={`${ids}-shards`}
+        testId="pool-shards"
+      >
+        {pool.shards.map((s, i) => (
+          <tr key={s.address} data-testid="shard-row">
+            <th scope="row">{i}</th>
+            <td className="mono">{s.address}</td>
+            <td data-testid="shard-provider">
+              <Peer nodeId={s.provider} />
+            </td>
+            <td data-testid="shard-reachable">
+              {s.reachable ? <span className="good">✓ reachable</span> : <span className="bad">✗ unreachable</span>}
+            </td>
           </tr>
-        </thead>
-        <tbody>
-          {pool.shards.map((s, i) => (
-            <tr key={s.address} data-testid="shard-row">
-              <th scope="row">{i}</th>
-              <td className="mono">{s.address}</td>
-              <td data-testid="shard-provider">
-                <Peer nodeId={s.provider} />
-              </td>
-              <td data-testid="shard-reachable">
-                {s.reachable ? <span className="good">✓ reachable</span> : <span className="bad">✗ unreachable</span>}
-              </td>
-            </tr>
-          ))}
-        </tbody>
-      </table>
+        ))}
+      </DataTable>
 
       <h4 id={`${ids}-why`}>Why these providers</h4>
       {pool.providers.length === 0 ? (
         <p className="note">The node kept no record of how these providers were chosen.</p>
       ) : (
-        <table className="log-table" aria-labelledby={`${ids}-why`} data-testid="pool-providers">
-          <thead>
-            <tr>
-              <th scope="col">Provider</th>
-              <th scope="col">Stake</th>
-              <th scope="col">Certified</th>
-              <th scope="col">RTT</th>
-              <th scope="col">Trust score</th>
-              <th scope="col">Score</th>
-              <th scope="col">Reason</th>
+        <DataTable
+          columns={['Provider', 'Stake', 'Certified', 'RTT', 'Trust score', 'Score', 'Reason']}
+          labelledBy={`${ids}-why`}
+          testId="pool-providers"
+        >
+          {pool.providers.map((p) => (
+            <tr key={p.nodeId} data-testid="provider-row">
+              <th scope="row">
+                <Peer nodeId={p.nodeId} />
+              </th>
+              <td data-testid="provider-stake">{formatStake(p.stake)}</td>
+              <td data-testid="provider-certified">
+                {p.certified ? <span className="good">✓ yes</span> : <span className="bad">✗ no</span>}
+              </td>
+              <td data-testid="provider-rtt">{formatRtt(p.rttMs)}</td>
+              <td data-testid="provider-trust">{formatTrustScore(p.trustScore)}</td>
+              <td data-testid="provider-score">{formatScore(p.score)}</td>
+              <td data-testid="provider-reason">{p.reason}</td>
             </tr>
-          </thead>
-          <tbody>
-            {pool.providers.map((p) => (
-              <tr key={p.nodeId} data-testid="provider-row">
-                <th scope="row">
-                  <Peer nodeId={p.nodeId} />
-                </th>
-                <td data-testid="provider-stake">{formatStake(p.stake)}</td>
-                <td data-testid="provider-certified">
-                  {p.certified ? <span className="good">✓ yes</span> : <span className="bad">✗ no</span>}
-                </td>
-                <td data-testid="provider-rtt">{formatRtt(p.rttMs)}</td>
-                <td data-testid="provider-trust">{formatTrustScore(p.trustScore)}</td>
-                <td data-testid="provider-score">{formatScore(p.score)}</td>
-                <td data-testid="provider-reason">{p.reason}</td>
-              </tr>
-            ))}
-          </tbody>
-        </table>
+          ))}
+        </DataTable>
       )}
 
       <div className="form-actions">

@@ -1,3 +1,4 @@
+import { DataTable } from '../../components/DataTable';
 import { usePolling } from '../../hooks';
 import { formatHostPort } from '../../../../shared/network';
 import { formatBytes } from '../../../../shared/privacy';
@@ -91,42 +92,34 @@ function MeshSection(props: { mesh: MeshStatus | undefined; error: string | unde
               {mesh.state === 'off' ? 'No mesh peers: the mesh is off.' : 'No mesh peers yet.'}
             </p>
           ) : (
-            <table className="log-table spaced" data-testid="mesh-peer-table">
-              <caption className="visually-hidden">Mesh peers</caption>
-              <thead>
-                <tr>
-                  <th scope="col">Peer</th>
-                  <th scope="col">Address</th>
-                  <th scope="col">State</th>
-                  <th scope="col">RTT</th>
-                  <th scope="col">Trust</th>
-                  <th scope="col">Rejected messages</th>
+            <DataTable
+              columns={['Peer', 'Address', 'State', 'RTT', 'Trust', 'Rejected messages']}
+              className="log-table spaced"
+              testId="mesh-peer-table"
+              caption="Mesh peers"
+            >
+              {mesh.peers.map((p) => (
+                <tr key={p.nodeId} data-testid="mesh-peer">
+                  <th scope="row" className="mono" title={p.nodeId}>
+                    {shortNodeId(p.nodeId)}
+                  </th>
+                  <td className="mono">{p.address ?? '—'}</td>
+                  <td data-testid="mesh-peer-state">{peerStateText(p)}</td>
+                  <td>{formatRtt(p.rttMs)}</td>
+                  <td data-testid="mesh-peer-trust">{formatTrustScore(p.trustScore)}</td>
+                  <td data-testid="mesh-peer-rejected">
+                    {p.lastRejection ? (
+                      <span title={`Last refused: ${p.lastRejection}`}>
+                        {p.rejected}
+                        <span className="visually-hidden"> (last refused: {p.lastRejection})</span>
+                      </span>
+                    ) : (
+                      p.rejected
+                    )}
+                  </td>
                 </tr>
-              </thead>
-              <tbody>
-                {mesh.peers.map((p) => (
-                  <tr key={p.nodeId} data-testid="mesh-peer">
-                    <th scope="row" className="mono" title={p.nodeId}>
-                      {shortNodeId(p.nodeId)}
-                    </th>
-                    <td className="mono">{p.address ?? '—'}</td>
-                    <td data-testid="mesh-peer-state">{peerStateText(p)}</td>
-                    <td>{formatRtt(p.rttMs)}</td>
-                    <td data-testid="mesh-peer-trust">{formatTrustScore(p.trustScore)}</td>
-                    <td data-testid="mesh-peer-rejected">
-                      {p.lastRejection ? (
-                        <span title={`Last refused: ${p.lastRejection}`}>
-                          {p.rejected}
-                          <span className="visually-hidden"> (last refused: {p.lastRejection})</span>
-                        </span>
-                      ) : (
-                        p.rejected
-                      )}
-                    </td>
-                  </tr>
-                ))}
-              </tbody>
-            </table>
+              ))}
+            </DataTable>
           )}
         </>
       )}
@@ -291,36 +284,24 @@ export function NetworkPage(props: { now: number }) {
       ) : (
         <section className="card" aria-labelledby="net-peers">
           <h2 id="net-peers">Peers</h2>
-          <table className="log-table" data-testid="peer-table">
-            <thead>
-              <tr>
-                <th scope="col">Peer</th>
-                <th scope="col">Identity</th>
-                <th scope="col">Address</th>
-                <th scope="col">RTT</th>
-                <th scope="col">Sent</th>
-                <th scope="col">Received</th>
-                <th scope="col">Lost</th>
-                <th scope="col">Streams</th>
-                <th scope="col">Handshake</th>
+          <DataTable
+            columns={['Peer', 'Identity', 'Address', 'RTT', 'Sent', 'Received', 'Lost', 'Streams', 'Handshake']}
+            testId="peer-table"
+          >
+            {network.connections.map((c) => (
+              <tr key={`${c.peer}-${c.nodeId ?? ''}`}>
+                <td className="mono">{c.nodeId ? `hm-${c.nodeId.slice(0, 4)}-${c.nodeId.slice(4, 8)}` : '—'}</td>
+                <td data-testid="peer-identity">{c.identity ? IDENTITY_TEXT[c.identity] : 'handshake…'}</td>
+                <td className="mono">{c.peer}</td>
+                <td>{c.rttMs === null ? '—' : `${c.rttMs} ms`}</td>
+                <td>{formatBytes(c.bytesSent)}</td>
+                <td>{formatBytes(c.bytesReceived)}</td>
+                <td>{c.packetsLost}</td>
+                <td>{c.openStreams}</td>
+                <td>{c.handshakeMs === null ? '—' : `${c.handshakeMs.toFixed(1)} ms`}</td>
               </tr>
-            </thead>
-            <tbody>
-              {network.connections.map((c) => (
-                <tr key={`${c.peer}-${c.nodeId ?? ''}`}>
-                  <td className="mono">{c.nodeId ? `hm-${c.nodeId.slice(0, 4)}-${c.nodeId.slice(4, 8)}` : '—'}</td>
-                  <td data-testid="peer-identity">{c.identity ? IDENTITY_TEXT[c.identity] : 'handshake…'}</td>
-                  <td className="mono">{c.peer}</td>
-                  <td>{c.rttMs === null ? '—' : `${c.rttMs} ms`}</td>
-                  <td>{formatBytes(c.bytesSent)}</td>
-                  <td>{formatBytes(c.bytesReceived)}</td>
-                  <td>{c.packetsLost}</td>
-                  <td>{c.openStreams}</td>
-                  <td>{c.handshakeMs === null ? '—' : `${c.handshakeMs.toFixed(1)} ms`}</td>
-                </tr>
-              ))}
-            </tbody>
-          </table>
+            ))}
+          </DataTable>
         </section>
       )}
     </div>

@@ -1,3 +1,4 @@
+import { DataTable } from '../../components/DataTable';
 import type { PauseRequest, SharingView } from '../../../../shared/sharing-view';
 import { PAUSE_CHOICES, shareRows, sharingHeadline, unavailableText } from './sharing';
 import './sharing.css';
@@ -45,26 +46,20 @@ export function AllowedVsUsed(props: { readonly view: SharingView }) {
       <p className={`pill pill-${view.state === 'limited' ? 'paused' : view.state}`} data-testid="sharing-headline">
         {sharingHeadline(view, formatTime)}
       </p>
-      <table className="allowed-vs-used" data-testid="allowed-vs-used">
-        <thead>
-          <tr>
-            <th scope="col">Resource</th>
-            <th scope="col">Allowed now</th>
-            <th scope="col">Used by peers</th>
-            <th scope="col">Why lower</th>
+      <DataTable
+        columns={['Resource', 'Allowed now', 'Used by peers', 'Why lower']}
+        className="allowed-vs-used"
+        testId="allowed-vs-used"
+      >
+        {shareRows(view).map((row) => (
+          <tr key={row.kind} data-testid={`allowance-${row.kind}`}>
+            <th scope="row">{row.title}</th>
+            <td>{row.allowed}</td>
+            <td>{row.used}</td>
+            <td>{row.why}</td>
           </tr>
-        </thead>
-        <tbody>
-          {shareRows(view).map((row) => (
-            <tr key={row.kind} data-testid={`allowance-${row.kind}`}>
-              <th scope="row">{row.title}</th>
-              <td>{row.allowed}</td>
-              <td>{row.used}</td>
-              <td>{row.why}</td>
-            </tr>
-          ))}
-        </tbody>
-      </table>
+        ))}
+      </DataTable>
       {missing.length > 0 && (
         <p className="explain" data-testid="sensors-unavailable">
           {missing.join(' · ')}

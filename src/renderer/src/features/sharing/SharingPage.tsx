@@ -1,3 +1,4 @@
+import { DataTable } from '../../components/DataTable';
 import { useId } from 'react';
 import type { HardwareInfo } from '../../../../shared/hardware';
 import { ALLOCATION_TYPE_INFO, PRIVACY_LEVEL_INFO, allocatedCapacity, isSharing } from '../../../../shared/privacy';
@@ -150,87 +151,77 @@ export function SharingPage() {
         {settings.privacyLevel === 'Private' && (
           <p className="note">At the Private level these amounts are kept but nothing is shared.</p>
         )}
-        <table className="allocations">
-          <thead>
-            <tr>
-              <th scope="col">Resource</th>
-              <th scope="col">Share</th>
-              <th scope="col">Max users at once</th>
-              <th scope="col">Max lease (minutes)</th>
-            </tr>
-          </thead>
-          <tbody>
-            {RESOURCE_KINDS.map((kind) => {
-              const percent = settings.allocation[kind];
-              const limits = settings.limits[kind];
-              const title = RESOURCE_TITLES[kind];
-              return (
-                <tr key={kind}>
-                  <th scope="row">
-                    <label htmlFor={`${ids}-alloc-${kind}`}>{title}</label>
-                  </th>
-                  <td>
-                    <input
-                      id={`${ids}-alloc-${kind}`}
-                      data-testid={`allocation-${kind}`}
-                      type="range"
-                      min={0}
-                      max={100}
-                      step={1}
-                      value={percent}
-                      aria-valuetext={capacityText(kind, percent, hardware)}
-                      onChange={(e) =>
-                        edit((s) => ({ ...s, allocation: { ...s.allocation, [kind]: Number(e.target.value) } }))
-                      }
-                    />
-                    <output htmlFor={`${ids}-alloc-${kind}`} data-testid={`capacity-${kind}`}>
-                      {capacityText(kind, percent, hardware)}
-                    </output>
-                    {issueFor(`allocation.${kind}`, issues) && (
-                      <p className="field-error">{issueFor(`allocation.${kind}`, issues)}</p>
-                    )}
-                  </td>
-                  <td>
-                    <input
-                      type="number"
-                      aria-label={`${title}: most users at once`}
-                      min={LIMIT_RANGES.maxConcurrentUsers.min}
-                      max={LIMIT_RANGES.maxConcurrentUsers.max}
-                      value={limits.maxConcurrentUsers}
-                      onChange={(e) =>
-                        edit((s) => ({
-                          ...s,
-                          limits: {
-                            ...s.limits,
-                            [kind]: { ...s.limits[kind], maxConcurrentUsers: e.target.valueAsNumber },
-                          },
-                        }))
-                      }
-                    />
-                  </td>
-                  <td>
-                    <input
-                      type="number"
-                      aria-label={`${title}: longest lease in minutes`}
-                      min={LIMIT_RANGES.maxDurationMinutes.min}
-                      max={LIMIT_RANGES.maxDurationMinutes.max}
-                      value={limits.maxDurationMinutes}
-                      onChange={(e) =>
-                        edit((s) => ({
-                          ...s,
-                          limits: {
-                            ...s.limits,
-                            [kind]: { ...s.limits[kind], maxDurationMinutes: e.target.valueAsNumber },
-                          },
-                        }))
-                      }
-                    />
-                  </td>
-                </tr>
-              );
-            })}
-          </tbody>
-        </table>
+        <DataTable columns={['Resource', 'Share', 'Max users at once', 'Max lease (minutes)']} className="allocations">
+          {RESOURCE_KINDS.map((kind) => {
+            const percent = settings.allocation[kind];
+            const limits = settings.limits[kind];
+            const title = RESOURCE_TITLES[kind];
+            return (
+              <tr key={kind}>
+                <th scope="row">
+                  <label htmlFor={`${ids}-alloc-${kind}`}>{title}</label>
+                </th>
+                <td>
+                  <input
+                    id={`${ids}-alloc-${kind}`}
+                    data-testid={`allocation-${kind}`}
+                    type="range"
+                    min={0}
+                    max={100}
+                    step={1}
+                    value={percent}
+                    aria-valuetext={capacityText(kind, percent, hardware)}
+                    onChange={(e) =>
+                      edit((s) => ({ ...s, allocation: { ...s.allocation, [kind]: Number(e.target.value) } }))
+                    }
+                  />
+                  <output htmlFor={`${ids}-alloc-${kind}`} data-testid={`capacity-${kind}`}>
+                    {capacityText(kind, percent, hardware)}
+                  </output>
+                  {issueFor(`allocation.${kind}`, issues) && (
+                    <p className="field-error">{issueFor(`allocation.${kind}`, issues)}</p>
+                  )}
+                </td>
+                <td>
+                  <input
+                    type="number"
+                    aria-label={`${title}: most users at once`}
+                    min={LIMIT_RANGES.maxConcurrentUsers.min}
+                    max={LIMIT_RANGES.maxConcurrentUsers.max}
+                    value={limits.maxConcurrentUsers}
+                    onChange={(e) =>
+                      edit((s) => ({
+                        ...s,
+                        limits: {
+                          ...s.limits,
+                          [kind]: { ...s.limits[kind], maxConcurrentUsers: e.target.valueAsNumber },
+                        },
+                      }))
+                    }
+                  />
+                </td>
+                <td>
+                  <input
+                    type="number"
+                    aria-label={`${title}: longest lease in minutes`}
+                    min={LIMIT_RANGES.maxDurationMinutes.min}
+                    max={LIMIT_RANGES.maxDurationMinutes.max}
+                    value={limits.maxDurationMinutes}
+                    onChange={(e) =>
+                      edit((s) => ({
+                        ...s,
+                        limits: {
+                          ...s.limits,
+                          [kind]: { ...s.limits[kind], maxDurationMinutes: e.target.valueAsNumber },
+                        },
+                      }))
+                    }
+                  />
+                </td>
+              </tr>
+            );
+          })}
+        </DataTable>
       </section>
 
       <RulesEditor settings={settings} edit={edit} issues={issues} unavailable={unavailable} />
