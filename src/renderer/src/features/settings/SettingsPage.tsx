@@ -9,6 +9,8 @@ import {
 } from '../../../../shared/settings';
 import { bootstrapProblem } from '../network/mesh';
 import { useApp, type SaveError } from '../../store';
+import { describedBy } from '../../components/Field';
+import { useSettingsForm } from './useSettingsForm';
 
 /** A root fingerprint as people paste it (openssl prints `AB:CD:…`) in the form the node stores. */
 function normalisePin(text: string): string {
@@ -30,47 +32,29 @@ function TrustSection(props: { settings: Settings }) {
   const { trust } = props.settings;
   const applyNow = useApp((s) => s.applyNow);
   const ids = useId();
-  const [draft, setDraft] = useState<{ caAddress: string; pin: string } | null>(null);
-  const [showErrors, setShowErrors] = useState(false);
-  const [refused, setRefused] = useState<SaveError | null>(null);
-  const [saving, setSaving] = useState(false);
-  const [saved, setSaved] = useState(false);
+  const form = useSettingsForm<{ caAddress: string; pin: string }>();
+  const { draft, showErrors, saving, saved } = form;
   const addressInput = useRef<HTMLInputElement>(null);
   const pinInput = useRef<HTMLInputElement>(null);
 
   // Until the user edits, the fields follow the stored settings (which the CLI may change too).
   const caAddress = draft?.caAddress ?? trust.caAddress;
   const pin = draft?.pin ?? trust.caRootSha256 ?? '';
-  const serverIssue = (path: string) => refused?.issues.find((i) => i.path === path)?.message ?? null;
-  const addressError = (showErrors ? caAddressProblem(caAddress.trim()) : null) ?? serverIssue('trust.caAddress');
-  const pinError = (showErrors ? pinProblem(pin.trim()) : null) ?? serverIssue('trust.caRootSha256');
-  const edit = (change: Partial<{ caAddress: string; pin: string }>) => {
-    setDraft({ caAddress, pin, ...change });
-    setSaved(false);
-    setRefused(null);
-  };
-  const describedBy = (...parts: (string | false)[]) => parts.filter(Boolean).join(' ') || undefined;
+  const addressError = (showErrors ? caAddressProblem(caAddress.trim()) : null) ?? form.issue('trust.caAddress');
+  const pinError = (showErrors ? pinProblem(pin.trim()) : null) ?? form.issue('trust.caRootSha256');
+  const edit = (change: Partial<{ caAddress: string; pin: string }>) => form.edit({ caAddress, pin, ...change });
 
   const save = async () => {
     const address = caAddress.trim();
     const pinText = pin.trim();
-    setShowErrors(true);
+    form.attempt();
     if (caAddressProblem(address) || pinProblem(pinText)) {
       (caAddressProblem(address) ? addressInput : pinInput).current?.focus();
       return;
     }
-    setSaving(true);
-    const error = await applyNow({
+    await form.save({
       trust: { caAddress: address, caRootSha256: pinText === '' ? null : normalisePin(pinText) },
     });
-    setSaving(false);
-    if (error) {
-      setRefused(error);
-      return;
-    }
-    setDraft(null);
-    setShowErrors(false);
-    setSaved(true);
   };
 
   return (
@@ -144,7 +128,7 @@ function TrustSection(props: { settings: Settings }) {
             {saved ? 'Saved.' : ''}
           </span>
         </div>
-        {refused && refused.issues.length === 0 && <p className="field-error">Not saved: {refused.message}</p>}
+        {form.unplaced !== null && <p className="field-error">Not saved: {form.unplaced}</p>}
       </form>
       <label className="check">
         <input
@@ -180,38 +164,23 @@ function MeshSection(props: { settings: Settings }) {
   const { mesh } = props.settings;
   const applyNow = useApp((s) => s.applyNow);
   const ids = useId();
-  const [draft, setDraft] = useState<string | null>(null);
-  const [showErrors, setShowErrors] = useState(false);
-  const [refused, setRefused] = useState<SaveError | null>(null);
+  const form = useSettingsForm<string>();
+  const { draft, showErrors, saving, saved } = form;
   const [toggleRefused, setToggleRefused] = useState<SaveError | null>(null);
-  const [saving, setSaving] = useState(false);
-  const [saved, setSaved] = useState(false);
   const input = useRef<HTMLTextAreaElement>(null);
 
   // Until the user edits, the field follows the stored settings (which the CLI may change too).
   const bootstrap = draft ?? mesh.bootstrap;
-  const error =
-    (showErrors ? bootstrapProblem(bootstrap.trim()) : null) ??
-    refused?.issues.find((i) => i.path === 'mesh.bootstrap')?.message ??
-    null;
+  const error = (showErrors ? bootstrapProblem(bootstrap.trim()) : null) ?? form.issue('mesh.bootstrap');
 
   const save = async () => {
     const text = bootstrap.trim();
-    setShowErrors(true);
+    form.attempt();
     if (bootstrapProblem(text)) {
       input.current?.focus();
       return;
     }
-    setSaving(true);
-    const failure = await applyNow({ mesh: { bootstrap: text } });
-    setSaving(false);
-    if (failure) {
-      setRefused(failure);
-      return;
-    }
-    setDraft(null);
-    setShowErrors(false);
-    setSaved(true);
+    await form.save({ mesh: { bootstrap: text } });
   };
 
   return (
@@ -270,9 +239,7 @@ function MeshSection(props: { settings: Settings }) {
               .filter(Boolean)
               .join(' ')}
             onChange={(e) => {
-              setDraft(e.target.value);
-              setSaved(false);
-              setRefused(null);
+              form.edit(e.target.value);
             }}
           />
           <span id={`${ids}-bootstrap-hint`} className="note">
@@ -292,7 +259,7 @@ function MeshSection(props: { settings: Settings }) {
             {saved ? 'Saved.' : ''}
           </span>
         </div>
-        {refused && refused.issues.length === 0 && <p className="field-error">Not saved: {refused.message}</p>}
+        {form.unplaced !== null && <p className="field-error">Not saved: {form.unplaced}</p>}
       </form>
     </section>
   );
