@@ -1,4 +1,4 @@
-import type { ReactNode, Ref } from 'react';
+import type { InputHTMLAttributes, ReactNode, Ref } from 'react';
 
 /** The ids an input is described by, in order; undefined when there are none (no empty attribute). */
 export const describedBy = (...parts: (string | false | undefined)[]): string | undefined =>
@@ -81,6 +81,41 @@ export function NumberField(props: {
           min={props.limits.min}
           max={props.limits.max}
           step={1}
+          value={props.value}
+          {...aria}
+          onChange={(e) => props.onChange(e.target.value)}
+        />
+      )}
+    </Field>
+  );
+}
+
+/** A one-line text field; `input` adds the input's own attributes (inputMode, spellCheck, a class). */
+export function TextField(props: {
+  id: string;
+  label: ReactNode;
+  value: string;
+  hint?: ReactNode;
+  error: string | null | undefined;
+  className?: string;
+  inputRef?: Ref<HTMLInputElement>;
+  input?: Omit<InputHTMLAttributes<HTMLInputElement>, 'id' | 'value' | 'onChange'>;
+  onChange: (value: string) => void;
+}) {
+  return (
+    <Field
+      id={props.id}
+      label={props.label}
+      hint={props.hint}
+      error={props.error}
+      {...(props.className === undefined ? {} : { className: props.className })}
+    >
+      {(aria) => (
+        <input
+          id={props.id}
+          ref={props.inputRef}
+          autoComplete="off"
+          {...props.input}
           value={props.value}
           {...aria}
           onChange={(e) => props.onChange(e.target.value)}

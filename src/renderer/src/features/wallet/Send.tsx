@@ -1,4 +1,4 @@
-import { Field } from '../../components/Field';
+import { TextField } from '../../components/Field';
 import { useEffect, useRef, useState } from 'react';
 import { formatAmount, parseAmount } from '../../../../shared/amount';
 import { MEMO_MAX_LENGTH, type SendRequest, type WalletTxView, type WalletView } from '../../../../shared/ledger';
@@ -120,7 +120,7 @@ function SendDialog(props: {
             review();
           }}
         >
-          <Field
+          <TextField
             id="send-to"
             label="Recipient (NodeId or name)"
             className="field long"
@@ -130,24 +130,16 @@ function SendDialog(props: {
               </>
             }
             error={toError}
-          >
-            {(aria) => (
-              <input
-                id="send-to"
-                ref={toInput}
-                autoComplete="off"
-                spellCheck={false}
-                className="mono"
-                value={to}
-                {...aria}
-                onChange={(e) => {
-                  setTo(e.target.value);
-                  setTouched((t) => ({ ...t, to: true }));
-                }}
-              />
-            )}
-          </Field>
-          <Field
+
+            value={to}
+            inputRef={toInput}
+            input={{ spellCheck: false, className: 'mono' }}
+            onChange={(value) => {
+              setTo(value);
+              setTouched((t) => ({ ...t, to: true }));
+            }}
+          />
+          <TextField
             id="send-amount"
             label="Amount (Caesar)"
             hint={
@@ -158,23 +150,16 @@ function SendDialog(props: {
               </>
             }
             error={amountError}
-          >
-            {(aria) => (
-              <input
-                id="send-amount"
-                ref={amountInput}
-                inputMode="decimal"
-                autoComplete="off"
-                value={amount}
-                {...aria}
-                onChange={(e) => {
-                  setAmount(e.target.value);
-                  setTouched((t) => ({ ...t, amount: true }));
-                }}
-              />
-            )}
-          </Field>
-          <Field
+
+            value={amount}
+            inputRef={amountInput}
+            input={{ inputMode: 'decimal' }}
+            onChange={(value) => {
+              setAmount(value);
+              setTouched((t) => ({ ...t, amount: true }));
+            }}
+          />
+          <TextField
             id="send-memo"
             label="Memo (optional)"
             className="field long"
@@ -184,21 +169,14 @@ function SendDialog(props: {
               </>
             }
             error={memoError}
-          >
-            {(aria) => (
-              <input
-                id="send-memo"
-                ref={memoInput}
-                autoComplete="off"
-                value={memo}
-                {...aria}
-                onChange={(e) => {
-                  setMemo(e.target.value);
-                  setTouched((t) => ({ ...t, memo: true }));
-                }}
-              />
-            )}
-          </Field>
+
+            value={memo}
+            inputRef={memoInput}
+            onChange={(value) => {
+              setMemo(value);
+              setTouched((t) => ({ ...t, memo: true }));
+            }}
+          />
           <div className="form-actions">
             <button type="submit" className="primary" data-testid="send-review">
               Review

@@ -1,4 +1,4 @@
-import { Field } from '../../components/Field';
+import { NumberField, TextField } from '../../components/Field';
 import { useRef, useState } from 'react';
 import { type WalletTxView, type WalletView } from '../../../../shared/ledger';
 import { useApp } from '../../store';
@@ -102,49 +102,31 @@ export function StakeSection(props: { wallet: WalletView | undefined; now: numbe
           void run('lock', lockRequestId, (requestId) => lockStake({ ...request, requestId }));
         }}
       >
-        <Field id="stake-amount" label="Amount to lock (Caesar)" error={amountError}>
-          {(aria) => (
-            <input
-              id="stake-amount"
-              ref={amountInput}
-              inputMode="decimal"
-              autoComplete="off"
-              value={amount}
-              {...aria}
-              onChange={(e) => {
-                setAmount(e.target.value);
-                setTouched((t) => ({ ...t, amount: true }));
-              }}
-            />
-          )}
-        </Field>
-        <Field
+        <TextField
+          id="stake-amount"
+          label="Amount to lock (Caesar)"
+          value={amount}
+          error={amountError}
+          inputRef={amountInput}
+          input={{ inputMode: 'decimal' }}
+          onChange={(value) => {
+            setAmount(value);
+            setTouched((t) => ({ ...t, amount: true }));
+          }}
+        />
+        <NumberField
           id="stake-days"
           label="Lock for (days)"
-          hint={
-            <>
-              {LOCK_DAYS.min}–{LOCK_DAYS.max} days; locking more extends the lock of all your stake.
-            </>
-          }
+          limits={LOCK_DAYS}
+          value={days}
+          hint={`${LOCK_DAYS.min}–${LOCK_DAYS.max} days; locking more extends the lock of all your stake.`}
           error={daysError}
-        >
-          {(aria) => (
-            <input
-              id="stake-days"
-              ref={daysInput}
-              type="number"
-              min={LOCK_DAYS.min}
-              max={LOCK_DAYS.max}
-              step={1}
-              value={days}
-              {...aria}
-              onChange={(e) => {
-                setDays(e.target.value);
-                setTouched((t) => ({ ...t, days: true }));
-              }}
-            />
-          )}
-        </Field>
+          inputRef={daysInput}
+          onChange={(value) => {
+            setDays(value);
+            setTouched((t) => ({ ...t, days: true }));
+          }}
+        />
         <div className="form-actions">
           <button
             type="submit"
