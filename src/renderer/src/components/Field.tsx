@@ -99,6 +99,7 @@ export function TextField(props: {
   error: string | null | undefined;
   className?: string;
   inputRef?: Ref<HTMLInputElement>;
+  testId?: string;
   input?: Omit<InputHTMLAttributes<HTMLInputElement>, 'id' | 'value' | 'onChange'>;
   onChange: (value: string) => void;
 }) {
@@ -114,6 +115,7 @@ export function TextField(props: {
         <input
           id={props.id}
           ref={props.inputRef}
+          data-testid={props.testId}
           autoComplete="off"
           {...props.input}
           value={props.value}

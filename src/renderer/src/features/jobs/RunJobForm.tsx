@@ -142,6 +142,51 @@ export function RunJobSection() {
     />
   );
 
+  type Messages = ReturnType<typeof messages>;
+  /** A byte position or count in the chosen pool. */
+  const byteField = (
+    key: 'inputOffset' | 'inputLength',
+    id: string,
+    label: string,
+    max: number | undefined,
+    m: Messages,
+    clears: RunJobField[],
+  ) => (
+    <div className="field">
+      <label htmlFor={id}>{label}</label>
+      <input
+        id={id}
+        ref={refTo(key)}
+        data-testid={id}
+        type="number"
+        min={0}
+        max={max}
+        step={1}
+        value={form[key]}
+        {...m.aria}
+        onChange={(e) => edit({ [key]: e.target.value }, ...clears)}
+      />
+      {m.below}
+    </div>
+  );
+  /** A few lines of text: the input, or the arguments. */
+  const textField = (key: 'input' | 'args', id: string, label: string, m: Messages, hidden: boolean) => (
+    <div className="field long" hidden={hidden}>
+      <label htmlFor={id}>{label}</label>
+      <textarea
+        id={id}
+        ref={refTo(key)}
+        data-testid={id}
+        rows={4}
+        spellCheck={false}
+        value={form[key]}
+        {...m.aria}
+        onChange={(e) => edit({ [key]: e.target.value }, key)}
+      />
+      {m.below}
+    </div>
+  );
+
   const file = form.file;
   const fileHint =
     file && file.base64 !== null
@@ -298,20 +343,7 @@ export function RunJobSection() {
                 </label>
               ))}
             </fieldset>
-            <div className="field long" hidden={fromPool}>
-              <label htmlFor="job-input">Input</label>
-              <textarea
-                id="job-input"
-                ref={refTo('input')}
-                data-testid="job-input"
-                rows={4}
-                spellCheck={false}
-                value={form.input}
-                {...input.aria}
-                onChange={(e) => edit({ input: e.target.value }, 'input')}
-              />
-              {input.below}
-            </div>
+            {textField('input', 'job-input', 'Input', input, fromPool)}
             <div hidden={!fromPool} data-testid="job-input-pool-fields">
               <div className="field long">
                 <label htmlFor="job-input-pool">Memory pool</label>
@@ -334,55 +366,15 @@ export function RunJobSection() {
                 {poolField.below}
               </div>
               <div className="market-form">
-                <div className="field">
-                  <label htmlFor="job-input-offset">Offset (bytes)</label>
-                  <input
-                    id="job-input-offset"
-                    ref={refTo('inputOffset')}
-                    data-testid="job-input-offset"
-                    type="number"
-                    min={0}
-                    max={chosenPool?.length}
-                    step={1}
-                    value={form.inputOffset}
-                    {...offsetField.aria}
-                    onChange={(e) => edit({ inputOffset: e.target.value }, 'inputOffset', 'inputLength')}
-                  />
-                  {offsetField.below}
-                </div>
-                <div className="field">
-                  <label htmlFor="job-input-length">Length (bytes)</label>
-                  <input
-                    id="job-input-length"
-                    ref={refTo('inputLength')}
-                    data-testid="job-input-length"
-                    type="number"
-                    min={0}
-                    max={room}
-                    step={1}
-                    value={form.inputLength}
-                    {...lengthField.aria}
-                    onChange={(e) => edit({ inputLength: e.target.value }, 'inputLength')}
-                  />
-                  {lengthField.below}
-                </div>
+                {byteField('inputOffset', 'job-input-offset', 'Offset (bytes)', chosenPool?.length, offsetField, [
+                  'inputOffset',
+                  'inputLength',
+                ])}
+                {byteField('inputLength', 'job-input-length', 'Length (bytes)', room, lengthField, ['inputLength'])}
               </div>
             </div>
           </div>
-          <div className="field long">
-            <label htmlFor="job-args">Arguments (one per line)</label>
-            <textarea
-              id="job-args"
-              ref={refTo('args')}
-              data-testid="job-args"
-              rows={4}
-              spellCheck={false}
-              value={form.args}
-              {...args.aria}
-              onChange={(e) => edit({ args: e.target.value }, 'args')}
-            />
-            {args.below}
-          </div>
+          {textField('args', 'job-args', 'Arguments (one per line)', args, false)}
         </div>
 
         <div className="market-form">

@@ -9,7 +9,7 @@ import {
 } from '../../../../shared/settings';
 import { bootstrapProblem } from '../network/mesh';
 import { useApp, type SaveError } from '../../store';
-import { describedBy } from '../../components/Field';
+import { TextField } from '../../components/Field';
 import { useSettingsForm } from './useSettingsForm';
 
 /** A root fingerprint as people paste it (openssl prints `AB:CD:…`) in the form the node stores. */
@@ -71,50 +71,34 @@ function TrustSection(props: { settings: Settings }) {
           void save();
         }}
       >
-        <div className="field long">
-          <label htmlFor={`${ids}-ca`}>Certificate authority (HOST:PORT; empty turns TrustChain off)</label>
-          <input
-            id={`${ids}-ca`}
-            ref={addressInput}
-            data-testid="trust-ca-address-input"
-            value={caAddress}
-            spellCheck={false}
-            autoComplete="off"
-            aria-invalid={addressError !== null}
-            aria-describedby={describedBy(`${ids}-ca-hint`, addressError !== null && `${ids}-ca-error`)}
-            onChange={(e) => edit({ caAddress: e.target.value })}
-          />
-          <span id={`${ids}-ca-hint`} className="note">
-            The HyperMesh CA is <code>{DEFAULT_CA_ADDRESS}</code>.
-          </span>
-          {addressError && (
-            <span id={`${ids}-ca-error`} className="field-error">
-              {addressError}
-            </span>
-          )}
-        </div>
-        <div className="field long">
-          <label htmlFor={`${ids}-pin`}>Pinned root certificate SHA-256 (optional)</label>
-          <input
-            id={`${ids}-pin`}
-            ref={pinInput}
-            data-testid="trust-root-pin-input"
-            value={pin}
-            spellCheck={false}
-            autoComplete="off"
-            aria-invalid={pinError !== null}
-            aria-describedby={describedBy(`${ids}-pin-hint`, pinError !== null && `${ids}-pin-error`)}
-            onChange={(e) => edit({ pin: e.target.value })}
-          />
-          <span id={`${ids}-pin-hint`} className="note">
-            Empty: the root the CA shows first is trusted from then on.
-          </span>
-          {pinError && (
-            <span id={`${ids}-pin-error`} className="field-error">
-              {pinError}
-            </span>
-          )}
-        </div>
+        <TextField
+          id={`${ids}-ca`}
+          label="Certificate authority (HOST:PORT; empty turns TrustChain off)"
+          className="field long"
+          value={caAddress}
+          hint={
+            <>
+              The HyperMesh CA is <code>{DEFAULT_CA_ADDRESS}</code>.
+            </>
+          }
+          error={addressError}
+          inputRef={addressInput}
+          testId="trust-ca-address-input"
+          input={{ spellCheck: false }}
+          onChange={(value) => edit({ caAddress: value })}
+        />
+        <TextField
+          id={`${ids}-pin`}
+          label="Pinned root certificate SHA-256 (optional)"
+          className="field long"
+          value={pin}
+          hint={'Empty: the root the CA shows first is trusted from then on.'}
+          error={pinError}
+          inputRef={pinInput}
+          testId="trust-root-pin-input"
+          input={{ spellCheck: false }}
+          onChange={(value) => edit({ pin: value })}
+        />
         <div className="form-actions">
           <button type="submit" className="primary" disabled={saving || draft === null}>
             Save TrustChain settings
