@@ -126,3 +126,33 @@ export function TextField(props: {
     </Field>
   );
 }
+
+/** A filter: "Any" (the empty value) or one of `options`, each shown with its text. */
+export function AnyOfField<V extends string>(props: {
+  id: string;
+  label: ReactNode;
+  value: V | '';
+  options: readonly V[];
+  text: (value: V) => ReactNode;
+  testId?: string;
+  onChange: (value: V | '') => void;
+}) {
+  return (
+    <div className="field">
+      <label htmlFor={props.id}>{props.label}</label>
+      <select
+        id={props.id}
+        data-testid={props.testId}
+        value={props.value}
+        onChange={(e) => props.onChange(e.target.value as V | '')}
+      >
+        <option value="">Any</option>
+        {props.options.map((v) => (
+          <option key={v} value={v}>
+            {props.text(v)}
+          </option>
+        ))}
+      </select>
+    </div>
+  );
+}

@@ -2,11 +2,11 @@ import { DataTable } from '../../components/DataTable';
 import { useCallback, useRef, useState } from 'react';
 import type { AssetSearchQuery, RemoteAllocationView, RemoteAssetView } from '../../../../shared/mesh';
 import { PRIVACY_LEVEL_INFO } from '../../../../shared/privacy';
-import { RESOURCE_KINDS, type ResourceKind } from '../../../../shared/settings';
+import { RESOURCE_KINDS } from '../../../../shared/settings';
 import { Banner } from '../../components/Banner';
 import { KIND_TITLE, formatAmount } from '../../format';
 import { usePolling } from '../../hooks';
-import { Field } from '../../components/Field';
+import { AnyOfField, Field } from '../../components/Field';
 import { Peer, RelativeTime } from '../../components/Display';
 import {
   EMPTY_SEARCH,
@@ -50,22 +50,15 @@ function SearchFormView(props: {
         props.onSubmit();
       }}
     >
-      <div className="field">
-        <label htmlFor="market-kind">Kind</label>
-        <select
-          id="market-kind"
-          data-testid="search-kind"
-          value={form.kind}
-          onChange={(e) => edit({ kind: e.target.value as ResourceKind | '' })}
-        >
-          <option value="">Any</option>
-          {RESOURCE_KINDS.map((k) => (
-            <option key={k} value={k}>
-              {KIND_TITLE[k]}
-            </option>
-          ))}
-        </select>
-      </div>
+      <AnyOfField
+        id="market-kind"
+        label="Kind"
+        testId="search-kind"
+        value={form.kind}
+        options={RESOURCE_KINDS}
+        text={(k) => KIND_TITLE[k]}
+        onChange={(kind) => edit({ kind })}
+      />
       <Field
         id="market-min-capacity"
         label={<>Minimum capacity {unit ? `(${unit.label})` : '(choose a kind first)'}</>}

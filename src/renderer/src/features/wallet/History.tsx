@@ -1,4 +1,5 @@
-import { LEDGER_TX_KINDS, type LedgerTxKind, type TxStatus, type WalletTxView } from '../../../../shared/ledger';
+import { AnyOfField } from '../../components/Field';
+import { LEDGER_TX_KINDS, type WalletTxView } from '../../../../shared/ledger';
 import { formatTime } from '../../format';
 import { useApp } from '../../store';
 import {
@@ -35,51 +36,30 @@ export function HistorySection(props: { ledgerDown: boolean }) {
     <section className="card" aria-labelledby="wallet-history-title" data-testid="wallet-history">
       <h2 id="wallet-history-title">History</h2>
       <form className="market-form" role="search" aria-label="Filter transactions" onSubmit={(e) => e.preventDefault()}>
-        <div className="field">
-          <label htmlFor="history-kind">Kind</label>
-          <select
-            id="history-kind"
-            value={filters.kind}
-            onChange={(e) => edit({ kind: e.target.value as LedgerTxKind | '' })}
-          >
-            <option value="">Any</option>
-            {LEDGER_TX_KINDS.map((k) => (
-              <option key={k} value={k}>
-                {TX_KIND_TEXT[k]}
-              </option>
-            ))}
-          </select>
-        </div>
-        <div className="field">
-          <label htmlFor="history-direction">Direction</label>
-          <select
-            id="history-direction"
-            value={filters.direction}
-            onChange={(e) => edit({ direction: e.target.value as WalletTxView['direction'] | '' })}
-          >
-            <option value="">Any</option>
-            {(['in', 'out', 'none'] as const).map((d) => (
-              <option key={d} value={d}>
-                {DIRECTION_FILTER_TEXT[d]}
-              </option>
-            ))}
-          </select>
-        </div>
-        <div className="field">
-          <label htmlFor="history-status">Status</label>
-          <select
-            id="history-status"
-            value={filters.status}
-            onChange={(e) => edit({ status: e.target.value as TxStatus | '' })}
-          >
-            <option value="">Any</option>
-            {(['pending', 'confirmed', 'rejected'] as const).map((s) => (
-              <option key={s} value={s}>
-                {TX_STATUS_TEXT[s].replace(/^\W+\s/, '')}
-              </option>
-            ))}
-          </select>
-        </div>
+        <AnyOfField
+          id="history-kind"
+          label="Kind"
+          value={filters.kind}
+          options={LEDGER_TX_KINDS}
+          text={(k) => TX_KIND_TEXT[k]}
+          onChange={(kind) => edit({ kind })}
+        />
+        <AnyOfField
+          id="history-direction"
+          label="Direction"
+          value={filters.direction}
+          options={['in', 'out', 'none'] as const}
+          text={(d) => DIRECTION_FILTER_TEXT[d]}
+          onChange={(direction) => edit({ direction })}
+        />
+        <AnyOfField
+          id="history-status"
+          label="Status"
+          value={filters.status}
+          options={['pending', 'confirmed', 'rejected'] as const}
+          text={(st) => TX_STATUS_TEXT[st].replace(/^\W+\s/, '')}
+          onChange={(status) => edit({ status })}
+        />
       </form>
       {error && !isLedgerDown(error) && (
         <p className="problem" data-testid="history-error">
