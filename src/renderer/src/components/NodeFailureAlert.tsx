@@ -1,4 +1,4 @@
-import type { NodeFailure } from '../store';
+import type { NodeFailure } from '../state/kit';
 
 /**
  * An error from the node: what it means (`title`, from the page's reading of the code), its message, its code (for

@@ -1,0 +1,30 @@
+import type { ReactNode } from 'react';
+
+/**
+ * A table of rows with a header of column names: the caption is for screen readers (the section's heading shows),
+ * or the table is labelled by a heading's id instead.
+ */
+export function DataTable(props: {
+  columns: readonly ReactNode[];
+  children: ReactNode;
+  testId?: string;
+  caption?: string;
+  labelledBy?: string;
+  className?: string;
+}) {
+  return (
+    <table className={props.className ?? 'log-table'} aria-labelledby={props.labelledBy} data-testid={props.testId}>
+      {props.caption !== undefined && <caption className="visually-hidden">{props.caption}</caption>}
+      <thead>
+        <tr>
+          {props.columns.map((c, i) => (
+            <th key={i} scope="col">
+              {c}
+            </th>
+          ))}
+        </tr>
+      </thead>
+      <tbody>{props.children}</tbody>
+    </table>
+  );
+}

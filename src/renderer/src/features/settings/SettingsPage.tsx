@@ -1,0 +1,309 @@
+import { useId, useRef, useState } from 'react';
+import {
+  DEFAULT_CA_ADDRESS,
+  THEMES,
+  parseServiceAddress,
+  type MeshSettings,
+  type Settings,
+  type Theme,
+} from '../../../../shared/settings';
+import { bootstrapProblem } from '../network/mesh';
+import { useApp, type SaveError } from '../../store';
+import { TextField } from '../../components/Field';
+import { useSettingsForm } from './useSettingsForm';
+
+/** A root fingerprint as people paste it (openssl prints `AB:CD:…`) in the form the node stores. */
+function normalisePin(text: string): string {
+  return text.replace(/[\s:]/g, '').toLowerCase();
+}
+
+function caAddressProblem(text: string): string | null {
+  if (text === '' || parseServiceAddress(text) !== null) return null;
+  return 'Enter HOST:PORT — a name such as trust.example.org:9292, an IPv4 address, or an IPv6 address in brackets such as [2001:db8::1]:9292 — or leave it empty to turn TrustChain off.';
+}
+
+function pinProblem(text: string): string | null {
+  if (text === '' || /^[0-9a-f]{64}$/.test(normalisePin(text))) return null;
+  return 'A root fingerprint is 64 hexadecimal digits (colons and spaces are ignored); leave it empty to pin none.';
+}
+
+/** TrustChain: which CA certifies this node, an optional pin of its root, and whether self-signed peers are served. */
+function TrustSection(props: { settings: Settings }) {
+  const { trust } = props.settings;
+  const applyNow = useApp((s) => s.applyNow);
+  const ids = useId();
+  const form = useSettingsForm<{ caAddress: string; pin: string }>();
+  const { draft, showErrors, saving, saved } = form;
+  const addressInput = useRef<HTMLInputElement>(null);
+  const pinInput = useRef<HTMLInputElement>(null);
+
+  // Until the user edits, the fields follow the stored settings (which the CLI may change too).
+  const caAddress = draft?.caAddress ?? trust.caAddress;
+  const pin = draft?.pin ?? trust.caRootSha256 ?? '';
+  const addressError = (showErrors ? caAddressProblem(caAddress.trim()) : null) ?? form.issue('trust.caAddress');
+  const pinError = (showErrors ? pinProblem(pin.trim()) : null) ?? form.issue('trust.caRootSha256');
+  const edit = (change: Partial<{ caAddress: string; pin: string }>) => form.edit({ caAddress, pin, ...change });
+
+  const save = async () => {
+    const address = caAddress.trim();
+    const pinText = pin.trim();
+    form.attempt();
+    if (caAddressProblem(address) || pinProblem(pinText)) {
+      (caAddressProblem(address) ? addressInput : pinInput).current?.focus();
+      return;
+    }
+    await form.save({
+      trust: { caAddress: address, caRootSha256: pinText === '' ? null : normalisePin(pinText) },
+    });
+  };
+
+  return (
+    <section className="card" aria-labelledby={`${ids}-trust`}>
+      <h2 id={`${ids}-trust`}>TrustChain</h2>
+      <p>
+        A TrustChain certificate authority certifies that this node owns its NodeId, so that peers can trust it. The
+        Certificates page shows what it issued.
+      </p>
+      <form
+        noValidate
+        onSubmit={(e) => {
+          e.preventDefault();
+          void save();
+        }}
+      >
+        <TextField
+          id={`${ids}-ca`}
+          label="Certificate authority (HOST:PORT; empty turns TrustChain off)"
+          className="field long"
+          value={caAddress}
+          hint={
+            <>
+              The HyperMesh CA is <code>{DEFAULT_CA_ADDRESS}</code>.
+            </>
+          }
+          error={addressError}
+          inputRef={addressInput}
+          testId="trust-ca-address-input"
+          input={{ spellCheck: false }}
+          onChange={(value) => edit({ caAddress: value })}
+        />
+        <TextField
+          id={`${ids}-pin`}
+          label="Pinned root certificate SHA-256 (optional)"
+          className="field long"
+          value={pin}
+          hint={'Empty: the root the CA shows first is trusted from then on.'}
+          error={pinError}
+          inputRef={pinInput}
+          testId="trust-root-pin-input"
+          input={{ spellCheck: false }}
+          onChange={(value) => edit({ pin: value })}
+        />
+        <div className="form-actions">
+          <button type="submit" className="primary" disabled={saving || draft === null}>
+            Save TrustChain settings
+          </button>
+          {caAddress !== DEFAULT_CA_ADDRESS && (
+            <button type="button" onClick={() => edit({ caAddress: DEFAULT_CA_ADDRESS })}>
+              Use the HyperMesh CA
+            </button>
+          )}
+          <span role="status" data-testid="trust-saved">
+            {saved ? 'Saved.' : ''}
+          </span>
+        </div>
+        {form.unplaced !== null && <p className="field-error">Not saved: {form.unplaced}</p>}
+      </form>
+      <label className="check">
+        <input
+          type="checkbox"
+          data-testid="trust-accept-self-signed"
+          checked={trust.acceptSelfSignedPeers}
+          onChange={(e) => void applyNow({ trust: { acceptSelfSignedPeers: e.target.checked } })}
+        />
+        Also serve peers that only have a self-signed certificate (TrustChain's own requests are always answered)
+      </label>
+    </section>
+  );
+}
+
+type MeshToggle = Exclude<keyof MeshSettings, 'bootstrap'>;
+
+const MESH_TOGGLES: readonly { key: MeshToggle; label: string; hint: string }[] = [
+  {
+    key: 'enabled',
+    label: 'Join the mesh',
+    hint: 'Find peers and announce what this node shares. Off keeps the node to direct connections.',
+  },
+  { key: 'mdns', label: 'LAN discovery (mDNS)', hint: 'Find peers on the local network by multicast DNS.' },
+  {
+    key: 'relay',
+    label: 'Relay for peers behind NAT',
+    hint: "Carry connections for peers that cannot be reached directly; uses this node's bandwidth share.",
+  },
+];
+
+/** The mesh: whether to join it, where to join it through, LAN discovery and relaying for others. */
+function MeshSection(props: { settings: Settings }) {
+  const { mesh } = props.settings;
+  const applyNow = useApp((s) => s.applyNow);
+  const ids = useId();
+  const form = useSettingsForm<string>();
+  const { draft, showErrors, saving, saved } = form;
+  const [toggleRefused, setToggleRefused] = useState<SaveError | null>(null);
+  const input = useRef<HTMLTextAreaElement>(null);
+
+  // Until the user edits, the field follows the stored settings (which the CLI may change too).
+  const bootstrap = draft ?? mesh.bootstrap;
+  const error = (showErrors ? bootstrapProblem(bootstrap.trim()) : null) ?? form.issue('mesh.bootstrap');
+
+  const save = async () => {
+    const text = bootstrap.trim();
+    form.attempt();
+    if (bootstrapProblem(text)) {
+      input.current?.focus();
+      return;
+    }
+    await form.save({ mesh: { bootstrap: text } });
+  };
+
+  return (
+    <section className="card" aria-labelledby={`${ids}-mesh`}>
+      <h2 id={`${ids}-mesh`}>Mesh</h2>
+      <p>
+        The mesh finds peers, tells them how to reach this node and what it shares, and finds what they share (see the{' '}
+        <a href="#/marketplace">Marketplace</a>).
+      </p>
+      {MESH_TOGGLES.map((t) => (
+        <div key={t.key}>
+          <label className="check">
+            <input
+              type="checkbox"
+              data-testid={`mesh-${t.key}`}
+              checked={mesh[t.key]}
+              aria-describedby={`${ids}-mesh-${t.key}-hint`}
+              onChange={(e) => {
+                setToggleRefused(null);
+                void applyNow({ mesh: { [t.key]: e.target.checked } }).then((failure) => {
+                  if (failure) setToggleRefused(failure);
+                });
+              }}
+            />
+            {t.label}
+          </label>
+          <span id={`${ids}-mesh-${t.key}-hint`} className="note">
+            {t.hint}
+          </span>
+        </div>
+      ))}
+      {toggleRefused && (
+        <p className="field-error" role="alert">
+          Not saved: {toggleRefused.message}
+        </p>
+      )}
+      <form
+        noValidate
+        onSubmit={(e) => {
+          e.preventDefault();
+          void save();
+        }}
+      >
+        <div className="field long">
+          <label htmlFor={`${ids}-bootstrap`}>Bootstrap peers (HOST:PORT, separated by commas or spaces)</label>
+          <textarea
+            id={`${ids}-bootstrap`}
+            ref={input}
+            data-testid="mesh-bootstrap-input"
+            rows={3}
+            value={bootstrap}
+            spellCheck={false}
+            autoComplete="off"
+            aria-invalid={error !== null}
+            aria-describedby={[`${ids}-bootstrap-hint`, error !== null ? `${ids}-bootstrap-error` : '']
+              .filter(Boolean)
+              .join(' ')}
+            onChange={(e) => {
+              form.edit(e.target.value);
+            }}
+          />
+          <span id={`${ids}-bootstrap-hint`} className="note">
+            Besides these, the node joins through the nodes the TrustChain name <code>hypermesh</code> resolves to.
+          </span>
+          {error && (
+            <span id={`${ids}-bootstrap-error`} className="field-error">
+              {error}
+            </span>
+          )}
+        </div>
+        <div className="form-actions">
+          <button type="submit" className="primary" disabled={saving || draft === null}>
+            Save bootstrap peers
+          </button>
+          <span role="status" data-testid="mesh-saved">
+            {saved ? 'Saved.' : ''}
+          </span>
+        </div>
+        {form.unplaced !== null && <p className="field-error">Not saved: {form.unplaced}</p>}
+      </form>
+    </section>
+  );
+}
+
+export function SettingsPage(props: { inElectron: boolean }) {
+  const status = useApp((s) => s.status);
+  const settings = useApp((s) => s.settings);
+  const applyNow = useApp((s) => s.applyNow);
+  if (!status || !settings) return <p>Loading…</p>;
+  return (
+    <div className="page settings">
+      <h1>Settings</h1>
+      <section className="card" aria-labelledby="settings-data">
+        <h2 id="settings-data">Data</h2>
+        <p>
+          The node keeps its identity, settings and logs in <code data-testid="data-dir">{status.dataDir}</code>. Start
+          the node with <code>--data-dir</code> to use another folder.
+        </p>
+      </section>
+      <section className="card" aria-labelledby="settings-app">
+        <h2 id="settings-app">Appearance and start-up</h2>
+        <label className="field">
+          <span>Theme</span>
+          <select
+            data-testid="theme"
+            value={settings.app.theme}
+            onChange={(e) => void applyNow({ app: { theme: e.target.value as Theme } })}
+          >
+            {THEMES.map((t) => (
+              <option key={t} value={t}>
+                {t === 'system' ? 'Follow the system' : t === 'light' ? 'Light' : 'Dark'}
+              </option>
+            ))}
+          </select>
+        </label>
+        <label className="check">
+          <input
+            type="checkbox"
+            checked={settings.app.startAtLogin}
+            disabled={!props.inElectron}
+            onChange={(e) => void applyNow({ app: { startAtLogin: e.target.checked } })}
+          />
+          Start HyperMesh when I log in
+          {!props.inElectron && <span className="note"> (desktop app only)</span>}
+        </label>
+        <label className="check">
+          <input
+            type="checkbox"
+            data-testid="auto-update"
+            checked={settings.app.autoUpdate}
+            disabled={!props.inElectron}
+            onChange={(e) => void applyNow({ app: { autoUpdate: e.target.checked } })}
+          />
+          Check for updates (at start and every 12 hours; you choose when to restart)
+          {!props.inElectron && <span className="note"> (desktop app only)</span>}
+        </label>
+      </section>
+      <TrustSection settings={settings} />
+      <MeshSection settings={settings} />
+    </div>
+  );
+}

@@ -1,0 +1,137 @@
+import { AnyOfField } from '../../components/Field';
+import { LEDGER_TX_KINDS, type WalletTxView } from '../../../../shared/ledger';
+import { formatTime } from '../../format';
+import { useApp } from '../../store';
+import {
+  DIRECTION_TEXT,
+  TX_KIND_TEXT,
+  TX_STATUS_TEXT,
+  groupDigits,
+  historyQuery,
+  shortAccount,
+  signedAmount,
+  type HistoryFilters,
+} from './wallet';
+import { isLedgerDown } from './WalletError';
+
+const DIRECTION_FILTER_TEXT: Record<WalletTxView['direction'], string> = {
+  in: 'In (received)',
+  out: 'Out (sent)',
+  none: 'Neither (stake, records)',
+};
+
+export function HistorySection(props: { ledgerDown: boolean }) {
+  const history = useApp((s) => s.walletHistory);
+  const query = useApp((s) => s.walletHistoryQuery);
+  const error = useApp((s) => s.walletHistoryError);
+  const loadWalletHistory = useApp((s) => s.loadWalletHistory);
+  const filters: HistoryFilters = {
+    kind: query.kind ?? '',
+    direction: query.direction ?? '',
+    status: query.status ?? '',
+  };
+  const filtered = filters.kind !== '' || filters.direction !== '' || filters.status !== '';
+  const edit = (change: Partial<HistoryFilters>) => void loadWalletHistory(historyQuery({ ...filters, ...change }));
+  return (
+    <section className="card" aria-labelledby="wallet-history-title" data-testid="wallet-history">
+      <h2 id="wallet-history-title">History</h2>
+      <form className="market-form" role="search" aria-label="Filter transactions" onSubmit={(e) => e.preventDefault()}>
+        <AnyOfField
+          id="history-kind"
+          label="Kind"
+          value={filters.kind}
+          options={LEDGER_TX_KINDS}
+          text={(k) => TX_KIND_TEXT[k]}
+          onChange={(kind) => edit({ kind })}
+        />
+        <AnyOfField
+          id="history-direction"
+          label="Direction"
+          value={filters.direction}
+          options={['in', 'out', 'none'] as const}
+          text={(d) => DIRECTION_FILTER_TEXT[d]}
+          onChange={(direction) => edit({ direction })}
+        />
+        <AnyOfField
+          id="history-status"
+          label="Status"
+          value={filters.status}
+          options={['pending', 'confirmed', 'rejected'] as const}
+          text={(st) => TX_STATUS_TEXT[st].replace(/^\W+\s/, '')}
+          onChange={(status) => edit({ status })}
+        />
+      </form>
+      {error && !isLedgerDown(error) && (
+        <p className="problem" data-testid="history-error">
+          History unavailable{history ? ' (showing the last known)' : ''}: {error.message}
+        </p>
+      )}
+      {!history ? (
+        props.ledgerDown || isLedgerDown(error) ? (
+          <p data-testid="history-unavailable">No history to show: the Caesar ledger is unavailable.</p>
+        ) : (
+          !error && <p>Loading…</p>
+        )
+      ) : history.length === 0 ? (
+        <p data-testid="history-empty">{filtered ? 'No transactions match these filters.' : 'No transactions yet.'}</p>
+      ) : (
+        <HistoryTable history={history} />
+      )}
+    </section>
+  );
+}
+
+function HistoryTable(props: { history: readonly WalletTxView[] }) {
+  return (
+    <table className="log-table" data-testid="history-table">
+      <caption className="visually-hidden">Wallet transactions, newest first</caption>
+      <thead>
+        <tr>
+          <th scope="col">Time</th>
+          <th scope="col">Kind</th>
+          <th scope="col">Direction</th>
+          <th scope="col">Counterparty</th>
+          <th scope="col" className="num">
+            Amount (Caesar)
+          </th>
+          <th scope="col">Status</th>
+          <th scope="col" className="num">
+            Block
+          </th>
+          <th scope="col">Memo</th>
+        </tr>
+      </thead>
+      <tbody>
+        {props.history.map((tx) => (
+          <tr key={tx.txId} data-testid="history-row" data-tx-id={tx.txId} data-status={tx.status}>
+            <th scope="row" title={`Transaction ${tx.txId}`}>
+              <time dateTime={tx.time}>{formatTime(tx.time)}</time>
+            </th>
+            <td data-testid="tx-kind">{TX_KIND_TEXT[tx.kind]}</td>
+            <td data-testid="tx-direction">{DIRECTION_TEXT[tx.direction]}</td>
+            <td data-testid="tx-counterparty">
+              {tx.counterparty ? (
+                <span className="mono" title={tx.counterparty}>
+                  {shortAccount(tx.counterparty)}
+                </span>
+              ) : (
+                '—'
+              )}
+            </td>
+            <td data-testid="tx-amount" className={`num ${tx.direction === 'in' ? 'good' : ''}`}>
+              {signedAmount(tx.amount, tx.direction)}
+            </td>
+            <td data-testid="tx-status">
+              {TX_STATUS_TEXT[tx.status]}
+              {tx.status === 'rejected' && tx.reason && <>: {tx.reason}</>}
+            </td>
+            <td data-testid="tx-height" className="num">
+              {tx.height === null ? '—' : groupDigits(String(tx.height))}
+            </td>
+            <td data-testid="tx-memo">{tx.memo ?? ''}</td>
+          </tr>
+        ))}
+      </tbody>
+    </table>
+  );
+}
