@@ -30,9 +30,10 @@ export interface ConnectionHost {
   readonly socketClosed: boolean;
   /** Streams the peer may hold open on one connection (its memory budget, with the flow-control windows). */
   readonly maxPeerStreams: number;
+  /** Where quiche writes the next outgoing datagram; commitDatagram() sends it (batched until endBatch()). */
   sendBuffer(): Buffer;
-  consumeSendBuffer(len: number): void;
-  send(data: Buffer, to: HostPort): void;
+  commitDatagram(len: number, to: HostPort): void;
+  endBatch(): void;
   markDirty(connection: StoqConnection): void;
   accepted(connection: StoqConnection): void;
   forget(connection: StoqConnection): void;
@@ -266,9 +267,9 @@ export class StoqConnection implements StreamHost {
       if (result === null) break;
       const [len, info] = result;
       if (len === 0) break; // nothing written: quiche has nothing more to say now
-      this.endpoint.consumeSendBuffer(len);
-      this.endpoint.send(out.subarray(0, len), info.to);
+      this.endpoint.commitDatagram(len, info.to);
     }
+    this.endpoint.endBatch();
   }
 
   wake(): void {

@@ -1,7 +1,5 @@
 import { createHmac, randomBytes } from 'node:crypto';
-import dgram from 'node:dgram';
 import { isIP } from 'node:net';
-import { formatHostPort } from '../../../shared/network';
 import type { Logger } from '../../logging/log-book';
 import { InitialAdmission, type AdmissionCounters, type AdmissionLimits, type InitialToken } from './admission';
 import {
@@ -24,6 +22,7 @@ import {
 import { RetryTokens } from './retry-token';
 import { StoqStream, StreamError } from './stream';
 import { TIERS, type TierName } from './tiers';
+import { openUdpSocket, UdpOpenError, type StoqUdpPath, type StoqUdpSocket } from './udp-socket';
 
 export { StoqConnection, TransportError, type ConnectionMetrics };
 
@@ -74,7 +73,7 @@ export interface AdmissionStats extends AdmissionCounters {
  * pressure, a rate per source, a bound on handshakes in flight): see docs/protocol/stoq.md, "Flood defence".
  */
 export class StoqEndpoint implements ConnectionHost {
-  readonly socket: dgram.Socket;
+  private socket!: StoqUdpSocket;
   readonly log: Logger;
   readonly verifier: PeerVerifier;
   tier: TierName;
@@ -92,11 +91,8 @@ export class StoqEndpoint implements ConnectionHost {
   private readonly retryOut = Buffer.allocUnsafe(256);
   private serverConfig: QuicheConfig | undefined;
   private clientConfig: QuicheConfig | undefined;
-  private slab = Buffer.allocUnsafe(0);
-  private slabOffset = 0;
   private readonly datagramBytes: number;
   private closing = false;
-  socketClosed = false;
   onConnection: ((connection: StoqConnection) => void) | undefined;
 
   private certificate: CertificateMaterial;
@@ -113,13 +109,6 @@ export class StoqEndpoint implements ConnectionHost {
     this.tokens = new RetryTokens(
       options.retryTokenLifetimeMs === undefined ? {} : { lifetimeMs: options.retryTokenLifetimeMs },
     );
-    const v6 = isIP(options.host) === 6;
-    this.socket = dgram.createSocket({
-      type: v6 ? 'udp6' : 'udp4',
-      ipv6Only: v6 && options.dualStack !== true,
-      recvBufferSize: 4 << 20,
-      sendBufferSize: 4 << 20,
-    });
   }
 
   static async listen(options: EndpointOptions): Promise<StoqEndpoint> {
@@ -137,6 +126,25 @@ export class StoqEndpoint implements ConnectionHost {
   /** The bandwidth limiter's wait for `bytes` written to any peer stream, or null to go at once. */
   pace(bytes: number): Promise<void> | null {
     return this.options.pace?.(bytes) ?? null;
+  }
+
+  /** How this endpoint's datagrams move (GSO/GRO, sendmmsg/recvmmsg, or dgram). */
+  get udpPath(): StoqUdpPath {
+    return this.socket.path;
+  }
+
+  get socketClosed(): boolean {
+    return this.socket.closed;
+  }
+
+  /** Datagrams the socket has taken in. */
+  get datagramsReceived(): number {
+    return this.socket.received;
+  }
+
+  /** Closes the socket only, as a vanished peer would (tests); connections find out by their idle timeout. */
+  closeSocket(): Promise<void> {
+    return this.socket.close();
   }
 
   get connectionCount(): number {
@@ -205,7 +213,7 @@ export class StoqEndpoint implements ConnectionHost {
     // Draining lasts about three RTTs on a live path; do not wait on peers that are gone.
     await Promise.race([Promise.all(all.map((c) => c.closed())), new Promise((r) => setTimeout(r, 300))]);
     for (const c of this.connections) c.conn.onTimeout();
-    if (!this.socketClosed) await new Promise<void>((resolve) => this.socket.close(() => resolve()));
+    await this.socket.close();
   }
 
   /** A verified incoming connection. */
@@ -258,17 +266,19 @@ export class StoqEndpoint implements ConnectionHost {
     for (const [key, c] of this.byCid) if (c === connection) this.byCid.delete(key);
   }
 
-  /** A buffer for the next outgoing datagram, carved from a slab: Node keeps sent buffers until the send is done. */
+  /** Where quiche writes the next outgoing datagram. */
   sendBuffer(): Buffer {
-    if (this.slab.length - this.slabOffset < this.datagramBytes) {
-      this.slab = Buffer.allocUnsafe(256 * 1024);
-      this.slabOffset = 0;
-    }
-    return this.slab.subarray(this.slabOffset, this.slabOffset + this.datagramBytes);
+    return this.socket.datagramBuffer(this.datagramBytes);
   }
 
-  consumeSendBuffer(len: number): void {
-    this.slabOffset += len;
+  /** The datagram just written to sendBuffer() is `len` bytes and goes to `to` (batched until endBatch()). */
+  commitDatagram(len: number, to: HostPort): void {
+    this.socket.commit(len, to);
+  }
+
+  /** The end of one connection's output: whatever was batched goes out. */
+  endBatch(): void {
+    this.socket.flush();
   }
 
   private runPass(): void {
@@ -302,39 +312,29 @@ export class StoqEndpoint implements ConnectionHost {
   }
 
   private async bind(): Promise<void> {
-    await new Promise<void>((resolve, reject) => {
-      this.socket.once('error', (err: NodeJS.ErrnoException) =>
-        reject(
-          err.code === 'EADDRINUSE'
-            ? new TransportError(
-                `UDP port ${this.options.port} on ${this.options.host} is already in use (another node?); ` +
-                  'choose another with --listen',
-              )
-            : new TransportError(`cannot listen on ${this.options.host}:${this.options.port}: ${err.message}`),
-        ),
-      );
-      this.socket.bind(this.options.port, this.options.host, () => {
-        this.socket.removeAllListeners('error');
-        resolve();
+    try {
+      this.socket = await openUdpSocket({
+        host: this.options.host,
+        port: this.options.port,
+        dualStack: this.options.dualStack === true,
+        log: this.log,
+        onPacket: (packet, from) => this.onPacket(packet, from),
       });
-    });
-    const addr = this.socket.address();
-    this.local = { host: addr.address, port: addr.port };
-    this.socket.on('message', (msg, rinfo) => this.onPacket(msg, { host: rinfo.address, port: rinfo.port }));
-    this.socket.on('error', (err) => this.log.warn(`UDP socket error: ${err.message}`));
-    this.socket.on('close', () => {
-      this.socketClosed = true;
-    });
+    } catch (err) {
+      if (!(err instanceof UdpOpenError)) throw err;
+      throw err.code === 'EADDRINUSE'
+        ? new TransportError(
+            `UDP port ${this.options.port} on ${this.options.host} is already in use (another node?); ` +
+              'choose another with --listen',
+          )
+        : new TransportError(`cannot listen on ${this.options.host}:${this.options.port}: ${err.message}`);
+    }
+    this.local = { host: this.socket.address.host, port: this.socket.address.port };
   }
 
-  /** Sends one datagram; a send the OS refuses (bad address, closed socket) loses a packet, never the node. */
-  send(data: Buffer, to: HostPort): void {
-    if (this.socketClosed) return;
-    try {
-      this.socket.send(data, to.port, to.host);
-    } catch (err) {
-      this.log.debug(`UDP send to ${formatHostPort(to)} failed: ${(err as Error).message}`);
-    }
+  /** Sends one datagram now; a send the OS refuses (bad address, closed socket) loses a packet, never the node. */
+  private send(data: Buffer, to: HostPort): void {
+    this.socket.sendOne(data, to);
   }
 
   private onPacket(packet: Buffer, from: HostPort): void {
