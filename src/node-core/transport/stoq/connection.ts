@@ -77,6 +77,8 @@ export class StoqConnection implements StreamHost {
   private rejectEstablished!: (err: Error) => void;
   private readonly closedWaiters: (() => void)[] = [];
   private readonly recvInfo: { from: HostPort; to: HostPort };
+  /** Inside process(), before its flush: a wake() then needs no pass of its own. */
+  private passing = false;
   onStream: ((stream: StoqStream) => void) | undefined;
 
   constructor(
@@ -182,6 +184,18 @@ export class StoqConnection implements StreamHost {
   /** One pass: verify, serve readable and writable streams, send, re-arm the timer. */
   process(): void {
     if (this.closedFlag) return;
+    this.passing = true;
+    try {
+      this.serve();
+    } finally {
+      this.passing = false;
+    }
+    this.flush();
+    if (this.conn.isClosed()) this.finish();
+    else this.armTimer();
+  }
+
+  private serve(): void {
     if (!this.verified && !this.refused && this.conn.isEstablished() && !this.conn.isClosed()) {
       this.verifyPeer();
     }
@@ -193,9 +207,6 @@ export class StoqConnection implements StreamHost {
         if (stream.writePending && this.streamWritable(stream.id)) stream.onWritable();
       }
     }
-    this.flush();
-    if (this.conn.isClosed()) this.finish();
-    else this.armTimer();
   }
 
   /** Whether a stream can take data now; true when quiche refuses to say (stopped, reset), so the write learns why. */
@@ -273,7 +284,7 @@ export class StoqConnection implements StreamHost {
   }
 
   wake(): void {
-    this.endpoint.markDirty(this);
+    if (!this.passing) this.endpoint.markDirty(this);
   }
 
   /** Tells the peer to stop both directions of a stream this side will not serve. */

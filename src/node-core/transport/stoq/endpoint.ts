@@ -26,6 +26,9 @@ import { openUdpSocket, UdpOpenError, type StoqUdpPath, type StoqUdpSocket } fro
 
 export { StoqConnection, TransportError, type ConnectionMetrics };
 
+/** Microtask passes per event-loop turn before the rest wait for setImmediate (see markDirty). */
+const QUICK_PASSES_PER_TURN = 16;
+
 export interface EndpointOptions {
   /** `::` or `::1` (IPv6 first); an IPv4 address only where the user turned IPv4 on. */
   readonly host: string;
@@ -80,7 +83,11 @@ export class StoqEndpoint implements ConnectionHost {
   private readonly byCid = new Map<string, StoqConnection>();
   private readonly connections = new Set<StoqConnection>();
   private readonly dirty = new Set<StoqConnection>();
-  private scheduled = false;
+  /** A pass is queued as a microtask / with setImmediate. */
+  private quickPass = false;
+  private deferredPass = false;
+  /** Microtask passes in this event-loop turn (reset by a setImmediate). */
+  private quickPasses = 0;
   private local: HostPort = { host: '::', port: 0 };
   private readonly cidSecret = randomBytes(32);
   private readonly admission: InitialAdmission;
@@ -252,11 +259,42 @@ export class StoqEndpoint implements ConnectionHost {
     this.clientConfig = undefined;
   }
 
+  /**
+   * The application wrote or read: the connection's pass runs as a microtask, so a request leaves in the same
+   * event-loop turn that made it (a setImmediate per hop was most of STOQ's RPC latency). Past
+   * QUICK_PASSES_PER_TURN in one turn, passes wait for setImmediate, so incoming packets are read in between.
+   */
   markDirty(connection: StoqConnection): void {
     this.dirty.add(connection);
-    if (this.scheduled) return;
-    this.scheduled = true;
-    setImmediate(() => this.runPass());
+    if (this.quickPass || this.deferredPass) return;
+    if (this.quickPasses >= QUICK_PASSES_PER_TURN) {
+      this.deferPass();
+      return;
+    }
+    if (this.quickPasses++ === 0) setImmediate(() => (this.quickPasses = 0));
+    this.quickPass = true;
+    queueMicrotask(() => {
+      this.quickPass = false;
+      this.runPass();
+    });
+  }
+
+  /**
+   * Packets came in for the connection. The addon calls onDrained after each bounded read, which runs one pass for
+   * all of them; dgram delivers one datagram per callback, so the pass waits for setImmediate to take in the rest.
+   */
+  private received(connection: StoqConnection): void {
+    this.dirty.add(connection);
+    if (!this.socket.drains) this.deferPass();
+  }
+
+  private deferPass(): void {
+    if (this.deferredPass) return;
+    this.deferredPass = true;
+    setImmediate(() => {
+      this.deferredPass = false;
+      this.runPass();
+    });
   }
 
   forget(connection: StoqConnection): void {
@@ -282,7 +320,7 @@ export class StoqEndpoint implements ConnectionHost {
   }
 
   private runPass(): void {
-    this.scheduled = false;
+    if (this.dirty.size === 0) return;
     const batch = [...this.dirty];
     this.dirty.clear();
     for (const c of batch) c.process();
@@ -319,6 +357,7 @@ export class StoqEndpoint implements ConnectionHost {
         dualStack: this.options.dualStack === true,
         log: this.log,
         onPacket: (packet, from) => this.onPacket(packet, from),
+        onDrained: () => this.runPass(),
       });
     } catch (err) {
       if (!(err instanceof UdpOpenError)) throw err;
@@ -344,7 +383,7 @@ export class StoqEndpoint implements ConnectionHost {
       const known = this.byCid.get(packet.toString('latin1', 1, 1 + CID_LENGTH));
       if (known) {
         known.recv(packet, from);
-        this.markDirty(known);
+        this.received(known);
       }
       return;
     }
@@ -369,7 +408,7 @@ export class StoqEndpoint implements ConnectionHost {
       if (!connection) return;
     }
     connection.recv(packet, from);
-    this.markDirty(connection);
+    this.received(connection);
   }
 
   /**

@@ -129,6 +129,11 @@ export function openAddonSocket(native: StoqUdpAddon, options: UdpSocketOptions)
     if (closed) return;
     if ((events & EVENT_WRITABLE) !== 0) drainQueue();
     if ((events & EVENT_READABLE) === 0) return;
+    readDrain();
+    if (!closed) options.onDrained?.();
+  }
+
+  function readDrain(): void {
     for (let call = 0; call < MAX_RECV_CALLS && !closed; call++) {
       const n = native.recv(handle, rbuf, slot, meta);
       if (n <= 0) {
@@ -153,6 +158,7 @@ export function openAddonSocket(native: StoqUdpAddon, options: UdpSocketOptions)
 
   return {
     path: info.gso ? 'gso' : 'mmsg',
+    drains: true,
     address: { host: info.address, port: info.port },
     get closed() {
       return closed;

@@ -21,6 +21,8 @@ export interface StoqUdpSocket {
   readonly closed: boolean;
   /** Datagrams taken in so far (tests and floods pace themselves by it). */
   readonly received: number;
+  /** Whether onDrained follows every batch of onPacket calls. */
+  readonly drains: boolean;
   /** Where the next outgoing datagram is written: `bytes` long, valid until commit(). */
   datagramBuffer(bytes: number): Buffer;
   /** The datagram just written to datagramBuffer() is `len` bytes and goes to `to`. */
@@ -39,6 +41,11 @@ export interface UdpSocketOptions {
   readonly dualStack: boolean;
   readonly log: Logger;
   readonly onPacket: (packet: Buffer, from: HostPort) => void;
+  /**
+   * After a batch of onPacket calls that ends a read (the addon's bounded drain): the endpoint processes what came
+   * in at once. Without it (dgram delivers one datagram per callback) the endpoint defers to setImmediate.
+   */
+  readonly onDrained?: () => void;
 }
 
 /** Why a socket could not be opened, as data: the endpoint words it. */
@@ -129,6 +136,7 @@ async function openDgramSocket(options: UdpSocketOptions): Promise<StoqUdpSocket
   });
   return {
     path: 'dgram',
+    drains: false,
     address: { host: addr.address, port: addr.port },
     get closed() {
       return closed;
