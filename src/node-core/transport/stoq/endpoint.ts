@@ -15,6 +15,7 @@ import {
   buildConfig,
   CID_LENGTH,
   DEFAULT_DATAGRAM_BYTES,
+  missingBindingCalls,
   quiche,
   type QuicheConfig,
   type QuicheConnection,
@@ -121,6 +122,13 @@ export class StoqEndpoint implements ConnectionHost {
   static async listen(options: EndpointOptions): Promise<StoqEndpoint> {
     if (isIP(options.host) === 0)
       throw new TransportError(`listen address must be an IP address, got "${options.host}"`);
+    const missing = missingBindingCalls();
+    if (missing.length > 0) {
+      throw new TransportError(
+        `STOQ cannot start: the QUIC binding for ${process.platform}-${process.arch} lacks ${missing.join(', ')} ` +
+          '(see docs/protocol/stoq.md, "Platforms")',
+      );
+    }
     const endpoint = new StoqEndpoint(options);
     await endpoint.bind();
     return endpoint;
