@@ -149,12 +149,12 @@ export class StoqEndpoint implements ConnectionHost {
   }
 
   get socketClosed(): boolean {
-    return this.socket.closed;
+    return this.socket.state.closed;
   }
 
   /** Datagrams the socket has taken in. */
   get datagramsReceived(): number {
-    return this.socket.received;
+    return this.socket.state.received;
   }
 
   /** Closes the socket only, as a vanished peer would (tests); connections find out by their idle timeout. */

@@ -5,6 +5,7 @@ import {
   type HostPort,
   type StoqUdpSocket,
   type UdpSocketOptions,
+  type UdpSocketState,
 } from './udp-socket';
 
 /** The addon's calls (native/stoq-udp/stoq_udp.c). A handle is an opaque native socket. */
@@ -62,8 +63,7 @@ export function openAddonSocket(native: StoqUdpAddon, options: UdpSocketOptions)
   const addrs = new Map<string, Buffer | null>();
   const queue: Queued[] = [];
   let queuedBytes = 0;
-  let closed = false;
-  let received = 0;
+  const state: UdpSocketState = { closed: false, received: 0 };
   const rbuf = Buffer.allocUnsafe(RECV_BYTES);
   const meta = new Uint32Array(4 * 64);
   // GRO hands over up to 64 KiB per read; without it, one datagram per 4 KiB slot (STOQ's are ≤ 1,500 bytes).
@@ -105,7 +105,7 @@ export function openAddonSocket(native: StoqUdpAddon, options: UdpSocketOptions)
   }
 
   function drainQueue(): void {
-    while (queue.length > 0 && !closed) {
+    while (queue.length > 0 && !state.closed) {
       const item = queue[0] as Queued;
       const n = native.send(handle, item.data, 0, item.data.length, item.seg, item.addr);
       if (n >= 0 && n < item.data.length) {
@@ -120,21 +120,21 @@ export function openAddonSocket(native: StoqUdpAddon, options: UdpSocketOptions)
   }
 
   function endBatch(): void {
-    if (count > 0 && destAddr && !closed) sendBatch(batch, start, end - start, seg, destAddr);
+    if (count > 0 && destAddr && !state.closed) sendBatch(batch, start, end - start, seg, destAddr);
     count = 0;
     start = end = 0;
   }
 
   function onEvent(events: number): void {
-    if (closed) return;
+    if (state.closed) return;
     if ((events & EVENT_WRITABLE) !== 0) drainQueue();
     if ((events & EVENT_READABLE) === 0) return;
     readDrain();
-    if (!closed) options.onDrained?.();
+    if (!state.closed) options.onDrained?.();
   }
 
   function readDrain(): void {
-    for (let call = 0; call < MAX_RECV_CALLS && !closed; call++) {
+    for (let call = 0; call < MAX_RECV_CALLS && !state.closed; call++) {
       const n = native.recv(handle, rbuf, slot, meta);
       if (n <= 0) {
         if (n < 0) log.debug(`UDP receive failed (errno ${-n})`);
@@ -148,9 +148,9 @@ export function openAddonSocket(native: StoqUdpAddon, options: UdpSocketOptions)
         if (from.host !== fromHost || from.port !== port) from = { host: fromHost, port };
         const base = i * slot;
         for (let at = 0; at < len && size > 0; at += size) {
-          received++;
+          state.received++;
           options.onPacket(rbuf.subarray(base + at, base + Math.min(at + size, len)), from);
-          if (closed) return;
+          if (state.closed) return;
         }
       }
     }
@@ -160,18 +160,13 @@ export function openAddonSocket(native: StoqUdpAddon, options: UdpSocketOptions)
     path: info.gso ? 'gso' : 'mmsg',
     drains: true,
     address: { host: info.address, port: info.port },
-    get closed() {
-      return closed;
-    },
-    get received() {
-      return received;
-    },
+    state,
     datagramBuffer(bytes) {
       if (end + bytes > batch.length) endBatch();
       return batch.subarray(end, end + bytes);
     },
     commit(len, to) {
-      if (closed) return;
+      if (state.closed) return;
       if (count > 0 && (len > seg || dest === undefined || to.port !== dest.port || to.host !== dest.host)) {
         // The datagram already sits right after the batch: send the batch, and the datagram starts the next one.
         sendBatch(batch, start, end - start, seg, destAddr as Buffer);
@@ -194,7 +189,7 @@ export function openAddonSocket(native: StoqUdpAddon, options: UdpSocketOptions)
     },
     flush: endBatch,
     sendOne(data, to) {
-      if (closed) return;
+      if (state.closed) return;
       endBatch();
       const addr = sockaddr(to);
       if (!addr) {
@@ -204,8 +199,8 @@ export function openAddonSocket(native: StoqUdpAddon, options: UdpSocketOptions)
       sendBatch(data, 0, data.length, data.length, addr);
     },
     close() {
-      if (!closed) {
-        closed = true;
+      if (!state.closed) {
+        state.closed = true;
         queue.length = 0;
         native.close(handle);
       }

@@ -45,7 +45,7 @@ describe('STOQ UDP socket', () => {
     expect(got.map((g) => g.data.length)).toEqual(sizes);
     got.forEach((g, i) => expect(g.data.equals(datagrams[i] as Buffer)).toBe(true));
     expect(new Set(got.map((g) => `${g.from.host}|${g.from.port}`))).toEqual(new Set([`::1|${sender.address.port}`]));
-    expect(receiver.received).toBe(sizes.length);
+    expect(receiver.state.received).toBe(sizes.length);
   });
 
   it('sends to two peers from one pass without mixing their datagrams', async () => {
@@ -72,7 +72,7 @@ describe('STOQ UDP socket', () => {
     ).rejects.toMatchObject({ code: 'EADDRINUSE' });
     expect(() => first.sendOne(Buffer.from('x'), { host: 'not-an-address', port: 1 })).not.toThrow();
     await first.close();
-    expect(first.closed).toBe(true);
+    expect(first.state.closed).toBe(true);
     expect(() => first.sendOne(Buffer.from('x'), { host: '::1', port: 9 })).not.toThrow();
   });
 });

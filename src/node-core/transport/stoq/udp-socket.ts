@@ -18,9 +18,7 @@ export interface StoqUdpSocket {
   /** How datagrams move: 'gso' (GSO send, GRO receive where offered), 'mmsg' (sendmmsg/recvmmsg) or 'dgram'. */
   readonly path: StoqUdpPath;
   readonly address: HostPort;
-  readonly closed: boolean;
-  /** Datagrams taken in so far (tests and floods pace themselves by it). */
-  readonly received: number;
+  readonly state: UdpSocketState;
   /** Whether onDrained follows every batch of onPacket calls. */
   readonly drains: boolean;
   /** Where the next outgoing datagram is written: `bytes` long, valid until commit(). */
@@ -32,6 +30,13 @@ export interface StoqUdpSocket {
   /** Sends one datagram now (Retry, version negotiation); a send the OS refuses loses it, never the node. */
   sendOne(data: Buffer, to: HostPort): void;
   close(): Promise<void>;
+}
+
+/** What an implementation updates as it goes. */
+export interface UdpSocketState {
+  closed: boolean;
+  /** Datagrams taken in so far (tests and floods pace themselves by it). */
+  received: number;
 }
 
 export interface UdpSocketOptions {
@@ -116,10 +121,9 @@ async function openDgramSocket(options: UdpSocketOptions): Promise<StoqUdpSocket
   const addr = socket.address();
   let slab = Buffer.allocUnsafe(0);
   let slabOffset = 0;
-  let closed = false;
-  let received = 0;
+  const state: UdpSocketState = { closed: false, received: 0 };
   const send = (data: Buffer, to: HostPort) => {
-    if (closed) return;
+    if (state.closed) return;
     try {
       socket.send(data, to.port, to.host);
     } catch (err) {
@@ -127,23 +131,18 @@ async function openDgramSocket(options: UdpSocketOptions): Promise<StoqUdpSocket
     }
   };
   socket.on('message', (msg, rinfo) => {
-    received++;
+    state.received++;
     options.onPacket(msg, { host: rinfo.address, port: rinfo.port });
   });
   socket.on('error', (err) => options.log.warn(`UDP socket error: ${err.message}`));
   socket.on('close', () => {
-    closed = true;
+    state.closed = true;
   });
   return {
     path: 'dgram',
     drains: false,
     address: { host: addr.address, port: addr.port },
-    get closed() {
-      return closed;
-    },
-    get received() {
-      return received;
-    },
+    state,
     datagramBuffer(bytes) {
       if (slab.length - slabOffset < bytes) {
         slab = Buffer.allocUnsafe(Math.max(256 * 1024, bytes));
@@ -159,7 +158,7 @@ async function openDgramSocket(options: UdpSocketOptions): Promise<StoqUdpSocket
     flush() {},
     sendOne: send,
     close() {
-      if (closed) return Promise.resolve();
+      if (state.closed) return Promise.resolve();
       return new Promise<void>((resolve) => socket.close(() => resolve()));
     },
   };
