@@ -22,6 +22,9 @@ export type HostPort = { host: string; port: number };
 /** Packets one connection may send per pass before others (and incoming ACKs) get a turn. */
 const MAX_PACKETS_PER_PASS = 512;
 
+/** Up to this many open streams, readable ones with a read waiting are found one by one (see serve()). */
+const ASK_STREAMS_UP_TO = 16;
+
 /** What a connection needs from the endpoint that owns its socket. */
 export interface ConnectionHost {
   readonly log: Logger;
@@ -202,10 +205,16 @@ export class StoqConnection implements StreamHost {
     if (this.verified) {
       // quiche's stream iterators cost tens of microseconds even when empty (the native iterator throws to end), so
       // they are walked only when there is something to find: readable streams, and streams with a write waiting.
-      if (this.conn.isReadable()) this.serveReadable();
+      let readable = this.conn.isReadable();
+      // With few streams open, a reply to a waiting read is found by asking its stream, and the iterator below is
+      // walked only if something else is readable (a new stream): an RPC's reply then costs no walk at all.
+      const ask = readable && this.streams.size <= ASK_STREAMS_UP_TO;
       for (const stream of this.streams.values()) {
+        if (ask && stream.readPending && this.conn.streamReadable(stream.id)) stream.onReadable();
         if (stream.writePending && this.streamWritable(stream.id)) stream.onWritable();
       }
+      if (readable) readable = this.conn.isReadable();
+      if (readable) this.serveReadable();
     }
   }
 
