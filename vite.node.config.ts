@@ -4,9 +4,12 @@ import pkg from './package.json' with { type: 'json' };
 
 // The headless node and `hypermesh` CLI for plain Node: dependencies stay external (native modules load from
 // node_modules), the project's own TypeScript is bundled into out/node/cli.js.
-const external = [...builtinModules, ...builtinModules.map((m) => `node:${m}`), ...Object.keys(pkg.dependencies)].map(
-  (name) => new RegExp(`^${name.replace(/[/.]/g, '\\$&')}(/.*)?$`),
-);
+const external = [
+  ...builtinModules,
+  ...builtinModules.map((m) => `node:${m}`),
+  ...Object.keys(pkg.dependencies),
+  ...Object.keys(pkg.optionalDependencies),
+].map((name) => new RegExp(`^${name.replace(/[/.]/g, '\\$&')}(/.*)?$`));
 
 export default defineConfig({
   define: { __HYPERMESH_VERSION__: JSON.stringify(pkg.version) },

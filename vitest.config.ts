@@ -12,5 +12,17 @@ export default defineConfig({
     testTimeout: 180_000,
     hookTimeout: 180_000,
     pool: 'forks',
+    projects: [
+      { extends: true, test: { name: 'unit' } },
+      // STOQ's transport once more on Node's dgram, so the fallback stays covered where the addon is built.
+      {
+        extends: true,
+        test: {
+          name: 'stoq-dgram',
+          include: ['src/node-core/transport/stoq/**/*.test.ts'],
+          env: { STOQ_UDP: 'dgram' },
+        },
+      },
+    ],
   },
 });

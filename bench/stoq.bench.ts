@@ -7,7 +7,7 @@ import 'reflect-metadata';
 import { createHmac, randomBytes, timingSafeEqual, webcrypto } from 'node:crypto';
 import { mkdtempSync, rmSync } from 'node:fs';
 import net from 'node:net';
-import { tmpdir } from 'node:os';
+import { loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import tls from 'node:tls';
 import { QUICClient, QUICServer, events as quicEvents } from '@matrixai/quic';
@@ -213,10 +213,17 @@ function byteStreamContender(name: 'tcp' | 'tls', cert: CertificateMaterial): Co
 }
 
 /** STOQ nodes are made outside the clock (keys and certificates are not part of a handshake); these hold the times. */
-const handshakeTimes: number[] = [];
-let connectionsSeconds = NaN;
+const handshakeTimes: Record<string, number[]> = {};
+const connectionsSeconds: Record<string, number> = {};
 
-function stoqContender(): Contender {
+/** STOQ on the best UDP path here (the addon's GSO/GRO on Linux), or held to Node's dgram (`STOQ_UDP=dgram`). */
+function stoqContender(name: 'stoq' | 'stoq_dgram'): Contender {
+  const times: number[] = (handshakeTimes[name] = []);
+  const udp = name === 'stoq_dgram' ? 'dgram' : process.env.STOQ_UDP;
+  const setUdp = () => {
+    if (udp === undefined) delete process.env.STOQ_UDP;
+    else process.env.STOQ_UDP = udp;
+  };
   let a: Transport;
   let b: Transport;
   let link: PeerLink;
@@ -235,8 +242,9 @@ function stoqContender(): Contender {
       log: new LogBook().logger('bench'),
     });
   return {
-    name: 'stoq',
+    name,
     async start() {
+      setUdp(); // read when each node opens its socket: this contender's nodes are all made between start and stop
       a = make(tempDir());
       const bIdentity = loadOrCreateIdentity(tempDir());
       bNodeId = bIdentity.nodeId;
@@ -245,6 +253,8 @@ function stoqContender(): Contender {
       await a.start();
       await b.start();
       link = await a.dial(b.address, bNodeId);
+      const path = a.stats().udpPath;
+      report.note(`${name}: UDP path ${path ?? 'none'}`);
     },
     async stop() {
       await a.stop();
@@ -270,7 +280,7 @@ function stoqContender(): Contender {
       const c = spare.pop() ?? (await startedClient());
       const t = performance.now();
       const l = await c.dial(b.address, bNodeId);
-      handshakeTimes.push(performance.now() - t);
+      times.push(performance.now() - t);
       l.close();
       void c.stop();
     },
@@ -283,7 +293,7 @@ function stoqContender(): Contender {
       const t = performance.now();
       const links = await Promise.all(clients.map((c) => c.dial(b.address, bNodeId)));
       await Promise.all(links.map((l) => l.request('echo', payload)));
-      connectionsSeconds = (performance.now() - t) / 1000;
+      connectionsSeconds[name] = (performance.now() - t) / 1000;
       await Promise.all(clients.map((c) => c.stop()));
     },
   };
@@ -431,7 +441,7 @@ async function measure(c: Contender): Promise<Record<string, number>> {
       await timeLimit(c.handshake(), 20_000, `${c.name} handshake`);
       hsTimes.push(performance.now() - t);
     }
-    const hsMedian = c.name === 'stoq' ? median(handshakeTimes) : median(hsTimes);
+    const hsMedian = c.name.startsWith('stoq') ? median(handshakeTimes[c.name] ?? []) : median(hsTimes);
     out.hsMs = report.figure(`handshake_ms_${c.name}`, hsMedian, 'ms');
     report.figure(`handshakes_per_sec_${c.name}`, 1000 / hsMedian, '/s');
 
@@ -443,7 +453,9 @@ async function measure(c: Contender): Promise<Record<string, number>> {
       try {
         await timeLimit(run(n), c.name === 'quic_shipped' ? 20_000 : 60_000, `${c.name} ${n} ${label}`);
         const seconds =
-          c.name === 'stoq' && label === 'connections' ? connectionsSeconds : (performance.now() - t) / 1000;
+          c.name.startsWith('stoq') && label === 'connections'
+            ? (connectionsSeconds[c.name] ?? NaN)
+            : (performance.now() - t) / 1000;
         out[label] = report.figure(`concurrent_${n}_${label}_s_${c.name}`, seconds, 's');
       } catch (err) {
         report.note(`${c.name}: ${(err as Error).message}`);
@@ -459,7 +471,8 @@ async function measure(c: Contender): Promise<Record<string, number>> {
 const cert = await createSelfSignedNodeCertificate(loadOrCreateIdentity(tempDir()));
 const results: Record<string, Record<string, number>> = {};
 for (const c of [
-  stoqContender(),
+  stoqContender('stoq'),
+  stoqContender('stoq_dgram'),
   byteStreamContender('tcp', cert),
   byteStreamContender('tls', cert),
   shippedQuicContender(cert),
@@ -484,6 +497,18 @@ if (s) {
   report.ratio('streams_1000_stoq_vs_tls', r(s.streams, results.tls?.streams));
   report.ratio('connections_200_stoq_vs_tls', r(s.connections, results.tls?.connections));
 }
+const d = results.stoq_dgram;
+if (d) {
+  report.ratio('bulk_throughput_stoq_dgram_vs_tls', r(d.bulk, results.tls?.bulk));
+  report.ratio('rpc_p50_stoq_dgram_vs_tls', r(d.rpc50, results.tls?.rpc50));
+  report.ratio('streams_1000_stoq_dgram_vs_tls', r(d.streams, results.tls?.streams));
+  report.ratio('connections_200_stoq_dgram_vs_tls', r(d.connections, results.tls?.connections));
+}
+report.note(
+  `load average at the end: ${loadavg()
+    .map((x) => x.toFixed(2))
+    .join(' / ')} (1/5/15 min, 2 cores, shared)`,
+);
 report.note('one process, both ends; loopback ::1; 1,350-byte datagrams for STOQ; time ratios: lower is better');
 report.write();
 for (const d of dirs) rmSync(d, { recursive: true, force: true });

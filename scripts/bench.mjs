@@ -44,9 +44,12 @@ if (unknown.length > 0) {
 const names = wanted.length > 0 ? wanted : available;
 const resultsDir = quick ? 'reports/bench-quick' : 'bench/results';
 
-const external = [...builtinModules, ...builtinModules.map((m) => `node:${m}`), ...Object.keys(pkg.dependencies)].map(
-  (name) => new RegExp(`^${name.replace(/[/.]/g, '\\$&')}(/.*)?$`),
-);
+const external = [
+  ...builtinModules,
+  ...builtinModules.map((m) => `node:${m}`),
+  ...Object.keys(pkg.dependencies),
+  ...Object.keys(pkg.optionalDependencies),
+].map((name) => new RegExp(`^${name.replace(/[/.]/g, '\\$&')}(/.*)?$`));
 // One build for all of them: shared code (the node's modules, bench/report.ts) is bundled once.
 await build({
   logLevel: 'warn',

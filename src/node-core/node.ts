@@ -627,6 +627,7 @@ class Node implements HyperMeshNode {
     if (this.transport) return this.transport.stats();
     return {
       listening: null,
+      udpPath: null,
       pinnedTier: null,
       bandwidthCapBitsPerSec: null,
       totals: {

@@ -26,9 +26,20 @@ export interface PeerConnectionStats {
   readonly deliveryRateBytesPerSec: number | null;
 }
 
+/** How STOQ moves UDP datagrams: GSO/GRO batches, sendmmsg/recvmmsg batches (both our addon), or Node's dgram. */
+export type StoqUdpPath = 'gso' | 'mmsg' | 'dgram';
+
+export const UDP_PATH_LABELS: Record<StoqUdpPath, string> = {
+  gso: 'GSO/GRO batches (stoq-udp addon)',
+  mmsg: 'sendmmsg/recvmmsg batches (stoq-udp addon)',
+  dgram: "Node's dgram, one datagram per call",
+};
+
 export interface NetworkStats {
   /** Where STOQ listens, or null when the transport is off. */
   readonly listening: { readonly host: string; readonly port: number } | null;
+  /** The UDP path STOQ's socket uses, or null when the transport is off. */
+  readonly udpPath: StoqUdpPath | null;
   readonly pinnedTier: string | null;
   readonly bandwidthCapBitsPerSec: number | null;
   readonly totals: {

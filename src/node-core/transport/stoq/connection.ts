@@ -22,6 +22,9 @@ export type HostPort = { host: string; port: number };
 /** Packets one connection may send per pass before others (and incoming ACKs) get a turn. */
 const MAX_PACKETS_PER_PASS = 512;
 
+/** Up to this many open streams, readable ones with a read waiting are found one by one (see serve()). */
+const ASK_STREAMS_UP_TO = 16;
+
 /** What a connection needs from the endpoint that owns its socket. */
 export interface ConnectionHost {
   readonly log: Logger;
@@ -30,9 +33,10 @@ export interface ConnectionHost {
   readonly socketClosed: boolean;
   /** Streams the peer may hold open on one connection (its memory budget, with the flow-control windows). */
   readonly maxPeerStreams: number;
+  /** Where quiche writes the next outgoing datagram; commitDatagram() sends it (batched until endBatch()). */
   sendBuffer(): Buffer;
-  consumeSendBuffer(len: number): void;
-  send(data: Buffer, to: HostPort): void;
+  commitDatagram(len: number, to: HostPort): void;
+  endBatch(): void;
   markDirty(connection: StoqConnection): void;
   accepted(connection: StoqConnection): void;
   forget(connection: StoqConnection): void;
@@ -76,6 +80,8 @@ export class StoqConnection implements StreamHost {
   private rejectEstablished!: (err: Error) => void;
   private readonly closedWaiters: (() => void)[] = [];
   private readonly recvInfo: { from: HostPort; to: HostPort };
+  /** Inside process(), before its flush: a wake() then needs no pass of its own. */
+  private passing = false;
   onStream: ((stream: StoqStream) => void) | undefined;
 
   constructor(
@@ -181,20 +187,35 @@ export class StoqConnection implements StreamHost {
   /** One pass: verify, serve readable and writable streams, send, re-arm the timer. */
   process(): void {
     if (this.closedFlag) return;
+    this.passing = true;
+    try {
+      this.serve();
+    } finally {
+      this.passing = false;
+    }
+    this.flush();
+    if (this.conn.isClosed()) this.finish();
+    else this.armTimer();
+  }
+
+  private serve(): void {
     if (!this.verified && !this.refused && this.conn.isEstablished() && !this.conn.isClosed()) {
       this.verifyPeer();
     }
     if (this.verified) {
       // quiche's stream iterators cost tens of microseconds even when empty (the native iterator throws to end), so
       // they are walked only when there is something to find: readable streams, and streams with a write waiting.
-      if (this.conn.isReadable()) this.serveReadable();
+      let readable = this.conn.isReadable();
+      // With few streams open, a reply to a waiting read is found by asking its stream, and the iterator below is
+      // walked only if something else is readable (a new stream): an RPC's reply then costs no walk at all.
+      const ask = readable && this.streams.size <= ASK_STREAMS_UP_TO;
       for (const stream of this.streams.values()) {
+        if (ask && stream.readPending && this.conn.streamReadable(stream.id)) stream.onReadable();
         if (stream.writePending && this.streamWritable(stream.id)) stream.onWritable();
       }
+      if (readable) readable = this.conn.isReadable();
+      if (readable) this.serveReadable();
     }
-    this.flush();
-    if (this.conn.isClosed()) this.finish();
-    else this.armTimer();
   }
 
   /** Whether a stream can take data now; true when quiche refuses to say (stopped, reset), so the write learns why. */
@@ -266,13 +287,13 @@ export class StoqConnection implements StreamHost {
       if (result === null) break;
       const [len, info] = result;
       if (len === 0) break; // nothing written: quiche has nothing more to say now
-      this.endpoint.consumeSendBuffer(len);
-      this.endpoint.send(out.subarray(0, len), info.to);
+      this.endpoint.commitDatagram(len, info.to);
     }
+    this.endpoint.endBatch();
   }
 
   wake(): void {
-    this.endpoint.markDirty(this);
+    if (!this.passing) this.endpoint.markDirty(this);
   }
 
   /** Tells the peer to stop both directions of a stream this side will not serve. */

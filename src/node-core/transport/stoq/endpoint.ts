@@ -1,7 +1,5 @@
 import { createHmac, randomBytes } from 'node:crypto';
-import dgram from 'node:dgram';
 import { isIP } from 'node:net';
-import { formatHostPort } from '../../../shared/network';
 import type { Logger } from '../../logging/log-book';
 import { InitialAdmission, type AdmissionCounters, type AdmissionLimits, type InitialToken } from './admission';
 import {
@@ -17,6 +15,7 @@ import {
   buildConfig,
   CID_LENGTH,
   DEFAULT_DATAGRAM_BYTES,
+  missingBindingCalls,
   quiche,
   type QuicheConfig,
   type QuicheConnection,
@@ -24,8 +23,12 @@ import {
 import { RetryTokens } from './retry-token';
 import { StoqStream, StreamError } from './stream';
 import { TIERS, type TierName } from './tiers';
+import { openUdpSocket, UdpOpenError, type StoqUdpPath, type StoqUdpSocket } from './udp-socket';
 
 export { StoqConnection, TransportError, type ConnectionMetrics };
+
+/** Microtask passes per event-loop turn before the rest wait for setImmediate (see markDirty). */
+const QUICK_PASSES_PER_TURN = 16;
 
 export interface EndpointOptions {
   /** `::` or `::1` (IPv6 first); an IPv4 address only where the user turned IPv4 on. */
@@ -74,14 +77,18 @@ export interface AdmissionStats extends AdmissionCounters {
  * pressure, a rate per source, a bound on handshakes in flight): see docs/protocol/stoq.md, "Flood defence".
  */
 export class StoqEndpoint implements ConnectionHost {
-  readonly socket: dgram.Socket;
+  private socket!: StoqUdpSocket;
   readonly log: Logger;
   readonly verifier: PeerVerifier;
   tier: TierName;
   private readonly byCid = new Map<string, StoqConnection>();
   private readonly connections = new Set<StoqConnection>();
   private readonly dirty = new Set<StoqConnection>();
-  private scheduled = false;
+  /** A pass is queued as a microtask / with setImmediate. */
+  private quickPass = false;
+  private deferredPass = false;
+  /** Microtask passes in this event-loop turn (reset by a setImmediate). */
+  private quickPasses = 0;
   private local: HostPort = { host: '::', port: 0 };
   private readonly cidSecret = randomBytes(32);
   private readonly admission: InitialAdmission;
@@ -92,11 +99,8 @@ export class StoqEndpoint implements ConnectionHost {
   private readonly retryOut = Buffer.allocUnsafe(256);
   private serverConfig: QuicheConfig | undefined;
   private clientConfig: QuicheConfig | undefined;
-  private slab = Buffer.allocUnsafe(0);
-  private slabOffset = 0;
   private readonly datagramBytes: number;
   private closing = false;
-  socketClosed = false;
   onConnection: ((connection: StoqConnection) => void) | undefined;
 
   private certificate: CertificateMaterial;
@@ -113,18 +117,18 @@ export class StoqEndpoint implements ConnectionHost {
     this.tokens = new RetryTokens(
       options.retryTokenLifetimeMs === undefined ? {} : { lifetimeMs: options.retryTokenLifetimeMs },
     );
-    const v6 = isIP(options.host) === 6;
-    this.socket = dgram.createSocket({
-      type: v6 ? 'udp6' : 'udp4',
-      ipv6Only: v6 && options.dualStack !== true,
-      recvBufferSize: 4 << 20,
-      sendBufferSize: 4 << 20,
-    });
   }
 
   static async listen(options: EndpointOptions): Promise<StoqEndpoint> {
     if (isIP(options.host) === 0)
       throw new TransportError(`listen address must be an IP address, got "${options.host}"`);
+    const missing = missingBindingCalls();
+    if (missing.length > 0) {
+      throw new TransportError(
+        `STOQ cannot start: the QUIC binding for ${process.platform}-${process.arch} lacks ${missing.join(', ')} ` +
+          '(see docs/protocol/stoq.md, "Platforms")',
+      );
+    }
     const endpoint = new StoqEndpoint(options);
     await endpoint.bind();
     return endpoint;
@@ -137,6 +141,25 @@ export class StoqEndpoint implements ConnectionHost {
   /** The bandwidth limiter's wait for `bytes` written to any peer stream, or null to go at once. */
   pace(bytes: number): Promise<void> | null {
     return this.options.pace?.(bytes) ?? null;
+  }
+
+  /** How this endpoint's datagrams move (GSO/GRO, sendmmsg/recvmmsg, or dgram). */
+  get udpPath(): StoqUdpPath {
+    return this.socket.path;
+  }
+
+  get socketClosed(): boolean {
+    return this.socket.state.closed;
+  }
+
+  /** Datagrams the socket has taken in. */
+  get datagramsReceived(): number {
+    return this.socket.state.received;
+  }
+
+  /** Closes the socket only, as a vanished peer would (tests); connections find out by their idle timeout. */
+  closeSocket(): Promise<void> {
+    return this.socket.close();
   }
 
   get connectionCount(): number {
@@ -205,7 +228,7 @@ export class StoqEndpoint implements ConnectionHost {
     // Draining lasts about three RTTs on a live path; do not wait on peers that are gone.
     await Promise.race([Promise.all(all.map((c) => c.closed())), new Promise((r) => setTimeout(r, 300))]);
     for (const c of this.connections) c.conn.onTimeout();
-    if (!this.socketClosed) await new Promise<void>((resolve) => this.socket.close(() => resolve()));
+    await this.socket.close();
   }
 
   /** A verified incoming connection. */
@@ -244,11 +267,42 @@ export class StoqEndpoint implements ConnectionHost {
     this.clientConfig = undefined;
   }
 
+  /**
+   * The application wrote or read: the connection's pass runs as a microtask, so a request leaves in the same
+   * event-loop turn that made it (a setImmediate per hop was most of STOQ's RPC latency). Past
+   * QUICK_PASSES_PER_TURN in one turn, passes wait for setImmediate, so incoming packets are read in between.
+   */
   markDirty(connection: StoqConnection): void {
     this.dirty.add(connection);
-    if (this.scheduled) return;
-    this.scheduled = true;
-    setImmediate(() => this.runPass());
+    if (this.quickPass || this.deferredPass) return;
+    if (this.quickPasses >= QUICK_PASSES_PER_TURN) {
+      this.deferPass();
+      return;
+    }
+    if (this.quickPasses++ === 0) setImmediate(() => (this.quickPasses = 0));
+    this.quickPass = true;
+    queueMicrotask(() => {
+      this.quickPass = false;
+      this.runPass();
+    });
+  }
+
+  /**
+   * Packets came in for the connection. The addon calls onDrained after each bounded read, which runs one pass for
+   * all of them; dgram delivers one datagram per callback, so the pass waits for setImmediate to take in the rest.
+   */
+  private received(connection: StoqConnection): void {
+    this.dirty.add(connection);
+    if (!this.socket.drains) this.deferPass();
+  }
+
+  private deferPass(): void {
+    if (this.deferredPass) return;
+    this.deferredPass = true;
+    setImmediate(() => {
+      this.deferredPass = false;
+      this.runPass();
+    });
   }
 
   forget(connection: StoqConnection): void {
@@ -258,21 +312,23 @@ export class StoqEndpoint implements ConnectionHost {
     for (const [key, c] of this.byCid) if (c === connection) this.byCid.delete(key);
   }
 
-  /** A buffer for the next outgoing datagram, carved from a slab: Node keeps sent buffers until the send is done. */
+  /** Where quiche writes the next outgoing datagram. */
   sendBuffer(): Buffer {
-    if (this.slab.length - this.slabOffset < this.datagramBytes) {
-      this.slab = Buffer.allocUnsafe(256 * 1024);
-      this.slabOffset = 0;
-    }
-    return this.slab.subarray(this.slabOffset, this.slabOffset + this.datagramBytes);
+    return this.socket.datagramBuffer(this.datagramBytes);
   }
 
-  consumeSendBuffer(len: number): void {
-    this.slabOffset += len;
+  /** The datagram just written to sendBuffer() is `len` bytes and goes to `to` (batched until endBatch()). */
+  commitDatagram(len: number, to: HostPort): void {
+    this.socket.commit(len, to);
+  }
+
+  /** The end of one connection's output: whatever was batched goes out. */
+  endBatch(): void {
+    this.socket.flush();
   }
 
   private runPass(): void {
-    this.scheduled = false;
+    if (this.dirty.size === 0) return;
     const batch = [...this.dirty];
     this.dirty.clear();
     for (const c of batch) c.process();
@@ -302,39 +358,30 @@ export class StoqEndpoint implements ConnectionHost {
   }
 
   private async bind(): Promise<void> {
-    await new Promise<void>((resolve, reject) => {
-      this.socket.once('error', (err: NodeJS.ErrnoException) =>
-        reject(
-          err.code === 'EADDRINUSE'
-            ? new TransportError(
-                `UDP port ${this.options.port} on ${this.options.host} is already in use (another node?); ` +
-                  'choose another with --listen',
-              )
-            : new TransportError(`cannot listen on ${this.options.host}:${this.options.port}: ${err.message}`),
-        ),
-      );
-      this.socket.bind(this.options.port, this.options.host, () => {
-        this.socket.removeAllListeners('error');
-        resolve();
+    try {
+      this.socket = await openUdpSocket({
+        host: this.options.host,
+        port: this.options.port,
+        dualStack: this.options.dualStack === true,
+        log: this.log,
+        onPacket: (packet, from) => this.onPacket(packet, from),
+        onDrained: () => this.runPass(),
       });
-    });
-    const addr = this.socket.address();
-    this.local = { host: addr.address, port: addr.port };
-    this.socket.on('message', (msg, rinfo) => this.onPacket(msg, { host: rinfo.address, port: rinfo.port }));
-    this.socket.on('error', (err) => this.log.warn(`UDP socket error: ${err.message}`));
-    this.socket.on('close', () => {
-      this.socketClosed = true;
-    });
+    } catch (err) {
+      if (!(err instanceof UdpOpenError)) throw err;
+      throw err.code === 'EADDRINUSE'
+        ? new TransportError(
+            `UDP port ${this.options.port} on ${this.options.host} is already in use (another node?); ` +
+              'choose another with --listen',
+          )
+        : new TransportError(`cannot listen on ${this.options.host}:${this.options.port}: ${err.message}`);
+    }
+    this.local = { host: this.socket.address.host, port: this.socket.address.port };
   }
 
-  /** Sends one datagram; a send the OS refuses (bad address, closed socket) loses a packet, never the node. */
-  send(data: Buffer, to: HostPort): void {
-    if (this.socketClosed) return;
-    try {
-      this.socket.send(data, to.port, to.host);
-    } catch (err) {
-      this.log.debug(`UDP send to ${formatHostPort(to)} failed: ${(err as Error).message}`);
-    }
+  /** Sends one datagram now; a send the OS refuses (bad address, closed socket) loses a packet, never the node. */
+  private send(data: Buffer, to: HostPort): void {
+    this.socket.sendOne(data, to);
   }
 
   private onPacket(packet: Buffer, from: HostPort): void {
@@ -344,7 +391,7 @@ export class StoqEndpoint implements ConnectionHost {
       const known = this.byCid.get(packet.toString('latin1', 1, 1 + CID_LENGTH));
       if (known) {
         known.recv(packet, from);
-        this.markDirty(known);
+        this.received(known);
       }
       return;
     }
@@ -369,7 +416,7 @@ export class StoqEndpoint implements ConnectionHost {
       if (!connection) return;
     }
     connection.recv(packet, from);
-    this.markDirty(connection);
+    this.received(connection);
   }
 
   /**

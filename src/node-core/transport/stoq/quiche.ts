@@ -63,3 +63,75 @@ export function quicheErrorCode(err: unknown): { kind: string; code: number | nu
   const match = /^(\w+)(?:\((\d+)\))?/.exec(message);
   return { kind: match?.[1] ?? message, code: match?.[2] === undefined ? null : Number(match[2]) };
 }
+
+/**
+ * What STOQ calls on quiche's binding. On Linux it is @matrixai/quic-linux-x64 2.0.9; macOS and Windows get 1.2.12
+ * (package.json overrides: 2.0.9 ships no binary for them). Both declare the same native API (docs/protocol/stoq.md,
+ * "Platforms"); this check makes a binding that lacks a call refuse at start, by name, not fail mid-connection.
+ */
+const BINDING_CALLS = {
+  quiche: ['negotiateVersion', 'retry', 'versionIsSupported'],
+  'quiche.Config': ['withBoringSslCtx'],
+  'quiche.Connection': ['accept', 'connect'],
+  'quiche.Header': ['fromSlice'],
+  'quiche.Config.prototype': [
+    'setApplicationProtos',
+    'grease',
+    'setMaxIdleTimeout',
+    'setMaxRecvUdpPayloadSize',
+    'setMaxSendUdpPayloadSize',
+    'setInitialMaxData',
+    'setInitialMaxStreamDataBidiLocal',
+    'setInitialMaxStreamDataBidiRemote',
+    'setInitialMaxStreamDataUni',
+    'setInitialMaxStreamsBidi',
+    'setInitialMaxStreamsUni',
+    'setMaxStreamWindow',
+    'setMaxConnectionWindow',
+    'setDisableActiveMigration',
+    'enableDgram',
+  ],
+  'quiche.Connection.prototype': [
+    'recv',
+    'send',
+    'close',
+    'timeout',
+    'onTimeout',
+    'isEstablished',
+    'isClosed',
+    'isTimedOut',
+    'isReadable',
+    'readable',
+    'localError',
+    'peerError',
+    'peerCertChain',
+    'sendAckEliciting',
+    'stats',
+    'pathStats',
+    'streamRecv',
+    'streamSend',
+    'streamShutdown',
+    'streamWritable',
+  ],
+} as const;
+
+/** The binding calls STOQ needs that the loaded binding lacks (empty when it has them all). */
+export function missingBindingCalls(binding: unknown = quiche): string[] {
+  const missing: string[] = [];
+  for (const [path, names] of Object.entries(BINDING_CALLS)) {
+    let target: unknown = { quiche: binding };
+    for (const part of path.split('.')) target = (target as Record<string, unknown> | undefined)?.[part];
+    for (const name of names) {
+      if (typeof (target as Record<string, unknown> | undefined)?.[name] !== 'function')
+        missing.push(`${path}.${name}`);
+    }
+  }
+  for (const [path, value] of [
+    ['quiche.Type.Initial', (binding as typeof quiche).Type?.Initial],
+    ['quiche.Shutdown.Read', (binding as typeof quiche).Shutdown?.Read],
+    ['quiche.Shutdown.Write', (binding as typeof quiche).Shutdown?.Write],
+  ] as const) {
+    if (typeof value !== 'number') missing.push(path);
+  }
+  return missing;
+}

@@ -141,6 +141,11 @@ export class StoqStream {
     reader.resolve(chunk);
   }
 
+  /** A read is waiting for data. */
+  get readPending(): boolean {
+    return this.reader !== undefined;
+  }
+
   /** A write is waiting for flow-control credit. */
   get writePending(): boolean {
     return this.writer !== undefined;

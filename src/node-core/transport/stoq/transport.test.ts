@@ -294,7 +294,7 @@ describe('STOQ transport on ::1', () => {
     const seed = randomBytes(64 * 1024);
     const transfer = link.bulk('slow', Buffer.alloc(0), chunks(256 * 1024 * 1024, seed.length, seed));
     await firstChunk; // the transfer is under way when the plug is pulled
-    await new Promise<void>((resolve) => b.socket.close(() => resolve()));
+    await b.closeSocket();
     await expect(transfer).rejects.toThrow(/idle timeout/);
     const other = await a.transport.dial(c.transport.address, c.identity.nodeId);
     expect(Buffer.from(await other.request('echo', Buffer.from('ok'))).toString()).toBe('ok');

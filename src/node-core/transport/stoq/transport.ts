@@ -472,6 +472,7 @@ export function createStoqTransport(options: TransportOptions): Transport {
       const seconds = Math.max(0.001, (now - lastSample.at) / 1000);
       const result: NetworkStats = {
         listening: endpoint ? { host: endpoint.address.host, port: endpoint.address.port } : null,
+        udpPath: endpoint?.udpPath ?? null,
         pinnedTier: pinned,
         bandwidthCapBitsPerSec: limiter.capBitsPerSec,
         totals: {

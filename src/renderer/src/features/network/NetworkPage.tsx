@@ -1,6 +1,6 @@
 import { DataTable } from '../../components/DataTable';
 import { usePolling } from '../../hooks';
-import { formatHostPort } from '../../../../shared/network';
+import { formatHostPort, UDP_PATH_LABELS } from '../../../../shared/network';
 import { formatBytes } from '../../../../shared/privacy';
 import { BANDWIDTH_CAP_RANGE, TIER_SETTINGS, type TierSetting } from '../../../../shared/settings';
 import { EmptyState } from '../../components/Banner';
@@ -213,6 +213,8 @@ export function NetworkPage(props: { now: number }) {
           <p data-testid="stoq-listening">Not listening: this node runs without a peer transport.</p>
         )}
         <dl>
+          <dt>UDP path</dt>
+          <dd data-testid="stoq-udp-path">{network.udpPath === null ? '—' : UDP_PATH_LABELS[network.udpPath]}</dd>
           <dt>Connections</dt>
           <dd data-testid="stoq-connections">{network.totals.connections}</dd>
           <dt>Open streams</dt>
