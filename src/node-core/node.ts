@@ -43,6 +43,7 @@ import { ProxyError } from './proxy/errors';
 import type { MemoryAdapter } from './assets/memory-adapter';
 import { DEFAULT_DECLARED_LINK_MBPS } from './assets/bandwidth-adapter';
 import { assetIdOf } from './assets/create-adapters';
+import { createGpuExecutor, type GpuExecutor } from './vm/gpu/executor';
 import { VmService } from './vm/service';
 import { VmError } from './vm/errors';
 import { createThrottledSandbox, type CpuThrottle } from './vm/cpu-throttle';
@@ -81,6 +82,11 @@ export interface NodeConfig {
   readonly ledgerTickMs?: number;
   /** Slot length of a genesis this node creates (CA nodes); 2 s by default. */
   readonly ledgerSlotMs?: number;
+  /**
+   * GPU jobs (kind 'wgsl', docs/vm.md): 'off' (default) offers no GPU for jobs; 'on' offers one only where WebGPU
+   * finds a hardware adapter; 'test' also allows software adapters such as SwiftShader (tests and CI only).
+   */
+  readonly gpuJobs?: 'off' | 'on' | 'test';
 }
 
 /** Parts that tests (or the Electron shell) may replace; each has a real default. */
@@ -89,6 +95,8 @@ export interface NodeOverrides {
   readonly logBook?: LogBook;
   /** Runs the Catalog VM's jobs for peers; the real sandbox by default. */
   readonly jobExecutor?: JobExecutor;
+  /** Runs GPU jobs for peers (with config.gpuJobs on); the real executor by default. */
+  readonly gpuExecutor?: GpuExecutor;
   /** What the sharing rules read (battery, idle, CPU, processes, temperature); the real sensors by default. */
   readonly sensors?: SensorSource;
   /** The CPU peers' jobs use now (the job pool provides it); CPU use shows as not measured without it. */
@@ -154,6 +162,7 @@ class Node implements HyperMeshNode {
   private pqSigner: PqSigner | undefined;
   private readonly jobExecutor: JobExecutor | undefined;
   private cpuThrottle: CpuThrottle | undefined;
+  private gpuExecutor: GpuExecutor | undefined;
   sharing: NodeSharing | undefined;
   private readonly overrides: NodeOverrides;
 
@@ -508,6 +517,7 @@ class Node implements HyperMeshNode {
       onChange: () => this.mesh?.assetsChanged(),
       ledgerStake: (nodeId) => this.ledger?.ledgerState?.stakeRecord(nodeId),
       allowance: () => this.sharing?.current().resources,
+      ...(this.gpuJobs() ? { webgpu: () => (this.gpuJobs() as GpuExecutor).probe() } : {}),
     });
     // Reading the hardware takes a moment: the node is up meanwhile, and the Assets page says it is reading.
     registry.ready.catch((err: unknown) => this.log.warn(`assets: ${(err as Error).message}`));
@@ -613,6 +623,7 @@ class Node implements HyperMeshNode {
       stoq: this.transport,
       log: this.logBook.logger('vm'),
       executor: this.jobExecutor ?? this.createJobPool(),
+      ...(this.gpuJobs() ? { gpu: { executor: this.gpuJobs() as GpuExecutor, slots: () => this.gpuSlots() } } : {}),
       assets: {
         adapter: (kind) => assets.adapter(kind),
         assetIdOf: (kind) => {
@@ -636,6 +647,21 @@ class Node implements HyperMeshNode {
     });
     vm.start();
     this.vm = vm;
+  }
+
+  /** The GPU job executor when config.gpuJobs is on (made once); undefined when off. */
+  private gpuJobs(): GpuExecutor | undefined {
+    const mode = this.config.gpuJobs ?? 'off';
+    if (mode === 'off') return undefined;
+    this.gpuExecutor ??=
+      this.overrides.gpuExecutor ?? createGpuExecutor({ testMode: mode === 'test', maxConcurrent: 2 });
+    return this.gpuExecutor;
+  }
+
+  /** GPU jobs at once: the GPU share's (1 up to 50 %, 2 above); 0 while the rules pause GPU work. */
+  private gpuSlots(): number {
+    const percent = this.sharing?.current().resources.gpu.percent ?? 0;
+    return percent <= 0 ? 0 : Math.min(2, Math.ceil(percent / 50));
   }
 
   /** Peers' jobs: child processes at the lowest priority, held to the CPU the sharing rules allow now. */

@@ -28,6 +28,9 @@ import {
 } from './vm-common';
 import type { JobLimits } from './sandbox';
 
+/** VRAM leased per provider for GPU jobs at least, so later jobs fit without a new lease. */
+const GPU_MIN_LEASE = 64 * 2 ** 20;
+
 /** The consumer side's run at one provider: leases, the request, and checking the proof and output; payment. */
 export class ProviderRuns {
   private readonly options: VmServiceOptions;
@@ -35,6 +38,8 @@ export class ProviderRuns {
   private readonly kem: VmContext['kem'];
   /** One job at a time per provider, so usage receipts stay within the leases' time. */
   private readonly providerQueues = new Map<string, Promise<unknown>>();
+  /** GPU leases for wgsl jobs, per provider: kept in memory only (a restarted node takes new ones). */
+  private readonly gpuLeases = new Map<string, VmLeases>();
 
   constructor(ctx: VmContext) {
     this.options = ctx.options;
@@ -45,6 +50,7 @@ export class ProviderRuns {
   /** The CPU and memory leases for jobs at a provider: reused while they last, taken anew otherwise. */
   private async leasesAt(c: Candidate, limits: JobLimits, signal?: AbortSignal): Promise<VmLeases> {
     const now = this.now();
+    if (c.gpu) return this.gpuLeaseAt(c, limits, signal);
     const row = this.options.db.prepare('SELECT * FROM vm_leases WHERE provider = ?').get(c.provider) as
       | {
           cpu_asset_id: string;
@@ -103,6 +109,35 @@ export class ProviderRuns {
         leases.memoryBytes,
         leases.expiresAt,
       );
+    return leases;
+  }
+
+  /** A lease on the provider's GPU (VRAM for the buffers) for wgsl jobs: reused while it lasts and is big enough. */
+  private async gpuLeaseAt(c: Candidate, limits: JobLimits, signal?: AbortSignal): Promise<VmLeases> {
+    const held = this.gpuLeases.get(c.provider);
+    if (
+      held &&
+      held.cpuAssetId === c.cpu.assetId &&
+      held.memoryBytes >= limits.memoryBytes &&
+      held.expiresAt > this.now() + limits.wallMs + 10_000
+    ) {
+      return held;
+    }
+    const bytes = Math.min(c.cpu.capacity.allowed, Math.max(limits.memoryBytes, GPU_MIN_LEASE));
+    const lease = await (this.options.mesh as VmMesh).allocate(
+      { assetId: c.cpu.assetId, amount: bytes, durationMs: VM_LEASE_MS },
+      signal,
+      { billing: 'usage' },
+    );
+    const leases: VmLeases = {
+      cpuAssetId: c.cpu.assetId,
+      cpuLeaseId: lease.leaseId,
+      memoryAssetId: c.cpu.assetId,
+      memoryLeaseId: lease.leaseId,
+      memoryBytes: bytes,
+      expiresAt: Date.parse(lease.expiresAt),
+    };
+    this.gpuLeases.set(c.provider, leases);
     return leases;
   }
 
@@ -174,7 +209,8 @@ export class ProviderRuns {
       } catch (err) {
         const failure = failureOf(err);
         const staleLease = failure.reason === 'refused' && /lease .* of yours is active/.test(failure.message);
-        if (staleLease) this.options.db.prepare('DELETE FROM vm_leases WHERE provider = ?').run(c.provider);
+        if (staleLease && c.gpu) this.gpuLeases.delete(c.provider);
+        else if (staleLease) this.options.db.prepare('DELETE FROM vm_leases WHERE provider = ?').run(c.provider);
         if (staleLease && attempt === 0) continue;
         this.options.log.warn(
           `job ${job.jobId.slice(0, 8)} at ${c.provider.slice(0, 8)}: ${failure.reason}: ${failure.message}`,
@@ -205,6 +241,9 @@ export class ProviderRuns {
         !(claim.failure === null || typeof claim.failure === 'string') ||
         ![claim.cpuMs, claim.wallMs, claim.memoryPeakBytes].every((n) => Number.isSafeInteger(n) && n >= 0) ||
         claim.memoryPeakBytes > job.limits.memoryBytes ||
+        (job.kind === 'wgsl'
+          ? typeof claim.device !== 'string' || claim.device.length > 200
+          : claim.device !== undefined) ||
         typeof r.proof !== 'string'
       ) {
         throw new VmError('bad-proof', 'the reply does not describe the job that was sent');
@@ -237,6 +276,7 @@ export class ProviderRuns {
           proof: 'verified',
           agreed: null,
           paid: '0',
+          ...(claim.device === undefined ? {} : { device: claim.device }),
         },
       };
     } catch (err) {
@@ -256,6 +296,24 @@ export class ProviderRuns {
     const claim = run.claim;
     const leases = run.leases;
     if (!ledger || !claim || !leases) return '0';
+    // The level the ledger registered (what the reward is computed with), else the one announced.
+    const announced = run.candidate?.cpu.privacyLevel ?? 'Private';
+    const level = (assetId: string): PrivacyLevel => ledger.privacyOf(assetId) ?? announced;
+    if (claim.kind === 'wgsl') {
+      // GPU: the VRAM the buffers held (the job's share of the GPU) for the GPU time used, at the GPU weight.
+      const gpuMs = Math.max(1, claim.cpuMs);
+      const held = BigInt(Math.max(1, Math.min(claim.memoryPeakBytes, leases.memoryBytes)));
+      ledger.queueUsage({
+        leaseId: leases.cpuLeaseId,
+        assetId: leases.cpuAssetId,
+        provider: claim.provider,
+        resource: 'gpu',
+        amount: held,
+        durationMs: gpuMs,
+      });
+      const privacyLevel = level(leases.cpuAssetId);
+      return formatAmount(rewardUnits({ kind: 'gpu', amount: held, durationMs: BigInt(gpuMs), privacyLevel }));
+    }
     // CPU: one slot for the CPU time used; memory: the peak for the time the job ran (at least a millisecond).
     const cpuMs = Math.max(1, claim.cpuMs);
     const wallMs = Math.max(1, claim.wallMs);
@@ -278,9 +336,6 @@ export class ProviderRuns {
         durationMs: wallMs,
       });
     }
-    // The level the ledger registered (what the reward is computed with), else the one announced.
-    const announced = run.candidate?.cpu.privacyLevel ?? 'Private';
-    const level = (assetId: string): PrivacyLevel => ledger.privacyOf(assetId) ?? announced;
     const units =
       rewardUnits({ kind: 'cpu', amount: 1n, durationMs: BigInt(cpuMs), privacyLevel: level(leases.cpuAssetId) }) +
       rewardUnits({

@@ -2,6 +2,8 @@ import { randomBytes } from 'node:crypto';
 import type { JobResultView, JobView, RunJobRequest } from '../../shared/vm';
 import { ProviderRuns } from './consumer-run';
 import { VmError } from './errors';
+import { gpuRunsAgree, outputSizes, parseGpuCode } from './gpu-jobs';
+import type { GpuJobSpec } from '../../shared/gpu-job';
 import { argsHash, outcomeKey, sha256Hex } from './job';
 import {
   EXTRA_PROVIDERS,
@@ -34,13 +36,17 @@ export class VmConsumer {
     const input = await this.jobInput(request);
     const args = [...(request.args ?? [])];
     const limits = resolveLimits(request.limits);
+    // A wgsl job is checked here first, so a bad spec is refused with its reason before any lease is taken.
+    const gpu = request.kind === 'wgsl' ? parseGpuCode(code, input.length, limits) : undefined;
+    if (gpu && !gpu.ok) throw new VmError(gpu.reason, gpu.message);
+    const spec = gpu?.ok ? gpu.spec : undefined;
     const redundancy = request.redundancy ?? 1;
     const quorum = Math.floor(redundancy / 2) + 1;
-    const candidates = this.candidates(mesh, request.providers, limits);
+    const candidates = this.candidates(mesh, request.providers, limits, spec !== undefined);
     if (candidates.length < redundancy) {
       throw new VmError(
         'refused',
-        `${candidates.length} peer(s) share CPU and memory with room for this job; redundancy ${redundancy} needs ${redundancy}`,
+        `${candidates.length} peer(s) share ${spec ? 'a GPU' : 'CPU and memory'} with room for this job; redundancy ${redundancy} needs ${redundancy}`,
       );
     }
     const jobId = randomBytes(16).toString('hex');
@@ -69,6 +75,7 @@ export class VmConsumer {
       failure: null,
       proof: 'none',
       runs: runs.map((r) => r.view),
+      ...(spec ? { outputSizes: outputSizes(spec) } : {}),
       createdAt: new Date(createdAt).toISOString(),
       finishedAt: status === 'running' ? null : new Date(this.now()).toISOString(),
       ...extra,
@@ -93,19 +100,19 @@ export class VmConsumer {
     await launch(redundancy);
     // Providers that could not be reached or refused are replaced while others are left.
     while (checked().length < redundancy && queue.length > 0) await launch(redundancy - checked().length);
-    let winner = this.quorumOf(checked(), quorum);
+    let winner = this.quorumOf(checked(), quorum, spec);
     let extra = 0;
     while (!winner && queue.length > 0 && extra < EXTRA_PROVIDERS && checked().length >= 2) {
       extra++;
       await launch(1);
-      winner = this.quorumOf(checked(), quorum);
+      winner = this.quorumOf(checked(), quorum, spec);
     }
 
     // Pay the agreeing providers; the others lose trust and are not paid.
     const finalRuns: CheckedRun[] = runs.map((r) => {
       if (!r.claim) return r;
       if (!winner) return { ...r, view: { ...r.view, agreed: null } };
-      const agreed = outcomeKey(r.claim) === winner;
+      const agreed = this.agree(r, winner, spec);
       if (!agreed) {
         const score = this.options.mesh?.penalize(
           r.claim.provider,
@@ -118,7 +125,7 @@ export class VmConsumer {
       }
       return { ...r, view: { ...r.view, agreed: true, paid: this.runs.pay(r) } };
     });
-    const accepted = winner ? finalRuns.find((r) => r.claim && outcomeKey(r.claim) === winner) : undefined;
+    const accepted = winner ? finalRuns.find((r) => r.claim?.provider === winner.claim?.provider) : undefined;
     let result: JobView;
     if (accepted?.claim) {
       const c = accepted.claim;
@@ -128,6 +135,7 @@ export class VmConsumer {
         usage: { cpuMs: c.cpuMs, wallMs: c.wallMs, memoryPeakBytes: c.memoryPeakBytes },
         failure: c.failure ? (accepted.view.failure ?? { reason: c.failure, message: c.failure }) : null,
         proof: 'verified',
+        ...(c.device === undefined ? {} : { device: c.device }),
       });
     } else if (checked().length >= 2) {
       result = view('disputed', finalRuns, {
@@ -161,29 +169,39 @@ export class VmConsumer {
     return Buffer.from(await this.options.readPool(address, offset, length));
   }
 
-  /** The outcome a majority of checked runs agree on, if any. */
-  private quorumOf(runs: readonly CheckedRun[], quorum: number): string | undefined {
-    const counts = new Map<string, number>();
-    for (const r of runs) {
-      if (!r.claim) continue;
-      const key = outcomeKey(r.claim);
-      counts.set(key, (counts.get(key) ?? 0) + 1);
-    }
-    for (const [key, n] of counts) if (n >= quorum) return key;
-    return undefined;
+  /**
+   * A run whose outcome `quorum` checked runs share (itself included), if any. Outcomes are the same output (and
+   * exit status) or the same limit hit; completed wgsl outputs agree within the spec's tolerance (gpuRunsAgree).
+   */
+  private quorumOf(runs: readonly CheckedRun[], quorum: number, spec?: GpuJobSpec): CheckedRun | undefined {
+    const done = runs.filter((r) => r.claim);
+    return done.find((r) => done.filter((o) => this.agree(o, r, spec)).length >= quorum);
   }
 
-  /** Peers sharing CPU and memory with room for the job, the most trusted and nearest first. */
-  private candidates(mesh: VmMesh, only: readonly string[] | undefined, limits: JobLimits): Candidate[] {
-    const cpu = mesh.search({ kind: 'cpu', minCapacity: 1 });
-    const memory = mesh.search({ kind: 'memory', minCapacity: limits.memoryBytes });
+  private agree(a: CheckedRun, b: CheckedRun, spec?: GpuJobSpec): boolean {
+    if (!a.claim || !b.claim) return false;
+    if (!spec || a.claim.failure || b.claim.failure || !a.output || !b.output) {
+      return outcomeKey(a.claim) === outcomeKey(b.claim);
+    }
+    return gpuRunsAgree(spec, a.output, b.output);
+  }
+
+  /**
+   * Peers sharing CPU and memory (a GPU, for wgsl jobs: its VRAM for the buffers) with room for the job, the most
+   * trusted and nearest first.
+   */
+  private candidates(mesh: VmMesh, only: readonly string[] | undefined, limits: JobLimits, gpu: boolean): Candidate[] {
+    const cpu = gpu
+      ? mesh.search({ kind: 'gpu', minCapacity: limits.memoryBytes })
+      : mesh.search({ kind: 'cpu', minCapacity: 1 });
+    const memory = gpu ? cpu : mesh.search({ kind: 'memory', minCapacity: limits.memoryBytes });
     const out: Candidate[] = [];
     for (const c of cpu) {
       if (!c.owner || c.owner === this.options.nodeId) continue;
       if (only && !only.includes(c.owner)) continue;
       const m = memory.find((a) => a.owner === c.owner);
       if (!m || out.some((o) => o.provider === c.owner)) continue;
-      out.push({ provider: c.owner, cpu: c, memory: m });
+      out.push({ provider: c.owner, cpu: c, memory: m, gpu });
     }
     return out.sort(
       (a, b) =>

@@ -3,6 +3,7 @@ import type { Lease } from '../assets/adapter';
 import { encodeConsensusProof } from '../consensus';
 import type { CallContext } from '../transport/stoq/rpc';
 import { VmError } from './errors';
+import { parseGpuCode, runGpuJob, type VmGpu } from './gpu-jobs';
 import {
   argsHash,
   encodeReply,
@@ -21,13 +22,42 @@ export class VmProvider {
   private readonly now: () => number;
   /** Jobs running per CPU lease (each lease slot runs one at a time). */
   private readonly runningByLease = new Map<string, number>();
+  /** GPU jobs running now, across leases (the sharing rules bound them). */
+  private gpuRunning = 0;
 
   constructor(ctx: VmContext) {
     this.options = ctx.options;
     this.now = ctx.now;
   }
 
-  private liveLease(kind: 'cpu' | 'memory', leaseId: unknown, consumer: string): Lease {
+  /** Refuses a GPU job while the sharing rules allow no more at once (0 while they pause GPU work). */
+  private admitGpu(): void {
+    const gpu = this.options.gpu;
+    if (!gpu) throw new VmError('no-adapter', 'this node runs no GPU jobs');
+    const slots = gpu.slots();
+    if (slots <= 0) throw new VmError('refused', 'the sharing rules pause GPU jobs on this node now');
+    if (this.gpuRunning >= slots) {
+      throw new VmError('refused', `${this.gpuRunning} GPU job(s) run here, all the sharing rules allow now`);
+    }
+  }
+
+  private async runWgsl(
+    code: Uint8Array,
+    input: Uint8Array,
+    limits: JobLimits,
+    signal: AbortSignal | undefined,
+  ): Promise<SandboxResult & { readonly device: string }> {
+    const gpu = this.options.gpu as VmGpu;
+    const parsed = parseGpuCode(code, input.length, limits);
+    if (!parsed.ok) {
+      const usage = { cpuMs: 0, wallMs: 0, memoryPeakBytes: 0 };
+      const failure = { reason: parsed.reason, message: parsed.message };
+      return { exitCode: null, output: new Uint8Array(0), stderr: '', usage, failure, device: 'none' };
+    }
+    return runGpuJob(gpu, parsed.spec, parsed.totalBytes, input, limits, signal);
+  }
+
+  private liveLease(kind: 'cpu' | 'memory' | 'gpu', leaseId: unknown, consumer: string): Lease {
     if (typeof leaseId !== 'string') throw new VmError('refused', `no ${kind} lease named`);
     const adapter = this.options.assets.adapter(kind);
     const lease = adapter?.usage().leases.find((l) => l.id === leaseId);
@@ -62,7 +92,7 @@ export class VmProvider {
     if (
       typeof m.jobId !== 'string' ||
       !JOB_ID.test(m.jobId) ||
-      (m.kind !== 'wasm' && m.kind !== 'js') ||
+      (m.kind !== 'wasm' && m.kind !== 'js' && m.kind !== 'wgsl') ||
       !Array.isArray(args) ||
       args.length > JOB_LIMITS.args ||
       !args.every((a) => typeof a === 'string' && a.length <= JOB_LIMITS.argLength) ||
@@ -110,13 +140,15 @@ export class VmProvider {
       chunks.push(chunk);
     }
     if (received !== expected) throw new VmError('refused', 'less job data than announced');
-    const jobData = Buffer.concat(chunks);
-    const cpuLease = this.liveLease('cpu', req.leaseId, consumer);
-    const memoryLease = this.liveLease('memory', req.memoryLeaseId, consumer);
+    const all = Buffer.concat(chunks);
+    const gpuJob = req.kind === 'wgsl';
+    // A wgsl job runs under a GPU lease (VRAM for its buffers); the others under a CPU and a memory lease.
+    const cpuLease = this.liveLease(gpuJob ? 'gpu' : 'cpu', req.leaseId, consumer);
+    const memoryLease = gpuJob ? cpuLease : this.liveLease('memory', req.memoryLeaseId, consumer);
     if (memoryLease.amount < req.limits.memoryBytes) {
       throw new VmError(
         'refused',
-        `the job asks for ${req.limits.memoryBytes} bytes of memory; your memory lease has ${memoryLease.amount}`,
+        `the job asks for ${req.limits.memoryBytes} bytes of memory; your ${gpuJob ? 'GPU' : 'memory'} lease has ${memoryLease.amount}`,
       );
     }
     const leaseEnd = Math.min(cpuLease.expiresAt, memoryLease.expiresAt);
@@ -127,12 +159,12 @@ export class VmProvider {
       );
     }
     const running = this.runningByLease.get(cpuLease.id) ?? 0;
-    if (running >= cpuLease.amount) {
+    if (gpuJob) this.admitGpu();
+    else if (running >= cpuLease.amount) {
       throw new VmError('refused', `all ${cpuLease.amount} CPU slot(s) of your lease are running jobs; wait for one`);
     }
-    const cpuAssetId = this.options.assets.assetIdOf('cpu');
-    if (!cpuAssetId) throw new VmError('refused', 'this node shares no CPU');
-    const all = jobData;
+    const cpuAssetId = this.options.assets.assetIdOf(gpuJob ? 'gpu' : 'cpu');
+    if (!cpuAssetId) throw new VmError('refused', `this node shares no ${gpuJob ? 'GPU' : 'CPU'}`);
     const code = all.subarray(0, req.codeLength);
     const input = all.subarray(req.codeLength);
     const createdAt = this.now();
@@ -155,13 +187,17 @@ export class VmProvider {
       .run(req.jobId, consumer, JSON.stringify(this.providerView(base, null, createdAt, null)), createdAt);
     if (inserted.changes === 0) throw new VmError('refused', `job ${req.jobId} was already run here (a replay)`);
     this.runningByLease.set(cpuLease.id, running + 1);
-    let result: SandboxResult;
+    if (gpuJob) this.gpuRunning++;
+    let result: SandboxResult & { readonly device?: string };
     try {
-      result = await this.options.executor.run(
-        { kind: req.kind, code, input, args: req.args, limits: req.limits },
-        ctx.signal,
-      );
+      result = gpuJob
+        ? await this.runWgsl(code, input, req.limits, ctx.signal)
+        : await this.options.executor.run(
+            { kind: req.kind, code, input, args: req.args, limits: req.limits },
+            ctx.signal,
+          );
     } finally {
+      if (gpuJob) this.gpuRunning--;
       const left = (this.runningByLease.get(cpuLease.id) ?? 1) - 1;
       if (left > 0) this.runningByLease.set(cpuLease.id, left);
       else this.runningByLease.delete(cpuLease.id);
@@ -174,6 +210,7 @@ export class VmProvider {
       cpuMs: Math.round(result.usage.cpuMs),
       wallMs: Math.round(result.usage.wallMs),
       memoryPeakBytes: result.usage.memoryPeakBytes,
+      ...(result.device === undefined ? {} : { device: result.device }),
     };
     const proof = await this.options.assets.proveSubject({
       assetId: cpuAssetId,
@@ -186,7 +223,7 @@ export class VmProvider {
       .run(JSON.stringify(this.providerView(base, claim, createdAt, result)), req.jobId, consumer);
     this.options.log.info(
       `ran job ${req.jobId.slice(0, 8)} for ${consumer.slice(0, 8)}: ` +
-        `${result.failure ? result.failure.reason : `exit ${result.exitCode}`}, ${claim.cpuMs} ms CPU`,
+        `${result.failure ? result.failure.reason : `exit ${result.exitCode}`}, ${claim.cpuMs} ms ${gpuJob ? 'GPU' : 'CPU'}`,
     );
     return encodeReply(
       {

@@ -6,7 +6,13 @@ import type {
   AssetSearchQuery,
 } from '../../shared/mesh';
 import type { PrivacyLevel, ResourceKind } from '../../shared/settings';
-import { JOB_LIMITS, type JobFailureReason, type JobRunView, type RunJobRequest } from '../../shared/vm';
+import {
+  JOB_FAILURE_REASONS,
+  JOB_LIMITS,
+  type JobFailureReason,
+  type JobRunView,
+  type RunJobRequest,
+} from '../../shared/vm';
 import type { AssetAdapter } from '../assets/adapter';
 import { type ConsensusProof, type ConsensusSubject } from '../consensus';
 import type { Logger } from '../logging/log-book';
@@ -14,6 +20,7 @@ import type { Db } from '../store/database';
 import type { Transport } from '../transport/stoq/transport';
 import { VmError } from './errors';
 import { type ExecutionClaim } from './job';
+import type { VmGpu } from './gpu-jobs';
 import type { JobExecutor, JobLimits } from './sandbox';
 
 /** The VM service's shared types, constants and helpers (the service is split by role: provider.ts, consumer.ts, consumer-run.ts). */
@@ -67,6 +74,8 @@ export interface VmServiceOptions {
   readonly stoq: Transport;
   readonly log: Logger;
   readonly executor: JobExecutor;
+  /** GPU jobs (kind 'wgsl'): absent on a node that offers no GPU (its wgsl jobs are refused as 'no-adapter'). */
+  readonly gpu?: VmGpu;
   readonly assets: VmAssets;
   readonly mesh?: VmMesh;
   readonly ledger?: () => VmLedger | undefined;
@@ -77,6 +86,8 @@ export interface VmServiceOptions {
 
 export interface Candidate {
   readonly provider: string;
+  /** A wgsl job's: `cpu` and `memory` are then both the provider's GPU asset (one lease on its VRAM). */
+  readonly gpu: boolean;
   readonly cpu: RemoteAssetView;
   readonly memory: RemoteAssetView;
 }
@@ -129,8 +140,9 @@ export function emptyUsage(): JobRunView['usage'] {
 export function failureOf(err: unknown): { reason: JobFailureReason; message: string } {
   const message = err instanceof Error ? err.message : String(err);
   if (err instanceof VmError) return { reason: err.reason, message: message.slice(err.reason.length + 2) };
-  const remote = /^vm\.run: (refused|bad-proof|invalid-module): (.*)$/s.exec(message);
-  if (remote) return { reason: remote[1] as JobFailureReason, message: remote[2] ?? message };
+  const remote = /^vm\.run: ([a-z-]+): (.*)$/s.exec(message);
+  const reason = JOB_FAILURE_REASONS.find((r) => r === remote?.[1]);
+  if (remote && reason) return { reason, message: remote[2] ?? message };
   return { reason: 'unreachable', message };
 }
 

@@ -280,6 +280,7 @@ function resultSummary(result: JobResultView): string {
 const KIND_LABEL: Readonly<Record<JobKind, string>> = {
   wasm: 'WebAssembly module (WASI command)',
   js: 'JavaScript (QuickJS)',
+  wgsl: 'WGSL compute shaders (GPU)',
 };
 
 const LIMIT_FIELDS = [
