@@ -300,9 +300,10 @@ export class ProviderRuns {
     const announced = run.candidate?.cpu.privacyLevel ?? 'Private';
     const level = (assetId: string): PrivacyLevel => ledger.privacyOf(assetId) ?? announced;
     if (claim.kind === 'wgsl') {
-      // GPU: the VRAM the buffers held (the job's share of the GPU) for the GPU time used, at the GPU weight.
+      // GPU: the job's share of the GPU — the VRAM reserved for it (its memory limit, within the lease) — for the
+      // GPU time it used, at the reward formula's GPU weight.
       const gpuMs = Math.max(1, claim.cpuMs);
-      const held = BigInt(Math.max(1, Math.min(claim.memoryPeakBytes, leases.memoryBytes)));
+      const held = BigInt(Math.max(1, Math.min(claim.limits.memoryBytes, leases.memoryBytes)));
       ledger.queueUsage({
         leaseId: leases.cpuLeaseId,
         assetId: leases.cpuAssetId,
