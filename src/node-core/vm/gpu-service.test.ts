@@ -79,10 +79,15 @@ describe('GPU jobs through the VM service', () => {
     const gpuAsset = await honest1.api.getAssets();
     const gpu = gpuAsset.find((a) => a.kind === 'gpu');
     expect(gpu, 'no GPU asset: no WebGPU adapter was found (CI needs SwiftShader)').toBeDefined();
-    await until('every GPU provider to be found', async () => {
-      const hits = await consumer.api.searchAssets({ kind: 'gpu' });
-      return providers.every((p) => hits.some((h) => h.owner === p.identity.nodeId)) ? true : undefined;
-    });
+    await until(
+      'every GPU provider to be found',
+      async () => {
+        const hits = await consumer.api.searchAssets({ kind: 'gpu' });
+        return providers.every((p) => hits.some((h) => h.owner === p.identity.nodeId)) ? true : undefined;
+        // Generous: each provider probes WebGPU in a child of its own, on a loaded machine.
+      },
+      150_000,
+    );
     const at = (p: HyperMeshNode) => ({ providers: [p.identity.nodeId] });
 
     // A matrix multiply, checked against JavaScript, with a verified proof, the device, and a payment.
@@ -179,8 +184,10 @@ describe('GPU jobs through the VM service', () => {
     expect(consumer.mesh!.trustScoreOf(liar.identity.nodeId)).toBeLessThan(trustBefore);
 
     // The GPU usage receipts become rewards on the ledger.
-    await until('the GPU provider to be paid', async () =>
-      parseAmount((await honest1.api.getWallet()).earnedTotal) > 0n ? true : undefined,
+    await until(
+      'the GPU provider to be paid',
+      async () => (parseAmount((await honest1.api.getWallet()).earnedTotal) > 0n ? true : undefined),
+      120_000,
     );
-  }, 420_000);
+  }, 900_000);
 });

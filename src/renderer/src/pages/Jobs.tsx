@@ -42,6 +42,7 @@ import {
 import { formatCaesar } from '../wallet';
 import { useApp, type NodeFailure } from '../store';
 import { NodeFailureAlert } from '../components/NodeFailureAlert';
+import { WgslJobForm } from '../features/jobs/WgslJobForm';
 
 /** How often the job lists are asked again while the page is open. */
 const POLL_MS = 3000;
@@ -385,6 +386,9 @@ function RunJobSection() {
     else setFailure(outcome.error);
   };
 
+  // GPU jobs have a form of their own (features/jobs); switching kind there comes back here.
+  if (form.kind === 'wgsl') return <WgslJobForm onKind={(kind) => edit({ kind }, 'code')} />;
+
   /** aria-invalid and aria-describedby of a field, and its hint and error under it. */
   const messages = (id: string, field: RunJobField, hint: ReactNode) => {
     const error = errors[field];
@@ -512,7 +516,7 @@ function RunJobSection() {
       >
         <fieldset>
           <legend>Kind</legend>
-          {(['wasm', 'js'] as const).map((kind) => (
+          {(['wasm', 'js', 'wgsl'] as const).map((kind) => (
             <label key={kind} className="radio">
               <input
                 type="radio"
