@@ -35,9 +35,10 @@ import { createNode, type HyperMeshNode } from '../src/node-core/node';
 import { fixedHardware } from '../src/node-core/testing/fixed-hardware';
 import { Report, median, sized } from './report';
 
-const REPS = Number(process.env.HM_BENCH_GPU_REPS ?? 5);
-const DISPATCHES = Number(process.env.HM_BENCH_GPU_DISPATCHES ?? 300);
-const JOBS = Number(process.env.HM_BENCH_GPU_JOBS ?? 10);
+// Quick mode (a check that it runs, within the quick limit on a loaded machine): the fewest rounds each part allows.
+const REPS = Number(process.env.HM_BENCH_GPU_REPS ?? sized(5, 3));
+const DISPATCHES = Number(process.env.HM_BENCH_GPU_DISPATCHES ?? sized(300, 20));
+const JOBS = Number(process.env.HM_BENCH_GPU_JOBS ?? sized(10, 3));
 for (const [name, v, min] of [
   ['HM_BENCH_GPU_REPS', REPS, 3],
   ['HM_BENCH_GPU_DISPATCHES', DISPATCHES, 20],
@@ -120,7 +121,7 @@ report.figure(
 );
 
 // (2) 256² matmul: GPU job vs JS, interleaved.
-const N = 256;
+const N = sized(256, 64);
 const ma = randomFloats(N * N, 11);
 const mb = randomFloats(N * N, 12);
 const job = matmulJob(N, ma, mb);
@@ -162,7 +163,7 @@ for (let i = 0; i < JOBS; i++) {
 report.figure('wgsl_trivial_job_wall_p50_ms', median(trivialMs), 'ms');
 
 // (4) The matmul as a remote job over STOQ with its proof, vs the same job run here through the executor.
-const E2E = Number(process.env.HM_BENCH_GPU_E2E ?? sized(5, 2));
+const E2E = Number(process.env.HM_BENCH_GPU_E2E ?? sized(5, 1));
 const EN = sized(256, 64);
 const root = mkdtempSync(join(tmpdir(), 'hm-bench-gpu-'));
 const nodes: HyperMeshNode[] = [];
