@@ -391,6 +391,9 @@ class Node implements HyperMeshNode {
     });
     sharing.subscribe(() => {
       this.cpuThrottle?.allowanceChanged();
+      // GPU jobs stop (SIGSTOP, wall clock held) while the rules hold the GPU at 0, and continue after.
+      if (this.gpuExecutor && this.gpuSlots() === 0) this.gpuExecutor.pause();
+      else this.gpuExecutor?.resume();
       if (this.settings) this.applyNetworkSettings(this.settings, this.lastLinkMbps);
       this.assets?.applyAllowance(); // memory: the pool and new leases follow the rules; CPU/GPU the sliders
       if (this.state !== 'running') return;

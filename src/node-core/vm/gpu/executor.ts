@@ -274,7 +274,6 @@ export function createGpuExecutor(options: GpuExecutorOptions = {}): GpuExecutor
         stop() {
           if (wall === undefined) return;
           clearTimeout(wall);
-        holds.delete(proc);
           wall = undefined;
           left = Math.max(0, left - (performance.now() - since));
           proc.kill('SIGSTOP');
@@ -309,6 +308,7 @@ export function createGpuExecutor(options: GpuExecutorOptions = {}): GpuExecutor
         if (settled) return;
         settled = true;
         clearTimeout(wall);
+        holds.delete(proc);
         clearInterval(watch);
         signal?.removeEventListener('abort', onAbort);
         running.delete(proc);
