@@ -28,6 +28,21 @@ import {
 } from './vm-common';
 import type { JobLimits } from './sandbox';
 
+/** A job as sent to each provider: the facts the claim must repeat, and the bytes. */
+export interface JobToSend {
+  readonly job: {
+    readonly jobId: string;
+    readonly kind: JobKind;
+    readonly codeHash: string;
+    readonly inputHash: string;
+    readonly argsHash: string;
+    readonly limits: JobLimits;
+  };
+  readonly code: Buffer;
+  readonly input: Buffer;
+  readonly args: readonly string[];
+}
+
 /** VRAM leased per provider for GPU jobs at least, so later jobs fit without a new lease. */
 const GPU_MIN_LEASE = 64 * 2 ** 20;
 
@@ -129,29 +144,25 @@ export class ProviderRuns {
       signal,
       { billing: 'usage' },
     );
+    // One lease is both the "compute" and the "memory" lease of a GPU job.
+    const id = { assetId: c.cpu.assetId, leaseId: lease.leaseId };
+    const expiresAt = Date.parse(lease.expiresAt);
     const leases: VmLeases = {
-      cpuAssetId: c.cpu.assetId,
-      cpuLeaseId: lease.leaseId,
-      memoryAssetId: c.cpu.assetId,
-      memoryLeaseId: lease.leaseId,
+      cpuAssetId: id.assetId,
+      cpuLeaseId: id.leaseId,
+      memoryAssetId: id.assetId,
+      memoryLeaseId: id.leaseId,
       memoryBytes: bytes,
-      expiresAt: Date.parse(lease.expiresAt),
+      expiresAt,
     };
     this.gpuLeases.set(c.provider, leases);
     return leases;
   }
 
   /** Runs the job at one provider (after any job already running there) and checks what comes back. */
-  runOn(
-    c: Candidate,
-    job: { jobId: string; kind: JobKind; codeHash: string; inputHash: string; argsHash: string; limits: JobLimits },
-    code: Buffer,
-    input: Buffer,
-    args: readonly string[],
-    signal?: AbortSignal,
-  ): Promise<CheckedRun> {
+  runOn(c: Candidate, req: JobToSend, signal?: AbortSignal): Promise<CheckedRun> {
     const previous = this.providerQueues.get(c.provider) ?? Promise.resolve();
-    const run = previous.catch(() => undefined).then(() => this.runChecked(c, job, code, input, args, signal));
+    const run = previous.catch(() => undefined).then(() => this.runChecked(c, req, signal));
     this.providerQueues.set(c.provider, run);
     void run.finally(() => {
       if (this.providerQueues.get(c.provider) === run) this.providerQueues.delete(c.provider);
@@ -159,14 +170,8 @@ export class ProviderRuns {
     return run;
   }
 
-  private async runChecked(
-    c: Candidate,
-    job: { jobId: string; kind: JobKind; codeHash: string; inputHash: string; argsHash: string; limits: JobLimits },
-    code: Buffer,
-    input: Buffer,
-    args: readonly string[],
-    signal?: AbortSignal,
-  ): Promise<CheckedRun> {
+  private async runChecked(c: Candidate, req: JobToSend, signal?: AbortSignal): Promise<CheckedRun> {
+    const { job, code, input, args } = req;
     const failed = (
       failure: { reason: JobFailureReason; message: string },
       proof: JobRunView['proof'],

@@ -94,7 +94,7 @@ export class VmConsumer {
     const queue = [...candidates];
     const launch = async (count: number): Promise<void> => {
       const batch = queue.splice(0, count);
-      runs.push(...(await Promise.all(batch.map((c) => this.runs.runOn(c, job, code, input, args, signal)))));
+      runs.push(...(await Promise.all(batch.map((c) => this.runs.runOn(c, { job, code, input, args }, signal)))));
     };
     const checked = (): CheckedRun[] => runs.filter((r) => r.claim !== undefined);
     await launch(redundancy);

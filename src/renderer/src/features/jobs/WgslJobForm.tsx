@@ -1,5 +1,6 @@
 import { useRef, useState } from 'react';
-import type { JobKind, JobResultView } from '../../../../shared/vm';
+import { JOB_KINDS, type JobKind, type JobResultView } from '../../../../shared/vm';
+import { JOB_KIND_TEXT } from '../../jobs';
 import { NodeFailureAlert } from '../../components/NodeFailureAlert';
 import { useApp, type NodeFailure } from '../../store';
 import { DEFAULT_WGSL_FORM, parseWgslForm, WGSL_FIELDS, type WgslField, type WgslForm } from './wgsl';
@@ -75,24 +76,21 @@ export function WgslJobForm(props: { onKind: (kind: JobKind) => void }) {
           void submit();
         }}
       >
-        <fieldset>
-          <legend>Kind</legend>
-          {(['wasm', 'js', 'wgsl'] as const).map((kind) => (
-            <label key={kind} className="radio">
-              <input
-                type="radio"
-                name="job-kind"
-                value={kind}
-                data-testid={`job-kind-${kind}`}
-                checked={kind === 'wgsl'}
-                onChange={() => props.onKind(kind)}
-              />
-              <span>
-                {kind === 'wgsl' ? 'WGSL compute shaders (GPU)' : kind === 'wasm' ? 'WebAssembly' : 'JavaScript'}
-              </span>
-            </label>
-          ))}
-        </fieldset>
+        <div className="field">
+          <label htmlFor="wgsl-kind">Kind</label>
+          <select
+            id="wgsl-kind"
+            data-testid="wgsl-kind"
+            value="wgsl"
+            onChange={(e) => props.onKind(e.target.value as JobKind)}
+          >
+            {JOB_KINDS.map((kind) => (
+              <option key={kind} value={kind}>
+                {JOB_KIND_TEXT[kind]}
+              </option>
+            ))}
+          </select>
+        </div>
         {FIELDS.map((f) => {
           const id = `wgsl-${f.key}`;
           const error = errors[f.key];
