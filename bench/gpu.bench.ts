@@ -36,13 +36,13 @@ import { fixedHardware } from '../src/node-core/testing/fixed-hardware';
 import { Report, median, sized } from './report';
 
 // Quick mode (a check that it runs, within the quick limit on a loaded machine): the fewest rounds each part allows.
-const REPS = Number(process.env.HM_BENCH_GPU_REPS ?? sized(5, 3));
+const REPS = Number(process.env.HM_BENCH_GPU_REPS ?? sized(5, 1));
 const DISPATCHES = Number(process.env.HM_BENCH_GPU_DISPATCHES ?? sized(300, 20));
-const JOBS = Number(process.env.HM_BENCH_GPU_JOBS ?? sized(10, 3));
+const JOBS = Number(process.env.HM_BENCH_GPU_JOBS ?? sized(10, 1));
 for (const [name, v, min] of [
-  ['HM_BENCH_GPU_REPS', REPS, 3],
+  ['HM_BENCH_GPU_REPS', REPS, sized(3, 1)],
   ['HM_BENCH_GPU_DISPATCHES', DISPATCHES, 20],
-  ['HM_BENCH_GPU_JOBS', JOBS, 3],
+  ['HM_BENCH_GPU_JOBS', JOBS, sized(3, 1)],
 ] as const) {
   if (!Number.isSafeInteger(v) || v < min) throw new Error(`${name} must be an integer of at least ${min}`);
 }
@@ -165,6 +165,7 @@ report.figure('wgsl_trivial_job_wall_p50_ms', median(trivialMs), 'ms');
 // (4) The matmul as a remote job over STOQ with its proof, vs the same job run here through the executor.
 const E2E = Number(process.env.HM_BENCH_GPU_E2E ?? sized(5, 1));
 const EN = sized(256, 64);
+if (!Number.isSafeInteger(E2E) || E2E < 1) throw new Error('HM_BENCH_GPU_E2E must be an integer of at least 1');
 const root = mkdtempSync(join(tmpdir(), 'hm-bench-gpu-'));
 const nodes: HyperMeshNode[] = [];
 async function until<T>(what: string, probe: () => Promise<T | undefined>, ms: number): Promise<T> {
