@@ -10,10 +10,14 @@
  *     reported beside it. Interleaved, medians of HM_BENCH_GPU_REPS; every GPU result is checked against JS;
  * (3) the wall time of a trivial GPU job through the executor (a fresh process and device per job): what the VM
  *     wiring will add to each remote job.
- * gpu_job_end_to_end_vs_local_dispatch needs the Catalog VM wiring (STOQ, proofs): not measured here.
+ * (4) gpu_job_end_to_end_vs_local_dispatch: the same 256² matmul as a remote job (a CA, a test-mode GPU provider and
+ *     a consumer, three nodes in this process over STOQ on ::1): the consumer's runJob wall time (lease, request,
+ *     the provider's child process and device, its four-part proof, the sealed output, the consumer's checks)
+ *     divided by the same job run locally through the executor (its wall time: process, device, compile,
+ *     dispatch, readback). Medians of HM_BENCH_GPU_E2E interleaved pairs, after one warm-up (which takes the lease).
  *
  * Knobs: HM_BENCH_GPU_REPS (matmul repetitions, 5), HM_BENCH_GPU_DISPATCHES (trivial dispatches, 300),
- * HM_BENCH_GPU_JOBS (trivial jobs through the executor, 10).
+ * HM_BENCH_GPU_JOBS (trivial jobs through the executor, 10), HM_BENCH_GPU_E2E (remote/local pairs, 5; quick: 2, at 64²).
  */
 import { spawn } from 'node:child_process';
 import { createRequire } from 'node:module';
@@ -22,15 +26,23 @@ import { performance } from 'node:perf_hooks';
 import { pathToFileURL } from 'node:url';
 import { createGpuExecutor, vulkanIcdFor, vulkanLoaderDirFor } from '../src/node-core/vm/gpu/executor';
 import { TRIVIAL_WGSL, matmulJob, matmulJs, randomFloats, singleBufferJob } from '../src/node-core/vm/gpu/testing';
-import { Report, median } from './report';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { formatHostPort } from '../src/shared/network';
+import { LogBook } from '../src/node-core/logging/log-book';
+import { createNode, type HyperMeshNode } from '../src/node-core/node';
+import { fixedHardware } from '../src/node-core/testing/fixed-hardware';
+import { Report, median, sized } from './report';
 
-const REPS = Number(process.env.HM_BENCH_GPU_REPS ?? 5);
-const DISPATCHES = Number(process.env.HM_BENCH_GPU_DISPATCHES ?? 300);
-const JOBS = Number(process.env.HM_BENCH_GPU_JOBS ?? 10);
+// Quick mode (a check that it runs, within the quick limit on a loaded machine): the fewest rounds each part allows.
+const REPS = Number(process.env.HM_BENCH_GPU_REPS ?? sized(5, 1));
+const DISPATCHES = Number(process.env.HM_BENCH_GPU_DISPATCHES ?? sized(300, 20));
+const JOBS = Number(process.env.HM_BENCH_GPU_JOBS ?? sized(10, 1));
 for (const [name, v, min] of [
-  ['HM_BENCH_GPU_REPS', REPS, 3],
+  ['HM_BENCH_GPU_REPS', REPS, sized(3, 1)],
   ['HM_BENCH_GPU_DISPATCHES', DISPATCHES, 20],
-  ['HM_BENCH_GPU_JOBS', JOBS, 3],
+  ['HM_BENCH_GPU_JOBS', JOBS, sized(3, 1)],
 ] as const) {
   if (!Number.isSafeInteger(v) || v < min) throw new Error(`${name} must be an integer of at least ${min}`);
 }
@@ -109,7 +121,7 @@ report.figure(
 );
 
 // (2) 256² matmul: GPU job vs JS, interleaved.
-const N = 256;
+const N = sized(256, 64);
 const ma = randomFloats(N * N, 11);
 const mb = randomFloats(N * N, 12);
 const job = matmulJob(N, ma, mb);
@@ -149,6 +161,93 @@ for (let i = 0; i < JOBS; i++) {
   trivialMs.push(res.usage.wallMs);
 }
 report.figure('wgsl_trivial_job_wall_p50_ms', median(trivialMs), 'ms');
-report.note('gpu_job_end_to_end_vs_local_dispatch: not measured (needs the Catalog VM wiring over STOQ with proofs)');
+
+// (4) The matmul as a remote job over STOQ with its proof, vs the same job run here through the executor.
+const E2E = Number(process.env.HM_BENCH_GPU_E2E ?? sized(5, 1));
+const EN = sized(256, 64);
+if (!Number.isSafeInteger(E2E) || E2E < 1) throw new Error('HM_BENCH_GPU_E2E must be an integer of at least 1');
+const root = mkdtempSync(join(tmpdir(), 'hm-bench-gpu-'));
+const nodes: HyperMeshNode[] = [];
+async function until<T>(what: string, probe: () => Promise<T | undefined>, ms: number): Promise<T> {
+  const deadline = Date.now() + ms;
+  for (;;) {
+    const value = await probe();
+    if (value !== undefined) return value;
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, 200));
+  }
+}
+async function startNode(config: { authority?: { name: string }; gpuJobs?: 'test' } = {}): Promise<HyperMeshNode> {
+  const node = createNode(
+    { dataDir: join(root, `n${nodes.length}`), listen: { host: '::1', port: 0 }, meshIntervalMs: 1000, ...config },
+    { hardware: fixedHardware(), logBook: new LogBook() },
+  );
+  nodes.push(node);
+  await node.start();
+  return node;
+}
+try {
+  const ca = await startNode({ authority: { name: 'Bench CA' } });
+  const caAddress = formatHostPort(ca.transport!.address);
+  const provider = await startNode({ gpuJobs: 'test' });
+  const consumer = await startNode();
+  for (const n of [provider, consumer]) {
+    await n.api.updateSettings({ trust: { caAddress }, mesh: { bootstrap: caAddress, mdns: false } });
+    await until(
+      'a certificate',
+      async () => {
+        await n.trust!.refresh().catch(() => undefined);
+        return n.trust!.chain() ?? undefined;
+      },
+      90_000,
+    );
+  }
+  await provider.assets!.ready;
+  await provider.api.updateSettings({
+    privacyLevel: 'FullPublic',
+    allocationType: 'Public',
+    allocation: { cpu: 50, memory: 10, gpu: 50 },
+  });
+  await provider.assets!.settled();
+  await until(
+    'the consumer to find the GPU',
+    async () => (await consumer.api.searchAssets({ kind: 'gpu' })).find((g) => g.owner === provider.identity.nodeId),
+    120_000,
+  );
+  const ej = matmulJob(EN, randomFloats(EN * EN, 21), randomFloats(EN * EN, 22));
+  const request = {
+    kind: 'wgsl' as const,
+    code: Buffer.from(JSON.stringify(ej.spec)).toString('base64'),
+    input: { data: Buffer.from(ej.input).toString('base64') },
+    limits: { wallSeconds: 300, memoryMiB: 16 },
+    providers: [provider.identity.nodeId],
+  };
+  const remoteMs: number[] = [];
+  const localMs: number[] = [];
+  for (let r = -1; r < E2E; r++) {
+    const t0 = performance.now();
+    const res = await consumer.api.runJob(request);
+    const took = performance.now() - t0;
+    if (res.job.status !== 'completed' || res.job.proof !== 'verified') {
+      throw new Error(`remote job: ${res.job.status}: ${JSON.stringify(res.job.failure ?? res.job.runs)}`);
+    }
+    const local = await gpu.run({ ...ej, limits: { wallMs: 300_000, memoryBytes: 16 * MIB } });
+    if (local.failure) throw new Error(`local job failed: ${local.failure.reason}`);
+    const remote = Buffer.from(res.output ?? '', 'base64');
+    if (!remote.equals(Buffer.from(local.outputs[0] ?? []))) throw new Error('remote and local outputs differ');
+    if (r < 0) continue; // warm-up: takes the GPU lease
+    remoteMs.push(took);
+    localMs.push(local.usage.wallMs);
+  }
+  report.figure(`gpu_job_remote_${EN}_wall_ms`, median(remoteMs), 'ms');
+  report.figure(`gpu_job_local_${EN}_wall_ms`, median(localMs), 'ms');
+  report.ratio('gpu_job_end_to_end_vs_local_dispatch', median(remoteMs) / median(localMs));
+  report.note(
+    `end to end at ${EN}²: remote = consumer runJob (lease reused, STOQ, provider child + device, proof, sealed output); local = the same job through the executor here`,
+  );
+} finally {
+  await Promise.all(nodes.map((n) => n.stop()));
+  rmSync(root, { recursive: true, force: true });
+}
 await gpu.close();
 report.write();

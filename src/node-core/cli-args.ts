@@ -28,6 +28,9 @@ Commands:
   cert export --out DIR     write root.pem, intermediate.pem and node.pem of this node's chain to DIR
   job run --wasm FILE | --js FILE   run a job on peers' shared CPU (Catalog VM); its output goes to stdout
                             (or --out FILE), a summary to stderr
+  job run --wgsl FILE --spec JOB.json   run WGSL compute shaders on peers' GPUs: JOB.json declares buffers,
+                            bind groups, dispatches and outputs (modules without "code" get FILE's source);
+                            the output buffers, concatenated, go to stdout (or --out FILE)
   db backups                list the database backups in DATA/backups (daily and before each migration)
   db restore --latest | --from FILE   put a backup in place of the database (the node must be stopped;
                             the replaced file is moved aside, not deleted)
@@ -40,6 +43,8 @@ Options:
   --allow-remote-api        allow --api-host to be a non-loopback address (anyone who can reach it needs the token)
   --listen ADDR:PORT        peer transport (STOQ) address, IPv6 first (default [::]:9292)
   --no-ui                   serve the API without the UI
+  --gpu-jobs off|on|test    run peers' GPU (WGSL) jobs: on = hardware adapters only, test = software ones too
+                            (SwiftShader; tests and CI only); default off
   --json                    machine-readable output (status, settings get, cert show)
   --name NAME               the CA's name (trust serve; default "HyperMesh TrustChain")
   --advertise HOST:PORT     the address peers should dial the CA at (trust serve; default the listen address)
@@ -94,6 +99,7 @@ export interface CliOptions {
   readonly json: boolean;
   /** How often a consumer signs usage receipts for its leases (default 60 s). */
   readonly receiptIntervalSeconds?: number;
+  readonly gpuJobs?: 'off' | 'on' | 'test';
   readonly settingPath?: string;
   readonly settingValue?: string;
   readonly caName?: string;
@@ -112,8 +118,10 @@ export interface CliOptions {
 }
 
 export interface JobRunOptions {
-  readonly kind: 'wasm' | 'js';
+  readonly kind: 'wasm' | 'js' | 'wgsl';
   readonly codeFile: string;
+  /** wgsl: the JSON spec (docs/vm.md, "GPU jobs"). */
+  readonly specFile?: string;
   readonly inputFile?: string;
   readonly inputProxy?: { readonly address: string; readonly offset: number; readonly length: number };
   readonly args: readonly string[];
@@ -173,8 +181,11 @@ export function parseCliArgs(argv: readonly string[]): CliOptions {
         threshold: { type: 'string' },
         epoch: { type: 'string' },
         'receipt-interval': { type: 'string' },
+        'gpu-jobs': { type: 'string' },
         wasm: { type: 'string' },
         js: { type: 'string' },
+        wgsl: { type: 'string' },
+        spec: { type: 'string' },
         input: { type: 'string' },
         'input-proxy': { type: 'string' },
         arg: { type: 'string', multiple: true },
@@ -207,6 +218,7 @@ export function parseCliArgs(argv: readonly string[]): CliOptions {
     ...(values['receipt-interval'] === undefined
       ? {}
       : { receiptIntervalSeconds: boundedInt('--receipt-interval', values['receipt-interval'], 1, 3600) }),
+    ...(values['gpu-jobs'] === undefined ? {} : { gpuJobs: gpuJobsMode(values['gpu-jobs']) }),
   };
   if (values['data-dir'] === '') throw new UsageError('--data-dir must not be empty');
   if (values.help) return { ...base, command: 'help' };
@@ -307,7 +319,7 @@ export function parseCliArgs(argv: readonly string[]): CliOptions {
         return { ...base, ...out, command: 'job-run', job: parseJobRun(values) };
       }
       throw new UsageError(
-        'usage: hypermesh job run --wasm FILE | --js FILE [--input FILE] [--redundancy N] ... | hypermesh job list',
+        'usage: hypermesh job run --wasm FILE | --js FILE | --wgsl FILE --spec JOB.json [--input FILE] [--redundancy N] ... | hypermesh job list',
       );
     }
     default:
@@ -318,6 +330,8 @@ export function parseCliArgs(argv: readonly string[]): CliOptions {
 function parseJobRun(values: {
   wasm?: string | undefined;
   js?: string | undefined;
+  wgsl?: string | undefined;
+  spec?: string | undefined;
   input?: string | undefined;
   'input-proxy'?: string | undefined;
   arg?: string[] | undefined;
@@ -328,8 +342,13 @@ function parseJobRun(values: {
   'memory-mib'?: string | undefined;
   'output-kib'?: string | undefined;
 }): JobRunOptions {
-  if ((values.wasm === undefined) === (values.js === undefined))
-    throw new UsageError('job run needs exactly one of --wasm FILE and --js FILE');
+  const kinds = (['wasm', 'js', 'wgsl'] as const).filter((k) => values[k] !== undefined);
+  const kind = kinds[0];
+  if (kinds.length !== 1 || kind === undefined)
+    throw new UsageError('job run needs exactly one of --wasm FILE, --js FILE and --wgsl FILE');
+  if ((kind === 'wgsl') !== (values.spec !== undefined))
+    throw new UsageError(kind === 'wgsl' ? '--wgsl needs --spec JOB.json' : '--spec goes with --wgsl only');
+  if (kind === 'wgsl' && values.arg !== undefined) throw new UsageError('a WGSL job takes no --arg');
   if (values.input !== undefined && values['input-proxy'] !== undefined)
     throw new UsageError('--input and --input-proxy cannot be used together');
   let inputProxy: JobRunOptions['inputProxy'];
@@ -351,8 +370,9 @@ function parseJobRun(values: {
   };
   const redundancy = optional('--redundancy', values.redundancy, 1, 5);
   return {
-    kind: values.wasm !== undefined ? 'wasm' : 'js',
-    codeFile: (values.wasm ?? values.js) as string,
+    kind,
+    codeFile: values[kind] as string,
+    ...(values.spec === undefined ? {} : { specFile: values.spec }),
     ...(values.input === undefined ? {} : { inputFile: values.input }),
     ...(inputProxy ? { inputProxy } : {}),
     args: values.arg ?? [],
@@ -360,6 +380,11 @@ function parseJobRun(values: {
     ...(values.provider ? { providers: values.provider } : {}),
     limits: Object.fromEntries(Object.entries(limits).filter(([, v]) => v !== undefined)),
   };
+}
+
+function gpuJobsMode(text: string): 'off' | 'on' | 'test' {
+  if (text === 'off' || text === 'on' || text === 'test') return text;
+  throw new UsageError(`--gpu-jobs must be off, on or test, got "${text}"`);
 }
 
 function boundedInt(flag: string, text: string, min: number, max: number): number {

@@ -127,7 +127,7 @@ describe('hypermesh job arguments', () => {
 
   it('refuses bad job flags with the reason', () => {
     const bad: [string[], RegExp][] = [
-      [['job', 'run'], /exactly one of --wasm FILE and --js FILE/],
+      [['job', 'run'], /exactly one of --wasm FILE, --js FILE and --wgsl FILE/],
       [['job', 'run', '--wasm', 'a', '--js', 'b'], /exactly one of/],
       [['job', 'run', '--wasm', 'a', '--redundancy', '0'], /--redundancy must be a whole number from 1 to 5/],
       [['job', 'run', '--wasm', 'a', '--memory-mib', 'lots'], /--memory-mib must be a whole number/],

@@ -8,6 +8,7 @@ import { APP_VERSION } from '../shared/version';
 import { createApiServer, type ApiServer } from './api/http-server';
 import { USAGE, UsageError, parseCliArgs, parseSettingValue, type CliOptions } from './cli-args';
 import { defaultDataDir } from './config/data-dir';
+import { wgslJobCode } from './cli-gpu';
 import { runDbCommand } from './cli-db';
 import { createNode, type HyperMeshNode } from './node';
 import { createDispatch } from './api/dispatch';
@@ -55,9 +56,19 @@ function readJobFile(flag: string, file: string, max: number): Buffer {
 /** `job run`: sends the job through the running node and prints its accepted output. */
 async function runJobCommand(options: CliOptions, dataDir: string, io: CliIo): Promise<number> {
   const job = options.job;
-  if (!job) throw new UsageError('job run needs --wasm FILE or --js FILE');
-  const code = readJobFile(job.kind === 'wasm' ? '--wasm' : '--js', job.codeFile, JOB_LIMITS.codeBytes);
-  if (code.length === 0) throw new UsageError(`${job.codeFile} is empty`);
+  if (!job) throw new UsageError('job run needs --wasm FILE, --js FILE or --wgsl FILE');
+  const source = readJobFile(`--${job.kind}`, job.codeFile, JOB_LIMITS.codeBytes);
+  if (source.length === 0) throw new UsageError(`${job.codeFile} is empty`);
+  const input = job.inputFile !== undefined ? readJobFile('--input', job.inputFile, JOB_LIMITS.inputBytes) : undefined;
+  const code =
+    job.kind === 'wgsl'
+      ? wgslJobCode(
+          source.toString('utf8'),
+          readJobFile('--spec', job.specFile ?? '', JOB_LIMITS.codeBytes).toString('utf8'),
+          input?.length ?? 0,
+          job.limits,
+        )
+      : source;
   const request: RunJobRequest = {
     kind: job.kind,
     code: code.toString('base64'),
@@ -65,8 +76,8 @@ async function runJobCommand(options: CliOptions, dataDir: string, io: CliIo): P
     limits: job.limits,
     ...(job.redundancy === undefined ? {} : { redundancy: job.redundancy }),
     ...(job.providers ? { providers: job.providers } : {}),
-    ...(job.inputFile !== undefined
-      ? { input: { data: readJobFile('--input', job.inputFile, JOB_LIMITS.inputBytes).toString('base64') } }
+    ...(input !== undefined
+      ? { input: { data: input.toString('base64') } }
       : job.inputProxy
         ? { input: { proxy: job.inputProxy } }
         : {}),
@@ -109,7 +120,7 @@ function formatJobs(jobs: readonly JobView[]): string {
         : j.status;
     lines.push(
       `job ${j.jobId} ${j.role} ${j.kind} ${what}, proof ${j.proof}, ${j.usage.cpuMs} ms CPU, ` +
-        `${j.usage.wallMs} ms wall${j.consumer ? `, for ${j.consumer}` : ''}`,
+        `${j.usage.wallMs} ms wall${j.consumer ? `, for ${j.consumer}` : ''}${j.device ? `, on ${j.device}` : ''}`,
     );
     for (const r of j.runs) {
       const agreed = r.agreed === null ? '' : r.agreed ? ', agreed' : ', DISAGREED';
@@ -142,6 +153,7 @@ async function runNode(options: CliOptions, dataDir: string, io: CliIo): Promise
     dataDir,
     logToStderr: true,
     listen: options.listen,
+    ...(options.gpuJobs === undefined ? {} : { gpuJobs: options.gpuJobs }),
     ...(options.receiptIntervalSeconds === undefined
       ? {}
       : { receiptIntervalMs: options.receiptIntervalSeconds * 1000 }),

@@ -36,6 +36,7 @@ import { ProxyService } from './proxy/service';
 import type { MemoryAdapter } from './assets/memory-adapter';
 import { DEFAULT_DECLARED_LINK_MBPS } from './assets/bandwidth-adapter';
 import { assetIdOf } from './assets/create-adapters';
+import { createGpuExecutor, type GpuExecutor } from './vm/gpu/executor';
 import { VmService } from './vm/service';
 import { createThrottledSandbox, type CpuThrottle } from './vm/cpu-throttle';
 import type { JobExecutor } from './vm/sandbox';
@@ -78,6 +79,11 @@ export interface NodeConfig {
   readonly ledgerTickMs?: number;
   /** Slot length of a genesis this node creates (CA nodes); 2 s by default. */
   readonly ledgerSlotMs?: number;
+  /**
+   * GPU jobs (kind 'wgsl', docs/vm.md): 'off' (default) offers no GPU for jobs; 'on' offers one only where WebGPU
+   * finds a hardware adapter; 'test' also allows software adapters such as SwiftShader (tests and CI only).
+   */
+  readonly gpuJobs?: 'off' | 'on' | 'test';
 }
 
 /** Parts that tests (or the Electron shell) may replace; each has a real default. */
@@ -86,6 +92,8 @@ export interface NodeOverrides {
   readonly logBook?: LogBook;
   /** Runs the Catalog VM's jobs for peers; the real sandbox by default. */
   readonly jobExecutor?: JobExecutor;
+  /** Runs GPU jobs for peers (with config.gpuJobs on); the real executor by default. */
+  readonly gpuExecutor?: GpuExecutor;
   /** What the sharing rules read (battery, idle, CPU, processes, temperature); the real sensors by default. */
   readonly sensors?: SensorSource;
   /** The CPU peers' jobs use now (the job pool provides it); CPU use shows as not measured without it. */
@@ -151,6 +159,7 @@ class Node implements HyperMeshNode {
   private pqSigner: PqSigner | undefined;
   private readonly jobExecutor: JobExecutor | undefined;
   private cpuThrottle: CpuThrottle | undefined;
+  private gpuExecutor: GpuExecutor | undefined;
   sharing: NodeSharing | undefined;
   private readonly overrides: NodeOverrides;
 
@@ -341,6 +350,9 @@ class Node implements HyperMeshNode {
     });
     sharing.subscribe(() => {
       this.cpuThrottle?.allowanceChanged();
+      // GPU jobs stop (SIGSTOP, wall clock held) while the rules hold the GPU at 0, and continue after.
+      if (this.gpuExecutor && this.gpuSlots() === 0) this.gpuExecutor.pause();
+      else this.gpuExecutor?.resume();
       if (this.settings) this.applyNetworkSettings(this.settings, this.lastLinkMbps);
       this.assets?.applyAllowance(); // memory: the pool and new leases follow the rules; CPU/GPU the sliders
       if (this.state !== 'running') return;
@@ -465,6 +477,7 @@ class Node implements HyperMeshNode {
       compute: sharedConsensusCompute(),
       onChange: () => this.mesh?.assetsChanged(),
       allowance: () => this.sharing?.current().resources,
+      ...(this.gpuJobs() ? { webgpu: () => (this.gpuJobs() as GpuExecutor).probe() } : {}),
     });
     // Reading the hardware takes a moment: the node is up meanwhile, and the Assets page says it is reading.
     registry.ready.catch((err: unknown) => this.log.warn(`assets: ${(err as Error).message}`));
@@ -565,6 +578,7 @@ class Node implements HyperMeshNode {
     const vm = new VmService({
       ...this.peerServiceBase(this.db, this.transport, 'vm'),
       executor: this.jobExecutor ?? this.createJobPool(),
+      ...(this.gpuJobs() ? { gpu: { executor: this.gpuJobs() as GpuExecutor, slots: () => this.gpuSlots() } } : {}),
       assets: {
         adapter: (kind) => assets.adapter(kind),
         assetIdOf: (kind) => {
@@ -591,6 +605,21 @@ class Node implements HyperMeshNode {
     });
     vm.start();
     this.vm = vm;
+  }
+
+  /** The GPU job executor when config.gpuJobs is on (made once); undefined when off. */
+  private gpuJobs(): GpuExecutor | undefined {
+    const mode = this.config.gpuJobs ?? 'off';
+    if (mode === 'off') return undefined;
+    this.gpuExecutor ??=
+      this.overrides.gpuExecutor ?? createGpuExecutor({ testMode: mode === 'test', maxConcurrent: 2 });
+    return this.gpuExecutor;
+  }
+
+  /** GPU jobs at once: the GPU share's (1 up to 50 %, 2 above); 0 while the rules pause GPU work. */
+  private gpuSlots(): number {
+    const percent = this.sharing?.current().resources.gpu.percent ?? 0;
+    return percent <= 0 ? 0 : Math.min(2, Math.ceil(percent / 50));
   }
 
   /** Peers' jobs: child processes at the lowest priority, held to the CPU the sharing rules allow now. */

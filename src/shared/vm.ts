@@ -3,8 +3,13 @@
  * and jobs this node runs for others.
  */
 
-/** A WebAssembly module (a WASI command: `_start`, stdin in, stdout out) or JavaScript run in QuickJS. */
-export const JOB_KINDS = ['wasm', 'js'] as const;
+import type { GpuJobFailureReason } from './gpu-job';
+
+/**
+ * A WebAssembly module (a WASI command: `_start`, stdin in, stdout out), JavaScript run in QuickJS, or a GPU job:
+ * WGSL compute shaders over declared buffers (`code` is the UTF-8 JSON of a GpuJobSpec, shared/gpu-job.ts).
+ */
+export const JOB_KINDS = ['wasm', 'js', 'wgsl'] as const;
 export type JobKind = (typeof JOB_KINDS)[number];
 
 /**
@@ -13,7 +18,10 @@ export type JobKind = (typeof JOB_KINDS)[number];
  * JavaScript threw, or the module is not a job the sandbox can run; 'crashed': the job's process died on its own (a
  * signal, an abort), the provider serves on; 'refused': the provider would not run it (no lease, no room within the
  * user's caps, ...); 'unreachable': the provider could not be reached or did not answer; 'bad-proof': the result or
- * its proof did not check out; 'disputed': redundant runs disagreed and no result had a quorum.
+ * its proof did not check out; 'disputed': redundant runs disagreed and no result had a quorum. GPU jobs add
+ * GpuJobFailureReason's codes: 'invalid-spec', 'over-limit', 'undeclared-buffer' (the spec was refused before
+ * anything ran), 'gpu-error' (the device reported an error), 'no-adapter' (no GPU the provider may offer),
+ * 'aborted' (cancelled, or the provider stopped).
  */
 export const JOB_FAILURE_REASONS = [
   'cpu-limit',
@@ -28,8 +36,17 @@ export const JOB_FAILURE_REASONS = [
   'unreachable',
   'bad-proof',
   'disputed',
+  'invalid-spec',
+  'over-limit',
+  'undeclared-buffer',
+  'gpu-error',
+  'no-adapter',
+  'aborted',
 ] as const;
 export type JobFailureReason = (typeof JOB_FAILURE_REASONS)[number];
+
+/** Every GPU failure reason is a job failure reason (a compile error here when one is missing above). */
+export const GPU_FAILURE_IS_JOB_FAILURE: (r: GpuJobFailureReason) => JobFailureReason = (r) => r;
 
 /** Upper bounds for one job; a provider may grant less (its caps), never more. */
 export const JOB_LIMITS = {
@@ -81,6 +98,7 @@ export interface RunJobRequest {
 }
 
 export interface JobUsageView {
+  /** CPU time (wasm, js); for wgsl jobs the GPU time: submit to completion of the dispatches. */
   readonly cpuMs: number;
   readonly wallMs: number;
   readonly memoryPeakBytes: number;
@@ -100,6 +118,8 @@ export interface JobRunView {
   readonly agreed: boolean | null;
   /** Caesar paid for it through a usage receipt ("0" when withheld). */
   readonly paid: string;
+  /** wgsl jobs: the adapter that ran it ("vendor architecture: description"), as the provider proved. */
+  readonly device?: string;
 }
 
 export interface JobView {
@@ -122,6 +142,9 @@ export interface JobView {
   /** Provider side: 'made' once the four-part proof was made for the result. */
   readonly proof: 'verified' | 'invalid' | 'made' | 'none';
   readonly runs: readonly JobRunView[];
+  /** wgsl jobs: the adapter that ran the accepted result, and the output buffers' sizes (the output is their concatenation). */
+  readonly device?: string;
+  readonly outputSizes?: readonly number[];
   readonly createdAt: string;
   readonly finishedAt: string | null;
 }

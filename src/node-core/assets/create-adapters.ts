@@ -4,7 +4,7 @@ import { capsFromSettings, type AssetAdapter, type Clock, type Detection } from 
 import { assetIdFor } from './asset-id';
 import { BandwidthAdapter } from './bandwidth-adapter';
 import { CpuAdapter } from './cpu-adapter';
-import { GpuAdapter } from './gpu-adapter';
+import { GpuAdapter, type WebGpuProbe } from './gpu-adapter';
 import { onceProbe } from './hardware-adapter';
 import { MemoryAdapter } from './memory-adapter';
 import { StorageAdapter } from './storage-adapter';
@@ -26,6 +26,8 @@ export interface CreateAssetAdaptersOptions {
   readonly declaredLinkMbps?: number;
   /** Memory pool: touch every page so the OS commits it (default true). */
   readonly commitMemory?: boolean;
+  /** GPU jobs on: the GPU is offered only where WebGPU finds an adapter for them. */
+  readonly webgpu?: WebGpuProbe;
 }
 
 /**
@@ -40,7 +42,7 @@ export async function createAssetAdapters(options: CreateAssetAdaptersOptions): 
   };
   const adapters: AssetAdapters = {
     cpu: new CpuAdapter(base),
-    gpu: new GpuAdapter(base),
+    gpu: new GpuAdapter({ ...base, ...(options.webgpu ? { webgpu: options.webgpu } : {}) }),
     memory: new MemoryAdapter({
       ...base,
       ...(options.commitMemory === undefined ? {} : { commit: options.commitMemory }),

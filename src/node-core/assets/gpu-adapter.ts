@@ -1,7 +1,33 @@
 import type { HardwareInfo } from '../../shared/hardware';
 import { formatBytes } from '../../shared/privacy';
 import type { Detection } from './adapter';
-import { HardwareAdapter } from './hardware-adapter';
+import { HardwareAdapter, type HardwareAdapterOptions } from './hardware-adapter';
+
+/**
+ * What a WebGPU probe found (vm/gpu/executor.ts `probe()`, run in a child like a job): the adapter GPU jobs would
+ * get, or why there is none. The probe refuses fallback (software) adapters outside test mode.
+ */
+export type WebGpuProbe = () => Promise<
+  | {
+      readonly adapter: {
+        readonly vendor: string;
+        readonly architecture: string;
+        readonly description: string;
+        readonly fallback: boolean;
+      };
+      /** The adapter's limits (numbers by WebGPU's names); maxBufferSize sizes a software adapter's asset. */
+      readonly limits: { readonly maxBufferSize: number };
+    }
+  | { readonly adapter: null; readonly message: string }
+>;
+
+export interface GpuAdapterOptions extends HardwareAdapterOptions {
+  /**
+   * With GPU jobs on: the GPU is offered only if WebGPU finds an adapter GPU jobs may use (issue #24), and its
+   * vendor, architecture and limits join the descriptor. Without: VRAM from the hardware probe only.
+   */
+  readonly webgpu?: WebGpuProbe;
+}
 
 /**
  * Shared GPU memory, in bytes of VRAM, from the hardware probe. A machine without a GPU (or whose GPUs do not
@@ -11,6 +37,37 @@ import { HardwareAdapter } from './hardware-adapter';
 export class GpuAdapter extends HardwareAdapter {
   readonly kind = 'gpu' as const;
   readonly unit = 'bytes' as const;
+  private readonly webgpu: WebGpuProbe | undefined;
+
+  constructor(options: GpuAdapterOptions) {
+    super(options);
+    this.webgpu = options.webgpu;
+  }
+
+  protected override async readDetection(): Promise<Detection> {
+    const hardware = await super.readDetection();
+    if (!this.webgpu) return hardware;
+    const found = await this.webgpu();
+    if (!found.adapter) return { present: false, reason: `no GPU for jobs: ${found.message}`, code: 'no-gpu' };
+    const a = found.adapter;
+    // VRAM as the OS reports it; a software adapter (test mode) has none: its largest buffer stands in.
+    const total = hardware.present ? hardware.total : found.limits.maxBufferSize;
+    if (total <= 0) return { present: false, reason: 'the GPU reports no memory size', code: 'size-unknown' };
+    const name = `${a.vendor} ${a.architecture}: ${a.description}${a.fallback ? ' (software)' : ''}`;
+    return {
+      present: true,
+      total,
+      unit: 'bytes',
+      descriptor: {
+        ...(hardware.present ? hardware.descriptor : {}),
+        webgpu: { vendor: a.vendor, architecture: a.architecture, description: a.description, fallback: a.fallback },
+        limits: Object.fromEntries(
+          Object.entries(found.limits).filter((e): e is [string, number] => typeof e[1] === 'number'),
+        ),
+      },
+      summary: `${name} (${formatBytes(total)}${hardware.present ? ' VRAM' : ''})`,
+    };
+  }
 
   protected detectFrom(hw: HardwareInfo): Detection {
     if (hw.gpus.length === 0) return { present: false, reason: 'no GPU detected on this machine', code: 'no-gpu' };

@@ -1,3 +1,4 @@
+import type { WebGpuProbe } from './gpu-adapter';
 import { randomBytes } from 'node:crypto';
 import type { AssetView } from '../../shared/assets';
 import { isSharing } from '../../shared/privacy';
@@ -45,6 +46,8 @@ export interface AssetRegistryOptions {
   readonly dataDir: string;
   readonly identity: NodeIdentity;
   readonly probe: HardwareProbe;
+  /** With GPU jobs on: the GPU asset exists only where WebGPU finds an adapter jobs may use (gpu-adapter.ts). */
+  readonly webgpu?: WebGpuProbe;
   readonly log: Logger;
   readonly settings: () => Settings;
   /** Where proofs get the node's certificate and a beacon from; absent on a node without a peer transport. */
@@ -148,6 +151,7 @@ export class AssetRegistry {
       settings: this.options.settings(),
       // The pool is allocated at the cap's size; its pages are committed as leases write to them.
       commitMemory: false,
+      ...(this.options.webgpu ? { webgpu: this.options.webgpu } : {}),
     });
     if (this.stopped) {
       closeAll(adapters);

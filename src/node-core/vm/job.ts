@@ -30,6 +30,8 @@ export interface ExecutionClaim {
   readonly cpuMs: number;
   readonly wallMs: number;
   readonly memoryPeakBytes: number;
+  /** wgsl jobs: the adapter that ran it (gpu-jobs.ts deviceName); `cpuMs` is then GPU time. */
+  readonly device?: string;
 }
 
 const COMMITMENT_DOMAIN = 'hypermesh/vm/execution/v1\0';
@@ -50,6 +52,8 @@ export function executionCommitment(c: ExecutionClaim): string {
     c.exitCode === null ? '-' : String(c.exitCode),
     c.failure ?? '-',
     `${c.cpuMs}/${c.wallMs}/${c.memoryPeakBytes}`,
+    // Only wgsl claims carry a device: CPU jobs' commitments stay as they were.
+    ...(c.kind === 'wgsl' ? [c.device ?? '-'] : []),
   ];
   return sha256Hex(COMMITMENT_DOMAIN + fields.join('\0'));
 }

@@ -141,6 +141,32 @@ describe('GPU executor (WGSL in a child process)', () => {
     expect([...u32(next.outputs[0])]).toEqual([7, 8, 9, 10]);
   }, 120_000);
 
+  it('holds running and new jobs while paused (their wall clocks too) and continues them on resume', async () => {
+    const held = createGpuExecutor({ testMode: true, maxConcurrent: 2 });
+    try {
+      held.pause();
+      let settled = 0;
+      const trivial = held
+        .run({ spec: singleBufferJob(TRIVIAL_WGSL), input: new Uint8Array(0), limits: LIMITS })
+        .finally(() => settled++);
+      // A 2 s wall limit: were its clock running while stopped, the runaway would be killed meanwhile.
+      const runaway = held
+        .run({
+          spec: singleBufferJob(RUNAWAY_WGSL),
+          input: new Uint8Array(0),
+          limits: { wallMs: 2_000, memoryBytes: MIB },
+        })
+        .finally(() => settled++);
+      await new Promise((r) => setTimeout(r, 6_000));
+      expect(settled).toBe(0);
+      held.resume();
+      expect([...u32(ok(await trivial).outputs[0])]).toEqual([7, 8, 9, 10]);
+      expect((await runaway).failure?.reason).toBe('wall-limit');
+    } finally {
+      await held.close();
+    }
+  }, 120_000);
+
   it('ends a job when its caller aborts', async () => {
     const ac = new AbortController();
     const running = gpu.run(

@@ -63,6 +63,12 @@ export interface GpuExecutor {
   probe(signal?: AbortSignal): Promise<GpuProbeResult>;
   /** Kills every running job (they fail as 'aborted') and refuses new ones. */
   close(): Promise<void>;
+  /**
+   * The sharing rules hold the GPU at 0 (pause, snooze, battery, in use, too hot): every running job's process is
+   * stopped (SIGSTOP) and its wall clock with it; new jobs start stopped. `resume()` continues them (SIGCONT).
+   */
+  pause(): void;
+  resume(): void;
 }
 
 export interface GpuExecutorOptions {
@@ -184,6 +190,9 @@ export function createGpuExecutor(options: GpuExecutorOptions = {}): GpuExecutor
   const waiting: (() => void)[] = [];
   let active = 0;
   let closed = false;
+  let paused = false;
+  /** Per running child: stop and continue it, its wall clock included. */
+  const holds = new Map<ChildProcess, { stop(): void; go(): void }>();
 
   const slot = async (): Promise<() => void> => {
     if (active >= maxConcurrent) await new Promise<void>((resolve) => waiting.push(resolve));
@@ -208,6 +217,8 @@ export function createGpuExecutor(options: GpuExecutorOptions = {}): GpuExecutor
     wallMs: number,
     memoryBytes: number,
     signal: AbortSignal | undefined,
+    /** Jobs are held by pause(); probes are not (a node reads its GPU while sharing is paused, too). */
+    pausable = false,
   ): Promise<ChildOutcome> =>
     new Promise((resolve) => {
       if (runtime.path === null) {
@@ -255,7 +266,27 @@ export function createGpuExecutor(options: GpuExecutorOptions = {}): GpuExecutor
         if (ended === null && answer === null) ended = why;
         proc.kill('SIGKILL');
       };
-      const wall = setTimeout(() => end('wall-limit'), wallMs);
+      // The wall clock runs only while the job may: a paused job's time left is kept for when it continues.
+      let left = wallMs;
+      let since = performance.now();
+      let wall: NodeJS.Timeout | undefined = setTimeout(() => end('wall-limit'), left);
+      const hold = {
+        stop() {
+          if (wall === undefined) return;
+          clearTimeout(wall);
+          wall = undefined;
+          left = Math.max(0, left - (performance.now() - since));
+          proc.kill('SIGSTOP');
+        },
+        go() {
+          if (wall !== undefined) return;
+          since = performance.now();
+          wall = setTimeout(() => end('wall-limit'), left);
+          proc.kill('SIGCONT');
+        },
+      };
+      if (pausable) holds.set(proc, hold);
+      if (pausable && paused) hold.stop();
       const limit = memoryBytes + overhead;
       const watch = setInterval(() => {
         const rss = proc.pid === undefined ? null : processRssBytes(proc.pid);
@@ -277,6 +308,7 @@ export function createGpuExecutor(options: GpuExecutorOptions = {}): GpuExecutor
         if (settled) return;
         settled = true;
         clearTimeout(wall);
+        holds.delete(proc);
         clearInterval(watch);
         signal?.removeEventListener('abort', onAbort);
         running.delete(proc);
@@ -355,6 +387,7 @@ export function createGpuExecutor(options: GpuExecutorOptions = {}): GpuExecutor
           wallMs,
           memoryBytes,
           signal,
+          true,
         );
         const took = performance.now() - started;
         const m = out.message;
@@ -394,8 +427,20 @@ export function createGpuExecutor(options: GpuExecutorOptions = {}): GpuExecutor
       return { adapter: null, reason: reasonOf(why), message: `${ENDED[why]}; ${out.detail}` };
     },
 
+    pause() {
+      paused = true;
+      for (const h of holds.values()) h.stop();
+    },
+
+    resume() {
+      paused = false;
+      for (const h of holds.values()) h.go();
+    },
+
     async close() {
       closed = true;
+      // A stopped process still dies by SIGKILL; continuing it first lets its exit be seen at once.
+      for (const h of holds.values()) h.go();
       for (const resolve of waiting.splice(0)) resolve();
       const gone = [...running].map(
         (p) =>

@@ -17,10 +17,12 @@ import { useApp } from '../../store';
 import { JobError, JobResult, resultSummary } from './JobResult';
 import { describedBy, fieldAria, FieldNotes, NumberField } from '../../components/Field';
 import { useSubmit } from '../../hooks';
+import { WgslJobForm } from './WgslJobForm';
 
 const KIND_LABEL: Readonly<Record<JobKind, string>> = {
   wasm: 'WebAssembly module (WASI command)',
   js: 'JavaScript (QuickJS)',
+  wgsl: 'WGSL compute shaders (GPU)',
 };
 
 const LIMIT_FIELDS = [
@@ -117,6 +119,9 @@ export function RunJobSection() {
     const outcome = await submitting.run('submit', () => runJob(parsed.request));
     if (outcome?.ok) setResult(outcome.value);
   };
+
+  // GPU jobs have a form of their own (WgslJobForm); switching kind there comes back here.
+  if (form.kind === 'wgsl') return <WgslJobForm onKind={(kind) => edit({ kind }, 'code')} />;
 
   /** aria-invalid and aria-describedby of a field, and its hint and error under it. */
   const messages = (id: string, field: RunJobField, hint: ReactNode) => ({
@@ -264,7 +269,7 @@ export function RunJobSection() {
       >
         <fieldset>
           <legend>Kind</legend>
-          {(['wasm', 'js'] as const).map((kind) => (
+          {(['wasm', 'js', 'wgsl'] as const).map((kind) => (
             <label key={kind} className="radio">
               <input
                 type="radio"

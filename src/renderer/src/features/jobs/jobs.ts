@@ -24,6 +24,7 @@ export const MIB = 1024 ** 2;
 export const JOB_KIND_TEXT: Readonly<Record<JobKind, string>> = {
   wasm: 'WebAssembly',
   js: 'JavaScript',
+  wgsl: 'WGSL (GPU)',
 };
 
 export const JOB_STATUS_TEXT: Readonly<Record<JobView['status'], string>> = {
@@ -70,6 +71,12 @@ export const FAILURE_REASON_TEXT: Readonly<Record<JobFailureReason, string>> = {
   unreachable: 'The provider could not be reached or did not answer',
   'bad-proof': 'The result or its proof did not check out',
   disputed: 'The providers disagreed and no result had a majority',
+  'invalid-spec': 'The GPU job spec is malformed',
+  'over-limit': 'A GPU buffer or count is over the limits',
+  'undeclared-buffer': 'The GPU job uses a buffer it does not declare',
+  'gpu-error': 'The GPU reported an error (a shader that does not compile, ...)',
+  'no-adapter': 'The provider has no GPU it may offer',
+  aborted: 'The job was cancelled',
 };
 
 export const PROOF_TEXT: Readonly<Record<JobView['proof'], string>> = {
