@@ -1,6 +1,6 @@
 import { useRef, useState } from 'react';
 import { JOB_KINDS, type JobKind, type JobResultView } from '../../../../shared/vm';
-import { JOB_KIND_TEXT } from '../../jobs';
+import { JOB_KIND_TEXT } from './jobs';
 import { NodeFailureAlert } from '../../components/NodeFailureAlert';
 import { useApp, type NodeFailure } from '../../store';
 import { DEFAULT_WGSL_FORM, parseWgslForm, WGSL_FIELDS, type WgslField, type WgslForm } from './wgsl';

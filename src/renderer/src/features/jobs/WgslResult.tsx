@@ -1,6 +1,6 @@
 import { useState } from 'react';
 import type { JobResultView } from '../../../../shared/vm';
-import { FAILURE_REASON_TEXT, jobStatusText, PROOF_TEXT } from '../../jobs';
+import { FAILURE_REASON_TEXT, jobStatusText, PROOF_TEXT } from './jobs';
 import { outputBuffers, type BufferFormat } from './wgsl';
 
 const FORMATS: readonly BufferFormat[] = ['u32', 'i32', 'f32', 'hex'];
