@@ -167,8 +167,8 @@ export function startDesktopApp(options: DesktopOptions): DesktopApp {
 
   host.events.on('event', (message) => {
     for (const win of BrowserWindow.getAllWindows()) win.webContents.send(IPC_EVENT, message);
-    if (message.event === 'status') notifyHealth(message.payload as NodeStatus);
-    if (message.event === 'settingsChanged') applySettings(message.payload as Settings);
+    if (message.event === 'status') notifyHealth(message.payload);
+    if (message.event === 'settingsChanged') applySettings(message.payload);
   });
   host.events.on('ready', (info) => {
     nodeIdShort = info.nodeIdShort;

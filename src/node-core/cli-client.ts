@@ -1,7 +1,7 @@
 import type { ApiArgs, ApiReply, ApiResult, NodeApiMethod } from '../shared/api/contract';
 import { invoke, type ApiCall } from '../shared/api/client';
 import { RemoteError } from '../shared/errors';
-import { createDispatch } from './api/dispatch';
+import { createDispatch } from './api/index';
 import { createNode } from './node';
 import { readRuntimeInfo } from './runtime-file';
 

@@ -1,6 +1,6 @@
 import type { CliOptions } from './cli-args';
-import { listBackups } from './store/backups';
-import { restoreDatabase } from './store/restore';
+import { listBackups } from './store/index';
+import { restoreDatabase } from './store/index';
 
 interface Io {
   out(text: string): void;

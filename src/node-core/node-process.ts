@@ -1,11 +1,11 @@
 import { parseReadingsFrame, type ReadingsFrame } from '../shared/api/port-protocol';
 import { ErrorCode, HyperMeshError } from '../shared/errors';
 import { isPlainObject } from '../shared/validate';
-import { createDispatch } from './api/dispatch';
-import { parentPort, servePort, type PortLike } from './api/port-carrier';
-import type { FedReadings } from './governor/governor';
+import { createDispatch } from './api/index';
+import { parentPort, servePort, type PortLike } from './api/index';
+import type { FedReadings } from './governor/index';
 import { createNode, type HyperMeshNode, type NodeConfig, type NodeOverrides } from './node';
-import { restoreDatabase } from './store/restore';
+import { restoreDatabase } from './store/index';
 
 /** What the app passes on the command line of the node process. */
 export interface NodeProcessArgs {

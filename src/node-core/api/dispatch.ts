@@ -1,7 +1,7 @@
 import type { ApiReply, NodeApi } from '../../shared/api/contract';
 import { validateCall } from '../../shared/api/validators';
 import { ErrorCode, HyperMeshError } from '../../shared/errors';
-import type { Logger } from '../logging/log-book';
+import type { Logger } from '../logging/index';
 
 export type Dispatch = (method: unknown, args: unknown) => Promise<ApiReply<unknown>>;
 

@@ -9,7 +9,7 @@ import type { EventMessage, NodeEvents } from '../../shared/api/contract';
 import { ErrorCode, HyperMeshError, type ApiErrorBody } from '../../shared/errors';
 import { PortInUseError } from '../errors';
 import type { TypedEvents } from '../events';
-import type { Logger } from '../logging/log-book';
+import type { Logger } from '../logging/index';
 import type { Dispatch } from './dispatch';
 import { onEveryEvent } from './event-feed';
 

@@ -2,7 +2,7 @@ import type { NodeEvents } from '../../shared/api/contract';
 import { ErrorCode } from '../../shared/errors';
 import { parseToNodeFrame, type FromNodeFrame } from '../../shared/api/port-protocol';
 import type { TypedEvents } from '../events';
-import type { Logger } from '../logging/log-book';
+import type { Logger } from '../logging/index';
 import type { Dispatch } from './dispatch';
 import { onEveryEvent } from './event-feed';
 

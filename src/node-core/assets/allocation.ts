@@ -6,13 +6,13 @@ import {
   type ConsensusProof,
   type VerifiedConsensusProof,
 } from '../consensus';
-import type { NodeIdentity } from '../identity/identity';
-import type { Logger } from '../logging/log-book';
-import type { SignedTreeHead } from '../trust/ct-log';
-import { headFromJson } from '../trust/protocol';
-import { RpcError, type StoqRouter } from '../transport/stoq/rpc';
-import { StoqCode } from '../transport/stoq/frames';
-import type { PeerLink } from '../transport/stoq/transport';
+import type { NodeIdentity } from '../identity/index';
+import type { Logger } from '../logging/index';
+import type { SignedTreeHead } from '../trust/index';
+import { headFromJson } from '../trust/index';
+import { RpcError, type StoqRouter } from '../transport/index';
+import { StoqCode } from '../transport/index';
+import type { PeerLink } from '../transport/index';
 import type { AssetAdapter, Lease } from './adapter';
 import { isAssetId } from './asset-id';
 import { AllocationError } from './errors';

@@ -1,6 +1,6 @@
 import { createHash } from 'node:crypto';
 import { RESOURCE_KINDS, type ResourceKind } from '../../shared/settings';
-import { base32 } from '../identity/base32';
+import { base32 } from '../identity/index';
 import { InvalidAssetIdError } from './errors';
 
 /**

@@ -1,6 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import type { ResourceKind } from '../../shared/settings';
-import { base32 } from '../identity/base32';
+import { base32 } from '../identity/index';
 import {
   ZERO_CAPS,
   checkCaps,

@@ -1,5 +1,5 @@
 import type { Settings } from '../../shared/settings';
-import type { HardwareProbe } from '../hardware/hardware';
+import type { HardwareProbe } from '../hardware/index';
 import { capsFromSettings, type AssetAdapter, type Clock, type Detection } from './adapter';
 import { assetIdFor } from './asset-id';
 import { BandwidthAdapter } from './bandwidth-adapter';

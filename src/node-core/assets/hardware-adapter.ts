@@ -1,5 +1,5 @@
 import type { HardwareInfo } from '../../shared/hardware';
-import type { HardwareProbe } from '../hardware/hardware';
+import type { HardwareProbe } from '../hardware/index';
 import type { Clock, Detection } from './adapter';
 import { BaseAdapter } from './base-adapter';
 

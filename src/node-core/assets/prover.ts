@@ -12,11 +12,11 @@ import {
   type VerifiedConsensusProof,
 } from '../consensus';
 import { verifyNow } from '../crypto';
-import type { NodeIdentity } from '../identity/identity';
-import type { Db } from '../store/database';
-import type { SignedTreeHead } from '../trust/ct-log';
-import { headToJson } from '../trust/protocol';
-import type { TrustClient } from '../trust/trust-client';
+import type { NodeIdentity } from '../identity/index';
+import type { Db } from '../store/index';
+import type { SignedTreeHead } from '../trust/index';
+import { headToJson } from '../trust/index';
+import type { TrustClient } from '../trust/index';
 import type { AssetAdapter } from './adapter';
 import type { StakeReader } from './ledger-link';
 

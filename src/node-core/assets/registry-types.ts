@@ -1,7 +1,7 @@
 import { createHmac } from 'node:crypto';
 import { isSharing } from '../../shared/privacy';
 import type { AllocationType, PrivacyLevel, ResourceKind, Settings } from '../../shared/settings';
-import { base32 } from '../identity/base32';
+import { base32 } from '../identity/index';
 import type { AssetUnit } from './adapter';
 import type { AssetDescriptor } from './asset-id';
 

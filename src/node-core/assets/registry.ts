@@ -13,13 +13,13 @@ import {
   type ConsensusSubject,
   type VerifiedConsensusProof,
 } from '../consensus';
-import type { HardwareProbe } from '../hardware/hardware';
-import type { NodeIdentity } from '../identity/identity';
-import type { Logger } from '../logging/log-book';
-import type { Db } from '../store/database';
-import type { StoqRouter } from '../transport/stoq/rpc';
-import { headFromJson } from '../trust/protocol';
-import type { TrustClient } from '../trust/trust-client';
+import type { HardwareProbe } from '../hardware/index';
+import type { NodeIdentity } from '../identity/index';
+import type { Logger } from '../logging/index';
+import type { Db } from '../store/index';
+import type { StoqRouter } from '../transport/index';
+import { headFromJson } from '../trust/index';
+import type { TrustClient } from '../trust/index';
 import type { AssetAdapter } from './adapter';
 import { Allocator } from './allocation';
 import {

@@ -1,6 +1,6 @@
 import { hash, sameBytes } from '../crypto';
 import { randomBytes as nodeRandomBytes } from 'node:crypto';
-import { sthSigningInput, verifyHeadSignature, type SignedTreeHead } from '../trust/ct-log';
+import { sthSigningInput, verifyHeadSignature, type SignedTreeHead } from '../trust/index';
 import { fail } from './errors';
 import type { TimeParams } from './params';
 import { DOMAIN, iterateSha256 } from './primitives';

@@ -6,7 +6,7 @@ import {
   type SensorReadings,
   type SharingDecision,
 } from '../../shared/sharing-policy';
-import type { Logger } from '../logging/log-book';
+import type { Logger } from '../logging/index';
 import type { SensorNeeds, SensorSource } from './sensors';
 
 /** Readings the desktop shell can give better than the headless sensors (Electron's powerMonitor). */

@@ -1,7 +1,7 @@
 import type { Settings, SettingsPatch } from '../../shared/settings';
 import { startOfTomorrow, type SharingDecision } from '../../shared/sharing-policy';
 import type { PauseRequest, PauseState, SharingView } from '../../shared/sharing-view';
-import type { Logger } from '../logging/log-book';
+import type { Logger } from '../logging/index';
 import { SharingGovernor, type AllowanceListener, type FedReadings } from './governor';
 import { createSystemSensors, type SensorSource } from './sensors';
 import { sharingView, type ShareViewSources } from './share-view';

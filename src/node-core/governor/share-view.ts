@@ -1,7 +1,7 @@
 import { RESOURCE_KINDS, type ResourceKind } from '../../shared/settings';
 import type { SharingDecision } from '../../shared/sharing-policy';
 import type { AbsentCode, ResourceShareView, SharingView } from '../../shared/sharing-view';
-import type { AssetAdapter } from '../assets/adapter';
+import type { AssetAdapter } from '../assets/index';
 
 /**
  * Measures the CPU that peers' work uses now, in cores (over the last ~2 s): the job processes' CPU time. The job

@@ -11,7 +11,7 @@ import { chmodSync, existsSync, readFileSync, renameSync, statSync, writeFileSyn
 import { join } from 'node:path';
 import { ml_dsa65 } from '@noble/post-quantum/ml-dsa.js';
 import { IdentityCorruptError, IdentityMissingError } from '../errors';
-import type { Logger } from '../logging/log-book';
+import type { Logger } from '../logging/index';
 import { base32 } from './base32';
 
 export const IDENTITY_FILE = 'identity.json';

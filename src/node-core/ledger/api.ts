@@ -1,5 +1,5 @@
 import type { NodeApi } from '../../shared/api/contract';
-import { requirePart, type ApiPartContext } from '../api/part';
+import { requirePart, type ApiPartContext } from '../api/index';
 import { LedgerUnavailableError } from './errors';
 import type { Ledger } from './ledger';
 

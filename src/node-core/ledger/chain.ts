@@ -1,7 +1,7 @@
 import { formatAmount, parseAmount } from '../../shared/amount';
 import { DEFAULT_CONSENSUS_PARAMS, verifyConsensusProof, type Beacon, type ConsensusParams } from '../consensus';
-import type { Logger } from '../logging/log-book';
-import type { Db } from '../store/database';
+import type { Logger } from '../logging/index';
+import type { Db } from '../store/index';
 import { blockProofSubject, type DecodedBlock, type Genesis } from './block';
 import { LedgerRuleError } from './errors';
 import { LedgerState, leaderOf, type ProducerRules, type TxEffect } from './state';

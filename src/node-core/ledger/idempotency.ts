@@ -2,7 +2,7 @@ import { createHash } from 'node:crypto';
 import { formatAmount, parseAmount } from '../../shared/amount';
 import { ErrorCode, HyperMeshError } from '../../shared/errors';
 import type { SendRequest, StakeRequest } from '../../shared/ledger';
-import type { Db } from '../store/database';
+import type { Db } from '../store/index';
 
 /** A requestId already used for a different request: nothing is done (the first request's transaction stands). */
 export class IdempotencyConflictError extends HyperMeshError {

@@ -14,3 +14,4 @@ export * from './rewards';
 export type { WalletService } from './service';
 export * from './state';
 export * from './tx';
+export * from './api';

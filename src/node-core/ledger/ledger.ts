@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 import type * as W from '../../shared/ledger';
 import type { AssetLedger, AssetRecordEvent } from '../assets';
 import type { StakeRecord } from '../consensus';
-import type { PeerLink } from '../transport/stoq/transport';
+import type { PeerLink } from '../transport/index';
 import type { ChainRef } from './chain';
 import { LedgerContext, LedgerMethod, json, type LedgerOptions } from './context';
 import { loadStoredGenesis, obtainGenesis } from './genesis';

@@ -1,5 +1,5 @@
 import type { AssetRecordEvent } from '../assets';
-import type { CallContext } from '../transport/stoq/rpc';
+import type { CallContext } from '../transport/index';
 import { LedgerMethod, type LedgerContext } from './context';
 import { LedgerRuleError } from './errors';
 import type { Mempool } from './mempool';

@@ -2,7 +2,7 @@ import { createHash } from 'node:crypto';
 import { formatAmount, UNITS_PER_CAESAR } from '../../shared/amount';
 import type { LedgerTxKind } from '../../shared/ledger';
 import type { PrivacyLevel, ResourceKind } from '../../shared/settings';
-import { parseAssetId } from '../assets/asset-id';
+import { parseAssetId } from '../assets/index';
 import type { StakeRecord } from '../consensus';
 import { LedgerRuleError } from './errors';
 import { rewardUnits } from './rewards';

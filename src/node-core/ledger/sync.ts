@@ -1,5 +1,5 @@
 import { shuffled } from '../../shared/random';
-import type { PeerLink } from '../transport/stoq/transport';
+import type { PeerLink } from '../transport/index';
 import { BLOCK_LIMITS, decodeBlock, type DecodedBlock } from './block';
 import { MAX_REORG_DEPTH, isBetter } from './chain';
 import { Reader, Writer } from './codec';

@@ -2,7 +2,7 @@ import { createHash } from 'node:crypto';
 import { MAX_AMOUNT_UNITS } from '../../shared/amount';
 import { LEDGER_TX_KINDS, MEMO_MAX_LENGTH, NODE_ID_PATTERN, type LedgerTxKind } from '../../shared/ledger';
 import { PRIVACY_LEVELS, RESOURCE_KINDS, type PrivacyLevel, type ResourceKind } from '../../shared/settings';
-import { base32 } from '../identity/base32';
+import { base32 } from '../identity/index';
 import { hash, verifyNow } from '../crypto';
 import { Reader, Writer, signingInput, withSignature } from './codec';
 import { LedgerRuleError } from './errors';

@@ -5,9 +5,9 @@ import type {
   RemoteAssetView,
 } from '../../shared/mesh';
 import { parseServiceAddress } from '../../shared/settings';
-import { StoqCode } from '../transport/stoq/frames';
-import { RpcError } from '../transport/stoq/rpc';
-import type { HostPort, PeerLink } from '../transport/stoq/transport';
+import { StoqCode } from '../transport/index';
+import { RpcError } from '../transport/index';
+import type { HostPort, PeerLink } from '../transport/index';
 import { priceUnits, type AnnouncementBody } from './announcement';
 import type { Announcements } from './announcements';
 import type { Connectivity } from './connectivity';

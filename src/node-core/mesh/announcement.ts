@@ -11,7 +11,7 @@ import {
   type ResourceKind,
 } from '../../shared/settings';
 import { isPlainObject } from '../../shared/validate';
-import { isAssetId, parseAssetId } from '../assets/asset-id';
+import { isAssetId, parseAssetId } from '../assets/index';
 
 /** Largest announcement accepted from the mesh (a certificate chain and an ML-DSA signature fit easily). */
 export const MAX_ANNOUNCEMENT_BYTES = 64 * 1024;

@@ -3,7 +3,7 @@ import type { PeerId } from '@libp2p/interface';
 import type { Statement } from 'better-sqlite3';
 import { formatHostPort } from '../../shared/network';
 import { parseServiceAddress } from '../../shared/settings';
-import type { PeerLink } from '../transport/stoq/transport';
+import type { PeerLink } from '../transport/index';
 import { sharedPqVerifier } from '../trust/index';
 import {
   AnnouncementError,

@@ -1,6 +1,6 @@
 import type { NodeApi } from '../../shared/api/contract';
 import type { MeshStatus } from '../../shared/mesh';
-import type { ApiPartContext } from '../api/part';
+import type { ApiPartContext } from '../api/index';
 import { MeshError, type Mesh } from './mesh';
 
 export type MeshApi = Pick<NodeApi, 'getMeshStatus' | 'searchAssets' | 'allocateRemote' | 'getRemoteAllocations'>;

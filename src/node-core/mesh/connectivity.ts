@@ -4,7 +4,7 @@ import { multiaddr } from '@multiformats/multiaddr';
 import { formatHostPort } from '../../shared/network';
 import { shuffled } from '../../shared/random';
 import { parseServiceAddress, splitAddressList } from '../../shared/settings';
-import type { HostPort } from '../transport/stoq/transport';
+import type { HostPort } from '../transport/index';
 import type { Announcements } from './announcements';
 import { bounded, isRelayed, sameAddress, waitFor, type MeshContext } from './context';
 import type { MeshLibp2p } from './libp2p-node';

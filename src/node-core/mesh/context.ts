@@ -1,10 +1,10 @@
 import type { Connection } from '@libp2p/interface';
 import type { Settings } from '../../shared/settings';
-import type { AssetRegistry } from '../assets/registry';
-import type { NodeIdentity } from '../identity/identity';
-import type { Logger } from '../logging/log-book';
-import type { Db } from '../store/database';
-import type { HostPort, Transport as StoqTransport } from '../transport/stoq/transport';
+import type { AssetRegistry } from '../assets/index';
+import type { NodeIdentity } from '../identity/index';
+import type { Logger } from '../logging/index';
+import type { Db } from '../store/index';
+import type { HostPort, Transport as StoqTransport } from '../transport/index';
 import type { PqVerifier, TrustClient } from '../trust/index';
 import type { MeshLibp2p } from './libp2p-node';
 import { PeerBook } from './peer-book';

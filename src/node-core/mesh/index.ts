@@ -10,3 +10,4 @@ export {
 } from './mesh';
 export { ANNOUNCE_TOPIC, type MeshLibp2p } from './libp2p-node';
 export { TRUST_FLOOR } from './peer-book';
+export * from './api';

@@ -4,7 +4,7 @@ import { isGlobalUnicast, isPrivate } from '@libp2p/utils';
 import { multiaddr, type Multiaddr } from '@multiformats/multiaddr';
 import type { TypedEventTarget } from 'main-event';
 import type { Reachability } from '../../shared/mesh';
-import type { HostPort } from '../transport/stoq/transport';
+import type { HostPort } from '../transport/index';
 import { stoqAddressOf, stoqMultiaddr } from './stoq-libp2p';
 
 /**

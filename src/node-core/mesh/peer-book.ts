@@ -1,5 +1,5 @@
 import type { Statement } from 'better-sqlite3';
-import type { Db } from '../store/database';
+import type { Db } from '../store/index';
 
 /** Where a score starts, and how far one accepted or refused message moves it (docs/mesh.md). */
 export const TRUST_START = 0.5;

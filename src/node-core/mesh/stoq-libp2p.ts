@@ -22,10 +22,10 @@ import { peerIdFromPublicKey } from '@libp2p/peer-id';
 import { AbstractMultiaddrConnection, type SendResult } from '@libp2p/utils';
 import { multiaddr, registry, type Multiaddr } from '@multiformats/multiaddr';
 import { TypedEventEmitter } from 'main-event';
-import { StoqCode } from '../transport/stoq/frames';
-import type { CallContext, Channel } from '../transport/stoq/rpc';
+import { StoqCode } from '../transport/index';
+import type { CallContext, Channel } from '../transport/index';
 import { concatBytes } from '../../shared/bytes';
-import type { HostPort, Transport as StoqTransport } from '../transport/stoq/transport';
+import type { HostPort, Transport as StoqTransport } from '../transport/index';
 
 /** The STOQ channel method libp2p connections run on. */
 export const MESH_CHANNEL = 'mesh.libp2p';

@@ -1,5 +1,5 @@
 import { TopicValidatorResult } from '@libp2p/gossipsub';
-import type { PeerLink } from '../transport/stoq/transport';
+import type { PeerLink } from '../transport/index';
 import {
   MAX_CHAIN_REQUEST,
   MAX_SYNC_ANSWER_BYTES,

@@ -2,9 +2,9 @@ import { createCipheriv, createDecipheriv, hkdfSync, randomBytes } from 'node:cr
 import { ml_kem768 } from '@noble/post-quantum/ml-kem.js';
 import type { ProviderChoiceView, UsedPoolView } from '../../shared/proxy';
 import { ErrorCode } from '../../shared/errors';
-import { callJson, encodeJsonBody, ignoreReply } from '../transport/stoq/json-call';
-import { RpcError } from '../transport/stoq/rpc';
-import type { PeerLink } from '../transport/stoq/transport';
+import { callJson, encodeJsonBody, ignoreReply } from '../transport/index';
+import { RpcError } from '../transport/index';
+import type { PeerLink } from '../transport/index';
 import { parseProxyAddress } from './address';
 import { ProxyError } from './errors';
 import { ProxyMethod, encodeWrite } from './provider';

@@ -1,10 +1,10 @@
 import { randomBytes } from 'node:crypto';
 import type { ProvidedMappingView, ProxyPermission } from '../../shared/proxy';
-import type { MemoryAdapter } from '../assets/memory-adapter';
-import type { Logger } from '../logging/log-book';
-import type { Db } from '../store/database';
-import type { StoqRouter } from '../transport/stoq/rpc';
-import { decodeJsonBody, handleJson } from '../transport/stoq/json-call';
+import type { MemoryAdapter } from '../assets/index';
+import type { Logger } from '../logging/index';
+import type { Db } from '../store/index';
+import type { StoqRouter } from '../transport/index';
+import { decodeJsonBody, handleJson } from '../transport/index';
 import {
   anonymousCoordinates,
   canonicalProxyAddress,

@@ -1,6 +1,6 @@
-import type { Db } from '../store/database';
-import { callJson, encodeJsonBody, ignoreReply } from '../transport/stoq/json-call';
-import type { PeerLink } from '../transport/stoq/transport';
+import type { Db } from '../store/index';
+import { callJson, encodeJsonBody, ignoreReply } from '../transport/index';
+import type { PeerLink } from '../transport/index';
 import { canonicalProxyAddress } from './address';
 import { ProxyError } from './errors';
 import { ProxyMethod, encodeWrite } from './provider';

@@ -14,11 +14,11 @@ import type {
 } from '../../shared/mesh';
 import { formatAmount, parseAmount } from '../../shared/amount';
 import type { ProxySelection, Settings } from '../../shared/settings';
-import type { MemoryAdapter } from '../assets/memory-adapter';
-import type { Logger } from '../logging/log-book';
-import type { Db } from '../store/database';
-import { callJson, handleJson, ignoreReply } from '../transport/stoq/json-call';
-import type { PeerLink, Transport } from '../transport/stoq/transport';
+import type { MemoryAdapter } from '../assets/index';
+import type { Logger } from '../logging/index';
+import type { Db } from '../store/index';
+import { callJson, handleJson, ignoreReply } from '../transport/index';
+import type { PeerLink, Transport } from '../transport/index';
 import { anonymousCoordinates, canonicalProxyAddress, formatProxyAddress, newFingerprint } from './address';
 import { ProxyRelay } from './relay';
 import { ProxyError } from './errors';

@@ -2,7 +2,7 @@ import { chmodSync, copyFileSync, existsSync, mkdirSync, renameSync, rmSync, sta
 import { join, resolve } from 'node:path';
 import Database from 'better-sqlite3';
 import { StoreCorruptError, StoreMissingError } from '../errors';
-import type { Logger } from '../logging/log-book';
+import type { Logger } from '../logging/index';
 import { BACKUP_DIR, BACKUPS_KEPT, DB_FILE, listBackups, stamp, type BackupReason } from './backup-files';
 import { LATEST_SCHEMA_VERSION, openDatabase, type Db } from './database';
 import { sqliteNativeBinding } from './native-sqlite';

@@ -1,4 +1,4 @@
-import type { PeerAddressBook, PeerAddress } from '../transport/stoq/transport';
+import type { PeerAddressBook, PeerAddress } from '../transport/index';
 import type { Db } from './database';
 
 /** The peer address book in SQLite: one row per NodeId, the address it was last reached at. */

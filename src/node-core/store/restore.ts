@@ -1,4 +1,4 @@
-import { DataDirLock, prepareDataDir } from '../config/data-dir';
+import { DataDirLock, prepareDataDir } from '../config/index';
 import { StoreMissingError } from '../errors';
 import { listBackups, restoreBackup, type RestoreResult } from './backups';
 

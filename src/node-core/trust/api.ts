@@ -1,7 +1,7 @@
 import type { NodeApi } from '../../shared/api/contract';
 import { formatHostPort } from '../../shared/network';
-import { requirePart, type ApiPartContext } from '../api/part';
-import type { Transport } from '../transport/stoq/transport';
+import { requirePart, type ApiPartContext } from '../api/index';
+import type { Transport } from '../transport/index';
 import type { CaService } from './ca-service';
 import { canonicalSerial } from './certificates';
 import { TrustError } from './errors';

@@ -1,6 +1,6 @@
 import { chmodSync, existsSync, mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import type { Logger } from '../logging/log-book';
+import type { Logger } from '../logging/index';
 import { X509Certificate } from 'node:crypto';
 import { createCertificateAuthority, loadCa, renewIntermediate, serializeCa, type CaMaterial } from './certificates';
 import { TrustError } from './errors';

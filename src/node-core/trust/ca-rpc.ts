@@ -1,6 +1,6 @@
 import { ErrorCode } from '../../shared/errors';
-import { handleJson } from '../transport/stoq/json-call';
-import type { CallContext, StoqRouter } from '../transport/stoq/rpc';
+import { handleJson } from '../transport/index';
+import type { CallContext, StoqRouter } from '../transport/index';
 import type { CaService } from './ca-service';
 import { AlreadyCertifiedError, CaRefusedError, NameRefusedError, TrustError } from './errors';
 import {

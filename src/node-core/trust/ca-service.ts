@@ -1,9 +1,9 @@
 import { X509Certificate } from 'node:crypto';
 import { ErrorCode } from '../../shared/errors';
-import { base32 } from '../identity/base32';
-import type { Logger } from '../logging/log-book';
-import type { Db } from '../store/database';
-import type { StoqRouter } from '../transport/stoq/rpc';
+import { base32 } from '../identity/index';
+import type { Logger } from '../logging/index';
+import type { Db } from '../store/index';
+import type { StoqRouter } from '../transport/index';
 import { serveCa } from './ca-rpc';
 import {
   PQ_COSIGN_CONTEXT,

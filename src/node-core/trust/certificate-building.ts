@@ -14,9 +14,9 @@ import { ml_dsa65 } from '@noble/post-quantum/ml-dsa.js';
 import { AsnConvert, OctetString } from '@peculiar/asn1-schema';
 import * as asnX509 from '@peculiar/asn1-x509';
 import * as x509 from '@peculiar/x509';
-import { base32 } from '../identity/base32';
-import type { NodeIdentity } from '../identity/identity';
-import { derOctetString, NODE_BINDING_OID, nodeSigningKeys } from '../transport/stoq/node-certificate';
+import { base32 } from '../identity/index';
+import type { NodeIdentity } from '../identity/index';
+import { derOctetString, NODE_BINDING_OID, nodeSigningKeys } from '../transport/index';
 import { TrustError } from './errors';
 import {
   CA_ID_BYTES,

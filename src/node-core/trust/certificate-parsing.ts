@@ -5,9 +5,9 @@ import { ml_dsa65 } from '@noble/post-quantum/ml-dsa.js';
 import { AsnConvert } from '@peculiar/asn1-schema';
 import * as asnX509 from '@peculiar/asn1-x509';
 import * as x509 from '@peculiar/x509';
-import { base32 } from '../identity/base32';
-import { deriveNodeId } from '../identity/identity';
-import { BINDING_CONTEXT, NODE_BINDING_OID, readDerOctetString } from '../transport/stoq/node-certificate';
+import { base32 } from '../identity/index';
+import { deriveNodeId } from '../identity/index';
+import { BINDING_CONTEXT, NODE_BINDING_OID, readDerOctetString } from '../transport/index';
 import { TrustError } from './errors';
 import {
   CA_ID_BYTES,

@@ -2,7 +2,7 @@
 import 'reflect-metadata';
 import { type KeyObject, webcrypto } from 'node:crypto';
 import * as x509 from '@peculiar/x509';
-import { NODE_BINDING_OID } from '../transport/stoq/node-certificate';
+import { NODE_BINDING_OID } from '../transport/index';
 
 x509.cryptoProvider.set(webcrypto as unknown as Parameters<typeof x509.cryptoProvider.set>[0]);
 

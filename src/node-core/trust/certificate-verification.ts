@@ -6,8 +6,8 @@ import { CertificationRequest } from '@peculiar/asn1-csr';
 import { AsnConvert } from '@peculiar/asn1-schema';
 import * as asnX509 from '@peculiar/asn1-x509';
 import * as x509 from '@peculiar/x509';
-import { base32 } from '../identity/base32';
-import { NODE_BINDING_OID } from '../transport/stoq/node-certificate';
+import { base32 } from '../identity/index';
+import { NODE_BINDING_OID } from '../transport/index';
 import { TrustError } from './errors';
 import {
   type CaPqPublicKeys,

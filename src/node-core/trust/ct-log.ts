@@ -1,5 +1,5 @@
 import type { Statement } from 'better-sqlite3';
-import type { Db } from '../store/database';
+import type { Db } from '../store/index';
 import { SplitViewError, TrustError } from './errors';
 import { HASH_SIZE, MerkleTree, consistencyProof, inclusionProof, leafHash, verifyConsistency } from '../crypto';
 

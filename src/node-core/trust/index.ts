@@ -28,3 +28,4 @@ export { TrustClient, type TrustClientOptions } from './trust-client';
 export { TrustStateRepository } from './trust-store';
 export { TrustChainVerifier, trustChainIdentity } from './verifier';
 export { verifyNodeCertificate, type NodeVerificationContext, type VerifiedNodeCertificate } from './verify-node';
+export * from './api';

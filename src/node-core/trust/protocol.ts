@@ -1,5 +1,5 @@
 import { isPlainObject } from '../../shared/validate';
-import type { JsonHandlerOptions, Validate } from '../transport/stoq/json-call';
+import type { JsonHandlerOptions, Validate } from '../transport/index';
 import type { SignedTreeHead } from './ct-log';
 import { TrustError } from './errors';
 import { parseFederationDocument, type FederationDocument } from './federation';

@@ -1,6 +1,6 @@
-import { resolveServiceAddress } from '../transport/resolve-address';
-import { callJson } from '../transport/stoq/json-call';
-import type { Transport } from '../transport/stoq/transport';
+import { resolveServiceAddress } from '../transport/index';
+import { callJson } from '../transport/index';
+import type { Transport } from '../transport/index';
 import { parseCosignReply } from './cosign';
 import type { PqCosignature } from './certificates';
 import { TrustError, throwIfRefused } from './errors';

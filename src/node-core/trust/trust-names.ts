@@ -1,10 +1,10 @@
 import type { TrustSettings } from '../../shared/settings';
 import type { ResolvedName } from '../../shared/trust';
-import type { NodeIdentity } from '../identity/identity';
-import { StoqCode } from '../transport/stoq/frames';
-import { callJson } from '../transport/stoq/json-call';
-import { RpcError } from '../transport/stoq/rpc';
-import { encodeChain, type PeerLink } from '../transport/stoq/transport';
+import type { NodeIdentity } from '../identity/index';
+import { StoqCode } from '../transport/index';
+import { callJson } from '../transport/index';
+import { RpcError } from '../transport/index';
+import { encodeChain, type PeerLink } from '../transport/index';
 import type { CaService } from './ca-service';
 import { TrustError, throwIfRefused } from './errors';
 import type { TrustedFederation } from './federation';

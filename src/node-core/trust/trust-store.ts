@@ -1,4 +1,4 @@
-import type { Db } from '../store/database';
+import type { Db } from '../store/index';
 
 export interface IssuedCertificate {
   readonly serial: string;

@@ -4,7 +4,7 @@ import {
   createSelfSignedVerifier,
   type PeerIdentity,
   type PeerVerifier,
-} from '../transport/stoq/node-certificate';
+} from '../transport/index';
 import { canonicalSerial, parseNodeCertificate } from './certificates';
 import type { SignedTreeHead } from './ct-log';
 import { federationSigningInput, type TrustedCa, type TrustedFederation } from './federation';

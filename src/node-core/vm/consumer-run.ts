@@ -2,7 +2,7 @@ import { formatAmount } from '../../shared/amount';
 import type { PrivacyLevel } from '../../shared/settings';
 import { type JobFailureReason, type JobKind, type JobRunView } from '../../shared/vm';
 import { decodeConsensusProof } from '../consensus';
-import { rewardUnits } from '../ledger/rewards';
+import { rewardUnits } from '../ledger/index';
 import { VmError } from './errors';
 import {
   decodeReply,

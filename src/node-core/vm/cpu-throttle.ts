@@ -1,5 +1,5 @@
-import { jobConcurrency } from '../governor/throttle';
-import type { Logger } from '../logging/log-book';
+import { jobConcurrency } from '../governor/index';
+import type { Logger } from '../logging/index';
 import { processCpuPreciseMs } from './proc';
 import { createSandbox, type Sandbox } from './sandbox';
 

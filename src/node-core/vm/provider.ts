@@ -1,7 +1,7 @@
 import { JOB_LIMITS, type JobKind, type JobView } from '../../shared/vm';
-import type { Lease } from '../assets/adapter';
+import type { Lease } from '../assets/index';
 import { encodeConsensusProof } from '../consensus';
-import type { CallContext } from '../transport/stoq/rpc';
+import type { CallContext } from '../transport/index';
 import { VmError } from './errors';
 import { parseGpuCode, runGpuJob, type VmGpu } from './gpu-jobs';
 import {

@@ -1,7 +1,7 @@
 import { createHash } from 'node:crypto';
 import { availableParallelism } from 'node:os';
 import type { JobFailureReason, JobKind } from '../../shared/vm';
-import type { Logger } from '../logging/log-book';
+import type { Logger } from '../logging/index';
 import { createChildPool, type ChildObserver, type ChildPoolOptions, type JobChild } from './child-pool';
 import { VmError } from './errors';
 import { processCpuMs, processRssBytes } from './proc';

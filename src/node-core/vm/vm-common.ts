@@ -13,11 +13,11 @@ import {
   type JobRunView,
   type RunJobRequest,
 } from '../../shared/vm';
-import type { AssetAdapter } from '../assets/adapter';
+import type { AssetAdapter } from '../assets/index';
 import { type ConsensusProof, type ConsensusSubject } from '../consensus';
-import type { Logger } from '../logging/log-book';
-import type { Db } from '../store/database';
-import type { Transport } from '../transport/stoq/transport';
+import type { Logger } from '../logging/index';
+import type { Db } from '../store/index';
+import type { Transport } from '../transport/index';
 import { VmError } from './errors';
 import { type ExecutionClaim } from './job';
 import type { VmGpu } from './gpu-jobs';

@@ -1,7 +1,7 @@
 import { createHash } from 'node:crypto';
 import { ErrorCode, HyperMeshError } from '../../../shared/errors';
 import { formatHostPort, type PeerConnectionStats } from '../../../shared/network';
-import type { Logger } from '../../logging/log-book';
+import type { Logger } from '../../logging/index';
 import { StoqCode } from './frames';
 import { PeerVerificationError, type PeerIdentity, type PeerVerifier } from './node-certificate';
 import { quiche, type QuicheConnection } from './quiche';

@@ -1,6 +1,6 @@
 import { createHmac, randomBytes } from 'node:crypto';
 import { isIP } from 'node:net';
-import type { Logger } from '../../logging/log-book';
+import type { Logger } from '../../logging/index';
 import { InitialAdmission, type AdmissionCounters, type AdmissionLimits, type InitialToken } from './admission';
 import {
   StoqConnection,

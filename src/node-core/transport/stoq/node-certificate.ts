@@ -3,7 +3,7 @@ import { createHash, webcrypto, X509Certificate as NodeX509 } from 'node:crypto'
 import { ml_dsa65 } from '@noble/post-quantum/ml-dsa.js';
 import * as x509 from '@peculiar/x509';
 import { ErrorCode, HyperMeshError } from '../../../shared/errors';
-import { deriveNodeId, type NodeIdentity } from '../../identity/identity';
+import { deriveNodeId, type NodeIdentity } from '../../identity/index';
 
 x509.cryptoProvider.set(webcrypto as unknown as Parameters<typeof x509.cryptoProvider.set>[0]);
 

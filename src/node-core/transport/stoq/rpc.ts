@@ -1,5 +1,5 @@
 import { ErrorCode, HyperMeshError, isErrorCode } from '../../../shared/errors';
-import type { Logger } from '../../logging/log-book';
+import type { Logger } from '../../logging/index';
 import type { StoqConnection } from './endpoint';
 import {
   DEFAULT_MAX_FRAME_BYTES,

@@ -1,7 +1,7 @@
 import { createHash } from 'node:crypto';
 import { formatHostPort, type NetworkStats, type PeerConnectionStats } from '../../../shared/network';
-import type { NodeIdentity } from '../../identity/identity';
-import type { Logger } from '../../logging/log-book';
+import type { NodeIdentity } from '../../identity/index';
+import type { Logger } from '../../logging/index';
 import { StoqEndpoint, TransportError, type StoqConnection } from './endpoint';
 import { StoqCode } from './frames';
 import {

@@ -2,7 +2,7 @@ import dgram from 'node:dgram';
 import { createRequire } from 'node:module';
 import { isIP } from 'node:net';
 import type { StoqUdpPath } from '../../../shared/network';
-import type { Logger } from '../../logging/log-book';
+import type { Logger } from '../../logging/index';
 import { openAddonSocket, type StoqUdpAddon } from './udp-addon';
 
 export type { StoqUdpPath };

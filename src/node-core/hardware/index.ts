@@ -1,0 +1,2 @@
+// The hardware subsystem's only entry: other subsystems import from here, never from its files.
+export * from './hardware';
