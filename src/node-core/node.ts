@@ -1,135 +1,65 @@
 import { join } from 'node:path';
-import type { HealthIssue, LogQuery, NodeApi, NodeEvents, NodeStatus } from '../shared/api/contract';
+import type { HealthIssue, NodeApi, NodeEvents, NodeStatus } from '../shared/api/contract';
 import type { HardwareInfo } from '../shared/hardware';
-import type { NetworkStats } from '../shared/network';
-import { bandwidthCapBitsPerSec, effectiveAllocation, isSharing } from '../shared/privacy';
+import { formatHostPort } from '../shared/network';
+import { bandwidthCapBitsPerSec, isSharing } from '../shared/privacy';
 import { DEFAULT_SETTINGS, applySettingsPatch, type Settings, type SettingsPatch } from '../shared/settings';
 import { APP_VERSION } from '../shared/version';
 import { DataDirLock, prepareDataDir } from './config/index';
 import { NodeStoppedError } from './errors';
-import { resolveServiceAddress } from './transport/index';
-import { TransportError } from './transport/index';
+import { createStoqTransport, type Transport } from './transport/index';
 import { TypedEvents } from './events';
 import { createSystemHardwareProbe, type HardwareProbe } from './hardware/index';
 import { loadOrCreateIdentity, type NodeIdentity } from './identity/index';
 import { LogBook, type Logger } from './logging/index';
-import { closeDatabase, type Db } from './store/index';
-import { DailyBackups, openCheckedDatabase } from './store/index';
-import { MetaRepository } from './store/index';
-import { PeerRepository } from './store/index';
-import { SettingsRepository } from './store/index';
-import { createStoqTransport, type Transport } from './transport/index';
-import { formatHostPort } from '../shared/network';
-import { CaService, type CaLimits } from './trust/index';
-import { AssetRegistry } from './assets/index';
-import { Mesh } from './mesh/index';
+import {
+  closeDatabase,
+  type Db,
+  DailyBackups,
+  openCheckedDatabase,
+  MetaRepository,
+  PeerRepository,
+  SettingsRepository,
+} from './store/index';
+import {
+  CaService,
+  loadOrCreateCa,
+  OPEN_TRUST_METHODS,
+  remoteCosigner,
+  TrustClient,
+  TrustStateRepository,
+  TrustChainVerifier,
+  trustApi,
+} from './trust/index';
+import { AssetRegistry, type MemoryAdapter, DEFAULT_DECLARED_LINK_MBPS, assetIdOf } from './assets/index';
+import { Mesh, meshApi } from './mesh/index';
 import { sharedConsensusCompute } from './consensus';
-import { loadOrCreateCa } from './trust/index';
-import { OPEN_TRUST_METHODS } from './trust/index';
 import { createPqWorkerPool, type PqSigner } from './crypto';
-import { remoteCosigner } from './trust/index';
-import { TrustClient } from './trust/index';
-import { TrustStateRepository } from './trust/index';
-import { TrustChainVerifier } from './trust/index';
-import { Ledger } from './ledger/index';
-import { ProxyService } from './proxy/index';
-import type { MemoryAdapter } from './assets/index';
-import { DEFAULT_DECLARED_LINK_MBPS } from './assets/index';
-import { assetIdOf } from './assets/index';
-import { createGpuExecutor, type GpuExecutor } from './vm/index';
-import { VmService } from './vm/index';
-import { createThrottledSandbox, type CpuThrottle } from './vm/index';
-import type { JobExecutor } from './vm/index';
-import { trustApi } from './trust/index';
-import { meshApi } from './mesh/index';
-import { walletApi } from './ledger/index';
-import { memoryApi, requireProxy } from './proxy/index';
-import { jobsApi } from './vm/index';
-import { NodeSharing, type NodeSharingHooks } from './governor/index';
-import type { SensorSource } from './governor/index';
-import type { PeerCpuMeter } from './governor/index';
+import { Ledger, walletApi } from './ledger/index';
+import { ProxyService, memoryApi, requireProxy } from './proxy/index';
+import {
+  createGpuExecutor,
+  type GpuExecutor,
+  VmService,
+  createThrottledSandbox,
+  type CpuThrottle,
+  type JobExecutor,
+  jobsApi,
+} from './vm/index';
+import { NodeSharing } from './governor/index';
 
-export interface NodeConfig {
-  readonly dataDir: string;
-  /** Where STOQ listens for peers; none runs the node without a peer transport. */
-  readonly listen?: { readonly host: string; readonly port: number };
-  /** If the transport cannot start: fail the node (CLI) or run on with a health warning (desktop app). */
-  readonly transportRequired?: boolean;
-  /** Echo log lines to stderr (the headless CLI does). */
-  readonly logToStderr?: boolean;
-  /** Run a TrustChain CA on this node (`hypermesh trust serve`); its keys live in DATA/trust/ca.json. */
-  readonly authority?: {
-    readonly name: string;
-    /** The address peers dial this CA at, if not the listening address (e.g. behind a name). */
-    readonly advertise?: string;
-    /** Lifetime of the node certificates it issues; 24 h by default. */
-    readonly certificateValidityMs?: number;
-    /** Per-NodeId limits on issuance, co-signing and name calls (docs/trust.md, "Limits"); defaults otherwise. */
-    readonly limits?: Partial<CaLimits>;
-  };
-  /** How often TrustChain state (revocations, federation, tree heads) is refreshed; 5 minutes by default. */
-  readonly trustRefreshMs?: number;
-  /** How often the mesh maintains its connections (tests and benchmarks shorten it); announcements every 6×. */
-  readonly meshIntervalMs?: number;
-  /** With meshIntervalMs: how often the node re-announces unchanged assets (6 × meshIntervalMs unless given). */
-  readonly meshAnnounceIntervalMs?: number;
-  /** How often a consumer signs usage receipts for its leases; 60 s by default. */
-  readonly receiptIntervalMs?: number;
-  /** The ledger's tick (sync, produce); 1 s by default. */
-  readonly ledgerTickMs?: number;
-  /** Slot length of a genesis this node creates (CA nodes); 2 s by default. */
-  readonly ledgerSlotMs?: number;
-  /**
-   * GPU jobs (kind 'wgsl', docs/vm.md): 'off' (default) offers no GPU for jobs; 'on' offers one only where WebGPU
-   * finds a hardware adapter; 'test' also allows software adapters such as SwiftShader (tests and CI only).
-   */
-  readonly gpuJobs?: 'off' | 'on' | 'test';
-}
+import type { HyperMeshNode, NodeConfig, NodeOverrides } from './node-config';
+import { nodeOwnApi } from './node-api';
+import { gpuSlotsFor, peerServiceBase, vmAssetsOf, vmLedgerOf } from './node-views';
+import {
+  HARDWARE_MAX_AGE_MS,
+  cachedReading,
+  effectiveShares,
+  governedSettings,
+  settingsRecoveredIssue,
+} from './node-state';
 
-/** Parts that tests (or the Electron shell) may replace; each has a real default. */
-export interface NodeOverrides {
-  readonly hardware?: HardwareProbe;
-  readonly logBook?: LogBook;
-  /** Runs the Catalog VM's jobs for peers; the real sandbox by default. */
-  readonly jobExecutor?: JobExecutor;
-  /** Runs GPU jobs for peers (with config.gpuJobs on); the real executor by default. */
-  readonly gpuExecutor?: GpuExecutor;
-  /** What the sharing rules read (battery, idle, CPU, processes, temperature); the real sensors by default. */
-  readonly sensors?: SensorSource;
-  /** The CPU peers' jobs use now (the job pool provides it); CPU use shows as not measured without it. */
-  readonly peerCpuMeter?: PeerCpuMeter;
-}
-
-export interface HyperMeshNode {
-  readonly api: NodeApi;
-  readonly events: TypedEvents<NodeEvents>;
-  readonly dataDir: string;
-  readonly log: Logger;
-  /** Valid after start(). */
-  readonly identity: NodeIdentity;
-  /** The peer transport, when the node listens (config.listen). */
-  readonly transport: Transport | undefined;
-  /** TrustChain: the client every listening node has, and the CA when this node runs one. */
-  readonly trust: TrustClient | undefined;
-  readonly authority: CaService | undefined;
-  /** This node's resources as assets (adapters with the user's caps, registrations with proofs). */
-  readonly assets: AssetRegistry | undefined;
-  /** The mesh (discovery, announcements), when the node listens. */
-  readonly mesh: Mesh | undefined;
-  /** The Caesar ledger and wallet, when the node listens. */
-  readonly ledger: Ledger | undefined;
-  /** The memory proxy (mappings provided, pools used), when the node listens. */
-  readonly proxy: ProxyService | undefined;
-  /** The Catalog VM (jobs run for peers, jobs run on peers), when the node listens. */
-  readonly vm: VmService | undefined;
-  /** The sharing rules' governor (feed powerMonitor readings, read the CPU allowance); valid after start(). */
-  readonly sharing: NodeSharingHooks | undefined;
-  start(): Promise<void>;
-  /** Flushes the store, closes everything and releases the data directory; safe to call twice. */
-  stop(): Promise<void>;
-}
-
-const HARDWARE_MAX_AGE_MS = 60_000;
+export type { HyperMeshNode, NodeConfig, NodeOverrides } from './node-config';
 
 class Node implements HyperMeshNode {
   readonly events = new TypedEvents<NodeEvents>();
@@ -146,7 +76,7 @@ class Node implements HyperMeshNode {
   private startedAt = new Date();
   private backups: DailyBackups | undefined;
   private readonly health: HealthIssue[] = [];
-  private hardwareReading: { at: number; value: Promise<HardwareInfo> } | undefined;
+  private readonly hardwareInfo: () => Promise<HardwareInfo>;
   private unsubscribeLog?: () => void;
   transport: Transport | undefined;
   trust: TrustClient | undefined;
@@ -174,41 +104,23 @@ class Node implements HyperMeshNode {
       new LogBook({ file: join(config.dataDir, 'logs', 'node.log'), echo: config.logToStderr ?? false });
     this.log = this.logBook.logger('node');
     this.hardware = overrides.hardware ?? createSystemHardwareProbe();
+    const hardware = this.hardware;
+    this.hardwareInfo = cachedReading(() => hardware.read(config.dataDir), HARDWARE_MAX_AGE_MS);
     const ensureRunning = () => this.ensureRunning();
     this.api = {
-      // async so that every failure, even a synchronous one, reaches the caller as a rejection
-      getStatus: async () => this.status(),
-      getSettings: async () => this.currentSettings(),
-      updateSettings: async (patch) => this.updateSettings(patch),
-      getHardware: async () => this.readHardware(),
-      getUsage: async () => {
-        this.ensureRunning();
-        const usage = await this.hardware.usage();
-        return this.sharing ? { ...usage, sharing: this.sharing.view() } : usage;
-      },
-      pauseSharing: async (request) => this.requireSharing().pause(request),
-      resumeSharing: async () => this.requireSharing().resume(),
-      getNetworkStats: async () => this.networkStats(),
-      getAssets: async () => {
-        this.ensureRunning();
-        return this.assets?.views() ?? [];
-      },
-      connectPeer: async (address: string) => {
-        this.ensureRunning();
-        const transport = this.transport;
-        if (!transport) throw new TransportError('the peer transport is not running');
-        const settings = this.currentSettings();
-        const link = await transport.dial(
-          await resolveServiceAddress(address, { ipv4: settings.network.ipv4 }),
-          undefined,
-          AbortSignal.timeout(15_000),
-        );
-        return { nodeId: link.peer.nodeId, identity: link.peer.kind ?? 'self-signed' };
-      },
-      getLogs: async (query: LogQuery) => {
-        this.ensureRunning();
-        return this.logBook.query(query);
-      },
+      ...nodeOwnApi({
+        ensureRunning,
+        status: () => this.status(),
+        settings: () => this.currentSettings(),
+        updateSettings: (patch) => this.updateSettings(patch),
+        readHardware: () => this.readHardware(),
+        hardware: this.hardware,
+        logBook: this.logBook,
+        sharing: () => this.sharing,
+        requireSharing: () => this.requireSharing(),
+        transport: () => this.transport,
+        assets: () => this.assets,
+      }),
       // Each subsystem answers its own calls (its folder's api.ts); the node only says whether it runs.
       ...trustApi({
         ensureRunning,
@@ -260,11 +172,9 @@ class Node implements HyperMeshNode {
       const loaded = this.settingsRepo.load();
       this.settings = loaded.settings;
       if (loaded.kind === 'recovered') {
-        const message =
-          `Stored settings could not be read (${loaded.reason}). Nothing is shared until you save settings again; ` +
-          'the unreadable copy was kept in the database.';
-        this.health.push({ code: 'SETTINGS_RECOVERED', severity: 'warning', message });
-        this.log.warn(message);
+        const issue = settingsRecoveredIssue(loaded.reason);
+        this.health.push(issue);
+        this.log.warn(issue.message);
       }
       this.unsubscribeLog = this.logBook.subscribe((entry) => this.events.emit('log', entry));
       for (const [, start] of this.startOrder()) await start();
@@ -540,24 +450,12 @@ class Node implements HyperMeshNode {
     ledger.start();
   }
 
-  /** What the proxy and the VM both take: the database, this node's keys, the peer transport and a log. */
-  private peerServiceBase(db: Db, stoq: Transport, source: string) {
-    const identity = this.identity;
-    return {
-      db,
-      nodeId: identity.nodeId,
-      deriveSecret: (label: string) => identity.deriveSecret(label),
-      stoq,
-      log: this.logBook.logger(source),
-    };
-  }
-
   /** The memory proxy: serves mappings over this node's memory asset, and owns remote pools at peers. */
   private startProxy(): void {
     if (!this.db || !this.transport) return;
     const memory = () => this.assets?.adapter('memory') as MemoryAdapter | undefined;
     const proxy = new ProxyService({
-      ...this.peerServiceBase(this.db, this.transport, 'proxy'),
+      ...peerServiceBase(this.db, this.transport, this.identity, this.logBook.logger('proxy')),
       settings: () => this.settings ?? DEFAULT_SETTINGS,
       memory,
       memoryAssetId: () => {
@@ -576,28 +474,19 @@ class Node implements HyperMeshNode {
     if (!this.db || !this.transport || !this.assets) return;
     const assets = this.assets;
     const vm = new VmService({
-      ...this.peerServiceBase(this.db, this.transport, 'vm'),
+      ...peerServiceBase(this.db, this.transport, this.identity, this.logBook.logger('vm')),
       executor: this.jobExecutor ?? this.createJobPool(),
-      ...(this.gpuJobs() ? { gpu: { executor: this.gpuJobs() as GpuExecutor, slots: () => this.gpuSlots() } } : {}),
-      assets: {
-        adapter: (kind) => assets.adapter(kind),
-        assetIdOf: (kind) => {
-          const adapter = assets.adapter(kind);
-          return adapter ? (assetIdOf(adapter, this.identity.nodeId) ?? undefined) : undefined;
-        },
-        proveSubject: (subject) => assets.proveSubject(subject),
-        verifySubject: (proof, subject, beacon) => assets.verifySubject(proof, subject, beacon),
-        beaconJson: () => assets.beaconJson(),
-      },
+      ...(this.gpuJobs()
+        ? {
+            gpu: {
+              executor: this.gpuJobs() as GpuExecutor,
+              slots: () => this.gpuSlots(),
+            },
+          }
+        : {}),
+      assets: vmAssetsOf(assets, () => this.identity.nodeId),
       ...(this.mesh ? { mesh: this.mesh } : {}),
-      ledger: () => {
-        const ledger = this.ledger;
-        if (!ledger) return undefined;
-        return {
-          queueUsage: (usage) => ledger.queueUsage(usage),
-          privacyOf: (assetId) => ledger.ledgerState?.registrations.get(assetId)?.privacyLevel,
-        };
-      },
+      ledger: () => vmLedgerOf(this.ledger),
       readPool: async (address, offset, length) =>
         requireProxy({ ensureRunning: () => this.ensureRunning(), get: () => this.proxy })
           .pool(address)
@@ -616,11 +505,7 @@ class Node implements HyperMeshNode {
     return this.gpuExecutor;
   }
 
-  /** GPU jobs at once: the GPU share's (1 up to 50 %, 2 above); 0 while the rules pause GPU work. */
-  private gpuSlots(): number {
-    const percent = this.sharing?.current().resources.gpu.percent ?? 0;
-    return percent <= 0 ? 0 : Math.min(2, Math.ceil(percent / 50));
-  }
+  private gpuSlots = (): number => gpuSlotsFor(this.sharing?.current().resources.gpu.percent ?? 0);
 
   /** Peers' jobs: child processes at the lowest priority, held to the CPU the sharing rules allow now. */
   private createJobPool(): JobExecutor {
@@ -641,36 +526,9 @@ class Node implements HyperMeshNode {
     this.transport.setBandwidthCap(bandwidthCapBitsPerSec(this.governed(settings), linkMbps));
   }
 
-  /**
-   * Settings with the bandwidth share the sharing rules allow now (in use, schedule, snooze). A snooze caps the
-   * traffic like a zero share (the floor that keeps the node reachable), not as if nothing were shared.
-   */
-  private governed(settings: Settings): Settings {
-    const bandwidth = this.sharing?.current().resources.bandwidth.percent;
-    if (bandwidth === undefined || bandwidth >= settings.allocation.bandwidth) return settings;
-    return { ...settings, sharingPaused: false, pausedUntil: null, allocation: { ...settings.allocation, bandwidth } };
-  }
-
-  private networkStats(): NetworkStats {
-    this.ensureRunning();
-    if (this.transport) return this.transport.stats();
-    return {
-      listening: null,
-      udpPath: null,
-      pinnedTier: null,
-      bandwidthCapBitsPerSec: null,
-      totals: {
-        bytesSent: 0,
-        bytesReceived: 0,
-        sendBitsPerSec: 0,
-        receiveBitsPerSec: 0,
-        connections: 0,
-        openStreams: 0,
-      },
-      connections: [],
-      sampledAt: new Date().toISOString(),
-    };
-  }
+  /** Settings with the bandwidth share the sharing rules allow now (node-state.ts). */
+  private governed = (settings: Settings): Settings =>
+    governedSettings(settings, this.sharing?.current().resources.bandwidth.percent);
 
   private release(): void {
     void this.backups?.stop(); // clears its timer now; stop() already awaited a backup under way
@@ -728,30 +586,12 @@ class Node implements HyperMeshNode {
 
   private allowance(settings: Settings): Pick<NodeStatus, 'effectiveAllocation' | 'allowance'> {
     const sharing = this.sharing as NodeSharing; // created before the node runs
-    const decision = sharing.current();
-    const effective = effectiveAllocation(settings);
-    for (const kind of Object.keys(effective) as (keyof typeof effective)[]) {
-      effective[kind] = Math.min(effective[kind], decision.resources[kind].percent);
-    }
-    return { effectiveAllocation: effective, allowance: sharing.view() };
+    return { effectiveAllocation: effectiveShares(settings, sharing.current()), allowance: sharing.view() };
   }
 
   private readHardware(): Promise<HardwareInfo> {
     this.ensureRunning();
     return this.hardwareInfo();
-  }
-
-  private hardwareInfo(): Promise<HardwareInfo> {
-    const now = Date.now();
-    if (!this.hardwareReading || now - this.hardwareReading.at > HARDWARE_MAX_AGE_MS) {
-      const value = this.hardware.read(this.dataDir);
-      const reading = { at: now, value };
-      this.hardwareReading = reading;
-      value.catch(() => {
-        if (this.hardwareReading === reading) this.hardwareReading = undefined; // do not cache a failed reading
-      });
-    }
-    return this.hardwareReading.value;
   }
 }
 
