@@ -9,6 +9,9 @@ export default defineConfig({
     testTimeout: 180_000,
     hookTimeout: 120_000,
     pool: 'forks',
-    fileParallelism: false,
+    // Two files at a time: most of a mesh test is waiting (node start-up, announcement rounds, timeouts), so two share
+    // the 2 cores well. Each file makes its own nodes, data folders, OS-chosen ports and randomly named network
+    // namespaces, so nothing is shared between them.
+    maxWorkers: 2,
   },
 });
