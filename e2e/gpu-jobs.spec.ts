@@ -73,7 +73,9 @@ test.describe('GPU jobs between processes', () => {
         { timeout: 300_000 },
       );
       expect(cli.stderr).toMatch(/wgsl completed, proof verified/);
-      const result = new Uint32Array(readFileSync(out).buffer.slice(0));
+      // A small file's Buffer is a view into Node's shared pool: read the u32s at its own offset and length.
+      const bytes = readFileSync(out);
+      const result = new Uint32Array(bytes.buffer, bytes.byteOffset, bytes.byteLength / 4);
       expect([...result]).toEqual(reduceJs(data));
 
       const [view] = await consumer.call<JobView[]>('getJobs', [{ role: 'consumer' }]);
