@@ -20,38 +20,45 @@ describe('the CPU throttle on real job processes', () => {
     limits: { cpuMs: 600_000, wallMs: 600_000, memoryBytes: 16 * 2 ** 20, outputBytes: 1 << 20 },
   });
 
-  it('stops a running job when the allowance drops to zero, then lets it finish with the right answer', async () => {
-    let allowed = 1;
-    const throttle = createCpuThrottle({ allowedCores: () => allowed });
-    sandbox.observe(throttle);
-    try {
-      const result = sandbox.run(await kernelJob());
-      const job = await until('the job running', () => sandbox.processes()[0]);
-      allowed = 0; // a rule tightens (a snooze) while the job runs
-      throttle.allowanceChanged();
-      await until('the job held stopped', () => job.paused);
-      // SIGSTOP takes effect a moment after it is sent: wait for the CPU time to stand still, then check it stays.
-      let last = processCpuPreciseMs(job.pid);
-      const frozen = await until('the CPU time to stand still', async () => {
-        await new Promise((resolve) => setTimeout(resolve, 100));
-        const now = processCpuPreciseMs(job.pid);
-        const still = now === last;
-        last = now;
-        return still && now !== null && now;
-      });
-      await new Promise((resolve) => setTimeout(resolve, 500)); // several of the throttle's periods
-      expect(job.paused).toBe(true);
-      expect(processCpuPreciseMs(job.pid)).toBe(frozen);
-      allowed = 1;
-      throttle.allowanceChanged();
-      const done = await result;
-      expect(done.failure).toBeNull();
-      expect(Buffer.from(done.output)).toEqual(Buffer.from(xorshiftExpected(ROUNDS)));
-    } finally {
-      throttle.stop();
-      sandbox.observe(null);
-    }
-  });
+  it(
+    'stops a running job when the allowance drops to zero, then lets it finish with the right answer',
+    {
+      timeout: 600_000,
+    },
+    async () => {
+      let allowed = 1;
+      const throttle = createCpuThrottle({ allowedCores: () => allowed });
+      sandbox.observe(throttle);
+      try {
+        const result = sandbox.run(await kernelJob());
+        // A job child runs at nice 19: beside busy tests it may take a long while to boot (bound, not expectation).
+        const job = await until('the job running', () => sandbox.processes()[0], 300_000);
+        allowed = 0; // a rule tightens (a snooze) while the job runs
+        throttle.allowanceChanged();
+        await until('the job held stopped', () => job.paused);
+        // SIGSTOP takes effect a moment after it is sent: wait for the CPU time to stand still, then check it stays.
+        let last = processCpuPreciseMs(job.pid);
+        const frozen = await until('the CPU time to stand still', async () => {
+          await new Promise((resolve) => setTimeout(resolve, 100));
+          const now = processCpuPreciseMs(job.pid);
+          const still = now === last;
+          last = now;
+          return still && now !== null && now;
+        });
+        await new Promise((resolve) => setTimeout(resolve, 500)); // several of the throttle's periods
+        expect(job.paused).toBe(true);
+        expect(processCpuPreciseMs(job.pid)).toBe(frozen);
+        allowed = 1;
+        throttle.allowanceChanged();
+        const done = await result;
+        expect(done.failure).toBeNull();
+        expect(Buffer.from(done.output)).toEqual(Buffer.from(xorshiftExpected(ROUNDS)));
+      } finally {
+        throttle.stop();
+        sandbox.observe(null);
+      }
+    },
+  );
 
   it('runs whole processes for the allowance: two jobs under half a core run one at a time', async () => {
     const throttle = createCpuThrottle({ allowedCores: () => 0.5, setConcurrency: (n) => sandbox.setMaxConcurrent(n) });
