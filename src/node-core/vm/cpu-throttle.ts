@@ -1,4 +1,7 @@
-import { jobConcurrency } from '../governor/index';
+// The pure policy file, not governor's index: the index also loads the system sensors (systeminformation), and a
+// process that loads them never saw its job child start in cpu-throttle.process.test.ts.
+// eslint-disable-next-line no-restricted-imports
+import { jobConcurrency } from '../governor/throttle';
 import type { Logger } from '../logging/index';
 import { processCpuPreciseMs } from './proc';
 import { createSandbox, type Sandbox } from './sandbox';
