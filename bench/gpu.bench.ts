@@ -32,7 +32,9 @@ import { join } from 'node:path';
 import { formatHostPort } from '../src/shared/network';
 import { LogBook } from '../src/node-core/logging/log-book';
 import { createNode, type HyperMeshNode } from '../src/node-core/node';
+import { certify } from '../src/node-core/testing/certify';
 import { fixedHardware } from '../src/node-core/testing/fixed-hardware';
+import { until } from '../src/node-core/testing/until';
 import { Report, median, sized } from './report';
 
 // Quick mode (a check that it runs, within the quick limit on a loaded machine): the fewest rounds each part allows.
@@ -168,15 +170,6 @@ const EN = sized(256, 64);
 if (!Number.isSafeInteger(E2E) || E2E < 1) throw new Error('HM_BENCH_GPU_E2E must be an integer of at least 1');
 const root = mkdtempSync(join(tmpdir(), 'hm-bench-gpu-'));
 const nodes: HyperMeshNode[] = [];
-async function until<T>(what: string, probe: () => Promise<T | undefined>, ms: number): Promise<T> {
-  const deadline = Date.now() + ms;
-  for (;;) {
-    const value = await probe();
-    if (value !== undefined) return value;
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 200));
-  }
-}
 async function startNode(config: { authority?: { name: string }; gpuJobs?: 'test' } = {}): Promise<HyperMeshNode> {
   const node = createNode(
     { dataDir: join(root, `n${nodes.length}`), listen: { host: '::1', port: 0 }, meshIntervalMs: 1000, ...config },
@@ -192,15 +185,7 @@ try {
   const provider = await startNode({ gpuJobs: 'test' });
   const consumer = await startNode();
   for (const n of [provider, consumer]) {
-    await n.api.updateSettings({ trust: { caAddress }, mesh: { bootstrap: caAddress, mdns: false } });
-    await until(
-      'a certificate',
-      async () => {
-        await n.trust!.refresh().catch(() => undefined);
-        return n.trust!.chain() ?? undefined;
-      },
-      90_000,
-    );
+    await certify(n, caAddress, undefined, 90_000);
   }
   await provider.assets!.ready;
   await provider.api.updateSettings({

@@ -38,7 +38,9 @@ import { parseProxyAddress } from '../src/node-core/proxy/address';
 import { PAGE, STORED_PAGE, openPage, sealPage } from '../src/node-core/proxy/pool';
 import { ProxyMethod, encodeWrite } from '../src/node-core/proxy/provider';
 import { PROXY_IO_MAX_BYTES } from '../src/node-core/proxy/table';
+import { certify } from '../src/node-core/testing/certify';
 import { fixedHardware } from '../src/node-core/testing/fixed-hardware';
+import { until } from '../src/node-core/testing/until';
 import type { PeerLink } from '../src/node-core/transport/stoq/transport';
 import { Report, median, percentile, sized } from './report';
 
@@ -74,16 +76,6 @@ function check(ok: boolean, what: string): asserts ok {
   if (!ok) throw new Error(`benchmark sanity check failed: ${what}`);
 }
 
-async function until<T>(what: string, probe: () => Promise<T | undefined> | T | undefined, ms: number): Promise<T> {
-  const deadline = Date.now() + ms;
-  for (;;) {
-    const value = await probe();
-    if (value !== undefined) return value;
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 200));
-  }
-}
-
 // ---------- two nodes and their CA, as proxy.test.ts sets them up ----------
 
 section('start: a CA, a provider sharing memory, a consumer; certify both; the consumer finds the memory');
@@ -109,15 +101,7 @@ const caAddress = formatHostPort(ca.transport!.address);
 const provider = await startNode();
 const consumer = await startNode();
 for (const n of [provider, consumer]) {
-  await n.api.updateSettings({ trust: { caAddress }, mesh: { bootstrap: caAddress, mdns: false } });
-  await until(
-    'a certificate',
-    async () => {
-      await n.trust!.refresh().catch(() => undefined);
-      return n.trust!.chain() ?? undefined;
-    },
-    60_000,
-  );
+  await certify(n, caAddress, undefined, 60_000);
 }
 await provider.assets!.ready;
 // The bandwidth cap covers all traffic to peers: without a bandwidth share the provider would serve at 1 Mbit/s.

@@ -3,7 +3,6 @@ import { LogBook } from '../logging/log-book';
 import { createNode, type HyperMeshNode, type NodeConfig, type NodeOverrides } from '../node';
 import { fixedHardware } from './fixed-hardware';
 import { useTempDirs } from './temp-dir';
-import { until } from './until';
 
 /**
  * Real nodes in the test's process, listening on ::1 (any port), each with its own data directory and the fixed
@@ -29,15 +28,4 @@ export function useNodes(
   };
 }
 
-/** Points the node at the CA and waits for its certificate (a first round against the default CA may be running). */
-export async function certify(
-  n: HyperMeshNode,
-  caAddress: string,
-  mesh: object = { bootstrap: caAddress, mdns: false },
-): Promise<void> {
-  await n.api.updateSettings({ trust: { caAddress }, mesh });
-  await until(`${n.identity.nodeIdShort} to be certified`, async () => {
-    await n.trust!.refresh().catch(() => undefined);
-    return n.trust!.chain() ? true : undefined;
-  });
-}
+export { certify } from './certify';
