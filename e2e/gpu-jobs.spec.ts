@@ -8,7 +8,7 @@ import type { RemoteAssetView } from '../src/shared/mesh';
 import type { JobView } from '../src/shared/vm';
 import { REDUCE_WGSL, reduceJob, reduceJs } from '../src/node-core/vm/gpu/testing';
 import { CA_NAME, expect, test } from './support/fixtures';
-import { joinCa } from './support/peers';
+import { joinCa, openUi } from './support/peers';
 import { CLI, NodeProcess, newDataDir } from './support/node-process';
 
 /*
@@ -25,7 +25,9 @@ test.describe('GPU jobs between processes', () => {
   test.skip(({ target }) => target !== 'web', 'runs three headless nodes, each in its own process');
   test.describe.configure({ timeout: 420_000 });
 
-  test('a consumer runs a WGSL reduction on a test-mode GPU provider through the CLI, and pays for it', async () => {
+  test('a consumer runs a WGSL reduction on a test-mode GPU provider through the CLI, and pays for it', async ({
+    browser,
+  }) => {
     const ca = new NodeProcess(newDataDir());
     const provider = new NodeProcess(newDataDir());
     const consumer = new NodeProcess(newDataDir());
@@ -48,6 +50,28 @@ test.describe('GPU jobs between processes', () => {
           { timeout: TIMEOUT, message: 'the provider offers no GPU (no WebGPU adapter?)' },
         )
         .toBe(true);
+
+      // The offer names the adapter the provider signed for (software here: test mode) and its WebGPU limits, and
+      // the consumer's Marketplace shows them.
+      const gpu = (await consumer.call<RemoteAssetView[]>('searchAssets', [{ kind: 'gpu' }])).find(
+        (g) => g.owner === providerId,
+      );
+      expect(gpu?.device).toMatchObject({ fallback: true });
+      expect(gpu?.device?.limits.maxBufferSize).toBeGreaterThan(0);
+      const errors: string[] = [];
+      const market = await openUi(browser, consumer, errors, 'consumer');
+      try {
+        await market.ui.open('marketplace');
+        const search = market.ui.marketplace();
+        await search.search({ kind: 'gpu' });
+        const device = search.resultRows.first().getByTestId('result-device');
+        await expect(device).toContainText('software adapter, test mode');
+        await device.getByText('WebGPU limits').click();
+        await expect(device).toContainText('maxComputeInvocationsPerWorkgroup');
+        expect(errors).toEqual([]);
+      } finally {
+        await market.context.close();
+      }
 
       const data = Uint32Array.from({ length: 4096 }, (_, i) => (i * 2654435761) >>> 0);
       const job = reduceJob(data);

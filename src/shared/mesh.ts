@@ -39,6 +39,17 @@ export interface MeshStatus {
   readonly lastAnnouncedAt: string | null;
 }
 
+/** The WebGPU adapter a peer's GPU asset runs WGSL jobs on, as its owner announced (and signed) it. */
+export interface GpuDeviceView {
+  readonly vendor: string;
+  readonly architecture: string;
+  readonly description: string;
+  /** A software adapter (SwiftShader): offered only by a node in GPU test mode. */
+  readonly fallback: boolean;
+  /** WebGPU limits by their WebGPU names (maxBufferSize, maxComputeInvocationsPerWorkgroup, …). */
+  readonly limits: Readonly<Record<string, number>>;
+}
+
 /** A peer's shared asset as announced on the mesh. JSON-safe. */
 export interface RemoteAssetView {
   /** The AssetId, or the `anon-…` handle of an Anonymous asset. */
@@ -53,6 +64,8 @@ export interface RemoteAssetView {
   readonly pricePerHour: string;
   /** What the owner asks of consumers. */
   readonly requiredProofs: Readonly<Record<ProofKind, boolean>>;
+  /** For a GPU offered for WGSL jobs: its adapter; null for other kinds, or a GPU offered as VRAM only. */
+  readonly device: GpuDeviceView | null;
   /** Measured round trip to the owner, when known. */
   readonly rttMs: number | null;
   readonly announcedAt: string;

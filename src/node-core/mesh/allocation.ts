@@ -53,6 +53,7 @@ export class Allocation {
           allocationType: asset.allocationType,
           pricePerHour: asset.pricePerHour,
           requiredProofs: asset.requiredProofs,
+          device: asset.device ?? null,
           rttMs,
           announcedAt: new Date(held.body.issuedAt).toISOString(),
           expiresAt: new Date(held.body.expiresAt).toISOString(),

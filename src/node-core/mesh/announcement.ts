@@ -10,7 +10,9 @@ import {
   type ProofKind,
   type ResourceKind,
 } from '../../shared/settings';
+import type { GpuDeviceView } from '../../shared/mesh';
 import { isPlainObject } from '../../shared/validate';
+import { canonicalGpuDevice, parseGpuDevice } from './gpu-device';
 import { isAssetId, parseAssetId } from '../assets/index';
 
 /** Largest announcement accepted from the mesh (a certificate chain and an ML-DSA signature fit easily). */
@@ -34,6 +36,8 @@ export interface AnnouncedAsset {
   readonly allocationType: AllocationType;
   readonly pricePerHour: string;
   readonly requiredProofs: Readonly<Record<ProofKind, boolean>>;
+  /** A GPU asset offered for WGSL jobs: its adapter (absent otherwise, and in announcements from older nodes). */
+  readonly device?: GpuDeviceView;
 }
 
 /** What a node announces about itself and its shared assets; signed with its ML-DSA key. */
@@ -93,6 +97,8 @@ export function signingInput(body: AnnouncementBody): Uint8Array {
       allocationType: a.allocationType,
       pricePerHour: a.pricePerHour,
       requiredProofs: Object.fromEntries(PROOF_KINDS.map((k) => [k, a.requiredProofs[k]])),
+      // Only when present, so an asset without one signs the same bytes as before the field existed.
+      ...(a.device ? { device: canonicalGpuDevice(a.device) } : {}),
     })),
   };
   return new TextEncoder().encode(SIGNING_CONTEXT + JSON.stringify(canonical));
@@ -234,6 +240,15 @@ function parseAsset(a: unknown, owner: string, fail: (what: string) => never): A
   if (!isPlainObject(proofs) || !PROOF_KINDS.every((k) => typeof proofs[k] === 'boolean')) {
     fail('required proofs are invalid');
   }
+  let device: GpuDeviceView | undefined;
+  if (a.device !== undefined) {
+    if (a.kind !== 'gpu') fail('carries a device but is not a GPU');
+    try {
+      device = parseGpuDevice(a.device);
+    } catch (err) {
+      fail((err as Error).message);
+    }
+  }
   const c = cap;
   const p = proofs as Record<string, boolean>;
   return {
@@ -244,6 +259,7 @@ function parseAsset(a: unknown, owner: string, fail: (what: string) => never): A
     allocationType: a.allocationType as AllocationType,
     pricePerHour: a.pricePerHour,
     requiredProofs: { space: !!p.space, stake: !!p.stake, work: !!p.work, time: !!p.time },
+    ...(device ? { device } : {}),
   };
 }
 

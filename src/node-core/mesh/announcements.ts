@@ -21,6 +21,7 @@ import {
   type ReceivedAnnouncement,
 } from './announcement';
 import { isRelayed, type MeshContext } from './context';
+import { deviceOf } from './gpu-device';
 import { ANNOUNCE_TOPIC, type MeshLibp2p } from './libp2p-node';
 import { TRUST_FLOOR } from './peer-book';
 import { stoqAddressOf } from './stoq-libp2p';
@@ -124,6 +125,7 @@ export class Announcements {
         allocationType: announcement.allocationType,
         pricePerHour: settings.rewards.minimumRatePerHour,
         requiredProofs: { ...settings.requiredProofs },
+        ...deviceOf(announcement),
       });
     }
     return out;

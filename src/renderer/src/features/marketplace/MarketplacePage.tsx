@@ -1,3 +1,4 @@
+import { GpuDevice } from './GpuDevice';
 import { DataTable } from '../../components/DataTable';
 import { useCallback, useRef, useState } from 'react';
 import type { AssetSearchQuery, RemoteAllocationView, RemoteAssetView } from '../../../../shared/mesh';
@@ -151,6 +152,7 @@ function ResultsTable(props: {
         >
           <th scope="row" title={a.assetId}>
             {KIND_TITLE[a.kind]}
+            {a.device && <GpuDevice device={a.device} />}
           </th>
           <td data-testid="result-capacity">{formatAmount(a.capacity.allowed, a.capacity.unit)}</td>
           <td data-testid="result-owner">
