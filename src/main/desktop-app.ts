@@ -1,3 +1,4 @@
+import { existsSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import type { ApiReply, NodeStatus } from '../shared/api/contract';
@@ -8,6 +9,7 @@ import type { BrowserWindowLike, ElectronApi, IpcMainInvokeEventLike, TrayLike, 
 import { listBackups } from '../node-core/store/backup-files';
 import type { ApiErrorBody } from '../shared/errors';
 import { errorPage } from './error-page';
+import { gpuJobArgs } from './gpu-runtime';
 import { NodeHost } from './node-host';
 import { startPowerReadings, type PowerReadings } from './power-readings';
 import type { RestartPolicy } from './restart-policy';
@@ -25,6 +27,8 @@ export interface DesktopOptions {
     readonly trayIcon: string;
     /** The built node entry run in the utilityProcess. */
     readonly nodeEntry: string;
+    /** The plain Node runtime a packaged app ships for GPU jobs (gpu-runtime.ts); GPU jobs stay off without it. */
+    readonly gpuRuntime?: string;
   };
   readonly env: Readonly<Record<string, string | undefined>>;
   /** Where the node's STOQ listens; none runs it without a peer transport (tests). */
@@ -86,10 +90,12 @@ export function startDesktopApp(options: DesktopOptions): DesktopApp {
   let nodeIdShort = '';
   let updates: UpdateService | undefined;
   const dataDir = () => app.getPath('userData');
+  const gpu = gpuJobArgs(files.gpuRuntime, existsSync);
+  log(gpu.note);
   const host = new NodeHost({
     utilityProcess: electron.utilityProcess,
     entry: files.nodeEntry,
-    args: ['--data-dir', dataDir(), ...(options.listen ? ['--listen', options.listen] : [])],
+    args: ['--data-dir', dataDir(), ...(options.listen ? ['--listen', options.listen] : []), ...gpu.args],
     ...(options.restartPolicy ? { policy: options.restartPolicy } : {}),
   });
 

@@ -3,6 +3,7 @@ import { createRequire } from 'node:module';
 import { join } from 'node:path';
 import type { ElectronApi } from './electron-api';
 import { startDesktopApp } from './desktop-app';
+import { shippedNodeRuntime } from './gpu-runtime';
 import type { UpdaterLike } from './updates';
 
 const require = createRequire(import.meta.url);
@@ -17,6 +18,8 @@ startDesktopApp({
     preload: join(here, '../preload/index.cjs'),
     trayIcon: join(here, '../../resources/tray.png'),
     nodeEntry: join(here, 'node-process.js'),
+    // Only an installed build ships it; a development run keeps GPU jobs off.
+    ...(electron.app.isPackaged ? { gpuRuntime: shippedNodeRuntime(process.resourcesPath, process.platform) } : {}),
   },
   env: process.env,
   // Peers reach the desktop app on STOQ's default port; if it is taken, the app runs on and says so in a banner.

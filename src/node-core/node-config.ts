@@ -50,6 +50,11 @@ export interface NodeConfig {
    * finds a hardware adapter; 'test' also allows software adapters such as SwiftShader (tests and CI only).
    */
   readonly gpuJobs?: 'off' | 'on' | 'test';
+  /**
+   * The plain Node runtime GPU job children run on (vm/gpu/executor.ts gpuRuntimeFor): the desktop app names the
+   * one it ships, since Electron cannot load the webgpu package. Unset: this process's own runtime, outside Electron.
+   */
+  readonly gpuRuntime?: string;
 }
 
 /** Parts that tests (or the Electron shell) may replace; each has a real default. */

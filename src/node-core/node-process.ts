@@ -13,16 +13,19 @@ export interface NodeProcessArgs {
   readonly listen?: { readonly host: string; readonly port: number };
   /** A backup to put in place of the database before the node starts (the error window's restore). */
   readonly restoreFrom?: string;
+  /** The plain Node runtime the desktop app ships: GPU jobs go on (hardware adapters only) and run their children on it. */
+  readonly gpuRuntime?: string;
 }
 
 /**
- * `--data-dir DIR [--listen HOST:PORT] [--restore-from BACKUP]`; throws on anything else (the app builds these, so
+ * `--data-dir DIR [--listen HOST:PORT] [--restore-from BACKUP] [--gpu-runtime NODE]`; throws on anything else (the app builds these, so
  * an error is a bug).
  */
 export function parseNodeProcessArgs(argv: readonly string[]): NodeProcessArgs {
   let dataDir: string | undefined;
   let listen: NodeProcessArgs['listen'];
   let restoreFrom: string | undefined;
+  let gpuRuntime: string | undefined;
   for (let i = 0; i < argv.length; i += 2) {
     const flag = argv[i];
     const value = argv[i + 1];
@@ -34,10 +37,16 @@ export function parseNodeProcessArgs(argv: readonly string[]): NodeProcessArgs {
       if (!m?.[1] || port > 65535) throw new Error(`node process: --listen must be HOST:PORT, got ${value}`);
       listen = { host: m[1], port };
     } else if (flag === '--restore-from' && value !== '') restoreFrom = value;
+    else if (flag === '--gpu-runtime' && value !== '') gpuRuntime = value;
     else throw new Error(`node process: unknown flag ${flag}`);
   }
   if (!dataDir) throw new Error('node process: --data-dir is required');
-  return { dataDir, ...(listen ? { listen } : {}), ...(restoreFrom === undefined ? {} : { restoreFrom }) };
+  return {
+    dataDir,
+    ...(listen ? { listen } : {}),
+    ...(restoreFrom === undefined ? {} : { restoreFrom }),
+    ...(gpuRuntime === undefined ? {} : { gpuRuntime }),
+  };
 }
 
 /**
@@ -59,6 +68,7 @@ export async function runNodeProcess(
   const config: NodeConfig = {
     ...extra.config,
     dataDir: args.dataDir,
+    ...(args.gpuRuntime === undefined ? {} : { gpuJobs: 'on' as const, gpuRuntime: args.gpuRuntime }),
     transportRequired: false,
     // Main keeps the recent lines for the error window it shows if the node keeps crashing.
     logToStderr: true,

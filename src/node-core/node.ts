@@ -501,7 +501,12 @@ class Node implements HyperMeshNode {
     const mode = this.config.gpuJobs ?? 'off';
     if (mode === 'off') return undefined;
     this.gpuExecutor ??=
-      this.overrides.gpuExecutor ?? createGpuExecutor({ testMode: mode === 'test', maxConcurrent: 2 });
+      this.overrides.gpuExecutor ??
+      createGpuExecutor({
+        testMode: mode === 'test',
+        maxConcurrent: 2,
+        ...(this.config.gpuRuntime === undefined ? {} : { nodeRuntime: this.config.gpuRuntime }),
+      });
     return this.gpuExecutor;
   }
 

@@ -115,6 +115,14 @@ export function gpuRuntimeFor(
   };
 }
 
+/**
+ * In a packaged app, modules resolve inside `app.asar`, which a plain Node runtime cannot read; the webgpu package
+ * is unpacked beside it (electron-builder.yml `asarUnpack`), so the child imports it from there.
+ */
+export function outsideAsar(path: string): string {
+  return path.replace(/([\\/])app\.asar([\\/])/, '$1app.asar.unpacked$2');
+}
+
 /** Debian's chromium-common ships SwiftShader's Vulkan ICD here. */
 export const SWIFTSHADER_ICD = '/usr/lib/chromium/vk_swiftshader_icd.json';
 
@@ -177,7 +185,7 @@ export function createGpuExecutor(options: GpuExecutorOptions = {}): GpuExecutor
   if (!Number.isInteger(niceness) || niceness < -20 || niceness > 19) throw new RangeError('niceness is -20..19');
   const specLimits: GpuSpecLimits = { ...DEFAULT_GPU_SPEC_LIMITS, ...options.specLimits };
   const runtime = gpuRuntimeFor(options.nodeRuntime);
-  const source = runnerSource(createRequire(import.meta.url).resolve('webgpu'));
+  const source = runnerSource(outsideAsar(createRequire(import.meta.url).resolve('webgpu')));
   const prlimit = findExecutable('prlimit');
   const icd = vulkanIcdFor(options.vulkanIcdFilenames);
   const loaderDir = vulkanLoaderDirFor(icd);
