@@ -143,14 +143,30 @@ export function earningsOf(entries: readonly ReceiptTrailEntry[]): ActivityItem[
   return { paid: formatAmount(paid), pending: formatAmount(pending) };
 }
 
-function drafts(sources: ActivitySources, now: number): Draft[] {
-  const out: Draft[] = (sources.vm?.jobs({ limit: JOBS_READ }) ?? []).map(jobItem);
-  const recorded = sources.ledger?.leaseRecords() ?? [];
-  const known = new Set(recorded.map((l) => l.leaseId));
-  // Leases this node holds that the ledger has not recorded yet (the provider records them at its next tick).
-  const held: LedgerLeaseRecord[] = (sources.mesh?.leases() ?? [])
-    .filter((l) => !known.has(l.leaseId))
-    .map((l) => ({
+/**
+ * Live leases the ledger has not recorded yet (a provider records them at its next tick): those granted on this
+ * node's assets, and those this node holds on peers' assets.
+ */
+function unrecordedLeases(sources: ActivitySources, known: ReadonlySet<string>): LedgerLeaseRecord[] {
+  const out: LedgerLeaseRecord[] = [];
+  for (const event of sources.assets?.records() ?? []) {
+    if (event.type !== 'granted' || known.has(event.lease.id)) continue;
+    const l = event.lease;
+    out.push({
+      leaseId: l.id,
+      role: 'provider',
+      assetId: event.assetId,
+      provider: '',
+      consumer: l.consumer,
+      resource: l.kind,
+      amount: BigInt(l.amount),
+      grantedAt: l.grantedAt,
+      durationMs: l.expiresAt - l.grantedAt,
+    });
+  }
+  for (const l of sources.mesh?.leases() ?? []) {
+    if (known.has(l.leaseId)) continue;
+    out.push({
       leaseId: l.leaseId,
       role: 'consumer',
       assetId: l.assetId,
@@ -160,8 +176,16 @@ function drafts(sources: ActivitySources, now: number): Draft[] {
       amount: BigInt(l.amount),
       grantedAt: Date.parse(l.grantedAt),
       durationMs: Date.parse(l.expiresAt) - Date.parse(l.grantedAt),
-    }));
-  for (const lease of [...recorded, ...held]) {
+    });
+  }
+  return out;
+}
+
+function drafts(sources: ActivitySources, now: number): Draft[] {
+  const out: Draft[] = (sources.vm?.jobs({ limit: JOBS_READ }) ?? []).map(jobItem);
+  const recorded = sources.ledger?.leaseRecords() ?? [];
+  const known = new Set(recorded.map((l) => l.leaseId));
+  for (const lease of [...recorded, ...unrecordedLeases(sources, known)]) {
     const item = leaseItem(lease, now);
     if (item) out.push(item);
   }
@@ -199,9 +223,9 @@ export function receiptTrail(sources: ActivitySources, id: string): ReceiptTrail
     const job = sources.vm?.jobs({ limit: JOBS_READ }).find((j) => j.jobId === key);
     if (job) leaseIds = jobItem(job).leaseIds;
   } else if (kind === 'lease') {
+    const recorded = sources.ledger?.leaseRecords() ?? [];
     const known =
-      (sources.ledger?.leaseRecords() ?? []).some((l) => l.leaseId === key) ||
-      (sources.mesh?.leases() ?? []).some((l) => l.leaseId === key);
+      recorded.some((l) => l.leaseId === key) || unrecordedLeases(sources, new Set()).some((l) => l.leaseId === key);
     if (known) leaseIds = [key];
   }
   if (!leaseIds) throw new ActivityNotFoundError(id);
