@@ -2,9 +2,9 @@ import { describe, expect, it } from 'vitest';
 import type { ReceiptTrail } from '../../shared/activity';
 import { formatAmount, parseAmount } from '../../shared/amount';
 import { ErrorCode } from '../../shared/errors';
-import { formatHostPort } from '../../shared/network';
 import { rewardUnits } from '../ledger/index';
-import { certify, useNodes } from '../testing/nodes';
+import { memoryLeaseOnLedger } from '../testing/ledger-nodes';
+import { useNodes } from '../testing/nodes';
 import { until } from '../testing/until';
 
 const start = useNodes({ meshIntervalMs: 500, ledgerTickMs: 250, ledgerSlotMs: 500, receiptIntervalMs: 1000 });
@@ -13,34 +13,7 @@ const LEASE_MS = 8_000;
 
 describe('activity, receipt trails and the reconciliation (real nodes, a real ledger)', () => {
   it("a lease's rewards reach the provider's Activity and trail, and the wallet adds up after a send and a stake", async () => {
-    const ca = await start({ authority: { name: 'Activity CA' } });
-    const caAddress = formatHostPort(ca.transport!.address);
-    const provider = await start({});
-    const consumer = await start({});
-    const third = await start({});
-    for (const n of [provider, consumer, third]) await certify(n, caAddress);
-    for (const n of [provider, consumer, third])
-      await until('the genesis', async () => (await n.api.getWallet()).ledger.genesisHash ?? undefined);
-
-    await provider.assets!.ready;
-    await provider.api.updateSettings({
-      privacyLevel: 'FullPublic',
-      allocationType: 'Public',
-      allocation: { memory: 50 },
-    });
-    await provider.assets!.settled();
-    const asset = await until('the memory asset to be announced', async () => {
-      const hits = await consumer.api.searchAssets({ kind: 'memory' });
-      return hits.find((h) => h.owner === provider.identity.nodeId);
-    });
-    await until('the registration on the ledger', () =>
-      consumer.ledger!.ledgerState!.registrations.has(asset.assetId) ? true : undefined,
-    );
-    const lease = await consumer.api.allocateRemote({
-      assetId: asset.assetId,
-      amount: 64 * 2 ** 20,
-      durationMs: LEASE_MS,
-    });
+    const { provider, consumer, third, lease } = await memoryLeaseOnLedger(start, LEASE_MS);
     const id = `lease:${lease.leaseId}`;
 
     // Every receipt of the lease, up to its end, confirmed: then the provider's numbers no longer move.

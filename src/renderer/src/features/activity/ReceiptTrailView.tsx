@@ -8,7 +8,6 @@ import { formatTime } from '../../format';
 import { usePolling } from '../../hooks';
 import { failureOf, type NodeFailure } from '../../state/kit';
 import { formatCaesar, groupDigits } from '../wallet/wallet';
-import { formulaNumber } from './activity';
 
 /** How often an open trail is asked again (new receipts arrive while a lease runs). */
 const TRAIL_POLL_MS = 2000;
@@ -51,8 +50,8 @@ export function ReceiptTrailView(props: { trailId: string; onClose: () => void }
       ) : (
         <>
           <p>
-            Each receipt pays: amount ÷ unit × hours × resource weight × privacy multiplier × base rate (Caesar per
-            unit-hour) = payout, rounded down to 0.00000001 Caesar.
+            Each receipt pays: amount ÷ unit × hours (ms ÷ 3,600,000) × resource weight × privacy multiplier × base rate
+            (Caesar per unit-hour) = payout, rounded down to 0.00000001 Caesar.
           </p>
           <DataTable
             testId="trail-table"
@@ -73,7 +72,8 @@ export function ReceiptTrailView(props: { trailId: string; onClose: () => void }
                     <Peer nodeId={e.consumer} /> → <Peer nodeId={e.provider} />
                   </td>
                   <td data-testid="trail-formula">
-                    {groupDigits(e.amount)} ÷ {groupDigits(f.unit)} × {formulaNumber(f.hours)} h × {f.weight} ×{' '}
+                    {groupDigits(e.amount)} ÷ {groupDigits(f.unit)} × (
+                    {groupDigits(String(Date.parse(e.toAt) - Date.parse(e.fromAt)))} ms ÷ 3,600,000) × {f.weight} ×{' '}
                     {f.privacyMultiplier} ({f.privacyLevel}) × {f.baseRate}
                   </td>
                   <td className="nowrap" data-testid="trail-payout">

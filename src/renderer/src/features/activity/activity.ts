@@ -59,8 +59,3 @@ export function resultText(item: Pick<ActivityItem, 'result'>): string {
   if (item.result === null) return '—';
   return item.result.ok ? 'OK' : `Failed: ${item.result.code}`;
 }
-
-/** A formula number without float noise: up to 8 significant digits. */
-export function formulaNumber(value: number): string {
-  return Number(value.toPrecision(8)).toString();
-}
