@@ -18,14 +18,14 @@ import { NodeProcess, newDataDir } from './support/node-process';
  */
 
 /** Certification, mesh discovery, leases, the job, its receipt and the reward's block: seconds each on 2 cores. */
-const MESH_TIMEOUT = 90_000;
+const MESH_TIMEOUT = 180_000;
 /** The reward needs the leases recorded on the ledger first (the provider's next record round), then a block. */
 const REWARD_TIMEOUT = 180_000;
 const MIB = 2 ** 20;
 
 test.describe('Activity: a provider sees what runs on it, what it earned, and why', () => {
   test.skip(({ target }) => target !== 'web', 'runs a CA node and two headless nodes, each in its own process');
-  test.describe.configure({ timeout: 420_000 });
+  test.describe.configure({ timeout: 600_000 });
 
   let ca: NodeProcess | undefined;
   let processes: readonly NodeProcess[] = [];
