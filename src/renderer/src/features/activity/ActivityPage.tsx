@@ -11,6 +11,18 @@ import { downloadCsv } from './csv';
 import { ReceiptTrailView } from './ReceiptTrailView';
 import { ReconciliationCard } from './ReconciliationCard';
 
+/** The list's filters: each a select of "Any" or one value. */
+const FILTERS: readonly {
+  key: 'direction' | 'kind' | 'state';
+  label: string;
+  options: readonly string[];
+  text: Readonly<Record<string, string>>;
+}[] = [
+  { key: 'direction', label: 'Direction', options: ACTIVITY_DIRECTIONS, text: DIRECTION_TEXT },
+  { key: 'kind', label: 'Kind', options: ACTIVITY_KINDS, text: KIND_TEXT },
+  { key: 'state', label: 'State', options: ACTIVITY_STATES, text: STATE_TEXT },
+];
+
 /** How often the list and the reconciliation are asked again while the page is open. */
 const POLL_MS = 2000;
 
@@ -45,30 +57,17 @@ export function ActivityPage(props: { now: number }) {
       <section className="card" aria-labelledby="activity-list-title" data-testid="activity-list">
         <h2 id="activity-list-title">History</h2>
         <form className="market-form" role="search" aria-label="Filter activity" onSubmit={(e) => e.preventDefault()}>
-          <AnyOfField
-            id="activity-direction"
-            label="Direction"
-            value={filters.direction ?? ''}
-            options={ACTIVITY_DIRECTIONS}
-            text={(d) => DIRECTION_TEXT[d]}
-            onChange={(direction) => edit({ direction })}
-          />
-          <AnyOfField
-            id="activity-kind"
-            label="Kind"
-            value={filters.kind ?? ''}
-            options={ACTIVITY_KINDS}
-            text={(k) => KIND_TEXT[k]}
-            onChange={(kind) => edit({ kind })}
-          />
-          <AnyOfField
-            id="activity-state"
-            label="State"
-            value={filters.state ?? ''}
-            options={ACTIVITY_STATES}
-            text={(s) => STATE_TEXT[s]}
-            onChange={(state) => edit({ state })}
-          />
+          {FILTERS.map((f) => (
+            <AnyOfField<string>
+              key={f.key}
+              id={`activity-${f.key}`}
+              label={f.label}
+              value={filters[f.key] ?? ''}
+              options={f.options}
+              text={(v) => f.text[v] ?? v}
+              onChange={(value) => edit({ [f.key]: value })}
+            />
+          ))}
           <button
             type="button"
             data-testid="activity-export"
