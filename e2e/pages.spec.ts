@@ -6,6 +6,8 @@ import { PAGE_TITLES, type PageName } from './support/app-page';
 const EXPECTED: Record<PageName, RegExp> = {
   dashboard: /What you share/,
   sharing: /Privacy level/,
+  // Nothing ran on a lone node: the empty history says why and what to do.
+  activity: /History[\s\S]*Nothing has run here yet[\s\S]*Sharing/,
   // Nothing is shared by default: the real hardware, each resource "Not shared".
   assets: /Everything this node shares is an asset[\s\S]*CPU[\s\S]*Not shared/,
   // Nothing is announced on a lone node: the search form, an honest empty result, no leases.

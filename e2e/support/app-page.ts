@@ -6,6 +6,7 @@ export type PrivacyLevel = (typeof PRIVACY_LEVELS)[number];
 export const PAGE_TITLES = {
   dashboard: 'Dashboard',
   sharing: 'Sharing',
+  activity: 'Activity',
   assets: 'Assets',
   marketplace: 'Marketplace',
   network: 'Network',

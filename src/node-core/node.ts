@@ -47,7 +47,7 @@ import {
   jobsApi,
 } from './vm/index';
 import { NodeSharing } from './governor/index';
-
+import { activityApi } from './activity/index';
 import type { HyperMeshNode, NodeConfig, NodeOverrides } from './node-config';
 import { nodeOwnApi } from './node-api';
 import { gpuSlotsFor, peerServiceBase, vmAssetsOf, vmLedgerOf } from './node-views';
@@ -58,7 +58,6 @@ import {
   governedSettings,
   settingsRecoveredIssue,
 } from './node-state';
-
 export type { HyperMeshNode, NodeConfig, NodeOverrides } from './node-config';
 
 class Node implements HyperMeshNode {
@@ -133,6 +132,7 @@ class Node implements HyperMeshNode {
       ...walletApi({ ensureRunning, get: () => this.ledger }),
       ...memoryApi({ ensureRunning, get: () => this.proxy }),
       ...jobsApi({ ensureRunning, get: () => this.vm }),
+      ...activityApi({ ensureRunning, get: () => this }),
     };
   }
 

@@ -61,6 +61,8 @@ export const ErrorCode = {
   AlreadyCertified: 'CA_ALREADY_CERTIFIED',
   /** A CA refused a request: this peer asked too often (issuance, co-signing, names); see `retryAfterMs`. */
   CaRateLimited: 'CA_RATE_LIMITED',
+  /** getReceiptTrail: no job or lease with that id is known to this node. */
+  ActivityNotFound: 'ACTIVITY_NOT_FOUND',
 } as const;
 
 export type ErrorCode = (typeof ErrorCode)[keyof typeof ErrorCode];

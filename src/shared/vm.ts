@@ -120,6 +120,8 @@ export interface JobRunView {
   readonly paid: string;
   /** wgsl jobs: the adapter that ran it ("vendor architecture: description"), as the provider proved. */
   readonly device?: string;
+  /** The leases at the provider it ran under (compute, then memory; one for GPU jobs): its receipts name them. */
+  readonly leaseIds?: readonly string[];
 }
 
 export interface JobView {
@@ -145,6 +147,8 @@ export interface JobView {
   /** wgsl jobs: the adapter that ran the accepted result, and the output buffers' sizes (the output is their concatenation). */
   readonly device?: string;
   readonly outputSizes?: readonly number[];
+  /** Provider side: the consumer's leases it ran under (compute, then memory); its receipts name them. */
+  readonly leaseIds?: readonly string[];
   readonly createdAt: string;
   readonly finishedAt: string | null;
 }

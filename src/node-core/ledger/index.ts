@@ -10,6 +10,7 @@ export {
   type LedgerTrust,
 } from './ledger';
 export type { UsageOwed } from './receipts';
+export { rewardFormula, type LedgerLeaseRecord } from './receipt-trail';
 export * from './rewards';
 export type { WalletService } from './service';
 export * from './state';

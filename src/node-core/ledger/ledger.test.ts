@@ -1,45 +1,16 @@
 import { describe, expect, it } from 'vitest';
 import { formatAmount, parseAmount } from '../../shared/amount';
 import { ErrorCode } from '../../shared/errors';
-import { formatHostPort } from '../../shared/network';
-import { certify, useNodes } from '../testing/nodes';
+import { memoryLeaseOnLedger } from '../testing/ledger-nodes';
+import { useNodes } from '../testing/nodes';
 import { until } from '../testing/until';
 
 const start = useNodes({ meshIntervalMs: 500, ledgerTickMs: 250, ledgerSlotMs: 500, receiptIntervalMs: 1000 });
 
 describe('the Caesar ledger service', () => {
   it("a provider earns from a consumer's receipts, sends part on, and every node agrees on every balance", async () => {
-    const ca = await start({ authority: { name: 'Ledger CA' } });
-    const caAddress = formatHostPort(ca.transport!.address);
-    const provider = await start({});
-    const consumer = await start({});
-    const third = await start({});
-    for (const n of [provider, consumer, third]) await certify(n, caAddress);
-    for (const n of [provider, consumer, third]) {
-      await until('the genesis', async () => (await n.api.getWallet()).ledger.genesisHash ?? undefined);
-    }
+    const { ca, provider, consumer, third, lease } = await memoryLeaseOnLedger(start, 60_000);
     expect((await provider.api.getWallet()).ledger.genesisHash).toBe((await ca.api.getWallet()).ledger.genesisHash);
-
-    // The provider shares memory publicly; the consumer finds it and leases 64 MiB for a minute.
-    await provider.assets!.ready;
-    await provider.api.updateSettings({
-      privacyLevel: 'FullPublic',
-      allocationType: 'Public',
-      allocation: { memory: 50 },
-    });
-    await provider.assets!.settled();
-    const asset = await until('the memory asset to be announced', async () => {
-      const hits = await consumer.api.searchAssets({ kind: 'memory' });
-      return hits.find((h) => h.owner === provider.identity.nodeId);
-    });
-    await until('the registration on the ledger', () =>
-      consumer.ledger!.ledgerState!.registrations.has(asset.assetId) ? true : undefined,
-    );
-    const lease = await consumer.api.allocateRemote({
-      assetId: asset.assetId,
-      amount: 64 * 2 ** 20,
-      durationMs: 60_000,
-    });
 
     // Receipts every second become rewards; the provider's balance grows by the formula.
     const earned = await until('a reward', async () => {

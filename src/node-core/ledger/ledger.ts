@@ -1,4 +1,5 @@
 import { randomUUID } from 'node:crypto';
+import type { ReceiptTrailEntry, Reconciliation } from '../../shared/activity';
 import type * as W from '../../shared/ledger';
 import type { AssetLedger, AssetRecordEvent } from '../assets';
 import type { StakeRecord } from '../consensus';
@@ -8,6 +9,7 @@ import { LedgerContext, LedgerMethod, json, type LedgerOptions } from './context
 import { loadStoredGenesis, obtainGenesis } from './genesis';
 import { Mempool } from './mempool';
 import { Producer } from './producer';
+import { ReceiptTrails, type LedgerLeaseRecord } from './receipt-trail';
 import { Receipts, type UsageOwed } from './receipts';
 import type { WalletService } from './service';
 import type { LedgerState } from './state';
@@ -39,6 +41,7 @@ export class Ledger implements WalletService, AssetLedger {
   private readonly producer: Producer;
   private readonly sync: Sync;
   private readonly receipts: Receipts;
+  private readonly trails: ReceiptTrails;
   private timer: NodeJS.Timeout | undefined;
   private ticking = false;
   private lastSyncAt = 0;
@@ -54,6 +57,7 @@ export class Ledger implements WalletService, AssetLedger {
     this.producer = new Producer(ctx, this.mempool);
     this.sync = new Sync(ctx);
     this.receipts = new Receipts(ctx, this.mempool, this.walletPart);
+    this.trails = new ReceiptTrails(ctx, this.walletPart);
     ctx.chainChanged = (dropped) => {
       for (const r of this.mempool.afterChainChange(dropped)) this.walletPart.rejectOwn(r.txId, r.reason);
       this.walletPart.syncOwnStatus();
@@ -194,6 +198,23 @@ export class Ledger implements WalletService, AssetLedger {
 
   unlockStake(requestId: string): Promise<W.WalletTxView> {
     return this.walletPart.unlockStake(requestId);
+  }
+
+  // ---------- what the Activity page reads (docs/activity.md) ----------
+
+  /** Rewards paid (or pending here) on these leases, each with its receipt, formula numbers and block. */
+  rewardsOn(leaseIds: readonly string[]): ReceiptTrailEntry[] {
+    return this.trails.rewardsOn(leaseIds);
+  }
+
+  /** Leases the ledger recorded that this node granted or holds. */
+  leaseRecords(): LedgerLeaseRecord[] {
+    return this.trails.leases();
+  }
+
+  /** The wallet's balance and stake explained by its confirmed transactions. */
+  reconciliation(): Reconciliation {
+    return this.trails.reconciliation();
   }
 
   // ---------- for tests, the CLI and the benchmark ----------

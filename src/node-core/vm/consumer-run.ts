@@ -281,6 +281,7 @@ export class ProviderRuns {
           proof: 'verified',
           agreed: null,
           paid: '0',
+          leaseIds: [...new Set([leases.cpuLeaseId, leases.memoryLeaseId])],
           ...(claim.device === undefined ? {} : { device: claim.device }),
         },
       };

@@ -168,6 +168,7 @@ export class VmProvider {
     const code = all.subarray(0, req.codeLength);
     const input = all.subarray(req.codeLength);
     const createdAt = this.now();
+    const leaseIds = [...new Set([cpuLease.id, memoryLease.id])];
     const base = {
       jobId: req.jobId,
       consumer,
@@ -184,7 +185,7 @@ export class VmProvider {
         `INSERT INTO vm_jobs (job_id, role, consumer, view, created_at) VALUES (?, 'provider', ?, ?, ?)
          ON CONFLICT DO NOTHING`,
       )
-      .run(req.jobId, consumer, JSON.stringify(this.providerView(base, null, createdAt, null)), createdAt);
+      .run(req.jobId, consumer, JSON.stringify(this.providerView(base, null, createdAt, null, leaseIds)), createdAt);
     if (inserted.changes === 0) throw new VmError('refused', `job ${req.jobId} was already run here (a replay)`);
     this.runningByLease.set(cpuLease.id, running + 1);
     if (gpuJob) this.gpuRunning++;
@@ -220,7 +221,7 @@ export class VmProvider {
     const sealed = sealOutput(result.output, req.kem, executionCommitment(claim));
     this.options.db
       .prepare("UPDATE vm_jobs SET view = ? WHERE job_id = ? AND role = 'provider' AND consumer = ?")
-      .run(JSON.stringify(this.providerView(base, claim, createdAt, result)), req.jobId, consumer);
+      .run(JSON.stringify(this.providerView(base, claim, createdAt, result, leaseIds)), req.jobId, consumer);
     this.options.log.info(
       `ran job ${req.jobId.slice(0, 8)} for ${consumer.slice(0, 8)}: ` +
         `${result.failure ? result.failure.reason : `exit ${result.exitCode}`}, ${claim.cpuMs} ms ${gpuJob ? 'GPU' : 'CPU'}`,
@@ -241,6 +242,7 @@ export class VmProvider {
     claim: ExecutionClaim | null,
     createdAt: number,
     result: SandboxResult | null,
+    leaseIds: readonly string[],
   ): JobView {
     return {
       jobId: base.jobId,
@@ -260,6 +262,7 @@ export class VmProvider {
       failure: result?.failure ?? null,
       proof: claim ? 'made' : 'none',
       runs: [],
+      leaseIds,
       createdAt: new Date(createdAt).toISOString(),
       finishedAt: result ? new Date(this.now()).toISOString() : null,
     };

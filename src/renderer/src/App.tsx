@@ -1,5 +1,6 @@
 import { useEffect, useRef, useState } from 'react';
 import { Banner } from './components/Banner';
+import { ActivityPage } from './features/activity/ActivityPage';
 import { CertificatesPage } from './features/certificates/CertificatesPage';
 import { DashboardPage } from './features/dashboard/DashboardPage';
 import { JobsPage } from './features/jobs/JobsPage';
@@ -205,6 +206,7 @@ export function App(props: { inElectron: boolean }) {
         {page === 'wallet' && <WalletPage now={now} />}
         {page === 'memory' && <MemoryPage now={now} />}
         {page === 'jobs' && <JobsPage now={now} />}
+        {page === 'activity' && <ActivityPage now={now} />}
       </main>
     </div>
   );

@@ -1,6 +1,7 @@
 export const PAGES = [
   { id: 'dashboard', title: 'Dashboard' },
   { id: 'sharing', title: 'Sharing' },
+  { id: 'activity', title: 'Activity' },
   { id: 'assets', title: 'Assets' },
   { id: 'marketplace', title: 'Marketplace' },
   { id: 'network', title: 'Network' },

@@ -4,6 +4,7 @@ import { createStore, type StoreApi } from 'zustand/vanilla';
 import type { EventMessage, NodeApi } from '../../shared/api/contract';
 import { createCoreSlice, type CoreState } from './state/core';
 import { makeKit } from './state/kit';
+import { createActivitySlice, type ActivityState } from './features/activity/slice';
 import { createAssetsSlice, type AssetsState } from './features/assets/slice';
 import { createCertificatesSlice, type CertificatesState } from './features/certificates/slice';
 import { createDashboardSlice, type DashboardState } from './features/dashboard/slice';
@@ -34,7 +35,8 @@ export type AppState = CoreState &
   MarketplaceState &
   WalletState &
   MemoryState &
-  JobsState & {
+  JobsState &
+  ActivityState & {
     readonly onEvent: (message: EventMessage) => void;
   };
 
@@ -53,6 +55,7 @@ export function createAppStore(api: NodeApi): StoreApi<AppState> {
       ...createWalletSlice(kit),
       ...createMemorySlice(kit),
       ...createJobsSlice(kit),
+      ...createActivitySlice(kit),
 
       onEvent(message) {
         switch (message.event) {

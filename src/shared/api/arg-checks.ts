@@ -30,6 +30,7 @@ import {
 import { PAUSE_SECONDS_RANGE, type PauseRequest } from '../sharing-view';
 import type { SettingsPatch } from '../settings';
 import type { LogLevel, LogQuery } from './contract';
+import { ACTIVITY_DIRECTIONS, ACTIVITY_KINDS, ACTIVITY_LIMIT, ACTIVITY_STATES, type ActivityQuery } from '../activity';
 
 const LOG_LEVELS: readonly LogLevel[] = ['debug', 'info', 'warn', 'error'];
 
@@ -400,4 +401,28 @@ export function logQueryArg(args: readonly unknown[]): [LogQuery] {
   if (query.limit !== undefined) checkInteger(issues, 'query.limit', query.limit, 1, 5000);
   issues.throwIfAny();
   return [query];
+}
+
+export function activityQueryArg(args: readonly unknown[]): [ActivityQuery] {
+  const issues = new IssueList();
+  const query = objectArg(args, 'query', issues) ?? {};
+  checkKnownKeys(issues, 'query', query, ['direction', 'kind', 'state', 'since', 'limit']);
+  if (query.direction !== undefined) checkOneOf(issues, 'query.direction', query.direction, ACTIVITY_DIRECTIONS);
+  if (query.kind !== undefined) checkOneOf(issues, 'query.kind', query.kind, ACTIVITY_KINDS);
+  if (query.state !== undefined) checkOneOf(issues, 'query.state', query.state, ACTIVITY_STATES);
+  if (query.since !== undefined && (typeof query.since !== 'string' || Number.isNaN(Date.parse(query.since))))
+    issues.add('query.since', `query.since must be an ISO time, got ${describeValue(query.since)}`);
+  if (query.limit !== undefined)
+    checkInteger(issues, 'query.limit', query.limit, ACTIVITY_LIMIT.min, ACTIVITY_LIMIT.max);
+  issues.throwIfAny();
+  return [query];
+}
+
+/** `job:<id>` or `lease:<id>` (ids are letters, digits, '-' and '_'; 1–128 characters). */
+export function activityIdArg(args: readonly unknown[]): [string] {
+  const id = oneArg(args);
+  if (typeof id !== 'string' || !/^(job|lease):[A-Za-z0-9_-]{1,128}$/.test(id)) {
+    throw new ValidationError([{ path: 'id', message: `id must be job:<id> or lease:<id>, got ${describeValue(id)}` }]);
+  }
+  return [id];
 }

@@ -1,4 +1,6 @@
 import {
+  activityIdArg,
+  activityQueryArg,
   addressArg,
   allocationArg,
   checkNameArg,
@@ -21,6 +23,7 @@ import {
   stakeArg,
   writeMemoryArgs,
 } from './arg-checks';
+import type { ActivityItem, ActivityQuery, ReceiptTrail, Reconciliation } from '../activity';
 import type { AssetView } from '../assets';
 import type { ApiErrorBody } from '../errors';
 import type { HardwareInfo, UsageSnapshot } from '../hardware';
@@ -161,6 +164,12 @@ export interface NodeApi {
   runJob(request: RunJobRequest): Promise<JobResultView>;
   /** Jobs this node ran for peers and jobs it asked peers to run, newest first. */
   getJobs(query: JobQuery): Promise<readonly JobView[]>;
+  /** Work this node does for others and has others do (jobs, leases, memory), newest first (docs/activity.md). */
+  getActivity(query: ActivityQuery): Promise<readonly ActivityItem[]>;
+  /** A job's or lease's usage receipts, the reward formula with its numbers, and the tx and block that paid it. */
+  getReceiptTrail(id: string): Promise<ReceiptTrail>;
+  /** The wallet's balance and stake explained by its confirmed transactions, and whether they add up. */
+  getReconciliation(): Promise<Reconciliation>;
 }
 
 export type NodeApiMethod = keyof NodeApi;
@@ -213,6 +222,9 @@ export const NODE_API_ARGS: { readonly [M in NodeApiMethod]: (args: readonly unk
   revokeMapping: addressArg,
   runJob: runJobArg,
   getJobs: jobQueryArg,
+  getActivity: activityQueryArg,
+  getReceiptTrail: activityIdArg,
+  getReconciliation: noArgs,
 };
 
 /** The runtime list of methods, taken from the table above (which the compiler checks against NodeApi). */

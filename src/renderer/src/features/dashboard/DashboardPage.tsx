@@ -6,6 +6,7 @@ import { EmptyState } from '../../components/Banner';
 import { AllowedVsUsed, PauseControl } from '../sharing/SharingNow';
 import { formatDuration } from '../../format';
 import { useApp } from '../../store';
+import { RunningNow } from '../activity/RunningNow';
 import { RESOURCE_TITLES, capacityText } from '../sharing/SharingPage';
 
 const SHARING_TEXT = {
@@ -40,6 +41,7 @@ export function DashboardPage(props: { now: number }) {
     <div className="page dashboard">
       <h1>Dashboard</h1>
       <div className="grid">
+        <RunningNow now={props.now} />
         <section className="card wide" aria-labelledby="dash-sharing">
           <h2 id="dash-sharing">What you share</h2>
           <p className={`pill pill-${status.sharing}`} data-testid="sharing-state">
