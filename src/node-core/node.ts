@@ -476,14 +476,7 @@ class Node implements HyperMeshNode {
     const vm = new VmService({
       ...peerServiceBase(this.db, this.transport, this.identity, this.logBook.logger('vm')),
       executor: this.jobExecutor ?? this.createJobPool(),
-      ...(this.gpuJobs()
-        ? {
-            gpu: {
-              executor: this.gpuJobs() as GpuExecutor,
-              slots: () => this.gpuSlots(),
-            },
-          }
-        : {}),
+      ...(this.gpuJobs() ? { gpu: { executor: this.gpuJobs() as GpuExecutor, slots: () => this.gpuSlots() } } : {}),
       assets: vmAssetsOf(assets, () => this.identity.nodeId),
       ...(this.mesh ? { mesh: this.mesh } : {}),
       ledger: () => vmLedgerOf(this.ledger),
@@ -500,13 +493,9 @@ class Node implements HyperMeshNode {
   private gpuJobs(): GpuExecutor | undefined {
     const mode = this.config.gpuJobs ?? 'off';
     if (mode === 'off') return undefined;
+    const runtime = this.config.gpuRuntime === undefined ? {} : { nodeRuntime: this.config.gpuRuntime };
     this.gpuExecutor ??=
-      this.overrides.gpuExecutor ??
-      createGpuExecutor({
-        testMode: mode === 'test',
-        maxConcurrent: 2,
-        ...(this.config.gpuRuntime === undefined ? {} : { nodeRuntime: this.config.gpuRuntime }),
-      });
+      this.overrides.gpuExecutor ?? createGpuExecutor({ testMode: mode === 'test', maxConcurrent: 2, ...runtime });
     return this.gpuExecutor;
   }
 
