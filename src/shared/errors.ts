@@ -61,6 +61,8 @@ export const ErrorCode = {
   AlreadyCertified: 'CA_ALREADY_CERTIFIED',
   /** A CA refused a request: this peer asked too often (issuance, co-signing, names); see `retryAfterMs`. */
   CaRateLimited: 'CA_RATE_LIMITED',
+  /** The capacity benchmark may not start now; `reason` names why (BENCHMARK_REFUSALS in src/shared/benchmark.ts). */
+  BenchmarkRefused: 'BENCHMARK_REFUSED',
 } as const;
 
 export type ErrorCode = (typeof ErrorCode)[keyof typeof ErrorCode];

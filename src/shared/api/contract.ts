@@ -22,6 +22,7 @@ import {
   writeMemoryArgs,
 } from './arg-checks';
 import type { AssetView } from '../assets';
+import type { BenchmarkView } from '../benchmark';
 import type { ApiErrorBody } from '../errors';
 import type { HardwareInfo, UsageSnapshot } from '../hardware';
 import type {
@@ -161,6 +162,12 @@ export interface NodeApi {
   runJob(request: RunJobRequest): Promise<JobResultView>;
   /** Jobs this node ran for peers and jobs it asked peers to run, newest first. */
   getJobs(query: JobQuery): Promise<readonly JobView[]>;
+  /** Starts the local capacity benchmark (~20 s, low priority); refused while sharing takes 100 % of the CPU. */
+  startBenchmark(): Promise<BenchmarkView>;
+  /** Stops a running benchmark (its temporary file is removed); the last completed result is kept. */
+  cancelBenchmark(): Promise<BenchmarkView>;
+  /** The benchmark's state, progress and last result (kept across restarts). */
+  getBenchmark(): Promise<BenchmarkView>;
 }
 
 export type NodeApiMethod = keyof NodeApi;
@@ -213,6 +220,9 @@ export const NODE_API_ARGS: { readonly [M in NodeApiMethod]: (args: readonly unk
   revokeMapping: addressArg,
   runJob: runJobArg,
   getJobs: jobQueryArg,
+  startBenchmark: noArgs,
+  cancelBenchmark: noArgs,
+  getBenchmark: noArgs,
 };
 
 /** The runtime list of methods, taken from the table above (which the compiler checks against NodeApi). */
@@ -231,6 +241,8 @@ export interface NodeEvents {
   wallet: WalletView;
   /** The sharing allowance changed (a rule tightened or loosened, a snooze began or ended). */
   sharing: SharingView;
+  /** The capacity benchmark moved on (progress, step, done, cancelled, failed). */
+  benchmark: BenchmarkView;
 }
 
 export type NodeEventName = keyof NodeEvents;
@@ -241,6 +253,7 @@ export const NODE_EVENT_NAMES = [
   'log',
   'wallet',
   'sharing',
+  'benchmark',
 ] as const satisfies readonly NodeEventName[];
 
 /**
