@@ -59,10 +59,11 @@ describe('the earnings preview', () => {
     expect(caesar(row.total.hour)).toBe('68');
   });
 
-  it('shares whole units only, as the adapters do', () => {
-    expect(sharedAmount(6, 50)).toBe(3n);
-    expect(sharedAmount(3, 50)).toBe(1n);
-    expect(sharedAmount(8, 0)).toBe(0n);
+  it('shares whole units only, as the adapters do (a CPU share above 0 is at least one core)', () => {
+    expect(sharedAmount('cpu', 6, 50)).toBe(3n);
+    expect(sharedAmount('cpu', 3, 50)).toBe(1n);
+    expect(sharedAmount('cpu', 8, 0)).toBe(0n);
+    expect(sharedAmount('memory', 3, 50)).toBe(1n);
     expect(previewLevel({ ...CAPACITY, cpuCores: 1 }, { ...SHARES, cpu: 50 }, 'FullPublic').resources[0]).toMatchObject(
       {
         kind: 'cpu',

@@ -45,9 +45,13 @@ function capacityOf(capacity: BenchmarkCapacity, kind: ResourceKind): number | n
   }
 }
 
-/** The shared part of a capacity: percent (0–100) of it, rounded down to a whole unit (a whole core, a byte). */
-export function sharedAmount(capacity: number, percent: number): bigint {
-  return BigInt(Math.floor((capacity * percent) / 100));
+/**
+ * The shared part of a capacity as the adapters count it: percent (0–100) of it, rounded down to a whole unit (a
+ * core, a byte); a CPU share above 0 is at least one core (assets/cpu-adapter.ts).
+ */
+export function sharedAmount(kind: ResourceKind, capacity: number, percent: number): bigint {
+  const amount = Math.floor((capacity * percent) / 100);
+  return BigInt(kind === 'cpu' && percent > 0 ? Math.max(1, amount) : amount);
 }
 
 function periodAmounts(per: (durationMs: bigint) => bigint): PeriodAmounts {
@@ -62,7 +66,7 @@ export function previewLevel(
 ): LevelPreview {
   const resources = RESOURCE_KINDS.map((kind): ResourcePreview => {
     const total = capacityOf(capacity, kind);
-    const amount = total === null ? 0n : sharedAmount(total, allocation[kind]);
+    const amount = total === null ? 0n : sharedAmount(kind, total, allocation[kind]);
     const earnings = periodAmounts((durationMs) => rewardUnits({ kind, amount, durationMs, privacyLevel: level }));
     return { kind, amount, known: total !== null, earnings };
   });
