@@ -67,7 +67,7 @@ describe('the earnings preview', () => {
     expect(previewLevel({ ...CAPACITY, cpuCores: 1 }, { ...SHARES, cpu: 50 }, 'FullPublic').resources[0]).toMatchObject(
       {
         kind: 'cpu',
-        amount: 0n,
+        amount: 1n,
       },
     );
   });
