@@ -37,7 +37,7 @@ test('a fresh node: benchmark, preview per level, a level and shares chosen, fin
   await expect(page.getByTestId('preview-P2P')).toContainText('(chosen)');
   await expectAccessible(page);
   mkdirSync('test-results/screenshots', { recursive: true });
-  await page.screenshot({ path: 'test-results/screenshots/onboarding.png', fullPage: true });
+  await page.screenshot({ path: 'test-results/screenshots/onboarding.png' });
   if (process.env.HM_UPDATE_SCREENSHOTS) {
     copyFileSync('test-results/screenshots/onboarding.png', 'docs/screenshots/onboarding.png');
   }

@@ -46,7 +46,8 @@ export function EarningsPreview(props: {
         An estimate, not a promise: it assumes peers use all of what you share, all the time, at the shares you choose
         (now CPU {props.allocation.cpu} %, GPU {props.allocation.gpu} %, memory {props.allocation.memory} %, storage{' '}
         {props.allocation.storage} %, bandwidth {props.allocation.bandwidth} %), paid by the ledger&apos;s reward
-        formula. Real earnings follow real use, which may be none; the sharing rules lower it further.
+        formula. A resource this machine does not show (no GPU, no link speed reported) counts nothing. Real earnings
+        follow real use, which may be none; the sharing rules lower it further.
       </p>
     </div>
   );

@@ -21,7 +21,7 @@ import './onboarding.css';
 
 type Edit = (change: Partial<OnboardingChoices>) => void;
 
-function Welcome() {
+export function Welcome() {
   return (
     <>
       <p>
@@ -51,7 +51,7 @@ function Preview(props: { view: BenchmarkView | undefined; choices: OnboardingCh
   );
 }
 
-function PrivacyStep(props: { choices: OnboardingChoices; edit: Edit; bench: ReturnType<typeof useBenchmark> }) {
+export function PrivacyStep(props: { choices: OnboardingChoices; edit: Edit; bench: ReturnType<typeof useBenchmark> }) {
   const { choices, edit } = props;
   return (
     <>
@@ -86,7 +86,7 @@ const RULE_CHOICES = [
   ['notWhileGaming', 'Not while a full-screen app such as a game is in front (no CPU or GPU sharing)'],
 ] as const;
 
-function ShareStep(props: {
+export function ShareStep(props: {
   choices: OnboardingChoices;
   edit: Edit;
   hardware: HardwareInfo | undefined;
@@ -134,7 +134,7 @@ function ShareStep(props: {
   );
 }
 
-function FinishStep(props: { choices: OnboardingChoices }) {
+export function FinishStep(props: { choices: OnboardingChoices }) {
   const { choices } = props;
   const shares = RESOURCE_KINDS.map((k) => `${RESOURCE_TITLES[k]} ${choices.allocation[k]} %`).join(', ');
   return (
