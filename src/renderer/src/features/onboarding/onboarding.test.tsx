@@ -3,7 +3,12 @@ import type { ReactNode } from 'react';
 import { describe, expect, it } from 'vitest';
 import { createNodeApiClient } from '../../../../shared/api/client';
 import type { BenchmarkView } from '../../../../shared/benchmark';
-import { DEFAULT_SETTINGS, validateSettingsPatch, type Settings } from '../../../../shared/settings';
+import {
+  DEFAULT_SETTINGS,
+  applySettingsPatch,
+  validateSettingsPatch,
+  type Settings,
+} from '../../../../shared/settings';
 import { ApiContext } from '../../api/context';
 import { StoreContext, createAppStore } from '../../store';
 import { BenchmarkPanel } from './BenchmarkPanel';
@@ -83,11 +88,7 @@ describe('the welcome guide’s choices', () => {
       app: { onboardingCompletedAt: NOW.toISOString() },
     });
     // Unticking "only when idle" on a node that had it brings the in-use shares back to 100 %.
-    const idleOnly = finishPatch(choices, DEFAULT_SETTINGS, NOW).rules?.inUseAllocation;
-    const wasIdleOnly: Settings = {
-      ...DEFAULT_SETTINGS,
-      rules: { ...DEFAULT_SETTINGS.rules, inUseAllocation: idleOnly! },
-    };
+    const wasIdleOnly = applySettingsPatch(DEFAULT_SETTINGS, finishPatch(choices, DEFAULT_SETTINGS, NOW));
     expect(choicesFrom(wasIdleOnly).onlyWhenIdle).toBe(true);
     expect(finishPatch({ ...choices, onlyWhenIdle: false }, wasIdleOnly, NOW).rules?.inUseAllocation?.cpu).toBe(100);
     expect(validateSettingsPatch(skipPatch(NOW))).toEqual({ app: { onboardingCompletedAt: NOW.toISOString() } });
