@@ -4,6 +4,7 @@ import { PRIVACY_LEVELS, RESOURCE_KINDS, type Settings } from '../../../../share
 import type { HardwareInfo } from '../../../../shared/hardware';
 import type { BenchmarkView } from '../../../../shared/benchmark';
 import { Banner } from '../../components/Banner';
+import { RadioGroup } from '../../components/RadioGroup';
 import { useApp } from '../../store';
 import { RESOURCE_TITLES, capacityText } from '../sharing/SharingPage';
 import { BenchmarkPanel, useBenchmark } from './BenchmarkPanel';
@@ -55,25 +56,20 @@ export function PrivacyStep(props: { choices: OnboardingChoices; edit: Edit; ben
   const { choices, edit } = props;
   return (
     <>
-      <fieldset>
-        <legend>Who may use what you share</legend>
-        {PRIVACY_LEVELS.map((level) => (
-          <label key={level} className="radio">
-            <input
-              type="radio"
-              name="onboarding-level"
-              value={level}
-              data-testid={`level-${level}`}
-              checked={choices.privacyLevel === level}
-              onChange={() => edit({ privacyLevel: level })}
-            />
-            <span>
-              <strong>{PRIVACY_LEVEL_INFO[level].title}</strong> — {PRIVACY_LEVEL_INFO[level].summary}
-              {level === 'Private' && ' Earns nothing.'}
-            </span>
-          </label>
-        ))}
-      </fieldset>
+      <RadioGroup
+        legend="Who may use what you share"
+        name="onboarding-level"
+        options={PRIVACY_LEVELS}
+        value={choices.privacyLevel}
+        onChange={(level) => edit({ privacyLevel: level })}
+        testId={(level) => `level-${level}`}
+        label={(level) => (
+          <>
+            <strong>{PRIVACY_LEVEL_INFO[level].title}</strong> — {PRIVACY_LEVEL_INFO[level].summary}
+            {level === 'Private' && ' Earns nothing.'}
+          </>
+        )}
+      />
       <BenchmarkPanel {...props.bench} />
       <Preview view={props.bench.view} choices={choices} />
     </>
