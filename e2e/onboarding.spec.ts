@@ -75,11 +75,18 @@ test('a fresh node: benchmark, preview per level, a level and shares chosen, fin
   expect(after.app.onboardingCompletedAt).not.toBeNull();
 });
 
-test('the benchmark can be cancelled, and the preview says it needs a run', async ({ app }) => {
+test('the benchmark refuses while sharing takes 100 % of the CPU, and can be cancelled', async ({ app }) => {
   const { page } = app;
   const guide = page.getByTestId('onboarding');
+  await app.call('updateSettings', [{ privacyLevel: 'P2P', allocation: { cpu: 100 } }]);
   await guide.getByRole('button', { name: 'Next' }).click();
   await guide.getByRole('button', { name: 'Run the benchmark' }).click();
+  await expect(page.getByTestId('benchmark-refused')).toContainText('100 % of the CPU');
+  expect((await app.call<{ state: string }>('getBenchmark')).state).toBe('idle');
+
+  await app.call('updateSettings', [{ allocation: { cpu: 50 } }]);
+  await guide.getByRole('button', { name: 'Run the benchmark' }).click();
+  await expect(page.getByTestId('benchmark-refused')).toBeHidden();
   await expect(page.getByTestId('benchmark-progress')).toBeVisible();
   await guide.getByRole('button', { name: 'Cancel the benchmark' }).click();
   await expect(page.getByTestId('benchmark-status')).toContainText('Cancelled');
