@@ -33,7 +33,13 @@ test.describe('a fresh node, as a new user meets it', () => {
     const guide = page.getByRole('dialog', { name: 'Welcome to HyperMesh' });
     await expect(guide).toBeVisible();
     await expect(guide.getByRole('heading', { level: 1 })).toBeFocused();
-    // By keyboard: Escape skips the guide as its Skip button does.
+    // By keyboard: Tab stays inside the dialog, and Escape skips the guide as its Skip button does.
+    await page.keyboard.press('Tab');
+    await expect(guide.getByRole('button', { name: 'Skip the guide' })).toBeFocused();
+    await page.keyboard.press('Shift+Tab');
+    await expect(guide.getByRole('button', { name: 'Next' })).toBeFocused();
+    await page.keyboard.press('Tab');
+    await expect(guide.getByRole('button', { name: 'Skip the guide' })).toBeFocused();
     await page.keyboard.press('Escape');
     await expect(guide).toBeHidden();
     await expect(ui.heading()).toHaveText('Dashboard');

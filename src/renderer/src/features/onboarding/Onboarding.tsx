@@ -1,4 +1,4 @@
-import { useEffect, useId, useRef, useState } from 'react';
+import { useEffect, useId, useRef, useState, type KeyboardEvent } from 'react';
 import { PRIVACY_LEVEL_INFO } from '../../../../shared/privacy';
 import { PRIVACY_LEVELS, RESOURCE_KINDS, type Settings } from '../../../../shared/settings';
 import type { HardwareInfo } from '../../../../shared/hardware';
@@ -146,6 +146,18 @@ export function FinishStep(props: { choices: OnboardingChoices }) {
   );
 }
 
+/** Keeps Tab inside the dialog (aria-modal): from the last control to the first, and back with Shift+Tab. */
+function trapTab(e: KeyboardEvent<HTMLDivElement>): void {
+  if (e.key !== 'Tab') return;
+  const controls = [...e.currentTarget.querySelectorAll<HTMLElement>('button, input, select, a[href]')].filter(
+    (c) => !c.hasAttribute('disabled'),
+  );
+  const edge = e.shiftKey ? controls[0] : controls.at(-1);
+  if (document.activeElement !== edge && document.activeElement !== e.currentTarget.querySelector('h1')) return;
+  e.preventDefault();
+  (e.shiftKey ? controls.at(-1) : controls[0])?.focus();
+}
+
 /** The first-run guide: a modal dialog over the app, every step skippable; shown while onboardingCompletedAt is null. */
 export function Onboarding(props: { settings: Settings }) {
   const hardware = useApp((s) => s.hardware);
@@ -178,7 +190,7 @@ export function Onboarding(props: { settings: Settings }) {
         aria-modal="true"
         aria-labelledby={`${ids}-title`}
         data-testid="onboarding"
-        onKeyDown={(e) => e.key === 'Escape' && skip()}
+        onKeyDown={(e) => (e.key === 'Escape' ? skip() : trapTab(e))}
       >
         <p className="note">
           Step {index + 1} of {ONBOARDING_STEPS.length}
