@@ -22,3 +22,30 @@ test('restarting keeps the identity and the settings', async ({ app }) => {
   await expect(app.page.getByTestId('dashboard-privacy')).toHaveText('Trusted peers');
   await expect(app.page.getByTestId('dashboard-share-memory')).toContainText('40 %');
 });
+
+test.describe('a fresh node, as a new user meets it', () => {
+  test.use({ showOnboarding: true });
+
+  test('opens on the welcome guide; skipping it lands on the Dashboard and it stays closed after a restart', async ({
+    app,
+  }) => {
+    const { page, ui } = app;
+    const guide = page.getByRole('dialog', { name: 'Welcome to HyperMesh' });
+    await expect(guide).toBeVisible();
+    await expect(guide.getByRole('heading', { level: 1 })).toBeFocused();
+    // By keyboard: Tab stays inside the dialog, and Escape skips the guide as its Skip button does.
+    await page.keyboard.press('Tab');
+    await expect(guide.getByRole('button', { name: 'Skip the guide' })).toBeFocused();
+    await page.keyboard.press('Shift+Tab');
+    await expect(guide.getByRole('button', { name: 'Next' })).toBeFocused();
+    await page.keyboard.press('Tab');
+    await expect(guide.getByRole('button', { name: 'Skip the guide' })).toBeFocused();
+    await page.keyboard.press('Escape');
+    await expect(guide).toBeHidden();
+    await expect(ui.heading()).toHaveText('Dashboard');
+    await expect(page.getByTestId('sharing-state')).toHaveText('Not sharing — privacy level is Private');
+    await app.restart();
+    await expect(ui.heading()).toHaveText('Dashboard');
+    await expect(page.getByTestId('onboarding')).toBeHidden();
+  });
+});

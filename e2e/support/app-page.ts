@@ -32,6 +32,13 @@ export class AppPage {
     await this.heading().filter({ hasText: PAGE_TITLES[name] }).waitFor();
   }
 
+  /** Closes the first-run guide with its Skip button (the fixtures open most apps past it already). */
+  async skipOnboarding(): Promise<void> {
+    const guide = this.page.getByTestId('onboarding');
+    await guide.getByRole('button', { name: 'Skip the guide' }).click();
+    await guide.waitFor({ state: 'hidden' });
+  }
+
   connection(): Locator {
     return this.page.getByTestId('connection');
   }

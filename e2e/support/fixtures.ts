@@ -2,7 +2,7 @@ import { existsSync, rmSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { resolve } from 'node:path';
 import { test as base, _electron, type ElectronApplication, type Page } from '@playwright/test';
-import { NodeProcess, newDataDir } from './node-process';
+import { NodeProcess, ONBOARDING_DONE, newDataDir } from './node-process';
 import { AppPage } from './app-page';
 
 export type Target = 'web' | 'electron';
@@ -48,8 +48,10 @@ interface Fixtures {
 /** The name the `ca` fixture's certificate authority goes by. */
 export const CA_NAME = 'E2E TrustChain';
 
-export const test = base.extend<Fixtures & { target: Target }>({
+export const test = base.extend<Fixtures & { target: Target; showOnboarding: boolean }>({
   target: ['web', { option: true }],
+  /** Off: the app opens past the first-run guide (completed through the API); e2e/onboarding.spec.ts turns it on. */
+  showOnboarding: [false, { option: true }],
 
   // eslint-disable-next-line no-empty-pattern -- Playwright fixtures name their dependencies by destructuring
   node: async ({}, use) => {
@@ -73,10 +75,10 @@ export const test = base.extend<Fixtures & { target: Target }>({
     rmSync(dataDir, { recursive: true, force: true });
   },
 
-  app: async ({ target, browser }, use, testInfo) => {
+  app: async ({ target, browser, showOnboarding }, use, testInfo) => {
     const dataDir = newDataDir();
     if (target === 'web') {
-      const node = new NodeProcess(dataDir);
+      const node = new NodeProcess(dataDir, { showOnboarding });
       await node.start();
       const context = await browser.newContext();
       const page = await context.newPage();
@@ -148,6 +150,7 @@ export const test = base.extend<Fixtures & { target: Target }>({
           await electronApp.close();
         },
       };
+      if (!showOnboarding) await app.call('updateSettings', [ONBOARDING_DONE]);
       await use(app);
       await electronApp.close();
     }

@@ -48,6 +48,7 @@ import {
 } from './vm/index';
 import { NodeSharing } from './governor/index';
 import { activityApi } from './activity/index';
+import { type Benchmark, benchmarkApi, nodeBenchmark } from './benchmark/index';
 import type { HyperMeshNode, NodeConfig, NodeOverrides } from './node-config';
 import { nodeOwnApi } from './node-api';
 import { gpuSlotsFor, peerServiceBase, vmAssetsOf, vmLedgerOf } from './node-views';
@@ -91,6 +92,7 @@ class Node implements HyperMeshNode {
   private gpuExecutor: GpuExecutor | undefined;
   sharing: NodeSharing | undefined;
   private readonly overrides: NodeOverrides;
+  private readonly benchmark: Benchmark;
 
   constructor(
     private readonly config: NodeConfig,
@@ -106,6 +108,7 @@ class Node implements HyperMeshNode {
     const hardware = this.hardware;
     this.hardwareInfo = cachedReading(() => hardware.read(config.dataDir), HARDWARE_MAX_AGE_MS);
     const ensureRunning = () => this.ensureRunning();
+    this.benchmark = nodeBenchmark(config.dataDir, this.events, () => this.currentSettings(), this.hardwareInfo);
     this.api = {
       ...nodeOwnApi({
         ensureRunning,
@@ -133,6 +136,7 @@ class Node implements HyperMeshNode {
       ...memoryApi({ ensureRunning, get: () => this.proxy }),
       ...jobsApi({ ensureRunning, get: () => this.vm }),
       ...activityApi({ ensureRunning, get: () => this }),
+      ...benchmarkApi({ ensureRunning, get: () => this.benchmark }),
     };
   }
 
@@ -225,6 +229,7 @@ class Node implements HyperMeshNode {
   /** Stop order: each part before the parts it uses (the governor stops first, outside this list). */
   private stopOrder(transport: Transport | undefined): readonly (readonly [name: string, stop: () => unknown])[] {
     return [
+      ['benchmark', () => this.benchmark.cancel()],
       ['CPU throttle', () => this.cpuThrottle?.stop()],
       ['Catalog VM', () => this.vm?.stop()],
       ['ledger', () => this.ledger?.stop()],
@@ -473,10 +478,11 @@ class Node implements HyperMeshNode {
   private startVm(): void {
     if (!this.db || !this.transport || !this.assets) return;
     const assets = this.assets;
+    const gpu = this.gpuJobs();
     const vm = new VmService({
       ...peerServiceBase(this.db, this.transport, this.identity, this.logBook.logger('vm')),
       executor: this.jobExecutor ?? this.createJobPool(),
-      ...(this.gpuJobs() ? { gpu: { executor: this.gpuJobs() as GpuExecutor, slots: () => this.gpuSlots() } } : {}),
+      ...(gpu ? { gpu: { executor: gpu, slots: () => this.gpuSlots() } } : {}),
       assets: vmAssetsOf(assets, () => this.identity.nodeId),
       ...(this.mesh ? { mesh: this.mesh } : {}),
       ledger: () => vmLedgerOf(this.ledger),

@@ -63,6 +63,8 @@ export const ErrorCode = {
   CaRateLimited: 'CA_RATE_LIMITED',
   /** getReceiptTrail: no job or lease with that id is known to this node. */
   ActivityNotFound: 'ACTIVITY_NOT_FOUND',
+  /** The capacity benchmark may not start now; `reason` names why (BENCHMARK_REFUSALS in src/shared/benchmark.ts). */
+  BenchmarkRefused: 'BENCHMARK_REFUSED',
 } as const;
 
 export type ErrorCode = (typeof ErrorCode)[keyof typeof ErrorCode];

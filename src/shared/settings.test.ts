@@ -129,6 +129,22 @@ describe('app.autoUpdate', () => {
       theme: 'dark',
       startAtLogin: true,
       autoUpdate: true,
+      onboardingCompletedAt: null,
     });
+  });
+});
+
+describe('app.onboardingCompletedAt', () => {
+  it('is null by default, takes an ISO time or null, and is null for documents stored before it existed', () => {
+    expect(DEFAULT_SETTINGS.app.onboardingCompletedAt).toBeNull();
+    const done = '2026-12-07T12:00:00.000Z';
+    expect(
+      applySettingsPatch(DEFAULT_SETTINGS, { app: { onboardingCompletedAt: done } }).app.onboardingCompletedAt,
+    ).toBe(done);
+    expect(issuesOf(() => validateSettingsPatch({ app: { onboardingCompletedAt: 'yesterday' } })).join()).toMatch(
+      /app\.onboardingCompletedAt must be an ISO time/,
+    );
+    const old = { ...DEFAULT_SETTINGS, app: { theme: 'light', startAtLogin: false, autoUpdate: false } };
+    expect(validateSettings(upgradeSettingsDocument(old)).app.onboardingCompletedAt).toBeNull();
   });
 });

@@ -104,6 +104,8 @@ export interface AppSettings {
   readonly startAtLogin: boolean;
   /** Check for updates (desktop app, installed builds only): at start and every 12 h; a restart is always asked. */
   readonly autoUpdate: boolean;
+  /** When the welcome guide was finished or skipped (ISO time); null shows it at the next start of the UI. */
+  readonly onboardingCompletedAt: string | null;
 }
 
 export interface Settings {
@@ -175,7 +177,7 @@ export const DEFAULT_SETTINGS: Settings = Object.freeze<Settings>({
   network: { tier: 'auto', bandwidthCapMbps: null, ipv4: false },
   trust: { caAddress: DEFAULT_CA_ADDRESS, caRootSha256: null, acceptSelfSignedPeers: false },
   mesh: { enabled: true, bootstrap: '', mdns: true, relay: false },
-  app: { theme: 'system', startAtLogin: false, autoUpdate: true },
+  app: { theme: 'system', startAtLogin: false, autoUpdate: true, onboardingCompletedAt: null },
   rules: DEFAULT_RULES,
 });
 
@@ -358,11 +360,14 @@ function check(value: unknown, partial: boolean): IssueList {
     }
   }
   if (has(root, 'app')) {
-    const app = section(issues, 'app', root.app, ['theme', 'startAtLogin', 'autoUpdate'], partial);
+    const appKeys = ['theme', 'startAtLogin', 'autoUpdate', 'onboardingCompletedAt'];
+    const app = section(issues, 'app', root.app, appKeys, partial);
     if (app) {
       if (has(app, 'theme')) checkOneOf(issues, 'app.theme', app.theme, THEMES);
       if (has(app, 'startAtLogin')) checkBoolean(issues, 'app.startAtLogin', app.startAtLogin);
       if (has(app, 'autoUpdate')) checkBoolean(issues, 'app.autoUpdate', app.autoUpdate);
+      if (has(app, 'onboardingCompletedAt'))
+        checkPausedUntil(issues, app.onboardingCompletedAt, 'app.onboardingCompletedAt');
     }
   }
   return issues;
@@ -376,7 +381,7 @@ export function upgradeSettingsDocument(value: unknown): unknown {
   if (!isPlainObject(value)) return value;
   const upgraded: Record<string, unknown> = { ...value };
   for (const key of TOP_KEYS) if (!(key in upgraded)) upgraded[key] = DEFAULT_SETTINGS[key];
-  // Fields added to the app section later (autoUpdate) get their defaults too.
+  // Fields added to the app section later (autoUpdate, onboardingCompletedAt) get their defaults too.
   if (isPlainObject(upgraded.app)) upgraded.app = { ...DEFAULT_SETTINGS.app, ...upgraded.app };
   return upgraded;
 }

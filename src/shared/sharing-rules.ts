@@ -228,11 +228,11 @@ export function checkRules(issues: IssueList, value: unknown, partial: boolean):
 }
 
 /** Checks `pausedUntil`: an ISO time (the end of a snooze) or null. */
-export function checkPausedUntil(issues: IssueList, value: unknown): void {
+export function checkPausedUntil(issues: IssueList, value: unknown, path = 'pausedUntil'): void {
   if (value === null) return;
   if (typeof value === 'string' && /^\d{4}-\d{2}-\d{2}T/.test(value) && Number.isFinite(Date.parse(value))) return;
   issues.add(
-    'pausedUntil',
-    `pausedUntil must be an ISO time such as "2026-12-07T08:00:00.000Z" or null, got ${describeValue(value)}`,
+    path,
+    `${path} must be an ISO time such as "2026-12-07T08:00:00.000Z" or null, got ${describeValue(value)}`,
   );
 }

@@ -9,6 +9,7 @@ import { LogsPage } from './features/logs/LogsPage';
 import { MarketplacePage } from './features/marketplace/MarketplacePage';
 import { MemoryPage } from './features/memory/MemoryPage';
 import { NetworkPage } from './features/network/NetworkPage';
+import { Onboarding } from './features/onboarding/Onboarding';
 import { SettingsPage } from './features/settings/SettingsPage';
 import { SharingPage } from './features/sharing/SharingPage';
 import { WalletPage } from './features/wallet/WalletPage';
@@ -142,6 +143,7 @@ export function App(props: { inElectron: boolean }) {
   const status = useApp((s) => s.status);
   const theme = useApp((s) => s.settings?.app.theme ?? 'system');
   const hardwareError = useApp((s) => s.hardwareError);
+  const settings = useApp((s) => s.settings);
 
   useEffect(() => {
     // "system" follows the OS setting live; the stylesheet only knows light and dark.
@@ -208,6 +210,7 @@ export function App(props: { inElectron: boolean }) {
         {page === 'jobs' && <JobsPage now={now} />}
         {page === 'activity' && <ActivityPage now={now} />}
       </main>
+      {settings?.app.onboardingCompletedAt === null && <Onboarding settings={settings} />}
     </div>
   );
 }

@@ -25,6 +25,7 @@ import {
 } from './arg-checks';
 import type { ActivityItem, ActivityQuery, ReceiptTrail, Reconciliation } from '../activity';
 import type { AssetView } from '../assets';
+import type { BenchmarkView } from '../benchmark';
 import type { ApiErrorBody } from '../errors';
 import type { HardwareInfo, UsageSnapshot } from '../hardware';
 import type {
@@ -170,6 +171,12 @@ export interface NodeApi {
   getReceiptTrail(id: string): Promise<ReceiptTrail>;
   /** The wallet's balance and stake explained by its confirmed transactions, and whether they add up. */
   getReconciliation(): Promise<Reconciliation>;
+  /** Starts the local capacity benchmark (~20 s, low priority); refused while sharing takes 100 % of the CPU. */
+  startBenchmark(): Promise<BenchmarkView>;
+  /** Stops a running benchmark (its temporary file is removed); the last completed result is kept. */
+  cancelBenchmark(): Promise<BenchmarkView>;
+  /** The benchmark's state, progress and last result (kept across restarts). */
+  getBenchmark(): Promise<BenchmarkView>;
 }
 
 export type NodeApiMethod = keyof NodeApi;
@@ -225,6 +232,9 @@ export const NODE_API_ARGS: { readonly [M in NodeApiMethod]: (args: readonly unk
   getActivity: activityQueryArg,
   getReceiptTrail: activityIdArg,
   getReconciliation: noArgs,
+  startBenchmark: noArgs,
+  cancelBenchmark: noArgs,
+  getBenchmark: noArgs,
 };
 
 /** The runtime list of methods, taken from the table above (which the compiler checks against NodeApi). */
@@ -243,6 +253,8 @@ export interface NodeEvents {
   wallet: WalletView;
   /** The sharing allowance changed (a rule tightened or loosened, a snooze began or ended). */
   sharing: SharingView;
+  /** The capacity benchmark moved on (progress, step, done, cancelled, failed). */
+  benchmark: BenchmarkView;
 }
 
 export type NodeEventName = keyof NodeEvents;
@@ -253,6 +265,7 @@ export const NODE_EVENT_NAMES = [
   'log',
   'wallet',
   'sharing',
+  'benchmark',
 ] as const satisfies readonly NodeEventName[];
 
 /**

@@ -21,6 +21,18 @@ describe('validateCall', () => {
     expect(() => validateCall('updateSettings', [])).toThrow('expected 1 argument, got 0');
   });
 
+  it('takes no arguments for the capacity benchmark, and checks the welcome guide’s setting', () => {
+    for (const method of ['startBenchmark', 'cancelBenchmark', 'getBenchmark']) {
+      expect(validateCall(method, []).args).toEqual([]);
+      expect(() => validateCall(method, [{ stepMs: 1 }])).toThrow('expected no arguments, got 1');
+    }
+    const done = { app: { onboardingCompletedAt: '2026-12-07T12:00:00.000Z' } };
+    expect(validateCall('updateSettings', [done]).args).toEqual([done]);
+    expect(() => validateCall('updateSettings', [{ app: { onboardingCompletedAt: 1 } }])).toThrow(
+      /app\.onboardingCompletedAt must be an ISO time/,
+    );
+  });
+
   it('validates settings patches and log queries', () => {
     expect(() => validateCall('updateSettings', [{ allocation: { cpu: 120 } }])).toThrow(ValidationError);
     expect(validateCall('getLogs', [{ text: 'api', limit: 10 }]).args).toEqual([{ text: 'api', limit: 10 }]);

@@ -1,5 +1,6 @@
 import { useState } from 'react';
 import type { JobResultView } from '../../../../shared/vm';
+import { RadioGroup } from '../../components/RadioGroup';
 import { FAILURE_REASON_TEXT, jobStatusText, PROOF_TEXT } from './jobs';
 import { outputBuffers, type BufferFormat } from './wgsl';
 
@@ -38,22 +39,15 @@ export function WgslResult(props: { result: JobResultView }) {
       </dl>
       {buffers.length > 0 && (
         <>
-          <fieldset>
-            <legend>Show buffers as</legend>
-            {FORMATS.map((f) => (
-              <label key={f} className="radio">
-                <input
-                  type="radio"
-                  name="wgsl-format"
-                  value={f}
-                  checked={format === f}
-                  data-testid={`wgsl-format-${f}`}
-                  onChange={() => setFormat(f)}
-                />
-                <span>{f}</span>
-              </label>
-            ))}
-          </fieldset>
+          <RadioGroup
+            legend="Show buffers as"
+            name="wgsl-format"
+            options={FORMATS}
+            value={format}
+            onChange={setFormat}
+            testId={(f) => `wgsl-format-${f}`}
+            label={(f) => f}
+          />
           <ol data-testid="wgsl-buffers">
             {buffers.map((b, i) => (
               <li key={i}>

@@ -301,6 +301,9 @@ export function SettingsPage(props: { inElectron: boolean }) {
           Check for updates (at start and every 12 hours; you choose when to restart)
           {!props.inElectron && <span className="note"> (desktop app only)</span>}
         </label>
+        <button type="button" onClick={() => void applyNow({ app: { onboardingCompletedAt: null } })}>
+          Show the welcome guide again
+        </button>
       </section>
       <TrustSection settings={settings} />
       <MeshSection settings={settings} />

@@ -1,0 +1,2 @@
+export { Benchmark, BenchmarkRefusedError, type BenchmarkOptions } from './benchmark';
+export { benchmarkApi, nodeBenchmark } from './api';
