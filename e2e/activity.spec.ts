@@ -46,7 +46,8 @@ test.describe('Activity: a provider sees what runs on it, what it earned, and wh
     browser,
   }) => {
     ca = new NodeProcess(newDataDir());
-    const provider = new NodeProcess(newDataDir());
+    // The provider starts as a newcomer's app does: on the first-run guide.
+    const provider = new NodeProcess(newDataDir(), { showOnboarding: true });
     const consumer = new NodeProcess(newDataDir());
     processes = [provider, consumer];
     await ca.start(['--name', CA_NAME], ['trust', 'serve']);
@@ -61,16 +62,25 @@ test.describe('Activity: a provider sees what runs on it, what it earned, and wh
     const page: Page = opened.page;
     const ui = new AppPage(page);
 
-    await test.step('before anything ran: the Activity page says why it is empty and what to do', async () => {
-      await ui.open('activity');
-      await expect(page.getByTestId('activity-empty')).toContainText('Sharing');
-      await expect(page.getByRole('link', { name: 'Sharing', exact: true }).last()).toBeVisible();
+    await test.step('onboarding on the provider: the benchmark, the earnings preview, a level and shares', async () => {
+      const preview = await ui.completeOnboarding({ level: 'FullPublic', shares: { cpu: 50, memory: 10 } });
+      expect(preview).toMatch(/Caesar/);
+      await expect(ui.heading()).toHaveText('Dashboard');
+      const chosen = await provider.call<{ privacyLevel: string; allocation: Record<string, number> }>('getSettings');
+      expect(chosen.privacyLevel).toBe('FullPublic');
+      expect(chosen.allocation).toMatchObject({ cpu: 50, memory: 10 });
     });
 
-    await test.step('the provider shares CPU and memory; the consumer finds them', async () => {
-      await provider.call('updateSettings', [
-        { privacyLevel: 'FullPublic', allocationType: 'Public', allocation: { cpu: 50, memory: 10 } },
-      ]);
+    await test.step('before anything ran: the Activity page says why it is empty and what to do', async () => {
+      await ui.open('activity');
+      // The guide turned sharing on: the page says so, instead of asking to share.
+      await expect(page.getByTestId('activity-empty')).toContainText('appears here as soon as one uses them');
+      await expect(page.getByRole('link', { name: 'Marketplace', exact: true }).last()).toBeVisible();
+    });
+
+    await test.step('the provider shares CPU and memory publicly; the consumer finds them', async () => {
+      // The level and shares came from the guide; offers under the NodeId are Public.
+      await provider.call('updateSettings', [{ allocationType: 'Public' }]);
       await expect
         .poll(
           async () => {

@@ -39,6 +39,30 @@ export class AppPage {
     await guide.waitFor({ state: 'hidden' });
   }
 
+  /**
+   * Walks the first-run guide as a newcomer does: runs the benchmark, waits for the earnings preview, chooses a
+   * privacy level and the shares, and finishes on the Dashboard. Returns the chosen level's preview text.
+   */
+  async completeOnboarding(choice: { level: string; shares: Readonly<Record<string, number>> }): Promise<string> {
+    const page = this.page;
+    const guide = page.getByTestId('onboarding');
+    const next = guide.getByRole('button', { name: 'Next' });
+    await next.click();
+    await guide.getByRole('button', { name: 'Run the benchmark' }).click();
+    // A bound, not an expectation: the benchmark takes about 20 s, far longer on a loaded machine.
+    await page.getByTestId('earnings-preview').waitFor({ timeout: 300_000 });
+    await page.getByTestId(`level-${choice.level}`).check();
+    const preview = (await page.getByTestId(`preview-${choice.level}`).textContent()) ?? '';
+    await next.click();
+    for (const [kind, percent] of Object.entries(choice.shares)) {
+      await page.getByTestId(`onboarding-share-${kind}`).fill(String(percent));
+    }
+    await next.click();
+    await guide.getByRole('button', { name: 'Finish and open the Dashboard' }).click();
+    await guide.waitFor({ state: 'hidden' });
+    return preview;
+  }
+
   connection(): Locator {
     return this.page.getByTestId('connection');
   }

@@ -35,6 +35,7 @@ export function ActivityPage(props: { now: number }) {
   const refreshActivity = useApp((s) => s.refreshActivity);
   const reconciliation = useApp((s) => s.reconciliation);
   const reconciliationError = useApp((s) => s.reconciliationError);
+  const sharing = useApp((s) => s.status?.sharing);
   const [trailId, setTrailId] = useState<string | null>(null);
   const refresh = useCallback(() => refreshActivity(), [refreshActivity]);
   usePolling(refresh, POLL_MS);
@@ -96,11 +97,7 @@ export function ActivityPage(props: { now: number }) {
             </EmptyState>
           ) : (
             <EmptyState title="Nothing has run here yet">
-              <p data-testid="activity-empty">
-                No job, lease or memory mapping involves this node yet. Share something on the{' '}
-                <a href="#/sharing">Sharing</a> page so peers can use it, or rent from peers on the{' '}
-                <a href="#/marketplace">Marketplace</a>.
-              </p>
+              <NothingYet sharing={sharing} />
             </EmptyState>
           )
         ) : (
@@ -108,5 +105,27 @@ export function ActivityPage(props: { now: number }) {
         )}
       </section>
     </div>
+  );
+}
+
+/** Why the list is empty, from what the node shares now, and what to do about it. */
+function NothingYet(props: { sharing: 'off' | 'paused' | 'active' | undefined }) {
+  const rent = (
+    <>
+      rent from peers on the <a href="#/marketplace">Marketplace</a>.
+    </>
+  );
+  return (
+    <p data-testid="activity-empty">
+      No job, lease or memory mapping involves this node yet.{' '}
+      {props.sharing === 'active' ? (
+        <>You share resources now: peers' work appears here as soon as one uses them. You can also {rent}</>
+      ) : (
+        <>
+          {props.sharing === 'paused' ? 'Sharing is paused: resume it' : 'Share something'} on the{' '}
+          <a href="#/sharing">Sharing</a> page so peers can use it, or {rent}
+        </>
+      )}
+    </p>
   );
 }
