@@ -34,6 +34,7 @@ import type {
 import type { EarningsPoint, SendRequest, StakeRequest, WalletHistoryQuery, WalletTxView, WalletView } from '../ledger';
 import type { NetworkStats, PeerIdentityKind } from '../network';
 import type { ProvidedMappingView, ProxyStatusView, RemoteMemoryRequest, UsedPoolView } from '../proxy';
+import type { Notice } from '../notifications';
 import type { JobQuery, JobResultView, JobView, RunJobRequest } from '../vm';
 import type { ResourceKind, Settings, SettingsPatch } from '../settings';
 import type { PauseRequest, PauseState, SharingView } from '../sharing-view';
@@ -231,6 +232,8 @@ export interface NodeEvents {
   wallet: WalletView;
   /** The sharing allowance changed (a rule tightened or loosened, a snooze began or ended). */
   sharing: SharingView;
+  /** Something to tell the person unasked (shared/notifications.ts); kinds turned off in settings are not sent. */
+  notice: Notice;
 }
 
 export type NodeEventName = keyof NodeEvents;
@@ -241,6 +244,7 @@ export const NODE_EVENT_NAMES = [
   'log',
   'wallet',
   'sharing',
+  'notice',
 ] as const satisfies readonly NodeEventName[];
 
 /**
