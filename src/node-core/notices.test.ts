@@ -80,6 +80,8 @@ describe('NoticeWatcher', () => {
   it('announces sharing going from running to paused, with the reason, and not the state it started in', () => {
     const t = setup();
     t.events.emit('sharing', sharing('paused', { reasons: ['paused'] }));
+    t.events.emit('sharing', sharing('off', { reasons: ['off'] }));
+    t.events.emit('sharing', sharing('paused', { reasons: ['paused'] }));
     expect(t.heard).toEqual([]);
     t.events.emit('sharing', sharing('active'));
     t.events.emit('sharing', sharing('paused', { reasons: ['paused'] }));

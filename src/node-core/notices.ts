@@ -50,7 +50,7 @@ const TRUST_PROBLEMS: Readonly<Partial<Record<TrustState, string>>> = {
 export class NoticeWatcher {
   private readonly offs: (() => void)[];
   private readonly timer: NodeJS.Timeout;
-  private wasStopped: boolean | undefined;
+  private wasRunning: boolean | undefined;
   private lastTrust: TrustState | undefined;
   private readonly seenIssues = new Set<string>();
   private readonly now: () => Date;
@@ -89,9 +89,10 @@ export class NoticeWatcher {
   /** Sharing went from running to stopped; the first view only sets the baseline (the person knows how it started). */
   sharing(view: SharingView): void {
     const stopped = sharingStopped(view);
-    const was = this.wasStopped;
-    this.wasStopped = stopped;
-    if (was !== false || !stopped) return;
+    const wasRunning = this.wasRunning;
+    // Off (privacy level Private) is neither: going from off to paused stops nothing.
+    this.wasRunning = view.state !== 'off' && !stopped;
+    if (wasRunning !== true || !stopped) return;
     const why = view.reasons.map((r) => REASON_LABELS[r]).join(', ') || 'paused';
     const until = view.pausedUntil ? ` until ${view.pausedUntil}` : '';
     this.notify('sharing-paused', 'Sharing paused', `Nothing is shared now${until}: ${why}.`, this.now());

@@ -1,5 +1,6 @@
 import { useEffect, useRef, useState } from 'react';
 import { Banner } from './components/Banner';
+import { Sidebar } from './components/Sidebar';
 import { CertificatesPage } from './features/certificates/CertificatesPage';
 import { DashboardPage } from './features/dashboard/DashboardPage';
 import { JobsPage } from './features/jobs/JobsPage';
@@ -10,8 +11,9 @@ import { MemoryPage } from './features/memory/MemoryPage';
 import { NetworkPage } from './features/network/NetworkPage';
 import { SettingsPage } from './features/settings/SettingsPage';
 import { SharingPage } from './features/sharing/SharingPage';
+import { Toasts } from './features/notifications/Toasts';
 import { WalletPage } from './features/wallet/WalletPage';
-import { PAGES, nameFromUrl, pageFromHash, pageFromInternalUrl, type PageId } from './routes';
+import { nameFromUrl, pageFromHash, pageFromInternalUrl, type PageId } from './routes';
 import { shortNodeId } from './format';
 import { useApp, type NameResolution } from './store';
 
@@ -169,17 +171,7 @@ export function App(props: { inElectron: boolean }) {
           {connection === 'live' ? 'Connected' : connection === 'connecting' ? 'Connecting…' : 'Node unreachable'}
         </span>
       </header>
-      <nav className="sidebar" aria-label="Pages">
-        <ul>
-          {PAGES.map((p) => (
-            <li key={p.id}>
-              <a href={`#/${p.id}`} aria-current={p.id === page ? 'page' : undefined}>
-                {p.title}
-              </a>
-            </li>
-          ))}
-        </ul>
-      </nav>
+      <Sidebar page={page} />
       <main className="content" id="main">
         <div className="banners">
           {connection === 'offline' && (
@@ -206,6 +198,8 @@ export function App(props: { inElectron: boolean }) {
         {page === 'memory' && <MemoryPage now={now} />}
         {page === 'jobs' && <JobsPage now={now} />}
       </main>
+      {/* The desktop app shows notices as system notifications (src/main); a browser shows them here. */}
+      {!props.inElectron && <Toasts />}
     </div>
   );
 }

@@ -12,6 +12,7 @@ import { createLogsSlice, type LogsState } from './features/logs/slice';
 import { createMarketplaceSlice, type MarketplaceState } from './features/marketplace/slice';
 import { createMemorySlice, type MemoryState } from './features/memory/slice';
 import { createNetworkSlice, type NetworkState } from './features/network/slice';
+import { createNotificationsSlice, type NotificationsState } from './features/notifications/slice';
 import { createSharingSlice, type SharingState } from './features/sharing/slice';
 import { createWalletSlice, type WalletState } from './features/wallet/slice';
 
@@ -34,7 +35,8 @@ export type AppState = CoreState &
   MarketplaceState &
   WalletState &
   MemoryState &
-  JobsState & {
+  JobsState &
+  NotificationsState & {
     readonly onEvent: (message: EventMessage) => void;
   };
 
@@ -53,6 +55,7 @@ export function createAppStore(api: NodeApi): StoreApi<AppState> {
       ...createWalletSlice(kit),
       ...createMemorySlice(kit),
       ...createJobsSlice(kit),
+      ...createNotificationsSlice(kit),
 
       onEvent(message) {
         switch (message.event) {
@@ -67,6 +70,9 @@ export function createAppStore(api: NodeApi): StoreApi<AppState> {
             break;
           case 'wallet':
             get().walletChanged(message.payload);
+            break;
+          case 'notice':
+            get().showNotice(message.payload);
             break;
         }
       },
