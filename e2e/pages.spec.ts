@@ -26,6 +26,9 @@ const EXPECTED: Record<PageName, RegExp> = {
 
 for (const name of Object.keys(PAGE_TITLES) as PageName[]) {
   test(`page ${name}: content, accessibility, screenshot`, async ({ app, target }, testInfo) => {
+    // Light here; the dark theme's pass over every page is the next test.
+    await app.page.emulateMedia({ colorScheme: 'light' });
+    await expect(app.page.locator('html')).toHaveAttribute('data-theme', 'light');
     await app.ui.open(name);
     await expect(app.page.getByRole('main')).toContainText(EXPECTED[name]);
     await expectAccessible(app.page);
@@ -75,6 +78,24 @@ test('certificates page: accessible with TrustChain off and when certified, ligh
   await expectAccessible(app.page);
   if (target === 'web')
     await app.page.screenshot({ path: 'test-results/screenshots/certificates-dark.png', fullPage: true });
+});
+
+test('keyboard: Tab walks the everyday pages, then the Advanced group, and Enter opens a page', async ({ app }) => {
+  const nav = app.page.getByRole('navigation', { name: 'Pages' });
+  const everyday = ['Dashboard', 'Sharing', 'Wallet'];
+  const advanced = ['Marketplace', 'Jobs', 'Memory proxy', 'Assets', 'Network', 'Certificates', 'Logs', 'Settings'];
+  await expect(nav.getByRole('list', { name: 'Everyday' }).getByRole('link')).toHaveText(everyday);
+  await expect(nav.getByRole('list', { name: 'Advanced' }).getByRole('link')).toHaveText(advanced);
+  await nav.getByRole('link', { name: 'Dashboard' }).focus();
+  for (const title of [...everyday, ...advanced]) {
+    await expect(app.page.locator(':focus')).toHaveText(title);
+    if (title === 'Wallet' || title === 'Network') {
+      await app.page.keyboard.press('Enter');
+      await expect(app.ui.heading()).toHaveText(title);
+      await expect(app.page.locator(':focus')).toHaveText(title);
+    }
+    await app.page.keyboard.press('Tab');
+  }
 });
 
 test('internal names open their pages', async ({ app }) => {
