@@ -1,3 +1,4 @@
+import { useCallback } from 'react';
 import { usePolling } from '../../hooks';
 import { useApp } from '../../store';
 import { AllowedVsUsed } from '../sharing/SharingNow';
@@ -21,22 +22,16 @@ export function DashboardPage(props: { now: number }) {
   const walletError = useApp((s) => s.walletError);
   const earnings = useApp((s) => s.dashboardEarnings);
   const earningsError = useApp((s) => s.dashboardEarningsError);
-  usePolling(
-    useApp((s) => s.refreshUsage),
-    USAGE_MS,
+  const refreshUsage = useApp((s) => s.refreshUsage);
+  const refreshMesh = useApp((s) => s.refreshMesh);
+  const refreshNetwork = useApp((s) => s.refreshNetwork);
+  const refreshWallet = useApp((s) => s.refreshWallet);
+  const refreshPeers = useCallback(
+    () => Promise.all([refreshMesh(), refreshNetwork(), refreshWallet()]).then(() => undefined),
+    [refreshMesh, refreshNetwork, refreshWallet],
   );
-  usePolling(
-    useApp((s) => s.refreshMesh),
-    PEERS_MS,
-  );
-  usePolling(
-    useApp((s) => s.refreshNetwork),
-    PEERS_MS,
-  );
-  usePolling(
-    useApp((s) => s.refreshWallet),
-    PEERS_MS,
-  );
+  usePolling(refreshUsage, USAGE_MS);
+  usePolling(refreshPeers, PEERS_MS);
   usePolling(
     useApp((s) => s.refreshDashboardEarnings),
     EARNINGS_MS,
