@@ -39,6 +39,8 @@ test('toasts: pausing sharing shows one; with the kind turned off in Settings, t
   await app.page.getByRole('button', { name: 'Pause until I resume' }).click();
   const toast = app.page.getByTestId('toast').filter({ hasText: 'Sharing paused' });
   await expect(toast).toBeVisible();
+  // A toast stays while the pointer is on it (it hides itself after a while otherwise).
+  await toast.hover();
   await expectAccessible(app.page);
   await app.page.emulateMedia({ colorScheme: 'dark' });
   await expectAccessible(app.page);
