@@ -39,6 +39,7 @@ for (const name of Object.keys(PAGE_TITLES) as PageName[]) {
 }
 
 test('dark theme: every page stays accessible', async ({ app }) => {
+  test.setTimeout(300_000); // axe on eleven pages, on a loaded machine: a bound, not an expectation
   // "Follow the system" switches live with the OS setting.
   await app.page.emulateMedia({ colorScheme: 'dark' });
   await expect(app.page.locator('html')).toHaveAttribute('data-theme', 'dark');
