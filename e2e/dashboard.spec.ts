@@ -48,7 +48,9 @@ test('toasts: pausing sharing shows one; with the kind turned off in Settings, t
   await expect(toast).toHaveCount(0);
 
   await app.ui.open('settings');
-  await app.page.getByTestId('notify-sharing-paused').uncheck();
+  // The switch shows the node's settings: it turns off once the node has saved the change.
+  await app.page.getByTestId('notify-sharing-paused').click();
+  await expect(app.page.getByTestId('notify-sharing-paused')).not.toBeChecked();
   await expect.poll(async () => (await app.call<Settings>('getSettings')).notifications['sharing-paused']).toBe(false);
   await app.ui.open('dashboard');
   await app.page.getByRole('button', { name: 'Resume sharing' }).click();
