@@ -149,7 +149,7 @@ describe('peers on the Dashboard', () => {
     expect(peersSentence(meshWith([]), { ...none, listening: null }, sharing)).toMatch(/does not listen/);
     const meshOff = { ...sharing, mesh: { ...sharing.mesh, enabled: false } };
     expect(peersSentence(meshWith([]), none, meshOff)).toMatch(/mesh is off in Settings/);
-    expect(peersSentence(meshWith([], { state: 'off', problem: 'port in use' }), none, sharing)).toMatch(
+    expect(peersSentence(meshWith([], { state: 'off', problem: 'port in use.' }), none, sharing)).toMatch(
       /not running \(port in use\)/,
     );
     expect(peersSentence(meshWith([]), none, sharing)).toMatch(/^No peer is connected yet/);

@@ -91,7 +91,8 @@ export function peersSentence(
     return 'No peer is connected, and the mesh is off in Settings: turn it on, or connect a peer on the Network page.';
   }
   if (mesh?.state === 'off') {
-    return `No peer is connected: the mesh is not running${mesh.problem ? ` (${mesh.problem})` : ''}.`;
+    const why = mesh.problem ? ` (${mesh.problem.replace(/\.$/, '')})` : '';
+    return `No peer is connected: the mesh is not running${why}.`;
   }
   return 'No peer is connected yet. The mesh looks for peers through bootstrap peers, LAN discovery and the DHT; add a bootstrap peer in Settings or connect one on the Network page.';
 }
