@@ -28,6 +28,9 @@ const EXPECTED: Record<PageName, RegExp> = {
 
 for (const name of Object.keys(PAGE_TITLES) as PageName[]) {
   test(`page ${name}: content, accessibility, screenshot`, async ({ app, target }, testInfo) => {
+    // Light here; the dark theme's pass over every page is the next test.
+    await app.page.emulateMedia({ colorScheme: 'light' });
+    await expect(app.page.locator('html')).toHaveAttribute('data-theme', 'light');
     await app.ui.open(name);
     await expect(app.page.getByRole('main')).toContainText(EXPECTED[name]);
     await expectAccessible(app.page);
@@ -38,6 +41,7 @@ for (const name of Object.keys(PAGE_TITLES) as PageName[]) {
 }
 
 test('dark theme: every page stays accessible', async ({ app }) => {
+  test.setTimeout(300_000); // axe on eleven pages, on a loaded machine: a bound, not an expectation
   // "Follow the system" switches live with the OS setting.
   await app.page.emulateMedia({ colorScheme: 'dark' });
   await expect(app.page.locator('html')).toHaveAttribute('data-theme', 'dark');
@@ -77,6 +81,24 @@ test('certificates page: accessible with TrustChain off and when certified, ligh
   await expectAccessible(app.page);
   if (target === 'web')
     await app.page.screenshot({ path: 'test-results/screenshots/certificates-dark.png', fullPage: true });
+});
+
+test('keyboard: Tab walks the everyday pages, then the Advanced group, and Enter opens a page', async ({ app }) => {
+  const nav = app.page.getByRole('navigation', { name: 'Pages' });
+  const everyday = ['Dashboard', 'Sharing', 'Activity', 'Wallet'];
+  const advanced = ['Marketplace', 'Jobs', 'Memory proxy', 'Assets', 'Network', 'Certificates', 'Logs', 'Settings'];
+  await expect(nav.getByRole('list', { name: 'Everyday' }).getByRole('link')).toHaveText(everyday);
+  await expect(nav.getByRole('list', { name: 'Advanced' }).getByRole('link')).toHaveText(advanced);
+  await nav.getByRole('link', { name: 'Dashboard' }).focus();
+  for (const title of [...everyday, ...advanced]) {
+    await expect(app.page.locator(':focus')).toHaveText(title);
+    if (title === 'Wallet' || title === 'Network') {
+      await app.page.keyboard.press('Enter');
+      await expect(app.ui.heading()).toHaveText(title);
+      await expect(app.page.locator(':focus')).toHaveText(title);
+    }
+    await app.page.keyboard.press('Tab');
+  }
 });
 
 test('internal names open their pages', async ({ app }) => {

@@ -365,3 +365,52 @@ describe('Electron main process (with a double of Electron and a real node proce
     expect(after.cpu.allowedPercent).toBe(0);
   });
 });
+
+describe('notices', () => {
+  /** The sharing states the window was sent, in order. */
+  const sharingStates = (app: DesktopApp): string[] =>
+    mainWindowOf(app)
+      .webContents.sent.filter((m) => m.channel === IPC_EVENT)
+      .map((m) => m.args[0] as { event: string; payload: { state?: string } })
+      .filter((m) => m.event === 'sharing')
+      .map((m) => m.payload.state ?? '');
+  const pausedNotices = (electron: ElectronDouble) =>
+    electron.notifications.filter((n) => n.title === 'Sharing paused');
+
+  it('shows each notice the node sends as a system notification, and none of a kind turned off in Settings', async () => {
+    const { electron, app } = launch();
+    await app.booted;
+    expect((await call(electron, 'updateSettings', { privacyLevel: 'P2P', allocation: { cpu: 25 } })).ok).toBe(true);
+    await until('sharing to run', () => sharingStates(app).some((s) => s === 'active' || s === 'limited'));
+    expect((await call(electron, 'pauseSharing', { for: 'until-resumed' })).ok).toBe(true);
+    const shown = await until('the sharing-paused notification', () => pausedNotices(electron)[0]);
+    expect(shown.body).toMatch(/paused/);
+
+    expect((await call(electron, 'updateSettings', { notifications: { 'sharing-paused': false } })).ok).toBe(true);
+    expect((await call(electron, 'resumeSharing')).ok).toBe(true);
+    await until('sharing to run again', () => sharingStates(app).at(-1) !== 'paused');
+    const pausesBefore = sharingStates(app).filter((s) => s === 'paused').length;
+    expect((await call(electron, 'pauseSharing', { for: 'until-resumed' })).ok).toBe(true);
+    await until('the second pause', () => sharingStates(app).filter((s) => s === 'paused').length > pausesBefore);
+    // A notice would have left the node with the sharing event, before the answer to a later call.
+    expect((await call(electron, 'getStatus')).ok).toBe(true);
+    expect(pausedNotices(electron)).toHaveLength(1);
+  });
+
+  it('says nothing when the node process dies if node-failure notices are off', async () => {
+    const { electron, app } = launch({ restartPolicy: { maxCrashes: 3, windowMs: 3_600_000 } });
+    await app.booted;
+    const host = app.host;
+    if (!host) throw new Error('no host');
+    expect((await call(electron, 'updateSettings', { notifications: { 'node-failure': false } })).ok).toBe(true);
+    await until('the settings to reach main', () =>
+      mainWindowOf(app)
+        .webContents.sent.map((m) => m.args[0] as { event?: string; payload?: Partial<Settings> })
+        .some((m) => m.event === 'settingsChanged' && m.payload?.notifications?.['node-failure'] === false),
+    );
+    const pid = host.pid ?? 0;
+    process.kill(pid, 'SIGKILL');
+    await until('the restart', () => host.running && host.pid !== pid);
+    expect(electron.notifications.filter((n) => n.title === 'HyperMesh restarted its node')).toEqual([]);
+  });
+});

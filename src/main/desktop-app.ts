@@ -160,11 +160,12 @@ export function startDesktopApp(options: DesktopOptions): DesktopApp {
     if (reply.ok) applySettings(reply.value as Settings);
   };
 
-  // Problems the node reports become native notifications, once per problem.
+  // Warnings the node reports become native notifications, once per problem; errors come as the node's notices
+  // (node-failure, certificate-problem), which the person can turn off.
   const notified = new Set<string>();
   const notifyHealth = (status: NodeStatus) => {
     for (const issue of status.health) {
-      if (notified.has(issue.code) || issue.severity === 'info') continue;
+      if (notified.has(issue.code) || issue.severity !== 'warning') continue;
       notified.add(issue.code);
       notify('HyperMesh needs your attention', issue.message);
     }
@@ -175,6 +176,8 @@ export function startDesktopApp(options: DesktopOptions): DesktopApp {
     for (const win of BrowserWindow.getAllWindows()) win.webContents.send(IPC_EVENT, message);
     if (message.event === 'status') notifyHealth(message.payload);
     if (message.event === 'settingsChanged') applySettings(message.payload);
+    // The node sends only the kinds the settings leave on.
+    if (message.event === 'notice') notify(message.payload.title, message.payload.body);
   });
   host.events.on('ready', (info) => {
     nodeIdShort = info.nodeIdShort;
@@ -182,13 +185,20 @@ export function startDesktopApp(options: DesktopOptions): DesktopApp {
     if (info.restarts > 0) void refreshFromNode();
   });
   host.events.on('crashed', (info) => {
+    // The node cannot say now whether node-failure notices are on: its last settings do.
+    const failureOn = settings?.notifications['node-failure'] ?? true;
     settings = undefined;
     updateTray();
     if (info.restarting) {
-      notify('HyperMesh restarted its node', 'The node stopped unexpectedly and was started again. Your data is safe.');
+      if (failureOn)
+        notify(
+          'HyperMesh restarted its node',
+          'The node stopped unexpectedly and was started again. Your data is safe.',
+        );
       return;
     }
-    notify('HyperMesh node keeps stopping', `It stopped ${info.recentCrashes} times in a row; see the log.`);
+    if (failureOn)
+      notify('HyperMesh node keeps stopping', `It stopped ${info.recentCrashes} times in a row; see the log.`);
     showErrorWindow(
       `The HyperMesh node stopped ${info.recentCrashes} times in a short while, so it was not restarted.`,
     );

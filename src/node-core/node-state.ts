@@ -51,3 +51,16 @@ export function settingsRecoveredIssue(reason: string): HealthIssue {
     'the unreadable copy was kept in the database.';
   return { code: 'SETTINGS_RECOVERED', severity: 'warning', message };
 }
+
+/** The health error once a CA showed inconsistent transparency logs (TrustChain no longer trusts it). */
+export function splitViewIssue(err: Error): HealthIssue {
+  const message = `A certificate authority showed inconsistent transparency logs and is no longer trusted: ${err.message}`;
+  return { code: 'TRUST_SPLIT_VIEW', severity: 'error', message };
+}
+
+/** Adds `issue` unless one with its code is there; true when it was added. */
+export function addIssueOnce(health: HealthIssue[], issue: HealthIssue): boolean {
+  if (health.some((h) => h.code === issue.code)) return false;
+  health.push(issue);
+  return true;
+}

@@ -49,6 +49,7 @@ import {
 import { NodeSharing } from './governor/index';
 import { activityApi } from './activity/index';
 import { type Benchmark, benchmarkApi, nodeBenchmark } from './benchmark/index';
+import { NoticeWatcher } from './notices';
 import type { HyperMeshNode, NodeConfig, NodeOverrides } from './node-config';
 import { nodeOwnApi } from './node-api';
 import { gpuSlotsFor, peerServiceBase, vmAssetsOf, vmLedgerOf } from './node-views';
@@ -58,6 +59,8 @@ import {
   effectiveShares,
   governedSettings,
   settingsRecoveredIssue,
+  splitViewIssue,
+  addIssueOnce,
 } from './node-state';
 export type { HyperMeshNode, NodeConfig, NodeOverrides } from './node-config';
 
@@ -78,6 +81,7 @@ class Node implements HyperMeshNode {
   private readonly health: HealthIssue[] = [];
   private readonly hardwareInfo: () => Promise<HardwareInfo>;
   private unsubscribeLog?: () => void;
+  private notices: NoticeWatcher | undefined;
   transport: Transport | undefined;
   trust: TrustClient | undefined;
   authority: CaService | undefined;
@@ -91,15 +95,13 @@ class Node implements HyperMeshNode {
   private cpuThrottle: CpuThrottle | undefined;
   private gpuExecutor: GpuExecutor | undefined;
   sharing: NodeSharing | undefined;
-  private readonly overrides: NodeOverrides;
   private readonly benchmark: Benchmark;
 
   constructor(
     private readonly config: NodeConfig,
-    overrides: NodeOverrides,
+    private readonly overrides: NodeOverrides,
   ) {
     this.jobExecutor = overrides.jobExecutor;
-    this.overrides = overrides;
     this.logBook =
       overrides.logBook ??
       new LogBook({ file: join(config.dataDir, 'logs', 'node.log'), echo: config.logToStderr ?? false });
@@ -181,6 +183,8 @@ class Node implements HyperMeshNode {
         this.log.warn(issue.message);
       }
       this.unsubscribeLog = this.logBook.subscribe((entry) => this.events.emit('log', entry));
+      const [settings, trustState] = [() => this.currentSettingsAtStart(), () => this.trust?.status().state];
+      this.notices = new NoticeWatcher({ events: this.events, settings, meta, trustState });
       for (const [, start] of this.startOrder()) await start();
       this.startedAt = new Date();
       this.state = 'running';
@@ -362,13 +366,8 @@ class Node implements HyperMeshNode {
       ...(this.authority ? { authority: this.authority } : {}),
       ...(this.config.trustRefreshMs === undefined ? {} : { refreshMs: this.config.trustRefreshMs }),
       onSplitView: (err) => {
-        if (this.health.some((h) => h.code === 'TRUST_SPLIT_VIEW')) return;
-        this.health.push({
-          code: 'TRUST_SPLIT_VIEW',
-          severity: 'error',
-          message: `A certificate authority showed inconsistent transparency logs and is no longer trusted: ${err.message}`,
-        });
-        if (this.state === 'running') this.events.emit('status', this.status());
+        const added = addIssueOnce(this.health, splitViewIssue(err));
+        if (added && this.state === 'running') this.events.emit('status', this.status());
       },
     });
     // A CA node certifies itself before it serves anyone; others certify in the background.
@@ -486,6 +485,7 @@ class Node implements HyperMeshNode {
       assets: vmAssetsOf(assets, () => this.identity.nodeId),
       ...(this.mesh ? { mesh: this.mesh } : {}),
       ledger: () => vmLedgerOf(this.ledger),
+      onJobFinished: (job) => this.notices?.jobFinished(job),
       readPool: async (address, offset, length) =>
         requireProxy({ ensureRunning: () => this.ensureRunning(), get: () => this.proxy })
           .pool(address)
@@ -533,6 +533,7 @@ class Node implements HyperMeshNode {
   private release(): void {
     void this.backups?.stop(); // clears its timer now; stop() already awaited a backup under way
     this.unsubscribeLog?.();
+    this.notices?.stop();
     if (this.db) closeDatabase(this.db);
     this.lock?.release();
   }

@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { ValidationError } from './errors';
+import { NOTICE_KINDS } from './notifications';
 import {
   DEFAULT_SETTINGS,
   RESOURCE_KINDS,
@@ -146,5 +147,29 @@ describe('app.onboardingCompletedAt', () => {
     );
     const old = { ...DEFAULT_SETTINGS, app: { theme: 'light', startAtLogin: false, autoUpdate: false } };
     expect(validateSettings(upgradeSettingsDocument(old)).app.onboardingCompletedAt).toBeNull();
+  });
+});
+
+describe('notification settings', () => {
+  it('are all on by default, and an older document without them loads with every kind on', () => {
+    for (const kind of NOTICE_KINDS) expect(DEFAULT_SETTINGS.notifications[kind]).toBe(true);
+    const { notifications: _dropped, ...old } = DEFAULT_SETTINGS;
+    expect(validateSettings(upgradeSettingsDocument(old)).notifications).toEqual(DEFAULT_SETTINGS.notifications);
+  });
+
+  it('keep what the person turned off and add kinds added since', () => {
+    const old = { ...DEFAULT_SETTINGS, notifications: { 'job-failed': false } };
+    const upgraded = validateSettings(upgradeSettingsDocument(old)).notifications;
+    expect(upgraded['job-failed']).toBe(false);
+    expect(upgraded['first-earnings']).toBe(true);
+  });
+
+  it('refuse unknown kinds and non-booleans, naming the field', () => {
+    expect(issuesOf(() => validateSettingsPatch({ notifications: { 'job-failed': 'no' } }))).toEqual([
+      'notifications.job-failed must be true or false, got "no"',
+    ]);
+    expect(issuesOf(() => validateSettingsPatch({ notifications: { spam: true } }))[0]).toContain(
+      'notifications.spam is not a known setting',
+    );
   });
 });

@@ -10,6 +10,7 @@ import {
 } from './validate';
 import { ValidationError } from './errors';
 import { DEFAULT_RULES, checkPausedUntil, checkRules, type SharingRules } from './sharing-rules';
+import { DEFAULT_NOTIFICATIONS, checkNotifications, type NotificationSettings } from './notifications';
 
 export const PRIVACY_LEVELS = ['Private', 'PrivateNetwork', 'P2P', 'PublicNetwork', 'FullPublic'] as const;
 export type PrivacyLevel = (typeof PRIVACY_LEVELS)[number];
@@ -128,6 +129,8 @@ export interface Settings {
   readonly app: AppSettings;
   /** When and how much to share as the person uses the computer (docs/sharing-rules.md). */
   readonly rules: SharingRules;
+  /** Which notices the node sends (shared/notifications.ts); all on by default. */
+  readonly notifications: NotificationSettings;
 }
 
 // Lists (schedule windows, program names) are replaced whole, never merged item by item.
@@ -179,6 +182,7 @@ export const DEFAULT_SETTINGS: Settings = Object.freeze<Settings>({
   mesh: { enabled: true, bootstrap: '', mdns: true, relay: false },
   app: { theme: 'system', startAtLogin: false, autoUpdate: true, onboardingCompletedAt: null },
   rules: DEFAULT_RULES,
+  notifications: DEFAULT_NOTIFICATIONS,
 });
 
 const DECIMAL = /^(0|[1-9]\d{0,11})(\.\d{1,8})?$/;
@@ -198,6 +202,7 @@ const TOP_KEYS = [
   'mesh',
   'app',
   'rules',
+  'notifications',
 ] as const satisfies readonly (keyof Settings)[];
 
 function section(issues: IssueList, path: string, value: unknown, keys: readonly string[], partial: boolean) {
@@ -236,6 +241,7 @@ function check(value: unknown, partial: boolean): IssueList {
   if (has(root, 'sharingPaused')) checkBoolean(issues, 'sharingPaused', root.sharingPaused);
   if (has(root, 'pausedUntil')) checkPausedUntil(issues, root.pausedUntil);
   if (has(root, 'rules')) checkRules(issues, root.rules, partial);
+  if (has(root, 'notifications')) checkNotifications(issues, root.notifications, partial);
 
   if (has(root, 'allocation')) {
     const alloc = section(issues, 'allocation', root.allocation, RESOURCE_KINDS, partial);
@@ -383,6 +389,10 @@ export function upgradeSettingsDocument(value: unknown): unknown {
   for (const key of TOP_KEYS) if (!(key in upgraded)) upgraded[key] = DEFAULT_SETTINGS[key];
   // Fields added to the app section later (autoUpdate, onboardingCompletedAt) get their defaults too.
   if (isPlainObject(upgraded.app)) upgraded.app = { ...DEFAULT_SETTINGS.app, ...upgraded.app };
+  // Notice kinds added later are on until the person turns them off.
+  if (isPlainObject(upgraded.notifications)) {
+    upgraded.notifications = { ...DEFAULT_SETTINGS.notifications, ...upgraded.notifications };
+  }
   return upgraded;
 }
 

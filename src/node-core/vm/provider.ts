@@ -219,9 +219,11 @@ export class VmProvider {
       counterparty: executionCounterparty(claim),
     });
     const sealed = sealOutput(result.output, req.kem, executionCommitment(claim));
+    const finished = this.providerView(base, claim, createdAt, result, leaseIds);
     this.options.db
       .prepare("UPDATE vm_jobs SET view = ? WHERE job_id = ? AND role = 'provider' AND consumer = ?")
-      .run(JSON.stringify(this.providerView(base, claim, createdAt, result, leaseIds)), req.jobId, consumer);
+      .run(JSON.stringify(finished), req.jobId, consumer);
+    this.options.onJobFinished?.(finished);
     this.options.log.info(
       `ran job ${req.jobId.slice(0, 8)} for ${consumer.slice(0, 8)}: ` +
         `${result.failure ? result.failure.reason : `exit ${result.exitCode}`}, ${claim.cpuMs} ms ${gpuJob ? 'GPU' : 'CPU'}`,

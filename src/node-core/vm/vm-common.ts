@@ -11,6 +11,7 @@ import {
   JOB_LIMITS,
   type JobFailureReason,
   type JobRunView,
+  type JobView,
   type RunJobRequest,
 } from '../../shared/vm';
 import type { AssetAdapter } from '../assets/index';
@@ -82,6 +83,8 @@ export interface VmServiceOptions {
   /** Reads bytes of one of this node's remote memory pools (decrypted), for job input. */
   readonly readPool?: (address: string, offset: number, length: number) => Promise<Uint8Array>;
   readonly now?: () => number;
+  /** A job run here for a peer finished (completed or failed), with its final view. */
+  readonly onJobFinished?: (job: JobView) => void;
 }
 
 export interface Candidate {

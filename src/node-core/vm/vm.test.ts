@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { parseAmount } from '../../shared/amount';
+import type { NodeEvents } from '../../shared/api/contract';
 import { ErrorCode } from '../../shared/errors';
 import { formatHostPort } from '../../shared/network';
 import { certify, useNodes } from '../testing/nodes';
@@ -61,7 +62,9 @@ describe('the Catalog VM across nodes', () => {
     });
     expect((await consumer.api.getJobs({ role: 'consumer' }))[0]?.jobId).toBe(one.job.jobId);
 
-    // A job over its CPU limit is stopped there; the provider goes on serving.
+    // A job over its CPU limit is stopped there; the provider goes on serving, and tells its person.
+    const notices: NodeEvents['notice'][] = [];
+    honest1.events.on('notice', (n) => notices.push(n));
     const loop = await consumer.api.runJob({
       kind: 'wasm',
       code: b64(await compileWat(INFINITE_LOOP_WAT)),
@@ -70,6 +73,8 @@ describe('the Catalog VM across nodes', () => {
     });
     expect(loop.job).toMatchObject({ status: 'failed', failure: { reason: 'cpu-limit' } });
     expect(loop.output).toBeNull();
+    const failed = await until('the provider’s job-failed notice', () => notices.find((n) => n.kind === 'job-failed'));
+    expect(failed.body).toContain('cpu-limit');
     // Leases the provider no longer holds (ended, or lost in a restart) are replaced by the next job.
     for (const kind of ['cpu', 'memory'] as const) {
       const adapter = honest1.assets!.adapter(kind)!;

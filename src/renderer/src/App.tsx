@@ -1,6 +1,7 @@
 import { useEffect, useRef, useState } from 'react';
 import { Banner } from './components/Banner';
 import { ActivityPage } from './features/activity/ActivityPage';
+import { Sidebar } from './components/Sidebar';
 import { CertificatesPage } from './features/certificates/CertificatesPage';
 import { DashboardPage } from './features/dashboard/DashboardPage';
 import { JobsPage } from './features/jobs/JobsPage';
@@ -12,8 +13,9 @@ import { NetworkPage } from './features/network/NetworkPage';
 import { Onboarding } from './features/onboarding/Onboarding';
 import { SettingsPage } from './features/settings/SettingsPage';
 import { SharingPage } from './features/sharing/SharingPage';
+import { Toasts } from './features/notifications/Toasts';
 import { WalletPage } from './features/wallet/WalletPage';
-import { PAGES, nameFromUrl, pageFromHash, pageFromInternalUrl, type PageId } from './routes';
+import { nameFromUrl, pageFromHash, pageFromInternalUrl, type PageId } from './routes';
 import { shortNodeId } from './format';
 import { useApp, type NameResolution } from './store';
 
@@ -172,17 +174,7 @@ export function App(props: { inElectron: boolean }) {
           {connection === 'live' ? 'Connected' : connection === 'connecting' ? 'Connecting…' : 'Node unreachable'}
         </span>
       </header>
-      <nav className="sidebar" aria-label="Pages">
-        <ul>
-          {PAGES.map((p) => (
-            <li key={p.id}>
-              <a href={`#/${p.id}`} aria-current={p.id === page ? 'page' : undefined}>
-                {p.title}
-              </a>
-            </li>
-          ))}
-        </ul>
-      </nav>
+      <Sidebar page={page} />
       <main className="content" id="main">
         <div className="banners">
           {connection === 'offline' && (
@@ -211,6 +203,8 @@ export function App(props: { inElectron: boolean }) {
         {page === 'activity' && <ActivityPage now={now} />}
       </main>
       {settings?.app.onboardingCompletedAt === null && <Onboarding settings={settings} />}
+      {/* The desktop app shows notices as system notifications (src/main); a browser shows them here. */}
+      {!props.inElectron && <Toasts />}
     </div>
   );
 }

@@ -18,6 +18,7 @@ describe('renderer formatting', () => {
     expect(nameFromUrl(' http3://Trust/path ')).toBe('trust');
     expect(nameFromUrl('https://trust')).toBeNull();
     expect(pageFromInternalUrl('http3://trust')).toBe('certificates');
+    expect(pageFromInternalUrl('http3://activity')).toBe('activity');
     expect(pageFromInternalUrl('http3://nowhere')).toBeNull();
   });
 });

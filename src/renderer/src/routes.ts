@@ -1,17 +1,34 @@
+/**
+ * The pages in the order the sidebar lists them: the everyday ones first (what people who share their computer look
+ * at), then the advanced ones.
+ */
 export const PAGES = [
-  { id: 'dashboard', title: 'Dashboard' },
-  { id: 'sharing', title: 'Sharing' },
-  { id: 'activity', title: 'Activity' },
-  { id: 'assets', title: 'Assets' },
-  { id: 'marketplace', title: 'Marketplace' },
-  { id: 'network', title: 'Network' },
-  { id: 'certificates', title: 'Certificates' },
-  { id: 'memory', title: 'Memory proxy' },
-  { id: 'jobs', title: 'Jobs' },
-  { id: 'wallet', title: 'Wallet' },
-  { id: 'logs', title: 'Logs' },
-  { id: 'settings', title: 'Settings' },
+  { id: 'dashboard', title: 'Dashboard', group: 'everyday' },
+  { id: 'sharing', title: 'Sharing', group: 'everyday' },
+  { id: 'activity', title: 'Activity', group: 'everyday' },
+  { id: 'wallet', title: 'Wallet', group: 'everyday' },
+  { id: 'marketplace', title: 'Marketplace', group: 'advanced' },
+  { id: 'jobs', title: 'Jobs', group: 'advanced' },
+  { id: 'memory', title: 'Memory proxy', group: 'advanced' },
+  { id: 'assets', title: 'Assets', group: 'advanced' },
+  { id: 'network', title: 'Network', group: 'advanced' },
+  { id: 'certificates', title: 'Certificates', group: 'advanced' },
+  { id: 'logs', title: 'Logs', group: 'advanced' },
+  { id: 'settings', title: 'Settings', group: 'advanced' },
 ] as const;
+
+/** The sidebar's labelled groups, in order. */
+export const NAV_GROUPS = [
+  { id: 'everyday', title: 'Everyday' },
+  { id: 'advanced', title: 'Advanced' },
+] as const;
+
+export type NavGroupId = (typeof NAV_GROUPS)[number]['id'];
+
+/** The pages of one sidebar group, in sidebar order. */
+export function pagesIn(group: NavGroupId): readonly (typeof PAGES)[number][] {
+  return PAGES.filter((p) => p.group === group);
+}
 
 export type PageId = (typeof PAGES)[number]['id'];
 
@@ -21,6 +38,7 @@ const INTERNAL_NAMES: Readonly<Record<string, PageId>> = {
   caesar: 'wallet',
   trust: 'certificates',
   assets: 'assets',
+  activity: 'activity',
 };
 
 export function pageFromHash(hash: string): PageId {

@@ -13,6 +13,7 @@ import { createLogsSlice, type LogsState } from './features/logs/slice';
 import { createMarketplaceSlice, type MarketplaceState } from './features/marketplace/slice';
 import { createMemorySlice, type MemoryState } from './features/memory/slice';
 import { createNetworkSlice, type NetworkState } from './features/network/slice';
+import { createNotificationsSlice, type NotificationsState } from './features/notifications/slice';
 import { createSharingSlice, type SharingState } from './features/sharing/slice';
 import { createWalletSlice, type WalletState } from './features/wallet/slice';
 
@@ -36,7 +37,8 @@ export type AppState = CoreState &
   WalletState &
   MemoryState &
   JobsState &
-  ActivityState & {
+  ActivityState &
+  NotificationsState & {
     readonly onEvent: (message: EventMessage) => void;
   };
 
@@ -56,6 +58,7 @@ export function createAppStore(api: NodeApi): StoreApi<AppState> {
       ...createMemorySlice(kit),
       ...createJobsSlice(kit),
       ...createActivitySlice(kit),
+      ...createNotificationsSlice(kit),
 
       onEvent(message) {
         switch (message.event) {
@@ -70,6 +73,9 @@ export function createAppStore(api: NodeApi): StoreApi<AppState> {
             break;
           case 'wallet':
             get().walletChanged(message.payload);
+            break;
+          case 'notice':
+            get().showNotice(message.payload);
             break;
         }
       },

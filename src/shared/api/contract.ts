@@ -38,6 +38,7 @@ import type {
 import type { EarningsPoint, SendRequest, StakeRequest, WalletHistoryQuery, WalletTxView, WalletView } from '../ledger';
 import type { NetworkStats, PeerIdentityKind } from '../network';
 import type { ProvidedMappingView, ProxyStatusView, RemoteMemoryRequest, UsedPoolView } from '../proxy';
+import type { Notice } from '../notifications';
 import type { JobQuery, JobResultView, JobView, RunJobRequest } from '../vm';
 import type { ResourceKind, Settings, SettingsPatch } from '../settings';
 import type { PauseRequest, PauseState, SharingView } from '../sharing-view';
@@ -255,6 +256,8 @@ export interface NodeEvents {
   sharing: SharingView;
   /** The capacity benchmark moved on (progress, step, done, cancelled, failed). */
   benchmark: BenchmarkView;
+  /** Something to tell the person unasked (shared/notifications.ts); kinds turned off in settings are not sent. */
+  notice: Notice;
 }
 
 export type NodeEventName = keyof NodeEvents;
@@ -266,6 +269,7 @@ export const NODE_EVENT_NAMES = [
   'wallet',
   'sharing',
   'benchmark',
+  'notice',
 ] as const satisfies readonly NodeEventName[];
 
 /**

@@ -83,6 +83,7 @@ export function AssetsPage() {
   const assets = useApp((s) => s.assets);
   const refreshAssets = useApp((s) => s.refreshAssets);
   const allowedCores = useApp((s) => s.status?.allowance.allowedCores);
+  const hardwareError = useApp((s) => s.hardwareError);
   usePolling(refreshAssets, 3000);
   if (!assets) return <p>Loading…</p>;
   const registered = assets.filter((a) => a.registration.state === 'registered').length;
@@ -96,7 +97,11 @@ export function AssetsPage() {
       </p>
       {assets.length === 0 ? (
         <EmptyState title="No assets">
-          <p>The node has not read this machine yet.</p>
+          <p>
+            {hardwareError
+              ? `The node could not read this machine: ${hardwareError}`
+              : 'The node has not read this machine yet.'}
+          </p>
         </EmptyState>
       ) : (
         assets.map((a) => <AssetCard key={a.kind} asset={a} allowedCores={allowedCores} />)

@@ -14,6 +14,7 @@ export function JobsPage(props: { now: number }) {
   const jobs = useApp((s) => s.jobs);
   const jobsError = useApp((s) => s.jobsError);
   const refreshJobs = useApp((s) => s.refreshJobs);
+  const sharesCompute = useApp((s) => (s.status ? s.status.effectiveAllocation.cpu > 0 : false));
   const refresh = useCallback(() => refreshJobs(), [refreshJobs]);
   usePolling(refresh, POLL_MS);
 
@@ -51,8 +52,14 @@ export function JobsPage(props: { now: number }) {
         intro="Jobs peers sent to this node, run on the CPU and memory it shares, newest first."
         empty={
           <>
-            <strong>No jobs yet.</strong> Peers can send jobs once this node shares CPU and memory on the{' '}
-            <a href="#/sharing">Sharing</a> page.
+            <strong>No jobs yet.</strong>{' '}
+            {sharesCompute ? (
+              'This node shares CPU now; no peer has sent it a job yet.'
+            ) : (
+              <>
+                Peers can send jobs once this node shares CPU and memory on the <a href="#/sharing">Sharing</a> page.
+              </>
+            )}
           </>
         }
         jobs={jobs?.provider}

@@ -279,8 +279,11 @@ export function NetworkPage(props: { now: number }) {
       {network.connections.length === 0 ? (
         <EmptyState title="Peers">
           <p>
-            No peer is connected over STOQ. With the mesh on, peers are found through bootstrap peers, LAN discovery and
-            the DHT; they also connect when they dial this node's address, or when you connect to one above.
+            No peer is connected over STOQ.{' '}
+            {settings.mesh.enabled
+              ? 'The mesh looks for peers through bootstrap peers, LAN discovery and the DHT;'
+              : 'The mesh is off in Settings, so it looks for no peers;'}{' '}
+            peers also connect when they dial this node's address, or when you connect to one above.
           </p>
         </EmptyState>
       ) : (

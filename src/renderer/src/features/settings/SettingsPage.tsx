@@ -11,6 +11,7 @@ import { bootstrapProblem } from '../network/mesh';
 import { useApp, type SaveError } from '../../store';
 import { TextField } from '../../components/Field';
 import { useSettingsForm } from './useSettingsForm';
+import { NotificationsSection } from '../notifications/NotificationsSection';
 
 /** A root fingerprint as people paste it (openssl prints `AB:CD:…`) in the form the node stores. */
 function normalisePin(text: string): string {
@@ -307,6 +308,7 @@ export function SettingsPage(props: { inElectron: boolean }) {
       </section>
       <TrustSection settings={settings} />
       <MeshSection settings={settings} />
+      <NotificationsSection settings={settings} inElectron={props.inElectron} />
     </div>
   );
 }

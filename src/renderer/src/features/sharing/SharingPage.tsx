@@ -54,6 +54,18 @@ function issueFor(path: string, issues: readonly { path: string; message: string
 
 const NO_SENSORS_MISSING: readonly SensorCode[] = [];
 
+/** The Pause all card's sentence, from the saved settings: paused (until when), nothing to share, or on. */
+function pauseSentence(saved: Settings): string {
+  if (saved.sharingPaused) {
+    return saved.pausedUntil
+      ? `Sharing is paused until ${new Date(saved.pausedUntil).toLocaleString()}: nothing is offered to anyone until then.`
+      : 'Sharing is paused: nothing is offered to anyone until you resume.';
+  }
+  if (!isSharing(saved)) return 'Nothing is shared: the privacy level is Private.';
+  if (RESOURCE_KINDS.every((k) => saved.allocation[k] === 0)) return 'Nothing is shared: every amount below is 0 %.';
+  return 'Sharing is on, within the limits below.';
+}
+
 export function SharingPage() {
   const settings = useApp((s) => s.draft ?? s.settings);
   const dirty = useApp((s) => s.draft !== undefined);
@@ -80,13 +92,7 @@ export function SharingPage() {
       <h1>Sharing</h1>
       <section className="card" aria-labelledby={`${ids}-pause`}>
         <h2 id={`${ids}-pause`}>Pause all</h2>
-        <p>
-          {saved.sharingPaused
-            ? 'Sharing is paused: nothing is offered to anyone until you resume.'
-            : isSharing(saved)
-              ? 'Sharing is on, within the limits below.'
-              : 'Nothing is shared: the privacy level is Private.'}
-        </p>
+        <p>{pauseSentence(saved)}</p>
         <button
           type="button"
           className={saved.sharingPaused ? 'primary' : 'danger'}

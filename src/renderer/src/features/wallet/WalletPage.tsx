@@ -1,6 +1,6 @@
 import { useCallback, useRef, useState, type ReactNode } from 'react';
 import { type LedgerStatusView, type WalletView } from '../../../../shared/ledger';
-import { EarningsChart } from './EarningsChart';
+import { EarningsChart } from '../../components/EarningsChart';
 import { usePolling } from '../../hooks';
 import { useApp, type NodeFailure } from '../../store';
 import { EARNINGS_PERIODS, SYNC_STATE_TEXT, formatCaesar, ledgerSummary } from './wallet';

@@ -1,4 +1,4 @@
-import type { EarningsPoint } from '../../../../shared/ledger';
+import type { EarningsPoint } from '../../../shared/ledger';
 import {
   axisLabel,
   earningsBars,
@@ -8,7 +8,7 @@ import {
   niceCeiling,
   totalEarnings,
   type EarningsBar,
-} from './wallet';
+} from '../features/wallet/wallet';
 
 const W = 640;
 const H = 160;
