@@ -68,6 +68,7 @@ export const FAILURE_REASON_TEXT: Readonly<Record<JobFailureReason, string>> = {
   'invalid-module': 'Not a module the sandbox can run',
   crashed: 'Its process died on the provider (the provider serves on)',
   refused: 'The provider refused it, or none had room for it',
+  'no-lease': 'The provider no longer held the lease it was run under',
   unreachable: 'The provider could not be reached or did not answer',
   'bad-proof': 'The result or its proof did not check out',
   disputed: 'The providers disagreed and no result had a majority',
