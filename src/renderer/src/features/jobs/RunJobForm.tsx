@@ -13,7 +13,7 @@ import {
   type RunJobForm,
   type RunJobFormErrors,
 } from './jobs';
-import { useApp } from '../../store';
+import { useAppFields } from '../../store';
 import { JobError, JobResult, resultSummary } from './JobResult';
 import { describedBy, fieldAria, FieldNotes, NumberField } from '../../components/Field';
 import { useSubmit } from '../../hooks';
@@ -41,10 +41,7 @@ type FieldElement = HTMLInputElement | HTMLTextAreaElement | HTMLSelectElement;
 
 /** The Run a job form, and the last job run from it. */
 export function RunJobSection() {
-  const runJob = useApp((s) => s.runJob);
-  const proxy = useApp((s) => s.proxy);
-  const proxyError = useApp((s) => s.proxyError);
-  const refreshProxy = useApp((s) => s.refreshProxy);
+  const { runJob, proxy, proxyError, refreshProxy } = useAppFields('runJob', 'proxy', 'proxyError', 'refreshProxy');
   const [form, setForm] = useState<RunJobForm>(DEFAULT_RUN_JOB_FORM);
   const [errors, setErrors] = useState<RunJobFormErrors>({});
   const submitting = useSubmit();

@@ -18,7 +18,7 @@ import {
   type SearchForm,
   type SearchFormErrors,
 } from '../network/mesh';
-import { useApp } from '../../store';
+import { useApp, useAppFields } from '../../store';
 import { AllocateForm } from './AllocateForm';
 
 /** How often the results, the leases and the mesh state are asked again while the page is open. */
@@ -229,11 +229,8 @@ function LeasesSection(props: {
 
 export function MarketplacePage(props: { now: number }) {
   const { now } = props;
-  const searchAssets = useApp((s) => s.searchAssets);
-  const refreshRemoteAllocations = useApp((s) => s.refreshRemoteAllocations);
-  const refreshMesh = useApp((s) => s.refreshMesh);
-  const mesh = useApp((s) => s.mesh);
-  const leases = useApp((s) => s.remoteAllocations);
+  const { searchAssets, refreshRemoteAllocations } = useAppFields('searchAssets', 'refreshRemoteAllocations');
+  const { refreshMesh, mesh, remoteAllocations: leases } = useAppFields('refreshMesh', 'mesh', 'remoteAllocations');
   const leasesError = useApp((s) => s.remoteAllocationsError);
 
   const [form, setForm] = useState<SearchForm>(EMPTY_SEARCH);

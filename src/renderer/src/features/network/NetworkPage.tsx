@@ -11,7 +11,7 @@ import { parseServiceAddress } from '../../../../shared/settings';
 import type { MeshStatus } from '../../../../shared/mesh';
 import { formatRelative, formatTime, shortNodeId } from '../../format';
 import { REACHABILITY_TEXT, formatRtt, formatTrustScore, peerStateText } from './mesh';
-import { useApp, type ActionResult, type ConnectedPeer } from '../../store';
+import { useApp, useAppFields, type ActionResult, type ConnectedPeer } from '../../store';
 
 const TIER_TITLES: Record<TierSetting, string> = {
   auto: 'Automatic (measure each path)',
@@ -186,14 +186,9 @@ function ConnectForm() {
 }
 
 export function NetworkPage(props: { now: number }) {
-  const network = useApp((s) => s.network);
-  const mesh = useApp((s) => s.mesh);
-  const meshError = useApp((s) => s.meshError);
-  const refreshMesh = useApp((s) => s.refreshMesh);
-  const history = useApp((s) => s.networkHistory);
-  const settings = useApp((s) => s.settings);
-  const refreshNetwork = useApp((s) => s.refreshNetwork);
-  const applyNow = useApp((s) => s.applyNow);
+  const { network, mesh, meshError, refreshMesh } = useAppFields('network', 'mesh', 'meshError', 'refreshMesh');
+  const { networkHistory: history, settings } = useAppFields('networkHistory', 'settings');
+  const { refreshNetwork, applyNow } = useAppFields('refreshNetwork', 'applyNow');
   usePolling(refreshNetwork, 2000);
   usePolling(refreshMesh, 2000);
   if (!network || !settings) return <p>Loading…</p>;

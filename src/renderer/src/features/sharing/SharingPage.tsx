@@ -16,7 +16,7 @@ import {
 import type { SensorCode } from '../../../../shared/sharing-policy';
 import { Banner } from '../../components/Banner';
 import { RulesEditor } from './RulesEditor';
-import { useApp } from '../../store';
+import { useApp, useAppFields } from '../../store';
 
 export const RESOURCE_TITLES: Record<ResourceKind, string> = {
   cpu: 'CPU',
@@ -57,13 +57,8 @@ const NO_SENSORS_MISSING: readonly SensorCode[] = [];
 export function SharingPage() {
   const settings = useApp((s) => s.draft ?? s.settings);
   const dirty = useApp((s) => s.draft !== undefined);
-  const saving = useApp((s) => s.saving);
-  const saveError = useApp((s) => s.saveError);
-  const hardware = useApp((s) => s.hardware);
-  const editDraft = useApp((s) => s.editDraft);
-  const saveDraft = useApp((s) => s.saveDraft);
-  const discardDraft = useApp((s) => s.discardDraft);
-  const applyNow = useApp((s) => s.applyNow);
+  const { saving, saveError, hardware, editDraft } = useAppFields('saving', 'saveError', 'hardware', 'editDraft');
+  const { saveDraft, discardDraft, applyNow } = useAppFields('saveDraft', 'discardDraft', 'applyNow');
   const saved = useApp((s) => s.settings);
   // A constant fallback: a new [] each time would make the store selector loop.
   const unavailable = useApp((s) => s.status?.allowance.unavailable ?? NO_SENSORS_MISSING);

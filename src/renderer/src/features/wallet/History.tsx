@@ -2,7 +2,7 @@ import { AnyOfField } from '../../components/Field';
 import { DataTable } from '../../components/DataTable';
 import { LEDGER_TX_KINDS, type WalletTxView } from '../../../../shared/ledger';
 import { formatTime } from '../../format';
-import { useApp } from '../../store';
+import { useAppFields } from '../../store';
 import {
   DIRECTION_TEXT,
   TX_KIND_TEXT,
@@ -22,10 +22,8 @@ const DIRECTION_FILTER_TEXT: Record<WalletTxView['direction'], string> = {
 };
 
 export function HistorySection(props: { ledgerDown: boolean }) {
-  const history = useApp((s) => s.walletHistory);
-  const query = useApp((s) => s.walletHistoryQuery);
-  const error = useApp((s) => s.walletHistoryError);
-  const loadWalletHistory = useApp((s) => s.loadWalletHistory);
+  const { walletHistory: history, walletHistoryQuery: query } = useAppFields('walletHistory', 'walletHistoryQuery');
+  const { walletHistoryError: error, loadWalletHistory } = useAppFields('walletHistoryError', 'loadWalletHistory');
   const filters: HistoryFilters = {
     kind: query.kind ?? '',
     direction: query.direction ?? '',
