@@ -16,15 +16,11 @@ import {
 import type { SensorCode } from '../../../../shared/sharing-policy';
 import { Banner } from '../../components/Banner';
 import { RulesEditor } from './RulesEditor';
-import { useApp, useAppFields } from '../../store';
+import { RESOURCE_TITLES } from './sharing';
 
-export const RESOURCE_TITLES: Record<ResourceKind, string> = {
-  cpu: 'CPU',
-  gpu: 'GPU',
-  memory: 'Memory',
-  storage: 'Storage',
-  bandwidth: 'Bandwidth',
-};
+// The Dashboard reads the titles from here.
+export { RESOURCE_TITLES };
+import { useApp, useAppFields } from '../../store';
 
 const PROOF_TITLES = {
   space: 'Proof of Space — where the resource lives',
