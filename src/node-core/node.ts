@@ -49,6 +49,7 @@ import {
 import { NodeSharing } from './governor/index';
 
 import type { HyperMeshNode, NodeConfig, NodeOverrides } from './node-config';
+import { resolveTiming, type ResolvedTiming } from './node-config';
 import { nodeOwnApi } from './node-api';
 import { gpuSlotsFor, peerServiceBase, vmAssetsOf, vmLedgerOf } from './node-views';
 import {
@@ -59,7 +60,7 @@ import {
   settingsRecoveredIssue,
 } from './node-state';
 
-export type { HyperMeshNode, NodeConfig, NodeOverrides } from './node-config';
+export type { HyperMeshNode, NodeConfig, NodeOverrides, NodeTiming } from './node-config';
 
 class Node implements HyperMeshNode {
   readonly events = new TypedEvents<NodeEvents>();
@@ -92,12 +93,14 @@ class Node implements HyperMeshNode {
   private gpuExecutor: GpuExecutor | undefined;
   sharing: NodeSharing | undefined;
   private readonly overrides: NodeOverrides;
+  private readonly timing: ResolvedTiming;
 
   constructor(
     private readonly config: NodeConfig,
     overrides: NodeOverrides,
   ) {
     this.jobExecutor = overrides.jobExecutor;
+    this.timing = resolveTiming(config.timing);
     this.overrides = overrides;
     this.logBook =
       overrides.logBook ??
@@ -355,7 +358,7 @@ class Node implements HyperMeshNode {
         ipv4: (this.settings ?? DEFAULT_SETTINGS).network.ipv4,
       }),
       ...(this.authority ? { authority: this.authority } : {}),
-      ...(this.config.trustRefreshMs === undefined ? {} : { refreshMs: this.config.trustRefreshMs }),
+      refreshMs: this.timing.trust.refreshMs,
       onSplitView: (err) => {
         if (this.health.some((h) => h.code === 'TRUST_SPLIT_VIEW')) return;
         this.health.push({
@@ -406,12 +409,8 @@ class Node implements HyperMeshNode {
       settings: () => this.settings ?? DEFAULT_SETTINGS,
       trust: this.trust,
       assets: this.assets,
-      ...(this.config.meshIntervalMs === undefined
-        ? {}
-        : {
-            maintenanceIntervalMs: this.config.meshIntervalMs,
-            announceIntervalMs: this.config.meshAnnounceIntervalMs ?? this.config.meshIntervalMs * 6,
-          }),
+      maintenanceIntervalMs: this.timing.mesh.intervalMs,
+      announceIntervalMs: this.timing.mesh.announceIntervalMs,
     });
     this.mesh = mesh;
     try {
@@ -441,9 +440,7 @@ class Node implements HyperMeshNode {
       },
       ...(this.assets ? { records: this.assets } : {}),
       knowsNode: (nodeId) => db.prepare('SELECT 1 FROM peers WHERE node_id = ?').get(nodeId) !== undefined,
-      ...(this.config.receiptIntervalMs === undefined ? {} : { receiptIntervalMs: this.config.receiptIntervalMs }),
-      ...(this.config.ledgerTickMs === undefined ? {} : { tickMs: this.config.ledgerTickMs }),
-      ...(this.config.ledgerSlotMs === undefined ? {} : { slotMs: this.config.ledgerSlotMs }),
+      ...this.timing.ledger,
     });
     this.ledger = ledger;
     this.assets?.useLedger(ledger);
