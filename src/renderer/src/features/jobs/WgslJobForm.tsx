@@ -5,6 +5,7 @@ import { NodeFailureAlert } from '../../components/NodeFailureAlert';
 import { useApp, type NodeFailure } from '../../store';
 import { DEFAULT_WGSL_FORM, parseWgslForm, WGSL_FIELDS, type WgslField, type WgslForm } from './wgsl';
 import { WgslResult } from './WgslResult';
+import { Options } from '../../components/Field';
 
 const FIELDS: readonly { key: WgslField; label: string; rows?: number; hint: string }[] = [
   {
@@ -84,11 +85,7 @@ export function WgslJobForm(props: { onKind: (kind: JobKind) => void }) {
             value="wgsl"
             onChange={(e) => props.onKind(e.target.value as JobKind)}
           >
-            {JOB_KINDS.map((kind) => (
-              <option key={kind} value={kind}>
-                {JOB_KIND_TEXT[kind]}
-              </option>
-            ))}
+            <Options values={JOB_KINDS} text={(kind) => JOB_KIND_TEXT[kind]} />
           </select>
         </div>
         {FIELDS.map((f) => {

@@ -12,6 +12,7 @@ import type { MeshStatus } from '../../../../shared/mesh';
 import { formatRelative, formatTime, shortNodeId } from '../../format';
 import { REACHABILITY_TEXT, formatRtt, formatTrustScore, peerStateText } from './mesh';
 import { useApp, useAppFields, type ActionResult, type ConnectedPeer } from '../../store';
+import { Options } from '../../components/Field';
 
 const TIER_TITLES: Record<TierSetting, string> = {
   auto: 'Automatic (measure each path)',
@@ -237,11 +238,7 @@ export function NetworkPage(props: { now: number }) {
             value={settings.network.tier}
             onChange={(e) => void applyNow({ network: { tier: e.target.value as TierSetting } })}
           >
-            {TIER_SETTINGS.map((t) => (
-              <option key={t} value={t}>
-                {TIER_TITLES[t]}
-              </option>
-            ))}
+            <Options values={TIER_SETTINGS} text={(t) => TIER_TITLES[t]} />
           </select>
         </label>
         <label className="field">

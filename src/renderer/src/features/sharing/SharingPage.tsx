@@ -21,6 +21,7 @@ import { RESOURCE_TITLES } from './sharing';
 // The Dashboard reads the titles from here.
 export { RESOURCE_TITLES };
 import { useApp, useAppFields } from '../../store';
+import { Options } from '../../components/Field';
 
 const PROOF_TITLES = {
   space: 'Proof of Space — where the resource lives',
@@ -282,11 +283,7 @@ export function SharingPage() {
               }))
             }
           >
-            {PROXY_SELECTIONS.map((sel) => (
-              <option key={sel} value={sel}>
-                {SELECTION_TITLES[sel]}
-              </option>
-            ))}
+            <Options values={PROXY_SELECTIONS} text={(sel) => SELECTION_TITLES[sel]} />
           </select>
         </label>
         <label className="field">
