@@ -18,6 +18,7 @@ import { JobError, JobResult, resultSummary } from './JobResult';
 import { describedBy, fieldAria, FieldNotes, NumberField } from '../../components/Field';
 import { useSubmit } from '../../hooks';
 import { WgslJobForm } from './WgslJobForm';
+import { ActionForm } from '../../components/ActionForm';
 
 const KIND_LABEL: Readonly<Record<JobKind, string>> = {
   wasm: 'WebAssembly module (WASI command)',
@@ -255,15 +256,7 @@ export function RunJobSection() {
         limits below; each provider proves what it ran, and with more than one provider a majority must agree on the
         output.
       </p>
-      <form
-        noValidate
-        aria-labelledby="jobs-run-title"
-        data-testid="run-job-form"
-        onSubmit={(e) => {
-          e.preventDefault();
-          void submit();
-        }}
-      >
+      <ActionForm aria-labelledby="jobs-run-title" data-testid="run-job-form" onSubmit={submit}>
         <fieldset>
           <legend>Kind</legend>
           {(['wasm', 'js', 'wgsl'] as const).map((kind) => (
@@ -423,7 +416,7 @@ export function RunJobSection() {
             {!pending && result && resultSummary(result)}
           </span>
         </div>
-      </form>
+      </ActionForm>
       {failure && <JobError failure={failure} source="run" prefix="The job did not run. " />}
       {result && <JobResult result={result} />}
     </section>

@@ -20,6 +20,7 @@ import {
 } from '../network/mesh';
 import { useApp, useAppFields } from '../../store';
 import { AllocateForm } from './AllocateForm';
+import { ActionForm } from '../../components/ActionForm';
 
 /** How often the results, the leases and the mesh state are asked again while the page is open. */
 const POLL_MS = 5000;
@@ -40,16 +41,7 @@ function SearchFormView(props: {
   const unit = form.kind === '' ? null : SEARCH_CAPACITY_UNIT[form.kind];
   const edit = (change: Partial<SearchForm>) => onChange({ ...form, ...change });
   return (
-    <form
-      className="market-form"
-      role="search"
-      aria-label="Search peers' resources"
-      noValidate
-      onSubmit={(e) => {
-        e.preventDefault();
-        props.onSubmit();
-      }}
-    >
+    <ActionForm className="market-form" role="search" aria-label="Search peers' resources" onSubmit={props.onSubmit}>
       <AnyOfField
         id="market-kind"
         label="Kind"
@@ -127,7 +119,7 @@ function SearchFormView(props: {
           Search
         </button>
       </div>
-    </form>
+    </ActionForm>
   );
 }
 

@@ -14,6 +14,7 @@ import {
 } from './wallet';
 import { NodeError } from './WalletError';
 import { useSubmit } from '../../hooks';
+import { ActionForm } from '../../components/ActionForm';
 
 type SendStep = 'edit' | 'confirm' | 'done';
 
@@ -112,14 +113,7 @@ function SendDialog(props: {
     >
       <h2 id="send-title">Send Caesar</h2>
       {step === 'edit' && (
-        <form
-          noValidate
-          data-testid="send-form"
-          onSubmit={(e) => {
-            e.preventDefault();
-            review();
-          }}
-        >
+        <ActionForm data-testid="send-form" onSubmit={review}>
           <TextField
             id="send-to"
             label="Recipient (NodeId or name)"
@@ -185,17 +179,10 @@ function SendDialog(props: {
               Cancel
             </button>
           </div>
-        </form>
+        </ActionForm>
       )}
       {step === 'confirm' && reviewed && (
-        <form
-          noValidate
-          data-testid="send-confirm"
-          onSubmit={(e) => {
-            e.preventDefault();
-            void submit();
-          }}
-        >
+        <ActionForm data-testid="send-confirm" onSubmit={submit}>
           <p>Check before sending: a transfer cannot be taken back.</p>
           <dl>
             <dt>To</dt>
@@ -243,7 +230,7 @@ function SendDialog(props: {
               Cancel
             </button>
           </div>
-        </form>
+        </ActionForm>
       )}
       {step === 'done' && sent && (
         <div data-testid="send-done">
