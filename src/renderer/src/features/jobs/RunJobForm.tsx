@@ -12,6 +12,7 @@ import {
   type RunJobField,
   type RunJobForm,
   type RunJobFormErrors,
+  LIMIT_FIELDS,
 } from './jobs';
 import { useAppFields } from '../../store';
 import { JobError, JobResult, resultSummary } from './JobResult';
@@ -25,13 +26,6 @@ const KIND_LABEL: Readonly<Record<JobKind, string>> = {
   js: 'JavaScript (QuickJS)',
   wgsl: 'WGSL compute shaders (GPU)',
 };
-
-const LIMIT_FIELDS = [
-  { key: 'cpuSeconds', label: 'CPU limit (seconds)', hint: 'CPU time the job may use.' },
-  { key: 'wallSeconds', label: 'Wall-clock limit (seconds)', hint: 'How long it may take, start to end.' },
-  { key: 'memoryMiB', label: 'Memory limit (MiB)', hint: 'Its memory at most.' },
-  { key: 'outputKiB', label: 'Output limit (KiB)', hint: 'What it may write at most.' },
-] as const;
 
 const INPUT_SOURCE_LABEL: Readonly<Record<InputSource, string>> = {
   text: 'Text',
