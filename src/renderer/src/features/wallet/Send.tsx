@@ -13,7 +13,7 @@ import {
   shortAccount,
 } from './wallet';
 import { NodeError } from './WalletError';
-import { useSubmit } from '../../hooks';
+import { useSubmit, useTouched } from '../../hooks';
 import { ActionForm } from '../../components/ActionForm';
 
 type SendStep = 'edit' | 'confirm' | 'done';
@@ -39,7 +39,7 @@ function SendDialog(props: {
   const [to, setTo] = useState('');
   const [amount, setAmount] = useState('');
   const [memo, setMemo] = useState('');
-  const [touched, setTouched] = useState({ to: false, amount: false, memo: false });
+  const { touched, edited } = useTouched(['to', 'amount', 'memo']);
   const [attempted, setAttempted] = useState(false);
   const [step, setStep] = useState<SendStep>('edit');
   // What the confirmation step shows and sends: the values as reviewed, even if the balance changes meanwhile.
@@ -128,10 +128,7 @@ function SendDialog(props: {
             value={to}
             inputRef={toInput}
             input={{ spellCheck: false, className: 'mono' }}
-            onChange={(value) => {
-              setTo(value);
-              setTouched((t) => ({ ...t, to: true }));
-            }}
+            onChange={edited('to', setTo)}
           />
           <TextField
             id="send-amount"
@@ -148,10 +145,7 @@ function SendDialog(props: {
             value={amount}
             inputRef={amountInput}
             input={{ inputMode: 'decimal' }}
-            onChange={(value) => {
-              setAmount(value);
-              setTouched((t) => ({ ...t, amount: true }));
-            }}
+            onChange={edited('amount', setAmount)}
           />
           <TextField
             id="send-memo"
@@ -166,10 +160,7 @@ function SendDialog(props: {
 
             value={memo}
             inputRef={memoInput}
-            onChange={(value) => {
-              setMemo(value);
-              setTouched((t) => ({ ...t, memo: true }));
-            }}
+            onChange={edited('memo', setMemo)}
           />
           <div className="form-actions">
             <button type="submit" className="primary" data-testid="send-review">

@@ -13,7 +13,7 @@ import {
   refusedOutright,
 } from './wallet';
 import { When, NodeError } from './WalletError';
-import { useSubmit } from '../../hooks';
+import { useSubmit, useTouched } from '../../hooks';
 
 export function StakeSection(props: { wallet: WalletView | undefined; now: number }) {
   const { wallet, now } = props;
@@ -21,7 +21,7 @@ export function StakeSection(props: { wallet: WalletView | undefined; now: numbe
   const unlockStake = useApp((s) => s.unlockStake);
   const [amount, setAmount] = useState('');
   const [days, setDays] = useState('30');
-  const [touched, setTouched] = useState({ amount: false, days: false });
+  const { touched, edited, reset: resetTouched } = useTouched(['amount', 'days']);
   const [attempted, setAttempted] = useState(false);
   const submit = useSubmit<'lock' | 'unlock'>();
   const pending = submit.pending;
@@ -54,7 +54,7 @@ export function StakeSection(props: { wallet: WalletView | undefined; now: numbe
       setDone(result.value);
       if (kind === 'lock') {
         setAmount('');
-        setTouched({ amount: false, days: false });
+        resetTouched();
         setAttempted(false);
       }
     } else {
@@ -109,10 +109,7 @@ export function StakeSection(props: { wallet: WalletView | undefined; now: numbe
           error={amountError}
           inputRef={amountInput}
           input={{ inputMode: 'decimal' }}
-          onChange={(value) => {
-            setAmount(value);
-            setTouched((t) => ({ ...t, amount: true }));
-          }}
+          onChange={edited('amount', setAmount)}
         />
         <NumberField
           id="stake-days"
@@ -122,10 +119,7 @@ export function StakeSection(props: { wallet: WalletView | undefined; now: numbe
           hint={`${LOCK_DAYS.min}–${LOCK_DAYS.max} days; locking more extends the lock of all your stake.`}
           error={daysError}
           inputRef={daysInput}
-          onChange={(value) => {
-            setDays(value);
-            setTouched((t) => ({ ...t, days: true }));
-          }}
+          onChange={edited('days', setDays)}
         />
         <div className="form-actions">
           <button
