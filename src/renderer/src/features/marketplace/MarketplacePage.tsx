@@ -7,7 +7,7 @@ import { Banner } from '../../components/Banner';
 import { KIND_TITLE, formatAmount } from '../../format';
 import { usePolling } from '../../hooks';
 import { AnyOfField, Field } from '../../components/Field';
-import { Peer, RelativeTime } from '../../components/Display';
+import { Peer, RelativeTime, Verdict } from '../../components/Display';
 import {
   EMPTY_SEARCH,
   MAX_LATENCY_MS,
@@ -209,7 +209,7 @@ function LeasesSection(props: {
                 <RelativeTime iso={l.expiresAt} now={now} />
               </td>
               <td data-testid="remote-lease-proof">
-                {l.ownerProofVerified ? <span className="good">✓ yes</span> : <span className="bad">✗ no</span>}
+                <Verdict ok={l.ownerProofVerified} />
               </td>
             </tr>
           ))}

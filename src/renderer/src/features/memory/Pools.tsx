@@ -5,7 +5,7 @@ import type { UsedPoolView } from '../../../../shared/proxy';
 import { formatCache, formatPoolTraffic, formatReplicas, formatScore, formatSize, formatStake } from './memory';
 import { formatRtt, formatTrustScore } from '../network/mesh';
 import { useApp } from '../../store';
-import { Peer, RelativeTime } from '../../components/Display';
+import { Peer, RelativeTime, Verdict } from '../../components/Display';
 import { ProxyError } from './ProxyError';
 
 type PoolAction = 'flush' | 'free';
@@ -77,7 +77,7 @@ function PoolCard(props: { pool: UsedPoolView; now: number }) {
               <Peer nodeId={s.provider} />
             </td>
             <td data-testid="shard-reachable">
-              {s.reachable ? <span className="good">✓ reachable</span> : <span className="bad">✗ unreachable</span>}
+              <Verdict ok={s.reachable} yes="reachable" no="unreachable" />
             </td>
           </tr>
         ))}
@@ -99,7 +99,7 @@ function PoolCard(props: { pool: UsedPoolView; now: number }) {
               </th>
               <td data-testid="provider-stake">{formatStake(p.stake)}</td>
               <td data-testid="provider-certified">
-                {p.certified ? <span className="good">✓ yes</span> : <span className="bad">✗ no</span>}
+                <Verdict ok={p.certified} />
               </td>
               <td data-testid="provider-rtt">{formatRtt(p.rttMs)}</td>
               <td data-testid="provider-trust">{formatTrustScore(p.trustScore)}</td>
