@@ -7,6 +7,7 @@ import { formatRtt, formatTrustScore } from '../network/mesh';
 import { useApp } from '../../store';
 import { Peer, RelativeTime, Verdict } from '../../components/Display';
 import { ProxyError } from './ProxyError';
+import { SubmitButton } from '../../components/SubmitButton';
 
 type PoolAction = 'flush' | 'free';
 
@@ -111,16 +112,18 @@ function PoolCard(props: { pool: UsedPoolView; now: number }) {
       )}
 
       <div className="form-actions">
-        <button
+        <SubmitButton
           type="button"
-          data-testid="pool-flush"
+          className=""
+          testId="pool-flush"
+          pending={pending === 'flush'}
           disabled={pending !== null}
-          aria-busy={pending === 'flush'}
-          aria-describedby={`${ids}-flush-hint`}
+          busyLabel="Flushing…"
+          describedBy={`${ids}-flush-hint`}
           onClick={() => void run('flush')}
         >
-          {pending === 'flush' ? 'Flushing…' : 'Flush'}
-        </button>
+          Flush
+        </SubmitButton>
         {!confirmFree ? (
           <button
             type="button"
@@ -138,17 +141,18 @@ function PoolCard(props: { pool: UsedPoolView; now: number }) {
         ) : (
           <>
             <span id={`${ids}-free-ask`}>Free this pool? Its data is gone for good.</span>
-            <button
+            <SubmitButton
               type="button"
               className="danger"
-              data-testid="pool-free-submit"
+              testId="pool-free-submit"
+              pending={pending === 'free'}
               disabled={pending !== null}
-              aria-busy={pending === 'free'}
-              aria-describedby={`${ids}-free-ask`}
+              busyLabel="Freeing…"
+              describedBy={`${ids}-free-ask`}
               onClick={() => void run('free')}
             >
-              {pending === 'free' ? 'Freeing…' : 'Free now'}
-            </button>
+              Free now
+            </SubmitButton>
             <button type="button" disabled={pending !== null} onClick={() => setConfirmFree(false)}>
               Keep it
             </button>

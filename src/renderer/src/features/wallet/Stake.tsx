@@ -14,6 +14,7 @@ import {
 } from './wallet';
 import { When, NodeError } from './WalletError';
 import { useSubmit, useTouched } from '../../hooks';
+import { SubmitButton } from '../../components/SubmitButton';
 
 export function StakeSection(props: { wallet: WalletView | undefined; now: number }) {
   const { wallet, now } = props;
@@ -122,25 +123,26 @@ export function StakeSection(props: { wallet: WalletView | undefined; now: numbe
           onChange={edited('days', setDays)}
         />
         <div className="form-actions">
-          <button
-            type="submit"
-            className="primary"
-            data-testid="stake-lock"
+          <SubmitButton
+            testId="stake-lock"
+            pending={pending === 'lock'}
             disabled={pending !== null}
-            aria-busy={pending === 'lock'}
+            busyLabel="Locking…"
           >
-            {pending === 'lock' ? 'Locking…' : 'Lock stake'}
-          </button>
-          <button
+            Lock stake
+          </SubmitButton>
+          <SubmitButton
             type="button"
-            data-testid="stake-unlock"
+            className=""
+            testId="stake-unlock"
+            pending={pending === 'unlock'}
             disabled={!unlockable || pending !== null}
-            aria-busy={pending === 'unlock'}
-            aria-describedby="stake-unlock-hint"
+            busyLabel="Unlocking…"
+            describedBy="stake-unlock-hint"
             onClick={() => void run('unlock', unlockRequestId, (requestId) => unlockStake(requestId))}
           >
-            {pending === 'unlock' ? 'Unlocking…' : 'Unlock stake'}
-          </button>
+            Unlock stake
+          </SubmitButton>
           <span id="stake-unlock-hint" className="note">
             {unlockable
               ? 'The lock has ended: you may unlock your stake.'
