@@ -12,7 +12,7 @@ import type { MeshStatus } from '../../../../shared/mesh';
 import { formatRelative, formatTime, shortNodeId } from '../../format';
 import { REACHABILITY_TEXT, formatRtt, formatTrustScore, peerStateText } from './mesh';
 import { useApp, useAppFields, type ActionResult, type ConnectedPeer } from '../../store';
-import { Options } from '../../components/Field';
+import { Options, fieldAria } from '../../components/Field';
 
 const TIER_TITLES: Record<TierSetting, string> = {
   auto: 'Automatic (measure each path)',
@@ -161,8 +161,7 @@ function ConnectForm() {
           value={address}
           onChange={(e) => setAddress(e.target.value)}
           placeholder="[::1]:9292"
-          aria-invalid={error !== null}
-          aria-describedby={error ? 'peer-address-error' : undefined}
+          {...fieldAria('peer-address', false, error)}
         />
         <button type="submit" disabled={busy}>
           {busy ? 'Connecting…' : 'Connect'}
