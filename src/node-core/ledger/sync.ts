@@ -3,7 +3,16 @@ import { callJson, encodeJsonBody, handleJson, ignoreReply, type PeerLink } from
 import { BLOCK_LIMITS, decodeBlock, type DecodedBlock } from './block';
 import { MAX_REORG_DEPTH, isBetter } from './chain';
 import { Reader, Writer } from './codec';
-import { HEX64, LedgerMethod, headInfo, ledgerObject, notJson, parseHead, parseJson, type LedgerContext } from './context';
+import {
+  HEX64,
+  LedgerMethod,
+  headInfo,
+  ledgerObject,
+  notJson,
+  parseHead,
+  parseJson,
+  type LedgerContext,
+} from './context';
 import { LedgerRuleError, LedgerUnavailableError } from './errors';
 
 /**
