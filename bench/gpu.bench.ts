@@ -172,7 +172,12 @@ const root = mkdtempSync(join(tmpdir(), 'hm-bench-gpu-'));
 const nodes: HyperMeshNode[] = [];
 async function startNode(config: { authority?: { name: string }; gpuJobs?: 'test' } = {}): Promise<HyperMeshNode> {
   const node = createNode(
-    { dataDir: join(root, `n${nodes.length}`), listen: { host: '::1', port: 0 }, meshIntervalMs: 1000, ...config },
+    {
+      dataDir: join(root, `n${nodes.length}`),
+      listen: { host: '::1', port: 0 },
+      timing: { mesh: { intervalMs: 1000 } },
+      ...config,
+    },
     { hardware: fixedHardware(), logBook: new LogBook() },
   );
   nodes.push(node);

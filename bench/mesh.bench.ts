@@ -7,7 +7,7 @@
  * small one and one the size of the announcement), (3) memory per node, (4) the time to discover everyone next to
  * 50 plain STOQ dials, plus the steady-state load (CPU, connection churn, announcement and STOQ traffic).
  *
- * Knobs (environment): HM_BENCH_MESH_NODES (50), HM_BENCH_MESH_INTERVAL_MS (meshIntervalMs, 1000),
+ * Knobs (environment): HM_BENCH_MESH_NODES (50), HM_BENCH_MESH_INTERVAL_MS (timing.mesh.intervalMs, 1000),
  * HM_BENCH_MESH_ANNOUNCE_MS (re-announcement of unchanged assets, 60000),
  * HM_BENCH_MESH_HOST (all nodes on one address, e.g. ::1; default: one loopback address per node),
  * HM_BENCH_MESH_PUBLISHERS (5), HM_BENCH_MESH_DEBUG_LOGS (keep debug log lines for the diagnosis),
@@ -141,8 +141,7 @@ async function startNode(config: Partial<NodeConfig> = {}): Promise<HyperMeshNod
     {
       dataDir: join(root, `n${index}`),
       listen: { host: hostOf(index), port: 0 },
-      meshIntervalMs: MESH_INTERVAL_MS,
-      meshAnnounceIntervalMs: ANNOUNCE_INTERVAL_MS,
+      timing: { mesh: { intervalMs: MESH_INTERVAL_MS, announceIntervalMs: ANNOUNCE_INTERVAL_MS } },
       ...config,
     },
     {
@@ -296,7 +295,7 @@ async function diagnose(): Promise<void> {
 // ---------- start: a CA, then the members (mesh off until they are certified) ----------
 
 section(
-  `start a CA node and ${MEMBERS} member nodes in one process (meshIntervalMs ${MESH_INTERVAL_MS}, ` +
+  `start a CA node and ${MEMBERS} member nodes in one process (timing.mesh.intervalMs ${MESH_INTERVAL_MS}, ` +
     `${SHARED_HOST ? `all on ${SHARED_HOST}` : 'one loopback address each'}, load average ${loadAtStart.toFixed(1)})`,
 );
 let t0 = performance.now();
@@ -746,7 +745,7 @@ if (gossip && series.announce.length > 0) {
 
 report.note(
   `one process, ${process.platform}, ${MEMBERS} members + a CA, each a real Node (createNode, fixedHardware, own ` +
-    `data dir and SQLite, STOQ on ${SHARED_HOST ?? 'a loopback address of its own (127.0.0.x)'}), meshIntervalMs ` +
+    `data dir and SQLite, STOQ on ${SHARED_HOST ?? 'a loopback address of its own (127.0.0.x)'}), timing.mesh.intervalMs ` +
     `${MESH_INTERVAL_MS} (announcements every ${ANNOUNCE_INTERVAL_MS / 1000} s and on change); started ` +
     `${START_BATCH} at a time, certified ${CERT_BATCH} at a time with the mesh off, then joined ${JOIN_BATCH} ` +
     `every ${JOIN_SPACING_MS} ms with the CA as the only bootstrap; load average at the start ` +

@@ -86,7 +86,7 @@ async function startNode(authority = false): Promise<HyperMeshNode> {
     {
       dataDir: join(root, `n${dirCount++}`),
       listen: { host: '::1', port: 0 },
-      meshIntervalMs: 1000,
+      timing: { mesh: { intervalMs: 1000 } },
       ...(authority ? { authority: { name: 'Bench CA' } } : {}),
     },
     { hardware: fixedHardware(), logBook: new LogBook() },

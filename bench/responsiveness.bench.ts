@@ -50,7 +50,7 @@ const sleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms));
 const LOAD_CONFIG: Omit<NodeConfig, 'dataDir'> = {
   listen: { host: '::1', port: 0 },
   authority: { name: 'Bench CA' },
-  ledgerSlotMs: 500,
+  timing: { ledger: { slotMs: 500 } },
 };
 
 interface LoadCounters {

@@ -156,7 +156,7 @@ async function runNode(options: CliOptions, dataDir: string, io: CliIo): Promise
     ...(options.gpuJobs === undefined ? {} : { gpuJobs: options.gpuJobs }),
     ...(options.receiptIntervalSeconds === undefined
       ? {}
-      : { receiptIntervalMs: options.receiptIntervalSeconds * 1000 }),
+      : { timing: { ledger: { receiptIntervalMs: options.receiptIntervalSeconds * 1000 } } }),
     ...(options.command === 'trust-serve'
       ? {
           authority: {

@@ -33,18 +33,8 @@ export interface NodeConfig {
     /** Per-NodeId limits on issuance, co-signing and name calls (docs/trust.md, "Limits"); defaults otherwise. */
     readonly limits?: Partial<CaLimits>;
   };
-  /** How often TrustChain state (revocations, federation, tree heads) is refreshed; 5 minutes by default. */
-  readonly trustRefreshMs?: number;
-  /** How often the mesh maintains its connections (tests and benchmarks shorten it); announcements every 6×. */
-  readonly meshIntervalMs?: number;
-  /** With meshIntervalMs: how often the node re-announces unchanged assets (6 × meshIntervalMs unless given). */
-  readonly meshAnnounceIntervalMs?: number;
-  /** How often a consumer signs usage receipts for its leases; 60 s by default. */
-  readonly receiptIntervalMs?: number;
-  /** The ledger's tick (sync, produce); 1 s by default. */
-  readonly ledgerTickMs?: number;
-  /** Slot length of a genesis this node creates (CA nodes); 2 s by default. */
-  readonly ledgerSlotMs?: number;
+  /** Timing, grouped per subsystem (tests and benchmarks shorten it); what is left out is TIMING_DEFAULTS'. */
+  readonly timing?: NodeTiming;
   /**
    * GPU jobs (kind 'wgsl', docs/vm.md): 'off' (default) offers no GPU for jobs; 'on' offers one only where WebGPU
    * finds a hardware adapter; 'test' also allows software adapters such as SwiftShader (tests and CI only).
@@ -98,4 +88,53 @@ export interface HyperMeshNode {
   start(): Promise<void>;
   /** Flushes the store, closes everything and releases the data directory; safe to call twice. */
   stop(): Promise<void>;
+}
+
+/** The node's timing settings, per subsystem; every field is optional (TIMING_DEFAULTS fills it in). */
+export interface NodeTiming {
+  readonly trust?: {
+    /** How often TrustChain state (revocations, federation, tree heads) is refreshed. */
+    readonly refreshMs?: number;
+  };
+  readonly mesh?: {
+    /** How often the mesh maintains its connections. */
+    readonly intervalMs?: number;
+    /** How often the node re-announces unchanged assets; 6 × intervalMs when only that is given. */
+    readonly announceIntervalMs?: number;
+  };
+  readonly ledger?: {
+    /** The ledger's tick (sync, produce). */
+    readonly tickMs?: number;
+    /** Slot length of a genesis this node creates (CA nodes). */
+    readonly slotMs?: number;
+    /** How often a consumer signs usage receipts for its leases. */
+    readonly receiptIntervalMs?: number;
+  };
+}
+
+/** Every timing setting's default, in one place. */
+export const TIMING_DEFAULTS = {
+  trust: { refreshMs: 5 * 60_000 },
+  mesh: { intervalMs: 5_000, announceIntervalMs: 60_000 },
+  ledger: { tickMs: 1_000, slotMs: 2_000, receiptIntervalMs: 60_000 },
+} as const;
+
+export type ResolvedTiming = {
+  readonly [S in keyof typeof TIMING_DEFAULTS]: Record<keyof (typeof TIMING_DEFAULTS)[S], number>;
+};
+
+/** The timing a node runs with: the config's, else the defaults. */
+export function resolveTiming(timing: NodeTiming = {}): ResolvedTiming {
+  const meshInterval = timing.mesh?.intervalMs;
+  return {
+    trust: { ...TIMING_DEFAULTS.trust, ...timing.trust },
+    mesh: {
+      intervalMs: meshInterval ?? TIMING_DEFAULTS.mesh.intervalMs,
+      // A shortened maintenance interval shortens the re-announcement with it, unless that is given too.
+      announceIntervalMs:
+        timing.mesh?.announceIntervalMs ??
+        (meshInterval === undefined ? TIMING_DEFAULTS.mesh.announceIntervalMs : meshInterval * 6),
+    },
+    ledger: { ...TIMING_DEFAULTS.ledger, ...timing.ledger },
+  };
 }

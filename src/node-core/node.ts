@@ -51,6 +51,7 @@ import { activityApi } from './activity/index';
 import { type Benchmark, benchmarkApi, nodeBenchmark } from './benchmark/index';
 import { NoticeWatcher } from './notices';
 import type { HyperMeshNode, NodeConfig, NodeOverrides } from './node-config';
+import { resolveTiming, type ResolvedTiming } from './node-config';
 import { nodeOwnApi } from './node-api';
 import { gpuSlotsFor, peerServiceBase, vmAssetsOf, vmLedgerOf } from './node-views';
 import {
@@ -62,7 +63,7 @@ import {
   splitViewIssue,
   addIssueOnce,
 } from './node-state';
-export type { HyperMeshNode, NodeConfig, NodeOverrides } from './node-config';
+export type { HyperMeshNode, NodeConfig, NodeOverrides, NodeTiming } from './node-config';
 
 class Node implements HyperMeshNode {
   readonly events = new TypedEvents<NodeEvents>();
@@ -96,12 +97,14 @@ class Node implements HyperMeshNode {
   private gpuExecutor: GpuExecutor | undefined;
   sharing: NodeSharing | undefined;
   private readonly benchmark: Benchmark;
+  private readonly timing: ResolvedTiming;
 
   constructor(
     private readonly config: NodeConfig,
     private readonly overrides: NodeOverrides,
   ) {
     this.jobExecutor = overrides.jobExecutor;
+    this.timing = resolveTiming(config.timing);
     this.logBook =
       overrides.logBook ??
       new LogBook({ file: join(config.dataDir, 'logs', 'node.log'), echo: config.logToStderr ?? false });
@@ -364,7 +367,7 @@ class Node implements HyperMeshNode {
         ipv4: (this.settings ?? DEFAULT_SETTINGS).network.ipv4,
       }),
       ...(this.authority ? { authority: this.authority } : {}),
-      ...(this.config.trustRefreshMs === undefined ? {} : { refreshMs: this.config.trustRefreshMs }),
+      refreshMs: this.timing.trust.refreshMs,
       onSplitView: (err) => {
         const added = addIssueOnce(this.health, splitViewIssue(err));
         if (added && this.state === 'running') this.events.emit('status', this.status());
@@ -410,12 +413,8 @@ class Node implements HyperMeshNode {
       settings: () => this.settings ?? DEFAULT_SETTINGS,
       trust: this.trust,
       assets: this.assets,
-      ...(this.config.meshIntervalMs === undefined
-        ? {}
-        : {
-            maintenanceIntervalMs: this.config.meshIntervalMs,
-            announceIntervalMs: this.config.meshAnnounceIntervalMs ?? this.config.meshIntervalMs * 6,
-          }),
+      maintenanceIntervalMs: this.timing.mesh.intervalMs,
+      announceIntervalMs: this.timing.mesh.announceIntervalMs,
     });
     this.mesh = mesh;
     try {
@@ -445,9 +444,7 @@ class Node implements HyperMeshNode {
       },
       ...(this.assets ? { records: this.assets } : {}),
       knowsNode: (nodeId) => db.prepare('SELECT 1 FROM peers WHERE node_id = ?').get(nodeId) !== undefined,
-      ...(this.config.receiptIntervalMs === undefined ? {} : { receiptIntervalMs: this.config.receiptIntervalMs }),
-      ...(this.config.ledgerTickMs === undefined ? {} : { tickMs: this.config.ledgerTickMs }),
-      ...(this.config.ledgerSlotMs === undefined ? {} : { slotMs: this.config.ledgerSlotMs }),
+      ...this.timing.ledger,
     });
     this.ledger = ledger;
     this.assets?.useLedger(ledger);

@@ -6,7 +6,7 @@ import { certify, useNodes } from './testing/nodes';
 import { fixedHardware } from './testing/fixed-hardware';
 import { until } from './testing/until';
 
-const start = useNodes({ meshIntervalMs: 500 });
+const start = useNodes({ timing: { mesh: { intervalMs: 500 } } });
 
 /** The fixed reading, held back until `release()`: the node is up while its hardware is still being read. */
 function heldHardware(): HardwareProbe & { release: () => void } {

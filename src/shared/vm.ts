@@ -17,7 +17,8 @@ export type JobKind = (typeof JOB_KINDS)[number];
  * error body. 'trap': the module trapped (unreachable, out-of-bounds access, stack overflow, ...); 'error':
  * JavaScript threw, or the module is not a job the sandbox can run; 'crashed': the job's process died on its own (a
  * signal, an abort), the provider serves on; 'refused': the provider would not run it (no lease, no room within the
- * user's caps, ...); 'unreachable': the provider could not be reached or did not answer; 'bad-proof': the result or
+ * user's caps, ...); 'no-lease': the provider holds no active lease of the consumer's by the id sent (it restarted or
+ * ended it; the consumer takes new leases once); 'unreachable': the provider could not be reached or did not answer; 'bad-proof': the result or
  * its proof did not check out; 'disputed': redundant runs disagreed and no result had a quorum. GPU jobs add
  * GpuJobFailureReason's codes: 'invalid-spec', 'over-limit', 'undeclared-buffer' (the spec was refused before
  * anything ran), 'gpu-error' (the device reported an error), 'no-adapter' (no GPU the provider may offer),
@@ -33,6 +34,7 @@ export const JOB_FAILURE_REASONS = [
   'invalid-module',
   'crashed',
   'refused',
+  'no-lease',
   'unreachable',
   'bad-proof',
   'disputed',

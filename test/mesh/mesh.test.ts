@@ -39,7 +39,7 @@ async function localNode(): Promise<HyperMeshNode> {
   const dataDir = mkdtempSync(join(tmpdir(), 'hypermesh-mesh-local-'));
   dirs.push(dataDir);
   const node = createNode(
-    { dataDir, listen: { host: '::1', port: 0 }, meshIntervalMs: 1_000 },
+    { dataDir, listen: { host: '::1', port: 0 }, timing: { mesh: { intervalMs: 1_000 } } },
     { hardware: fixedHardware(), logBook: new LogBook({ echo: !!process.env.HM_DEBUG }) },
   );
   inProcess.push(node);

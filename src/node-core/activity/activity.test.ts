@@ -7,7 +7,9 @@ import { memoryLeaseOnLedger } from '../testing/ledger-nodes';
 import { useNodes } from '../testing/nodes';
 import { until } from '../testing/until';
 
-const start = useNodes({ meshIntervalMs: 500, ledgerTickMs: 250, ledgerSlotMs: 500, receiptIntervalMs: 1000 });
+const start = useNodes({
+  timing: { mesh: { intervalMs: 500 }, ledger: { tickMs: 250, slotMs: 500, receiptIntervalMs: 1000 } },
+});
 
 const LEASE_MS = 8_000;
 

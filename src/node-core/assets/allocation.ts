@@ -10,7 +10,7 @@ import type { NodeIdentity } from '../identity/index';
 import type { Logger } from '../logging/index';
 import type { SignedTreeHead } from '../trust/index';
 import { headFromJson } from '../trust/index';
-import { RpcError, type StoqRouter } from '../transport/index';
+import { RpcError, callJson, encodeJsonBody, handleJson, type StoqRouter } from '../transport/index';
 import { StoqCode } from '../transport/index';
 import type { PeerLink } from '../transport/index';
 import type { AssetAdapter, Lease } from './adapter';
@@ -55,8 +55,8 @@ export class Allocator {
 
   /** `assets.allocate`: a peer's allocation request, answered with the lease and this node's proof. */
   serve(router: StoqRouter): void {
-    router.rpc('assets.allocate', async (body, ctx) => {
-      const req = parseAllocationRequest(body);
+    const notJson = () => new Error('the allocation request is not valid JSON');
+    handleJson(router, 'assets.allocate', { validate: parseAllocationRequest, notJson }, async (req, ctx) => {
       let granted: Awaited<ReturnType<Allocator['grant']>>;
       try {
         granted = await this.grant({ nodeId: ctx.peer.nodeId }, req);
@@ -66,13 +66,11 @@ export class Allocator {
           throw new RpcError(err.message, StoqCode.OverQuota);
         throw err;
       }
-      return Buffer.from(
-        JSON.stringify({
-          lease: granted.lease,
-          proof: encodeConsensusProof(granted.proof).toString('base64'),
-          beacon: this.prover.beaconJson(),
-        }),
-      );
+      return {
+        lease: granted.lease,
+        proof: encodeConsensusProof(granted.proof).toString('base64'),
+        beacon: this.prover.beaconJson(),
+      };
     });
   }
 
@@ -134,14 +132,12 @@ export class Allocator {
     owner: string,
     request: { assetId: string; amount: number; durationMs: number },
   ): Promise<Uint8Array> {
+    return encodeJsonBody(await this.allocationRequestJson(owner, request));
+  }
+
+  private async allocationRequestJson(owner: string, request: { assetId: string; amount: number; durationMs: number }) {
     const proof = await this.prover.prove({ assetId: request.assetId, operation: 'allocation', counterparty: owner });
-    return Buffer.from(
-      JSON.stringify({
-        ...request,
-        proof: encodeConsensusProof(proof).toString('base64'),
-        beacon: this.prover.beaconJson(),
-      }),
-    );
+    return { ...request, proof: encodeConsensusProof(proof).toString('base64'), beacon: this.prover.beaconJson() };
   }
 
   /** Asks the node behind `link` for part of one of its assets, with this node's proof; checks the owner's proof. */
@@ -150,10 +146,8 @@ export class Allocator {
     request: { assetId: string; amount: number; durationMs: number },
   ): Promise<{ lease: Lease; ownerProof: VerifiedConsensusProof }> {
     const owner = link.peer.nodeId;
-    const reply = await link.request('assets.allocate', await this.allocationRequest(owner, request), {
-      timeoutMs: 30_000,
-    });
-    const parsed = parseAllocationReply(reply);
+    const body = await this.allocationRequestJson(owner, request);
+    const parsed = await callJson(link, 'assets.allocate', body, { timeoutMs: 30_000, validate: parseAllocationReply });
     // The owner's answer is checked like any input: the lease it reports must be the one asked for.
     const { lease } = parsed;
     if (
@@ -174,19 +168,13 @@ export class Allocator {
   }
 }
 
-function parseAllocationRequest(body: Uint8Array): {
+function parseAllocationRequest(v: unknown): {
   assetId: string;
   amount: number;
   durationMs: number;
   proof: ConsensusProof;
   beacon?: SignedTreeHead;
 } {
-  let v: unknown;
-  try {
-    v = JSON.parse(Buffer.from(body).toString('utf8'));
-  } catch {
-    throw new Error('the allocation request is not valid JSON');
-  }
   const o = v as Record<string, unknown> | null;
   if (typeof o !== 'object' || o === null) throw new Error('the allocation request is not an object');
   if (typeof o.assetId !== 'string' || !isAssetId(o.assetId)) throw new Error('assetId is not a valid AssetId');
@@ -204,13 +192,7 @@ function parseAllocationRequest(body: Uint8Array): {
   };
 }
 
-function parseAllocationReply(reply: Uint8Array): { lease: Lease; proof: string; beacon: unknown } {
-  let v: unknown;
-  try {
-    v = JSON.parse(Buffer.from(reply).toString('utf8'));
-  } catch {
-    throw new Error("the owner's answer is not valid JSON");
-  }
+function parseAllocationReply(v: unknown): { lease: Lease; proof: string; beacon: unknown } {
   const o = v as { lease?: Record<string, unknown>; proof?: unknown; beacon?: unknown } | null;
   const l = o?.lease;
   if (

@@ -17,7 +17,7 @@ import type { HardwareProbe } from '../hardware/index';
 import type { NodeIdentity } from '../identity/index';
 import type { Logger } from '../logging/index';
 import type { Db } from '../store/index';
-import type { StoqRouter } from '../transport/index';
+import { handleJson, ignoreReply, type StoqRouter } from '../transport/index';
 import { headFromJson } from '../trust/index';
 import type { TrustClient } from '../trust/index';
 import type { AssetAdapter } from './adapter';
@@ -373,15 +373,11 @@ export class AssetRegistry {
   /** `assets.list` (the assets this node announces to the calling peer) and `assets.allocate`. */
   serve(router: StoqRouter): void {
     this.allocator.serve(router);
-    router.rpc('assets.list', (_body, ctx) =>
-      Buffer.from(
-        JSON.stringify({
-          assets: this.announcementsFor({ nodeId: ctx.peer.nodeId, presentsAllFourProofs: false }),
-          // The head the proofs start from, so a peer that has not seen it can check their PoTime beacon.
-          beacon: this.beaconJson(),
-        }),
-      ),
-    );
+    handleJson(router, 'assets.list', { validate: ignoreReply, emptyIsUndefined: true }, (_none, ctx) => ({
+      assets: this.announcementsFor({ nodeId: ctx.peer.nodeId, presentsAllFourProofs: false }),
+      // The head the proofs start from, so a peer that has not seen it can check their PoTime beacon.
+      beacon: this.beaconJson(),
+    }));
   }
 
   private currentRegistrations(): StoredRegistration[] {

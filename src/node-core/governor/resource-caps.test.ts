@@ -12,7 +12,7 @@ import type { SensorNeeds, SensorSource } from './sensors';
 
 const MIB = 1024 * 1024;
 const GIB = 1024 * MIB;
-const start = useNodes({ meshIntervalMs: 500 });
+const start = useNodes({ timing: { mesh: { intervalMs: 500 } } });
 
 /** Test double of the sensors (the real ones: createSystemSensors). */
 class InjectedSensors implements SensorSource {

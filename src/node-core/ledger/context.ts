@@ -6,7 +6,7 @@ import type { NodeIdentity } from '../identity/index';
 import type { Logger } from '../logging/index';
 import type { Db } from '../store/index';
 import type { PeerLink, Transport } from '../transport/index';
-import { resolveServiceAddress } from '../transport/index';
+import { decodeJsonBody, resolveServiceAddress } from '../transport/index';
 import type { TrustClient } from '../trust/index';
 import type { AssetRecordEvent } from '../assets';
 import type { Chain, LoadedGenesis } from './chain';
@@ -87,22 +87,33 @@ export function json(value: unknown): Buffer {
   return Buffer.from(JSON.stringify(value));
 }
 
+/** The validator of a JSON object for typed STOQ calls (`callJson`/`handleJson`); refusals are 'encoding'. */
+export function ledgerObject(what: string): (value: unknown) => Record<string, unknown> {
+  return (v) => {
+    if (typeof v !== 'object' || v === null || Array.isArray(v))
+      throw new LedgerRuleError('encoding', `${what} is not an object`);
+    return v as Record<string, unknown>;
+  };
+}
+
+/** What a ledger handler answers a request that is not JSON with. */
+export const notJson = (what: string) => () => new LedgerRuleError('encoding', `${what} is not JSON`);
+
 export function parseJson(body: Uint8Array, what: string): Record<string, unknown> {
-  let v: unknown;
-  try {
-    v = JSON.parse(Buffer.from(body).toString('utf8'));
-  } catch {
-    throw new LedgerRuleError('encoding', `${what} is not JSON`);
-  }
-  if (typeof v !== 'object' || v === null || Array.isArray(v))
-    throw new LedgerRuleError('encoding', `${what} is not an object`);
-  return v as Record<string, unknown>;
+  const decoded = decodeJsonBody(body);
+  if (!decoded) throw notJson(what)();
+  return ledgerObject(what)(decoded.value);
 }
 
 export const HEX64 = /^[0-9a-f]{64}$/;
 
 export function parseHead(body: Uint8Array): HeadInfo {
-  const o = parseJson(body, 'a head');
+  return headInfo(parseJson(body, 'a head'));
+}
+
+/** Checks a head as JSON (the reply to `ledger.head`, an announcement). */
+export function headInfo(value: unknown): HeadInfo {
+  const o = ledgerObject('a head')(value);
   if (typeof o.genesis !== 'string' || !HEX64.test(o.genesis)) throw new LedgerRuleError('encoding', 'bad genesis id');
   if (typeof o.id !== 'string' || !HEX64.test(o.id)) throw new LedgerRuleError('encoding', 'bad head id');
   if (typeof o.height !== 'number' || !Number.isSafeInteger(o.height) || o.height < 0) {

@@ -5,7 +5,9 @@ import { memoryLeaseOnLedger } from '../testing/ledger-nodes';
 import { useNodes } from '../testing/nodes';
 import { until } from '../testing/until';
 
-const start = useNodes({ meshIntervalMs: 500, ledgerTickMs: 250, ledgerSlotMs: 500, receiptIntervalMs: 1000 });
+const start = useNodes({
+  timing: { mesh: { intervalMs: 500 }, ledger: { tickMs: 250, slotMs: 500, receiptIntervalMs: 1000 } },
+});
 
 describe('the Caesar ledger service', () => {
   it("a provider earns from a consumer's receipts, sends part on, and every node agrees on every balance", async () => {

@@ -1,9 +1,18 @@
 import { shuffled } from '../../shared/random';
-import type { PeerLink } from '../transport/index';
+import { callJson, encodeJsonBody, handleJson, ignoreReply, type PeerLink } from '../transport/index';
 import { BLOCK_LIMITS, decodeBlock, type DecodedBlock } from './block';
 import { MAX_REORG_DEPTH, isBetter } from './chain';
 import { Reader, Writer } from './codec';
-import { HEX64, LedgerMethod, json, parseHead, parseJson, type LedgerContext } from './context';
+import {
+  HEX64,
+  LedgerMethod,
+  headInfo,
+  ledgerObject,
+  notJson,
+  parseHead,
+  parseJson,
+  type LedgerContext,
+} from './context';
 import { LedgerRuleError, LedgerUnavailableError } from './errors';
 
 /**
@@ -15,6 +24,22 @@ const SYNC_BATCH = 128;
 /** Connected peers (besides those that announced a better head, and the CA) asked for their head each sync. */
 const SYNC_PULL_PEERS = 3;
 const REPLY_MAX_BYTES = 900 * 1024;
+
+/** A locator: up to 64 block ids, newest first. */
+function locator(value: unknown): string[] {
+  const ids = ledgerObject('a locator')(value).ids;
+  if (!Array.isArray(ids) || ids.length > 64 || !ids.every((x) => typeof x === 'string' && HEX64.test(x))) {
+    throw new LedgerRuleError('encoding', 'a locator is a list of up to 64 block ids');
+  }
+  return ids as string[];
+}
+
+/** The peer's answer to a locator: the height of the newest block both chains hold. */
+const locatedHeight = (value: unknown) => ledgerObject('a located height')(value).height;
+
+/** Asks a peer for its head (`ledger.head` takes no body). */
+const headOf = (link: PeerLink, timeoutMs: number) =>
+  callJson(link, LedgerMethod.Head, undefined, { timeoutMs, validate: headInfo });
 
 function encodeBlockList(blocks: readonly Uint8Array[]): Buffer {
   const w = new Writer().u32(blocks.length);
@@ -45,16 +70,11 @@ export class Sync {
       if (!this.ctx.genesis) throw new LedgerUnavailableError('this node has no genesis yet');
       return this.ctx.genesis.bytes;
     });
-    router.rpc(LedgerMethod.Head, () => json(this.ctx.head()));
-    router.rpc(LedgerMethod.Locate, (body) => {
-      const chain = this.ctx.requireChain();
-      const o = parseJson(body, 'a locator');
-      const ids = o.ids;
-      if (!Array.isArray(ids) || ids.length > 64 || !ids.every((x) => typeof x === 'string' && HEX64.test(x))) {
-        throw new LedgerRuleError('encoding', 'a locator is a list of up to 64 block ids');
-      }
-      return json({ height: chain.locate(ids as string[]) });
-    });
+    // The head request has no body; whatever JSON a peer sends with it is not read.
+    handleJson(router, LedgerMethod.Head, { validate: ignoreReply, emptyIsUndefined: true }, () => this.ctx.head());
+    handleJson(router, LedgerMethod.Locate, { validate: locator, notJson: notJson('a locator') }, (ids) => ({
+      height: this.ctx.requireChain().locate(ids),
+    }));
     router.rpc(LedgerMethod.Blocks, (body) => {
       const chain = this.ctx.requireChain();
       const o = parseJson(body, 'a block request');
@@ -90,14 +110,14 @@ export class Sync {
     const heads = await Promise.allSettled([
       ...candidates.map(async (nodeId) => {
         const link = await this.ctx.options.stoq.dialNode(nodeId, AbortSignal.timeout(3_000));
-        const head = parseHead(await link.request(LedgerMethod.Head, new Uint8Array(), { timeoutMs: 3_000 }));
+        const head = await headOf(link, 3_000);
         return { nodeId, link, head };
       }),
       // The CA too, connected or not: after a partition heals, it may be the only way back to the producers.
       (async () => {
         const link = await this.ctx.caLink();
         if (!link) throw new Error('the CA is not reachable');
-        const head = parseHead(await link.request(LedgerMethod.Head, new Uint8Array(), { timeoutMs: 3_000 }));
+        const head = await headOf(link, 3_000);
         return { nodeId: link.peer.nodeId, link, head };
       })(),
     ]);
@@ -119,14 +139,16 @@ export class Sync {
   /** Follows a peer whose chain is better than ours: locate where they meet, fetch from there, validate, adopt. */
   async from(link: PeerLink, signal?: AbortSignal): Promise<void> {
     const chain = this.ctx.requireChain();
-    const head = parseHead(await link.request(LedgerMethod.Head, new Uint8Array(), { timeoutMs: 10_000 }));
+    const head = await headOf(link, 10_000);
     if (head.genesis !== chain.genesisRef.id || !isBetter(head, chain.tip)) return;
     this.ctx.syncing = true;
     try {
-      const located = parseJson(
-        await link.request(LedgerMethod.Locate, json({ ids: chain.locator() }), { timeoutMs: 10_000 }),
-        'a located height',
-      ).height;
+      const located = await callJson(
+        link,
+        LedgerMethod.Locate,
+        { ids: chain.locator() },
+        { timeoutMs: 10_000, validate: locatedHeight },
+      );
       if (typeof located !== 'number' || !Number.isSafeInteger(located) || located < 0 || located > chain.tip.height) {
         throw new LedgerRuleError('encoding', 'the peer located no common block');
       }
@@ -136,7 +158,9 @@ export class Sync {
         signal?.throwIfAborted();
         if (this.ctx.stopped) return;
         const from = base + pending.length + 1;
-        const reply = await link.request(LedgerMethod.Blocks, json({ from, count: SYNC_BATCH }), { timeoutMs: 30_000 });
+        const reply = await link.request(LedgerMethod.Blocks, encodeJsonBody({ from, count: SYNC_BATCH }), {
+          timeoutMs: 30_000,
+        });
         const blocks = decodeBlockList(reply).map((b) => decodeBlock(b));
         if (blocks.length === 0) break;
         pending.push(...blocks);

@@ -14,6 +14,7 @@ import type { GpuDeviceView } from '../../shared/mesh';
 import { isPlainObject } from '../../shared/validate';
 import { canonicalGpuDevice, parseGpuDevice } from './gpu-device';
 import { isAssetId, parseAssetId } from '../assets/index';
+import { decodeJsonBody, encodeJsonBody } from '../transport/index';
 
 /** Largest announcement accepted from the mesh (a certificate chain and an ML-DSA signature fit easily). */
 export const MAX_ANNOUNCEMENT_BYTES = 64 * 1024;
@@ -269,6 +270,13 @@ export function priceUnits(decimal: string): bigint {
   return BigInt(whole) * 100_000_000n + BigInt(fraction.padEnd(8, '0') || '0');
 }
 
+/** A JSON request body (sync, chains: the replies are binary), decoded as every typed STOQ call decodes it. */
+function jsonRequest(bytes: Uint8Array, what: string): unknown {
+  const decoded = decodeJsonBody(bytes);
+  if (!decoded) throw new AnnouncementError(`${what} is not JSON`);
+  return decoded.value;
+}
+
 // ---- sync: the announcements two peers exchange directly when they connect ----
 
 /** Most announcement bytes one sync answer carries (a few announcements); the asker asks again for the rest. */
@@ -280,17 +288,12 @@ export const MAX_SYNC_HAVE = 4096;
 export type SyncHave = ReadonlyMap<string, number>;
 
 export function encodeSyncRequest(have: SyncHave): Uint8Array {
-  return new TextEncoder().encode(JSON.stringify({ have: Object.fromEntries(have) }));
+  return encodeJsonBody({ have: Object.fromEntries(have) });
 }
 
 /** Parses a sync request; throws AnnouncementError on anything but `{ have: { nodeId: seq } }` within limits. */
 export function decodeSyncRequest(bytes: Uint8Array): SyncHave {
-  let raw: unknown;
-  try {
-    raw = JSON.parse(new TextDecoder('utf-8', { fatal: true }).decode(bytes));
-  } catch {
-    throw new AnnouncementError('sync request is not JSON');
-  }
+  const raw = jsonRequest(bytes, 'sync request');
   if (!isPlainObject(raw) || !isPlainObject(raw.have)) throw new AnnouncementError('sync request has no `have`');
   const entries = Object.entries(raw.have);
   if (entries.length > MAX_SYNC_HAVE) throw new AnnouncementError(`sync request lists over ${MAX_SYNC_HAVE} owners`);
@@ -347,17 +350,12 @@ export const MAX_CHAIN_REQUEST = 64;
 const MAX_CERTIFICATE_BYTES = 32 * 1024;
 
 export function encodeChainRequest(digests: readonly string[]): Uint8Array {
-  return new TextEncoder().encode(JSON.stringify({ chains: digests }));
+  return encodeJsonBody({ chains: digests });
 }
 
 /** Parses a chain request; throws AnnouncementError on anything but `{ chains: [sha256 hex, …] }` within limits. */
 export function decodeChainRequest(bytes: Uint8Array): string[] {
-  let raw: unknown;
-  try {
-    raw = JSON.parse(new TextDecoder('utf-8', { fatal: true }).decode(bytes));
-  } catch {
-    throw new AnnouncementError('chain request is not JSON');
-  }
+  const raw = jsonRequest(bytes, 'chain request');
   if (!isPlainObject(raw) || !Array.isArray(raw.chains)) throw new AnnouncementError('chain request has no `chains`');
   const digests = raw.chains as unknown[];
   if (digests.length < 1 || digests.length > MAX_CHAIN_REQUEST) {

@@ -9,7 +9,7 @@ import { chainDigest, decodeChainAnswer, encodeChainRequest, encodeSyncRequest }
 import { ANNOUNCE_TOPIC } from './libp2p-node';
 import { MESH_CHAIN_METHOD, MESH_SYNC_METHOD } from './mesh';
 
-const start = useNodes({ meshIntervalMs: 500 });
+const start = useNodes({ timing: { mesh: { intervalMs: 500 } } });
 
 describe('mesh over STOQ', () => {
   it('discovers every node from one bootstrap, spreads signed announcements, and allocates across the mesh', async () => {
@@ -106,7 +106,7 @@ describe('mesh over STOQ', () => {
   it('a node that joins late pulls the announcements made before it came (sync), and bad sync requests are refused', async () => {
     // Announcements travel in compact form (the chain's digest), so the late node also asks for the chains.
     // No periodic re-announcement: what the late node learns, it learns by sync on connect.
-    const quiet = { meshAnnounceIntervalMs: 3_600_000 };
+    const quiet = { timing: { mesh: { intervalMs: 500, announceIntervalMs: 3_600_000 } } };
     const ca = await start({ authority: { name: 'Mesh CA' }, ...quiet });
     const caAddress = formatHostPort(ca.transport!.address);
     const owner = await start(quiet);

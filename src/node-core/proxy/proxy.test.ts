@@ -29,7 +29,7 @@ async function start(authority = false): Promise<HyperMeshNode> {
     {
       dataDir: tempDir(),
       listen: { host: '::1', port: 0 },
-      meshIntervalMs: 500,
+      timing: { mesh: { intervalMs: 500 } },
       ...(authority ? { authority: { name: 'Proxy CA' } } : {}),
     },
     { hardware: fixedHardware(), logBook: new LogBook({ echo: !!process.env.HM_DEBUG }) },

@@ -1,12 +1,11 @@
 import { ErrorCode } from '../../shared/errors';
-import { handleJson } from '../transport/index';
+import { handleJson, ignoreReply } from '../transport/index';
 import type { CallContext, StoqRouter } from '../transport/index';
 import type { CaService } from './ca-service';
 import { AlreadyCertifiedError, CaRefusedError, NameRefusedError, TrustError } from './errors';
 import {
   TrustMethod,
   b64,
-  decodeJson,
   encodeJson,
   headToJson,
   int,
@@ -20,13 +19,20 @@ import {
 import type { TokenBuckets } from './rate-limit';
 
 /** A refusal by policy as data, so the caller gets the stable code and retry-after back (errors carry text only). */
-function refused(err: CaRefusedError | NameRefusedError, extra: Record<string, unknown> = {}): Uint8Array {
+function refused(err: CaRefusedError | NameRefusedError, extra: Record<string, unknown> = {}): Refusal {
   const body = err instanceof CaRefusedError ? err.toJson() : { code: err.code, message: err.message };
-  return encodeJson({ refused: { ...body, ...extra } });
+  return { refused: { ...body, ...extra } };
 }
 
+interface Refusal {
+  readonly refused: Record<string, unknown>;
+}
+
+/** The CA's calls that take no request body. */
+const NO_REQUEST = { validate: ignoreReply, emptyIsUndefined: true } as const;
+
 /** Takes a token for the calling peer, or answers CA_RATE_LIMITED before any other work. */
-function limited(buckets: TokenBuckets, ctx: CallContext, what: string): Uint8Array | null {
+function limited(buckets: TokenBuckets, ctx: CallContext, what: string): Refusal | null {
   const taken = buckets.take(ctx.peer.nodeId);
   if (taken.ok) return null;
   return refused(
@@ -40,10 +46,10 @@ function limited(buckets: TokenBuckets, ctx: CallContext, what: string): Uint8Ar
 
 /** Serves a CA's STOQ methods (docs/trust.md, "Protocol"). */
 export function serveCa(ca: CaService, router: StoqRouter): void {
-  router.rpc(TrustMethod.Bundle, () => encodeJson(ca.bundle()));
+  handleJson(router, TrustMethod.Bundle, NO_REQUEST, () => ca.bundle());
   router.rpc(TrustMethod.Issue, async (body, ctx) => {
     const refusal = limited(ca.issueCallRate, ctx, 'certificate');
-    if (refusal) return refusal;
+    if (refusal) return encodeJson(refusal);
     try {
       const issued = await ca.issue(body, ctx.peer.nodeId);
       const reply: IssueReply = {
@@ -57,16 +63,16 @@ export function serveCa(ca: CaService, router: StoqRouter): void {
           certificate: Buffer.from(err.current.certificate).toString('base64'),
           chain: err.current.chain.map((c) => Buffer.from(c).toString('base64')),
         };
-        return refused(err, { current });
+        return encodeJson(refused(err, { current }));
       }
-      if (err instanceof CaRefusedError) return refused(err);
+      if (err instanceof CaRefusedError) return encodeJson(refused(err));
       throw err;
     }
   });
-  router.rpc(TrustMethod.Head, () => {
+  handleJson(router, TrustMethod.Head, NO_REQUEST, () => {
     const head = ca.log.latestHead();
     if (!head) throw new TrustError('the log has no signed head yet');
-    return encodeJson(headToJson(head));
+    return headToJson(head);
   });
   handleJson(router, TrustMethod.Consistency, trustRequest('the consistency request'), (req) => {
     const from = int(req, 'from', 'the consistency request', 1);
@@ -75,15 +81,15 @@ export function serveCa(ca: CaService, router: StoqRouter): void {
     const proof = ca.log.consistencyProof(from, to).map((h) => Buffer.from(h).toString('base64'));
     return { proof };
   });
-  router.rpc(TrustMethod.Revocations, async () => encodeJson(await ca.revocationList()));
+  handleJson(router, TrustMethod.Revocations, NO_REQUEST, () => ca.revocationList());
   handleJson(router, TrustMethod.Resolve, trustRequest('the name request'), (req) =>
     ca.resolve(str(req, 'name', 'the name request', 63)),
   );
-  router.rpc(TrustMethod.Register, async (body, ctx) => {
+  // The rate limits below are counted before any other work (the JSON is decoded first; it is cheap).
+  handleJson(router, TrustMethod.Register, trustRequest('the registration'), async (req, ctx) => {
     if (ctx.peer.kind !== 'trustchain') throw new TrustError('registering a name needs a TrustChain certificate');
     const refusal = limited(ca.nameCallRate, ctx, 'name');
     if (refusal) return refusal;
-    const req = decodeJson(body, 'the registration');
     const addresses = req.addresses;
     if (
       !Array.isArray(addresses) ||
@@ -92,27 +98,24 @@ export function serveCa(ca: CaService, router: StoqRouter): void {
     )
       throw new TrustError('addresses must be a list of up to 8 strings');
     try {
-      return encodeJson(
-        await ca.register(str(req, 'name', 'the registration', 63), ctx.peer.nodeId, addresses as string[]),
-      );
+      return await ca.register(str(req, 'name', 'the registration', 63), ctx.peer.nodeId, addresses as string[]);
     } catch (err) {
       // A refusal by the name limits travels as data, so the node gets its stable code back.
       if (err instanceof NameRefusedError) return refused(err);
       throw err;
     }
   });
-  router.rpc(TrustMethod.Release, (body, ctx) => {
+  handleJson(router, TrustMethod.Release, trustRequest('the release'), (req, ctx) => {
     if (ctx.peer.kind !== 'trustchain') throw new TrustError('releasing a name needs a TrustChain certificate');
     const refusal = limited(ca.nameCallRate, ctx, 'name');
     if (refusal) return refusal;
-    ca.release(str(decodeJson(body, 'the release'), 'name', 'the release', 63), ctx.peer.nodeId);
-    return encodeJson({ released: true });
+    ca.release(str(req, 'name', 'the release', 63), ctx.peer.nodeId);
+    return { released: true };
   });
-  router.rpc(TrustMethod.Cosign, async (body, ctx) => {
-    // Counted per calling node before any parsing or post-quantum verification.
+  handleJson(router, TrustMethod.Cosign, trustRequest('the co-signing request'), async (req, ctx) => {
+    // Counted per calling node before any post-quantum verification.
     const refusal = limited(ca.cosignRate, ctx, 'co-signing');
     if (refusal) return refusal;
-    const req = decodeJson(body, 'the co-signing request');
     b64(req, 'signingInput', 'the co-signing request', 100_000);
     b64(req, 'signature', 'the co-signing request', 20_000);
     const revocations = req.revocations;
@@ -129,6 +132,6 @@ export function serveCa(ca: CaService, router: StoqRouter): void {
       alg: c.algorithm,
       signature: Buffer.from(c.signature).toString('base64'),
     }));
-    return encodeJson({ cosignatures });
+    return { cosignatures };
   });
 }

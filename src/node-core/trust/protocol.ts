@@ -1,5 +1,5 @@
 import { isPlainObject } from '../../shared/validate';
-import type { JsonHandlerOptions, Validate } from '../transport/index';
+import { decodeJsonBody, type JsonHandlerOptions, type Validate } from '../transport/index';
 import type { SignedTreeHead } from './ct-log';
 import { TrustError } from './errors';
 import { parseFederationDocument, type FederationDocument } from './federation';
@@ -123,13 +123,9 @@ export function encodeJson(value: unknown): Uint8Array {
 }
 
 export function decodeJson(body: Uint8Array, what: string): Record<string, unknown> {
-  let value: unknown;
-  try {
-    value = JSON.parse(Buffer.from(body).toString('utf8'));
-  } catch {
-    throw new TrustError(`${what} is not valid JSON`);
-  }
-  return jsonObject(what)(value);
+  const decoded = decodeJsonBody(body);
+  if (!decoded) throw new TrustError(`${what} is not valid JSON`);
+  return jsonObject(what)(decoded.value);
 }
 
 /** A validator for the typed JSON call (callJson, handleJson): the value must be a JSON object. */

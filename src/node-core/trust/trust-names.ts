@@ -42,7 +42,7 @@ export class TrustNames {
       } catch (err) {
         // The CA's own refusal ("not registered") is a TrustChain answer, not a transport failure.
         if (err instanceof RpcError && err.stoqCode === StoqCode.HandlerError)
-          throw new TrustError(err.message.replace(/^trust\.resolve: /, ''));
+          throw new TrustError(err.remoteMessage ?? err.message);
         throw err;
       }
     }

@@ -213,7 +213,7 @@ export class ProviderRuns {
         });
       } catch (err) {
         const failure = failureOf(err);
-        const staleLease = failure.reason === 'refused' && /lease .* of yours is active/.test(failure.message);
+        const staleLease = failure.reason === 'no-lease';
         if (staleLease && c.gpu) this.gpuLeases.delete(c.provider);
         else if (staleLease) this.options.db.prepare('DELETE FROM vm_leases WHERE provider = ?').run(c.provider);
         if (staleLease && attempt === 0) continue;

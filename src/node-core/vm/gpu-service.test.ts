@@ -24,10 +24,7 @@ import {
  */
 
 const start = useNodes({
-  meshIntervalMs: 500,
-  ledgerTickMs: 250,
-  ledgerSlotMs: 500,
-  receiptIntervalMs: 1000,
+  timing: { mesh: { intervalMs: 500 }, ledger: { tickMs: 250, slotMs: 500, receiptIntervalMs: 1000 } },
   gpuJobs: 'test',
 });
 

@@ -62,7 +62,7 @@ export class VmProvider {
     const adapter = this.options.assets.adapter(kind);
     const lease = adapter?.usage().leases.find((l) => l.id === leaseId);
     if (!lease || lease.consumer !== consumer || lease.expiresAt <= this.now()) {
-      throw new VmError('refused', `no ${kind} lease ${leaseId.slice(0, 8)} of yours is active on this node`);
+      throw new VmError('no-lease', `no ${kind} lease ${leaseId.slice(0, 8)} of yours is active on this node`);
     }
     return lease;
   }

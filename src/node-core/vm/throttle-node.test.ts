@@ -5,7 +5,9 @@ import { certify, useNodes } from '../testing/nodes';
 import { until } from '../testing/until';
 import { XORSHIFT_WAT, compileWat, roundsInput } from './testing';
 
-const start = useNodes({ meshIntervalMs: 500, ledgerTickMs: 250, ledgerSlotMs: 500, receiptIntervalMs: 1000 });
+const start = useNodes({
+  timing: { mesh: { intervalMs: 500 }, ledger: { tickMs: 250, slotMs: 500, receiptIntervalMs: 1000 } },
+});
 
 /** This process's children (the job processes of every node it hosts) and their scheduler state (R, S, T…). */
 function childStates(): Map<number, string> {

@@ -5,6 +5,7 @@ import type {
   RemoteAssetView,
   AssetSearchQuery,
 } from '../../shared/mesh';
+import { ErrorCode } from '../../shared/errors';
 import type { PrivacyLevel, ResourceKind } from '../../shared/settings';
 import {
   JOB_FAILURE_REASONS,
@@ -18,7 +19,7 @@ import type { AssetAdapter } from '../assets/index';
 import { type ConsensusProof, type ConsensusSubject } from '../consensus';
 import type { Logger } from '../logging/index';
 import type { Db } from '../store/index';
-import type { Transport } from '../transport/index';
+import { RpcError, type Transport } from '../transport/index';
 import { VmError } from './errors';
 import { type ExecutionClaim } from './job';
 import type { VmGpu } from './gpu-jobs';
@@ -143,9 +144,13 @@ export function emptyUsage(): JobRunView['usage'] {
 export function failureOf(err: unknown): { reason: JobFailureReason; message: string } {
   const message = err instanceof Error ? err.message : String(err);
   if (err instanceof VmError) return { reason: err.reason, message: message.slice(err.reason.length + 2) };
-  const remote = /^vm\.run: ([a-z-]+): (.*)$/s.exec(message);
-  const reason = JOB_FAILURE_REASONS.find((r) => r === remote?.[1]);
-  if (remote && reason) return { reason, message: remote[2] ?? message };
+  // A provider's VmError arrives as data: its code and reason, and its own message (`reason: text`).
+  const reason = err instanceof RpcError && err.remote?.code === ErrorCode.JobFailed ? err.remote.reason : undefined;
+  const known = JOB_FAILURE_REASONS.find((r) => r === reason);
+  if (known && err instanceof RpcError && err.remoteMessage !== undefined) {
+    const text = err.remoteMessage;
+    return { reason: known, message: text.startsWith(`${known}: `) ? text.slice(known.length + 2) : text };
+  }
   return { reason: 'unreachable', message };
 }
 

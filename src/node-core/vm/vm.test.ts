@@ -8,7 +8,9 @@ import { until } from '../testing/until';
 import { createSandbox } from './sandbox';
 import { INFINITE_LOOP_WAT, UPPERCASE_WAT, compileWat, lyingExecutor } from './testing';
 
-const start = useNodes({ meshIntervalMs: 500, ledgerTickMs: 250, ledgerSlotMs: 500, receiptIntervalMs: 1000 });
+const start = useNodes({
+  timing: { mesh: { intervalMs: 500 }, ledger: { tickMs: 250, slotMs: 500, receiptIntervalMs: 1000 } },
+});
 
 const b64 = (bytes: Uint8Array | string) => Buffer.from(bytes).toString('base64');
 

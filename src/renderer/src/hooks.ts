@@ -49,3 +49,18 @@ export function useSubmit<K extends string = 'submit'>(): Submit<K> {
   const isRunning = useCallback(() => inFlight.current, []);
   return { pending, failure, run, clearFailure, isRunning };
 }
+
+/** Which of a form's fields the user has edited: a field's error shows once it is edited (or the form submitted). */
+export function useTouched<F extends string>(fields: readonly F[]) {
+  const untouched = () => Object.fromEntries(fields.map((f) => [f, false])) as Record<F, boolean>;
+  const [touched, setTouched] = useState(untouched);
+  return {
+    touched,
+    /** An onChange that sets the value and marks the field edited. */
+    edited: (field: F, set: (value: string) => void) => (value: string) => {
+      set(value);
+      setTouched((t) => ({ ...t, [field]: true }));
+    },
+    reset: () => setTouched(untouched()),
+  };
+}

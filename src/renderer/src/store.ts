@@ -1,5 +1,6 @@
 import { createContext, useContext } from 'react';
 import { useStore } from 'zustand';
+import { useShallow } from 'zustand/react/shallow';
 import { createStore, type StoreApi } from 'zustand/vanilla';
 import type { EventMessage, NodeApi } from '../../shared/api/contract';
 import { createCoreSlice, type CoreState } from './state/core';
@@ -89,4 +90,9 @@ export function useApp<T>(selector: (state: AppState) => T): T {
   const store = useContext(StoreContext);
   if (!store) throw new Error('useApp outside StoreContext');
   return useStore(store, selector);
+}
+
+/** Several fields of the store at once, instead of one useApp line each; re-renders when any of them changes. */
+export function useAppFields<K extends keyof AppState>(...keys: K[]): Pick<AppState, K> {
+  return useApp(useShallow((s) => Object.fromEntries(keys.map((k) => [k, s[k]])) as Pick<AppState, K>));
 }

@@ -31,6 +31,8 @@ export class RpcError extends HyperMeshError {
     readonly stoqCode: number,
     /** What the peer's handler failed with, when it failed with a coded error (HyperMeshError); else undefined. */
     readonly remote?: RemoteFailure,
+    /** The peer handler's own message, without the method prefix this side adds (data, so nobody strips text). */
+    readonly remoteMessage?: string,
   ) {
     super(ErrorCode.Transport, message);
   }
@@ -84,7 +86,7 @@ export function parseFailureText(text: string): { message: string; remote: Remot
 function remoteError(method: string, payload: Uint8Array): RpcError {
   const { code, message: text } = decodeError(payload);
   const { message, remote } = parseFailureText(text);
-  return new RpcError(`${method}: ${message}`, code, remote);
+  return new RpcError(`${method}: ${message}`, code, remote, message);
 }
 
 export interface CallContext {

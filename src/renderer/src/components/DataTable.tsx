@@ -6,6 +6,8 @@ import type { ReactNode } from 'react';
  */
 export function DataTable(props: {
   columns: readonly ReactNode[];
+  /** The indexes of the columns that hold numbers (right-aligned). */
+  numeric?: readonly number[];
   children: ReactNode;
   testId?: string;
   caption?: string;
@@ -18,7 +20,7 @@ export function DataTable(props: {
       <thead>
         <tr>
           {props.columns.map((c, i) => (
-            <th key={i} scope="col">
+            <th key={i} scope="col" className={props.numeric?.includes(i) ? 'num' : undefined}>
               {c}
             </th>
           ))}

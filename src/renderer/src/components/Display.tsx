@@ -17,3 +17,12 @@ export function Peer(props: { nodeId: string; className?: string }) {
     </span>
   );
 }
+
+/** A yes/no fact shown with its mark: "✓ yes" in good colours, "✗ no" in bad ones (other words when given). */
+export function Verdict(props: { ok: boolean; yes?: string; no?: string }) {
+  return props.ok ? (
+    <span className="good">✓ {props.yes ?? 'yes'}</span>
+  ) : (
+    <span className="bad">✗ {props.no ?? 'no'}</span>
+  );
+}

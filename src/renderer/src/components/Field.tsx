@@ -147,12 +147,17 @@ export function AnyOfField<V extends string>(props: {
         onChange={(e) => props.onChange(e.target.value as V | '')}
       >
         <option value="">Any</option>
-        {props.options.map((v) => (
-          <option key={v} value={v}>
-            {props.text(v)}
-          </option>
-        ))}
+        <Options values={props.options} text={props.text} />
       </select>
     </div>
   );
+}
+
+/** A select's options: each value, shown with its text. */
+export function Options<V extends string>(props: { values: readonly V[]; text: (value: V) => ReactNode }) {
+  return props.values.map((v) => (
+    <option key={v} value={v}>
+      {props.text(v)}
+    </option>
+  ));
 }

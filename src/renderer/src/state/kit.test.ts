@@ -39,6 +39,24 @@ describe('slice kit', () => {
     expect(state()).toMatchObject({ connection: 'unauthorized', connectionError: 'bad token' });
   });
 
+  it('loadInto: sets the field and clears its error; a refusal sets the error; a superseded reply is dropped', async () => {
+    const { kit, state } = kitFor();
+    const why = { key: 'why', as: 'message' } as const;
+    await kit.loadInto(() => Promise.reject(refused()), 'n', why);
+    expect(state()).toMatchObject({ n: undefined, why: 'database busy', connection: 'live' });
+    await kit.loadInto(async () => 2, 'n', why);
+    expect(state()).toMatchObject({ n: 2, why: undefined });
+    await kit.loadInto(
+      async () => 3,
+      'n',
+      why,
+      () => false,
+    );
+    expect(state().n).toBe(2);
+    await kit.loadInto(() => Promise.reject(new Error('socket hang up')), 'n');
+    expect(state()).toMatchObject({ n: 2, connection: 'offline' });
+  });
+
   it('act: resolves with the value after asking again, or with the failure (code and reason), never rejecting', async () => {
     const { kit } = kitFor();
     let after = 0;

@@ -43,6 +43,16 @@ export interface SliceKit<S> {
     onValue: (value: T) => void,
     onFailure?: (failure: NodeFailure) => void,
   ) => Promise<void>;
+  /**
+   * `fetched` into one field of the state: an answer sets `key` (and clears `error.key`); a refusal sets
+   * `error.key` to the failure (or its message). With `isCurrent`, a reply to a superseded question is dropped.
+   */
+  readonly loadInto: <K extends keyof S>(
+    call: () => Promise<S[K]>,
+    key: K,
+    error?: { readonly key: keyof S; readonly as: 'message' | 'failure' },
+    isCurrent?: () => boolean,
+  ) => Promise<void>;
   /** Runs one action; on success `after` (asking the affected data again) runs before the result is returned. */
   readonly act: <T>(call: () => Promise<T>, after?: () => Promise<unknown>) => Promise<ActionResult<T>>;
 }
@@ -66,22 +76,34 @@ export function makeKit<S extends ConnectionFields>(
       set({ connection: 'offline', connectionError: messageOf(err) } as Partial<S>);
     }
   };
+  const fetched: SliceKit<S>['fetched'] = async (call, onValue, onFailure) => {
+    let value;
+    try {
+      value = await call();
+    } catch (err) {
+      if (onFailure && err instanceof RemoteError && err.code !== ErrorCode.Unauthorized) onFailure(failureOf(err));
+      else fail(err);
+      return;
+    }
+    onValue(value);
+  };
   return {
     api,
     set,
     get,
     fail,
-    async fetched(call, onValue, onFailure) {
-      let value;
-      try {
-        value = await call();
-      } catch (err) {
-        if (onFailure && err instanceof RemoteError && err.code !== ErrorCode.Unauthorized) onFailure(failureOf(err));
-        else fail(err);
-        return;
-      }
-      onValue(value);
-    },
+    fetched,
+    loadInto: (call, key, error, isCurrent = () => true) =>
+      fetched(
+        call,
+        (value) => {
+          if (isCurrent()) set({ [key]: value, ...(error ? { [error.key]: undefined } : {}) } as Partial<S>);
+        },
+        error &&
+          ((failure) => {
+            if (isCurrent()) set({ [error.key]: error.as === 'message' ? failure.message : failure } as Partial<S>);
+          }),
+      ),
     async act(call, after) {
       let value;
       try {

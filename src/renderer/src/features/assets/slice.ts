@@ -7,11 +7,7 @@ export interface AssetsState {
   readonly refreshAssets: () => Promise<void>;
 }
 
-export const createAssetsSlice: Slice<AppState, AssetsState> = ({ api, set, fetched }) => ({
+export const createAssetsSlice: Slice<AppState, AssetsState> = ({ api, loadInto }) => ({
   assets: undefined,
-  refreshAssets: () =>
-    fetched(
-      () => api.getAssets(),
-      (assets) => set({ assets }),
-    ),
+  refreshAssets: () => loadInto(() => api.getAssets(), 'assets'),
 });

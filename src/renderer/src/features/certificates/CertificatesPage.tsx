@@ -3,7 +3,7 @@ import type { ChainCertificate, TrustStatus } from '../../../../shared/trust';
 import { Banner, EmptyState } from '../../components/Banner';
 import { formatRelative, formatTime, shortNodeId } from '../../format';
 import { usePolling } from '../../hooks';
-import { useApp } from '../../store';
+import { useAppFields } from '../../store';
 
 /**
  * How often the page asks the node (a cheap, local call; the node itself talks to its CA every few minutes): more
@@ -306,9 +306,7 @@ function FederationCard(props: { federation: NonNullable<TrustStatus['federation
 }
 
 export function CertificatesPage(props: { now: number }) {
-  const trust = useApp((s) => s.trust);
-  const trustError = useApp((s) => s.trustError);
-  const refreshTrust = useApp((s) => s.refreshTrust);
+  const { trust, trustError, refreshTrust } = useAppFields('trust', 'trustError', 'refreshTrust');
   usePolling(refreshTrust, trust?.state === 'certified' ? POLL_MS.settled : POLL_MS.waiting);
 
   if (!trust) {

@@ -17,17 +17,12 @@ export interface CertificatesState {
   readonly resolveName: (name: string) => Promise<NameResolution>;
 }
 
-export const createCertificatesSlice: Slice<AppState, CertificatesState> = ({ api, set, fetched }) => ({
+export const createCertificatesSlice: Slice<AppState, CertificatesState> = ({ api, set, loadInto }) => ({
   trust: undefined,
   trustError: undefined,
 
   // The node answered but could not say (a TrustChain error): keep the page and say why. Else it is gone.
-  refreshTrust: () =>
-    fetched(
-      () => api.getTrustStatus(),
-      (trust) => set({ trust, trustError: undefined }),
-      (failure) => set({ trustError: failure.message }),
-    ),
+  refreshTrust: () => loadInto(() => api.getTrustStatus(), 'trust', { key: 'trustError', as: 'message' }),
 
   async resolveName(name) {
     const [resolved, trust] = await Promise.allSettled([api.resolveName(name), api.getTrustStatus()]);

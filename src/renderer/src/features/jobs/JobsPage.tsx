@@ -1,6 +1,6 @@
 import { useCallback } from 'react';
 import { usePolling } from '../../hooks';
-import { useApp } from '../../store';
+import { useApp, useAppFields } from '../../store';
 import { JobError } from './JobResult';
 import { JobsSection } from './JobsTable';
 import { RunJobSection } from './RunJobForm';
@@ -11,9 +11,7 @@ const POLL_MS = 3000;
 /** The Catalog VM: run code on peers' CPU and memory, and the jobs this node ran or runs for others. */
 export function JobsPage(props: { now: number }) {
   const { now } = props;
-  const jobs = useApp((s) => s.jobs);
-  const jobsError = useApp((s) => s.jobsError);
-  const refreshJobs = useApp((s) => s.refreshJobs);
+  const { jobs, jobsError, refreshJobs } = useAppFields('jobs', 'jobsError', 'refreshJobs');
   const sharesCompute = useApp((s) => (s.status ? s.status.effectiveAllocation.cpu > 0 : false));
   const refresh = useCallback(() => refreshJobs(), [refreshJobs]);
   usePolling(refresh, POLL_MS);

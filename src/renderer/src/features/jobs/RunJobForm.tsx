@@ -12,25 +12,20 @@ import {
   type RunJobField,
   type RunJobForm,
   type RunJobFormErrors,
+  LIMIT_FIELDS,
 } from './jobs';
-import { useApp } from '../../store';
+import { useAppFields } from '../../store';
 import { JobError, JobResult, resultSummary } from './JobResult';
 import { describedBy, fieldAria, FieldNotes, NumberField } from '../../components/Field';
 import { useSubmit } from '../../hooks';
 import { WgslJobForm } from './WgslJobForm';
+import { ActionForm } from '../../components/ActionForm';
 
 const KIND_LABEL: Readonly<Record<JobKind, string>> = {
   wasm: 'WebAssembly module (WASI command)',
   js: 'JavaScript (QuickJS)',
   wgsl: 'WGSL compute shaders (GPU)',
 };
-
-const LIMIT_FIELDS = [
-  { key: 'cpuSeconds', label: 'CPU limit (seconds)', hint: 'CPU time the job may use.' },
-  { key: 'wallSeconds', label: 'Wall-clock limit (seconds)', hint: 'How long it may take, start to end.' },
-  { key: 'memoryMiB', label: 'Memory limit (MiB)', hint: 'Its memory at most.' },
-  { key: 'outputKiB', label: 'Output limit (KiB)', hint: 'What it may write at most.' },
-] as const;
 
 const INPUT_SOURCE_LABEL: Readonly<Record<InputSource, string>> = {
   text: 'Text',
@@ -41,10 +36,7 @@ type FieldElement = HTMLInputElement | HTMLTextAreaElement | HTMLSelectElement;
 
 /** The Run a job form, and the last job run from it. */
 export function RunJobSection() {
-  const runJob = useApp((s) => s.runJob);
-  const proxy = useApp((s) => s.proxy);
-  const proxyError = useApp((s) => s.proxyError);
-  const refreshProxy = useApp((s) => s.refreshProxy);
+  const { runJob, proxy, proxyError, refreshProxy } = useAppFields('runJob', 'proxy', 'proxyError', 'refreshProxy');
   const [form, setForm] = useState<RunJobForm>(DEFAULT_RUN_JOB_FORM);
   const [errors, setErrors] = useState<RunJobFormErrors>({});
   const submitting = useSubmit();
@@ -258,15 +250,7 @@ export function RunJobSection() {
         limits below; each provider proves what it ran, and with more than one provider a majority must agree on the
         output.
       </p>
-      <form
-        noValidate
-        aria-labelledby="jobs-run-title"
-        data-testid="run-job-form"
-        onSubmit={(e) => {
-          e.preventDefault();
-          void submit();
-        }}
-      >
+      <ActionForm aria-labelledby="jobs-run-title" data-testid="run-job-form" onSubmit={submit}>
         <fieldset>
           <legend>Kind</legend>
           {(['wasm', 'js', 'wgsl'] as const).map((kind) => (
@@ -426,7 +410,7 @@ export function RunJobSection() {
             {!pending && result && resultSummary(result)}
           </span>
         </div>
-      </form>
+      </ActionForm>
       {failure && <JobError failure={failure} source="run" prefix="The job did not run. " />}
       {result && <JobResult result={result} />}
     </section>

@@ -5,6 +5,8 @@ import { NodeFailureAlert } from '../../components/NodeFailureAlert';
 import { useApp, type NodeFailure } from '../../store';
 import { DEFAULT_WGSL_FORM, parseWgslForm, WGSL_FIELDS, type WgslField, type WgslForm } from './wgsl';
 import { WgslResult } from './WgslResult';
+import { Options } from '../../components/Field';
+import { ActionForm } from '../../components/ActionForm';
 
 const FIELDS: readonly { key: WgslField; label: string; rows?: number; hint: string }[] = [
   {
@@ -68,14 +70,7 @@ export function WgslJobForm(props: { onKind: (kind: JobKind) => void }) {
         Runs WGSL compute shaders on peers' shared GPUs: no files, no network, only the buffers the spec declares. Each
         provider proves what it ran and which device ran it.
       </p>
-      <form
-        noValidate
-        aria-labelledby="jobs-run-title"
-        onSubmit={(e) => {
-          e.preventDefault();
-          void submit();
-        }}
-      >
+      <ActionForm aria-labelledby="jobs-run-title" onSubmit={submit}>
         <div className="field">
           <label htmlFor="wgsl-kind">Kind</label>
           <select
@@ -84,11 +79,7 @@ export function WgslJobForm(props: { onKind: (kind: JobKind) => void }) {
             value="wgsl"
             onChange={(e) => props.onKind(e.target.value as JobKind)}
           >
-            {JOB_KINDS.map((kind) => (
-              <option key={kind} value={kind}>
-                {JOB_KIND_TEXT[kind]}
-              </option>
-            ))}
+            <Options values={JOB_KINDS} text={(kind) => JOB_KIND_TEXT[kind]} />
           </select>
         </div>
         {FIELDS.map((f) => {
@@ -146,7 +137,7 @@ export function WgslJobForm(props: { onKind: (kind: JobKind) => void }) {
         <button type="submit" disabled={pending} data-testid="wgsl-run">
           {pending ? 'Running…' : 'Run on a GPU'}
         </button>
-      </form>
+      </ActionForm>
       {failure && <NodeFailureAlert failure={failure} title="The GPU job did not run" testId="wgsl-error" />}
       {result && <WgslResult result={result} />}
     </section>

@@ -68,6 +68,7 @@ export const FAILURE_REASON_TEXT: Readonly<Record<JobFailureReason, string>> = {
   'invalid-module': 'Not a module the sandbox can run',
   crashed: 'Its process died on the provider (the provider serves on)',
   refused: 'The provider refused it, or none had room for it',
+  'no-lease': 'The provider no longer held the lease it was run under',
   unreachable: 'The provider could not be reached or did not answer',
   'bad-proof': 'The result or its proof did not check out',
   disputed: 'The providers disagreed and no result had a majority',
@@ -355,11 +356,24 @@ export function splitProviders(text: string): string[] {
   return text.split(/[\s,]+/).filter((p) => p !== '');
 }
 
-const LIMIT_FIELDS = [
-  { key: 'cpuSeconds', unit: 'seconds', what: 'CPU time' },
-  { key: 'wallSeconds', unit: 'seconds', what: 'wall-clock time' },
-  { key: 'memoryMiB', unit: 'MiB', what: 'memory' },
-  { key: 'outputKiB', unit: 'KiB', what: 'output' },
+/** A job's limits as the form asks for them: its field's label and hint, and its unit and words in errors. */
+export const LIMIT_FIELDS = [
+  {
+    key: 'cpuSeconds',
+    unit: 'seconds',
+    what: 'CPU time',
+    label: 'CPU limit (seconds)',
+    hint: 'CPU time the job may use.',
+  },
+  {
+    key: 'wallSeconds',
+    unit: 'seconds',
+    what: 'wall-clock time',
+    label: 'Wall-clock limit (seconds)',
+    hint: 'How long it may take, start to end.',
+  },
+  { key: 'memoryMiB', unit: 'MiB', what: 'memory', label: 'Memory limit (MiB)', hint: 'Its memory at most.' },
+  { key: 'outputKiB', unit: 'KiB', what: 'output', label: 'Output limit (KiB)', hint: 'What it may write at most.' },
 ] as const;
 
 /**

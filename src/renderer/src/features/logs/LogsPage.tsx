@@ -2,6 +2,7 @@ import { DataTable } from '../../components/DataTable';
 import { useEffect, useMemo, useState } from 'react';
 import type { LogLevel } from '../../../../shared/api/contract';
 import { useApp } from '../../store';
+import { Options } from '../../components/Field';
 
 const LEVELS: readonly LogLevel[] = ['debug', 'info', 'warn', 'error'];
 
@@ -44,11 +45,7 @@ export function LogsPage() {
         <label className="field">
           <span>Level</span>
           <select value={minLevel} onChange={(e) => setMinLevel(e.target.value as LogLevel)}>
-            {LEVELS.map((l) => (
-              <option key={l} value={l}>
-                {l} and above
-              </option>
-            ))}
+            <Options values={LEVELS} text={(l) => `${l} and above`} />
           </select>
         </label>
         <button type="button" onClick={download} disabled={shown.length === 0}>

@@ -11,13 +11,9 @@ export interface LogsState {
   readonly addLog: (entry: LogEntry) => void;
 }
 
-export const createLogsSlice: Slice<AppState, LogsState> = ({ api, set, get, fetched }) => ({
+export const createLogsSlice: Slice<AppState, LogsState> = ({ api, set, get, loadInto }) => ({
   logs: [],
-  loadLogs: () =>
-    fetched(
-      () => api.getLogs({ limit: MAX_LOGS }),
-      (logs) => set({ logs }),
-    ),
+  loadLogs: () => loadInto(() => api.getLogs({ limit: MAX_LOGS }), 'logs'),
   addLog(entry) {
     const logs = get().logs;
     if (logs.some((l) => l.seq === entry.seq)) return;

@@ -12,6 +12,7 @@ import {
 import { useApp, type ActionResult } from '../../store';
 import { Field } from '../../components/Field';
 import { useSubmit } from '../../hooks';
+import { ActionForm } from '../../components/ActionForm';
 
 /** The small form under the results that asks a peer for part of one asset. */
 export function AllocateForm(props: { asset: RemoteAssetView; onClose: () => void }) {
@@ -51,16 +52,7 @@ export function AllocateForm(props: { asset: RemoteAssetView; onClose: () => voi
   const offered = formatAmount(asset.capacity.allowed, asset.capacity.unit);
   const titleId = 'allocate-title';
   return (
-    <form
-      className="card"
-      aria-labelledby={titleId}
-      data-testid="allocate-form"
-      noValidate
-      onSubmit={(e) => {
-        e.preventDefault();
-        void allocate();
-      }}
-    >
+    <ActionForm className="card" aria-labelledby={titleId} data-testid="allocate-form" onSubmit={allocate}>
       <h3 id={titleId}>
         Allocate {KIND_TITLE[asset.kind]} from {asset.owner ? shortNodeId(asset.owner) : 'an anonymous owner'}
       </h3>
@@ -119,7 +111,7 @@ export function AllocateForm(props: { asset: RemoteAssetView; onClose: () => voi
           Not allocated: {outcome.error.message}
         </p>
       )}
-    </form>
+    </ActionForm>
   );
 }
 

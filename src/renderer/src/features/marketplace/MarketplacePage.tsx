@@ -8,7 +8,7 @@ import { Banner } from '../../components/Banner';
 import { KIND_TITLE, formatAmount } from '../../format';
 import { usePolling } from '../../hooks';
 import { AnyOfField, Field } from '../../components/Field';
-import { Peer, RelativeTime } from '../../components/Display';
+import { Peer, RelativeTime, Verdict } from '../../components/Display';
 import {
   EMPTY_SEARCH,
   MAX_LATENCY_MS,
@@ -19,8 +19,9 @@ import {
   type SearchForm,
   type SearchFormErrors,
 } from '../network/mesh';
-import { useApp } from '../../store';
+import { useApp, useAppFields } from '../../store';
 import { AllocateForm } from './AllocateForm';
+import { ActionForm } from '../../components/ActionForm';
 
 /** How often the results, the leases and the mesh state are asked again while the page is open. */
 const POLL_MS = 5000;
@@ -41,16 +42,7 @@ function SearchFormView(props: {
   const unit = form.kind === '' ? null : SEARCH_CAPACITY_UNIT[form.kind];
   const edit = (change: Partial<SearchForm>) => onChange({ ...form, ...change });
   return (
-    <form
-      className="market-form"
-      role="search"
-      aria-label="Search peers' resources"
-      noValidate
-      onSubmit={(e) => {
-        e.preventDefault();
-        props.onSubmit();
-      }}
-    >
+    <ActionForm className="market-form" role="search" aria-label="Search peers' resources" onSubmit={props.onSubmit}>
       <AnyOfField
         id="market-kind"
         label="Kind"
@@ -128,7 +120,7 @@ function SearchFormView(props: {
           Search
         </button>
       </div>
-    </form>
+    </ActionForm>
   );
 }
 
@@ -219,7 +211,7 @@ function LeasesSection(props: {
                 <RelativeTime iso={l.expiresAt} now={now} />
               </td>
               <td data-testid="remote-lease-proof">
-                {l.ownerProofVerified ? <span className="good">✓ yes</span> : <span className="bad">✗ no</span>}
+                <Verdict ok={l.ownerProofVerified} />
               </td>
             </tr>
           ))}
@@ -231,11 +223,8 @@ function LeasesSection(props: {
 
 export function MarketplacePage(props: { now: number }) {
   const { now } = props;
-  const searchAssets = useApp((s) => s.searchAssets);
-  const refreshRemoteAllocations = useApp((s) => s.refreshRemoteAllocations);
-  const refreshMesh = useApp((s) => s.refreshMesh);
-  const mesh = useApp((s) => s.mesh);
-  const leases = useApp((s) => s.remoteAllocations);
+  const { searchAssets, refreshRemoteAllocations } = useAppFields('searchAssets', 'refreshRemoteAllocations');
+  const { refreshMesh, mesh, remoteAllocations: leases } = useAppFields('refreshMesh', 'mesh', 'remoteAllocations');
   const leasesError = useApp((s) => s.remoteAllocationsError);
 
   const [form, setForm] = useState<SearchForm>(EMPTY_SEARCH);

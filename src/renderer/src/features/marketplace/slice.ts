@@ -18,16 +18,12 @@ export interface MarketplaceState {
   readonly allocateRemote: (request: RemoteAllocationRequest) => Promise<ActionResult<RemoteAllocationView>>;
 }
 
-export const createMarketplaceSlice: Slice<AppState, MarketplaceState> = ({ api, set, get, fetched, act }) => ({
+export const createMarketplaceSlice: Slice<AppState, MarketplaceState> = ({ api, get, loadInto, act }) => ({
   remoteAllocations: undefined,
   remoteAllocationsError: undefined,
 
   refreshRemoteAllocations: () =>
-    fetched(
-      () => api.getRemoteAllocations(),
-      (remoteAllocations) => set({ remoteAllocations, remoteAllocationsError: undefined }),
-      (failure) => set({ remoteAllocationsError: failure.message }),
-    ),
+    loadInto(() => api.getRemoteAllocations(), 'remoteAllocations', { key: 'remoteAllocationsError', as: 'message' }),
 
   searchAssets: (query) => act(() => api.searchAssets(query)),
   allocateRemote: (request) =>

@@ -15,6 +15,7 @@ import { useSubmit } from '../../hooks';
 import { NumberField } from '../../components/Field';
 import { SubmitButton } from '../../components/SubmitButton';
 import { ProxyError } from './ProxyError';
+import { ActionForm } from '../../components/ActionForm';
 
 /** Asks the node for remote memory: size, how long, how many providers and copies. */
 export function AllocateSection(props: { maxProviders: number }) {
@@ -74,15 +75,11 @@ export function AllocateSection(props: { maxProviders: number }) {
         Leases memory at peers that share it and maps it here. The node picks the providers and says why in the pool's
         “Why these providers” table.
       </p>
-      <form
+      <ActionForm
         className="market-form"
-        noValidate
         aria-labelledby="memory-allocate-title"
         data-testid="allocate-memory-form"
-        onSubmit={(e) => {
-          e.preventDefault();
-          void allocate();
-        }}
+        onSubmit={allocate}
       >
         {field('sizeMiB', 'Size (MiB)', POOL_MIB, `${POOL_MIB.min}–${POOL_MIB.max} whole MiB.`)}
         {field('minutes', 'Duration (minutes)', POOL_MINUTES, 'Up to 30 days; the leases end then.')}
@@ -114,7 +111,7 @@ export function AllocateSection(props: { maxProviders: number }) {
             )}
           </span>
         </div>
-      </form>
+      </ActionForm>
       {failure && <ProxyError failure={failure} testId="allocate-memory-error" prefix="Not allocated. " />}
     </section>
   );

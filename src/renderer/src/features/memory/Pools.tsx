@@ -5,8 +5,9 @@ import type { UsedPoolView } from '../../../../shared/proxy';
 import { formatCache, formatPoolTraffic, formatReplicas, formatScore, formatSize, formatStake } from './memory';
 import { formatRtt, formatTrustScore } from '../network/mesh';
 import { useApp } from '../../store';
-import { Peer, RelativeTime } from '../../components/Display';
+import { Peer, RelativeTime, Verdict } from '../../components/Display';
 import { ProxyError } from './ProxyError';
+import { SubmitButton } from '../../components/SubmitButton';
 
 type PoolAction = 'flush' | 'free';
 
@@ -77,7 +78,7 @@ function PoolCard(props: { pool: UsedPoolView; now: number }) {
               <Peer nodeId={s.provider} />
             </td>
             <td data-testid="shard-reachable">
-              {s.reachable ? <span className="good">✓ reachable</span> : <span className="bad">✗ unreachable</span>}
+              <Verdict ok={s.reachable} yes="reachable" no="unreachable" />
             </td>
           </tr>
         ))}
@@ -99,7 +100,7 @@ function PoolCard(props: { pool: UsedPoolView; now: number }) {
               </th>
               <td data-testid="provider-stake">{formatStake(p.stake)}</td>
               <td data-testid="provider-certified">
-                {p.certified ? <span className="good">✓ yes</span> : <span className="bad">✗ no</span>}
+                <Verdict ok={p.certified} />
               </td>
               <td data-testid="provider-rtt">{formatRtt(p.rttMs)}</td>
               <td data-testid="provider-trust">{formatTrustScore(p.trustScore)}</td>
@@ -111,16 +112,18 @@ function PoolCard(props: { pool: UsedPoolView; now: number }) {
       )}
 
       <div className="form-actions">
-        <button
+        <SubmitButton
           type="button"
-          data-testid="pool-flush"
+          className=""
+          testId="pool-flush"
+          pending={pending === 'flush'}
           disabled={pending !== null}
-          aria-busy={pending === 'flush'}
-          aria-describedby={`${ids}-flush-hint`}
+          busyLabel="Flushing…"
+          describedBy={`${ids}-flush-hint`}
           onClick={() => void run('flush')}
         >
-          {pending === 'flush' ? 'Flushing…' : 'Flush'}
-        </button>
+          Flush
+        </SubmitButton>
         {!confirmFree ? (
           <button
             type="button"
@@ -138,17 +141,18 @@ function PoolCard(props: { pool: UsedPoolView; now: number }) {
         ) : (
           <>
             <span id={`${ids}-free-ask`}>Free this pool? Its data is gone for good.</span>
-            <button
+            <SubmitButton
               type="button"
               className="danger"
-              data-testid="pool-free-submit"
+              testId="pool-free-submit"
+              pending={pending === 'free'}
               disabled={pending !== null}
-              aria-busy={pending === 'free'}
-              aria-describedby={`${ids}-free-ask`}
+              busyLabel="Freeing…"
+              describedBy={`${ids}-free-ask`}
               onClick={() => void run('free')}
             >
-              {pending === 'free' ? 'Freeing…' : 'Free now'}
-            </button>
+              Free now
+            </SubmitButton>
             <button type="button" disabled={pending !== null} onClick={() => setConfirmFree(false)}>
               Keep it
             </button>

@@ -16,7 +16,7 @@ export interface MemoryState {
   readonly revokeMapping: (address: string) => Promise<ActionResult<ProvidedMappingView>>;
 }
 
-export const createMemorySlice: Slice<AppState, MemoryState> = ({ api, set, get, fetched, act }) => {
+export const createMemorySlice: Slice<AppState, MemoryState> = ({ api, get, loadInto, act }) => {
   // After each action the proxy status is asked again, so that the page shows what it did.
   const refresh = () => get().refreshProxy();
   return {
@@ -24,12 +24,7 @@ export const createMemorySlice: Slice<AppState, MemoryState> = ({ api, set, get,
     proxyError: undefined,
 
     // An error from the node keeps the page and the last known status; no answer: it is gone.
-    refreshProxy: () =>
-      fetched(
-        () => api.getProxyStatus(),
-        (proxy) => set({ proxy, proxyError: undefined }),
-        (proxyError) => set({ proxyError }),
-      ),
+    refreshProxy: () => loadInto(() => api.getProxyStatus(), 'proxy', { key: 'proxyError', as: 'failure' }),
 
     allocateRemoteMemory: (request) => act(() => api.allocateRemoteMemory(request), refresh),
     flushRemoteMemory: (address) => act(() => api.flushRemoteMemory(address), refresh),

@@ -11,7 +11,8 @@ import { parseServiceAddress } from '../../../../shared/settings';
 import type { MeshStatus } from '../../../../shared/mesh';
 import { formatRelative, formatTime, shortNodeId } from '../../format';
 import { REACHABILITY_TEXT, formatRtt, formatTrustScore, peerStateText } from './mesh';
-import { useApp, type ActionResult, type ConnectedPeer } from '../../store';
+import { useApp, useAppFields, type ActionResult, type ConnectedPeer } from '../../store';
+import { Options, fieldAria } from '../../components/Field';
 
 const TIER_TITLES: Record<TierSetting, string> = {
   auto: 'Automatic (measure each path)',
@@ -160,8 +161,7 @@ function ConnectForm() {
           value={address}
           onChange={(e) => setAddress(e.target.value)}
           placeholder="[::1]:9292"
-          aria-invalid={error !== null}
-          aria-describedby={error ? 'peer-address-error' : undefined}
+          {...fieldAria('peer-address', false, error)}
         />
         <button type="submit" disabled={busy}>
           {busy ? 'Connecting…' : 'Connect'}
@@ -186,14 +186,9 @@ function ConnectForm() {
 }
 
 export function NetworkPage(props: { now: number }) {
-  const network = useApp((s) => s.network);
-  const mesh = useApp((s) => s.mesh);
-  const meshError = useApp((s) => s.meshError);
-  const refreshMesh = useApp((s) => s.refreshMesh);
-  const history = useApp((s) => s.networkHistory);
-  const settings = useApp((s) => s.settings);
-  const refreshNetwork = useApp((s) => s.refreshNetwork);
-  const applyNow = useApp((s) => s.applyNow);
+  const { network, mesh, meshError, refreshMesh } = useAppFields('network', 'mesh', 'meshError', 'refreshMesh');
+  const { networkHistory: history, settings } = useAppFields('networkHistory', 'settings');
+  const { refreshNetwork, applyNow } = useAppFields('refreshNetwork', 'applyNow');
   usePolling(refreshNetwork, 2000);
   usePolling(refreshMesh, 2000);
   if (!network || !settings) return <p>Loading…</p>;
@@ -242,11 +237,7 @@ export function NetworkPage(props: { now: number }) {
             value={settings.network.tier}
             onChange={(e) => void applyNow({ network: { tier: e.target.value as TierSetting } })}
           >
-            {TIER_SETTINGS.map((t) => (
-              <option key={t} value={t}>
-                {TIER_TITLES[t]}
-              </option>
-            ))}
+            <Options values={TIER_SETTINGS} text={(t) => TIER_TITLES[t]} />
           </select>
         </label>
         <label className="field">

@@ -31,7 +31,7 @@ export interface NetworkState {
   readonly connectPeer: (address: string) => Promise<ActionResult<ConnectedPeer>>;
 }
 
-export const createNetworkSlice: Slice<AppState, NetworkState> = ({ api, set, get, fetched, act }) => ({
+export const createNetworkSlice: Slice<AppState, NetworkState> = ({ api, set, get, fetched, loadInto, act }) => ({
   network: undefined,
   networkHistory: [],
   mesh: undefined,
@@ -51,12 +51,7 @@ export const createNetworkSlice: Slice<AppState, NetworkState> = ({ api, set, ge
     ),
 
   // An error from the node keeps the rest of the page; no answer means it is gone.
-  refreshMesh: () =>
-    fetched(
-      () => api.getMeshStatus(),
-      (mesh) => set({ mesh, meshError: undefined }),
-      (failure) => set({ meshError: failure.message }),
-    ),
+  refreshMesh: () => loadInto(() => api.getMeshStatus(), 'mesh', { key: 'meshError', as: 'message' }),
 
   connectPeer: (address) =>
     act(

@@ -1,8 +1,9 @@
 import { useId } from 'react';
-import { RESOURCE_KINDS, type ResourceKind, type Settings } from '../../../../shared/settings';
+import { RESOURCE_KINDS, type Settings } from '../../../../shared/settings';
 import type { SensorCode } from '../../../../shared/sharing-policy';
 import { RULE_RANGES, WEEKDAYS, type SharingRules, type Weekday } from '../../../../shared/sharing-rules';
 import { SENSOR_LABELS } from '../../../../shared/sharing-view';
+import { RESOURCE_TITLES } from './sharing';
 
 const DAY_TITLES: Readonly<Record<Weekday, string>> = {
   sun: 'Sunday',
@@ -12,14 +13,6 @@ const DAY_TITLES: Readonly<Record<Weekday, string>> = {
   thu: 'Thursday',
   fri: 'Friday',
   sat: 'Saturday',
-};
-
-const TITLES: Readonly<Record<ResourceKind, string>> = {
-  cpu: 'CPU',
-  gpu: 'GPU',
-  memory: 'Memory',
-  storage: 'Storage',
-  bandwidth: 'Bandwidth',
 };
 
 /** A number field's text as a number, or null when empty (the rule is off); NaN is left for the node to refuse. */
@@ -97,7 +90,7 @@ export function RulesEditor(props: {
           {RESOURCE_KINDS.map((kind) => (
             <li key={kind}>
               <label>
-                {TITLES[kind]} while in use{' '}
+                {RESOURCE_TITLES[kind]} while in use{' '}
                 <input
                   type="number"
                   data-testid={`in-use-${kind}`}
@@ -189,10 +182,10 @@ export function RulesEditor(props: {
         <legend>Temperature</legend>
         {(['cpu', 'gpu'] as const).map((kind) => (
           <label key={kind}>
-            Lower the {TITLES[kind]} share step by step from{' '}
+            Lower the {RESOURCE_TITLES[kind]} share step by step from{' '}
             <input
               type="number"
-              aria-label={`${TITLES[kind]} temperature threshold`}
+              aria-label={`${RESOURCE_TITLES[kind]} temperature threshold`}
               min={RULE_RANGES.temperatureC.min}
               max={RULE_RANGES.temperatureC.max}
               placeholder="off"

@@ -16,15 +16,12 @@ import {
 import type { SensorCode } from '../../../../shared/sharing-policy';
 import { Banner } from '../../components/Banner';
 import { RulesEditor } from './RulesEditor';
-import { useApp } from '../../store';
+import { RESOURCE_TITLES } from './sharing';
 
-export const RESOURCE_TITLES: Record<ResourceKind, string> = {
-  cpu: 'CPU',
-  gpu: 'GPU',
-  memory: 'Memory',
-  storage: 'Storage',
-  bandwidth: 'Bandwidth',
-};
+// The Dashboard reads the titles from here.
+export { RESOURCE_TITLES };
+import { useApp, useAppFields } from '../../store';
+import { Options } from '../../components/Field';
 
 const PROOF_TITLES = {
   space: 'Proof of Space — where the resource lives',
@@ -69,13 +66,8 @@ function pauseSentence(saved: Settings): string {
 export function SharingPage() {
   const settings = useApp((s) => s.draft ?? s.settings);
   const dirty = useApp((s) => s.draft !== undefined);
-  const saving = useApp((s) => s.saving);
-  const saveError = useApp((s) => s.saveError);
-  const hardware = useApp((s) => s.hardware);
-  const editDraft = useApp((s) => s.editDraft);
-  const saveDraft = useApp((s) => s.saveDraft);
-  const discardDraft = useApp((s) => s.discardDraft);
-  const applyNow = useApp((s) => s.applyNow);
+  const { saving, saveError, hardware, editDraft } = useAppFields('saving', 'saveError', 'hardware', 'editDraft');
+  const { saveDraft, discardDraft, applyNow } = useAppFields('saveDraft', 'discardDraft', 'applyNow');
   const saved = useApp((s) => s.settings);
   // A constant fallback: a new [] each time would make the store selector loop.
   const unavailable = useApp((s) => s.status?.allowance.unavailable ?? NO_SENSORS_MISSING);
@@ -297,11 +289,7 @@ export function SharingPage() {
               }))
             }
           >
-            {PROXY_SELECTIONS.map((sel) => (
-              <option key={sel} value={sel}>
-                {SELECTION_TITLES[sel]}
-              </option>
-            ))}
+            <Options values={PROXY_SELECTIONS} text={(sel) => SELECTION_TITLES[sel]} />
           </select>
         </label>
         <label className="field">

@@ -16,7 +16,8 @@ export const PAUSE_CHOICES: readonly { readonly label: string; readonly request:
   { label: 'Pause until I resume', request: { for: 'until-resumed' } },
 ];
 
-const TITLES: Readonly<Record<ResourceKind, string>> = {
+/** Each resource's name as the Sharing page shows it. */
+export const RESOURCE_TITLES: Readonly<Record<ResourceKind, string>> = {
   cpu: 'CPU',
   gpu: 'GPU',
   memory: 'Memory',
@@ -61,7 +62,7 @@ export function shareRows(view: SharingView): ShareRow[] {
           : `${amount(r, r.used)}${r.usedSource === 'leased' ? ' leased' : ''}`;
     return {
       kind: r.kind,
-      title: TITLES[r.kind],
+      title: RESOURCE_TITLES[r.kind],
       allowed,
       used,
       why: r.reasons.map((c) => REASON_LABELS[c]).join(', '),

@@ -1,7 +1,8 @@
 import { AnyOfField } from '../../components/Field';
+import { DataTable } from '../../components/DataTable';
 import { LEDGER_TX_KINDS, type WalletTxView } from '../../../../shared/ledger';
 import { formatTime } from '../../format';
-import { useApp } from '../../store';
+import { useAppFields } from '../../store';
 import {
   DIRECTION_TEXT,
   TX_KIND_TEXT,
@@ -21,10 +22,8 @@ const DIRECTION_FILTER_TEXT: Record<WalletTxView['direction'], string> = {
 };
 
 export function HistorySection(props: { ledgerDown: boolean }) {
-  const history = useApp((s) => s.walletHistory);
-  const query = useApp((s) => s.walletHistoryQuery);
-  const error = useApp((s) => s.walletHistoryError);
-  const loadWalletHistory = useApp((s) => s.loadWalletHistory);
+  const { walletHistory: history, walletHistoryQuery: query } = useAppFields('walletHistory', 'walletHistoryQuery');
+  const { walletHistoryError: error, loadWalletHistory } = useAppFields('walletHistoryError', 'loadWalletHistory');
   const filters: HistoryFilters = {
     kind: query.kind ?? '',
     direction: query.direction ?? '',
@@ -83,55 +82,41 @@ export function HistorySection(props: { ledgerDown: boolean }) {
 
 function HistoryTable(props: { history: readonly WalletTxView[] }) {
   return (
-    <table className="log-table" data-testid="history-table">
-      <caption className="visually-hidden">Wallet transactions, newest first</caption>
-      <thead>
-        <tr>
-          <th scope="col">Time</th>
-          <th scope="col">Kind</th>
-          <th scope="col">Direction</th>
-          <th scope="col">Counterparty</th>
-          <th scope="col" className="num">
-            Amount (Caesar)
+    <DataTable
+      columns={['Time', 'Kind', 'Direction', 'Counterparty', 'Amount (Caesar)', 'Status', 'Block', 'Memo']}
+      numeric={[4, 6]}
+      testId="history-table"
+      caption="Wallet transactions, newest first"
+    >
+      {props.history.map((tx) => (
+        <tr key={tx.txId} data-testid="history-row" data-tx-id={tx.txId} data-status={tx.status}>
+          <th scope="row" title={`Transaction ${tx.txId}`}>
+            <time dateTime={tx.time}>{formatTime(tx.time)}</time>
           </th>
-          <th scope="col">Status</th>
-          <th scope="col" className="num">
-            Block
-          </th>
-          <th scope="col">Memo</th>
+          <td data-testid="tx-kind">{TX_KIND_TEXT[tx.kind]}</td>
+          <td data-testid="tx-direction">{DIRECTION_TEXT[tx.direction]}</td>
+          <td data-testid="tx-counterparty">
+            {tx.counterparty ? (
+              <span className="mono" title={tx.counterparty}>
+                {shortAccount(tx.counterparty)}
+              </span>
+            ) : (
+              '—'
+            )}
+          </td>
+          <td data-testid="tx-amount" className={`num ${tx.direction === 'in' ? 'good' : ''}`}>
+            {signedAmount(tx.amount, tx.direction)}
+          </td>
+          <td data-testid="tx-status">
+            {TX_STATUS_TEXT[tx.status]}
+            {tx.status === 'rejected' && tx.reason && <>: {tx.reason}</>}
+          </td>
+          <td data-testid="tx-height" className="num">
+            {tx.height === null ? '—' : groupDigits(String(tx.height))}
+          </td>
+          <td data-testid="tx-memo">{tx.memo ?? ''}</td>
         </tr>
-      </thead>
-      <tbody>
-        {props.history.map((tx) => (
-          <tr key={tx.txId} data-testid="history-row" data-tx-id={tx.txId} data-status={tx.status}>
-            <th scope="row" title={`Transaction ${tx.txId}`}>
-              <time dateTime={tx.time}>{formatTime(tx.time)}</time>
-            </th>
-            <td data-testid="tx-kind">{TX_KIND_TEXT[tx.kind]}</td>
-            <td data-testid="tx-direction">{DIRECTION_TEXT[tx.direction]}</td>
-            <td data-testid="tx-counterparty">
-              {tx.counterparty ? (
-                <span className="mono" title={tx.counterparty}>
-                  {shortAccount(tx.counterparty)}
-                </span>
-              ) : (
-                '—'
-              )}
-            </td>
-            <td data-testid="tx-amount" className={`num ${tx.direction === 'in' ? 'good' : ''}`}>
-              {signedAmount(tx.amount, tx.direction)}
-            </td>
-            <td data-testid="tx-status">
-              {TX_STATUS_TEXT[tx.status]}
-              {tx.status === 'rejected' && tx.reason && <>: {tx.reason}</>}
-            </td>
-            <td data-testid="tx-height" className="num">
-              {tx.height === null ? '—' : groupDigits(String(tx.height))}
-            </td>
-            <td data-testid="tx-memo">{tx.memo ?? ''}</td>
-          </tr>
-        ))}
-      </tbody>
-    </table>
+      ))}
+    </DataTable>
   );
 }

@@ -13,7 +13,8 @@ import {
   shortAccount,
 } from './wallet';
 import { NodeError } from './WalletError';
-import { useSubmit } from '../../hooks';
+import { useSubmit, useTouched } from '../../hooks';
+import { ActionForm } from '../../components/ActionForm';
 
 type SendStep = 'edit' | 'confirm' | 'done';
 
@@ -38,7 +39,7 @@ function SendDialog(props: {
   const [to, setTo] = useState('');
   const [amount, setAmount] = useState('');
   const [memo, setMemo] = useState('');
-  const [touched, setTouched] = useState({ to: false, amount: false, memo: false });
+  const { touched, edited } = useTouched(['to', 'amount', 'memo']);
   const [attempted, setAttempted] = useState(false);
   const [step, setStep] = useState<SendStep>('edit');
   // What the confirmation step shows and sends: the values as reviewed, even if the balance changes meanwhile.
@@ -112,14 +113,7 @@ function SendDialog(props: {
     >
       <h2 id="send-title">Send Caesar</h2>
       {step === 'edit' && (
-        <form
-          noValidate
-          data-testid="send-form"
-          onSubmit={(e) => {
-            e.preventDefault();
-            review();
-          }}
-        >
+        <ActionForm data-testid="send-form" onSubmit={review}>
           <TextField
             id="send-to"
             label="Recipient (NodeId or name)"
@@ -134,10 +128,7 @@ function SendDialog(props: {
             value={to}
             inputRef={toInput}
             input={{ spellCheck: false, className: 'mono' }}
-            onChange={(value) => {
-              setTo(value);
-              setTouched((t) => ({ ...t, to: true }));
-            }}
+            onChange={edited('to', setTo)}
           />
           <TextField
             id="send-amount"
@@ -154,10 +145,7 @@ function SendDialog(props: {
             value={amount}
             inputRef={amountInput}
             input={{ inputMode: 'decimal' }}
-            onChange={(value) => {
-              setAmount(value);
-              setTouched((t) => ({ ...t, amount: true }));
-            }}
+            onChange={edited('amount', setAmount)}
           />
           <TextField
             id="send-memo"
@@ -172,10 +160,7 @@ function SendDialog(props: {
 
             value={memo}
             inputRef={memoInput}
-            onChange={(value) => {
-              setMemo(value);
-              setTouched((t) => ({ ...t, memo: true }));
-            }}
+            onChange={edited('memo', setMemo)}
           />
           <div className="form-actions">
             <button type="submit" className="primary" data-testid="send-review">
@@ -185,17 +170,10 @@ function SendDialog(props: {
               Cancel
             </button>
           </div>
-        </form>
+        </ActionForm>
       )}
       {step === 'confirm' && reviewed && (
-        <form
-          noValidate
-          data-testid="send-confirm"
-          onSubmit={(e) => {
-            e.preventDefault();
-            void submit();
-          }}
-        >
+        <ActionForm data-testid="send-confirm" onSubmit={submit}>
           <p>Check before sending: a transfer cannot be taken back.</p>
           <dl>
             <dt>To</dt>
@@ -243,7 +221,7 @@ function SendDialog(props: {
               Cancel
             </button>
           </div>
-        </form>
+        </ActionForm>
       )}
       {step === 'done' && sent && (
         <div data-testid="send-done">

@@ -13,7 +13,8 @@ import {
   refusedOutright,
 } from './wallet';
 import { When, NodeError } from './WalletError';
-import { useSubmit } from '../../hooks';
+import { useSubmit, useTouched } from '../../hooks';
+import { SubmitButton } from '../../components/SubmitButton';
 
 export function StakeSection(props: { wallet: WalletView | undefined; now: number }) {
   const { wallet, now } = props;
@@ -21,7 +22,7 @@ export function StakeSection(props: { wallet: WalletView | undefined; now: numbe
   const unlockStake = useApp((s) => s.unlockStake);
   const [amount, setAmount] = useState('');
   const [days, setDays] = useState('30');
-  const [touched, setTouched] = useState({ amount: false, days: false });
+  const { touched, edited, reset: resetTouched } = useTouched(['amount', 'days']);
   const [attempted, setAttempted] = useState(false);
   const submit = useSubmit<'lock' | 'unlock'>();
   const pending = submit.pending;
@@ -54,7 +55,7 @@ export function StakeSection(props: { wallet: WalletView | undefined; now: numbe
       setDone(result.value);
       if (kind === 'lock') {
         setAmount('');
-        setTouched({ amount: false, days: false });
+        resetTouched();
         setAttempted(false);
       }
     } else {
@@ -109,10 +110,7 @@ export function StakeSection(props: { wallet: WalletView | undefined; now: numbe
           error={amountError}
           inputRef={amountInput}
           input={{ inputMode: 'decimal' }}
-          onChange={(value) => {
-            setAmount(value);
-            setTouched((t) => ({ ...t, amount: true }));
-          }}
+          onChange={edited('amount', setAmount)}
         />
         <NumberField
           id="stake-days"
@@ -122,31 +120,29 @@ export function StakeSection(props: { wallet: WalletView | undefined; now: numbe
           hint={`${LOCK_DAYS.min}–${LOCK_DAYS.max} days; locking more extends the lock of all your stake.`}
           error={daysError}
           inputRef={daysInput}
-          onChange={(value) => {
-            setDays(value);
-            setTouched((t) => ({ ...t, days: true }));
-          }}
+          onChange={edited('days', setDays)}
         />
         <div className="form-actions">
-          <button
-            type="submit"
-            className="primary"
-            data-testid="stake-lock"
+          <SubmitButton
+            testId="stake-lock"
+            pending={pending === 'lock'}
             disabled={pending !== null}
-            aria-busy={pending === 'lock'}
+            busyLabel="Locking…"
           >
-            {pending === 'lock' ? 'Locking…' : 'Lock stake'}
-          </button>
-          <button
+            Lock stake
+          </SubmitButton>
+          <SubmitButton
             type="button"
-            data-testid="stake-unlock"
+            className=""
+            testId="stake-unlock"
+            pending={pending === 'unlock'}
             disabled={!unlockable || pending !== null}
-            aria-busy={pending === 'unlock'}
-            aria-describedby="stake-unlock-hint"
+            busyLabel="Unlocking…"
+            describedBy="stake-unlock-hint"
             onClick={() => void run('unlock', unlockRequestId, (requestId) => unlockStake(requestId))}
           >
-            {pending === 'unlock' ? 'Unlocking…' : 'Unlock stake'}
-          </button>
+            Unlock stake
+          </SubmitButton>
           <span id="stake-unlock-hint" className="note">
             {unlockable
               ? 'The lock has ended: you may unlock your stake.'

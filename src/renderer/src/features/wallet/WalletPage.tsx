@@ -2,7 +2,7 @@ import { useCallback, useRef, useState, type ReactNode } from 'react';
 import { type LedgerStatusView, type WalletView } from '../../../../shared/ledger';
 import { EarningsChart } from '../../components/EarningsChart';
 import { usePolling } from '../../hooks';
-import { useApp, type NodeFailure } from '../../store';
+import { useApp, useAppFields, type NodeFailure } from '../../store';
 import { EARNINGS_PERIODS, SYNC_STATE_TEXT, formatCaesar, ledgerSummary } from './wallet';
 import { When, isLedgerDown } from './WalletError';
 import { SendSection } from './Send';
@@ -168,10 +168,8 @@ function ReceivePanel(props: { address: string | undefined; short: string | unde
 }
 
 function EarningsSection(props: { ledgerDown: boolean }) {
-  const earnings = useApp((s) => s.earnings);
-  const days = useApp((s) => s.earningsDays);
-  const error = useApp((s) => s.earningsError);
-  const loadEarnings = useApp((s) => s.loadEarnings);
+  const { earnings, earningsDays: days } = useAppFields('earnings', 'earningsDays');
+  const { earningsError: error, loadEarnings } = useAppFields('earningsError', 'loadEarnings');
   return (
     <section className="card" aria-labelledby="wallet-earnings-title" data-testid="wallet-earnings">
       <h2 id="wallet-earnings-title">Earnings</h2>
@@ -207,11 +205,8 @@ function EarningsSection(props: { ledgerDown: boolean }) {
 /** The Caesar wallet: balance and ledger state, earnings, receive, send, stake and history. */
 export function WalletPage(props: { now: number }) {
   const { now } = props;
-  const wallet = useApp((s) => s.wallet);
-  const walletError = useApp((s) => s.walletError);
-  const status = useApp((s) => s.status);
-  const refreshWallet = useApp((s) => s.refreshWallet);
-  const loadWalletHistory = useApp((s) => s.loadWalletHistory);
+  const { wallet, walletError, status } = useAppFields('wallet', 'walletError', 'status');
+  const { refreshWallet, loadWalletHistory } = useAppFields('refreshWallet', 'loadWalletHistory');
   const loadEarnings = useApp((s) => s.loadEarnings);
   const refresh = useCallback(async () => {
     await Promise.all([refreshWallet(), loadWalletHistory(), loadEarnings()]);

@@ -38,7 +38,7 @@ export interface WalletState {
   readonly walletChanged: (wallet: WalletView) => void;
 }
 
-export const createWalletSlice: Slice<AppState, WalletState> = ({ api, set, get, fetched, act }) => {
+export const createWalletSlice: Slice<AppState, WalletState> = ({ api, set, get, loadInto, act }) => {
   // Replies to superseded history and earnings questions are dropped (a slow reply must not show other filters).
   let historySeq = 0;
   let earningsSeq = 0;
@@ -53,25 +53,18 @@ export const createWalletSlice: Slice<AppState, WalletState> = ({ api, set, get,
     earningsDays: DEFAULT_EARNINGS_DAYS,
     earningsError: undefined,
 
-    refreshWallet: () =>
-      fetched(
-        () => api.getWallet(),
-        (wallet) => set({ wallet, walletError: undefined }),
-        (walletError) => set({ walletError }),
-      ),
+    refreshWallet: () => loadInto(() => api.getWallet(), 'wallet', { key: 'walletError', as: 'failure' }),
 
     async loadWalletHistory(query) {
       if (query !== undefined) set({ walletHistoryQuery: query, walletHistory: undefined });
       const asked = get().walletHistoryQuery;
       const seq = ++historySeq;
-      await fetched(
+      const current = () => seq === historySeq;
+      await loadInto(
         () => api.getWalletHistory(asked),
-        (walletHistory) => {
-          if (seq === historySeq) set({ walletHistory, walletHistoryError: undefined });
-        },
-        (walletHistoryError) => {
-          if (seq === historySeq) set({ walletHistoryError });
-        },
+        'walletHistory',
+        { key: 'walletHistoryError', as: 'failure' },
+        current,
       );
     },
 
@@ -79,15 +72,8 @@ export const createWalletSlice: Slice<AppState, WalletState> = ({ api, set, get,
       if (days !== undefined && days !== get().earningsDays) set({ earningsDays: days, earnings: undefined });
       const asked = get().earningsDays;
       const seq = ++earningsSeq;
-      await fetched(
-        () => api.getEarnings(asked),
-        (earnings) => {
-          if (seq === earningsSeq) set({ earnings, earningsError: undefined });
-        },
-        (earningsError) => {
-          if (seq === earningsSeq) set({ earningsError });
-        },
-      );
+      const current = () => seq === earningsSeq;
+      await loadInto(() => api.getEarnings(asked), 'earnings', { key: 'earningsError', as: 'failure' }, current);
     },
 
     sendTokens: (request) => act(() => api.sendTokens(request), afterTx),
