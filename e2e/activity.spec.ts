@@ -1,4 +1,4 @@
-import { copyFileSync, mkdirSync, rmSync } from 'node:fs';
+import { rmSync } from 'node:fs';
 import type { BrowserContext, Page } from '@playwright/test';
 import type { ActivityItem, ReceiptTrail, Reconciliation } from '../src/shared/activity';
 import { formatAmount, parseAmount } from '../src/shared/amount';
@@ -9,6 +9,7 @@ import { expectAccessible } from './support/a11y';
 import { AppPage } from './support/app-page';
 import { CA_NAME, expect, test } from './support/fixtures';
 import { joinCa, openUi } from './support/peers';
+import { readmeShot } from './support/readme-shots';
 import { NodeProcess, newDataDir } from './support/node-process';
 
 /*
@@ -63,7 +64,11 @@ test.describe('Activity: a provider sees what runs on it, what it earned, and wh
     const ui = new AppPage(page);
 
     await test.step('onboarding on the provider: the benchmark, the earnings preview, a level and shares', async () => {
-      const preview = await ui.completeOnboarding({ level: 'FullPublic', shares: { cpu: 50, memory: 10 } });
+      const preview = await ui.completeOnboarding({
+        level: 'FullPublic',
+        shares: { cpu: 50, memory: 10 },
+        atPreview: () => readmeShot(page, 'onboarding', { fullPage: false }),
+      });
       expect(preview).toMatch(/Caesar/);
       await expect(ui.heading()).toHaveText('Dashboard');
       const chosen = await provider.call<{ privacyLevel: string; allocation: Record<string, number> }>('getSettings');
@@ -196,16 +201,29 @@ test.describe('Activity: a provider sees what runs on it, what it earned, and wh
       await expect(page.getByRole('heading', { name: 'Your wallet adds up' })).toBeVisible();
       const wallet = await provider.call<{ balance: string }>('getWallet');
       expect(wallet.balance).toBe(rec.expectedBalance);
-      await page.screenshot({ path: 'test-results/screenshots/activity.png', fullPage: true });
+      await readmeShot(page, 'activity');
+    });
+
+    await test.step("the README's pictures of the provider's other everyday pages, with real data", async () => {
       await ui.open('dashboard');
       await expect(page.getByTestId('running-now-item').first()).toBeVisible();
-      await page.screenshot({ path: 'test-results/screenshots/dashboard-provider.png', fullPage: true });
-      // The README's pictures come from this run (HM_README_SCREENSHOTS=1 copies them into docs/screenshots).
-      if (process.env.HM_README_SCREENSHOTS === '1') {
-        mkdirSync('docs/screenshots', { recursive: true });
-        copyFileSync('test-results/screenshots/activity.png', 'docs/screenshots/activity.png');
-        copyFileSync('test-results/screenshots/dashboard-provider.png', 'docs/screenshots/dashboard.png');
-      }
+      await readmeShot(page, 'dashboard');
+      await ui.open('wallet');
+      await expect(page.getByRole('main')).toContainText('Balance');
+      await readmeShot(page, 'wallet');
+      await ui.open('network');
+      await expect(page.getByRole('main')).toContainText(consumerShort);
+      await readmeShot(page, 'network');
+      await ui.open('sharing');
+      await readmeShot(page, 'sharing');
+      await provider.call('updateSettings', [{ app: { theme: 'dark' } }]);
+      await expect(page.locator('html')).toHaveAttribute('data-theme', 'dark');
+      await readmeShot(page, 'sharing-dark');
+      await provider.call('updateSettings', [{ app: { theme: 'system' } }]);
+      await ui.open('assets');
+      await readmeShot(page, 'assets');
+      await ui.open('logs');
+      await readmeShot(page, 'logs');
       expect(errors, 'errors in the page').toEqual([]);
     });
   });

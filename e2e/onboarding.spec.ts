@@ -1,4 +1,3 @@
-import { mkdirSync, copyFileSync } from 'node:fs';
 import { expectAccessible } from './support/a11y';
 import { PRIVACY_LEVELS } from './support/app-page';
 import { expect, test } from './support/fixtures';
@@ -36,11 +35,7 @@ test('a fresh node: benchmark, preview per level, a level and shares chosen, fin
   await page.getByTestId('level-P2P').check();
   await expect(page.getByTestId('preview-P2P')).toContainText('(chosen)');
   await expectAccessible(page);
-  mkdirSync('test-results/screenshots', { recursive: true });
-  await page.screenshot({ path: 'test-results/screenshots/onboarding.png' });
-  if (process.env.HM_README_SCREENSHOTS === '1') {
-    copyFileSync('test-results/screenshots/onboarding.png', 'docs/screenshots/onboarding.png');
-  }
+  await page.screenshot({ path: 'test-results/screenshots/onboarding-guide.png' });
 
   await guide.getByRole('button', { name: 'Next' }).click();
   await expect(guide.getByRole('heading', { name: 'Choose what to share' })).toBeVisible();

@@ -43,7 +43,12 @@ export class AppPage {
    * Walks the first-run guide as a newcomer does: runs the benchmark, waits for the earnings preview, chooses a
    * privacy level and the shares, and finishes on the Dashboard. Returns the chosen level's preview text.
    */
-  async completeOnboarding(choice: { level: string; shares: Readonly<Record<string, number>> }): Promise<string> {
+  async completeOnboarding(choice: {
+    level: string;
+    shares: Readonly<Record<string, number>>;
+    /** Called with the preview shown and the level chosen (the README's picture is taken there). */
+    atPreview?: () => Promise<void>;
+  }): Promise<string> {
     const page = this.page;
     const guide = page.getByTestId('onboarding');
     const next = guide.getByRole('button', { name: 'Next' });
@@ -53,6 +58,7 @@ export class AppPage {
     await page.getByTestId('earnings-preview').waitFor({ timeout: 300_000 });
     await page.getByTestId(`level-${choice.level}`).check();
     const preview = (await page.getByTestId(`preview-${choice.level}`).textContent()) ?? '';
+    await choice.atPreview?.();
     await next.click();
     for (const [kind, percent] of Object.entries(choice.shares)) {
       await page.getByTestId(`onboarding-share-${kind}`).fill(String(percent));
