@@ -62,7 +62,7 @@ function EarningsGapText(props: { gap: keyof typeof EARNINGS_GAP_TEXT }) {
   return (
     <div data-testid="earnings-gap" data-gap={props.gap}>
       <p>{text.why}</p>
-      <p>{text.todo}</p>
+      <p>{text.whatToDo}</p>
     </div>
   );
 }

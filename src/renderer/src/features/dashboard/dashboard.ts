@@ -48,22 +48,24 @@ export function earningsGap(input: {
 }
 
 /** What the person can do about each gap, after the sentence that says why. */
-export const EARNINGS_GAP_TEXT: Readonly<Record<EarningsGap, { readonly why: string; readonly todo: string }>> = {
+export const EARNINGS_GAP_TEXT: Readonly<Record<EarningsGap, { readonly why: string; readonly whatToDo: string }>> = {
   'no-ledger': {
     why: 'No earnings: this node has no Caesar ledger yet, so there is nowhere to record them.',
-    todo: 'The node joins the ledger once a CA certifies it and it reaches peers: check the CA address in Settings and the Network page.',
+    whatToDo:
+      'The node joins the ledger once a CA certifies it and it reaches peers: check the CA address in Settings and the Network page.',
   },
   'not-sharing': {
     why: 'No earnings: you share nothing, so no peer can use this computer.',
-    todo: 'Choose a privacy level and what to share on the Sharing page.',
+    whatToDo: 'Choose a privacy level and what to share on the Sharing page.',
   },
   paused: {
     why: 'No earnings in the last 30 days, and sharing is paused now.',
-    todo: 'Resume sharing above to let peers use what you allow.',
+    whatToDo: 'Resume sharing above to let peers use what you allow.',
   },
   unused: {
     why: 'No earnings in the last 30 days: you share, but no peer has used it yet.',
-    todo: 'Earnings appear when a peer’s job or lease on this computer is paid. Peers find it through the mesh: see Peers and mesh.',
+    whatToDo:
+      'Earnings appear when a peer’s job or lease on this computer is paid. Peers find it through the mesh: see Peers and mesh.',
   },
 };
 
