@@ -458,6 +458,8 @@ test.describe('Wallet page against a ledger’s answers (stubbed in the browser)
     const unavailable = {
       error: { code: 'LEDGER_UNAVAILABLE', message: 'The Caesar ledger needs the peer transport and TrustChain.' },
     };
+    // The Dashboard reads the real wallet too: leave it, and reload once stubbed, so no real figure is "last known".
+    await app.ui.open('settings');
     const calls = await stubNode(app.page, {
       getWallet: () => unavailable,
       getWalletHistory: () => unavailable,
@@ -465,6 +467,7 @@ test.describe('Wallet page against a ledger’s answers (stubbed in the browser)
       sendTokens: () => unavailable,
       lockStake: () => unavailable,
     });
+    await app.page.reload();
     await app.ui.open('wallet');
     const wallet = app.ui.wallet();
     await expect(wallet.unavailable).toContainText(
