@@ -23,6 +23,7 @@ import {
   signingInput,
   type AnnouncementBody,
 } from './announcement';
+import { announcementBody } from './testing';
 import { createBinding, stoqAddressOf, stoqMultiaddr, verifyBinding } from './stoq-libp2p';
 import { reachabilityOf } from './mesh';
 
@@ -30,27 +31,16 @@ const tempDir = useTempDirs();
 const NOW = Date.UTC(2026, 10, 25, 12);
 
 function body(owner: string, overrides: Partial<AnnouncementBody> = {}): AnnouncementBody {
-  return {
-    v: 1,
-    nodeId: owner,
-    peerId: '12D3KooWExjNUTDMiMRqDN1ZytAmivBiNr6MVV7wX5QnicJUJTqp',
-    addresses: ['[::1]:9292'],
-    seq: NOW,
-    issuedAt: NOW,
-    expiresAt: NOW + 300_000,
-    assets: [
-      {
-        assetId: assetIdFor('cpu', owner, { model: 'test', cores: 8 }),
-        kind: 'cpu',
-        capacity: { unit: 'slots', total: 8, allowed: 2 },
-        privacyLevel: 'FullPublic',
-        allocationType: 'Public',
-        pricePerHour: '0.25',
-        requiredProofs: { space: true, stake: true, work: true, time: true },
-      },
-    ],
-    ...overrides,
+  const cpu = {
+    assetId: assetIdFor('cpu', owner, { model: 'test', cores: 8 }),
+    kind: 'cpu' as const,
+    capacity: { unit: 'slots' as const, total: 8, allowed: 2 },
+    privacyLevel: 'FullPublic' as const,
+    allocationType: 'Public' as const,
+    pricePerHour: '0.25',
+    requiredProofs: { space: true, stake: true, work: true, time: true },
   };
+  return announcementBody(owner, NOW, [cpu], overrides);
 }
 
 const wire = (b: unknown, chain = ['AAAA'], signature = 'AAAA') =>

@@ -5,6 +5,7 @@ import { loadOrCreateIdentity } from '../identity/identity';
 import { useTempDirs } from '../testing/temp-dir';
 import { decodeAnnouncement, encodeAnnouncement, signingInput, type AnnouncementBody } from './announcement';
 import { deviceOf } from './gpu-device';
+import { announcementBody } from './testing';
 
 const tempDir = useTempDirs();
 const NOW = Date.UTC(2026, 11, 7, 12);
@@ -16,27 +17,18 @@ const DESCRIPTOR = {
 };
 
 function gpuBody(owner: string, device: GpuDeviceView | undefined): AnnouncementBody {
-  return {
-    v: 1,
-    nodeId: owner,
-    peerId: '12D3KooWExjNUTDMiMRqDN1ZytAmivBiNr6MVV7wX5QnicJUJTqp',
-    addresses: ['[::1]:9292'],
-    seq: NOW,
-    issuedAt: NOW,
-    expiresAt: NOW + 300_000,
-    assets: [
-      {
-        assetId: assetIdFor('gpu', owner, DESCRIPTOR),
-        kind: 'gpu',
-        capacity: { unit: 'bytes', total: 268_435_456, allowed: 134_217_728 },
-        privacyLevel: 'FullPublic',
-        allocationType: 'Public',
-        pricePerHour: '0.5',
-        requiredProofs: { space: true, stake: true, work: true, time: true },
-        ...(device ? { device } : {}),
-      },
-    ],
-  };
+  return announcementBody(owner, NOW, [
+    {
+      assetId: assetIdFor('gpu', owner, DESCRIPTOR),
+      kind: 'gpu',
+      capacity: { unit: 'bytes', total: 268_435_456, allowed: 134_217_728 },
+      privacyLevel: 'FullPublic',
+      allocationType: 'Public',
+      pricePerHour: '0.5',
+      requiredProofs: { space: true, stake: true, work: true, time: true },
+      ...(device ? { device } : {}),
+    },
+  ]);
 }
 
 const sign = (b: AnnouncementBody) =>
