@@ -10,14 +10,13 @@ import { bounded, isRelayed, sameAddress, waitFor, type MeshContext } from './co
 import type { MeshLibp2p } from './libp2p-node';
 import { circuitView } from './nat';
 import { TRUST_FLOOR } from './peer-book';
+import { RedialBackoff } from './redial';
 import { stoqAddressOf, stoqMultiaddr, type BoundPeer } from './stoq-libp2p';
 
 /** Below this many connections the node dials bootstrap peers and peers it discovered. */
 const TARGET_CONNECTIONS = 8;
 /** Circuit relay v2's protocol of relays (a peer that speaks it may hold a reservation for a peer behind NAT). */
 const RELAY_HOP_PROTOCOL = '/libp2p/circuit/relay/0.2.0/hop';
-/** How long the maintenance leaves a peer behind NAT it could not reach before trying again. */
-const DIAL_BACKOFF_MS = 60_000;
 /** How long a relayed connection is given to be upgraded by DCUtR (its own attempts time out after 5 s). */
 const HOLE_PUNCH_WAIT_MS = 12_000;
 
@@ -32,8 +31,8 @@ class NoRelayError extends Error {
  * upgraded by hole punching. docs/mesh.md.
  */
 export class Connectivity {
-  /** PeerId → when the maintenance may dial that peer behind NAT again after a failed dial. */
-  private readonly dialBackoff = new Map<string, number>();
+  /** By PeerId: when the maintenance may dial a peer again after failed dials. */
+  private readonly redial = new RedialBackoff();
   /** Peers whose dial failed while no relay was connected to try them through. */
   private readonly awaitingRelay = new Set<string>();
   private bootstrapCache: { at: number; addresses: HostPort[] } | null = null;
@@ -144,14 +143,14 @@ export class Connectivity {
    * dialling the same first peers), several at once: those the peer store knows (DHT, mDNS, identify) and those
    * whose current, signed announcement this node holds (at the STOQ address they announce first). A peer behind NAT
    * is reached through a relay (dialPeer), and DCUtR may then upgrade the connection by hole punching. A peer that
-   * could not be reached is left alone for a minute.
+   * could not be reached is left alone for a while (redial.ts).
    */
   private async dialKnownPeers(node: MeshLibp2p): Promise<void> {
     const want = TARGET_CONNECTIONS - node.getConnections().length;
     if (want <= 0) return;
     // Peers that could not be reached before any relay was connected are tried again as soon as one is.
     if (this.awaitingRelay.size > 0 && (await this.relaysConnected(node)).length > 0) {
-      for (const key of this.awaitingRelay) this.dialBackoff.delete(key);
+      for (const key of this.awaitingRelay) this.redial.release(key);
       this.awaitingRelay.clear();
     }
     const now = this.ctx.now();
@@ -174,7 +173,7 @@ export class Connectivity {
           !peer.equals(node.peerId) &&
           node.getConnections(peer).length === 0 &&
           !this.isBlocked(peer) &&
-          (this.dialBackoff.get(peer.toString()) ?? 0) <= now,
+          this.redial.mayDial(peer.toString(), now),
       ),
     );
     await Promise.all(
@@ -183,9 +182,9 @@ export class Connectivity {
         try {
           if (address) await node.peerStore.merge(peer, { multiaddrs: [stoqMultiaddr(address)] });
           await this.dialPeer(node, peer);
-          this.dialBackoff.delete(key);
+          this.redial.succeeded(key);
         } catch (err) {
-          this.dialBackoff.set(key, this.ctx.now() + DIAL_BACKOFF_MS);
+          this.redial.failed(key, this.ctx.now());
           if (err instanceof NoRelayError) this.awaitingRelay.add(key);
           this.ctx.options.log.debug(`dial ${key}: ${(err as Error).message}`);
         }
