@@ -70,7 +70,9 @@ test('a fresh node: benchmark, preview per level, a level and shares chosen, fin
   expect(after.app.onboardingCompletedAt).not.toBeNull();
 });
 
-test('the benchmark refuses while sharing takes 100 % of the CPU, and can be cancelled', async ({ app }) => {
+test('the benchmark refuses while sharing takes 100 % of the CPU; Cancel or skipping the guide stops it', async ({
+  app,
+}) => {
   const { page } = app;
   const guide = page.getByTestId('onboarding');
   await app.call('updateSettings', [{ privacyLevel: 'P2P', allocation: { cpu: 100 } }]);
@@ -88,4 +90,11 @@ test('the benchmark refuses while sharing takes 100 % of the CPU, and can be can
   await expect(page.getByTestId('benchmark-progress')).toBeHidden();
   await expect(page.getByTestId('preview-needs-benchmark')).toBeVisible();
   expect((await app.call<{ state: string }>('getBenchmark')).state).toBe('cancelled');
+
+  // Skipping the guide while the benchmark runs stops it too: nothing unseen keeps taking the CPU.
+  await guide.getByRole('button', { name: 'Run the benchmark' }).click();
+  await expect(page.getByTestId('benchmark-progress')).toBeVisible();
+  await guide.getByRole('button', { name: 'Skip the guide' }).click();
+  await expect(guide).toBeHidden();
+  await expect.poll(async () => (await app.call<{ state: string }>('getBenchmark')).state).toBe('cancelled');
 });

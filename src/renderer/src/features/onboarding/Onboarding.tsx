@@ -176,7 +176,11 @@ export function Onboarding(props: { settings: Settings }) {
     setError(refused ? refused.message : null);
     if (!refused) then?.();
   };
-  const skip = () => void save(skipPatch(new Date()));
+  // Skipping leaves the guide, and its benchmark too: nothing the user no longer sees keeps taking their CPU.
+  const skip = () => {
+    if (bench.view?.state === 'running') bench.cancel();
+    void save(skipPatch(new Date()));
+  };
   const finish = () =>
     void save(finishPatch(choices, props.settings, new Date()), () => (window.location.hash = '#/dashboard'));
   const edit: Edit = (change) => setChoices((c) => ({ ...c, ...change }));
