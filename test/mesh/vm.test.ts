@@ -116,8 +116,10 @@ describe('the Catalog VM in three processes', () => {
     writeFileSync(hostile, await compileWat(TABLE_GROW_WAT));
     const failed = await run(
       process.execPath,
-      [CLI, 'job', 'run', '--wasm', hostile, '--cpu-seconds', '3', '--wall-seconds', '120', '--data-dir', b.dataDir],
-      { encoding: 'buffer', timeout: 300_000 },
+      // The CPU limit is the one under test. Jobs run at the lowest priority, so on a busy machine the loop gets a
+      // sliver of a core (0.4 % once: 470 ms of CPU in 120 s): the wall limit and the bounds leave it all the room.
+      [CLI, 'job', 'run', '--wasm', hostile, '--cpu-seconds', '1', '--wall-seconds', '1800', '--data-dir', b.dataDir],
+      { encoding: 'buffer', timeout: 1_900_000 },
     ).catch((err: { code: number; stderr: Buffer }) => err);
     expect(failed).toMatchObject({ code: 5 }); // the job failed (README's exit-code table)
     // Its table is capped before it runs: table.grow fails there, and the loop ends at the CPU limit.
@@ -130,8 +132,22 @@ describe('the Catalog VM in three processes', () => {
     writeFileSync(input, roundsInput(1_000));
     const normal = await run(
       process.execPath,
-      [CLI, 'job', 'run', '--wasm', wasm, '--input', input, '--cpu-seconds', '20', '--data-dir', b.dataDir],
-      { encoding: 'buffer', timeout: 180_000 },
+      [
+        CLI,
+        'job',
+        'run',
+        '--wasm',
+        wasm,
+        '--input',
+        input,
+        '--cpu-seconds',
+        '20',
+        '--wall-seconds',
+        '1800',
+        '--data-dir',
+        b.dataDir,
+      ],
+      { encoding: 'buffer', timeout: 1_900_000 },
     );
     expect(Buffer.compare(normal.stdout, Buffer.from(xorshiftExpected(1_000)))).toBe(0);
     const listed = await run(process.execPath, [
@@ -146,5 +162,5 @@ describe('the Catalog VM in three processes', () => {
     ]);
     const jobs = JSON.parse(listed.stdout) as JobView[];
     expect(jobs.map((j) => j.failure?.reason ?? j.status)).toContain('cpu-limit');
-  }, 300_000);
+  }, 4_000_000);
 });
