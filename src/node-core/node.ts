@@ -509,6 +509,7 @@ class Node implements HyperMeshNode {
     const { sandbox, throttle } = createThrottledSandbox({
       log: this.logBook.logger('vm'),
       allowedCores: () => this.sharing?.allowedCores() ?? null,
+      owner: this.config.dataDir,
     });
     this.cpuThrottle = throttle;
     return sandbox;

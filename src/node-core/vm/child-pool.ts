@@ -3,6 +3,7 @@ import { createRequire } from 'node:module';
 import { setPriority } from 'node:os';
 import type { Readable } from 'node:stream';
 import { VmError } from './errors';
+import { JOB_OWNER_VARIABLE } from './orphans';
 import { findExecutable, processRunQueueWaitMs } from './proc';
 import { sandboxWorkerMain } from './sandbox-worker';
 
@@ -15,7 +16,8 @@ import { sandboxWorkerMain } from './sandbox-worker';
  * Each child:
  * - is `process.execPath -e <the job runner>`: the runner is serialized from sandbox-worker.ts, so the same code
  *   runs from Vitest's TypeScript and from the bundled CLI with no extra file to build or find;
- * - has an empty environment (only Node's own IPC variables; ELECTRON_RUN_AS_NODE under Electron), stdin and
+ * - has an empty environment (only Node's own IPC variables, ELECTRON_RUN_AS_NODE under Electron, and the owner
+ *   mark of orphans.ts), stdin and
  *   stdout on /dev/null, stderr on a pipe the pool reads (to tell a V8 out-of-memory abort from other deaths),
  *   the IPC pipe, and nothing else: Node opens every other descriptor close-on-exec;
  * - has a V8 heap cap (--max-old-space-size) and, where util-linux `prlimit` exists, RLIMIT_DATA (a ceiling the
@@ -39,6 +41,8 @@ export interface ChildPoolOptions {
   readonly niceness?: number;
   /** Also run the children under SCHED_IDLE (Linux, where chrt exists; default false). */
   readonly idleScheduling?: boolean;
+  /** The node's data folder, marked on each child so the next node can sweep children left behind (orphans.ts). */
+  readonly owner?: string;
 }
 
 /** How a child ended: 'memory-limit' for a V8 or kernel allocation failure, 'crashed' for any other death. */
@@ -259,7 +263,10 @@ export function createChildPool(options: ChildPoolOptions = {}): ChildPool {
     source,
   ];
   // Under Electron, execPath is the Electron binary: it runs as plain Node only with this one variable.
-  const env: NodeJS.ProcessEnv = process.versions.electron ? { ELECTRON_RUN_AS_NODE: '1' } : {};
+  const env: NodeJS.ProcessEnv = {
+    ...(process.versions.electron ? { ELECTRON_RUN_AS_NODE: '1' } : {}),
+    ...(options.owner !== undefined ? { [JOB_OWNER_VARIABLE]: options.owner } : {}),
+  };
   const idle: Record<ChildKind, Child[]> = { wasm: [], js: [] };
   /** The kinds of job asked for so far: only those are kept warm. */
   const used = new Set<ChildKind>();

@@ -3,6 +3,7 @@
 // eslint-disable-next-line no-restricted-imports
 import { jobConcurrency } from '../governor/throttle';
 import type { Logger } from '../logging/index';
+import { sweepOrphanedJobs } from './orphans';
 import { processCpuPreciseMs } from './proc';
 import { createSandbox, type Sandbox } from './sandbox';
 
@@ -266,11 +267,24 @@ export function createCpuThrottle(options: CpuThrottleOptions): CpuThrottle {
 }
 
 /** The node's job executor: the sandbox at the lowest priority, held to the CPU allowance by a throttle. */
-export function createThrottledSandbox(options: { readonly log: Logger; readonly allowedCores: () => number | null }): {
+export function createThrottledSandbox(options: {
+  readonly log: Logger;
+  readonly allowedCores: () => number | null;
+  /** The node's data folder: job processes an earlier node of it left behind are killed first (orphans.ts). */
+  readonly owner?: string;
+}): {
   readonly sandbox: Sandbox;
   readonly throttle: CpuThrottle;
 } {
-  const sandbox = createSandbox({ log: options.log, idleScheduling: true });
+  const swept = options.owner === undefined ? [] : sweepOrphanedJobs(options.owner);
+  if (swept.length > 0) {
+    options.log.warn(`killed ${swept.length} job process(es) left behind by the last run (pids ${swept.join(', ')})`);
+  }
+  const sandbox = createSandbox({
+    log: options.log,
+    idleScheduling: true,
+    ...(options.owner !== undefined ? { owner: options.owner } : {}),
+  });
   const throttle = createCpuThrottle({
     allowedCores: options.allowedCores,
     setConcurrency: (jobs) => sandbox.setMaxConcurrent(jobs),
