@@ -8,7 +8,7 @@ import { HOSTILE_CORPUS, HOSTILE_LIMITS, TABLE_GROW_WAT } from './hostile';
 import { findExecutable } from './proc';
 import { randomModule, runDirectly } from './random-module';
 import { createSandbox, type JobProcess, type Sandbox, type SandboxJob } from './sandbox';
-import { INFINITE_LOOP_WAT, UPPERCASE_WAT, compileWat } from './testing';
+import { INFINITE_LOOP_WAT, UPPERCASE_WAT, compileWat, processState } from './testing';
 
 /**
  * Issue #26: nothing a job does takes down the provider. Every corpus item runs in a real sandbox (a child
@@ -55,7 +55,7 @@ describe('the hostile corpus', () => {
       if (c.message) expect(r.failure?.message).toMatch(c.message);
       if (c.outputBytes !== undefined) expect(r.output).toHaveLength(c.outputBytes);
       await stillServes();
-    }, 120_000);
+    });
   }
 });
 
@@ -152,10 +152,7 @@ describe('a job process', () => {
     const p = await runningJob(sandbox);
     expect(p.pause()).toBe(true);
     expect(p.paused).toBe(true);
-    await until('the process to be stopped', () => {
-      const state = readFileSync(`/proc/${p.pid}/stat`, 'utf8').split(') ')[1]?.[0];
-      return Promise.resolve(state === 'T' ? true : undefined);
-    });
+    await until('the process to be stopped', () => processState(p.pid) === 'T');
     const cpu = p.cpuMs();
     // Longer than the whole wall-clock limit: a paused job is not killed for the time it was stopped.
     await new Promise((r) => setTimeout(r, 3_500));
