@@ -48,6 +48,12 @@ interface Fixtures {
 /** The name the `ca` fixture's certificate authority goes by. */
 export const CA_NAME = 'E2E TrustChain';
 
+/**
+ * How long a node may take to be certified once pointed at a CA. A bound, not an expectation: it takes seconds, but a
+ * failed round is tried again 10 s later, then 20 s (trust-client.ts), and the machine may be loaded.
+ */
+export const CERTIFIED_TIMEOUT = 90_000;
+
 export const test = base.extend<Fixtures & { target: Target; showOnboarding: boolean }>({
   target: ['web', { option: true }],
   /** Off: the app opens past the first-run guide (completed through the API); e2e/onboarding.spec.ts turns it on. */
