@@ -8,18 +8,13 @@ import type { TrustStatus } from '../src/shared/trust';
 import { expectAccessible } from './support/a11y';
 import { AppPage } from './support/app-page';
 import { CERTIFIED_TIMEOUT, expect, test } from './support/fixtures';
-import { openUi } from './support/peers';
+import { MESH_TIMEOUT, openUi } from './support/peers';
 import { NodeProcess, newDataDir } from './support/node-process';
 
 /** Anything that answers the node API: a NodeProcess, or the `app` fixture. */
 interface Callable {
   call<T>(method: string, args?: unknown[]): Promise<T>;
 }
-
-/** Mesh discovery, certification, registration and announcements each take a few seconds (maintenance every 5 s). */
-// A bound, not an expectation: a peer whose first dials failed is dialled again 5, 10, then 20 s later (each ±50 %,
-// mesh/redial.ts), so a 60 s bound could end before the fourth try.
-const MESH_TIMEOUT = 120_000;
 
 /** Each of the reachability texts the Network page may show (on loopback it cannot tell yet). */
 const REACHABILITY = /^(Reachable directly \(public\)|Behind NAT|Reachable through a relay|Not known yet)$/;
