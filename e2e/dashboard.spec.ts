@@ -1,10 +1,9 @@
 import type { Settings } from '../src/shared/settings';
 import { expectAccessible } from './support/a11y';
 import { expect, test } from './support/fixtures';
-import { joinCa } from './support/peers';
+import { MESH_TIMEOUT, joinCa } from './support/peers';
 
 /** Certification and mesh discovery take a few seconds each on a loaded machine: generous bounds, nothing timed. */
-const MESH_MS = 90_000;
 
 test('dashboard: peers connected through the mesh show, and no sentence says there are none', async ({
   app,
@@ -16,11 +15,11 @@ test('dashboard: peers connected through the mesh show, and no sentence says the
   test.setTimeout(240_000);
   const caAddress = await ca.stoqAddress();
   await ca.call('updateSettings', [{ mesh: { mdns: false } }]);
-  await joinCa(node, caAddress, MESH_MS);
+  await joinCa(node, caAddress, MESH_TIMEOUT);
   await app.call('updateSettings', [{ trust: { caAddress }, mesh: { bootstrap: caAddress, mdns: false } }]);
   await app.ui.open('dashboard');
   const peers = app.page.getByTestId('dashboard-peers');
-  await expect(peers).toHaveText(/^\d+ peers? connected\.$/, { timeout: MESH_MS });
+  await expect(peers).toHaveText(/^\d+ peers? connected\.$/, { timeout: MESH_TIMEOUT });
   await expect(app.page.getByRole('main')).not.toContainText(/No peer is connected|comes with the mesh/);
   await expect(app.page.getByTestId('dashboard-reachability')).toBeVisible();
   await expect(app.page.getByTestId('dashboard-ledger')).not.toBeEmpty();

@@ -11,7 +11,7 @@ import type { JobView } from '../src/shared/vm';
 import { expectAccessible } from './support/a11y';
 import { AppPage, caesar } from './support/app-page';
 import { CA_NAME, expect, test } from './support/fixtures';
-import { openUi, joinCa } from './support/peers';
+import { MESH_TIMEOUT, joinCa, openUi } from './support/peers';
 import { NodeProcess, newDataDir } from './support/node-process';
 
 /*
@@ -20,8 +20,6 @@ import { NodeProcess, newDataDir } from './support/node-process';
  * lists them under "Jobs run for others".
  */
 
-/** Certification, registration, mesh announcements, leases and a job's run and proof: seconds each on 2 cores. */
-const MESH_TIMEOUT = 90_000;
 const MIB = 2 ** 20;
 
 interface ApiCall {

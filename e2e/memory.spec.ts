@@ -7,7 +7,7 @@ import type { ProvidedMappingView, ProxyStatusView, UsedPoolView } from '../src/
 import { expectAccessible } from './support/a11y';
 import { AppPage, MemoryPage } from './support/app-page';
 import { expect, test } from './support/fixtures';
-import { openUi, joinCa } from './support/peers';
+import { MESH_TIMEOUT, joinCa, openUi } from './support/peers';
 import { NodeProcess, newDataDir, type NodeReply } from './support/node-process';
 
 const MIB = 2 ** 20;
@@ -370,9 +370,6 @@ test.describe('Memory proxy page against a proxy’s answers (stubbed in the bro
     await expectAccessible(app.page);
   });
 });
-
-/** Certification, registration, mesh announcements and allocations each take a few seconds on a loaded machine. */
-const MESH_TIMEOUT = 90_000;
 
 interface Member {
   readonly node: NodeProcess;

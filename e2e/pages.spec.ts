@@ -1,5 +1,5 @@
 import { expectAccessible } from './support/a11y';
-import { expect, test } from './support/fixtures';
+import { CERTIFIED_TIMEOUT, expect, test } from './support/fixtures';
 import { PAGE_TITLES, type PageName } from './support/app-page';
 
 /** What each page must show: real content, or an honest empty state for a subsystem this version lacks. */
@@ -63,7 +63,7 @@ test('certificates page: accessible with TrustChain off and when certified, ligh
   ca,
   target,
 }) => {
-  test.setTimeout(90_000); // a second node generates CA keys
+  test.setTimeout(240_000); // a second node generates CA keys, then axe twice: a bound, not an expectation
   const certificates = app.ui.certificates();
   await app.call('updateSettings', [{ trust: { caAddress: '' } }]);
   await app.ui.open('certificates');
@@ -73,7 +73,7 @@ test('certificates page: accessible with TrustChain off and when certified, ligh
     await app.page.screenshot({ path: 'test-results/screenshots/certificates-off.png', fullPage: true });
 
   await app.call('updateSettings', [{ trust: { caAddress: await ca.stoqAddress() } }]);
-  await expect(certificates.state).toHaveText(/Certified/, { timeout: 20_000 });
+  await expect(certificates.state).toHaveText(/Certified/, { timeout: CERTIFIED_TIMEOUT });
   await expect(certificates.chain).toHaveCount(3);
   await expectAccessible(app.page);
   await app.page.emulateMedia({ colorScheme: 'dark' });

@@ -8,14 +8,14 @@ import type { Settings } from '../src/shared/settings';
 import type { TrustStatus } from '../src/shared/trust';
 import { expectAccessible } from './support/a11y';
 import { AppPage } from './support/app-page';
-import { CA_NAME, expect, test, type HyperMeshApp } from './support/fixtures';
+import { CA_NAME, CERTIFIED_TIMEOUT, expect, test, type HyperMeshApp } from './support/fixtures';
 import { CLI, NodeProcess, newDataDir } from './support/node-process';
 
 const run = promisify(execFile);
 const OPENSSL = existsSync('/usr/bin/openssl') ? '/usr/bin/openssl' : 'openssl';
 
 /** Points the app's node at the CA through the API (the first spec does it through the UI) and waits for its certificate. */
-async function certify(app: HyperMeshApp, ca: NodeProcess, timeout = 20_000): Promise<TrustStatus> {
+async function certify(app: HyperMeshApp, ca: NodeProcess, timeout = CERTIFIED_TIMEOUT): Promise<TrustStatus> {
   await app.call('updateSettings', [{ trust: { caAddress: await ca.stoqAddress() } }]);
   await expect
     .poll(
@@ -38,7 +38,7 @@ function leafOf(status: TrustStatus) {
 test.describe('TrustChain: a node certified by a CA in another process', () => {
   test.skip(({ target }) => target !== 'web', 'runs the headless node, a CA node and the CLI');
   // Two nodes (one generating CA keys) and a browser per test: room for a loaded CI machine.
-  test.describe.configure({ timeout: 90_000 });
+  test.describe.configure({ timeout: 240_000 });
 
   test('Settings points the node at the CA; Certificates shows it certified, with chain, log entry and federation', async ({
     app,
@@ -67,7 +67,7 @@ test.describe('TrustChain: a node certified by a CA in another process', () => {
 
     await app.ui.open('certificates');
     const page = app.ui.certificates();
-    await expect(page.state).toHaveText(/Certified/, { timeout: 20_000 });
+    await expect(page.state).toHaveText(/Certified/, { timeout: CERTIFIED_TIMEOUT });
     await expect(page.caAddress).toHaveText(caAddress);
     const status = await app.call<TrustStatus>('getTrustStatus');
     const leaf = leafOf(status);
@@ -256,7 +256,7 @@ test.describe('TrustChain: a node certified by a CA in another process', () => {
     await certify(app, ca);
     await node.call('updateSettings', [{ trust: { caAddress: await ca.stoqAddress() } }]);
     await expect
-      .poll(async () => (await node.call<TrustStatus>('getTrustStatus')).state, { timeout: 20_000 })
+      .poll(async () => (await node.call<TrustStatus>('getTrustStatus')).state, { timeout: CERTIFIED_TIMEOUT })
       .toBe('certified');
     const other = await node.call<NodeStatus>('getStatus');
 
@@ -269,7 +269,7 @@ test.describe('TrustChain: a node certified by a CA in another process', () => {
     await app.page.getByRole('button', { name: 'Connect' }).click();
     await expect(app.page.getByTestId('connect-result')).toHaveText(
       `Connected to ${other.nodeIdShort}: ✓ TrustChain certificate.`,
-      { timeout: 15_000 },
+      { timeout: 60_000 }, // a dial, a QUIC handshake and two chain checks, on a loaded machine
     );
     // One row per connection: under load the two nodes may hold more than one, each certified.
     const row = app.page.getByTestId('peer-table').getByRole('row', { name: other.nodeIdShort }).first();
@@ -289,6 +289,7 @@ test.describe('TrustChain: a node certified by a CA in another process', () => {
   });
 
   test('two CA processes form a federation with the CLI; the node is then co-signed by both', async ({ app, ca }) => {
+    test.setTimeout(360_000); // a second CA makes its keys, six CLI runs, then a certificate co-signed by both
     const second = new NodeProcess(newDataDir());
     await second.start(['--name', 'Second CA'], ['trust', 'serve']);
     const dir = mkdtempSync(join(tmpdir(), 'hypermesh-federation-'));
@@ -324,7 +325,7 @@ test.describe('TrustChain: a node certified by a CA in another process', () => {
 
       // The app's node bootstraps from the first CA and gets a certificate co-signed by both.
       // The CAs re-certify themselves under the new threshold first (each needs the other's co-signature).
-      const status = await certify(app, ca, 60_000);
+      const status = await certify(app, ca, 2 * CERTIFIED_TIMEOUT);
       expect(status.federation).toMatchObject({ epoch: 2, threshold: 2 });
       expect([...(status.certificate?.cosigners ?? [])].sort()).toEqual([CA_NAME, 'Second CA'].sort());
       await app.ui.open('certificates');

@@ -631,7 +631,7 @@ test.describe('Wallet page against a ledger’s answers (stubbed in the browser)
 
     // The lock ends: at the next poll the button is enabled, and unlocking sends an id of its own.
     current = walletOf(status, { stakeLockedUntil: new Date(Date.now() - 60_000).toISOString() });
-    await expect(wallet.unlockButton).toBeEnabled({ timeout: 15_000 });
+    await expect(wallet.unlockButton).toBeEnabled({ timeout: 60_000 }); // the page polls every 5 s
     await expect(wallet.stake).toContainText('The lock has ended: you may unlock your stake.');
     await wallet.unlockButton.click();
     await expect(wallet.stakeResult).toHaveText('✓ Unlocked 100 Caesar; pending until a block confirms it.');

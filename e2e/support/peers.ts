@@ -4,6 +4,14 @@ import { AppPage } from './app-page';
 import { expect } from './fixtures';
 import type { NodeProcess } from './node-process';
 
+/**
+ * How long the mesh may take to do one thing a test waits for (certification, registration, an announcement, an
+ * allocation, a job's run): seconds on a quiet machine. A bound, not an expectation: a peer whose first dials failed
+ * is dialled again 5, 10, then 20 s later (each ±50 %, mesh/redial.ts), so a 60 s bound could end before the fourth
+ * try, and the machine may be loaded.
+ */
+export const MESH_TIMEOUT = 120_000;
+
 /** Opens a node's UI in a context of its own; CSP violations and uncaught errors are collected into `errors`. */
 export async function openUi(browser: Browser, node: NodeProcess, errors: string[], name: string) {
   const context = await browser.newContext();

@@ -20,7 +20,7 @@ const PAUSE_LABELS = TRAY_PAUSE_ITEMS.map((p) => p.label);
 let nodeEntry: string;
 beforeAll(async () => {
   nodeEntry = await buildNodeEntry();
-}, 120_000);
+});
 
 const cleanups: (() => Promise<void> | void)[] = [];
 afterEach(async () => {
@@ -73,7 +73,7 @@ const mainWindowOf = (app: DesktopApp) => app.mainWindow() as BrowserWindowDoubl
 const trayOf = (app: DesktopApp) => app.tray() as TrayDouble;
 
 // Real node processes on a shared, loaded machine: generous bounds, nothing timed.
-describe('Electron main process (with a double of Electron and a real node process)', { timeout: 120_000 }, () => {
+describe('Electron main process (with a double of Electron and a real node process)', () => {
   it('starts in order: node process, then IPC, tray and window once the node answers', async () => {
     const { electron, app } = launch();
     await app.booted;

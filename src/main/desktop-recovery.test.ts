@@ -19,7 +19,7 @@ import { ElectronDouble, type BrowserWindowDouble } from './testing/electron-dou
 let nodeEntry: string;
 beforeAll(async () => {
   nodeEntry = await buildNodeEntry();
-}, 120_000);
+});
 
 const tempDir = useTempDirs();
 const cleanups: (() => Promise<void> | void)[] = [];

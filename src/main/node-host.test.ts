@@ -10,7 +10,7 @@ import { ElectronDouble } from './testing/electron-double';
 let entry: string;
 beforeAll(async () => {
   entry = await buildNodeEntry();
-}, 120_000);
+});
 
 const cleanups: (() => Promise<void> | void)[] = [];
 afterEach(async () => {
@@ -34,7 +34,7 @@ const once = <T>(host: NodeHost, name: 'ready' | 'crashed' | 'failed') =>
     });
   });
 
-describe('NodeHost (a real node process)', { timeout: 120_000 }, () => {
+describe('NodeHost (a real node process)', () => {
   it('relays calls, validation errors and events, and stops the node cleanly', async () => {
     const { host } = setup();
     const ready = once<{ nodeIdShort: string }>(host, 'ready');

@@ -118,7 +118,7 @@ describe("every command against README's exit-code table", () => {
       expect(code, `${command}: ${err}`).toBe(EXIT.usage);
       expect(err.length, command).toBeGreaterThan(10);
     }
-  }, 120_000);
+  });
 
   it('a bad setting value names the field and what it allows, and nothing is stored', async () => {
     const dir = tempDir();
@@ -139,7 +139,7 @@ describe("every command against README's exit-code table", () => {
       expect(err).toMatch(message);
     }
     expect((await run(['settings', 'get', 'allocation.cpu', '--data-dir', dir])).out).toBe('0\n');
-  }, 120_000);
+  });
 
   it(`a command that needs a running node exits ${EXIT.notRunning} when there is none`, async () => {
     const listed = readmeExitCodes().get(EXIT.notRunning) ?? [];

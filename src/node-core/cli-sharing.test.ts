@@ -37,7 +37,7 @@ describe('hypermesh pause / resume', () => {
     expect((await run('resume', '--data-dir', dir)).out).toBe('sharing resumed\n');
     expect((await run('settings', 'get', 'sharingPaused', '--data-dir', dir)).out).toBe('false\n');
     expect((await run('pause', '--data-dir', dir)).out).toMatch(/until you resume it/);
-  }, 60_000);
+  });
 
   it('sets the rules by path and explains a bad one', async () => {
     const dir = tempDir();
@@ -55,7 +55,7 @@ describe('hypermesh pause / resume', () => {
     expect(overlap.err).toContain('rules.schedule.days.mon: the windows 09:00-12:00 and 11:00-13:00 overlap');
     expect((await run('settings', 'set', 'rules.maxUserCpuPercent', '30', '--data-dir', dir)).code).toBe(0);
     expect((await run('settings', 'set', 'rules.maxUserCpuPercent', 'null', '--data-dir', dir)).code).toBe(0);
-  }, 60_000);
+  });
 
   it('prints allowed vs used per resource, with reasons and what the OS cannot tell', () => {
     const lines = formatAllowance({

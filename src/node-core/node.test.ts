@@ -169,8 +169,8 @@ describe('peer transport', () => {
     const node = listeningNode(tempDir());
     await node.start();
     await node.api.getHardware();
+    // updateSettings applies the network settings before it returns: the stats read next must show them.
     await node.api.updateSettings({ network: { bandwidthCapMbps: 40, tier: '100M' } });
-    await new Promise((r) => setTimeout(r, 10));
     const stats = await node.api.getNetworkStats();
     expect(stats.bandwidthCapBitsPerSec).toBe(40e6);
     expect(stats.pinnedTier).toBe('100M');

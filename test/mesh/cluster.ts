@@ -143,8 +143,11 @@ export class MeshProcess {
   }
 }
 
-/** Polls `probe` until it returns something other than undefined/false. */
-export async function until<T>(what: string, probe: () => Promise<T | undefined | false>, ms = 60_000): Promise<T> {
+/**
+ * Polls `probe` until it returns something other than undefined/false. The default bound is many times a quiet
+ * machine's seconds: a peer whose dials failed a few times is dialled again after up to ~50 s (mesh/redial.ts).
+ */
+export async function until<T>(what: string, probe: () => Promise<T | undefined | false>, ms = 120_000): Promise<T> {
   const deadline = Date.now() + ms;
   let last: unknown;
   for (;;) {

@@ -72,7 +72,7 @@ beforeAll(async () => {
 afterAll(async () => {
   await Promise.all([ca, a, b].map((p) => p.stop()));
   for (const p of [ca, a, b]) p.removeData();
-}, 60_000);
+});
 
 describe('hypermesh job run exits with the job outcome', () => {
   it('WebAssembly: 0 on success, 4 with the status for a non-zero exit, 5 for a trap and each limit', async () => {

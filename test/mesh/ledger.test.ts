@@ -27,15 +27,11 @@ async function join(p: MeshProcess): Promise<void> {
 
 /** Every process at the same head with the same state digest (all balances, stakes and records). */
 async function allAgree(nodes: readonly MeshProcess[]): Promise<WalletView[]> {
-  return until(
-    'every node to agree on the ledger',
-    async () => {
-      const views = await Promise.all(nodes.map(wallet));
-      const states = new Set(views.map((v) => `${v.ledger.height}|${v.ledger.stateDigest}`));
-      return states.size === 1 && views.every((v) => v.ledger.mempool === 0) ? views : undefined;
-    },
-    90_000,
-  );
+  return until('every node to agree on the ledger', async () => {
+    const views = await Promise.all(nodes.map(wallet));
+    const states = new Set(views.map((v) => `${v.ledger.height}|${v.ledger.stateDigest}`));
+    return states.size === 1 && views.every((v) => v.ledger.mempool === 0) ? views : undefined;
+  });
 }
 
 beforeAll(async () => {
@@ -52,7 +48,7 @@ beforeAll(async () => {
 afterAll(async () => {
   await Promise.all([ca, a, b, c].map((p) => p.stop()));
   for (const p of [ca, a, b, c]) p.removeData();
-}, 60_000);
+});
 
 describe('the Caesar ledger in four processes', () => {
   it('A shares memory to B, earns the formula\u2019s amount from B\u2019s receipts, sends part to C; all agree', async () => {
@@ -82,15 +78,11 @@ describe('the Caesar ledger in four processes', () => {
 
     // Receipts every 2 s until the lease ends; each is paid rounded down, so the total is the formula's amount
     // for the whole lease less under one base unit per receipt.
-    const paid = await until(
-      'every receipt of the lease to be paid',
-      async () => {
-        const rewards = await a.call<WalletTxView[]>('getWalletHistory', { kind: 'reward', status: 'confirmed' });
-        const total = rewards.reduce((s, r) => s + parseAmount(r.amount), 0n);
-        return total > full - BigInt(rewards.length) ? { total, count: rewards.length } : undefined;
-      },
-      90_000,
-    );
+    const paid = await until('every receipt of the lease to be paid', async () => {
+      const rewards = await a.call<WalletTxView[]>('getWalletHistory', { kind: 'reward', status: 'confirmed' });
+      const total = rewards.reduce((s, r) => s + parseAmount(r.amount), 0n);
+      return total > full - BigInt(rewards.length) ? { total, count: rewards.length } : undefined;
+    });
     expect(paid.total).toBeLessThanOrEqual(full);
     expect(paid.count).toBeGreaterThanOrEqual(2);
     const rewards = await a.call<WalletTxView[]>('getWalletHistory', { kind: 'reward' });

@@ -25,7 +25,7 @@ beforeAll(async () => {
 afterAll(async () => {
   await Promise.all([ca, ...nodes].map((p) => p.stop()));
   for (const p of [ca, ...nodes]) p.removeData();
-}, 60_000);
+});
 
 describe('a sharing change raced against the start of a node process', () => {
   it.each(DELAYS_MS)(
@@ -48,24 +48,16 @@ describe('a sharing change raced against the start of a node process', () => {
       });
       const nodeId = (await node.call<{ nodeId: string }>('getStatus')).nodeId;
 
-      const cpu = await until(
-        'the CPU to be offered',
-        async () => {
-          const view = (await node.call<AssetView[]>('getAssets')).find((v) => v.kind === 'cpu');
-          return view?.registration.state === 'registered' ? view : undefined;
-        },
-        90_000,
-      );
+      const cpu = await until('the CPU to be offered', async () => {
+        const view = (await node.call<AssetView[]>('getAssets')).find((v) => v.kind === 'cpu');
+        return view?.registration.state === 'registered' ? view : undefined;
+      });
       expect(cpu.allowed).toBeGreaterThan(0);
       expect(cpu.visibility).not.toMatch(/^nobody/); // shared, not 'not shared, never announced'
-      await until(
-        'the CA to find the CPU in the node\u2019s announcement',
-        async () => {
-          const hits = await ca.call<RemoteAssetView[]>('searchAssets', { kind: 'cpu' });
-          return hits.some((h) => h.owner === nodeId && h.capacity.allowed === cpu.allowed) ? true : undefined;
-        },
-        90_000,
-      );
+      await until('the CA to find the CPU in the node\u2019s announcement', async () => {
+        const hits = await ca.call<RemoteAssetView[]>('searchAssets', { kind: 'cpu' });
+        return hits.some((h) => h.owner === nodeId && h.capacity.allowed === cpu.allowed) ? true : undefined;
+      });
       // Still as set (a later reading of the machine must not undo it).
       expect((await node.call<{ sharing: string }>('getStatus')).sharing).toBe('active');
       await node.stop();

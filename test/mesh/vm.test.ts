@@ -40,7 +40,7 @@ beforeAll(async () => {
 afterAll(async () => {
   await Promise.all([ca, a, b].map((p) => p.stop()));
   for (const p of [ca, a, b]) p.removeData();
-}, 60_000);
+});
 
 describe('the Catalog VM in three processes', () => {
   it('B runs a WebAssembly job on A from the command line and gets the right result', async () => {
@@ -50,15 +50,11 @@ describe('the Catalog VM in three processes', () => {
       allocationType: 'Public',
       allocation: { cpu: 50, memory: 10 },
     });
-    await until(
-      'B to find A\u2019s CPU and memory',
-      async () => {
-        const cpu = await b.call<RemoteAssetView[]>('searchAssets', { kind: 'cpu' });
-        const memory = await b.call<RemoteAssetView[]>('searchAssets', { kind: 'memory' });
-        return cpu.some((h) => h.owner === aId) && memory.some((h) => h.owner === aId) ? true : undefined;
-      },
-      90_000,
-    );
+    await until('B to find A\u2019s CPU and memory', async () => {
+      const cpu = await b.call<RemoteAssetView[]>('searchAssets', { kind: 'cpu' });
+      const memory = await b.call<RemoteAssetView[]>('searchAssets', { kind: 'memory' });
+      return cpu.some((h) => h.owner === aId) && memory.some((h) => h.owner === aId) ? true : undefined;
+    });
     const wasm = join(b.dataDir, 'kernel.wasm');
     writeFileSync(wasm, await compileWat(XORSHIFT_WAT));
     const input = join(b.dataDir, 'rounds.bin');

@@ -72,5 +72,5 @@ describe('the Caesar ledger service', () => {
     expect(points).toHaveLength(24);
     const total = points.reduce((s, p) => s + parseAmount(p.amount), 0n);
     expect(total).toBe(parseAmount((await provider.api.getWallet()).earnedTotal));
-  }, 120_000);
+  });
 });

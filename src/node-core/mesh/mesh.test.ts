@@ -67,7 +67,7 @@ describe('mesh over STOQ', () => {
     await until('the withdrawal to reach the consumer', async () =>
       (await consumer.api.searchAssets({})).every((h) => h.owner !== owner.identity.nodeId),
     );
-  }, 120_000);
+  });
 
   it('refuses forged announcements and lowers the trust score of the peer that sent them', async () => {
     const ca = await start({ authority: { name: 'Mesh CA' } });

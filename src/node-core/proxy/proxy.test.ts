@@ -77,7 +77,7 @@ beforeAll(async () => {
   await until('the consumer to find the provider\u2019s memory', async () =>
     (await consumer.api.searchAssets({ kind: 'memory' })).find((a) => a.owner === provider.identity.nodeId),
   );
-}, 120_000);
+});
 
 afterAll(async () => {
   await Promise.all(running.splice(0).map((n) => n.stop()));
@@ -120,7 +120,7 @@ describe('the memory proxy', () => {
     expect(provided).toMatchObject({ consumer: consumer.identity.nodeId, state: 'active', permissions: 'rw' });
     expect(provided!.bytesWritten).toBeGreaterThanOrEqual(pattern.length);
     expect(provided!.bytesRead).toBeGreaterThanOrEqual(pattern.length);
-  }, 120_000);
+  });
 
   it('refuses out-of-bounds, someone else\u2019s, wrong-permission, unknown, freed and expired accesses by name', async () => {
     // Long enough that no refusal below can turn into EXPIRED on a slow machine; expiry has a lease of its own.

@@ -59,7 +59,7 @@ describe("the CA's node statement", () => {
     await victim.api.updateSettings({ trust: { caAddress: addressOf(ca) } });
     await victim.trust!.refresh();
     expect((await victim.api.getTrustStatus()).state).toBe('certified');
-  }, 120_000);
+  });
 });
 
 describe('re-issuing over STOQ', () => {
@@ -130,5 +130,5 @@ describe('per-peer rate limits at the CA', () => {
     expect(await askFrom(other, TrustMethod.Issue, notCsr)).toMatchObject({
       refused: { code: ErrorCode.CaRateLimited },
     });
-  }, 120_000);
+  });
 });

@@ -59,5 +59,5 @@ describe('name limits at the CA', () => {
     const other = await start();
     await certify(other, formatHostPort(ca.transport!.address));
     expect((await other.api.registerName('other-box')).nodeId).toBe(other.identity.nodeId);
-  }, 120_000);
+  });
 });

@@ -5,7 +5,7 @@ import { buildEntry } from '../testing/build-entry';
 let entry = '';
 beforeAll(async () => {
   entry = await buildEntry('src/node-core/testing/pool-await-entry.ts', 'pool-await');
-}, 120_000);
+});
 
 /** Runs the built entry in its own Node process; resolves with its exit code and stdout. */
 function run(args: string[]): Promise<{ code: number | null; out: string; err: string }> {
@@ -29,18 +29,18 @@ describe('worker pools keep a process alive while they have work, and only then'
       expect(result.err).toBe('');
       expect(result.code).toBe(0);
       expect(result.out).toBe(kind === 'pq' ? 'pq true\n' : 'consensus 2\n');
-    }, 60_000);
+    });
 
     it(`${kind}: an idle pool left open does not hold the process (it exits 0 by itself)`, async () => {
       const result = await run([kind, 'leave']);
       expect(result.code).toBe(0);
       expect(result.out).toMatch(new RegExp(`^${kind} `));
-    }, 60_000);
+    });
   }
 
   it('vm: a process awaiting only the job process pool closing (it kills and awaits its children) exits 0', async () => {
     const result = await run(['vm', 'close']);
     expect(result.code).toBe(0);
     expect(result.out).toBe('vm SIGKILL\n');
-  }, 60_000);
+  });
 });

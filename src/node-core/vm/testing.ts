@@ -1,3 +1,4 @@
+import { readFileSync, readdirSync } from 'node:fs';
 import wabtInit from 'wabt';
 import type { JobExecutor } from './sandbox';
 
@@ -152,4 +153,32 @@ export function lyingExecutor(real: JobExecutor): JobExecutor {
     },
     close: () => real.close(),
   };
+}
+
+/** A process's scheduler state from /proc (R running, S sleeping, T stopped…); null once it is gone. Linux only. */
+export function processState(pid: number): string | null {
+  try {
+    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    return stat.slice(stat.lastIndexOf(')') + 2, stat.lastIndexOf(')') + 3);
+  } catch {
+    return null;
+  }
+}
+
+/** This process's children (the job processes of every node it hosts) and their scheduler state. Linux only. */
+export function childStates(): Map<number, string> {
+  const states = new Map<number, string>();
+  for (const tid of readdirSync('/proc/self/task')) {
+    let children: string;
+    try {
+      children = readFileSync(`/proc/self/task/${tid}/children`, 'utf8');
+    } catch {
+      continue;
+    }
+    for (const pid of children.split(' ').filter(Boolean).map(Number)) {
+      const state = processState(pid);
+      if (state !== null) states.set(pid, state); // else gone between the listing and the read
+    }
+  }
+  return states;
 }

@@ -1,35 +1,12 @@
-import { readFileSync, readdirSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { formatHostPort } from '../../shared/network';
 import { certify, useNodes } from '../testing/nodes';
 import { until } from '../testing/until';
-import { XORSHIFT_WAT, compileWat, roundsInput } from './testing';
+import { XORSHIFT_WAT, childStates, compileWat, roundsInput } from './testing';
 
 const start = useNodes({
   timing: { mesh: { intervalMs: 500 }, ledger: { tickMs: 250, slotMs: 500, receiptIntervalMs: 1000 } },
 });
-
-/** This process's children (the job processes of every node it hosts) and their scheduler state (R, S, T…). */
-function childStates(): Map<number, string> {
-  const states = new Map<number, string>();
-  for (const tid of readdirSync('/proc/self/task')) {
-    let children: string;
-    try {
-      children = readFileSync(`/proc/self/task/${tid}/children`, 'utf8');
-    } catch {
-      continue;
-    }
-    for (const pid of children.split(' ').filter(Boolean).map(Number)) {
-      try {
-        const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
-        states.set(pid, stat.slice(stat.lastIndexOf(')') + 2, stat.lastIndexOf(')') + 3));
-      } catch {
-        // gone between the listing and the read
-      }
-    }
-  }
-  return states;
-}
 
 describe.skipIf(process.platform !== 'linux')('the CPU share on a running node', () => {
   it('stops a peer job in its process when the user snoozes sharing, and lets it finish on resume', async () => {

@@ -49,7 +49,7 @@ beforeAll(async () => {
         `chromium-common (SwiftShader's Vulkan ICD at ${SWIFTSHADER_ICD}): apt-get install chromium-common`,
     );
   }
-}, 60_000);
+});
 afterAll(() => gpu.close());
 
 describe('GPU executor (WGSL in a child process)', () => {
@@ -57,7 +57,7 @@ describe('GPU executor (WGSL in a child process)', () => {
     const probe = await gpu.probe();
     expect(probe.adapter?.description).toBeTruthy();
     if (probe.adapter) expect(probe.limits.maxComputeWorkgroupsPerDimension).toBeGreaterThanOrEqual(65_535);
-  }, 60_000);
+  });
 
   for (const n of [64, 256]) {
     it(`multiplies ${n}×${n} f32 matrices like JavaScript`, async () => {
@@ -87,7 +87,7 @@ describe('GPU executor (WGSL in a child process)', () => {
     }
     const r = ok(await gpu.run({ ...reduceJob(data), limits: LIMITS }));
     expect([...u32(r.outputs[0])]).toEqual(reduceJs(data));
-  }, 120_000);
+  });
 
   it('fails a shader that does not compile with gpu-error (from the device), not a result', async () => {
     const r = await gpu.run({
@@ -99,7 +99,7 @@ describe('GPU executor (WGSL in a child process)', () => {
     expect(r.failure?.message).toMatch(/m:\d+:\d+/); // the module's name, line and column
     expect(r.failure?.message).toMatch(/CreateShaderModule/); // and the device's own error, from the scope
     expect(r.outputs).toEqual([]);
-  }, 60_000);
+  });
 
   it('fails a job the device rejects (a wrong entry point) with gpu-error from the error scope', async () => {
     const spec = singleBufferJob(TRIVIAL_WGSL);
@@ -110,7 +110,7 @@ describe('GPU executor (WGSL in a child process)', () => {
     });
     expect(r.failure?.reason).toBe('gpu-error');
     expect(r.outputs).toEqual([]);
-  }, 60_000);
+  });
 
   it('refuses a buffer over the limits and reading an undeclared buffer, before any process starts', async () => {
     const over = await gpu.run({
@@ -139,7 +139,7 @@ describe('GPU executor (WGSL in a child process)', () => {
     expect(r.outputs).toEqual([]);
     const next = ok(await gpu.run({ spec: singleBufferJob(TRIVIAL_WGSL), input: new Uint8Array(0), limits: LIMITS }));
     expect([...u32(next.outputs[0])]).toEqual([7, 8, 9, 10]);
-  }, 120_000);
+  });
 
   it('holds running and new jobs while paused (their wall clocks too) and continues them on resume', async () => {
     const held = createGpuExecutor({ testMode: true, maxConcurrent: 2 });
@@ -165,7 +165,7 @@ describe('GPU executor (WGSL in a child process)', () => {
     } finally {
       await held.close();
     }
-  }, 120_000);
+  });
 
   it('ends a job when its caller aborts', async () => {
     const ac = new AbortController();
@@ -175,7 +175,7 @@ describe('GPU executor (WGSL in a child process)', () => {
     );
     setTimeout(() => ac.abort(), 500);
     expect((await running).failure?.reason).toBe('aborted');
-  }, 120_000);
+  });
 
   it('kills a job process whose resident set passes its memory limit', async () => {
     // 1 MiB of buffers + 16 MiB for the process: less than Node alone needs (~40 MiB), so the watchdog ends it.
@@ -191,7 +191,7 @@ describe('GPU executor (WGSL in a child process)', () => {
     } finally {
       await tight.close();
     }
-  }, 60_000);
+  });
 
   it('refuses fallback adapters outside test mode', async () => {
     const strict = createGpuExecutor();
@@ -203,7 +203,7 @@ describe('GPU executor (WGSL in a child process)', () => {
     } finally {
       await strict.close();
     }
-  }, 60_000);
+  });
 });
 
 describe('Vulkan environment for the child', () => {
@@ -257,5 +257,5 @@ describe('the runtime for GPU job children (the desktop app’s choice, docs/vm.
     } finally {
       await missing.close();
     }
-  }, 60_000);
+  });
 });
