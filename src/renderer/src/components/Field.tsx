@@ -161,3 +161,22 @@ export function Options<V extends string>(props: { values: readonly V[]; text: (
     </option>
   ));
 }
+
+/** A select inside its label, the label's text first: one of `options`, each shown with its text. */
+export function LabelledSelect<V extends string>(props: {
+  label: ReactNode;
+  value: V;
+  options: readonly V[];
+  text: (value: V) => ReactNode;
+  testId?: string;
+  onChange: (value: V) => void;
+}) {
+  return (
+    <label className="field">
+      <span>{props.label}</span>
+      <select data-testid={props.testId} value={props.value} onChange={(e) => props.onChange(e.target.value as V)}>
+        <Options values={props.options} text={props.text} />
+      </select>
+    </label>
+  );
+}

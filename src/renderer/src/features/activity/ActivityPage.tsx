@@ -4,7 +4,7 @@ import { EmptyState } from '../../components/Banner';
 import { AnyOfField } from '../../components/Field';
 import { NodeFailureAlert } from '../../components/NodeFailureAlert';
 import { usePolling } from '../../hooks';
-import { useApp } from '../../store';
+import { useApp, useAppFields } from '../../store';
 import { DIRECTION_TEXT, KIND_TEXT, STATE_TEXT } from './activity';
 import { ActivityTable } from './ActivityTable';
 import { downloadCsv } from './csv';
@@ -28,13 +28,23 @@ const POLL_MS = 2000;
 
 /** The work this machine does for others and has others do, live; receipt trails; the wallet reconciled. */
 export function ActivityPage(props: { now: number }) {
-  const items = useApp((s) => s.activity);
-  const error = useApp((s) => s.activityError);
-  const filters = useApp((s) => s.activityFilters);
-  const setFilters = useApp((s) => s.setActivityFilters);
-  const refreshActivity = useApp((s) => s.refreshActivity);
-  const reconciliation = useApp((s) => s.reconciliation);
-  const reconciliationError = useApp((s) => s.reconciliationError);
+  const {
+    activity: items,
+    activityError: error,
+    activityFilters: filters,
+    setActivityFilters: setFilters,
+    refreshActivity,
+    reconciliation,
+    reconciliationError,
+  } = useAppFields(
+    'activity',
+    'activityError',
+    'activityFilters',
+    'setActivityFilters',
+    'refreshActivity',
+    'reconciliation',
+    'reconciliationError',
+  );
   const sharing = useApp((s) => s.status?.sharing);
   const [trailId, setTrailId] = useState<string | null>(null);
   const refresh = useCallback(() => refreshActivity(), [refreshActivity]);

@@ -5,11 +5,10 @@ import {
   parseServiceAddress,
   type MeshSettings,
   type Settings,
-  type Theme,
 } from '../../../../shared/settings';
 import { bootstrapProblem } from '../network/mesh';
 import { useApp, type SaveError } from '../../store';
-import { TextField } from '../../components/Field';
+import { LabelledSelect, TextField } from '../../components/Field';
 import { useSettingsForm } from './useSettingsForm';
 import { NotificationsSection } from '../notifications/NotificationsSection';
 
@@ -267,20 +266,14 @@ export function SettingsPage(props: { inElectron: boolean }) {
       </section>
       <section className="card" aria-labelledby="settings-app">
         <h2 id="settings-app">Appearance and start-up</h2>
-        <label className="field">
-          <span>Theme</span>
-          <select
-            data-testid="theme"
-            value={settings.app.theme}
-            onChange={(e) => void applyNow({ app: { theme: e.target.value as Theme } })}
-          >
-            {THEMES.map((t) => (
-              <option key={t} value={t}>
-                {t === 'system' ? 'Follow the system' : t === 'light' ? 'Light' : 'Dark'}
-              </option>
-            ))}
-          </select>
-        </label>
+        <LabelledSelect
+          label="Theme"
+          testId="theme"
+          value={settings.app.theme}
+          options={THEMES}
+          text={(t) => (t === 'system' ? 'Follow the system' : t === 'light' ? 'Light' : 'Dark')}
+          onChange={(theme) => void applyNow({ app: { theme } })}
+        />
         <label className="check">
           <input
             type="checkbox"

@@ -21,7 +21,7 @@ import { RESOURCE_TITLES } from './sharing';
 // The Dashboard reads the titles from here.
 export { RESOURCE_TITLES };
 import { useApp, useAppFields } from '../../store';
-import { Options } from '../../components/Field';
+import { LabelledSelect } from '../../components/Field';
 
 const PROOF_TITLES = {
   space: 'Proof of Space — where the resource lives',
@@ -278,20 +278,13 @@ export function SharingPage() {
           />
           Relay traffic and memory for other peers
         </label>
-        <label className="field">
-          <span>Choose remote providers</span>
-          <select
-            value={settings.proxy.selection}
-            onChange={(e) =>
-              edit((s) => ({
-                ...s,
-                proxy: { ...s.proxy, selection: e.target.value as Settings['proxy']['selection'] },
-              }))
-            }
-          >
-            <Options values={PROXY_SELECTIONS} text={(sel) => SELECTION_TITLES[sel]} />
-          </select>
-        </label>
+        <LabelledSelect
+          label="Choose remote providers"
+          value={settings.proxy.selection}
+          options={PROXY_SELECTIONS}
+          text={(sel) => SELECTION_TITLES[sel]}
+          onChange={(selection) => edit((s) => ({ ...s, proxy: { ...s.proxy, selection } }))}
+        />
         <label className="field">
           <span>Most providers per memory pool</span>
           <input
