@@ -180,3 +180,31 @@ export function LabelledSelect<V extends string>(props: {
     </label>
   );
 }
+
+/** One filter of a filter form: "Any" or one of its options, each shown with its text (or as it is, without one). */
+export interface AnyOfFilter<K extends string> {
+  readonly key: K;
+  readonly label: string;
+  readonly options: readonly string[];
+  readonly text: Readonly<Record<string, string>>;
+}
+
+/** A filter form's selects, one a filter of the table; `values` holds each one's choice ('' or absent for Any). */
+export function AnyOfFields<K extends string>(props: {
+  idPrefix: string;
+  filters: readonly AnyOfFilter<K>[];
+  values: Readonly<Partial<Record<K, string>>>;
+  onChange: (change: Partial<Record<K, string>>) => void;
+}) {
+  return props.filters.map((f) => (
+    <AnyOfField<string>
+      key={f.key}
+      id={`${props.idPrefix}-${f.key}`}
+      label={f.label}
+      value={props.values[f.key] ?? ''}
+      options={f.options}
+      text={(v) => f.text[v] ?? v}
+      onChange={(value) => props.onChange({ [f.key]: value } as Partial<Record<K, string>>)}
+    />
+  ));
+}

@@ -1,5 +1,5 @@
 import { GpuDevice } from './GpuDevice';
-import { DataTable } from '../../components/DataTable';
+import { DataTable, RowsTable } from '../../components/DataTable';
 import { useCallback, useRef, useState } from 'react';
 import type { AssetSearchQuery, RemoteAllocationView, RemoteAssetView } from '../../../../shared/mesh';
 import { PRIVACY_LEVEL_INFO } from '../../../../shared/privacy';
@@ -190,15 +190,13 @@ function LeasesSection(props: {
       )}
       {!leases ? (
         !error && <p>Loading…</p>
-      ) : leases.length === 0 ? (
-        <p data-testid="remote-leases-empty">You hold no leases on peers' assets.</p>
       ) : (
-        <DataTable
+        <RowsTable
           columns={['Asset', 'Owner', 'Amount', 'Expires', "Owner's proof verified"]}
           testId="remote-leases"
           caption="My leases on peers' assets"
-        >
-          {leases.map((l) => (
+          rows={leases}
+          row={(l) => (
             <tr key={l.leaseId} data-testid="remote-lease">
               <th scope="row" title={l.assetId}>
                 {KIND_TITLE[l.kind]}
@@ -214,8 +212,9 @@ function LeasesSection(props: {
                 <Verdict ok={l.ownerProofVerified} />
               </td>
             </tr>
-          ))}
-        </DataTable>
+          )}
+          empty={<p data-testid="remote-leases-empty">You hold no leases on peers' assets.</p>}
+        />
       )}
     </section>
   );
