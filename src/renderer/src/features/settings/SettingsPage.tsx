@@ -1,4 +1,4 @@
-import { useId, useRef, useState } from 'react';
+import { useId, useRef, useState, type ReactNode } from 'react';
 import {
   DEFAULT_CA_ADDRESS,
   THEMES,
@@ -8,7 +8,8 @@ import {
 } from '../../../../shared/settings';
 import { bootstrapProblem } from '../network/mesh';
 import { useApp, type SaveError } from '../../store';
-import { LabelledSelect, TextField } from '../../components/Field';
+import { Field, LabelledSelect, TextField } from '../../components/Field';
+import { ActionForm } from '../../components/ActionForm';
 import { useSettingsForm } from './useSettingsForm';
 import { NotificationsSection } from '../notifications/NotificationsSection';
 
@@ -64,13 +65,7 @@ function TrustSection(props: { settings: Settings }) {
         A TrustChain certificate authority certifies that this node owns its NodeId, so that peers can trust it. The
         Certificates page shows what it issued.
       </p>
-      <form
-        noValidate
-        onSubmit={(e) => {
-          e.preventDefault();
-          void save();
-        }}
-      >
+      <ActionForm onSubmit={save}>
         <TextField
           id={`${ids}-ca`}
           label="Certificate authority (HOST:PORT; empty turns TrustChain off)"
@@ -99,21 +94,20 @@ function TrustSection(props: { settings: Settings }) {
           input={{ spellCheck: false }}
           onChange={(value) => edit({ pin: value })}
         />
-        <div className="form-actions">
-          <button type="submit" className="primary" disabled={saving || draft === null}>
-            Save TrustChain settings
-          </button>
+        <SaveActions
+          label="Save TrustChain settings"
+          disabled={saving || draft === null}
+          saved={saved}
+          testId="trust-saved"
+          unplaced={form.unplaced}
+        >
           {caAddress !== DEFAULT_CA_ADDRESS && (
             <button type="button" onClick={() => edit({ caAddress: DEFAULT_CA_ADDRESS })}>
               Use the HyperMesh CA
             </button>
           )}
-          <span role="status" data-testid="trust-saved">
-            {saved ? 'Saved.' : ''}
-          </span>
-        </div>
-        {form.unplaced !== null && <p className="field-error">Not saved: {form.unplaced}</p>}
-      </form>
+        </SaveActions>
+      </ActionForm>
       <label className="check">
         <input
           type="checkbox"
@@ -201,51 +195,66 @@ function MeshSection(props: { settings: Settings }) {
           Not saved: {toggleRefused.message}
         </p>
       )}
-      <form
-        noValidate
-        onSubmit={(e) => {
-          e.preventDefault();
-          void save();
-        }}
-      >
-        <div className="field long">
-          <label htmlFor={`${ids}-bootstrap`}>Bootstrap peers (HOST:PORT, separated by commas or spaces)</label>
-          <textarea
-            id={`${ids}-bootstrap`}
-            ref={input}
-            data-testid="mesh-bootstrap-input"
-            rows={3}
-            value={bootstrap}
-            spellCheck={false}
-            autoComplete="off"
-            aria-invalid={error !== null}
-            aria-describedby={[`${ids}-bootstrap-hint`, error !== null ? `${ids}-bootstrap-error` : '']
-              .filter(Boolean)
-              .join(' ')}
-            onChange={(e) => {
-              form.edit(e.target.value);
-            }}
-          />
-          <span id={`${ids}-bootstrap-hint`} className="note">
-            Besides these, the node joins through the nodes the TrustChain name <code>hypermesh</code> resolves to.
-          </span>
-          {error && (
-            <span id={`${ids}-bootstrap-error`} className="field-error">
-              {error}
-            </span>
+      <ActionForm onSubmit={save}>
+        <Field
+          id={`${ids}-bootstrap`}
+          label="Bootstrap peers (HOST:PORT, separated by commas or spaces)"
+          className="field long"
+          hint={
+            <>
+              Besides these, the node joins through the nodes the TrustChain name <code>hypermesh</code> resolves to.
+            </>
+          }
+          error={error}
+        >
+          {(aria) => (
+            <textarea
+              id={`${ids}-bootstrap`}
+              ref={input}
+              data-testid="mesh-bootstrap-input"
+              rows={3}
+              value={bootstrap}
+              spellCheck={false}
+              autoComplete="off"
+              {...aria}
+              onChange={(e) => form.edit(e.target.value)}
+            />
           )}
-        </div>
-        <div className="form-actions">
-          <button type="submit" className="primary" disabled={saving || draft === null}>
-            Save bootstrap peers
-          </button>
-          <span role="status" data-testid="mesh-saved">
-            {saved ? 'Saved.' : ''}
-          </span>
-        </div>
-        {form.unplaced !== null && <p className="field-error">Not saved: {form.unplaced}</p>}
-      </form>
+        </Field>
+        <SaveActions
+          label="Save bootstrap peers"
+          disabled={saving || draft === null}
+          saved={saved}
+          testId="mesh-saved"
+          unplaced={form.unplaced}
+        />
+      </ActionForm>
     </section>
+  );
+}
+
+/** A settings form's end: its save button (and any other action), whether the last save went through, what was not. */
+function SaveActions(props: {
+  label: string;
+  disabled: boolean;
+  saved: boolean;
+  testId: string;
+  unplaced: string | null;
+  children?: ReactNode;
+}) {
+  return (
+    <>
+      <div className="form-actions">
+        <button type="submit" className="primary" disabled={props.disabled}>
+          {props.label}
+        </button>
+        {props.children}
+        <span role="status" data-testid={props.testId}>
+          {props.saved ? 'Saved.' : ''}
+        </span>
+      </div>
+      {props.unplaced !== null && <p className="field-error">Not saved: {props.unplaced}</p>}
+    </>
   );
 }
 
