@@ -28,29 +28,64 @@ function pinProblem(text: string): string | null {
   return 'A root fingerprint is 64 hexadecimal digits (colons and spaces are ignored); leave it empty to pin none.';
 }
 
+type TrustDraft = { caAddress: string; pin: string };
+
+/** A field of the TrustChain form: what it asks, what is wrong with a value (null when nothing), its settings path. */
+interface TrustField {
+  readonly key: keyof TrustDraft;
+  readonly label: string;
+  readonly hint: ReactNode;
+  readonly testId: string;
+  readonly problem: (text: string) => string | null;
+  readonly setting: string;
+}
+
+const TRUST_FIELDS: readonly TrustField[] = [
+  {
+    key: 'caAddress',
+    label: 'Certificate authority (HOST:PORT; empty turns TrustChain off)',
+    hint: (
+      <>
+        The HyperMesh CA is <code>{DEFAULT_CA_ADDRESS}</code>.
+      </>
+    ),
+    testId: 'trust-ca-address-input',
+    problem: caAddressProblem,
+    setting: 'trust.caAddress',
+  },
+  {
+    key: 'pin',
+    label: 'Pinned root certificate SHA-256 (optional)',
+    hint: 'Empty: the root the CA shows first is trusted from then on.',
+    testId: 'trust-root-pin-input',
+    problem: pinProblem,
+    setting: 'trust.caRootSha256',
+  },
+];
+
 /** TrustChain: which CA certifies this node, an optional pin of its root, and whether self-signed peers are served. */
 function TrustSection(props: { settings: Settings }) {
   const { trust } = props.settings;
   const applyNow = useApp((s) => s.applyNow);
   const ids = useId();
-  const form = useSettingsForm<{ caAddress: string; pin: string }>();
+  const form = useSettingsForm<TrustDraft>();
   const { draft, showErrors, saving, saved } = form;
-  const addressInput = useRef<HTMLInputElement>(null);
-  const pinInput = useRef<HTMLInputElement>(null);
+  const inputs = { caAddress: useRef<HTMLInputElement>(null), pin: useRef<HTMLInputElement>(null) };
 
   // Until the user edits, the fields follow the stored settings (which the CLI may change too).
   const caAddress = draft?.caAddress ?? trust.caAddress;
   const pin = draft?.pin ?? trust.caRootSha256 ?? '';
-  const addressError = (showErrors ? caAddressProblem(caAddress.trim()) : null) ?? form.issue('trust.caAddress');
-  const pinError = (showErrors ? pinProblem(pin.trim()) : null) ?? form.issue('trust.caRootSha256');
-  const edit = (change: Partial<{ caAddress: string; pin: string }>) => form.edit({ caAddress, pin, ...change });
+  const values: TrustDraft = { caAddress, pin };
+  const errorOf = (f: TrustField) => (showErrors ? f.problem(values[f.key].trim()) : null) ?? form.issue(f.setting);
+  const edit = (change: Partial<TrustDraft>) => form.edit({ ...values, ...change });
 
   const save = async () => {
     const address = caAddress.trim();
     const pinText = pin.trim();
     form.attempt();
-    if (caAddressProblem(address) || pinProblem(pinText)) {
-      (caAddressProblem(address) ? addressInput : pinInput).current?.focus();
+    const invalid = TRUST_FIELDS.find((f) => f.problem(values[f.key].trim()) !== null);
+    if (invalid) {
+      inputs[invalid.key].current?.focus();
       return;
     }
     await form.save({
@@ -66,34 +101,21 @@ function TrustSection(props: { settings: Settings }) {
         Certificates page shows what it issued.
       </p>
       <ActionForm onSubmit={save}>
-        <TextField
-          id={`${ids}-ca`}
-          label="Certificate authority (HOST:PORT; empty turns TrustChain off)"
-          className="field long"
-          value={caAddress}
-          hint={
-            <>
-              The HyperMesh CA is <code>{DEFAULT_CA_ADDRESS}</code>.
-            </>
-          }
-          error={addressError}
-          inputRef={addressInput}
-          testId="trust-ca-address-input"
-          input={{ spellCheck: false }}
-          onChange={(value) => edit({ caAddress: value })}
-        />
-        <TextField
-          id={`${ids}-pin`}
-          label="Pinned root certificate SHA-256 (optional)"
-          className="field long"
-          value={pin}
-          hint={'Empty: the root the CA shows first is trusted from then on.'}
-          error={pinError}
-          inputRef={pinInput}
-          testId="trust-root-pin-input"
-          input={{ spellCheck: false }}
-          onChange={(value) => edit({ pin: value })}
-        />
+        {TRUST_FIELDS.map((f) => (
+          <TextField
+            key={f.key}
+            id={`${ids}-${f.key}`}
+            label={f.label}
+            className="field long"
+            value={values[f.key]}
+            hint={f.hint}
+            error={errorOf(f)}
+            inputRef={inputs[f.key]}
+            testId={f.testId}
+            input={{ spellCheck: false }}
+            onChange={(value) => edit({ [f.key]: value })}
+          />
+        ))}
         <SaveActions
           label="Save TrustChain settings"
           disabled={saving || draft === null}
