@@ -1,5 +1,4 @@
 import { describe, expect, it } from 'vitest';
-import { issuesOf } from './testing';
 import { ValidationError } from './errors';
 import { NOTICE_KINDS } from './notifications';
 import {
@@ -12,6 +11,16 @@ import {
   validateSettings,
   validateSettingsPatch,
 } from './settings';
+
+function issuesOf(fn: () => unknown): string[] {
+  try {
+    fn();
+  } catch (err) {
+    expect(err).toBeInstanceOf(ValidationError);
+    return (err as ValidationError).issues.map((i) => i.message);
+  }
+  throw new Error('expected a ValidationError');
+}
 
 describe('settings defaults', () => {
   it('share nothing until the user says so', () => {
