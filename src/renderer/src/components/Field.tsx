@@ -60,38 +60,7 @@ export function Field(props: {
   );
 }
 
-/** A whole-number field between `limits.min` and `limits.max`, as the job and memory forms ask them. */
-export function NumberField(props: {
-  id: string;
-  label: ReactNode;
-  limits: { readonly min: number; readonly max: number };
-  value: string;
-  hint: ReactNode;
-  error: string | null | undefined;
-  inputRef?: Ref<HTMLInputElement>;
-  onChange: (value: string) => void;
-}) {
-  return (
-    <Field id={props.id} label={props.label} hint={props.hint} error={props.error}>
-      {(aria) => (
-        <input
-          id={props.id}
-          ref={props.inputRef}
-          type="number"
-          min={props.limits.min}
-          max={props.limits.max}
-          step={1}
-          value={props.value}
-          {...aria}
-          onChange={(e) => props.onChange(e.target.value)}
-        />
-      )}
-    </Field>
-  );
-}
-
-/** A one-line text field; `input` adds the input's own attributes (inputMode, spellCheck, a class). */
-export function TextField(props: {
+export interface TextFieldProps {
   id: string;
   label: ReactNode;
   value: string;
@@ -102,7 +71,10 @@ export function TextField(props: {
   testId?: string;
   input?: Omit<InputHTMLAttributes<HTMLInputElement>, 'id' | 'value' | 'onChange'>;
   onChange: (value: string) => void;
-}) {
+}
+
+/** A one-line text field; `input` adds the input's own attributes (inputMode, spellCheck, a class). */
+export function TextField(props: TextFieldProps) {
   return (
     <Field
       id={props.id}
@@ -125,6 +97,14 @@ export function TextField(props: {
       )}
     </Field>
   );
+}
+
+/** A whole-number field between `limits.min` and `limits.max`, as the job, memory and marketplace forms ask them. */
+export function NumberField(
+  props: Omit<TextFieldProps, 'input'> & { limits: { readonly min: number; readonly max: number } },
+) {
+  const { limits, ...field } = props;
+  return <TextField {...field} input={{ type: 'number', min: limits.min, max: limits.max, step: 1 }} />;
 }
 
 /** A filter: "Any" (the empty value) or one of `options`, each shown with its text. */

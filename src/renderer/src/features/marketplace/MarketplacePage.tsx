@@ -7,7 +7,7 @@ import { RESOURCE_KINDS } from '../../../../shared/settings';
 import { Banner } from '../../components/Banner';
 import { KIND_TITLE, formatAmount } from '../../format';
 import { usePolling } from '../../hooks';
-import { AnyOfField, Field } from '../../components/Field';
+import { AnyOfField, Field, NumberField } from '../../components/Field';
 import { Peer, RelativeTime, Verdict } from '../../components/Display';
 import {
   EMPTY_SEARCH,
@@ -85,21 +85,15 @@ function SearchFormView(props: {
           />
         )}
       </Field>
-      <Field id="market-max-latency" label={<>Maximum latency (ms)</>} error={errors.maxLatency}>
-        {(aria) => (
-          <input
-            id="market-max-latency"
-            data-testid="search-max-latency"
-            type="number"
-            min={0}
-            max={MAX_LATENCY_MS}
-            step={1}
-            value={form.maxLatency}
-            {...aria}
-            onChange={(e) => edit({ maxLatency: e.target.value })}
-          />
-        )}
-      </Field>
+      <NumberField
+        id="market-max-latency"
+        label="Maximum latency (ms)"
+        limits={{ min: 0, max: MAX_LATENCY_MS }}
+        value={form.maxLatency}
+        error={errors.maxLatency}
+        testId="search-max-latency"
+        onChange={(maxLatency) => edit({ maxLatency })}
+      />
       <div className="field">
         <label className="check">
           <input
