@@ -51,6 +51,12 @@ function issueFor(path: string, issues: readonly { path: string; message: string
 
 const NO_SENSORS_MISSING: readonly SensorCode[] = [];
 
+/** The per-resource limits the table edits after the share, each in its column. */
+const LIMIT_COLUMNS: readonly { field: keyof typeof LIMIT_RANGES; label: string }[] = [
+  { field: 'maxConcurrentUsers', label: 'most users at once' },
+  { field: 'maxDurationMinutes', label: 'longest lease in minutes' },
+];
+
 /** The Pause all card's sentence, from the saved settings: paused (until when), nothing to share, or on. */
 function pauseSentence(saved: Settings): string {
   if (saved.sharingPaused) {
@@ -180,42 +186,23 @@ export function SharingPage() {
                     <p className="field-error">{issueFor(`allocation.${kind}`, issues)}</p>
                   )}
                 </td>
-                <td>
-                  <input
-                    type="number"
-                    aria-label={`${title}: most users at once`}
-                    min={LIMIT_RANGES.maxConcurrentUsers.min}
-                    max={LIMIT_RANGES.maxConcurrentUsers.max}
-                    value={limits.maxConcurrentUsers}
-                    onChange={(e) =>
-                      edit((s) => ({
-                        ...s,
-                        limits: {
-                          ...s.limits,
-                          [kind]: { ...s.limits[kind], maxConcurrentUsers: e.target.valueAsNumber },
-                        },
-                      }))
-                    }
-                  />
-                </td>
-                <td>
-                  <input
-                    type="number"
-                    aria-label={`${title}: longest lease in minutes`}
-                    min={LIMIT_RANGES.maxDurationMinutes.min}
-                    max={LIMIT_RANGES.maxDurationMinutes.max}
-                    value={limits.maxDurationMinutes}
-                    onChange={(e) =>
-                      edit((s) => ({
-                        ...s,
-                        limits: {
-                          ...s.limits,
-                          [kind]: { ...s.limits[kind], maxDurationMinutes: e.target.valueAsNumber },
-                        },
-                      }))
-                    }
-                  />
-                </td>
+                {LIMIT_COLUMNS.map(({ field, label }) => (
+                  <td key={field}>
+                    <input
+                      type="number"
+                      aria-label={`${title}: ${label}`}
+                      min={LIMIT_RANGES[field].min}
+                      max={LIMIT_RANGES[field].max}
+                      value={limits[field]}
+                      onChange={(e) =>
+                        edit((s) => ({
+                          ...s,
+                          limits: { ...s.limits, [kind]: { ...s.limits[kind], [field]: e.target.valueAsNumber } },
+                        }))
+                      }
+                    />
+                  </td>
+                ))}
               </tr>
             );
           })}
