@@ -69,7 +69,7 @@ function TrustSection(props: { settings: Settings }) {
   const applyNow = useApp((s) => s.applyNow);
   const ids = useId();
   const form = useSettingsForm<TrustDraft>();
-  const { draft, showErrors, saving, saved } = form;
+  const { draft, showErrors } = form;
   const inputs = { caAddress: useRef<HTMLInputElement>(null), pin: useRef<HTMLInputElement>(null) };
 
   // Until the user edits, the fields follow the stored settings (which the CLI may change too).
@@ -116,13 +116,7 @@ function TrustSection(props: { settings: Settings }) {
             onChange={(value) => edit({ [f.key]: value })}
           />
         ))}
-        <SaveActions
-          label="Save TrustChain settings"
-          disabled={saving || draft === null}
-          saved={saved}
-          testId="trust-saved"
-          unplaced={form.unplaced}
-        >
+        <SaveActions form={form} label="Save TrustChain settings" testId="trust-saved">
           {caAddress !== DEFAULT_CA_ADDRESS && (
             <button type="button" onClick={() => edit({ caAddress: DEFAULT_CA_ADDRESS })}>
               Use the HyperMesh CA
@@ -165,7 +159,7 @@ function MeshSection(props: { settings: Settings }) {
   const applyNow = useApp((s) => s.applyNow);
   const ids = useId();
   const form = useSettingsForm<string>();
-  const { draft, showErrors, saving, saved } = form;
+  const { draft, showErrors } = form;
   const [toggleRefused, setToggleRefused] = useState<SaveError | null>(null);
   const input = useRef<HTMLTextAreaElement>(null);
 
@@ -243,13 +237,7 @@ function MeshSection(props: { settings: Settings }) {
             />
           )}
         </Field>
-        <SaveActions
-          label="Save bootstrap peers"
-          disabled={saving || draft === null}
-          saved={saved}
-          testId="mesh-saved"
-          unplaced={form.unplaced}
-        />
+        <SaveActions form={form} label="Save bootstrap peers" testId="mesh-saved" />
       </ActionForm>
     </section>
   );
@@ -257,25 +245,24 @@ function MeshSection(props: { settings: Settings }) {
 
 /** A settings form's end: its save button (and any other action), whether the last save went through, what was not. */
 function SaveActions(props: {
+  form: Pick<ReturnType<typeof useSettingsForm>, 'draft' | 'saving' | 'saved' | 'unplaced'>;
   label: string;
-  disabled: boolean;
-  saved: boolean;
   testId: string;
-  unplaced: string | null;
   children?: ReactNode;
 }) {
+  const { draft, saving, saved, unplaced } = props.form;
   return (
     <>
       <div className="form-actions">
-        <button type="submit" className="primary" disabled={props.disabled}>
+        <button type="submit" className="primary" disabled={saving || draft === null}>
           {props.label}
         </button>
         {props.children}
         <span role="status" data-testid={props.testId}>
-          {props.saved ? 'Saved.' : ''}
+          {saved ? 'Saved.' : ''}
         </span>
       </div>
-      {props.unplaced !== null && <p className="field-error">Not saved: {props.unplaced}</p>}
+      {unplaced !== null && <p className="field-error">Not saved: {unplaced}</p>}
     </>
   );
 }
