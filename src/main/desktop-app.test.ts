@@ -1,9 +1,8 @@
 import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
-import { until as waitUntil } from '../node-core/testing/until';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
-import { afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import type { ApiReply, NodeStatus } from '../shared/api/contract';
 import { IPC_CALL, IPC_EVENT } from '../shared/api/ipc-channels';
 import type { Settings } from '../shared/settings';
@@ -11,28 +10,15 @@ import { startOfTomorrow } from '../shared/sharing-policy';
 import type { ResourceShareView } from '../shared/sharing-view';
 import { startDesktopApp, type DesktopApp, type DesktopOptions } from './desktop-app';
 import type { RestartPolicy } from './restart-policy';
-import { buildNodeEntry } from './testing/build-node-entry';
+import { OWN_URL, RENDERER_FILE, useCleanups, useNodeEntry, until } from './testing/desktop-tests';
 import { ElectronDouble, type BrowserWindowDouble, type TrayDouble } from './testing/electron-double';
 import { formatPausedUntil, TRAY_PAUSE_ITEMS } from './tray-menu';
 
 const PAUSE_LABELS = TRAY_PAUSE_ITEMS.map((p) => p.label);
 
-let nodeEntry: string;
-beforeAll(async () => {
-  nodeEntry = await buildNodeEntry();
-});
+const nodeEntry = useNodeEntry();
 
-const cleanups: (() => Promise<void> | void)[] = [];
-afterEach(async () => {
-  for (const c of cleanups.splice(0).reverse()) await c();
-});
-
-const rendererFile = resolve('out/renderer/index.html'); // need not exist: the double records what was loaded
-const ownUrl = `${pathToFileURL(rendererFile).href}#/dashboard`;
-
-/** Waits (generously: 60 s by default) for a condition that depends on another process. */
-const until = <T>(what: string, probe: () => T | undefined | false, ms = 60_000): Promise<T> =>
-  waitUntil(what, probe, ms);
+const cleanups = useCleanups();
 
 function launch(
   options: { dir?: string; restartPolicy?: RestartPolicy; trayIcon?: string; readingsIntervalMs?: number } = {},
@@ -44,10 +30,10 @@ function launch(
   const desktop: DesktopOptions = {
     electron,
     files: {
-      renderer: rendererFile,
+      renderer: RENDERER_FILE,
       preload: resolve('out/preload/index.cjs'),
       trayIcon: options.trayIcon ?? resolve('resources/tray.png'),
-      nodeEntry,
+      nodeEntry: nodeEntry(),
     },
     env: {},
     log: (line) => lines.push(line),
@@ -66,7 +52,7 @@ function launch(
 }
 
 async function call<T>(electron: ElectronDouble, method: string, ...args: unknown[]): Promise<ApiReply<T>> {
-  return (await electron.invoke(IPC_CALL, ownUrl, method, args)) as ApiReply<T>;
+  return (await electron.invoke(IPC_CALL, OWN_URL, method, args)) as ApiReply<T>;
 }
 
 const mainWindowOf = (app: DesktopApp) => app.mainWindow() as BrowserWindowDouble;
@@ -85,7 +71,7 @@ describe('Electron main process (with a double of Electron and a real node proce
     expect(order.every((step) => j.includes(step))).toBe(true);
     expect(app.host?.running).toBe(true);
     const win = mainWindowOf(app);
-    expect(win.webContents.getURL()).toBe(ownUrl);
+    expect(win.webContents.getURL()).toBe(OWN_URL);
     expect(win.visible).toBe(true);
   });
 
@@ -111,7 +97,7 @@ describe('Electron main process (with a double of Electron and a real node proce
     const contents = win.webContents;
     expect(contents.navigate('https://evil.example/')).toBe(false);
     expect(contents.navigate('file:///etc/passwd')).toBe(false);
-    expect(contents.navigate(`${pathToFileURL(rendererFile).href}#/wallet`)).toBe(true);
+    expect(contents.navigate(`${pathToFileURL(RENDERER_FILE).href}#/wallet`)).toBe(true);
     expect(contents.windowOpenHandler?.({ url: 'https://hypermesh.online/docs' })).toEqual({ action: 'deny' });
     expect(contents.windowOpenHandler?.({ url: 'http://insecure.example/' })).toEqual({ action: 'deny' });
     expect(contents.windowOpenHandler?.({ url: 'file:///etc/passwd' })).toEqual({ action: 'deny' });

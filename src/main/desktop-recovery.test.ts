@@ -1,8 +1,6 @@
 import { existsSync, readdirSync, rmSync, statSync, truncateSync } from 'node:fs';
-import { until as waitUntil } from '../node-core/testing/until';
 import { join, resolve } from 'node:path';
-import { pathToFileURL } from 'node:url';
-import { afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import type { ApiReply } from '../shared/api/contract';
 import { IPC_CALL } from '../shared/api/ipc-channels';
 import type { Settings } from '../shared/settings';
@@ -12,27 +10,14 @@ import { listBackups } from '../node-core/store/backup-files';
 import { fixedHardware } from '../node-core/testing/fixed-hardware';
 import { useTempDirs } from '../node-core/testing/temp-dir';
 import { startDesktopApp } from './desktop-app';
-import { buildNodeEntry } from './testing/build-node-entry';
+import { OWN_URL, RENDERER_FILE, useCleanups, useNodeEntry, until } from './testing/desktop-tests';
 import { ElectronDouble, type BrowserWindowDouble } from './testing/electron-double';
 
 // issue #22, item 2: a damaged database refuses to start, and the desktop app offers the way out in an error window.
-let nodeEntry: string;
-beforeAll(async () => {
-  nodeEntry = await buildNodeEntry();
-});
+const nodeEntry = useNodeEntry();
 
 const tempDir = useTempDirs();
-const cleanups: (() => Promise<void> | void)[] = [];
-afterEach(async () => {
-  for (const c of cleanups.splice(0).reverse()) await c();
-});
-
-const rendererFile = resolve('out/renderer/index.html'); // need not exist: the double records what was loaded
-const ownUrl = `${pathToFileURL(rendererFile).href}#/dashboard`;
-
-/** Waits (generously: 60 s by default) for a condition that depends on another process. */
-const until = <T>(what: string, probe: () => T | undefined | false, ms = 60_000): Promise<T> =>
-  waitUntil(what, probe, ms);
+const cleanups = useCleanups();
 
 /** A data folder whose node ran, with allocation.cpu 25 in its settings and in its only backup. */
 async function folderWithBackup(): Promise<string> {
@@ -57,7 +42,12 @@ function launch(dir: string, answers: number[]) {
   const lines: string[] = [];
   const app = startDesktopApp({
     electron,
-    files: { renderer: rendererFile, preload: resolve('out/preload/index.cjs'), trayIcon: 'none.png', nodeEntry },
+    files: {
+      renderer: RENDERER_FILE,
+      preload: resolve('out/preload/index.cjs'),
+      trayIcon: 'none.png',
+      nodeEntry: nodeEntry(),
+    },
     env: {},
     log: (line) => lines.push(line),
   });
@@ -90,7 +80,7 @@ describe('the desktop app on a damaged data folder', () => {
 
     // Restored with the CLI's code path, then the node started again: the window opens on the restored settings.
     await until('the main window after the restore', () => app.mainWindow(), 120_000);
-    const reply = (await electron.invoke(IPC_CALL, ownUrl, 'getSettings', [])) as ApiReply<Settings>;
+    const reply = (await electron.invoke(IPC_CALL, OWN_URL, 'getSettings', [])) as ApiReply<Settings>;
     expect(reply.ok && reply.value.allocation.cpu).toBe(25);
     const aside = readdirSync(dir).filter((f) => f.startsWith('hypermesh.db.replaced-'));
     expect(aside).toHaveLength(1);

@@ -1,26 +1,20 @@
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import type { NodeStatus } from '../shared/api/contract';
 import { NodeHost } from './node-host';
-import { buildNodeEntry } from './testing/build-node-entry';
+import { useCleanups, useNodeEntry } from './testing/desktop-tests';
 import { ElectronDouble } from './testing/electron-double';
 
-let entry: string;
-beforeAll(async () => {
-  entry = await buildNodeEntry();
-});
+const entry = useNodeEntry();
 
-const cleanups: (() => Promise<void> | void)[] = [];
-afterEach(async () => {
-  for (const c of cleanups.splice(0).reverse()) await c();
-});
+const cleanups = useCleanups();
 
 function setup() {
   const dir = mkdtempSync(join(tmpdir(), 'hm-host-'));
   const electron = new ElectronDouble({ userData: dir });
-  const host = new NodeHost({ utilityProcess: electron.utilityProcess, entry, args: ['--data-dir', dir] });
+  const host = new NodeHost({ utilityProcess: electron.utilityProcess, entry: entry(), args: ['--data-dir', dir] });
   cleanups.push(() => rmSync(dir, { recursive: true, force: true }));
   cleanups.push(() => electron.killAll());
   return { dir, electron, host };
@@ -68,7 +62,7 @@ describe('NodeHost (a real node process)', () => {
     const first = once(host, 'ready');
     host.start();
     await first;
-    const second = new NodeHost({ utilityProcess: electron.utilityProcess, entry, args: ['--data-dir', dir] });
+    const second = new NodeHost({ utilityProcess: electron.utilityProcess, entry: entry(), args: ['--data-dir', dir] });
     const failed = once<{ error: { code: string } }>(second, 'failed');
     second.start();
     expect((await failed).error.code).toBe('DATA_DIR_LOCKED');

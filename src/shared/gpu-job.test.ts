@@ -3,6 +3,13 @@ import { DEFAULT_GPU_SPEC_LIMITS, checkGpuJobSpec, gpuOutputsAgree, type GpuJobS
 
 const MIB = 1024 * 1024;
 
+/** Bind group 0, named 'g', with the given (binding, buffer) entries. */
+const groupG = (...entries: [number, string][]): GpuJobSpec['bindGroups'][number] => ({
+  name: 'g',
+  group: 0,
+  entries: entries.map(([binding, buffer]) => ({ binding, buffer })),
+});
+
 /** A valid two-buffer spec; tests change one thing in a copy. */
 function base(): GpuJobSpec {
   return {
@@ -12,16 +19,7 @@ function base(): GpuJobSpec {
       { name: 'out', size: 16, usage: 'storage' },
       { name: 'u', size: 16, usage: 'uniform' },
     ],
-    bindGroups: [
-      {
-        name: 'g',
-        group: 0,
-        entries: [
-          { binding: 0, buffer: 'in' },
-          { binding: 1, buffer: 'out' },
-        ],
-      },
-    ],
+    bindGroups: [groupG([0, 'in'], [1, 'out'])],
     dispatches: [{ module: 'm', entryPoint: 'main', bindGroups: ['g'], workgroups: [1, 1, 1] }],
     output: ['out'],
   };
@@ -64,19 +62,7 @@ describe('checkGpuJobSpec', () => {
       { ...base(), output: ['out', 'out'] },
       { ...base(), output: [] },
       { ...base(), tolerance: { absolute: -1, relative: 0 } },
-      {
-        ...base(),
-        bindGroups: [
-          {
-            name: 'g',
-            group: 0,
-            entries: [
-              { binding: 0, buffer: 'in' },
-              { binding: 0, buffer: 'out' },
-            ],
-          },
-        ],
-      },
+      { ...base(), bindGroups: [groupG([0, 'in'], [0, 'out'])] },
     ];
     for (const [i, c] of cases.entries()) expect(`${i}:${reason(json(c))}`).toBe(`${i}:invalid-spec`);
   });

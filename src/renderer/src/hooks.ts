@@ -50,17 +50,30 @@ export function useSubmit<K extends string = 'submit'>(): Submit<K> {
   return { pending, failure, run, clearFailure, isRunning };
 }
 
-/** Which of a form's fields the user has edited: a field's error shows once it is edited (or the form submitted). */
-export function useTouched<F extends string>(fields: readonly F[]) {
-  const untouched = () => Object.fromEntries(fields.map((f) => [f, false])) as Record<F, boolean>;
-  const [touched, setTouched] = useState(untouched);
+/**
+ * A checked form field: its value, its input (focused when the form is sent invalid), and whether it was edited, since
+ * its error shows only once it is edited or the form has been sent.
+ */
+export function useFormField(initial: string) {
+  const [value, setValue] = useState(initial);
+  const [edited, setEdited] = useState(false);
+  const inputRef = useRef<HTMLInputElement>(null);
   return {
-    touched,
-    /** An onChange that sets the value and marks the field edited. */
-    edited: (field: F, set: (value: string) => void) => (value: string) => {
-      set(value);
-      setTouched((t) => ({ ...t, [field]: true }));
+    value,
+    inputRef,
+    /** What its TextField or NumberField spreads: the value, the check's error when shown, the input, the onChange. */
+    props: (check: { ok: boolean; error?: string }, sent: boolean) => ({
+      value,
+      error: (edited || sent) && !check.ok ? (check.error ?? null) : null,
+      inputRef,
+      onChange: (next: string) => {
+        setValue(next);
+        setEdited(true);
+      },
+    }),
+    reset: () => {
+      setValue(initial);
+      setEdited(false);
     },
-    reset: () => setTouched(untouched()),
   };
 }

@@ -60,6 +60,24 @@ export function objectArg(
   return undefined;
 }
 
+/**
+ * The one argument, an object (`path` in messages) with no key but `keys`, which `check` checks further: returned
+ * typed, or every issue found thrown at once.
+ */
+function checkedObjectArg<T>(
+  args: readonly unknown[],
+  path: string,
+  keys: readonly string[],
+  check: (issues: IssueList, value: Record<string, unknown>) => void,
+): [T] {
+  const issues = new IssueList();
+  const value = objectArg(args, path, issues) ?? {};
+  checkKnownKeys(issues, path, value, keys);
+  check(issues, value);
+  issues.throwIfAny();
+  return [value as unknown as T];
+}
+
 /** Shape only; the node checks every field and signature (docs/trust.md). */
 export function federationDocumentArg(args: readonly unknown[]): FederationDocumentJson {
   const doc = oneArg(args);
@@ -87,44 +105,45 @@ export function checkNameArg(args: readonly unknown[]): [string] {
 const PRICE = /^(0|[1-9]\d{0,11})(\.\d{1,8})?$/;
 
 export function searchQueryArg(args: readonly unknown[]): [AssetSearchQuery] {
-  const issues = new IssueList();
-  const query = objectArg(args, 'query', issues) ?? {};
-  checkKnownKeys(issues, 'query', query, [
-    'kind',
-    'minCapacity',
-    'maxPricePerHour',
-    'maxLatencyMs',
-    'requireAllProofs',
-  ]);
-  if (query.kind !== undefined) checkOneOf(issues, 'query.kind', query.kind, RESOURCE_KINDS);
-  if (query.minCapacity !== undefined)
-    checkInteger(issues, 'query.minCapacity', query.minCapacity, 0, Number.MAX_SAFE_INTEGER);
-  if (query.maxLatencyMs !== undefined) checkInteger(issues, 'query.maxLatencyMs', query.maxLatencyMs, 0, 600_000);
-  if (query.requireAllProofs !== undefined) checkBoolean(issues, 'query.requireAllProofs', query.requireAllProofs);
-  if (
-    query.maxPricePerHour !== undefined &&
-    (typeof query.maxPricePerHour !== 'string' || !PRICE.test(query.maxPricePerHour))
-  ) {
-    issues.add(
-      'query.maxPricePerHour',
-      `query.maxPricePerHour must be a decimal string such as "0.5", got ${describeValue(query.maxPricePerHour)}`,
-    );
-  }
-  issues.throwIfAny();
-  return [query];
+  return checkedObjectArg<AssetSearchQuery>(
+    args,
+    'query',
+    ['kind', 'minCapacity', 'maxPricePerHour', 'maxLatencyMs', 'requireAllProofs'],
+    (issues, query) => {
+      if (query.kind !== undefined) checkOneOf(issues, 'query.kind', query.kind, RESOURCE_KINDS);
+      if (query.minCapacity !== undefined)
+        checkInteger(issues, 'query.minCapacity', query.minCapacity, 0, Number.MAX_SAFE_INTEGER);
+      if (query.maxLatencyMs !== undefined) checkInteger(issues, 'query.maxLatencyMs', query.maxLatencyMs, 0, 600_000);
+      if (query.requireAllProofs !== undefined) checkBoolean(issues, 'query.requireAllProofs', query.requireAllProofs);
+      if (
+        query.maxPricePerHour !== undefined &&
+        (typeof query.maxPricePerHour !== 'string' || !PRICE.test(query.maxPricePerHour))
+      ) {
+        issues.add(
+          'query.maxPricePerHour',
+          `query.maxPricePerHour must be a decimal string such as "0.5", got ${describeValue(query.maxPricePerHour)}`,
+        );
+      }
+    },
+  );
 }
 
 export function allocationArg(args: readonly unknown[]): [RemoteAllocationRequest] {
-  const issues = new IssueList();
-  const request = objectArg(args, 'request', issues) ?? {};
-  checkKnownKeys(issues, 'request', request, ['assetId', 'amount', 'durationMs']);
-  if (typeof request.assetId !== 'string' || !/^hma1-[a-z0-9-]{10,200}$/.test(request.assetId)) {
-    issues.add('request.assetId', `request.assetId must be an AssetId (hma1-…), got ${describeValue(request.assetId)}`);
-  }
-  checkInteger(issues, 'request.amount', request.amount, 1, Number.MAX_SAFE_INTEGER);
-  checkInteger(issues, 'request.durationMs', request.durationMs, 1_000, 30 * 24 * 3_600_000);
-  issues.throwIfAny();
-  return [request as unknown as RemoteAllocationRequest];
+  return checkedObjectArg<RemoteAllocationRequest>(
+    args,
+    'request',
+    ['assetId', 'amount', 'durationMs'],
+    (issues, request) => {
+      if (typeof request.assetId !== 'string' || !/^hma1-[a-z0-9-]{10,200}$/.test(request.assetId)) {
+        issues.add(
+          'request.assetId',
+          `request.assetId must be an AssetId (hma1-…), got ${describeValue(request.assetId)}`,
+        );
+      }
+      checkInteger(issues, 'request.amount', request.amount, 1, Number.MAX_SAFE_INTEGER);
+      checkInteger(issues, 'request.durationMs', request.durationMs, 1_000, 30 * 24 * 3_600_000);
+    },
+  );
 }
 
 const REQUEST_ID = /^[A-Za-z0-9_-]{8,64}$/;
@@ -145,45 +164,41 @@ function checkPositiveAmount(issues: IssueList, path: string, value: unknown): v
 }
 
 export function sendArg(args: readonly unknown[]): [SendRequest] {
-  const issues = new IssueList();
-  const request = objectArg(args, 'request', issues) ?? {};
-  checkKnownKeys(issues, 'request', request, ['to', 'amount', 'memo', 'requestId']);
-  const to = request.to;
-  if (typeof to !== 'string' || !(NODE_ID_PATTERN.test(to) || NAME.test(to)))
-    issues.add(
-      'request.to',
-      `request.to must be a NodeId (52 characters a–z, 2–7) or a name, got ${describeValue(to)}`,
-    );
-  checkPositiveAmount(issues, 'request.amount', request.amount);
-  if (request.memo !== undefined && (typeof request.memo !== 'string' || request.memo.length > MEMO_MAX_LENGTH))
-    issues.add('request.memo', `request.memo must be text of at most ${MEMO_MAX_LENGTH} characters`);
-  checkRequestId(issues, 'request.requestId', request.requestId);
-  issues.throwIfAny();
-  return [request as unknown as SendRequest];
+  return checkedObjectArg<SendRequest>(args, 'request', ['to', 'amount', 'memo', 'requestId'], (issues, request) => {
+    const to = request.to;
+    if (typeof to !== 'string' || !(NODE_ID_PATTERN.test(to) || NAME.test(to)))
+      issues.add(
+        'request.to',
+        `request.to must be a NodeId (52 characters a–z, 2–7) or a name, got ${describeValue(to)}`,
+      );
+    checkPositiveAmount(issues, 'request.amount', request.amount);
+    if (request.memo !== undefined && (typeof request.memo !== 'string' || request.memo.length > MEMO_MAX_LENGTH))
+      issues.add('request.memo', `request.memo must be text of at most ${MEMO_MAX_LENGTH} characters`);
+    checkRequestId(issues, 'request.requestId', request.requestId);
+  });
 }
 
 export function stakeArg(args: readonly unknown[]): [StakeRequest] {
-  const issues = new IssueList();
-  const request = objectArg(args, 'request', issues) ?? {};
-  checkKnownKeys(issues, 'request', request, ['amount', 'lockDays', 'requestId']);
-  checkPositiveAmount(issues, 'request.amount', request.amount);
-  checkInteger(issues, 'request.lockDays', request.lockDays, 2, 365);
-  checkRequestId(issues, 'request.requestId', request.requestId);
-  issues.throwIfAny();
-  return [request as unknown as StakeRequest];
+  return checkedObjectArg<StakeRequest>(args, 'request', ['amount', 'lockDays', 'requestId'], (issues, request) => {
+    checkPositiveAmount(issues, 'request.amount', request.amount);
+    checkInteger(issues, 'request.lockDays', request.lockDays, 2, 365);
+    checkRequestId(issues, 'request.requestId', request.requestId);
+  });
 }
 
 export function historyArg(args: readonly unknown[]): [WalletHistoryQuery] {
-  const issues = new IssueList();
-  const query = objectArg(args, 'query', issues) ?? {};
-  checkKnownKeys(issues, 'query', query, ['kind', 'direction', 'status', 'limit']);
-  if (query.kind !== undefined) checkOneOf(issues, 'query.kind', query.kind, LEDGER_TX_KINDS);
-  if (query.direction !== undefined) checkOneOf(issues, 'query.direction', query.direction, ['in', 'out', 'none']);
-  if (query.status !== undefined)
-    checkOneOf(issues, 'query.status', query.status, ['pending', 'confirmed', 'rejected']);
-  if (query.limit !== undefined) checkInteger(issues, 'query.limit', query.limit, 1, 1000);
-  issues.throwIfAny();
-  return [query];
+  return checkedObjectArg<WalletHistoryQuery>(
+    args,
+    'query',
+    ['kind', 'direction', 'status', 'limit'],
+    (issues, query) => {
+      if (query.kind !== undefined) checkOneOf(issues, 'query.kind', query.kind, LEDGER_TX_KINDS);
+      if (query.direction !== undefined) checkOneOf(issues, 'query.direction', query.direction, ['in', 'out', 'none']);
+      if (query.status !== undefined)
+        checkOneOf(issues, 'query.status', query.status, ['pending', 'confirmed', 'rejected']);
+      if (query.limit !== undefined) checkInteger(issues, 'query.limit', query.limit, 1, 1000);
+    },
+  );
 }
 
 const PROXY_ADDRESS = /^fd48:4d00(:[0-9a-fA-F]{1,4}){6}$/;
@@ -202,18 +217,20 @@ export function addressArg(args: readonly unknown[]): [string] {
 }
 
 export function remoteMemoryArg(args: readonly unknown[]): [RemoteMemoryRequest] {
-  const issues = new IssueList();
-  const request = objectArg(args, 'request', issues) ?? {};
-  checkKnownKeys(issues, 'request', request, ['bytes', 'durationMs', 'providers', 'replicas', 'anonymous']);
-  if (request.anonymous !== undefined) checkBoolean(issues, 'request.anonymous', request.anonymous);
-  checkInteger(issues, 'request.bytes', request.bytes, 4096, 1024 ** 3);
-  if (typeof request.bytes === 'number' && request.bytes % 4096 !== 0)
-    issues.add('request.bytes', 'request.bytes must be a multiple of 4096');
-  checkInteger(issues, 'request.durationMs', request.durationMs, 1_000, 30 * 24 * 3_600_000);
-  if (request.providers !== undefined) checkInteger(issues, 'request.providers', request.providers, 1, 16);
-  if (request.replicas !== undefined) checkInteger(issues, 'request.replicas', request.replicas, 1, 16);
-  issues.throwIfAny();
-  return [request as unknown as RemoteMemoryRequest];
+  return checkedObjectArg<RemoteMemoryRequest>(
+    args,
+    'request',
+    ['bytes', 'durationMs', 'providers', 'replicas', 'anonymous'],
+    (issues, request) => {
+      if (request.anonymous !== undefined) checkBoolean(issues, 'request.anonymous', request.anonymous);
+      checkInteger(issues, 'request.bytes', request.bytes, 4096, 1024 ** 3);
+      if (typeof request.bytes === 'number' && request.bytes % 4096 !== 0)
+        issues.add('request.bytes', 'request.bytes must be a multiple of 4096');
+      checkInteger(issues, 'request.durationMs', request.durationMs, 1_000, 30 * 24 * 3_600_000);
+      if (request.providers !== undefined) checkInteger(issues, 'request.providers', request.providers, 1, 16);
+      if (request.replicas !== undefined) checkInteger(issues, 'request.replicas', request.replicas, 1, 16);
+    },
+  );
 }
 
 const BASE64 = /^[A-Za-z0-9+/]*={0,2}$/;
@@ -229,79 +246,78 @@ function base64Of(issues: IssueList, path: string, value: unknown, maxBytes: num
 }
 
 export function runJobArg(args: readonly unknown[]): [RunJobRequest] {
-  const issues = new IssueList();
-  const request = objectArg(args, 'request', issues) ?? {};
-  checkKnownKeys(issues, 'request', request, ['kind', 'code', 'input', 'args', 'redundancy', 'limits', 'providers']);
-  checkOneOf(issues, 'request.kind', request.kind, JOB_KINDS);
-  base64Of(issues, 'request.code', request.code, JOB_LIMITS.codeBytes, 1);
-  const input = request.input;
-  if (input !== undefined) {
-    if (!isPlainObject(input)) issues.add('request.input', 'request.input must be { data } or { proxy }');
-    else if ('data' in input) {
-      checkKnownKeys(issues, 'request.input', input, ['data']);
-      base64Of(issues, 'request.input.data', input.data, JOB_LIMITS.inputBytes);
-    } else if ('proxy' in input && isPlainObject(input.proxy)) {
-      checkKnownKeys(issues, 'request.input', input, ['proxy']);
-      checkKnownKeys(issues, 'request.input.proxy', input.proxy, ['address', 'offset', 'length']);
-      const proxy = input.proxy;
-      if (typeof proxy.address !== 'string' || !PROXY_ADDRESS.test(proxy.address))
-        issues.add('request.input.proxy.address', 'request.input.proxy.address must be a proxy address');
-      checkInteger(issues, 'request.input.proxy.offset', proxy.offset, 0, 1024 ** 3);
-      checkInteger(issues, 'request.input.proxy.length', proxy.length, 0, JOB_LIMITS.inputBytes);
-    } else issues.add('request.input', 'request.input must be { data } or { proxy }');
-  }
-  if (request.args !== undefined) {
-    if (!Array.isArray(request.args) || request.args.length > JOB_LIMITS.args)
-      issues.add('request.args', `request.args must be a list of at most ${JOB_LIMITS.args} strings`);
-    else
-      request.args.forEach((a: unknown, i) => {
-        if (typeof a !== 'string' || a.length > JOB_LIMITS.argLength || a.includes('\0'))
-          issues.add(
-            `request.args.${i}`,
-            `each argument must be a string of at most ${JOB_LIMITS.argLength} characters`,
-          );
-      });
-  }
-  if (request.redundancy !== undefined)
-    checkInteger(
-      issues,
-      'request.redundancy',
-      request.redundancy,
-      JOB_LIMITS.redundancy.min,
-      JOB_LIMITS.redundancy.max,
-    );
-  if (request.limits !== undefined) {
-    if (!isPlainObject(request.limits)) issues.add('request.limits', 'request.limits must be an object');
-    else {
-      const limits = request.limits;
-      checkKnownKeys(issues, 'request.limits', limits, ['cpuSeconds', 'wallSeconds', 'memoryMiB', 'outputKiB']);
-      for (const key of ['cpuSeconds', 'wallSeconds', 'memoryMiB', 'outputKiB'] as const) {
-        if (limits[key] !== undefined)
-          checkInteger(issues, `request.limits.${key}`, limits[key], JOB_LIMITS[key].min, JOB_LIMITS[key].max);
+  return checkedObjectArg<RunJobRequest>(
+    args,
+    'request',
+    ['kind', 'code', 'input', 'args', 'redundancy', 'limits', 'providers'],
+    (issues, request) => {
+      checkOneOf(issues, 'request.kind', request.kind, JOB_KINDS);
+      base64Of(issues, 'request.code', request.code, JOB_LIMITS.codeBytes, 1);
+      const input = request.input;
+      if (input !== undefined) {
+        if (!isPlainObject(input)) issues.add('request.input', 'request.input must be { data } or { proxy }');
+        else if ('data' in input) {
+          checkKnownKeys(issues, 'request.input', input, ['data']);
+          base64Of(issues, 'request.input.data', input.data, JOB_LIMITS.inputBytes);
+        } else if ('proxy' in input && isPlainObject(input.proxy)) {
+          checkKnownKeys(issues, 'request.input', input, ['proxy']);
+          checkKnownKeys(issues, 'request.input.proxy', input.proxy, ['address', 'offset', 'length']);
+          const proxy = input.proxy;
+          if (typeof proxy.address !== 'string' || !PROXY_ADDRESS.test(proxy.address))
+            issues.add('request.input.proxy.address', 'request.input.proxy.address must be a proxy address');
+          checkInteger(issues, 'request.input.proxy.offset', proxy.offset, 0, 1024 ** 3);
+          checkInteger(issues, 'request.input.proxy.length', proxy.length, 0, JOB_LIMITS.inputBytes);
+        } else issues.add('request.input', 'request.input must be { data } or { proxy }');
       }
-    }
-  }
-  if (request.providers !== undefined) {
-    if (
-      !Array.isArray(request.providers) ||
-      request.providers.length === 0 ||
-      request.providers.length > 16 ||
-      !request.providers.every((p: unknown) => typeof p === 'string' && NODE_ID_PATTERN.test(p))
-    )
-      issues.add('request.providers', 'request.providers must be 1–16 NodeIds');
-  }
-  issues.throwIfAny();
-  return [request as unknown as RunJobRequest];
+      if (request.args !== undefined) {
+        if (!Array.isArray(request.args) || request.args.length > JOB_LIMITS.args)
+          issues.add('request.args', `request.args must be a list of at most ${JOB_LIMITS.args} strings`);
+        else
+          request.args.forEach((a: unknown, i) => {
+            if (typeof a !== 'string' || a.length > JOB_LIMITS.argLength || a.includes('\0'))
+              issues.add(
+                `request.args.${i}`,
+                `each argument must be a string of at most ${JOB_LIMITS.argLength} characters`,
+              );
+          });
+      }
+      if (request.redundancy !== undefined)
+        checkInteger(
+          issues,
+          'request.redundancy',
+          request.redundancy,
+          JOB_LIMITS.redundancy.min,
+          JOB_LIMITS.redundancy.max,
+        );
+      if (request.limits !== undefined) {
+        if (!isPlainObject(request.limits)) issues.add('request.limits', 'request.limits must be an object');
+        else {
+          const limits = request.limits;
+          checkKnownKeys(issues, 'request.limits', limits, ['cpuSeconds', 'wallSeconds', 'memoryMiB', 'outputKiB']);
+          for (const key of ['cpuSeconds', 'wallSeconds', 'memoryMiB', 'outputKiB'] as const) {
+            if (limits[key] !== undefined)
+              checkInteger(issues, `request.limits.${key}`, limits[key], JOB_LIMITS[key].min, JOB_LIMITS[key].max);
+          }
+        }
+      }
+      if (request.providers !== undefined) {
+        if (
+          !Array.isArray(request.providers) ||
+          request.providers.length === 0 ||
+          request.providers.length > 16 ||
+          !request.providers.every((p: unknown) => typeof p === 'string' && NODE_ID_PATTERN.test(p))
+        )
+          issues.add('request.providers', 'request.providers must be 1–16 NodeIds');
+      }
+    },
+  );
 }
 
 export function jobQueryArg(args: readonly unknown[]): [JobQuery] {
-  const issues = new IssueList();
-  const query = objectArg(args, 'query', issues) ?? {};
-  checkKnownKeys(issues, 'query', query, ['role', 'limit']);
-  if (query.role !== undefined) checkOneOf(issues, 'query.role', query.role, ['consumer', 'provider']);
-  if (query.limit !== undefined) checkInteger(issues, 'query.limit', query.limit, 1, 1000);
-  issues.throwIfAny();
-  return [query];
+  return checkedObjectArg<JobQuery>(args, 'query', ['role', 'limit'], (issues, query) => {
+    if (query.role !== undefined) checkOneOf(issues, 'query.role', query.role, ['consumer', 'provider']);
+    if (query.limit !== undefined) checkInteger(issues, 'query.limit', query.limit, 1, 1000);
+  });
 }
 
 export function pauseRequestArg(args: readonly unknown[]): [PauseRequest] {
@@ -391,31 +407,30 @@ export function settingsPatchArg(args: readonly unknown[]): [SettingsPatch] {
 }
 
 export function logQueryArg(args: readonly unknown[]): [LogQuery] {
-  const issues = new IssueList();
-  const query = objectArg(args, 'query', issues) ?? {};
-  checkKnownKeys(issues, 'query', query, ['text', 'minLevel', 'limit']);
-  if (query.text !== undefined && (typeof query.text !== 'string' || query.text.length > 200)) {
-    issues.add('query.text', `query.text must be text of at most 200 characters, got ${describeValue(query.text)}`);
-  }
-  if (query.minLevel !== undefined) checkOneOf(issues, 'query.minLevel', query.minLevel, LOG_LEVELS);
-  if (query.limit !== undefined) checkInteger(issues, 'query.limit', query.limit, 1, 5000);
-  issues.throwIfAny();
-  return [query];
+  return checkedObjectArg<LogQuery>(args, 'query', ['text', 'minLevel', 'limit'], (issues, query) => {
+    if (query.text !== undefined && (typeof query.text !== 'string' || query.text.length > 200)) {
+      issues.add('query.text', `query.text must be text of at most 200 characters, got ${describeValue(query.text)}`);
+    }
+    if (query.minLevel !== undefined) checkOneOf(issues, 'query.minLevel', query.minLevel, LOG_LEVELS);
+    if (query.limit !== undefined) checkInteger(issues, 'query.limit', query.limit, 1, 5000);
+  });
 }
 
 export function activityQueryArg(args: readonly unknown[]): [ActivityQuery] {
-  const issues = new IssueList();
-  const query = objectArg(args, 'query', issues) ?? {};
-  checkKnownKeys(issues, 'query', query, ['direction', 'kind', 'state', 'since', 'limit']);
-  if (query.direction !== undefined) checkOneOf(issues, 'query.direction', query.direction, ACTIVITY_DIRECTIONS);
-  if (query.kind !== undefined) checkOneOf(issues, 'query.kind', query.kind, ACTIVITY_KINDS);
-  if (query.state !== undefined) checkOneOf(issues, 'query.state', query.state, ACTIVITY_STATES);
-  if (query.since !== undefined && (typeof query.since !== 'string' || Number.isNaN(Date.parse(query.since))))
-    issues.add('query.since', `query.since must be an ISO time, got ${describeValue(query.since)}`);
-  if (query.limit !== undefined)
-    checkInteger(issues, 'query.limit', query.limit, ACTIVITY_LIMIT.min, ACTIVITY_LIMIT.max);
-  issues.throwIfAny();
-  return [query];
+  return checkedObjectArg<ActivityQuery>(
+    args,
+    'query',
+    ['direction', 'kind', 'state', 'since', 'limit'],
+    (issues, query) => {
+      if (query.direction !== undefined) checkOneOf(issues, 'query.direction', query.direction, ACTIVITY_DIRECTIONS);
+      if (query.kind !== undefined) checkOneOf(issues, 'query.kind', query.kind, ACTIVITY_KINDS);
+      if (query.state !== undefined) checkOneOf(issues, 'query.state', query.state, ACTIVITY_STATES);
+      if (query.since !== undefined && (typeof query.since !== 'string' || Number.isNaN(Date.parse(query.since))))
+        issues.add('query.since', `query.since must be an ISO time, got ${describeValue(query.since)}`);
+      if (query.limit !== undefined)
+        checkInteger(issues, 'query.limit', query.limit, ACTIVITY_LIMIT.min, ACTIVITY_LIMIT.max);
+    },
+  );
 }
 
 /** `job:<id>` or `lease:<id>` (ids are letters, digits, '-' and '_'; 1–128 characters). */

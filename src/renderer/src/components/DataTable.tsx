@@ -30,3 +30,16 @@ export function DataTable(props: {
     </table>
   );
 }
+
+/** A DataTable of `rows`, each drawn by `row` (a `<tr>` with its key); `empty` shows instead when there are none. */
+export function RowsTable<R>(
+  props: Omit<Parameters<typeof DataTable>[0], 'children'> & {
+    rows: readonly R[];
+    row: (row: R) => ReactNode;
+    empty: ReactNode;
+  },
+) {
+  const { rows, row, empty, ...table } = props;
+  if (rows.length === 0) return empty;
+  return <DataTable {...table}>{rows.map(row)}</DataTable>;
+}

@@ -60,38 +60,7 @@ export function Field(props: {
   );
 }
 
-/** A whole-number field between `limits.min` and `limits.max`, as the job and memory forms ask them. */
-export function NumberField(props: {
-  id: string;
-  label: ReactNode;
-  limits: { readonly min: number; readonly max: number };
-  value: string;
-  hint: ReactNode;
-  error: string | null | undefined;
-  inputRef?: Ref<HTMLInputElement>;
-  onChange: (value: string) => void;
-}) {
-  return (
-    <Field id={props.id} label={props.label} hint={props.hint} error={props.error}>
-      {(aria) => (
-        <input
-          id={props.id}
-          ref={props.inputRef}
-          type="number"
-          min={props.limits.min}
-          max={props.limits.max}
-          step={1}
-          value={props.value}
-          {...aria}
-          onChange={(e) => props.onChange(e.target.value)}
-        />
-      )}
-    </Field>
-  );
-}
-
-/** A one-line text field; `input` adds the input's own attributes (inputMode, spellCheck, a class). */
-export function TextField(props: {
+export interface TextFieldProps {
   id: string;
   label: ReactNode;
   value: string;
@@ -102,7 +71,10 @@ export function TextField(props: {
   testId?: string;
   input?: Omit<InputHTMLAttributes<HTMLInputElement>, 'id' | 'value' | 'onChange'>;
   onChange: (value: string) => void;
-}) {
+}
+
+/** A one-line text field; `input` adds the input's own attributes (inputMode, spellCheck, a class). */
+export function TextField(props: TextFieldProps) {
   return (
     <Field
       id={props.id}
@@ -125,6 +97,14 @@ export function TextField(props: {
       )}
     </Field>
   );
+}
+
+/** A whole-number field between `limits.min` and `limits.max`, as the job, memory and marketplace forms ask them. */
+export function NumberField(
+  props: Omit<TextFieldProps, 'input'> & { limits: { readonly min: number; readonly max: number } },
+) {
+  const { limits, ...field } = props;
+  return <TextField {...field} input={{ type: 'number', min: limits.min, max: limits.max, step: 1 }} />;
 }
 
 /** A filter: "Any" (the empty value) or one of `options`, each shown with its text. */
@@ -159,5 +139,52 @@ export function Options<V extends string>(props: { values: readonly V[]; text: (
     <option key={v} value={v}>
       {props.text(v)}
     </option>
+  ));
+}
+
+/** A select inside its label, the label's text first: one of `options`, each shown with its text. */
+export function LabelledSelect<V extends string>(props: {
+  label: ReactNode;
+  value: V;
+  options: readonly V[];
+  text: (value: V) => ReactNode;
+  testId?: string;
+  onChange: (value: V) => void;
+}) {
+  return (
+    <label className="field">
+      <span>{props.label}</span>
+      <select data-testid={props.testId} value={props.value} onChange={(e) => props.onChange(e.target.value as V)}>
+        <Options values={props.options} text={props.text} />
+      </select>
+    </label>
+  );
+}
+
+/** One filter of a filter form: "Any" or one of its options, each shown with its text (or as it is, without one). */
+export interface AnyOfFilter<K extends string> {
+  readonly key: K;
+  readonly label: string;
+  readonly options: readonly string[];
+  readonly text: Readonly<Record<string, string>>;
+}
+
+/** A filter form's selects, one a filter of the table; `values` holds each one's choice ('' or absent for Any). */
+export function AnyOfFields<K extends string>(props: {
+  idPrefix: string;
+  filters: readonly AnyOfFilter<K>[];
+  values: Readonly<Partial<Record<K, string>>>;
+  onChange: (change: Partial<Record<K, string>>) => void;
+}) {
+  return props.filters.map((f) => (
+    <AnyOfField<string>
+      key={f.key}
+      id={`${props.idPrefix}-${f.key}`}
+      label={f.label}
+      value={props.values[f.key] ?? ''}
+      options={f.options}
+      text={(v) => f.text[v] ?? v}
+      onChange={(value) => props.onChange({ [f.key]: value } as Partial<Record<K, string>>)}
+    />
   ));
 }

@@ -1,10 +1,10 @@
 import { useCallback, useState } from 'react';
 import { ACTIVITY_DIRECTIONS, ACTIVITY_KINDS, ACTIVITY_STATES } from '../../../../shared/activity';
 import { EmptyState } from '../../components/Banner';
-import { AnyOfField } from '../../components/Field';
+import { AnyOfFields, type AnyOfFilter } from '../../components/Field';
 import { NodeFailureAlert } from '../../components/NodeFailureAlert';
 import { usePolling } from '../../hooks';
-import { useApp } from '../../store';
+import { useApp, useAppFields } from '../../store';
 import { DIRECTION_TEXT, KIND_TEXT, STATE_TEXT } from './activity';
 import { ActivityTable } from './ActivityTable';
 import { downloadCsv } from './csv';
@@ -12,12 +12,7 @@ import { ReceiptTrailView } from './ReceiptTrailView';
 import { ReconciliationCard } from './ReconciliationCard';
 
 /** The list's filters: each a select of "Any" or one value. */
-const FILTERS: readonly {
-  key: 'direction' | 'kind' | 'state';
-  label: string;
-  options: readonly string[];
-  text: Readonly<Record<string, string>>;
-}[] = [
+const FILTERS: readonly AnyOfFilter<'direction' | 'kind' | 'state'>[] = [
   { key: 'direction', label: 'Direction', options: ACTIVITY_DIRECTIONS, text: DIRECTION_TEXT },
   { key: 'kind', label: 'Kind', options: ACTIVITY_KINDS, text: KIND_TEXT },
   { key: 'state', label: 'State', options: ACTIVITY_STATES, text: STATE_TEXT },
@@ -28,13 +23,23 @@ const POLL_MS = 2000;
 
 /** The work this machine does for others and has others do, live; receipt trails; the wallet reconciled. */
 export function ActivityPage(props: { now: number }) {
-  const items = useApp((s) => s.activity);
-  const error = useApp((s) => s.activityError);
-  const filters = useApp((s) => s.activityFilters);
-  const setFilters = useApp((s) => s.setActivityFilters);
-  const refreshActivity = useApp((s) => s.refreshActivity);
-  const reconciliation = useApp((s) => s.reconciliation);
-  const reconciliationError = useApp((s) => s.reconciliationError);
+  const {
+    activity: items,
+    activityError: error,
+    activityFilters: filters,
+    setActivityFilters: setFilters,
+    refreshActivity,
+    reconciliation,
+    reconciliationError,
+  } = useAppFields(
+    'activity',
+    'activityError',
+    'activityFilters',
+    'setActivityFilters',
+    'refreshActivity',
+    'reconciliation',
+    'reconciliationError',
+  );
   const sharing = useApp((s) => s.status?.sharing);
   const [trailId, setTrailId] = useState<string | null>(null);
   const refresh = useCallback(() => refreshActivity(), [refreshActivity]);
@@ -58,17 +63,7 @@ export function ActivityPage(props: { now: number }) {
       <section className="card" aria-labelledby="activity-list-title" data-testid="activity-list">
         <h2 id="activity-list-title">History</h2>
         <form className="market-form" role="search" aria-label="Filter activity" onSubmit={(e) => e.preventDefault()}>
-          {FILTERS.map((f) => (
-            <AnyOfField<string>
-              key={f.key}
-              id={`activity-${f.key}`}
-              label={f.label}
-              value={filters[f.key] ?? ''}
-              options={f.options}
-              text={(v) => f.text[v] ?? v}
-              onChange={(value) => edit({ [f.key]: value })}
-            />
-          ))}
+          <AnyOfFields idPrefix="activity" filters={FILTERS} values={filters} onChange={edit} />
           <button
             type="button"
             data-testid="activity-export"

@@ -74,11 +74,14 @@ describe('toCsv', () => {
   });
 
   it('quotes fields with commas, quotes and line breaks, and only those', () => {
-    expect(csvField('plain')).toBe('plain');
-    expect(csvField('a,b')).toBe('"a,b"');
-    expect(csvField('say "hi"')).toBe('"say ""hi"""');
-    expect(csvField('two\nlines')).toBe('"two\nlines"');
-    expect(csvField('cr\rhere')).toBe('"cr\rhere"');
+    const written: Record<string, string> = {
+      plain: 'plain',
+      'a,b': '"a,b"',
+      'say "hi"': '"say ""hi"""',
+      'two\nlines': '"two\nlines"',
+      'cr\rhere': '"cr\rhere"',
+    };
+    for (const [field, asWritten] of Object.entries(written)) expect(csvField(field)).toBe(asWritten);
     const odd: ActivityItem = { ...item, id: 'lease:x', result: { ok: false, code: 'a,"b"\nc' }, progress: 0.5 };
     const rows = parseCsv(toCsv([odd, item]));
     expect(rows[1]?.[9]).toBe('a,"b"\nc');

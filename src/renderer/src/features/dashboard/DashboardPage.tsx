@@ -1,6 +1,6 @@
 import { useCallback } from 'react';
 import { usePolling } from '../../hooks';
-import { useApp } from '../../store';
+import { useAppFields } from '../../store';
 import { RunningNow } from '../activity/RunningNow';
 import { AllowedVsUsed } from '../sharing/SharingNow';
 import { EarningsCard } from './EarningsCard';
@@ -14,29 +14,33 @@ const PEERS_MS = 5000;
 const EARNINGS_MS = 30_000;
 
 export function DashboardPage(props: { now: number }) {
-  const status = useApp((s) => s.status);
-  const settings = useApp((s) => s.settings);
-  const usage = useApp((s) => s.usage);
-  const mesh = useApp((s) => s.mesh);
-  const network = useApp((s) => s.network);
-  const wallet = useApp((s) => s.wallet);
-  const walletError = useApp((s) => s.walletError);
-  const earnings = useApp((s) => s.dashboardEarnings);
-  const earningsError = useApp((s) => s.dashboardEarningsError);
-  const refreshUsage = useApp((s) => s.refreshUsage);
-  const refreshMesh = useApp((s) => s.refreshMesh);
-  const refreshNetwork = useApp((s) => s.refreshNetwork);
-  const refreshWallet = useApp((s) => s.refreshWallet);
+  const { status, settings, usage, mesh, network, wallet, walletError } = useAppFields(
+    'status',
+    'settings',
+    'usage',
+    'mesh',
+    'network',
+    'wallet',
+    'walletError',
+  );
+  const { dashboardEarnings: earnings, dashboardEarningsError: earningsError } = useAppFields(
+    'dashboardEarnings',
+    'dashboardEarningsError',
+  );
+  const { refreshUsage, refreshMesh, refreshNetwork, refreshWallet, refreshDashboardEarnings } = useAppFields(
+    'refreshUsage',
+    'refreshMesh',
+    'refreshNetwork',
+    'refreshWallet',
+    'refreshDashboardEarnings',
+  );
   const refreshPeers = useCallback(
     () => Promise.all([refreshMesh(), refreshNetwork(), refreshWallet()]).then(() => undefined),
     [refreshMesh, refreshNetwork, refreshWallet],
   );
   usePolling(refreshUsage, USAGE_MS);
   usePolling(refreshPeers, PEERS_MS);
-  usePolling(
-    useApp((s) => s.refreshDashboardEarnings),
-    EARNINGS_MS,
-  );
+  usePolling(refreshDashboardEarnings, EARNINGS_MS);
   if (!status || !settings) return <p>Loading…</p>;
   // The live reading (every 2 s) is newer than the status; both carry the allowance.
   const allowance = usage?.sharing ?? status.allowance;

@@ -1,4 +1,4 @@
-import { DataTable } from '../../components/DataTable';
+import { RowsTable } from '../../components/DataTable';
 import { formatBytes } from '../../../../shared/privacy';
 import { jobOutcome, type JobResultView, type JobRunView, type JobView } from '../../../../shared/vm';
 import {
@@ -106,65 +106,65 @@ function JobOutput(props: { jobId: string; output: string | null }) {
 }
 
 function RunsTable(props: { runs: readonly JobRunView[] }) {
-  if (props.runs.length === 0) {
-    return (
-      <p className="note" data-testid="job-runs-empty">
-        No provider ran it.
-      </p>
-    );
-  }
   return (
-    <DataTable
+    <RowsTable
       columns={['Provider', 'Status', 'Output hash', 'Agreed', 'Proof', 'Paid', 'Usage', 'Why it failed']}
       testId="job-runs"
       caption="Runs by provider"
+      rows={props.runs}
+      row={(run) => <RunRow key={run.provider} run={run} />}
+      empty={
+        <p className="note" data-testid="job-runs-empty">
+          No provider ran it.
+        </p>
+      }
+    />
+  );
+}
+
+/** One provider's run of the job: its status, output, agreement, proof, pay and usage. */
+function RunRow(props: { run: JobRunView }) {
+  const { run } = props;
+  return (
+    <tr
+      data-testid="job-run-row"
+      data-provider={run.provider}
+      data-status={run.status}
+      data-agreed={run.agreed === null ? '' : String(run.agreed)}
+      data-proof={run.proof}
     >
-      {props.runs.map((run) => (
-        <tr
-          key={run.provider}
-          data-testid="job-run-row"
-          data-provider={run.provider}
-          data-status={run.status}
-          data-agreed={run.agreed === null ? '' : String(run.agreed)}
-          data-proof={run.proof}
-        >
-          <th scope="row" data-testid="run-provider">
-            <Peer nodeId={run.provider} />
-          </th>
-          <td
-            data-testid="run-status"
-            className={run.status === 'completed' && (run.exitCode ?? 0) === 0 ? 'good nowrap' : 'bad nowrap'}
-          >
-            {runStatusText(run)}
-          </td>
-          <td>
-            <Hash hash={run.outputHash} testId="run-output-hash" />
-          </td>
-          <td data-testid="run-agreed">{agreedText(run.agreed)}</td>
-          <td
-            data-testid="run-proof"
-            className={run.proof === 'verified' ? 'good' : run.proof === 'invalid' ? 'bad' : ''}
-          >
-            {PROOF_TEXT[run.proof]}
-          </td>
-          <td data-testid="run-paid" className="nowrap">
-            {formatCaesar(run.paid)}
-          </td>
-          <td data-testid="run-usage">{formatUsage(run.usage)}</td>
-          <td>
-            {run.failure ? (
-              <>
-                <Failure failure={run.failure} testId="run-failure" />
-                <br />
-                <span className="note">{run.failure.message}</span>
-              </>
-            ) : (
-              <span className="note">—</span>
-            )}
-          </td>
-        </tr>
-      ))}
-    </DataTable>
+      <th scope="row" data-testid="run-provider">
+        <Peer nodeId={run.provider} />
+      </th>
+      <td
+        data-testid="run-status"
+        className={run.status === 'completed' && (run.exitCode ?? 0) === 0 ? 'good nowrap' : 'bad nowrap'}
+      >
+        {runStatusText(run)}
+      </td>
+      <td>
+        <Hash hash={run.outputHash} testId="run-output-hash" />
+      </td>
+      <td data-testid="run-agreed">{agreedText(run.agreed)}</td>
+      <td data-testid="run-proof" className={run.proof === 'verified' ? 'good' : run.proof === 'invalid' ? 'bad' : ''}>
+        {PROOF_TEXT[run.proof]}
+      </td>
+      <td data-testid="run-paid" className="nowrap">
+        {formatCaesar(run.paid)}
+      </td>
+      <td data-testid="run-usage">{formatUsage(run.usage)}</td>
+      <td>
+        {run.failure ? (
+          <>
+            <Failure failure={run.failure} testId="run-failure" />
+            <br />
+            <span className="note">{run.failure.message}</span>
+          </>
+        ) : (
+          <span className="note">—</span>
+        )}
+      </td>
+    </tr>
   );
 }
 

@@ -2,7 +2,7 @@ import { DataTable } from '../../components/DataTable';
 import { useEffect, useMemo, useState } from 'react';
 import type { LogLevel } from '../../../../shared/api/contract';
 import { useApp } from '../../store';
-import { Options } from '../../components/Field';
+import { LabelledSelect } from '../../components/Field';
 
 const LEVELS: readonly LogLevel[] = ['debug', 'info', 'warn', 'error'];
 
@@ -42,12 +42,13 @@ export function LogsPage() {
           <span>Search</span>
           <input type="search" value={text} onChange={(e) => setText(e.target.value)} placeholder="text or source" />
         </label>
-        <label className="field">
-          <span>Level</span>
-          <select value={minLevel} onChange={(e) => setMinLevel(e.target.value as LogLevel)}>
-            <Options values={LEVELS} text={(l) => `${l} and above`} />
-          </select>
-        </label>
+        <LabelledSelect
+          label="Level"
+          value={minLevel}
+          options={LEVELS}
+          text={(l) => `${l} and above`}
+          onChange={setMinLevel}
+        />
         <button type="button" onClick={download} disabled={shown.length === 0}>
           Download
         </button>

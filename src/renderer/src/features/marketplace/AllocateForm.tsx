@@ -10,7 +10,7 @@ import {
   parseAllocationForm,
 } from '../network/mesh';
 import { useApp, type ActionResult } from '../../store';
-import { Field } from '../../components/Field';
+import { Field, NumberField } from '../../components/Field';
 import { useSubmit } from '../../hooks';
 import { ActionForm } from '../../components/ActionForm';
 
@@ -77,22 +77,16 @@ export function AllocateForm(props: { asset: RemoteAssetView; onClose: () => voi
             />
           )}
         </Field>
-        <Field id="allocate-duration" label="Duration (minutes)" error={errors.duration}>
-          {(aria) => (
-            <input
-              id="allocate-duration"
-              ref={durationInput}
-              data-testid="allocate-duration"
-              type="number"
-              min={1}
-              max={MAX_DURATION_MINUTES}
-              step={1}
-              value={duration}
-              {...aria}
-              onChange={(e) => setDuration(e.target.value)}
-            />
-          )}
-        </Field>
+        <NumberField
+          id="allocate-duration"
+          label="Duration (minutes)"
+          limits={{ min: 1, max: MAX_DURATION_MINUTES }}
+          value={duration}
+          error={errors.duration}
+          inputRef={durationInput}
+          testId="allocate-duration"
+          onChange={setDuration}
+        />
       </div>
       <div className="form-actions">
         <button type="submit" className="primary" data-testid="allocate-submit" disabled={pending}>

@@ -1,5 +1,5 @@
 import { GpuDevice } from './GpuDevice';
-import { DataTable } from '../../components/DataTable';
+import { DataTable, RowsTable } from '../../components/DataTable';
 import { useCallback, useRef, useState } from 'react';
 import type { AssetSearchQuery, RemoteAllocationView, RemoteAssetView } from '../../../../shared/mesh';
 import { PRIVACY_LEVEL_INFO } from '../../../../shared/privacy';
@@ -7,7 +7,7 @@ import { RESOURCE_KINDS } from '../../../../shared/settings';
 import { Banner } from '../../components/Banner';
 import { KIND_TITLE, formatAmount } from '../../format';
 import { usePolling } from '../../hooks';
-import { AnyOfField, Field } from '../../components/Field';
+import { AnyOfField, Field, NumberField } from '../../components/Field';
 import { Peer, RelativeTime, Verdict } from '../../components/Display';
 import {
   EMPTY_SEARCH,
@@ -85,21 +85,15 @@ function SearchFormView(props: {
           />
         )}
       </Field>
-      <Field id="market-max-latency" label={<>Maximum latency (ms)</>} error={errors.maxLatency}>
-        {(aria) => (
-          <input
-            id="market-max-latency"
-            data-testid="search-max-latency"
-            type="number"
-            min={0}
-            max={MAX_LATENCY_MS}
-            step={1}
-            value={form.maxLatency}
-            {...aria}
-            onChange={(e) => edit({ maxLatency: e.target.value })}
-          />
-        )}
-      </Field>
+      <NumberField
+        id="market-max-latency"
+        label="Maximum latency (ms)"
+        limits={{ min: 0, max: MAX_LATENCY_MS }}
+        value={form.maxLatency}
+        error={errors.maxLatency}
+        testId="search-max-latency"
+        onChange={(maxLatency) => edit({ maxLatency })}
+      />
       <div className="field">
         <label className="check">
           <input
@@ -190,15 +184,13 @@ function LeasesSection(props: {
       )}
       {!leases ? (
         !error && <p>Loading…</p>
-      ) : leases.length === 0 ? (
-        <p data-testid="remote-leases-empty">You hold no leases on peers' assets.</p>
       ) : (
-        <DataTable
+        <RowsTable
           columns={['Asset', 'Owner', 'Amount', 'Expires', "Owner's proof verified"]}
           testId="remote-leases"
           caption="My leases on peers' assets"
-        >
-          {leases.map((l) => (
+          rows={leases}
+          row={(l) => (
             <tr key={l.leaseId} data-testid="remote-lease">
               <th scope="row" title={l.assetId}>
                 {KIND_TITLE[l.kind]}
@@ -214,8 +206,9 @@ function LeasesSection(props: {
                 <Verdict ok={l.ownerProofVerified} />
               </td>
             </tr>
-          ))}
-        </DataTable>
+          )}
+          empty={<p data-testid="remote-leases-empty">You hold no leases on peers' assets.</p>}
+        />
       )}
     </section>
   );

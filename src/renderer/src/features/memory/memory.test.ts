@@ -128,14 +128,19 @@ describe('the Allocate form', () => {
       const parsed = parseAllocateForm(form({ sizeMiB }), 3);
       return parsed.ok ? null : (parsed.errors.sizeMiB ?? null);
     };
-    expect(size('0')).toBe('A pool is at least 1 MiB.');
-    expect(size('1.5')).toBe('Enter a whole number of MiB: a pool is 1–1024 whole MiB.');
-    expect(size('2000')).toBe('A pool is at most 1024 MiB (1 GiB).');
-    expect(size('1025')).toBe('A pool is at most 1024 MiB (1 GiB).');
-    expect(size('')).toBe('Enter the size in MiB, a whole number from 1 to 1024.');
-    expect(size('-4')).toBe('Enter the size in MiB, a whole number from 1 to 1024.');
-    expect(size('1e3')).toBe('Enter the size in MiB, a whole number from 1 to 1024.');
-    expect(size('1')).toBeNull();
+    const notWhole = 'Enter the size in MiB, a whole number from 1 to 1024.';
+    const tooBig = 'A pool is at most 1024 MiB (1 GiB).';
+    const cases: [string, string | null][] = [
+      ['0', 'A pool is at least 1 MiB.'],
+      ['1.5', 'Enter a whole number of MiB: a pool is 1–1024 whole MiB.'],
+      ['2000', tooBig],
+      ['1025', tooBig],
+      ['', notWhole],
+      ['-4', notWhole],
+      ['1e3', notWhole],
+      ['1', null],
+    ];
+    for (const [sizeMiB, error] of cases) expect(size(sizeMiB)).toBe(error);
   });
 
   it('refuses durations outside 1 minute – 30 days', () => {

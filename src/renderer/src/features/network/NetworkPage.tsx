@@ -12,7 +12,7 @@ import type { MeshStatus } from '../../../../shared/mesh';
 import { formatRelative, formatTime, shortNodeId } from '../../format';
 import { REACHABILITY_TEXT, formatRtt, formatTrustScore, peerStateText } from './mesh';
 import { useApp, useAppFields, type ActionResult, type ConnectedPeer } from '../../store';
-import { Options, fieldAria } from '../../components/Field';
+import { LabelledSelect, fieldAria } from '../../components/Field';
 
 const TIER_TITLES: Record<TierSetting, string> = {
   auto: 'Automatic (measure each path)',
@@ -230,16 +230,14 @@ export function NetworkPage(props: { now: number }) {
 
       <section className="card" aria-labelledby="net-settings">
         <h2 id="net-settings">Tuning</h2>
-        <label className="field">
-          <span>Tier</span>
-          <select
-            data-testid="tier"
-            value={settings.network.tier}
-            onChange={(e) => void applyNow({ network: { tier: e.target.value as TierSetting } })}
-          >
-            <Options values={TIER_SETTINGS} text={(t) => TIER_TITLES[t]} />
-          </select>
-        </label>
+        <LabelledSelect
+          label="Tier"
+          testId="tier"
+          value={settings.network.tier}
+          options={TIER_SETTINGS}
+          text={(t) => TIER_TITLES[t]}
+          onChange={(tier) => void applyNow({ network: { tier } })}
+        />
         <label className="field">
           <span>Bandwidth cap in Mbit/s (empty for none)</span>
           <input

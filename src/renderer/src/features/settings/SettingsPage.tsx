@@ -1,15 +1,15 @@
-import { useId, useRef, useState } from 'react';
+import { useId, useRef, useState, type ReactNode } from 'react';
 import {
   DEFAULT_CA_ADDRESS,
   THEMES,
   parseServiceAddress,
   type MeshSettings,
   type Settings,
-  type Theme,
 } from '../../../../shared/settings';
 import { bootstrapProblem } from '../network/mesh';
 import { useApp, type SaveError } from '../../store';
-import { TextField } from '../../components/Field';
+import { Field, LabelledSelect, TextField } from '../../components/Field';
+import { ActionForm } from '../../components/ActionForm';
 import { useSettingsForm } from './useSettingsForm';
 import { NotificationsSection } from '../notifications/NotificationsSection';
 
@@ -28,29 +28,64 @@ function pinProblem(text: string): string | null {
   return 'A root fingerprint is 64 hexadecimal digits (colons and spaces are ignored); leave it empty to pin none.';
 }
 
+type TrustDraft = { caAddress: string; pin: string };
+
+/** A field of the TrustChain form: what it asks, what is wrong with a value (null when nothing), its settings path. */
+interface TrustField {
+  readonly key: keyof TrustDraft;
+  readonly label: string;
+  readonly hint: ReactNode;
+  readonly testId: string;
+  readonly problem: (text: string) => string | null;
+  readonly setting: string;
+}
+
+const TRUST_FIELDS: readonly TrustField[] = [
+  {
+    key: 'caAddress',
+    label: 'Certificate authority (HOST:PORT; empty turns TrustChain off)',
+    hint: (
+      <>
+        The HyperMesh CA is <code>{DEFAULT_CA_ADDRESS}</code>.
+      </>
+    ),
+    testId: 'trust-ca-address-input',
+    problem: caAddressProblem,
+    setting: 'trust.caAddress',
+  },
+  {
+    key: 'pin',
+    label: 'Pinned root certificate SHA-256 (optional)',
+    hint: 'Empty: the root the CA shows first is trusted from then on.',
+    testId: 'trust-root-pin-input',
+    problem: pinProblem,
+    setting: 'trust.caRootSha256',
+  },
+];
+
 /** TrustChain: which CA certifies this node, an optional pin of its root, and whether self-signed peers are served. */
 function TrustSection(props: { settings: Settings }) {
   const { trust } = props.settings;
   const applyNow = useApp((s) => s.applyNow);
   const ids = useId();
-  const form = useSettingsForm<{ caAddress: string; pin: string }>();
-  const { draft, showErrors, saving, saved } = form;
-  const addressInput = useRef<HTMLInputElement>(null);
-  const pinInput = useRef<HTMLInputElement>(null);
+  const form = useSettingsForm<TrustDraft>();
+  const { draft, showErrors } = form;
+  const inputs = { caAddress: useRef<HTMLInputElement>(null), pin: useRef<HTMLInputElement>(null) };
 
   // Until the user edits, the fields follow the stored settings (which the CLI may change too).
   const caAddress = draft?.caAddress ?? trust.caAddress;
   const pin = draft?.pin ?? trust.caRootSha256 ?? '';
-  const addressError = (showErrors ? caAddressProblem(caAddress.trim()) : null) ?? form.issue('trust.caAddress');
-  const pinError = (showErrors ? pinProblem(pin.trim()) : null) ?? form.issue('trust.caRootSha256');
-  const edit = (change: Partial<{ caAddress: string; pin: string }>) => form.edit({ caAddress, pin, ...change });
+  const values: TrustDraft = { caAddress, pin };
+  const errorOf = (f: TrustField) => (showErrors ? f.problem(values[f.key].trim()) : null) ?? form.issue(f.setting);
+  const edit = (change: Partial<TrustDraft>) => form.edit({ ...values, ...change });
 
   const save = async () => {
     const address = caAddress.trim();
     const pinText = pin.trim();
     form.attempt();
-    if (caAddressProblem(address) || pinProblem(pinText)) {
-      (caAddressProblem(address) ? addressInput : pinInput).current?.focus();
+    const invalid = TRUST_FIELDS.find((f) => f.problem(values[f.key].trim()) !== null);
+    if (invalid) {
+      inputs[invalid.key].current?.focus();
       return;
     }
     await form.save({
@@ -65,56 +100,30 @@ function TrustSection(props: { settings: Settings }) {
         A TrustChain certificate authority certifies that this node owns its NodeId, so that peers can trust it. The
         Certificates page shows what it issued.
       </p>
-      <form
-        noValidate
-        onSubmit={(e) => {
-          e.preventDefault();
-          void save();
-        }}
-      >
-        <TextField
-          id={`${ids}-ca`}
-          label="Certificate authority (HOST:PORT; empty turns TrustChain off)"
-          className="field long"
-          value={caAddress}
-          hint={
-            <>
-              The HyperMesh CA is <code>{DEFAULT_CA_ADDRESS}</code>.
-            </>
-          }
-          error={addressError}
-          inputRef={addressInput}
-          testId="trust-ca-address-input"
-          input={{ spellCheck: false }}
-          onChange={(value) => edit({ caAddress: value })}
-        />
-        <TextField
-          id={`${ids}-pin`}
-          label="Pinned root certificate SHA-256 (optional)"
-          className="field long"
-          value={pin}
-          hint={'Empty: the root the CA shows first is trusted from then on.'}
-          error={pinError}
-          inputRef={pinInput}
-          testId="trust-root-pin-input"
-          input={{ spellCheck: false }}
-          onChange={(value) => edit({ pin: value })}
-        />
-        <div className="form-actions">
-          <button type="submit" className="primary" disabled={saving || draft === null}>
-            Save TrustChain settings
-          </button>
+      <ActionForm onSubmit={save}>
+        {TRUST_FIELDS.map((f) => (
+          <TextField
+            key={f.key}
+            id={`${ids}-${f.key}`}
+            label={f.label}
+            className="field long"
+            value={values[f.key]}
+            hint={f.hint}
+            error={errorOf(f)}
+            inputRef={inputs[f.key]}
+            testId={f.testId}
+            input={{ spellCheck: false }}
+            onChange={(value) => edit({ [f.key]: value })}
+          />
+        ))}
+        <SaveActions form={form} label="Save TrustChain settings" testId="trust-saved">
           {caAddress !== DEFAULT_CA_ADDRESS && (
             <button type="button" onClick={() => edit({ caAddress: DEFAULT_CA_ADDRESS })}>
               Use the HyperMesh CA
             </button>
           )}
-          <span role="status" data-testid="trust-saved">
-            {saved ? 'Saved.' : ''}
-          </span>
-        </div>
-        {form.unplaced !== null && <p className="field-error">Not saved: {form.unplaced}</p>}
-      </form>
+        </SaveActions>
+      </ActionForm>
       <label className="check">
         <input
           type="checkbox"
@@ -150,7 +159,7 @@ function MeshSection(props: { settings: Settings }) {
   const applyNow = useApp((s) => s.applyNow);
   const ids = useId();
   const form = useSettingsForm<string>();
-  const { draft, showErrors, saving, saved } = form;
+  const { draft, showErrors } = form;
   const [toggleRefused, setToggleRefused] = useState<SaveError | null>(null);
   const input = useRef<HTMLTextAreaElement>(null);
 
@@ -202,51 +211,59 @@ function MeshSection(props: { settings: Settings }) {
           Not saved: {toggleRefused.message}
         </p>
       )}
-      <form
-        noValidate
-        onSubmit={(e) => {
-          e.preventDefault();
-          void save();
-        }}
-      >
-        <div className="field long">
-          <label htmlFor={`${ids}-bootstrap`}>Bootstrap peers (HOST:PORT, separated by commas or spaces)</label>
-          <textarea
-            id={`${ids}-bootstrap`}
-            ref={input}
-            data-testid="mesh-bootstrap-input"
-            rows={3}
-            value={bootstrap}
-            spellCheck={false}
-            autoComplete="off"
-            aria-invalid={error !== null}
-            aria-describedby={[`${ids}-bootstrap-hint`, error !== null ? `${ids}-bootstrap-error` : '']
-              .filter(Boolean)
-              .join(' ')}
-            onChange={(e) => {
-              form.edit(e.target.value);
-            }}
-          />
-          <span id={`${ids}-bootstrap-hint`} className="note">
-            Besides these, the node joins through the nodes the TrustChain name <code>hypermesh</code> resolves to.
-          </span>
-          {error && (
-            <span id={`${ids}-bootstrap-error`} className="field-error">
-              {error}
-            </span>
+      <ActionForm onSubmit={save}>
+        <Field
+          id={`${ids}-bootstrap`}
+          label="Bootstrap peers (HOST:PORT, separated by commas or spaces)"
+          className="field long"
+          hint={
+            <>
+              Besides these, the node joins through the nodes the TrustChain name <code>hypermesh</code> resolves to.
+            </>
+          }
+          error={error}
+        >
+          {(aria) => (
+            <textarea
+              id={`${ids}-bootstrap`}
+              ref={input}
+              data-testid="mesh-bootstrap-input"
+              rows={3}
+              value={bootstrap}
+              spellCheck={false}
+              autoComplete="off"
+              {...aria}
+              onChange={(e) => form.edit(e.target.value)}
+            />
           )}
-        </div>
-        <div className="form-actions">
-          <button type="submit" className="primary" disabled={saving || draft === null}>
-            Save bootstrap peers
-          </button>
-          <span role="status" data-testid="mesh-saved">
-            {saved ? 'Saved.' : ''}
-          </span>
-        </div>
-        {form.unplaced !== null && <p className="field-error">Not saved: {form.unplaced}</p>}
-      </form>
+        </Field>
+        <SaveActions form={form} label="Save bootstrap peers" testId="mesh-saved" />
+      </ActionForm>
     </section>
+  );
+}
+
+/** A settings form's end: its save button (and any other action), whether the last save went through, what was not. */
+function SaveActions(props: {
+  form: Pick<ReturnType<typeof useSettingsForm>, 'draft' | 'saving' | 'saved' | 'unplaced'>;
+  label: string;
+  testId: string;
+  children?: ReactNode;
+}) {
+  const { draft, saving, saved, unplaced } = props.form;
+  return (
+    <>
+      <div className="form-actions">
+        <button type="submit" className="primary" disabled={saving || draft === null}>
+          {props.label}
+        </button>
+        {props.children}
+        <span role="status" data-testid={props.testId}>
+          {saved ? 'Saved.' : ''}
+        </span>
+      </div>
+      {unplaced !== null && <p className="field-error">Not saved: {unplaced}</p>}
+    </>
   );
 }
 
@@ -267,20 +284,14 @@ export function SettingsPage(props: { inElectron: boolean }) {
       </section>
       <section className="card" aria-labelledby="settings-app">
         <h2 id="settings-app">Appearance and start-up</h2>
-        <label className="field">
-          <span>Theme</span>
-          <select
-            data-testid="theme"
-            value={settings.app.theme}
-            onChange={(e) => void applyNow({ app: { theme: e.target.value as Theme } })}
-          >
-            {THEMES.map((t) => (
-              <option key={t} value={t}>
-                {t === 'system' ? 'Follow the system' : t === 'light' ? 'Light' : 'Dark'}
-              </option>
-            ))}
-          </select>
-        </label>
+        <LabelledSelect
+          label="Theme"
+          testId="theme"
+          value={settings.app.theme}
+          options={THEMES}
+          text={(t) => (t === 'system' ? 'Follow the system' : t === 'light' ? 'Light' : 'Dark')}
+          onChange={(theme) => void applyNow({ app: { theme } })}
+        />
         <label className="check">
           <input
             type="checkbox"

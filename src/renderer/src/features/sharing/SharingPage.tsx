@@ -21,7 +21,7 @@ import { RESOURCE_TITLES } from './sharing';
 // The Dashboard reads the titles from here.
 export { RESOURCE_TITLES };
 import { useApp, useAppFields } from '../../store';
-import { Options } from '../../components/Field';
+import { LabelledSelect } from '../../components/Field';
 
 const PROOF_TITLES = {
   space: 'Proof of Space — where the resource lives',
@@ -50,6 +50,12 @@ function issueFor(path: string, issues: readonly { path: string; message: string
 }
 
 const NO_SENSORS_MISSING: readonly SensorCode[] = [];
+
+/** The per-resource limits the table edits after the share, each in its column. */
+const LIMIT_COLUMNS: readonly { field: keyof typeof LIMIT_RANGES; label: string }[] = [
+  { field: 'maxConcurrentUsers', label: 'most users at once' },
+  { field: 'maxDurationMinutes', label: 'longest lease in minutes' },
+];
 
 /** The Pause all card's sentence, from the saved settings: paused (until when), nothing to share, or on. */
 function pauseSentence(saved: Settings): string {
@@ -180,42 +186,23 @@ export function SharingPage() {
                     <p className="field-error">{issueFor(`allocation.${kind}`, issues)}</p>
                   )}
                 </td>
-                <td>
-                  <input
-                    type="number"
-                    aria-label={`${title}: most users at once`}
-                    min={LIMIT_RANGES.maxConcurrentUsers.min}
-                    max={LIMIT_RANGES.maxConcurrentUsers.max}
-                    value={limits.maxConcurrentUsers}
-                    onChange={(e) =>
-                      edit((s) => ({
-                        ...s,
-                        limits: {
-                          ...s.limits,
-                          [kind]: { ...s.limits[kind], maxConcurrentUsers: e.target.valueAsNumber },
-                        },
-                      }))
-                    }
-                  />
-                </td>
-                <td>
-                  <input
-                    type="number"
-                    aria-label={`${title}: longest lease in minutes`}
-                    min={LIMIT_RANGES.maxDurationMinutes.min}
-                    max={LIMIT_RANGES.maxDurationMinutes.max}
-                    value={limits.maxDurationMinutes}
-                    onChange={(e) =>
-                      edit((s) => ({
-                        ...s,
-                        limits: {
-                          ...s.limits,
-                          [kind]: { ...s.limits[kind], maxDurationMinutes: e.target.valueAsNumber },
-                        },
-                      }))
-                    }
-                  />
-                </td>
+                {LIMIT_COLUMNS.map(({ field, label }) => (
+                  <td key={field}>
+                    <input
+                      type="number"
+                      aria-label={`${title}: ${label}`}
+                      min={LIMIT_RANGES[field].min}
+                      max={LIMIT_RANGES[field].max}
+                      value={limits[field]}
+                      onChange={(e) =>
+                        edit((s) => ({
+                          ...s,
+                          limits: { ...s.limits, [kind]: { ...s.limits[kind], [field]: e.target.valueAsNumber } },
+                        }))
+                      }
+                    />
+                  </td>
+                ))}
               </tr>
             );
           })}
@@ -278,20 +265,13 @@ export function SharingPage() {
           />
           Relay traffic and memory for other peers
         </label>
-        <label className="field">
-          <span>Choose remote providers</span>
-          <select
-            value={settings.proxy.selection}
-            onChange={(e) =>
-              edit((s) => ({
-                ...s,
-                proxy: { ...s.proxy, selection: e.target.value as Settings['proxy']['selection'] },
-              }))
-            }
-          >
-            <Options values={PROXY_SELECTIONS} text={(sel) => SELECTION_TITLES[sel]} />
-          </select>
-        </label>
+        <LabelledSelect
+          label="Choose remote providers"
+          value={settings.proxy.selection}
+          options={PROXY_SELECTIONS}
+          text={(sel) => SELECTION_TITLES[sel]}
+          onChange={(selection) => edit((s) => ({ ...s, proxy: { ...s.proxy, selection } }))}
+        />
         <label className="field">
           <span>Most providers per memory pool</span>
           <input

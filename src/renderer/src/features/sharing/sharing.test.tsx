@@ -1,12 +1,27 @@
 import { renderToStaticMarkup } from 'react-dom/server';
 import { describe, expect, it } from 'vitest';
 import { DEFAULT_SETTINGS } from '../../../../shared/settings';
-import type { SharingView } from '../../../../shared/sharing-view';
+import type { ResourceShareView, SharingView } from '../../../../shared/sharing-view';
 import { AllowedVsUsed, PauseControl } from './SharingNow';
 import { RulesEditor, parseProgramList, parseWindowList } from './RulesEditor';
 import { shareRows, sharingHeadline } from './sharing';
 
 const GIB = 1024 ** 3;
+
+/** A resource's row of the view: present, nothing shared, used or leased, no reason; `row` says what differs. */
+function share(row: Partial<ResourceShareView> & Pick<ResourceShareView, 'kind' | 'unit'>): ResourceShareView {
+  return {
+    present: true,
+    configuredPercent: 0,
+    allowedPercent: 0,
+    allowed: 0,
+    used: 0,
+    usedSource: 'leased',
+    leased: 0,
+    reasons: [],
+    ...row,
+  };
+}
 
 const view: SharingView = {
   state: 'limited',
@@ -17,44 +32,33 @@ const view: SharingView = {
   allowedCores: 0,
   evaluatedAt: '2026-12-07T10:00:00.000Z',
   resources: [
-    {
+    share({
       kind: 'cpu',
       unit: 'cores',
-      present: true,
       configuredPercent: 25,
-      allowedPercent: 0,
-      allowed: 0,
       used: null,
       usedSource: 'none',
       leased: 1,
       reasons: ['on-battery'],
-    },
-    {
+    }),
+    share({
       kind: 'memory',
       unit: 'bytes',
-      present: true,
       configuredPercent: 20,
       allowedPercent: 10,
       allowed: 3.2 * GIB,
       used: GIB,
-      usedSource: 'leased',
       leased: GIB,
       reasons: ['in-use'],
-    },
-    {
+    }),
+    share({
       kind: 'gpu',
       unit: 'bytes',
       present: false,
       absentCode: 'no-gpu',
       absent: 'no GPU detected on this machine',
-      configuredPercent: 0,
-      allowedPercent: 0,
       allowed: null,
-      used: 0,
-      usedSource: 'leased',
-      leased: 0,
-      reasons: [],
-    },
+    }),
   ],
 };
 

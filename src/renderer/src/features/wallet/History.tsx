@@ -1,4 +1,4 @@
-import { AnyOfField } from '../../components/Field';
+import { AnyOfFields, type AnyOfFilter } from '../../components/Field';
 import { DataTable } from '../../components/DataTable';
 import { LEDGER_TX_KINDS, type WalletTxView } from '../../../../shared/ledger';
 import { formatTime } from '../../format';
@@ -21,6 +21,21 @@ const DIRECTION_FILTER_TEXT: Record<WalletTxView['direction'], string> = {
   none: 'Neither (stake, records)',
 };
 
+const TX_STATUSES = ['pending', 'confirmed', 'rejected'] as const;
+
+/** The history's filters: the kind, the direction and the status of a transaction. */
+const FILTERS: readonly AnyOfFilter<keyof HistoryFilters>[] = [
+  { key: 'kind', label: 'Kind', options: LEDGER_TX_KINDS, text: TX_KIND_TEXT },
+  { key: 'direction', label: 'Direction', options: ['in', 'out', 'none'], text: DIRECTION_FILTER_TEXT },
+  {
+    key: 'status',
+    label: 'Status',
+    options: TX_STATUSES,
+    // The status without its sign: "✓ Confirmed" is offered as "Confirmed".
+    text: Object.fromEntries(TX_STATUSES.map((st) => [st, TX_STATUS_TEXT[st].replace(/^\W+\s/, '')])),
+  },
+];
+
 export function HistorySection(props: { ledgerDown: boolean }) {
   const { walletHistory: history, walletHistoryQuery: query } = useAppFields('walletHistory', 'walletHistoryQuery');
   const { walletHistoryError: error, loadWalletHistory } = useAppFields('walletHistoryError', 'loadWalletHistory');
@@ -35,29 +50,12 @@ export function HistorySection(props: { ledgerDown: boolean }) {
     <section className="card" aria-labelledby="wallet-history-title" data-testid="wallet-history">
       <h2 id="wallet-history-title">History</h2>
       <form className="market-form" role="search" aria-label="Filter transactions" onSubmit={(e) => e.preventDefault()}>
-        <AnyOfField
-          id="history-kind"
-          label="Kind"
-          value={filters.kind}
-          options={LEDGER_TX_KINDS}
-          text={(k) => TX_KIND_TEXT[k]}
-          onChange={(kind) => edit({ kind })}
-        />
-        <AnyOfField
-          id="history-direction"
-          label="Direction"
-          value={filters.direction}
-          options={['in', 'out', 'none'] as const}
-          text={(d) => DIRECTION_FILTER_TEXT[d]}
-          onChange={(direction) => edit({ direction })}
-        />
-        <AnyOfField
-          id="history-status"
-          label="Status"
-          value={filters.status}
-          options={['pending', 'confirmed', 'rejected'] as const}
-          text={(st) => TX_STATUS_TEXT[st].replace(/^\W+\s/, '')}
-          onChange={(status) => edit({ status })}
+        {/* The selects offer only the filters' options, so a change is one of HistoryFilters. */}
+        <AnyOfFields
+          idPrefix="history"
+          filters={FILTERS}
+          values={filters}
+          onChange={(change) => edit(change as Partial<HistoryFilters>)}
         />
       </form>
       {error && !isLedgerDown(error) && (

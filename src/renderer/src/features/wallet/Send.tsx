@@ -13,7 +13,7 @@ import {
   shortAccount,
 } from './wallet';
 import { NodeError } from './WalletError';
-import { useSubmit, useTouched } from '../../hooks';
+import { useFormField, useSubmit } from '../../hooks';
 import { ActionForm } from '../../components/ActionForm';
 
 type SendStep = 'edit' | 'confirm' | 'done';
@@ -32,14 +32,10 @@ function SendDialog(props: {
   const { available, ownAddress, onClose } = props;
   const sendTokens = useApp((s) => s.sendTokens);
   const dialog = useRef<HTMLDialogElement>(null);
-  const toInput = useRef<HTMLInputElement>(null);
-  const amountInput = useRef<HTMLInputElement>(null);
-  const memoInput = useRef<HTMLInputElement>(null);
   const [requestId, setRequestId] = useState(props.initialRequestId);
-  const [to, setTo] = useState('');
-  const [amount, setAmount] = useState('');
-  const [memo, setMemo] = useState('');
-  const { touched, edited } = useTouched(['to', 'amount', 'memo']);
+  const to = useFormField('');
+  const amount = useFormField('');
+  const memo = useFormField('');
   const [attempted, setAttempted] = useState(false);
   const [step, setStep] = useState<SendStep>('edit');
   // What the confirmation step shows and sends: the values as reviewed, even if the balance changes meanwhile.
@@ -54,20 +50,15 @@ function SendDialog(props: {
     if (el && !el.open) el.showModal();
   }, []);
 
-  const toCheck = checkRecipient(to, ownAddress);
-  const amountCheck = checkAmount(amount, available);
-  const memoCheck = checkMemo(memo);
-  const shown = (field: keyof typeof touched, check: { ok: boolean; error?: string }) =>
-    (touched[field] || attempted) && !check.ok ? (check.error ?? null) : null;
-  const toError = shown('to', toCheck);
-  const amountError = shown('amount', amountCheck);
-  const memoError = memoCheck.ok ? null : memoCheck.error;
+  const toCheck = checkRecipient(to.value, ownAddress);
+  const amountCheck = checkAmount(amount.value, available);
+  const memoCheck = checkMemo(memo.value);
 
   const review = () => {
     setAttempted(true);
-    const firstInvalid = !toCheck.ok ? toInput : !amountCheck.ok ? amountInput : !memoCheck.ok ? memoInput : null;
+    const firstInvalid = !toCheck.ok ? to : !amountCheck.ok ? amount : !memoCheck.ok ? memo : null;
     if (firstInvalid || !toCheck.ok || !amountCheck.ok || !memoCheck.ok) {
-      firstInvalid?.current?.focus();
+      firstInvalid?.inputRef.current?.focus();
       return;
     }
     setReviewed({
@@ -123,12 +114,8 @@ function SendDialog(props: {
                 The full NodeId (52 characters) or a HyperMesh name such as <code>alice</code>.
               </>
             }
-            error={toError}
-
-            value={to}
-            inputRef={toInput}
             input={{ spellCheck: false, className: 'mono' }}
-            onChange={edited('to', setTo)}
+            {...to.props(toCheck, attempted)}
           />
           <TextField
             id="send-amount"
@@ -140,12 +127,8 @@ function SendDialog(props: {
                   : `Up to 8 decimals; ${formatCaesar(available)} available.`}
               </>
             }
-            error={amountError}
-
-            value={amount}
-            inputRef={amountInput}
             input={{ inputMode: 'decimal' }}
-            onChange={edited('amount', setAmount)}
+            {...amount.props(amountCheck, attempted)}
           />
           <TextField
             id="send-memo"
@@ -153,14 +136,11 @@ function SendDialog(props: {
             className="field long"
             hint={
               <>
-                {memo.length}/{MEMO_MAX_LENGTH} characters. Everyone on the ledger can read it.
+                {memo.value.length}/{MEMO_MAX_LENGTH} characters. Everyone on the ledger can read it.
               </>
             }
-            error={memoError}
-
-            value={memo}
-            inputRef={memoInput}
-            onChange={edited('memo', setMemo)}
+            // Too long a memo is shown at once, not only once the form is sent.
+            {...memo.props(memoCheck, true)}
           />
           <div className="form-actions">
             <button type="submit" className="primary" data-testid="send-review">

@@ -13,16 +13,15 @@ import {
   refusedOutright,
 } from './wallet';
 import { When, NodeError } from './WalletError';
-import { useSubmit, useTouched } from '../../hooks';
+import { useFormField, useSubmit } from '../../hooks';
 import { SubmitButton } from '../../components/SubmitButton';
 
 export function StakeSection(props: { wallet: WalletView | undefined; now: number }) {
   const { wallet, now } = props;
   const lockStake = useApp((s) => s.lockStake);
   const unlockStake = useApp((s) => s.unlockStake);
-  const [amount, setAmount] = useState('');
-  const [days, setDays] = useState('30');
-  const { touched, edited, reset: resetTouched } = useTouched(['amount', 'days']);
+  const amount = useFormField('');
+  const days = useFormField('30');
   const [attempted, setAttempted] = useState(false);
   const submit = useSubmit<'lock' | 'unlock'>();
   const pending = submit.pending;
@@ -31,13 +30,9 @@ export function StakeSection(props: { wallet: WalletView | undefined; now: numbe
   // One id per lock or unlock until it is done (or refused outright): a retry after a lost reply is made once.
   const lockRequestId = useRef<string | null>(null);
   const unlockRequestId = useRef<string | null>(null);
-  const amountInput = useRef<HTMLInputElement>(null);
-  const daysInput = useRef<HTMLInputElement>(null);
 
-  const amountCheck = checkAmount(amount, wallet?.available);
-  const daysCheck = checkLockDays(days);
-  const amountError = (touched.amount || attempted) && !amountCheck.ok ? amountCheck.error : null;
-  const daysError = (touched.days || attempted) && !daysCheck.ok ? daysCheck.error : null;
+  const amountCheck = checkAmount(amount.value, wallet?.available);
+  const daysCheck = checkLockDays(days.value);
   const unlockable = wallet !== undefined && canUnlockStake(wallet, now);
 
   const run = async (
@@ -54,8 +49,7 @@ export function StakeSection(props: { wallet: WalletView | undefined; now: numbe
       ref.current = null;
       setDone(result.value);
       if (kind === 'lock') {
-        setAmount('');
-        resetTouched();
+        amount.reset();
         setAttempted(false);
       }
     } else {
@@ -96,7 +90,7 @@ export function StakeSection(props: { wallet: WalletView | undefined; now: numbe
           e.preventDefault();
           setAttempted(true);
           if (!amountCheck.ok || !daysCheck.ok) {
-            (amountCheck.ok ? daysInput : amountInput).current?.focus();
+            (amountCheck.ok ? days : amount).inputRef.current?.focus();
             return;
           }
           const request = { amount: amountCheck.value, lockDays: daysCheck.value };
@@ -106,21 +100,15 @@ export function StakeSection(props: { wallet: WalletView | undefined; now: numbe
         <TextField
           id="stake-amount"
           label="Amount to lock (Caesar)"
-          value={amount}
-          error={amountError}
-          inputRef={amountInput}
           input={{ inputMode: 'decimal' }}
-          onChange={edited('amount', setAmount)}
+          {...amount.props(amountCheck, attempted)}
         />
         <NumberField
           id="stake-days"
           label="Lock for (days)"
           limits={LOCK_DAYS}
-          value={days}
           hint={`${LOCK_DAYS.min}–${LOCK_DAYS.max} days; locking more extends the lock of all your stake.`}
-          error={daysError}
-          inputRef={daysInput}
-          onChange={edited('days', setDays)}
+          {...days.props(daysCheck, attempted)}
         />
         <div className="form-actions">
           <SubmitButton

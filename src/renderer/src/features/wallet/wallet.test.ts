@@ -38,11 +38,14 @@ const OTHER_ID = 'abcdefghijklmnopqrstuvwxyz234567abcdefghijklmnopqrst';
 
 describe('wallet amounts on screen', () => {
   it('groups the whole part only, without touching the decimals', () => {
-    expect(groupDigits('0')).toBe('0');
-    expect(groupDigits('999')).toBe('999');
-    expect(groupDigits('1000')).toBe('1,000');
-    expect(groupDigits('1234567.12345678')).toBe('1,234,567.12345678');
-    expect(groupDigits('-1234.5')).toBe('-1,234.5');
+    const grouped: [string, string][] = [
+      ['0', '0'],
+      ['999', '999'],
+      ['1000', '1,000'],
+      ['1234567.12345678', '1,234,567.12345678'],
+      ['-1234.5', '-1,234.5'],
+    ];
+    for (const [amount, shown] of grouped) expect(groupDigits(amount)).toBe(shown);
     expect(formatCaesar('12.5')).toBe('12.5 Caesar');
   });
 

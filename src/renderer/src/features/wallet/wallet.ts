@@ -172,29 +172,23 @@ export function refusedOutright(code: string | null): boolean {
 }
 
 /** What an error from the node means for the person sending or staking, by its code. */
+const WALLET_ERROR_TITLES = new Map<string, string>([
+  [ErrorCode.LedgerUnavailable, 'The Caesar ledger is unavailable.'],
+  [ErrorCode.InsufficientBalance, 'Not enough Caesar available.'],
+  [ErrorCode.UnknownRecipient, 'Unknown recipient.'],
+  [ErrorCode.PeerOffline, 'No peer is reachable to carry the transaction.'],
+  [ErrorCode.LedgerRejected, 'The ledger refused the transaction.'],
+  [ErrorCode.StakeLocked, 'The stake is still locked.'],
+  [ErrorCode.InvalidArgument, 'The node refused the request as invalid.'],
+  [ErrorCode.IdempotencyConflict, 'This request was already sent with other details; nothing new was sent. Try again.'],
+]);
+
+/** The title of an error from the node (null: no answer came) for the person sending or staking. */
 export function walletErrorTitle(code: string | null): string {
-  switch (code) {
-    case null:
-      return 'No answer from the node; nothing is known to be sent. Trying again is safe: it is sent at most once.';
-    case ErrorCode.LedgerUnavailable:
-      return 'The Caesar ledger is unavailable.';
-    case ErrorCode.InsufficientBalance:
-      return 'Not enough Caesar available.';
-    case ErrorCode.UnknownRecipient:
-      return 'Unknown recipient.';
-    case ErrorCode.PeerOffline:
-      return 'No peer is reachable to carry the transaction.';
-    case ErrorCode.LedgerRejected:
-      return 'The ledger refused the transaction.';
-    case ErrorCode.StakeLocked:
-      return 'The stake is still locked.';
-    case ErrorCode.InvalidArgument:
-      return 'The node refused the request as invalid.';
-    case ErrorCode.IdempotencyConflict:
-      return 'This request was already sent with other details; nothing new was sent. Try again.';
-    default:
-      return 'The node could not do it.';
+  if (code === null) {
+    return 'No answer from the node; nothing is known to be sent. Trying again is safe: it is sent at most once.';
   }
+  return WALLET_ERROR_TITLES.get(code) ?? 'The node could not do it.';
 }
 
 /** Stake may be unlocked once its lock has passed. */
