@@ -1,8 +1,9 @@
 import { copyFileSync } from 'node:fs';
 import { createHash, generateKeyPairSync, sign, verify, type KeyObject } from 'node:crypto';
 import { join } from 'node:path';
-import { afterEach, describe, expect, it } from 'vitest';
-import { closeDatabase, openDatabase, type Db } from '../store/database';
+import { describe, expect, it } from 'vitest';
+import { closeDatabase, type Db } from '../store/database';
+import { useTestDatabases } from '../testing/databases';
 import { useTempDirs } from '../testing/temp-dir';
 import {
   CT_LOG_SCHEMA_SQL,
@@ -17,10 +18,7 @@ import { SplitViewError, TrustError } from './errors';
 import { EMPTY_ROOT, leafHash, verifyConsistency, verifyInclusion } from '../crypto';
 
 const tempDir = useTempDirs();
-const opened: Db[] = [];
-afterEach(() => {
-  for (const db of opened.splice(0)) closeDatabase(db);
-});
+const openTestDb = useTestDatabases();
 
 interface LogKey {
   readonly options: CtLogOptions;
@@ -43,15 +41,9 @@ function keyFrom(publicKey: KeyObject, privateKey: KeyObject): LogKey {
 }
 
 function openDb(file: string): Db {
-  const db = openDatabase(file);
+  const db = openTestDb(file);
   db.exec(CT_LOG_SCHEMA_SQL);
-  opened.push(db);
   return db;
-}
-
-function close(db: Db): void {
-  closeDatabase(db);
-  opened.splice(opened.indexOf(db), 1);
 }
 
 const entry = (i: number, tag = 'cert'): Buffer => Buffer.from(`${tag} #${i}`);
@@ -164,7 +156,7 @@ describe('CtLog', () => {
     const second = await log.signHead(6_000);
     const proofs = [0, 5, 36, 56].map((i) => log.inclusionProof(i, 57));
     const consistency = log.consistencyProof(37, 57);
-    close(db);
+    closeDatabase(db);
 
     for (const verifyOnOpen of ['full', 'heads'] as const) {
       db = openDb(file);
@@ -176,7 +168,7 @@ describe('CtLog', () => {
       expect(log.headAt(38)).toBeUndefined();
       expect([0, 5, 36, 56].map((i) => log.inclusionProof(i, 57))).toEqual(proofs);
       expect(log.consistencyProof(37, 57)).toEqual(consistency);
-      close(db);
+      closeDatabase(db);
     }
 
     db = openDb(file);
@@ -307,7 +299,7 @@ describe('damaged storage', () => {
     await log.signHead(1_000);
     log.appendBatch(entries(30, 15));
     await log.signHead(2_000);
-    close(db);
+    closeDatabase(db);
     return { key, file };
   }
 
@@ -375,7 +367,7 @@ describe('a large log', () => {
     }
     const proof = log.consistencyProof(half.treeSize, head.treeSize);
     expect(() => detectSplitView(half, head, proof)).not.toThrow();
-    close(db);
+    closeDatabase(db);
 
     const reopened = new CtLog(openDb(file), key.options); // the full check of 100,000 entries
     expect(reopened.rootHash().equals(Buffer.from(head.rootHash))).toBe(true);
