@@ -1,8 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { reasonOf } from '../testing/reason';
 import { createConsensusWorkerPool, createInlineConsensusCompute } from './compute';
 import { consensusProofFromJson, consensusProofToJson, decodeConsensusProof, encodeConsensusProof } from './encoding';
-import { ConsensusError, type ConsensusFailure } from './errors';
 import { consensusParams } from './params';
 import { leadingZeroBits, sectorHashesNow, solveWorkNow, timeChainNow, timeSeed, workOutput } from './primitives';
 import {
@@ -12,14 +10,18 @@ import {
   type ConsensusVerificationContext,
 } from './proof';
 import { commitSpace } from './space';
-import { SMALL_PARAMS, T0, makeFixture, reopen, resign, testBeacon, testNode, type Fixture } from './testing';
+import {
+  SMALL_PARAMS,
+  T0,
+  failureOf,
+  makeFixture,
+  reopen,
+  resign,
+  testBeacon,
+  testNode,
+  type Fixture,
+} from './testing';
 import type { ConsensusProof } from './types';
-
-/** The check a proof fails, or 'accepted'. */
-function failureOf(fn: () => unknown): ConsensusFailure | 'accepted' {
-  const reason = reasonOf(fn, ConsensusError);
-  return reason === 'no error' ? 'accepted' : reason;
-}
 
 const fx: Fixture = await makeFixture();
 const { proof, node } = fx;

@@ -46,6 +46,14 @@ function openDb(file: string): Db {
   return db;
 }
 
+/** A new, empty log with a fresh key, in a database file of its own. */
+function newLog(name = 'ct.db'): { key: LogKey; file: string; db: Db; log: CtLog } {
+  const key = logKey();
+  const file = join(tempDir(), name);
+  const db = openDb(file);
+  return { key, file, db, log: new CtLog(db, key.options) };
+}
+
 const entry = (i: number, tag = 'cert'): Buffer => Buffer.from(`${tag} #${i}`);
 
 function entries(from: number, count: number, tag?: string): Buffer[] {
@@ -98,8 +106,7 @@ describe('sthSigningInput', () => {
 
 describe('CtLog', () => {
   it('appends in batches and serves proofs that verify against its signed heads', async () => {
-    const key = logKey();
-    const log = new CtLog(openDb(join(tempDir(), 'ct.db')), key.options);
+    const { key, log } = newLog();
     expect(log.size).toBe(0);
     expect(log.latestHead()).toBeUndefined();
     const empty = await log.signHead(1_000);
@@ -146,10 +153,9 @@ describe('CtLog', () => {
   });
 
   it('serves the same heads and proofs after the database is reopened, and keeps growing', async () => {
-    const key = logKey();
-    const file = join(tempDir(), 'ct.db');
-    let db = openDb(file);
-    let log = new CtLog(db, key.options);
+    const created = newLog();
+    const { key, file } = created;
+    let { db, log } = created;
     log.appendBatch(entries(0, 37));
     const first = await log.signHead(5_000);
     log.appendBatch(entries(37, 20));
@@ -183,8 +189,7 @@ describe('CtLog', () => {
   });
 
   it('reuses a head for an unchanged size, renews it when newer, and never lets time run backwards', async () => {
-    const key = logKey();
-    const log = new CtLog(openDb(join(tempDir(), 'ct.db')), key.options);
+    const { key, log } = newLog();
     log.appendBatch(entries(0, 3));
     const head = await log.signHead(5_000);
     expect(await log.signHead(4_000)).toEqual(head); // not newer: the stored head is kept
@@ -210,9 +215,7 @@ describe('CtLog', () => {
   });
 
   it('rolls back memory and rows when a batch cannot be stored', () => {
-    const key = logKey();
-    const db = openDb(join(tempDir(), 'ct.db'));
-    const log = new CtLog(db, key.options);
+    const { key, db, log } = newLog();
     log.appendBatch(entries(0, 5));
     const root = log.rootHash();
     // A row written behind the log's back makes the next append refuse rather than fork.
@@ -291,10 +294,7 @@ describe('split views', () => {
 describe('damaged storage', () => {
   /** A closed log file of 45 entries and two heads, to be copied and damaged. */
   async function storedLog(): Promise<{ key: LogKey; file: string }> {
-    const key = logKey();
-    const file = join(tempDir(), 'pristine.db');
-    const db = openDb(file);
-    const log = new CtLog(db, key.options);
+    const { key, file, db, log } = newLog('pristine.db');
     log.appendBatch(entries(0, 30));
     await log.signHead(1_000);
     log.appendBatch(entries(30, 15));
@@ -351,10 +351,7 @@ describe('damaged storage', () => {
 
 describe('a large log', () => {
   it('appends 100,000 entries and proves any of them', async () => {
-    const key = logKey();
-    const file = join(tempDir(), 'big.db');
-    const db = openDb(file);
-    const log = new CtLog(db, key.options);
+    const { key, file, db, log } = newLog('big.db');
     log.appendBatch(entries(0, 50_000));
     const half = await log.signHead(1_000);
     log.appendBatch(entries(50_000, 50_000));
