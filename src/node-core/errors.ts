@@ -2,6 +2,21 @@ import { ErrorCode, HyperMeshError } from '../shared/errors';
 
 export { HyperMeshError, ValidationError } from '../shared/errors';
 
+/**
+ * A HyperMeshError base class for failures with a stable `reason` from the list `R`, under one `code`: the message
+ * starts with the reason, and the reason travels in the error body.
+ */
+export function reasonedError<R extends string>(
+  code: ErrorCode,
+): new (reason: R, message: string, options?: { cause?: unknown }) => HyperMeshError & { readonly reason: R } {
+  return class extends HyperMeshError {
+    declare readonly reason: R;
+    constructor(reason: R, message: string, options?: { cause?: unknown }) {
+      super(code, `${reason}: ${message}`, { ...options, reason });
+    }
+  };
+}
+
 export class DataDirLockedError extends HyperMeshError {
   constructor(dataDir: string, pid: number | null) {
     super(

@@ -4,6 +4,7 @@ import { describe, expect, it } from 'vitest';
 import { DEFAULT_SETTINGS, type Settings } from '../../shared/settings';
 import { createSystemHardwareProbe } from '../hardware/hardware';
 import { fixedHardware } from '../testing/fixed-hardware';
+import { reasonOf, rejectionReason } from '../testing/reason';
 import { useTempDirs } from '../testing/temp-dir';
 import { capsFromSettings, type AssetCaps } from './adapter';
 import { describeAdapterCompliance } from './adapter-compliance';
@@ -39,23 +40,8 @@ const caps = (percent: number, more: Partial<AssetCaps> = {}): AssetCaps => ({
 });
 const ask = (amount: number, consumer = 'peer-a', durationMs = MINUTE) => ({ amount, durationMs, consumer });
 
-function reasonOf(fn: () => unknown): string {
-  try {
-    fn();
-    return 'no error';
-  } catch (err) {
-    return err instanceof AllocationError ? err.reason : String(err);
-  }
-}
-
-async function accessReason(promise: Promise<unknown>): Promise<string> {
-  try {
-    await promise;
-    return 'no error';
-  } catch (err) {
-    return err instanceof AssetAccessError ? err.reason : String(err);
-  }
-}
+const refusalOf = (fn: () => unknown) => reasonOf(fn, AllocationError);
+const accessReason = (promise: Promise<unknown>) => rejectionReason(promise, AssetAccessError);
 
 describeAdapterCompliance('cpu', (clock) => new CpuAdapter({ probe: fixedHardware(), dataDir: tempDir(), clock }));
 describeAdapterCompliance(
@@ -124,14 +110,7 @@ describe('memory adapter', () => {
     adapter.write(b.id, 10, Uint8Array.of(9, 9, 9));
     expect(adapter.read(a.id, 0, 6 * KIB)).toEqual(data);
     expect([...adapter.read(b.id, 9, 5)]).toEqual([0, 9, 9, 9, 0]);
-    const outside = (fn: () => unknown) => {
-      try {
-        fn();
-        return 'no error';
-      } catch (err) {
-        return err instanceof AssetAccessError ? err.reason : String(err);
-      }
-    };
+    const outside = (fn: () => unknown) => reasonOf(fn, AssetAccessError);
     expect(outside(() => adapter.write(a.id, 6 * KIB - 1, Uint8Array.of(1, 2)))).toBe('out-of-range');
     expect(outside(() => adapter.read(a.id, -1, 1))).toBe('out-of-range');
     adapter.release(a.id);
@@ -150,7 +129,7 @@ describe('memory adapter', () => {
     adapter.release(a.id);
     adapter.release(c.id);
     expect(adapter.describe().available).toBe(8 * KIB);
-    expect(reasonOf(() => adapter.allocate(ask(8 * KIB)))).toBe('over-cap');
+    expect(refusalOf(() => adapter.allocate(ask(8 * KIB)))).toBe('over-cap');
     expect(adapter.allocate(ask(4 * KIB)).amount).toBe(4 * KIB);
     adapter.close();
   });
@@ -182,9 +161,9 @@ describe('memory adapter', () => {
     expect(adapter.describe()).toMatchObject({ allowed: 32 * KIB, available: 8 * KIB, inUse: 8 * KIB });
     // Saturate: leases fill the ceiling, the next is refused, the held one is untouched.
     const more = adapter.allocate(ask(8 * KIB, 'peer-b'));
-    expect(reasonOf(() => adapter.allocate(ask(1, 'peer-c')))).toBe('over-cap');
+    expect(refusalOf(() => adapter.allocate(ask(1, 'peer-c')))).toBe('over-cap');
     adapter.setRuleCeiling(0); // paused by a rule: nothing new, nothing taken away
-    expect(reasonOf(() => adapter.allocate(ask(1, 'peer-c')))).toBe('over-cap');
+    expect(refusalOf(() => adapter.allocate(ask(1, 'peer-c')))).toBe('over-cap');
     expect(adapter.read(held.id, 0, 1)).toEqual(Uint8Array.of(5));
     expect(adapter.describe()).toMatchObject({ inUse: 16 * KIB, available: 0 });
     adapter.release(more.id);
@@ -331,7 +310,7 @@ describe('cpu adapter', () => {
     expect((await cpu(0)).slots).toBe(0);
     expect((await cpu(100, 2)).slots).toBe(2);
     const adapter = await cpu(50);
-    expect(reasonOf(() => adapter.allocate(ask(1.5)))).toBe('invalid-request');
+    expect(refusalOf(() => adapter.allocate(ask(1.5)))).toBe('invalid-request');
   });
 
   it('never runs more tasks at once than the slots', async () => {
@@ -433,7 +412,7 @@ describe('bandwidth adapter', () => {
     adapter.setCaps(caps(25));
     expect(adapter.describe()).toMatchObject({ unit: 'bits/s', total: 1e9, allowed: 250e6 });
     expect(adapter.allocate(ask(100e6)).amount).toBe(100e6);
-    expect(reasonOf(() => adapter.allocate(ask(151e6)))).toBe('over-cap');
+    expect(refusalOf(() => adapter.allocate(ask(151e6)))).toBe('over-cap');
   });
 
   it('uses the declared link speed where the OS reports none', async () => {
@@ -466,7 +445,7 @@ describe('this machine (real detection)', () => {
         expect(gpu.total).toBeGreaterThan(0);
       } else {
         expect(gpu?.reason).toMatch(/\w/);
-        expect(reasonOf(() => adapters.gpu.allocate(ask(1)))).toBe('unavailable');
+        expect(refusalOf(() => adapters.gpu.allocate(ask(1)))).toBe('unavailable');
       }
       expect(adapters.cpu.slots).toBe(Math.max(1, Math.floor(adapters.cpu.describe().total / 2)));
       expect(adapters.memory.poolByteLength).toBe(0);

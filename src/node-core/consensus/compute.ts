@@ -1,6 +1,6 @@
 import { createRequire } from 'node:module';
 import { availableParallelism } from 'node:os';
-import { Worker } from 'node:worker_threads';
+import { createWorkerPool } from '../crypto/index';
 import { ConsensusError } from './errors';
 import type { WorkDifficulty } from './params';
 import { sectorHashesNow, solveWorkNow, timeChainNow } from './primitives';
@@ -91,16 +91,6 @@ type Task =
   | { op: 'time'; seed: Uint8Array; steps: number; interval: number }
   | { op: 'work'; header: Uint8Array; log2N: number; r: number; p: number; bits: number };
 
-interface Pending {
-  resolve(result: Uint8Array | number): void;
-  reject(err: Error): void;
-}
-
-interface PoolWorker {
-  readonly worker: Worker;
-  readonly pending: Map<number, Pending>;
-}
-
 function split(bytes: Uint8Array): Uint8Array[] {
   const out: Uint8Array[] = [];
   for (let i = 0; i < bytes.length; i += 32) out.push(bytes.subarray(i, i + 32));
@@ -113,58 +103,17 @@ function split(bytes: Uint8Array): Uint8Array[] {
  */
 export function createConsensusWorkerPool(size = Math.max(1, Math.min(3, availableParallelism()))): ConsensusCompute {
   const require = createRequire(import.meta.url);
-  const workerData = { sha2: require.resolve('@noble/hashes/sha2.js') };
-  const workers: PoolWorker[] = [];
-  let nextId = 1;
-  let closed = false;
-
-  const failAll = (entry: PoolWorker, err: Error): void => {
-    for (const p of entry.pending.values()) p.reject(err);
-    entry.pending.clear();
-    entry.worker.unref();
-  };
-
-  const spawn = (): PoolWorker => {
-    const worker = new Worker(WORKER_SOURCE, { eval: true, workerData });
-    const entry: PoolWorker = { worker, pending: new Map() };
-    worker.on('message', (msg: { id?: number; result?: Uint8Array | number; error?: string; fatal?: string }) => {
-      if (msg.fatal) return failAll(entry, new Error(`consensus worker failed to start: ${msg.fatal}`));
-      if (msg.id === undefined) return;
-      const p = entry.pending.get(msg.id);
-      if (!p) return;
-      entry.pending.delete(msg.id);
-      if (entry.pending.size === 0) entry.worker.unref();
-      if (msg.result !== undefined) p.resolve(msg.result);
-      else p.reject(new Error(`consensus worker task failed: ${msg.error ?? 'unknown error'}`));
-    });
-    worker.on('error', (err) => failAll(entry, new Error(`consensus worker crashed: ${err.message}`)));
-    worker.on('exit', () => {
-      failAll(entry, new Error('consensus worker exited'));
-      const i = workers.indexOf(entry);
-      if (i >= 0) workers.splice(i, 1);
-    });
-    // After the listeners: adding a 'message' listener refs the worker again. An idle worker keeps nothing alive;
-    // run() refs it while it has tasks, so a process that awaits only pool work does not exit half-way (code 13).
-    worker.unref();
-    workers.push(entry);
-    return entry;
-  };
-
-  const run = (task: Task): Promise<Uint8Array | number> => {
-    if (closed) return Promise.reject(new ConsensusError('params', 'the consensus worker pool is closed'));
-    let target = workers.reduce<PoolWorker | undefined>(
-      (a, w) => (!a || w.pending.size < a.pending.size ? w : a),
-      undefined,
-    );
-    if (!target || (target.pending.size > 0 && workers.length < size)) target = spawn();
-    const chosen = target;
-    const id = nextId++;
-    return new Promise((resolve, reject) => {
-      if (chosen.pending.size === 0) chosen.worker.ref();
-      chosen.pending.set(id, { resolve, reject });
-      chosen.worker.postMessage({ id, ...task });
-    });
-  };
+  const pool = createWorkerPool<Uint8Array | number, { id?: number; result?: Uint8Array | number; error?: string }>({
+    source: WORKER_SOURCE,
+    workerData: { sha2: require.resolve('@noble/hashes/sha2.js') },
+    size,
+    name: 'consensus worker',
+    taskFailed: 'consensus worker task failed',
+    error: (message) => new Error(message),
+    closed: () => new ConsensusError('params', 'the consensus worker pool is closed'),
+    result: (reply) => reply.result,
+  });
+  const run = (task: Task): Promise<Uint8Array | number> => pool.run(task);
 
   const bytes = async (task: Task): Promise<Uint8Array> => {
     const r = await run(task);
@@ -180,10 +129,7 @@ export function createConsensusWorkerPool(size = Math.max(1, Math.min(3, availab
       if (typeof r !== 'number') throw new Error('consensus worker returned no nonce');
       return r;
     },
-    async close() {
-      closed = true;
-      await Promise.all(workers.splice(0).map((w) => w.worker.terminate()));
-    },
+    close: () => pool.close(),
   };
 }
 

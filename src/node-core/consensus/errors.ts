@@ -1,4 +1,5 @@
-import { ErrorCode, HyperMeshError } from '../../shared/errors';
+import { ErrorCode } from '../../shared/errors';
+import { reasonedError } from '../errors';
 
 /**
  * Why a consensus proof was rejected. Stable strings: callers (and peers, in replies) may switch on them. The part
@@ -44,15 +45,7 @@ export type ConsensusFailure =
   | 'time.skew';
 
 /** A consensus proof (or one of its parts) that does not hold; `reason` says which check failed. */
-export class ConsensusError extends HyperMeshError {
-  constructor(
-    override readonly reason: ConsensusFailure,
-    message: string,
-    options?: { cause?: unknown },
-  ) {
-    super(ErrorCode.Trust, `${reason}: ${message}`, options);
-  }
-}
+export class ConsensusError extends reasonedError<ConsensusFailure>(ErrorCode.Trust) {}
 
 export function fail(reason: ConsensusFailure, message: string): never {
   throw new ConsensusError(reason, message);

@@ -1,7 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { createConsensusWorkerPool, createInlineConsensusCompute } from './compute';
 import { consensusProofFromJson, consensusProofToJson, decodeConsensusProof, encodeConsensusProof } from './encoding';
-import { ConsensusError, type ConsensusFailure } from './errors';
 import { consensusParams } from './params';
 import { leadingZeroBits, sectorHashesNow, solveWorkNow, timeChainNow, timeSeed, workOutput } from './primitives';
 import {
@@ -11,22 +10,23 @@ import {
   type ConsensusVerificationContext,
 } from './proof';
 import { commitSpace } from './space';
-import { SMALL_PARAMS, T0, makeFixture, reopen, resign, testBeacon, testNode, type Fixture } from './testing';
+import {
+  SMALL_PARAMS,
+  T0,
+  failureOf,
+  makeFixture,
+  reopen,
+  resign,
+  testBeacon,
+  testNode,
+  type Fixture,
+} from './testing';
 import type { ConsensusProof } from './types';
-
-function reasonOf(fn: () => unknown): ConsensusFailure | 'accepted' | 'other' {
-  try {
-    fn();
-    return 'accepted';
-  } catch (err) {
-    return err instanceof ConsensusError ? err.reason : 'other';
-  }
-}
 
 const fx: Fixture = await makeFixture();
 const { proof, node } = fx;
 const verify = (p: ConsensusProof | Uint8Array, ctx: Partial<ConsensusVerificationContext> = {}) =>
-  reasonOf(() => verifyConsensusProof(p, { ...fx.ctx, ...ctx }));
+  failureOf(() => verifyConsensusProof(p, { ...fx.ctx, ...ctx }));
 const mutate = (p: ConsensusProof, patch: (p: ConsensusProof) => ConsensusProof) => resign(patch(p), node);
 
 describe('a valid consensus proof', () => {
@@ -62,7 +62,7 @@ describe('a valid consensus proof', () => {
       expect(
         encodeConsensusProof({ ...pooled.proof, stake: { ...pooled.proof.stake, signature: new Uint8Array() } }),
       ).toEqual(encodeConsensusProof({ ...proof, stake: { ...proof.stake, signature: new Uint8Array() } }));
-      expect(reasonOf(() => verifyConsensusProof(pooled.proof, pooled.ctx))).toBe('accepted');
+      expect(failureOf(() => verifyConsensusProof(pooled.proof, pooled.ctx))).toBe('accepted');
     } finally {
       await pool.close();
     }
@@ -238,10 +238,10 @@ describe('PoTime (when)', () => {
       f.node,
     );
     const pick = (segment: number) => () => Buffer.from([0, 0, 0, 0, 0, segment]);
-    expect(reasonOf(() => verifyConsensusProof(forged, { ...f.ctx, randomBytes: pick(3) }))).toBe('time.chain');
-    expect(reasonOf(() => verifyConsensusProof(forged, { ...f.ctx, randomBytes: pick(4) }))).toBe('time.chain');
+    expect(failureOf(() => verifyConsensusProof(forged, { ...f.ctx, randomBytes: pick(3) }))).toBe('time.chain');
+    expect(failureOf(() => verifyConsensusProof(forged, { ...f.ctx, randomBytes: pick(4) }))).toBe('time.chain');
     // A segment the forgery does not touch passes: detection is probabilistic per verifier.
-    expect(reasonOf(() => verifyConsensusProof(forged, { ...f.ctx, randomBytes: pick(0) }))).toBe('accepted');
+    expect(failureOf(() => verifyConsensusProof(forged, { ...f.ctx, randomBytes: pick(0) }))).toBe('accepted');
   });
 
   it('rejects a beacon the verifier does not know', () => {

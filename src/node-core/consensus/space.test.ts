@@ -1,5 +1,4 @@
 import { describe, expect, it } from 'vitest';
-import { ConsensusError, type ConsensusFailure } from './errors';
 import {
   answerSpaceChallenge,
   commitSpace,
@@ -7,17 +6,7 @@ import {
   spaceChallengeIndices,
   verifySpaceResponse,
 } from './space';
-import { SMALL_PARAMS, T0, testNode } from './testing';
-
-function reasonOf(fn: () => unknown): ConsensusFailure | 'accepted' {
-  try {
-    fn();
-    return 'accepted';
-  } catch (err) {
-    if (err instanceof ConsensusError) return err.reason;
-    throw err;
-  }
-}
+import { SMALL_PARAMS, T0, failureOf, testNode } from './testing';
 
 const node = testNode(5);
 const params = SMALL_PARAMS.space;
@@ -30,19 +19,19 @@ describe('interactive PoSpace challenges', () => {
     expect(challenge.deadline).toBe(T0 + params.responseTimeMs);
     expect(spaceChallengeIndices(challenge).every((i) => i >= 0 && i < params.sectorCount)).toBe(true);
     const response = answerSpaceChallenge(commitment, node.mldsaPublicKey, challenge);
-    expect(reasonOf(() => verifySpaceResponse(challenge, response, { ...check, receivedAt: T0 + 50 }))).toBe(
+    expect(failureOf(() => verifySpaceResponse(challenge, response, { ...check, receivedAt: T0 + 50 }))).toBe(
       'accepted',
     );
-    expect(reasonOf(() => verifySpaceResponse(challenge, response, { ...check, receivedAt: challenge.deadline }))).toBe(
-      'accepted',
-    );
+    expect(
+      failureOf(() => verifySpaceResponse(challenge, response, { ...check, receivedAt: challenge.deadline })),
+    ).toBe('accepted');
   });
 
   it('reject a late answer', () => {
     const challenge = issueSpaceChallenge(commitment, params, T0);
     const response = answerSpaceChallenge(commitment, node.mldsaPublicKey, challenge);
     expect(
-      reasonOf(() => verifySpaceResponse(challenge, response, { ...check, receivedAt: challenge.deadline + 1 })),
+      failureOf(() => verifySpaceResponse(challenge, response, { ...check, receivedAt: challenge.deadline + 1 })),
     ).toBe('space.late');
   });
 
@@ -50,21 +39,21 @@ describe('interactive PoSpace challenges', () => {
     const challenge = issueSpaceChallenge(commitment, params, T0);
     const other = issueSpaceChallenge(commitment, params, T0);
     const response = answerSpaceChallenge(commitment, node.mldsaPublicKey, other);
-    expect(reasonOf(() => verifySpaceResponse(challenge, response, { ...check, receivedAt: T0 }))).toBe(
+    expect(failureOf(() => verifySpaceResponse(challenge, response, { ...check, receivedAt: T0 }))).toBe(
       'space.challenge',
     );
     const good = answerSpaceChallenge(commitment, node.mldsaPublicKey, challenge);
     const stranger = testNode(6);
     expect(
-      reasonOf(() =>
+      failureOf(() =>
         verifySpaceResponse(challenge, good, { ...check, mldsaPublicKey: stranger.mldsaPublicKey, receivedAt: T0 }),
       ),
     ).toBe('space.commitment');
-    expect(reasonOf(() => verifySpaceResponse(challenge, good, { ...check, assetId: 'disk-2', receivedAt: T0 }))).toBe(
+    expect(failureOf(() => verifySpaceResponse(challenge, good, { ...check, assetId: 'disk-2', receivedAt: T0 }))).toBe(
       'space.commitment',
     );
     const elsewhere = await commitSpace(node.mldsaPublicKey, 'disk-2', params);
-    expect(reasonOf(() => answerSpaceChallenge(elsewhere, node.mldsaPublicKey, challenge))).toBe('space.challenge');
+    expect(failureOf(() => answerSpaceChallenge(elsewhere, node.mldsaPublicKey, challenge))).toBe('space.challenge');
   });
 
   it('draw different sectors for different nonces', () => {

@@ -1,7 +1,9 @@
 import { createHash } from 'node:crypto';
 import { ml_dsa65 } from '@noble/post-quantum/ml-dsa.js';
 import { createInlineConsensusCompute, type ConsensusCompute } from './compute';
+import { reasonOf } from '../testing/reason';
 import { proofSigningInput } from './encoding';
+import { ConsensusError, type ConsensusFailure } from './errors';
 import { consensusParams, type ConsensusParams } from './params';
 import { indicesFromSeed } from './primitives';
 import { commitSpace, openSectors, proofSpaceSeed } from './space';
@@ -24,6 +26,12 @@ export const SMALL_PARAMS: ConsensusParams = consensusParams({
 });
 
 export const T0 = 1_700_000_000_000;
+
+/** The check `fn` fails (the reason of its ConsensusError), or 'accepted' when it returns. */
+export function failureOf(fn: () => unknown): ConsensusFailure | 'accepted' {
+  const reason = reasonOf(fn, ConsensusError);
+  return reason === 'no error' ? 'accepted' : reason;
+}
 
 export interface TestNode extends ConsensusSigner {
   readonly secretKey: Uint8Array;

@@ -162,25 +162,39 @@ export function verifyInclusion(
 ): boolean {
   if (!isSize(index) || !isSize(treeSize) || index >= treeSize) return false;
   if (!isHash(leaf) || !isHash(root) || !proof.every(isHash)) return false;
-  let fn = index;
-  let sn = treeSize - 1;
   let r: Buffer = Buffer.from(leaf);
-  for (const p of proof) {
+  const walked = walkUp(index, treeSize - 1, proof, (p, left) => {
+    r = left ? nodeHash(p, r) : nodeHash(r, p);
+  });
+  return walked && sameHash(r, root);
+}
+
+/**
+ * The verifiers' walk up the tree (RFC 9162 §2.1.3.2 and §2.1.4.2), from node `fn` of a tree whose last node is
+ * `sn`: one level per proof hash, handed to `step` with whether it is a left sibling. True when the proof has
+ * exactly as many hashes as the walk has levels.
+ */
+function walkUp(
+  fn: number,
+  sn: number,
+  proof: readonly Uint8Array[],
+  step: (hash: Uint8Array, left: boolean) => void,
+): boolean {
+  for (const hash of proof) {
     if (sn === 0) return false; // more proof than levels
-    if (fn % 2 === 1 || fn === sn) {
-      r = nodeHash(p, r);
-      // On the right edge of an unbalanced tree a node is promoted, so skip the levels where it has no sibling.
+    const left = fn % 2 === 1 || fn === sn;
+    step(hash, left);
+    // On the right edge of an unbalanced tree a node is promoted, so skip the levels where it has no sibling.
+    if (left) {
       while (fn % 2 === 0 && fn !== 0) {
         fn = Math.floor(fn / 2);
         sn = Math.floor(sn / 2);
       }
-    } else {
-      r = nodeHash(r, p);
     }
     fn = Math.floor(fn / 2);
     sn = Math.floor(sn / 2);
   }
-  return sn === 0 && sameHash(r, root);
+  return sn === 0;
 }
 
 /**
@@ -209,22 +223,15 @@ export function verifyConsistency(
   }
   let fr: Buffer = Buffer.from(path[0] as Uint8Array);
   let sr: Buffer = fr;
-  for (const c of path.slice(1)) {
-    if (sn === 0) return false;
-    if (fn % 2 === 1 || fn === sn) {
+  const walked = walkUp(fn, sn, path.slice(1), (c, left) => {
+    if (left) {
       fr = nodeHash(c, fr);
       sr = nodeHash(c, sr);
-      while (fn % 2 === 0 && fn !== 0) {
-        fn = Math.floor(fn / 2);
-        sn = Math.floor(sn / 2);
-      }
     } else {
       sr = nodeHash(sr, c);
     }
-    fn = Math.floor(fn / 2);
-    sn = Math.floor(sn / 2);
-  }
-  return sn === 0 && sameHash(fr, oldRoot) && sameHash(sr, newRoot);
+  });
+  return walked && sameHash(fr, oldRoot) && sameHash(sr, newRoot);
 }
 
 /** One inner node that became complete: level 1 covers 2 leaves, level l covers 2^l, index counts from the left. */

@@ -1,9 +1,9 @@
 import { createRequire } from 'node:module';
 import { availableParallelism } from 'node:os';
-import { Worker } from 'node:worker_threads';
 import { ml_dsa65 } from '@noble/post-quantum/ml-dsa.js';
 import { falcon1024 } from '@noble/post-quantum/falcon.js';
 import { TrustError } from './errors';
+import { createWorkerPool } from './worker-pool';
 
 export type PqAlgorithm = 'ml-dsa-65' | 'falcon-1024';
 
@@ -81,17 +81,6 @@ Promise.all([import(pathToFileURL(workerData.mldsa).href), import(pathToFileURL(
 );
 `;
 
-interface Pending {
-  resolve(result: Uint8Array | boolean): void;
-  reject(err: Error): void;
-}
-
-interface PoolWorker {
-  readonly worker: Worker;
-  busy: number;
-  readonly pending: Map<number, Pending>;
-}
-
 /**
  * A small pool of worker threads for PQ signatures, so issuance scales with cores and the node's event loop (STOQ,
  * the API) keeps running while a CA signs. Started lazily; an idle worker does not keep the process alive, a busy one
@@ -103,63 +92,17 @@ export function createPqWorkerPool(size = Math.max(1, Math.min(4, availableParal
     mldsa: require.resolve('@noble/post-quantum/ml-dsa.js'),
     falcon: require.resolve('@noble/post-quantum/falcon.js'),
   };
-  const workers: PoolWorker[] = [];
-  let nextId = 1;
-  let closed = false;
-
-  const spawn = (): PoolWorker => {
-    const worker = new Worker(WORKER_SOURCE, { eval: true, workerData: paths });
-    const entry: PoolWorker = { worker, busy: 0, pending: new Map() };
-    worker.on('message', (msg: { id?: number; sig?: Uint8Array; ok?: boolean; error?: string; fatal?: string }) => {
-      if (msg.fatal) return failAll(entry, new TrustError(`post-quantum worker failed to start: ${msg.fatal}`));
-      if (msg.id === undefined) return;
-      const p = entry.pending.get(msg.id);
-      if (!p) return;
-      entry.pending.delete(msg.id);
-      entry.busy--;
-      idleUnref(entry);
-      if (msg.sig) p.resolve(new Uint8Array(msg.sig));
-      else if (msg.ok !== undefined) p.resolve(msg.ok);
-      else p.reject(new TrustError(`post-quantum signing failed: ${msg.error ?? 'unknown error'}`));
-    });
-    worker.on('error', (err) => failAll(entry, new TrustError(`post-quantum worker crashed: ${err.message}`)));
-    worker.on('exit', () => {
-      failAll(entry, new TrustError('post-quantum worker exited'));
-      const i = workers.indexOf(entry);
-      if (i >= 0) workers.splice(i, 1);
-    });
-    // After the listeners: adding a 'message' listener refs the worker again. An idle worker keeps nothing alive;
-    // run() refs it while it has tasks, so a process that awaits only pool work does not exit half-way (code 13).
-    worker.unref();
-    workers.push(entry);
-    return entry;
-  };
-
-  const idleUnref = (entry: PoolWorker) => {
-    if (entry.pending.size === 0) entry.worker.unref();
-  };
-
-  const failAll = (entry: PoolWorker, err: Error) => {
-    for (const p of entry.pending.values()) p.reject(err);
-    entry.pending.clear();
-    entry.busy = 0;
-    entry.worker.unref();
-  };
-
-  /** Runs a task on the least busy worker (a new one while all are busy and the pool is not full). */
-  const run = (task: Record<string, unknown>): Promise<Uint8Array | boolean> => {
-    if (closed) return Promise.reject(new TrustError('the post-quantum pool is closed'));
-    let target = workers.reduce<PoolWorker | undefined>((a, w) => (!a || w.busy < a.busy ? w : a), undefined);
-    if (!target || (target.busy > 0 && workers.length < size)) target = spawn();
-    const chosen = target;
-    const id = nextId++;
-    chosen.busy++;
-    return new Promise((resolve, reject) => {
-      if (chosen.pending.size === 0) chosen.worker.ref();
-      chosen.pending.set(id, { resolve, reject });
-      chosen.worker.postMessage({ id, ...task });
-    });
-  };
+  const pool = createWorkerPool<Uint8Array | boolean, { id?: number; sig?: Uint8Array; ok?: boolean; error?: string }>({
+    source: WORKER_SOURCE,
+    workerData: paths,
+    size,
+    name: 'post-quantum worker',
+    taskFailed: 'post-quantum signing failed',
+    error: (message) => new TrustError(message),
+    closed: () => new TrustError('the post-quantum pool is closed'),
+    result: (reply) => (reply.sig ? new Uint8Array(reply.sig) : reply.ok),
+  });
+  const run = (task: Record<string, unknown>): Promise<Uint8Array | boolean> => pool.run(task);
 
   return {
     async sign(alg, message, secretKey) {
@@ -172,10 +115,7 @@ export function createPqWorkerPool(size = Math.max(1, Math.min(4, availableParal
       const task = { op: 'verify', alg, sig: exact(signature), message: exact(message), key: exact(publicKey) };
       return (await run(task)) === true;
     },
-    async close() {
-      closed = true;
-      await Promise.all(workers.splice(0).map((w) => w.worker.terminate()));
-    },
+    close: () => pool.close(),
   };
 }
 

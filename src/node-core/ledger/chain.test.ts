@@ -2,7 +2,7 @@ import { join } from 'node:path';
 import { afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { UNITS_PER_CAESAR } from '../../shared/amount';
 import { assetIdFor } from '../assets/asset-id';
-import { closeDatabase, openDatabase, type Db } from '../store/database';
+import { useTestDatabases } from '../testing/databases';
 import { useTempDirs } from '../testing/temp-dir';
 import type { DecodedBlock } from './block';
 import { Chain } from './chain';
@@ -19,10 +19,7 @@ import {
 import { decodeTx, encodeTx, signReceipt, signTx, type Transaction, type TxBody } from './tx';
 
 const tempDir = useTempDirs();
-const dbs: Db[] = [];
-afterEach(() => {
-  for (const db of dbs.splice(0)) closeDatabase(db);
-});
+const openDb = useTestDatabases();
 
 const T0 = 1_800_000_000_000;
 const SLOT = 1000;
@@ -45,8 +42,7 @@ beforeAll(() => {
 });
 
 function newChain(): Chain {
-  const db = openDatabase(join(tempDir(), 'ledger.db'));
-  dbs.push(db);
+  const db = openDb(join(tempDir(), 'ledger.db'));
   return new Chain({
     db,
     genesis,

@@ -1,4 +1,5 @@
 import { ErrorCode, HyperMeshError } from '../../shared/errors';
+import { reasonedError } from '../errors';
 
 /** Why a transaction or block was refused; stable, for logs, tests and the trust score. */
 export type LedgerRejection =
@@ -31,15 +32,7 @@ function withCode(code: ErrorCode): new (message: string) => HyperMeshError {
 }
 
 /** A transaction or block broke a ledger rule. `reason` names the rule; the message says how. */
-export class LedgerRuleError extends HyperMeshError {
-  constructor(
-    override readonly reason: LedgerRejection,
-    message: string,
-    options?: { cause?: unknown },
-  ) {
-    super(ErrorCode.LedgerRejected, `${reason}: ${message}`, options);
-  }
-}
+export class LedgerRuleError extends reasonedError<LedgerRejection>(ErrorCode.LedgerRejected) {}
 
 export class LedgerUnavailableError extends withCode(ErrorCode.LedgerUnavailable) {}
 

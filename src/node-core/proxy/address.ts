@@ -82,6 +82,15 @@ export function canonicalProxyAddress(text: string): string {
   return formatProxyAddress(parseProxyAddress(text));
 }
 
+/** The canonical text, or undefined for text that is no proxy address (a lookup by it finds nothing). */
+export function canonicalOrUndefined(text: string): string | undefined {
+  try {
+    return canonicalProxyAddress(text);
+  } catch {
+    return undefined;
+  }
+}
+
 /** The same mapping's address for another shard. */
 export function withShard(address: string, shard: number): string {
   return formatProxyAddress({ ...parseProxyAddress(address), shard });

@@ -7,7 +7,7 @@ import type { StoqRouter } from '../transport/index';
 import { decodeJsonBody, handleJson } from '../transport/index';
 import {
   anonymousCoordinates,
-  canonicalProxyAddress,
+  canonicalOrUndefined,
   formatProxyAddress,
   newFingerprint,
   nodeCoordinates,
@@ -168,12 +168,8 @@ export class ProxyProvider {
   }
 
   private get(address: string): ProxyMapping | undefined {
-    let canonical: string;
-    try {
-      canonical = canonicalProxyAddress(address);
-    } catch {
-      return undefined;
-    }
+    const canonical = canonicalOrUndefined(address);
+    if (canonical === undefined) return undefined;
     const row = this.options.db.prepare('SELECT * FROM proxy_mappings WHERE address = ?').get(canonical) as
       Row | undefined;
     return row ? toMapping(row) : undefined;

@@ -7,6 +7,7 @@ import type { MemoryAdapter } from '../assets/memory-adapter';
 import { LogBook } from '../logging/log-book';
 import { createNode, type HyperMeshNode } from '../node';
 import { fixedHardware } from '../testing/fixed-hardware';
+import { sharePublicly } from '../testing/share';
 import { useTempDirs } from '../testing/temp-dir';
 import { until } from '../testing/until';
 import { RpcError } from '../transport/stoq/rpc';
@@ -67,13 +68,8 @@ beforeAll(async () => {
       return n.trust!.chain() ?? undefined;
     });
   }
-  await provider.assets!.ready;
-  await provider.api.updateSettings({
-    privacyLevel: 'FullPublic',
-    allocationType: 'Public',
-    allocation: { memory: 2, bandwidth: 100 }, // the cap covers all traffic: no bandwidth share would mean 1 Mbit/s
-  });
-  await provider.assets!.settled();
+  // The cap covers all traffic: no bandwidth share would mean 1 Mbit/s.
+  await sharePublicly(provider, { memory: 2, bandwidth: 100 });
   await until('the consumer to find the provider\u2019s memory', async () =>
     (await consumer.api.searchAssets({ kind: 'memory' })).find((a) => a.owner === provider.identity.nodeId),
   );

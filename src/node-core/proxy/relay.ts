@@ -1,7 +1,7 @@
 import type { Db } from '../store/index';
 import { callJson, encodeJsonBody, ignoreReply } from '../transport/index';
 import type { PeerLink } from '../transport/index';
-import { canonicalProxyAddress } from './address';
+import { canonicalOrUndefined } from './address';
 import { ProxyError } from './errors';
 import { ProxyMethod, encodeWrite } from './provider';
 
@@ -41,12 +41,8 @@ export class ProxyRelay {
   ) {}
 
   private get(address: string): Forward | undefined {
-    let canonical: string;
-    try {
-      canonical = canonicalProxyAddress(address);
-    } catch {
-      return undefined;
-    }
+    const canonical = canonicalOrUndefined(address);
+    if (canonical === undefined) return undefined;
     const r = this.db.prepare('SELECT * FROM proxy_forwards WHERE address = ?').get(canonical) as Row | undefined;
     return r
       ? {

@@ -9,6 +9,20 @@ import { LATEST_SCHEMA_VERSION, MIGRATIONS } from './migrations';
 
 const tempDir = useTempDirs();
 
+/**
+ * Opens a new database at schema `from`, lets `seed` write its rows, then reopens it one version up (running the
+ * migration under test) and returns it.
+ */
+function migratedFrom(from: number, seed: (db: Database.Database) => void): Database.Database {
+  const file = join(tempDir(), `v${from}.db`);
+  const before = openDatabase(file, { targetVersion: from });
+  seed(before);
+  closeDatabase(before);
+  const after = openDatabase(file, { targetVersion: from + 1 });
+  expect(schemaVersion(after)).toBe(from + 1);
+  return after;
+}
+
 function tables(db: Database.Database): string[] {
   return (db.prepare("SELECT name FROM sqlite_master WHERE type = 'table' ORDER BY name").all() as { name: string }[])
     .map((r) => r.name)
@@ -63,71 +77,63 @@ describe('openDatabase', () => {
   });
 
   it('migration 2: from schema 1, adds quarantine and keeps the stored settings', () => {
-    const file = join(tempDir(), 'b.db');
-    const v1 = openDatabase(file, { targetVersion: 1 });
-    v1.prepare("INSERT INTO settings (id, document, updated_at) VALUES (1, '{\"x\":1}', 'then')").run();
-    v1.prepare("INSERT INTO meta (key, value) VALUES ('created_at', 'then')").run();
-    closeDatabase(v1);
-    const v2 = openDatabase(file, { targetVersion: 2 });
-    expect(schemaVersion(v2)).toBe(2);
+    const v2 = migratedFrom(1, (v1) => {
+      v1.prepare("INSERT INTO settings (id, document, updated_at) VALUES (1, '{\"x\":1}', 'then')").run();
+      v1.prepare("INSERT INTO meta (key, value) VALUES ('created_at', 'then')").run();
+    });
     expect(tables(v2)).toContain('quarantine');
     expect(v2.prepare('SELECT document FROM settings').get()).toEqual({ document: '{"x":1}' });
     expect(v2.prepare('SELECT value FROM meta').get()).toEqual({ value: 'then' });
     closeDatabase(v2);
   });
 
-  it('migration 3: from schema 2, adds the peer address book and keeps everything else', () => {
-    const file = join(tempDir(), 'd.db');
-    const v2 = openDatabase(file, { targetVersion: 2 });
-    v2.prepare("INSERT INTO settings (id, document, updated_at) VALUES (1, '{}', 'then')").run();
-    v2.prepare("INSERT INTO quarantine (source, content, reason, moved_at) VALUES ('s', 'c', 'r', 't')").run();
-    closeDatabase(v2);
-    const v3 = openDatabase(file, { targetVersion: 3 });
-    expect(schemaVersion(v3)).toBe(3);
-    expect(tables(v3)).toContain('peers');
-    expect(v3.prepare('SELECT count(*) AS n FROM quarantine').get()).toEqual({ n: 1 });
-    expect(() => v3.prepare("INSERT INTO peers VALUES ('x', '::1', 70000, 't', NULL)").run()).toThrow(/CHECK/);
-    closeDatabase(v3);
-  });
-
-  it('migration 4: from schema 3, adds the TrustChain tables and keeps the peer book', () => {
-    const file = join(tempDir(), 'd.db');
-    const v3 = openDatabase(file, { targetVersion: 3 });
-    v3.prepare("INSERT INTO peers VALUES ('n', '::1', 9292, 't', NULL)").run();
-    closeDatabase(v3);
-    const v4 = openDatabase(file, { targetVersion: 4 });
-    expect(schemaVersion(v4)).toBe(4);
-    expect(tables(v4)).toEqual(
-      expect.arrayContaining(['ct_entries', 'ct_subtrees', 'ct_heads', 'trust_issued', 'trust_names', 'trust_state']),
-    );
-    expect(v4.prepare('SELECT count(*) AS n FROM peers').get()).toEqual({ n: 1 });
-    expect(() => v4.prepare("INSERT INTO ct_entries VALUES (0, x'00', x'', 0)").run()).toThrow(/CHECK/);
-    closeDatabase(v4);
-  });
-
-  it('migration 5: from schema 4, adds registered assets and keeps the TrustChain tables', () => {
-    const file = join(tempDir(), 'd.db');
-    const v4 = openDatabase(file, { targetVersion: 4 });
-    v4.prepare("INSERT INTO trust_state VALUES ('k', '1')").run();
-    closeDatabase(v4);
-    const v5 = openDatabase(file, { targetVersion: 5 });
-    expect(schemaVersion(v5)).toBe(5);
-    expect(tables(v5)).toContain('assets');
-    expect(v5.prepare('SELECT count(*) AS n FROM trust_state').get()).toEqual({ n: 1 });
-    expect(() => v5.prepare("INSERT INTO assets VALUES ('a', 'fpga', '{}', x'', 't')").run()).toThrow(/CHECK/);
-    closeDatabase(v5);
+  // Migrations 3 to 5 each add tables and must keep the rows before them.
+  it.each([
+    {
+      title: 'migration 3: from schema 2, adds the peer address book and keeps everything else',
+      from: 2,
+      seed: [
+        "INSERT INTO settings (id, document, updated_at) VALUES (1, '{}', 'then')",
+        "INSERT INTO quarantine (source, content, reason, moved_at) VALUES ('s', 'c', 'r', 't')",
+      ],
+      added: ['peers'],
+      kept: 'quarantine',
+      refused: "INSERT INTO peers VALUES ('x', '::1', 70000, 't', NULL)",
+    },
+    {
+      title: 'migration 4: from schema 3, adds the TrustChain tables and keeps the peer book',
+      from: 3,
+      seed: ["INSERT INTO peers VALUES ('n', '::1', 9292, 't', NULL)"],
+      added: ['ct_entries', 'ct_subtrees', 'ct_heads', 'trust_issued', 'trust_names', 'trust_state'],
+      kept: 'peers',
+      refused: "INSERT INTO ct_entries VALUES (0, x'00', x'', 0)",
+    },
+    {
+      title: 'migration 5: from schema 4, adds registered assets and keeps the TrustChain tables',
+      from: 4,
+      seed: ["INSERT INTO trust_state VALUES ('k', '1')"],
+      added: ['assets'],
+      kept: 'trust_state',
+      refused: "INSERT INTO assets VALUES ('a', 'fpga', '{}', x'', 't')",
+    },
+  ])('$title', ({ from, seed, added, kept, refused }) => {
+    const db = migratedFrom(from, (before) => {
+      for (const sql of seed) before.prepare(sql).run();
+    });
+    expect(tables(db)).toEqual(expect.arrayContaining(added));
+    expect(db.prepare(`SELECT count(*) AS n FROM ${kept}`).get()).toEqual({ n: 1 });
+    // The new tables check their rows.
+    expect(() => db.prepare(refused).run()).toThrow(/CHECK/);
+    closeDatabase(db);
   });
 
   it('migration 10: from schema 9, keeps wallet transactions and adds their request digests', () => {
-    const file = join(tempDir(), 'w.db');
-    const v9 = openDatabase(file, { targetVersion: 9 });
-    v9.prepare(
-      `INSERT INTO wallet_txs (tx_id, request_id, kind, nonce, body, status, reason, created_at)
-       VALUES ('t', 'r', 'transfer', 1, x'00', 'pending', NULL, 0)`,
-    ).run();
-    closeDatabase(v9);
-    const v10 = openDatabase(file, { targetVersion: 10 });
-    expect(schemaVersion(v10)).toBe(10);
+    const v10 = migratedFrom(9, (v9) => {
+      v9.prepare(
+        `INSERT INTO wallet_txs (tx_id, request_id, kind, nonce, body, status, reason, created_at)
+         VALUES ('t', 'r', 'transfer', 1, x'00', 'pending', NULL, 0)`,
+      ).run();
+    });
     expect(v10.prepare('SELECT request_id, request_digest FROM wallet_txs').all()).toEqual([
       { request_id: 'r', request_digest: null },
     ]);

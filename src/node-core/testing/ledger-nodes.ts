@@ -2,6 +2,7 @@ import type { RemoteAllocationView, RemoteAssetView } from '../../shared/mesh';
 import { formatHostPort } from '../../shared/network';
 import type { HyperMeshNode } from '../node';
 import { certify } from './certify';
+import { sharePublicly } from './share';
 import { until } from './until';
 
 /** What `memoryLeaseOnLedger` sets up: three certified nodes beside a CA, and the consumer's lease on the provider. */
@@ -31,13 +32,7 @@ export async function memoryLeaseOnLedger(
   for (const n of [provider, consumer, third]) await certify(n, caAddress);
   for (const n of [provider, consumer, third])
     await until('the genesis', async () => (await n.api.getWallet()).ledger.genesisHash ?? undefined);
-  await provider.assets!.ready;
-  await provider.api.updateSettings({
-    privacyLevel: 'FullPublic',
-    allocationType: 'Public',
-    allocation: { memory: 50 },
-  });
-  await provider.assets!.settled();
+  await sharePublicly(provider, { memory: 50 });
   const asset = await until('the memory asset to be announced', async () => {
     const hits = await consumer.api.searchAssets({ kind: 'memory' });
     return hits.find((h) => h.owner === provider.identity.nodeId);

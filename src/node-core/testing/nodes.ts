@@ -8,9 +8,7 @@ import { useTempDirs } from './temp-dir';
  * Real nodes in the test's process, listening on ::1 (any port), each with its own data directory and the fixed
  * hardware reading, all stopped after each test. `defaults` are the test file's shortened intervals.
  */
-export function useNodes(
-  defaults: Partial<NodeConfig> = {},
-): (config?: Partial<NodeConfig>, overrides?: NodeOverrides) => Promise<HyperMeshNode> {
+export function useNodes(defaults: Partial<NodeConfig> = {}): StartNode {
   const tempDir = useTempDirs();
   const running: HyperMeshNode[] = [];
   // Registered after the temporary directories, so it runs before they are removed.
@@ -28,4 +26,7 @@ export function useNodes(
   };
 }
 
+export type StartNode = (config?: Partial<NodeConfig>, overrides?: NodeOverrides) => Promise<HyperMeshNode>;
+
 export { certify } from './certify';
+export { sharePublicly } from './share';

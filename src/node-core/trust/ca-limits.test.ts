@@ -1,9 +1,9 @@
 import { join } from 'node:path';
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { ErrorCode } from '../../shared/errors';
 import { loadOrCreateIdentity, type NodeIdentity } from '../identity/identity';
 import { LogBook } from '../logging/log-book';
-import { closeDatabase, openDatabase, type Db } from '../store/database';
+import { useTestDatabases } from '../testing/databases';
 import { useTempDirs } from '../testing/temp-dir';
 import { CaService, type CaLimits } from './ca-service';
 import { createCertificateAuthority, createCsr, prepareNodeCertificate, type CaMaterial } from './certificates';
@@ -13,10 +13,7 @@ import { COSIGN_REQUEST_CONTEXT, type CosignRequest, type RevocationListJson } f
 import { TokenBuckets } from './rate-limit';
 
 const tempDir = useTempDirs();
-const dbs: Db[] = [];
-afterEach(() => {
-  for (const db of dbs.splice(0)) closeDatabase(db);
-});
+const openDb = useTestDatabases();
 
 const HOUR = 3600_000;
 const signer = createInlinePqSigner();
@@ -37,8 +34,7 @@ async function caService(
     requestCosignatures?: ConstructorParameters<typeof CaService>[0]['requestCosignatures'];
   },
 ): Promise<CaService> {
-  const db = openDatabase(join(tempDir(), 'ca.db'));
-  dbs.push(db);
+  const db = openDb(join(tempDir(), 'ca.db'));
   const service = new CaService({
     db,
     ca: options.material ?? (await createCertificateAuthority({ name })),

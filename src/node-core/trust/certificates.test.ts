@@ -258,26 +258,23 @@ describe('TrustChain certificates', () => {
         ['verify'],
       ),
     };
-    const bobBinding = new x509.Pkcs10CertificateRequest(await createCsr(bob)).getExtension(NODE_BINDING_OID);
-    const stolen = await x509.Pkcs10CertificateRequestGenerator.create({
-      name: `CN=${alice.nodeId}`,
-      keys,
-      signingAlgorithm: alg,
-      extensions: bobBinding ? [bobBinding] : [],
-    });
-    trustError(() => verifyCsr(new Uint8Array(stolen.rawData)), /binding of the CSR is not signed for its TLS key/);
-    await expect(
-      prepareNodeCertificate({ csr: new Uint8Array(stolen.rawData), issuer: caA.intermediate }),
-    ).rejects.toThrow(TrustError);
+    /** A CSR signed with Alice's TLS keys, naming `subject`, carrying the node binding from `bindingOf`'s CSR. */
+    const forgedCsr = async (subject: NodeIdentity, bindingOf: NodeIdentity): Promise<Uint8Array> => {
+      const binding = new x509.Pkcs10CertificateRequest(await createCsr(bindingOf)).getExtension(NODE_BINDING_OID);
+      const csr = await x509.Pkcs10CertificateRequestGenerator.create({
+        name: `CN=${subject.nodeId}`,
+        keys,
+        signingAlgorithm: alg,
+        extensions: binding ? [binding] : [],
+      });
+      return new Uint8Array(csr.rawData);
+    };
+    const stolen = await forgedCsr(alice, bob);
+    trustError(() => verifyCsr(stolen), /binding of the CSR is not signed for its TLS key/);
+    await expect(prepareNodeCertificate({ csr: stolen, issuer: caA.intermediate })).rejects.toThrow(TrustError);
 
-    const aliceBinding = new x509.Pkcs10CertificateRequest(await createCsr(alice)).getExtension(NODE_BINDING_OID);
-    const wrongName = await x509.Pkcs10CertificateRequestGenerator.create({
-      name: `CN=${bob.nodeId}`,
-      keys,
-      signingAlgorithm: alg,
-      extensions: aliceBinding ? [aliceBinding] : [],
-    });
-    trustError(() => verifyCsr(new Uint8Array(wrongName.rawData)), /subject names .* but its keys give NodeId/);
+    const wrongName = await forgedCsr(bob, alice);
+    trustError(() => verifyCsr(wrongName), /subject names .* but its keys give NodeId/);
 
     const unsigned = await createCsr(alice);
     unsigned[unsigned.length - 5] = unsigned[unsigned.length - 5]! ^ 0x01; // inside the ECDSA signature

@@ -1,8 +1,9 @@
 import { copyFileSync } from 'node:fs';
 import { createHash, generateKeyPairSync, sign, verify, type KeyObject } from 'node:crypto';
 import { join } from 'node:path';
-import { afterEach, describe, expect, it } from 'vitest';
-import { closeDatabase, openDatabase, type Db } from '../store/database';
+import { describe, expect, it } from 'vitest';
+import { closeDatabase, type Db } from '../store/database';
+import { useTestDatabases } from '../testing/databases';
 import { useTempDirs } from '../testing/temp-dir';
 import {
   CT_LOG_SCHEMA_SQL,
@@ -17,10 +18,7 @@ import { SplitViewError, TrustError } from './errors';
 import { EMPTY_ROOT, leafHash, verifyConsistency, verifyInclusion } from '../crypto';
 
 const tempDir = useTempDirs();
-const opened: Db[] = [];
-afterEach(() => {
-  for (const db of opened.splice(0)) closeDatabase(db);
-});
+const openTestDb = useTestDatabases();
 
 interface LogKey {
   readonly options: CtLogOptions;
@@ -43,15 +41,17 @@ function keyFrom(publicKey: KeyObject, privateKey: KeyObject): LogKey {
 }
 
 function openDb(file: string): Db {
-  const db = openDatabase(file);
+  const db = openTestDb(file);
   db.exec(CT_LOG_SCHEMA_SQL);
-  opened.push(db);
   return db;
 }
 
-function close(db: Db): void {
-  closeDatabase(db);
-  opened.splice(opened.indexOf(db), 1);
+/** A new, empty log with a fresh key, in a database file of its own. */
+function newLog(name = 'ct.db'): { key: LogKey; file: string; db: Db; log: CtLog } {
+  const key = logKey();
+  const file = join(tempDir(), name);
+  const db = openDb(file);
+  return { key, file, db, log: new CtLog(db, key.options) };
 }
 
 const entry = (i: number, tag = 'cert'): Buffer => Buffer.from(`${tag} #${i}`);
@@ -106,8 +106,7 @@ describe('sthSigningInput', () => {
 
 describe('CtLog', () => {
   it('appends in batches and serves proofs that verify against its signed heads', async () => {
-    const key = logKey();
-    const log = new CtLog(openDb(join(tempDir(), 'ct.db')), key.options);
+    const { key, log } = newLog();
     expect(log.size).toBe(0);
     expect(log.latestHead()).toBeUndefined();
     const empty = await log.signHead(1_000);
@@ -154,17 +153,16 @@ describe('CtLog', () => {
   });
 
   it('serves the same heads and proofs after the database is reopened, and keeps growing', async () => {
-    const key = logKey();
-    const file = join(tempDir(), 'ct.db');
-    let db = openDb(file);
-    let log = new CtLog(db, key.options);
+    const created = newLog();
+    const { key, file } = created;
+    let { db, log } = created;
     log.appendBatch(entries(0, 37));
     const first = await log.signHead(5_000);
     log.appendBatch(entries(37, 20));
     const second = await log.signHead(6_000);
     const proofs = [0, 5, 36, 56].map((i) => log.inclusionProof(i, 57));
     const consistency = log.consistencyProof(37, 57);
-    close(db);
+    closeDatabase(db);
 
     for (const verifyOnOpen of ['full', 'heads'] as const) {
       db = openDb(file);
@@ -176,7 +174,7 @@ describe('CtLog', () => {
       expect(log.headAt(38)).toBeUndefined();
       expect([0, 5, 36, 56].map((i) => log.inclusionProof(i, 57))).toEqual(proofs);
       expect(log.consistencyProof(37, 57)).toEqual(consistency);
-      close(db);
+      closeDatabase(db);
     }
 
     db = openDb(file);
@@ -191,8 +189,7 @@ describe('CtLog', () => {
   });
 
   it('reuses a head for an unchanged size, renews it when newer, and never lets time run backwards', async () => {
-    const key = logKey();
-    const log = new CtLog(openDb(join(tempDir(), 'ct.db')), key.options);
+    const { key, log } = newLog();
     log.appendBatch(entries(0, 3));
     const head = await log.signHead(5_000);
     expect(await log.signHead(4_000)).toEqual(head); // not newer: the stored head is kept
@@ -218,9 +215,7 @@ describe('CtLog', () => {
   });
 
   it('rolls back memory and rows when a batch cannot be stored', () => {
-    const key = logKey();
-    const db = openDb(join(tempDir(), 'ct.db'));
-    const log = new CtLog(db, key.options);
+    const { key, db, log } = newLog();
     log.appendBatch(entries(0, 5));
     const root = log.rootHash();
     // A row written behind the log's back makes the next append refuse rather than fork.
@@ -299,15 +294,12 @@ describe('split views', () => {
 describe('damaged storage', () => {
   /** A closed log file of 45 entries and two heads, to be copied and damaged. */
   async function storedLog(): Promise<{ key: LogKey; file: string }> {
-    const key = logKey();
-    const file = join(tempDir(), 'pristine.db');
-    const db = openDb(file);
-    const log = new CtLog(db, key.options);
+    const { key, file, db, log } = newLog('pristine.db');
     log.appendBatch(entries(0, 30));
     await log.signHead(1_000);
     log.appendBatch(entries(30, 15));
     await log.signHead(2_000);
-    close(db);
+    closeDatabase(db);
     return { key, file };
   }
 
@@ -359,10 +351,7 @@ describe('damaged storage', () => {
 
 describe('a large log', () => {
   it('appends 100,000 entries and proves any of them', async () => {
-    const key = logKey();
-    const file = join(tempDir(), 'big.db');
-    const db = openDb(file);
-    const log = new CtLog(db, key.options);
+    const { key, file, db, log } = newLog('big.db');
     log.appendBatch(entries(0, 50_000));
     const half = await log.signHead(1_000);
     log.appendBatch(entries(50_000, 50_000));
@@ -375,7 +364,7 @@ describe('a large log', () => {
     }
     const proof = log.consistencyProof(half.treeSize, head.treeSize);
     expect(() => detectSplitView(half, head, proof)).not.toThrow();
-    close(db);
+    closeDatabase(db);
 
     const reopened = new CtLog(openDb(file), key.options); // the full check of 100,000 entries
     expect(reopened.rootHash().equals(Buffer.from(head.rootHash))).toBe(true);

@@ -2,9 +2,8 @@ import { describe, expect, it } from 'vitest';
 import { parseAmount } from '../../shared/amount';
 import { ErrorCode } from '../../shared/errors';
 import type { GpuJobSpec } from '../../shared/gpu-job';
-import { formatHostPort } from '../../shared/network';
 import type { HyperMeshNode } from '../node';
-import { certify, useNodes } from '../testing/nodes';
+import { sharePublicly, useNodes } from '../testing/nodes';
 import { until } from '../testing/until';
 import { createGpuExecutor, type GpuExecutor } from './gpu/executor';
 import {
@@ -17,6 +16,7 @@ import {
   reduceJs,
   singleBufferJob,
 } from './gpu/testing';
+import { startVmCast } from './testing';
 
 /**
  * GPU jobs (kind 'wgsl') through the VM service across nodes in one process, on real WebGPU children (SwiftShader
@@ -51,27 +51,12 @@ function lyingGpu(real: GpuExecutor): GpuExecutor {
   };
 }
 
-async function shareGpu(p: HyperMeshNode): Promise<void> {
-  await p.assets!.ready;
-  await p.api.updateSettings({
-    privacyLevel: 'FullPublic',
-    allocationType: 'Public',
-    allocation: { cpu: 50, memory: 10, gpu: 50 },
-  });
-  await p.assets!.settled();
-}
-
 describe('GPU jobs through the VM service', () => {
   it('runs WGSL on peers with proofs, refuses bad jobs with reasons, kills a runaway, catches a liar, pays', async () => {
-    const ca = await start({ authority: { name: 'GPU CA' } });
-    const caAddress = formatHostPort(ca.transport!.address);
-    const honest1 = await start();
-    const honest2 = await start();
-    const liar = await start({}, { gpuExecutor: lyingGpu(createGpuExecutor({ testMode: true })) });
-    const consumer = await start({ gpuJobs: 'off' });
-    const providers = [honest1, honest2, liar];
-    for (const n of [...providers, consumer]) await certify(n, caAddress);
-    for (const p of providers) await shareGpu(p);
+    const liarGpu = lyingGpu(createGpuExecutor({ testMode: true }));
+    const cast = await startVmCast(start, 'GPU CA', { gpuExecutor: liarGpu }, { gpuJobs: 'off' });
+    const { honest1, honest2, liar, consumer, providers } = cast;
+    for (const p of providers) await sharePublicly(p, { cpu: 50, memory: 10, gpu: 50 });
     // The GPU asset exists because the WebGPU probe found an adapter (software, allowed in test mode).
     const gpuAsset = await honest1.api.getAssets();
     const gpu = gpuAsset.find((a) => a.kind === 'gpu');

@@ -28,6 +28,18 @@ const sandbox = createSandbox({ warmWorkers: 2, maxConcurrent: 2, log });
 afterAll(() => sandbox.close());
 
 const upper = await compileWat(UPPERCASE_WAT);
+const endless = await compileWat(INFINITE_LOOP_WAT);
+
+/** A job that loops until it is stopped (its CPU limit far away unless `limits` says otherwise). */
+function endlessJob(limits: Partial<SandboxJob['limits']> = {}): SandboxJob {
+  return {
+    kind: 'wasm',
+    code: endless,
+    input: new Uint8Array(0),
+    args: [],
+    limits: { ...HOSTILE_LIMITS, cpuMs: 600_000, ...limits },
+  };
+}
 
 /** The survival check: the provider still serves a normal job, with the right output. */
 async function stillServes(s: Sandbox = sandbox): Promise<void> {
@@ -92,13 +104,7 @@ describe('a job process that dies', () => {
 
   it('fails its job as crashed when it is killed from outside, with one line in the log', async () => {
     const before = logged.length;
-    const job = sandbox.run({
-      kind: 'wasm',
-      code: await compileWat(INFINITE_LOOP_WAT),
-      input: new Uint8Array(0),
-      args: [],
-      limits: { ...HOSTILE_LIMITS, cpuMs: 600_000 },
-    });
+    const job = sandbox.run(endlessJob());
     const p = await runningJob(sandbox);
     process.kill(p.pid, 'SIGKILL');
     const r = await job;
@@ -116,13 +122,7 @@ describe('a job process', () => {
     const fd = openSync(secret, 'w');
     const s = createSandbox({ warmWorkers: 0 });
     try {
-      const job = s.run({
-        kind: 'wasm',
-        code: await compileWat(INFINITE_LOOP_WAT),
-        input: new Uint8Array(0),
-        args: [],
-        limits: { ...HOSTILE_LIMITS, cpuMs: 600_000 },
-      });
+      const job = s.run(endlessJob());
       const p = await runningJob(s);
       const env = readFileSync(`/proc/${p.pid}/environ`, 'utf8').split('\0').filter(Boolean);
       // Only what Node itself needs to open the IPC pipe.
@@ -153,13 +153,7 @@ describe('a job process', () => {
   });
 
   it('pauses and resumes: stopped, no CPU used meanwhile, and paused time outside its wall-clock limit', async () => {
-    const job = sandbox.run({
-      kind: 'wasm',
-      code: await compileWat(INFINITE_LOOP_WAT),
-      input: new Uint8Array(0),
-      args: [],
-      limits: { ...HOSTILE_LIMITS, cpuMs: 600_000, wallMs: 3_000 },
-    });
+    const job = sandbox.run(endlessJob({ wallMs: 3_000 }));
     const p = await runningJob(sandbox);
     expect(p.pause()).toBe(true);
     expect(p.paused).toBe(true);

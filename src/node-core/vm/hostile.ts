@@ -116,31 +116,29 @@ function manyGlobals(count: number): Uint8Array {
   ]);
 }
 
+/** One empty function and one memory, with `segments` as the data section's body. */
+function withDataSection(segments: readonly number[] | Uint8Array): Uint8Array {
+  return wasmBinary([
+    TYPE_VOID,
+    section(3, [1, 0]),
+    MEMORY_1,
+    EXPORT_START,
+    section(10, [1, 2, 0, 0x0b]),
+    section(11, segments),
+  ]);
+}
+
 /** One active data segment of `bytes` bytes at address 0. */
 function giantData(bytes: number): Uint8Array {
   const segment = new Uint8Array(4 + uleb(bytes).length + bytes);
   segment.set([0, 0x41, 0, 0x0b, ...uleb(bytes)]);
   segment.fill(0x61, segment.length - bytes);
-  return wasmBinary([
-    TYPE_VOID,
-    section(3, [1, 0]),
-    MEMORY_1,
-    EXPORT_START,
-    section(10, [1, 2, 0, 0x0b]),
-    section(11, Uint8Array.from([1, ...segment])),
-  ]);
+  return withDataSection(Uint8Array.from([1, ...segment]));
 }
 
 /** `count` empty passive data segments. */
 function manyDataSegments(count: number): Uint8Array {
-  return wasmBinary([
-    TYPE_VOID,
-    section(3, [1, 0]),
-    MEMORY_1,
-    EXPORT_START,
-    section(10, [1, 2, 0, 0x0b]),
-    section(11, repeated(count, [1, 0])),
-  ]);
+  return withDataSection(repeated(count, [1, 0]));
 }
 
 const wat =

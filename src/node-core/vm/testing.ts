@@ -1,5 +1,9 @@
 import { readFileSync, readdirSync } from 'node:fs';
 import wabtInit from 'wabt';
+import { formatHostPort } from '../../shared/network';
+import type { HyperMeshNode, NodeConfig, NodeOverrides } from '../node';
+import { certify } from '../testing/certify';
+import type { StartNode } from '../testing/nodes';
 import type { JobExecutor } from './sandbox';
 
 /**
@@ -181,4 +185,34 @@ export function childStates(): Map<number, string> {
     }
   }
   return states;
+}
+
+/** The nodes of a VM test across peers: two honest providers, a lying one and a consumer, certified by one CA. */
+export interface VmCast {
+  readonly honest1: HyperMeshNode;
+  readonly honest2: HyperMeshNode;
+  readonly liar: HyperMeshNode;
+  readonly consumer: HyperMeshNode;
+  /** honest1, honest2 and liar. */
+  readonly providers: readonly HyperMeshNode[];
+}
+
+/** Starts a CA named `caName` and the cast: the liar with `liar`'s overrides, the consumer with `consumer`'s config. */
+export async function startVmCast(
+  start: StartNode,
+  caName: string,
+  liar: NodeOverrides,
+  consumer: Partial<NodeConfig> = {},
+): Promise<VmCast> {
+  const ca = await start({ authority: { name: caName } });
+  const caAddress = formatHostPort(ca.transport!.address);
+  const cast = {
+    honest1: await start(),
+    honest2: await start(),
+    liar: await start({}, liar),
+    consumer: await start(consumer),
+  };
+  const providers = [cast.honest1, cast.honest2, cast.liar];
+  for (const n of [...providers, cast.consumer]) await certify(n, caAddress);
+  return { ...cast, providers };
 }

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { formatHostPort } from '../../shared/network';
-import { certify, useNodes } from '../testing/nodes';
+import { certify, sharePublicly, useNodes } from '../testing/nodes';
 import { until } from '../testing/until';
 import { XORSHIFT_WAT, childStates, compileWat, roundsInput } from './testing';
 
@@ -15,13 +15,7 @@ describe.skipIf(process.platform !== 'linux')('the CPU share on a running node',
     const provider = await start();
     const consumer = await start();
     for (const n of [provider, consumer]) await certify(n, caAddress);
-    await provider.assets!.ready;
-    await provider.api.updateSettings({
-      privacyLevel: 'FullPublic',
-      allocationType: 'Public',
-      allocation: { cpu: 50, memory: 10 },
-    });
-    await provider.assets!.settled();
+    await sharePublicly(provider, { cpu: 50, memory: 10 });
     // A job needs the provider's CPU and memory both announced.
     await until('the provider to be found', async () => {
       const mine = async (kind: 'cpu' | 'memory') =>

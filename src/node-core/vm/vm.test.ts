@@ -2,11 +2,10 @@ import { describe, expect, it } from 'vitest';
 import { parseAmount } from '../../shared/amount';
 import type { NodeEvents } from '../../shared/api/contract';
 import { ErrorCode } from '../../shared/errors';
-import { formatHostPort } from '../../shared/network';
-import { certify, useNodes } from '../testing/nodes';
+import { sharePublicly, useNodes } from '../testing/nodes';
 import { until } from '../testing/until';
 import { createSandbox } from './sandbox';
-import { INFINITE_LOOP_WAT, UPPERCASE_WAT, compileWat, lyingExecutor } from './testing';
+import { INFINITE_LOOP_WAT, UPPERCASE_WAT, compileWat, lyingExecutor, startVmCast } from './testing';
 
 const start = useNodes({
   timing: { mesh: { intervalMs: 500 }, ledger: { tickMs: 250, slotMs: 500, receiptIntervalMs: 1000 } },
@@ -16,25 +15,11 @@ const b64 = (bytes: Uint8Array | string) => Buffer.from(bytes).toString('base64'
 
 describe('the Catalog VM across nodes', () => {
   it('runs a job on a peer with a verified proof, pays by use, and catches a lying provider', async () => {
-    const ca = await start({ authority: { name: 'VM CA' } });
-    const caAddress = formatHostPort(ca.transport!.address);
-    const honest1 = await start();
-    const honest2 = await start();
-    const liar = await start({}, { jobExecutor: lyingExecutor(createSandbox()) });
-    const consumer = await start();
-    const providers = [honest1, honest2, liar];
-    for (const n of [...providers, consumer]) await certify(n, caAddress);
-    for (const p of providers) {
-      await p.assets!.ready;
-      await p.api.updateSettings({
-        privacyLevel: 'FullPublic',
-        allocationType: 'Public',
-        // 10 % of the fixed 32 GiB: three providers in this one process hold their memory pools here, and a job
-        // process is forked from it; 3 x 16 GiB of pool is more than this machine has, and fork() refuses (ENOMEM).
-        allocation: { cpu: 50, memory: 10 },
-      });
-      await p.assets!.settled();
-    }
+    const cast = await startVmCast(start, 'VM CA', { jobExecutor: lyingExecutor(createSandbox()) });
+    const { honest1, honest2, liar, consumer, providers } = cast;
+    // 10 % of the fixed 32 GiB: three providers in this one process hold their memory pools here, and a job
+    // process is forked from it; 3 x 16 GiB of pool is more than this machine has, and fork() refuses (ENOMEM).
+    for (const p of providers) await sharePublicly(p, { cpu: 50, memory: 10 });
     await until('every provider to be found', async () => {
       const hits = await consumer.api.searchAssets({ kind: 'cpu' });
       return providers.every((p) => hits.some((h) => h.owner === p.identity.nodeId)) ? true : undefined;

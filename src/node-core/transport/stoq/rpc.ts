@@ -286,12 +286,11 @@ export interface CallOptions {
   readonly maxFrameBytes?: number;
 }
 
-/** Guards a stream with a timeout and an abort signal; either resets it with the matching code. */
-function guard(
-  stream: StoqStream,
-  options: CallOptions,
-  what: string,
-): { done(): void; failure(): RpcError | undefined } {
+/**
+ * Runs `work` on a stream guarded by a timeout and an abort signal: either resets the stream with the matching code,
+ * and `work`'s failure is then reported as that timeout or cancellation.
+ */
+async function guarded<T>(stream: StoqStream, options: CallOptions, what: string, work: () => Promise<T>): Promise<T> {
   let failure: RpcError | undefined;
   const timeoutMs = options.timeoutMs ?? 30_000;
   const timer = setTimeout(() => {
@@ -304,13 +303,14 @@ function guard(
   };
   if (options.signal?.aborted) onAbort();
   options.signal?.addEventListener('abort', onAbort, { once: true });
-  return {
-    done() {
-      clearTimeout(timer);
-      options.signal?.removeEventListener('abort', onAbort);
-    },
-    failure: () => failure,
-  };
+  try {
+    return await work();
+  } catch (err) {
+    throw failure ?? err;
+  } finally {
+    clearTimeout(timer);
+    options.signal?.removeEventListener('abort', onAbort);
+  }
 }
 
 /**
@@ -348,15 +348,10 @@ export async function request(
   const maxFrameBytes = options.maxFrameBytes ?? DEFAULT_MAX_FRAME_BYTES;
   const frame = encodeFrame(FrameType.Request, encodeCall(method, body), maxFrameBytes);
   const stream = connection.openStream();
-  const g = guard(stream, options, `request ${method}`);
-  try {
+  return guarded(stream, options, `request ${method}`, async () => {
     await stream.end(frame);
     return await readResponse(stream, maxFrameBytes, method);
-  } catch (err) {
-    throw g.failure() ?? err;
-  } finally {
-    g.done();
-  }
+  });
 }
 
 /** A one-way message: resolves once the peer has read it (its end of the stream closed), without a reply. */
@@ -367,17 +362,12 @@ export async function sendMessage(
   options: CallOptions = {},
 ): Promise<void> {
   const stream = connection.openStream();
-  const g = guard(stream, options, `message ${method}`);
-  try {
+  return guarded(stream, options, `message ${method}`, async () => {
     await stream.end(encodeFrame(FrameType.Message, encodeCall(method, body), options.maxFrameBytes));
     while ((await stream.read()) !== null) {
       // the peer sends nothing back; wait for its FIN
     }
-  } catch (err) {
-    throw g.failure() ?? err;
-  } finally {
-    g.done();
-  }
+  });
 }
 
 export interface BulkOptions extends CallOptions {
@@ -398,8 +388,7 @@ export async function sendBulk(
 ): Promise<Uint8Array> {
   const maxFrameBytes = options.maxFrameBytes ?? DEFAULT_MAX_FRAME_BYTES;
   const stream = connection.openStream();
-  const g = guard(stream, { timeoutMs: 3_600_000, ...options }, `bulk ${method}`);
-  try {
+  return guarded(stream, { timeoutMs: 3_600_000, ...options }, `bulk ${method}`, async () => {
     await stream.write(encodeFrame(FrameType.Bulk, encodeCall(method, meta), maxFrameBytes));
     for await (const chunk of data) {
       if (options.pace) await options.pace(chunk.length);
@@ -407,11 +396,7 @@ export async function sendBulk(
     }
     await stream.end();
     return await readResponse(stream, maxFrameBytes, method);
-  } catch (err) {
-    throw g.failure() ?? err;
-  } finally {
-    g.done();
-  }
+  });
 }
 
 /**
@@ -426,15 +411,10 @@ export async function openChannel(
 ): Promise<Channel & { reply: Uint8Array }> {
   const maxFrameBytes = options.maxFrameBytes ?? DEFAULT_MAX_FRAME_BYTES;
   const stream = connection.openStream();
-  const g = guard(stream, options, `channel ${method}`);
-  try {
+  return guarded(stream, options, `channel ${method}`, async () => {
     await stream.write(encodeFrame(FrameType.Channel, encodeCall(method, meta), maxFrameBytes));
     const decoder = new FrameDecoder(maxFrameBytes);
     const reply = await readAnswer(stream, decoder, FrameType.ChannelAccept, method);
     return { stream, head: decoder.drain(), reply };
-  } catch (err) {
-    throw g.failure() ?? err;
-  } finally {
-    g.done();
-  }
+  });
 }

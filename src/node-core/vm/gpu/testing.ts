@@ -1,6 +1,11 @@
-import type { GpuJobSpec } from '../../../shared/gpu-job';
+import type { GpuBindGroupSpec, GpuJobSpec } from '../../../shared/gpu-job';
 
 /** WGSL kernels and their JavaScript references, for the GPU tests and the benchmark. */
+
+/** Bind group `g0` at `@group(0)`, with the named buffers at bindings 0, 1, 2… in this order. */
+function groupZero(buffers: readonly string[]): GpuBindGroupSpec[] {
+  return [{ name: 'g0', group: 0, entries: buffers.map((buffer, binding) => ({ binding, buffer })) }];
+}
 
 /** C = A × B for n×n f32 matrices; one invocation per element of C. */
 export const MATMUL_WGSL = `
@@ -40,18 +45,7 @@ export function matmulJob(n: number, a: Float32Array, b: Float32Array): { spec: 
         { name: 'c', size: bytes, usage: 'storage' },
         { name: 'dims', size: 16, usage: 'uniform', init: { offset: bytes * 2, length: 16 } },
       ],
-      bindGroups: [
-        {
-          name: 'g0',
-          group: 0,
-          entries: [
-            { binding: 0, buffer: 'a' },
-            { binding: 1, buffer: 'b' },
-            { binding: 2, buffer: 'c' },
-            { binding: 3, buffer: 'dims' },
-          ],
-        },
-      ],
+      bindGroups: groupZero(['a', 'b', 'c', 'dims']),
       dispatches: [{ module: 'matmul', entryPoint: 'main', bindGroups: ['g0'], workgroups: [groups, groups, 1] }],
       output: ['c'],
       tolerance: { absolute: 1e-4, relative: 1e-4 },
@@ -109,16 +103,7 @@ export function reduceJob(data: Uint32Array): { spec: GpuJobSpec; input: Uint8Ar
         { name: 'data', size: bytes, usage: 'read-only-storage', init: { offset: 0, length: bytes } },
         { name: 'result', size: 8, usage: 'storage' },
       ],
-      bindGroups: [
-        {
-          name: 'g0',
-          group: 0,
-          entries: [
-            { binding: 0, buffer: 'data' },
-            { binding: 1, buffer: 'result' },
-          ],
-        },
-      ],
+      bindGroups: groupZero(['data', 'result']),
       dispatches: [
         { module: 'reduce', entryPoint: 'main', bindGroups: ['g0'], workgroups: [Math.ceil(data.length / 64), 1, 1] },
       ],
@@ -156,7 +141,7 @@ export function singleBufferJob(code: string, size = 16): GpuJobSpec {
   return {
     modules: [{ name: 'm', code }],
     buffers: [{ name: 'o', size, usage: 'storage' }],
-    bindGroups: [{ name: 'g0', group: 0, entries: [{ binding: 0, buffer: 'o' }] }],
+    bindGroups: groupZero(['o']),
     dispatches: [{ module: 'm', entryPoint: 'main', bindGroups: ['g0'], workgroups: [1, 1, 1] }],
     output: ['o'],
   };
