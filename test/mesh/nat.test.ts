@@ -202,7 +202,11 @@ describe.skipIf(unavailable !== null)(
       expect(lease).toMatchObject({ owner: homeId, kind: 'cpu', amount: 1, ownerProofVerified: true });
       const homeCpu = (await node('home').call<AssetView[]>('getAssets')).find((a) => a.kind === 'cpu');
       expect(homeCpu).toMatchObject({ leases: 1 });
-      const direct = (await status('public')).peers.find((p) => p.nodeId === homeId);
+      // The libp2p connections settle a moment later (the relayed one is closed, the maintenance may dial too):
+      // wait for the direct one to be what the public node shows.
+      const direct = await until('the public node to show home connected directly', async () =>
+        (await status('public')).peers.find((p) => p.nodeId === homeId && p.connected && !p.relayed),
+      );
       expect(direct).toMatchObject({ connected: true, relayed: false });
       // Home still keeps its relay reservation for peers that cannot punch through.
       expect((await status('home')).reachability).toBe('relayed');

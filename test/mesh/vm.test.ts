@@ -114,8 +114,9 @@ describe('the Catalog VM in three processes', () => {
       process.execPath,
       // The CPU limit is the one under test. Jobs run at the lowest priority, so on a busy machine the loop gets a
       // sliver of a core (0.4 % once: 470 ms of CPU in 120 s): the wall limit and the bounds leave it all the room.
-      [CLI, 'job', 'run', '--wasm', hostile, '--cpu-seconds', '1', '--wall-seconds', '1800', '--data-dir', b.dataDir],
-      { encoding: 'buffer', timeout: 1_900_000 },
+      // (At most 15 min: B reuses its 30 min lease at A only while the lease outlasts the job's wall limit.)
+      [CLI, 'job', 'run', '--wasm', hostile, '--cpu-seconds', '1', '--wall-seconds', '900', '--data-dir', b.dataDir],
+      { encoding: 'buffer', timeout: 1_000_000 },
     ).catch((err: { code: number; stderr: Buffer }) => err);
     expect(failed).toMatchObject({ code: 5 }); // the job failed (README's exit-code table)
     // Its table is capped before it runs: table.grow fails there, and the loop ends at the CPU limit.
@@ -139,11 +140,11 @@ describe('the Catalog VM in three processes', () => {
         '--cpu-seconds',
         '20',
         '--wall-seconds',
-        '1800',
+        '900',
         '--data-dir',
         b.dataDir,
       ],
-      { encoding: 'buffer', timeout: 1_900_000 },
+      { encoding: 'buffer', timeout: 1_000_000 },
     );
     expect(Buffer.compare(normal.stdout, Buffer.from(xorshiftExpected(1_000)))).toBe(0);
     const listed = await run(process.execPath, [
@@ -158,5 +159,5 @@ describe('the Catalog VM in three processes', () => {
     ]);
     const jobs = JSON.parse(listed.stdout) as JobView[];
     expect(jobs.map((j) => j.failure?.reason ?? j.status)).toContain('cpu-limit');
-  }, 4_000_000);
+  }, 2_400_000);
 });
