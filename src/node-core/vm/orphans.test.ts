@@ -56,7 +56,8 @@ describe.runIf(process.platform === 'linux')('a new node of the same data folder
     const second: { sandbox?: Sandbox } = {};
     try {
       // A job the first node's throttle holds stopped (a snooze), as a throttled job is when a node dies.
-      const held = first.sandbox.run(await wasmJob(30_000_000));
+      // Seconds of CPU, so it cannot end between two polls of `until` (it is killed long before).
+      const held = first.sandbox.run(await wasmJob(1_500_000_000));
       const job = await until('the job running', () => first.sandbox.processes()[0], 300_000);
       allowed = 0;
       first.throttle.allowanceChanged();
