@@ -209,7 +209,9 @@ export class StoqStream {
       }
     } catch (err) {
       const { kind, code } = quicheErrorCode(err);
-      if (kind !== 'Done') {
+      // StreamLimit: the peer's stream credit is used up; this stream opens once its MAX_STREAMS comes (a pass
+      // retries every waiting write), as a full window (Done) waits for MAX_STREAM_DATA.
+      if (kind !== 'Done' && kind !== 'StreamLimit') {
         this.writer = undefined;
         const failure = new StreamError(
           `the peer stopped the stream (${kind}${code === null ? '' : ` code ${code}`})`,

@@ -265,6 +265,20 @@ describe('STOQ transport on ::1', () => {
     replies.forEach((r, i) => expect(Buffer.from(r).toString()).toBe(`request ${i}`));
   });
 
+  it('holds requests beyond the peer’s stream credit until it grants more, and answers them all', async () => {
+    const a = await node();
+    const b = await node();
+    b.transport.pinTier('100M'); // b's connections from now on grant 256 concurrent streams
+    b.transport.router.rpc('echo', (body) => body);
+    const link = await a.transport.dial(b.transport.address, b.identity.nodeId);
+    for (let round = 0; round < 3; round++) {
+      const replies = await Promise.all(
+        Array.from({ length: 1000 }, (_, i) => link.request('echo', Buffer.from(`${round}/${i}`))),
+      );
+      replies.forEach((r, i) => expect(Buffer.from(r).toString()).toBe(`${round}/${i}`));
+    }
+  });
+
   it('fails a transfer cleanly when the peer vanishes, and keeps serving others', async () => {
     const a = await node({ idleTimeoutMs: 1500 });
     const c = await node();
