@@ -68,6 +68,8 @@ export function openAddonSocket(native: StoqUdpAddon, options: UdpSocketOptions)
   const meta = new Uint32Array(4 * 64);
   // GRO hands over up to 64 KiB per read; without it, one datagram per 4 KiB slot (STOQ's are ≤ 1,500 bytes).
   const slot = info.gro ? 64 * 1024 : 4096;
+  // Messages one recv call can return (as the addon counts them: buffer slots, meta entries, at most 64).
+  const perCall = Math.min(RECV_BYTES / slot, meta.length / 4, 64);
   let fromHost = '';
   let from: HostPort = { host: '', port: 0 };
 
@@ -153,6 +155,9 @@ export function openAddonSocket(native: StoqUdpAddon, options: UdpSocketOptions)
           if (state.closed) return;
         }
       }
+      // Fewer than asked: the socket was empty. Readiness is level-triggered, so a packet that comes now wakes the
+      // poll again; asking once more would cost a recvmmsg that returns EAGAIN on every read event.
+      if (n < perCall) return;
     }
   }
 
