@@ -14,6 +14,7 @@ import {
 } from './address';
 import { ProxyError } from './errors';
 import { PROXY_IO_MAX_BYTES, checkAccess, type ProxyMapping } from './table';
+import { MappingUsage } from './usage';
 
 /**
  * The providing side of the memory proxy: a translation table (SQLite `proxy_mappings`) from proxy addresses to
@@ -162,16 +163,25 @@ export function encodeWrite(address: string, offset: number, data: Uint8Array): 
 
 export class ProxyProvider {
   private readonly now: () => number;
+  private readonly usage: MappingUsage;
+  /** Prepared once: compiling the statement on each access cost as much as running it. */
+  private readonly byAddress;
 
   constructor(private readonly options: ProxyProviderOptions) {
     this.now = options.now ?? Date.now;
+    this.usage = new MappingUsage(options.db);
+    this.byAddress = options.db.prepare('SELECT * FROM proxy_mappings WHERE address = ?');
+  }
+
+  /** Writes the traffic counters still held in memory (the node is stopping). */
+  stop(): void {
+    this.usage.stop();
   }
 
   private get(address: string): ProxyMapping | undefined {
     const canonical = canonicalOrUndefined(address);
     if (canonical === undefined) return undefined;
-    const row = this.options.db.prepare('SELECT * FROM proxy_mappings WHERE address = ?').get(canonical) as
-      Row | undefined;
+    const row = this.byAddress.get(canonical) as Row | undefined;
     return row ? toMapping(row) : undefined;
   }
 
@@ -231,18 +241,14 @@ export class ProxyProvider {
   read(caller: string, address: string, offset: number, length: number): Uint8Array {
     const m = checkAccess(this.get(address), { op: 'read', caller, offset, length, now: this.now() });
     const bytes = this.adapter().read(m.leaseId, m.offset + offset, length);
-    this.options.db
-      .prepare('UPDATE proxy_mappings SET bytes_read = bytes_read + ?, reads = reads + 1 WHERE address = ?')
-      .run(length, m.address);
+    this.usage.read(m.address, length);
     return bytes;
   }
 
   write(caller: string, address: string, offset: number, data: Uint8Array): void {
     const m = checkAccess(this.get(address), { op: 'write', caller, offset, length: data.length, now: this.now() });
     this.adapter().write(m.leaseId, m.offset + offset, data);
-    this.options.db
-      .prepare('UPDATE proxy_mappings SET bytes_written = bytes_written + ?, writes = writes + 1 WHERE address = ?')
-      .run(data.length, m.address);
+    this.usage.written(m.address, data.length);
   }
 
   /** Frees the mapping; the last active mapping of a lease releases the lease (its memory is zeroed). */
@@ -272,6 +278,7 @@ export class ProxyProvider {
   }
 
   views(): ProvidedMappingView[] {
+    this.usage.flush();
     const now = this.now();
     const rows = this.options.db
       .prepare('SELECT * FROM proxy_mappings ORDER BY created_at DESC LIMIT 500')

@@ -109,6 +109,11 @@ export class ProxyService {
     });
   }
 
+  /** Writes what is still held in memory (the provider's traffic counters); the database closes after this. */
+  stop(): void {
+    this.provider.stop();
+  }
+
   start(): void {
     this.provider.serve(this.options.stoq.router);
     handleJson(
