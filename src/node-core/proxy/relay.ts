@@ -34,16 +34,21 @@ interface Row {
 }
 
 export class ProxyRelay {
+  /** Prepared once: every proxy.read and proxy.write asks whether its address is a forward. */
+  private readonly byAddress;
+
   constructor(
     private readonly db: Db,
     private readonly linkTo: (nodeId: string) => Promise<PeerLink>,
     private readonly now: () => number,
-  ) {}
+  ) {
+    this.byAddress = db.prepare('SELECT * FROM proxy_forwards WHERE address = ?');
+  }
 
   private get(address: string): Forward | undefined {
     const canonical = canonicalOrUndefined(address);
     if (canonical === undefined) return undefined;
-    const r = this.db.prepare('SELECT * FROM proxy_forwards WHERE address = ?').get(canonical) as Row | undefined;
+    const r = this.byAddress.get(canonical) as Row | undefined;
     return r
       ? {
           address: r.address,
