@@ -72,6 +72,12 @@ export function encodeFrame(type: FrameType, payload: Uint8Array, maxBytes = DEF
 }
 
 /**
+ * A header that arrived split across chunks is put together here. One for all decoders: push() reads it before it
+ * returns, and a buffer per decoder was an allocation per stream.
+ */
+const splitHeader = Buffer.alloc(FRAME_HEADER_BYTES);
+
+/**
  * Incremental decoder: feed it stream chunks, take whole frames out. It checks the header before buffering the
  * payload, so an oversized or malformed frame is refused without holding its bytes.
  */
@@ -81,7 +87,6 @@ export class FrameDecoder {
   private first = 0;
   private buffered = 0;
   private raw = false;
-  private readonly header = Buffer.alloc(FRAME_HEADER_BYTES);
 
   constructor(private readonly maxBytes = DEFAULT_MAX_FRAME_BYTES) {}
 
@@ -133,9 +138,9 @@ export class FrameDecoder {
     let filled = 0;
     for (let i = this.first; filled < FRAME_HEADER_BYTES; i++) {
       const c = this.chunks[i] as Buffer;
-      filled += c.copy(this.header, filled, 0, Math.min(c.length, FRAME_HEADER_BYTES - filled));
+      filled += c.copy(splitHeader, filled, 0, Math.min(c.length, FRAME_HEADER_BYTES - filled));
     }
-    return this.header;
+    return splitHeader;
   }
 
   private dropFirst(): void {
