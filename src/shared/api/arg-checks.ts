@@ -11,6 +11,7 @@ import {
   checkBoolean,
   checkInteger,
   checkKnownKeys,
+  checkObject,
   checkOneOf,
   describeValue,
   isPlainObject,
@@ -53,11 +54,9 @@ export function objectArg(
   path: string,
   issues: IssueList,
 ): Record<string, unknown> | undefined {
-  const value = oneArg(args);
-  if (isPlainObject(value)) return value;
-  issues.add(path, `${path} must be an object, got ${describeValue(value)}`);
+  const value = checkObject(issues, path, oneArg(args));
   issues.throwIfAny();
-  return undefined;
+  return value;
 }
 
 /**
