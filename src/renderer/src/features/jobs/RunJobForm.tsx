@@ -16,7 +16,7 @@ import {
 } from './jobs';
 import { useAppFields } from '../../store';
 import { JobError, JobResult, resultSummary } from './JobResult';
-import { describedBy, fieldAria, FieldNotes, NumberField } from '../../components/Field';
+import { CodeArea, describedBy, fieldAria, FieldNotes, NumberField } from '../../components/Field';
 import { useSubmit } from '../../hooks';
 import { WgslJobForm } from './WgslJobForm';
 import { ActionForm } from '../../components/ActionForm';
@@ -286,14 +286,11 @@ export function RunJobSection() {
         </div>
         <div className="field long" hidden={form.kind !== 'js'}>
           <label htmlFor="job-source">JavaScript source</label>
-          <textarea
+          <CodeArea
             id="job-source"
             ref={refTo('source')}
-            className="code"
             data-testid="job-source"
             rows={8}
-            spellCheck={false}
-            autoComplete="off"
             value={form.source}
             placeholder="print('hello, ' + input)"
             aria-invalid={codeError !== undefined}
@@ -380,14 +377,11 @@ export function RunJobSection() {
 
         <div className="field long">
           <label htmlFor="job-providers">Providers (optional)</label>
-          <textarea
+          <CodeArea
             id="job-providers"
             ref={refTo('providers')}
-            className="code"
             data-testid="job-providers"
             rows={2}
-            spellCheck={false}
-            autoComplete="off"
             value={form.providers}
             {...providers.aria}
             onChange={(e) => edit({ providers: e.target.value }, 'providers')}
