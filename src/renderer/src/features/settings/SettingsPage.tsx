@@ -66,7 +66,6 @@ const TRUST_FIELDS: readonly TrustField[] = [
 /** TrustChain: which CA certifies this node, an optional pin of its root, and whether self-signed peers are served. */
 function TrustSection(props: { settings: Settings }) {
   const { trust } = props.settings;
-  const applyNow = useApp((s) => s.applyNow);
   const ids = useId();
   const form = useSettingsForm<TrustDraft>();
   const { draft, showErrors } = form;
@@ -129,7 +128,7 @@ function TrustSection(props: { settings: Settings }) {
           type="checkbox"
           data-testid="trust-accept-self-signed"
           checked={trust.acceptSelfSignedPeers}
-          onChange={(e) => void applyNow({ trust: { acceptSelfSignedPeers: e.target.checked } })}
+          onChange={(e) => void form.applyNow({ trust: { acceptSelfSignedPeers: e.target.checked } })}
         />
         Also serve peers that only have a self-signed certificate (TrustChain's own requests are always answered)
       </label>
@@ -156,7 +155,6 @@ const MESH_TOGGLES: readonly { key: MeshToggle; label: string; hint: string }[] 
 /** The mesh: whether to join it, where to join it through, LAN discovery and relaying for others. */
 function MeshSection(props: { settings: Settings }) {
   const { mesh } = props.settings;
-  const applyNow = useApp((s) => s.applyNow);
   const ids = useId();
   const form = useSettingsForm<string>();
   const { draft, showErrors } = form;
@@ -194,7 +192,7 @@ function MeshSection(props: { settings: Settings }) {
               aria-describedby={`${ids}-mesh-${t.key}-hint`}
               onChange={(e) => {
                 setToggleRefused(null);
-                void applyNow({ mesh: { [t.key]: e.target.checked } }).then((failure) => {
+                void form.applyNow({ mesh: { [t.key]: e.target.checked } }).then((failure) => {
                   if (failure) setToggleRefused(failure);
                 });
               }}

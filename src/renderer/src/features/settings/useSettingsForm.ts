@@ -4,7 +4,8 @@ import { useApp, type SaveError } from '../../store';
 
 /**
  * One Settings section's edit-and-save cycle: the user's draft (null while the fields follow the stored settings),
- * whether to show the page's own checks, and the node's refusal with its issues by settings path.
+ * whether to show the page's own checks, and the node's refusal with its issues by settings path. applyNow is for
+ * the section's switches, which take effect at once without a draft.
  */
 export function useSettingsForm<D>() {
   const applyNow = useApp((s) => s.applyNow);
@@ -14,6 +15,7 @@ export function useSettingsForm<D>() {
   const [saving, setSaving] = useState(false);
   const [saved, setSaved] = useState(false);
   return {
+    applyNow,
     draft,
     showErrors,
     saving,
