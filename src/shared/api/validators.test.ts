@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { ErrorCode, HyperMeshError, ValidationError } from '../errors';
 import { NODE_API_METHODS } from './contract';
 import { validateCall } from './validators';
-import { issuesOf as issuesThrown } from '../testing';
+import { issuesOf } from '../testing';
 
 describe('validateCall', () => {
   it('refuses unknown methods and inherited names', () => {
@@ -43,22 +43,22 @@ describe('validateCall', () => {
   });
 
   it('checks each query field given, every problem at once, and refuses unknown ones', () => {
-    const issuesOf = (method: string, query: unknown) => issuesThrown(() => validateCall(method, [query]));
+    const queryIssues = (method: string, query: unknown) => issuesOf(() => validateCall(method, [query]));
     expect(validateCall('searchAssets', [{ kind: 'gpu', maxPricePerHour: '0.5' }]).args).toEqual([
       { kind: 'gpu', maxPricePerHour: '0.5' },
     ]);
-    expect(issuesOf('searchAssets', { kind: 'disk', maxPricePerHour: 0.5, requireAllProofs: 'yes', x: 1 })).toEqual([
+    expect(queryIssues('searchAssets', { kind: 'disk', maxPricePerHour: 0.5, requireAllProofs: 'yes', x: 1 })).toEqual([
       expect.stringContaining('query.x is not a known setting (known: kind, minCapacity, maxPricePerHour,'),
       expect.stringContaining('query.kind must be one of cpu, gpu'),
       'query.maxPricePerHour must be a decimal string such as "0.5", got 0.5',
       'query.requireAllProofs must be true or false, got "yes"',
     ]);
-    expect(issuesOf('getWalletHistory', { status: 'lost', limit: 0 })).toEqual([
+    expect(queryIssues('getWalletHistory', { status: 'lost', limit: 0 })).toEqual([
       'query.status must be one of pending, confirmed, rejected, got "lost"',
       'query.limit must be an integer 1–1000, got 0',
     ]);
-    expect(issuesOf('getJobs', { role: 'both' })).toEqual(['query.role must be one of consumer, provider, got "both"']);
-    expect(issuesOf('getLogs', { text: 'x'.repeat(201) })[0]).toMatch(/^query\.text must be text of at most 200/);
+    expect(queryIssues('getJobs', { role: 'both' })).toEqual(['query.role must be one of consumer, provider, got "both"']);
+    expect(queryIssues('getLogs', { text: 'x'.repeat(201) })[0]).toMatch(/^query\.text must be text of at most 200/);
     expect(validateCall('getJobs', [{}]).args).toEqual([{}]);
   });
 
