@@ -57,7 +57,9 @@ describe('validateCall', () => {
       'query.status must be one of pending, confirmed, rejected, got "lost"',
       'query.limit must be an integer 1–1000, got 0',
     ]);
-    expect(queryIssues('getJobs', { role: 'both' })).toEqual(['query.role must be one of consumer, provider, got "both"']);
+    expect(queryIssues('getJobs', { role: 'both' })).toEqual([
+      'query.role must be one of consumer, provider, got "both"',
+    ]);
     expect(queryIssues('getLogs', { text: 'x'.repeat(201) })[0]).toMatch(/^query\.text must be text of at most 200/);
     expect(validateCall('getJobs', [{}]).args).toEqual([{}]);
   });
