@@ -1,4 +1,4 @@
-import { Fragment, useEffect, useRef, useState, type ReactNode } from 'react';
+import { Fragment, useEffect, useRef, useState, type ChangeEvent, type ReactNode } from 'react';
 import { formatBytes } from '../../../../shared/privacy';
 import { JOB_LIMITS, type JobKind, type JobResultView } from '../../../../shared/vm';
 import {
@@ -166,23 +166,31 @@ export function RunJobSection() {
       {m.below}
     </div>
   );
-  /** A few lines of text: the input, or the arguments. */
-  const textField = (key: 'input' | 'args', id: string, label: string, m: Messages, hidden: boolean) => (
-    <div className="field long" hidden={hidden}>
-      <label htmlFor={id}>{label}</label>
-      <textarea
-        id={id}
-        ref={refTo(key)}
-        data-testid={id}
-        rows={4}
-        spellCheck={false}
-        value={form[key]}
-        {...m.aria}
-        onChange={(e) => edit({ [key]: e.target.value }, key)}
-      />
-      {m.below}
-    </div>
-  );
+  /** A few lines of text: the input or the arguments, or (`code`: as code) the providers. */
+  const textField = (
+    key: 'input' | 'args' | 'providers',
+    id: string,
+    label: string,
+    m: Messages,
+    look: { rows: number; hidden?: boolean; code?: boolean },
+  ) => {
+    const area = {
+      id,
+      ref: refTo(key),
+      'data-testid': id,
+      rows: look.rows,
+      value: form[key],
+      ...m.aria,
+      onChange: (e: ChangeEvent<HTMLTextAreaElement>) => edit({ [key]: e.target.value }, key),
+    };
+    return (
+      <div className="field long" hidden={look.hidden}>
+        <label htmlFor={id}>{label}</label>
+        {look.code ? <CodeArea {...area} /> : <textarea spellCheck={false} {...area} />}
+        {m.below}
+      </div>
+    );
+  };
 
   const file = form.file;
   const fileHint =
@@ -329,7 +337,7 @@ export function RunJobSection() {
                 </label>
               ))}
             </fieldset>
-            {textField('input', 'job-input', 'Input', input, fromPool)}
+            {textField('input', 'job-input', 'Input', input, { rows: 4, hidden: fromPool })}
             <div hidden={!fromPool} data-testid="job-input-pool-fields">
               <div className="field long">
                 <label htmlFor="job-input-pool">Memory pool</label>
@@ -360,7 +368,7 @@ export function RunJobSection() {
               </div>
             </div>
           </div>
-          {textField('args', 'job-args', 'Arguments (one per line)', args, false)}
+          {textField('args', 'job-args', 'Arguments (one per line)', args, { rows: 4 })}
         </div>
 
         <div className="market-form">
@@ -375,19 +383,7 @@ export function RunJobSection() {
           ))}
         </div>
 
-        <div className="field long">
-          <label htmlFor="job-providers">Providers (optional)</label>
-          <CodeArea
-            id="job-providers"
-            ref={refTo('providers')}
-            data-testid="job-providers"
-            rows={2}
-            value={form.providers}
-            {...providers.aria}
-            onChange={(e) => edit({ providers: e.target.value }, 'providers')}
-          />
-          {providers.below}
-        </div>
+        {textField('providers', 'job-providers', 'Providers (optional)', providers, { rows: 2, code: true })}
 
         <div className="form-actions">
           <button
