@@ -1,4 +1,4 @@
-import { type IssueList, checkBoolean, checkKnownKeys, describeValue, isPlainObject } from './validate';
+import { type IssueList, checkBoolean, checkKnownKeys, checkObject } from './validate';
 
 /**
  * What the node tells the person about, unasked (docs/notifications.md says when each fires): the first reward ever
@@ -41,14 +41,12 @@ export const NOTICE_LABELS: Readonly<Record<NoticeKind, string>> = {
 
 /** Checks the `notifications` section of settings (or of a patch, where any key may be absent). */
 export function checkNotifications(issues: IssueList, value: unknown, partial: boolean): void {
-  if (!isPlainObject(value)) {
-    issues.add('notifications', `notifications must be an object, got ${describeValue(value)}`);
-    return;
-  }
-  checkKnownKeys(issues, 'notifications', value, NOTICE_KINDS);
+  const section = checkObject(issues, 'notifications', value);
+  if (!section) return;
+  checkKnownKeys(issues, 'notifications', section, NOTICE_KINDS);
   for (const kind of NOTICE_KINDS) {
     const path = `notifications.${kind}`;
-    if (kind in value) checkBoolean(issues, path, value[kind]);
+    if (kind in section) checkBoolean(issues, path, section[kind]);
     else if (!partial) issues.add(path, `${path} is missing`);
   }
 }

@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { ValidationError } from './errors';
+import { issuesOf } from './testing';
 import { NOTICE_KINDS } from './notifications';
 import {
   DEFAULT_SETTINGS,
@@ -12,15 +13,8 @@ import {
   validateSettingsPatch,
 } from './settings';
 
-function issuesOf(fn: () => unknown): string[] {
-  try {
-    fn();
-  } catch (err) {
-    expect(err).toBeInstanceOf(ValidationError);
-    return (err as ValidationError).issues.map((i) => i.message);
-  }
-  throw new Error('expected a ValidationError');
-}
+/** The messages validateSettingsPatch throws for `patch`. */
+const patchIssues = (patch: unknown) => issuesOf(() => validateSettingsPatch(patch));
 
 describe('settings defaults', () => {
   it('share nothing until the user says so', () => {
@@ -33,13 +27,11 @@ describe('settings defaults', () => {
 
 describe('validateSettingsPatch', () => {
   it('names the field, the range and the bad value', () => {
-    expect(issuesOf(() => validateSettingsPatch({ allocation: { cpu: 120 } }))).toEqual([
-      'allocation.cpu must be an integer 0–100, got 120',
-    ]);
-    expect(issuesOf(() => validateSettingsPatch({ allocation: { memory: 12.5 } }))).toEqual([
+    expect(patchIssues({ allocation: { cpu: 120 } })).toEqual(['allocation.cpu must be an integer 0–100, got 120']);
+    expect(patchIssues({ allocation: { memory: 12.5 } })).toEqual([
       'allocation.memory must be an integer 0–100, got 12.5',
     ]);
-    expect(issuesOf(() => validateSettingsPatch({ privacyLevel: 'Public' }))).toEqual([
+    expect(patchIssues({ privacyLevel: 'Public' })).toEqual([
       'privacyLevel must be one of Private, PrivateNetwork, P2P, PublicNetwork, FullPublic, got "Public"',
     ]);
   });
@@ -60,9 +52,9 @@ describe('validateSettingsPatch', () => {
   });
 
   it('refuses values that are not objects and prototype tricks', () => {
-    expect(issuesOf(() => validateSettingsPatch(null))).toEqual(['settings must be an object, got null']);
-    expect(issuesOf(() => validateSettingsPatch([1]))).toEqual(['settings must be an object, got a list']);
-    expect(issuesOf(() => validateSettingsPatch(JSON.parse('{"__proto__": {"privacyLevel": "FullPublic"}}')))).toEqual([
+    expect(patchIssues(null)).toEqual(['settings must be an object, got null']);
+    expect(patchIssues([1])).toEqual(['settings must be an object, got a list']);
+    expect(patchIssues(JSON.parse('{"__proto__": {"privacyLevel": "FullPublic"}}'))).toEqual([
       expect.stringContaining('__proto__ is not a known setting'),
     ]);
   });
@@ -70,7 +62,7 @@ describe('validateSettingsPatch', () => {
   it('checks decimal reward rates strictly', () => {
     expect(() => validateSettingsPatch({ rewards: { minimumRatePerHour: '0.25' } })).not.toThrow();
     for (const bad of ['1e3', '-1', '0.123456789', '', 5]) {
-      expect(issuesOf(() => validateSettingsPatch({ rewards: { minimumRatePerHour: bad } }))[0]).toContain(
+      expect(patchIssues({ rewards: { minimumRatePerHour: bad } })[0]).toContain(
         'rewards.minimumRatePerHour must be a decimal string',
       );
     }
@@ -123,7 +115,7 @@ describe('app.autoUpdate', () => {
       ...DEFAULT_SETTINGS.app,
       autoUpdate: false,
     });
-    expect(issuesOf(() => validateSettingsPatch({ app: { autoUpdate: 'yes' } })).join()).toMatch(/app\.autoUpdate/);
+    expect(patchIssues({ app: { autoUpdate: 'yes' } }).join()).toMatch(/app\.autoUpdate/);
     const old = { ...DEFAULT_SETTINGS, app: { theme: 'dark', startAtLogin: true } };
     expect(() => validateSettings(old)).toThrow(ValidationError);
     expect(validateSettings(upgradeSettingsDocument(old)).app).toEqual({
@@ -142,7 +134,7 @@ describe('app.onboardingCompletedAt', () => {
     expect(
       applySettingsPatch(DEFAULT_SETTINGS, { app: { onboardingCompletedAt: done } }).app.onboardingCompletedAt,
     ).toBe(done);
-    expect(issuesOf(() => validateSettingsPatch({ app: { onboardingCompletedAt: 'yesterday' } })).join()).toMatch(
+    expect(patchIssues({ app: { onboardingCompletedAt: 'yesterday' } }).join()).toMatch(
       /app\.onboardingCompletedAt must be an ISO time/,
     );
     const old = { ...DEFAULT_SETTINGS, app: { theme: 'light', startAtLogin: false, autoUpdate: false } };
@@ -165,11 +157,9 @@ describe('notification settings', () => {
   });
 
   it('refuse unknown kinds and non-booleans, naming the field', () => {
-    expect(issuesOf(() => validateSettingsPatch({ notifications: { 'job-failed': 'no' } }))).toEqual([
+    expect(patchIssues({ notifications: { 'job-failed': 'no' } })).toEqual([
       'notifications.job-failed must be true or false, got "no"',
     ]);
-    expect(issuesOf(() => validateSettingsPatch({ notifications: { spam: true } }))[0]).toContain(
-      'notifications.spam is not a known setting',
-    );
+    expect(patchIssues({ notifications: { spam: true } })[0]).toContain('notifications.spam is not a known setting');
   });
 });

@@ -2,11 +2,10 @@ import {
   IssueList,
   checkBoolean,
   checkInteger,
-  checkKnownKeys,
   checkOneOf,
+  checkSection,
   describeValue,
   isPlainObject,
-  join,
 } from './validate';
 import { ValidationError } from './errors';
 import { DEFAULT_RULES, checkPausedUntil, checkRules, type SharingRules } from './sharing-rules';
@@ -205,27 +204,13 @@ const TOP_KEYS = [
   'notifications',
 ] as const satisfies readonly (keyof Settings)[];
 
-function section(issues: IssueList, path: string, value: unknown, keys: readonly string[], partial: boolean) {
-  if (!isPlainObject(value)) {
-    issues.add(path, `${path} must be an object, got ${describeValue(value)}`);
-    return undefined;
-  }
-  checkKnownKeys(issues, path, value, keys);
-  if (!partial) {
-    for (const key of keys) {
-      if (!(key in value)) issues.add(join(path, key), `${join(path, key)} is missing`);
-    }
-  }
-  return value;
-}
-
 /**
  * Checks a whole settings value or (partial = true) a patch of one. Every problem is reported, each with the
  * field's path, e.g. `allocation.cpu must be an integer 0–100, got 120`.
  */
 function check(value: unknown, partial: boolean): IssueList {
   const issues = new IssueList();
-  const root = section(issues, '', value, TOP_KEYS, partial);
+  const root = checkSection(issues, '', value, TOP_KEYS, partial);
   if (!root) {
     issues.issues.splice(0, issues.issues.length, {
       path: '',
@@ -233,7 +218,7 @@ function check(value: unknown, partial: boolean): IssueList {
     });
     return issues;
   }
-  // Missing fields of a whole document were reported by section(); only present ones are checked further.
+  // Missing fields of a whole document were reported by checkSection(); only present ones are checked further.
   const has = (obj: Record<string, unknown>, key: string) => key in obj;
 
   if (has(root, 'privacyLevel')) checkOneOf(issues, 'privacyLevel', root.privacyLevel, PRIVACY_LEVELS);
@@ -244,7 +229,7 @@ function check(value: unknown, partial: boolean): IssueList {
   if (has(root, 'notifications')) checkNotifications(issues, root.notifications, partial);
 
   if (has(root, 'allocation')) {
-    const alloc = section(issues, 'allocation', root.allocation, RESOURCE_KINDS, partial);
+    const alloc = checkSection(issues, 'allocation', root.allocation, RESOURCE_KINDS, partial);
     if (alloc) {
       for (const kind of RESOURCE_KINDS) {
         if (has(alloc, kind)) checkInteger(issues, `allocation.${kind}`, alloc[kind], 0, 100);
@@ -252,12 +237,12 @@ function check(value: unknown, partial: boolean): IssueList {
     }
   }
   if (has(root, 'limits')) {
-    const limits = section(issues, 'limits', root.limits, RESOURCE_KINDS, partial);
+    const limits = checkSection(issues, 'limits', root.limits, RESOURCE_KINDS, partial);
     if (limits) {
       for (const kind of RESOURCE_KINDS) {
         if (!has(limits, kind)) continue;
         const path = `limits.${kind}`;
-        const lim = section(issues, path, limits[kind], Object.keys(LIMIT_RANGES), partial);
+        const lim = checkSection(issues, path, limits[kind], Object.keys(LIMIT_RANGES), partial);
         if (!lim) continue;
         for (const [key, range] of Object.entries(LIMIT_RANGES)) {
           if (has(lim, key)) checkInteger(issues, `${path}.${key}`, lim[key], range.min, range.max);
@@ -266,7 +251,7 @@ function check(value: unknown, partial: boolean): IssueList {
     }
   }
   if (has(root, 'rewards')) {
-    const rewards = section(issues, 'rewards', root.rewards, ['autoStakePercent', 'minimumRatePerHour'], partial);
+    const rewards = checkSection(issues, 'rewards', root.rewards, ['autoStakePercent', 'minimumRatePerHour'], partial);
     if (rewards) {
       if (has(rewards, 'autoStakePercent'))
         checkInteger(issues, 'rewards.autoStakePercent', rewards.autoStakePercent, 0, 100);
@@ -282,7 +267,7 @@ function check(value: unknown, partial: boolean): IssueList {
     }
   }
   if (has(root, 'requiredProofs')) {
-    const proofs = section(issues, 'requiredProofs', root.requiredProofs, PROOF_KINDS, partial);
+    const proofs = checkSection(issues, 'requiredProofs', root.requiredProofs, PROOF_KINDS, partial);
     if (proofs) {
       for (const kind of PROOF_KINDS) {
         if (has(proofs, kind)) checkBoolean(issues, `requiredProofs.${kind}`, proofs[kind]);
@@ -290,7 +275,7 @@ function check(value: unknown, partial: boolean): IssueList {
     }
   }
   if (has(root, 'proxy')) {
-    const proxy = section(issues, 'proxy', root.proxy, ['serveAsProxy', 'selection', 'maxProviders'], partial);
+    const proxy = checkSection(issues, 'proxy', root.proxy, ['serveAsProxy', 'selection', 'maxProviders'], partial);
     if (proxy) {
       if (has(proxy, 'serveAsProxy')) checkBoolean(issues, 'proxy.serveAsProxy', proxy.serveAsProxy);
       if (has(proxy, 'selection')) checkOneOf(issues, 'proxy.selection', proxy.selection, PROXY_SELECTIONS);
@@ -305,7 +290,7 @@ function check(value: unknown, partial: boolean): IssueList {
     }
   }
   if (has(root, 'network')) {
-    const net = section(issues, 'network', root.network, ['tier', 'bandwidthCapMbps', 'ipv4'], partial);
+    const net = checkSection(issues, 'network', root.network, ['tier', 'bandwidthCapMbps', 'ipv4'], partial);
     if (net) {
       if (has(net, 'tier')) checkOneOf(issues, 'network.tier', net.tier, TIER_SETTINGS);
       if (has(net, 'bandwidthCapMbps') && net.bandwidthCapMbps !== null) {
@@ -321,7 +306,13 @@ function check(value: unknown, partial: boolean): IssueList {
     }
   }
   if (has(root, 'trust')) {
-    const trust = section(issues, 'trust', root.trust, ['caAddress', 'caRootSha256', 'acceptSelfSignedPeers'], partial);
+    const trust = checkSection(
+      issues,
+      'trust',
+      root.trust,
+      ['caAddress', 'caRootSha256', 'acceptSelfSignedPeers'],
+      partial,
+    );
     if (trust) {
       if (has(trust, 'caAddress')) {
         const v = trust.caAddress;
@@ -346,7 +337,7 @@ function check(value: unknown, partial: boolean): IssueList {
     }
   }
   if (has(root, 'mesh')) {
-    const mesh = section(issues, 'mesh', root.mesh, ['enabled', 'bootstrap', 'mdns', 'relay'], partial);
+    const mesh = checkSection(issues, 'mesh', root.mesh, ['enabled', 'bootstrap', 'mdns', 'relay'], partial);
     if (mesh) {
       if (has(mesh, 'enabled')) checkBoolean(issues, 'mesh.enabled', mesh.enabled);
       if (has(mesh, 'mdns')) checkBoolean(issues, 'mesh.mdns', mesh.mdns);
@@ -367,7 +358,7 @@ function check(value: unknown, partial: boolean): IssueList {
   }
   if (has(root, 'app')) {
     const appKeys = ['theme', 'startAtLogin', 'autoUpdate', 'onboardingCompletedAt'];
-    const app = section(issues, 'app', root.app, appKeys, partial);
+    const app = checkSection(issues, 'app', root.app, appKeys, partial);
     if (app) {
       if (has(app, 'theme')) checkOneOf(issues, 'app.theme', app.theme, THEMES);
       if (has(app, 'startAtLogin')) checkBoolean(issues, 'app.startAtLogin', app.startAtLogin);

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { ValidationError } from './errors';
+import { issuesOf } from './testing';
 import { DEFAULT_SETTINGS, applySettingsPatch, patchAt, type Settings, type SettingsPatch } from './settings';
 import {
   NO_READINGS,
@@ -25,16 +25,6 @@ function withRules(patch: SettingsPatch['rules']): Settings {
 
 function read(partial: Partial<SensorReadings>): SensorReadings {
   return { ...NO_READINGS, ...partial };
-}
-
-function issuesOf(fn: () => unknown): string[] {
-  try {
-    fn();
-  } catch (err) {
-    expect(err).toBeInstanceOf(ValidationError);
-    return (err as ValidationError).issues.map((i) => i.message);
-  }
-  throw new Error('expected a ValidationError');
 }
 
 describe('evaluateSharing', () => {

@@ -1,13 +1,5 @@
 import type { ResourceKind } from './settings';
-import {
-  IssueList,
-  checkBoolean,
-  checkInteger,
-  checkKnownKeys,
-  checkOneOf,
-  describeValue,
-  isPlainObject,
-} from './validate';
+import { IssueList, checkBoolean, checkInteger, checkOneOf, checkSection, describeValue } from './validate';
 
 /**
  * The rules that make sharing follow the person (BOINC-style): a share while the computer is in use and one when
@@ -105,22 +97,6 @@ export function parseWindow(text: string): { start: number; end: number } | null
   return { start, end };
 }
 
-function sub(
-  issues: IssueList,
-  path: string,
-  value: unknown,
-  keys: readonly string[],
-  partial: boolean,
-): Record<string, unknown> | undefined {
-  if (!isPlainObject(value)) {
-    issues.add(path, `${path} must be an object, got ${describeValue(value)}`);
-    return undefined;
-  }
-  checkKnownKeys(issues, path, value, keys);
-  if (!partial) for (const key of keys) if (!(key in value)) issues.add(`${path}.${key}`, `${path}.${key} is missing`);
-  return value;
-}
-
 function checkNullableInt(issues: IssueList, path: string, value: unknown, min: number, max: number): void {
   if (value === null) return;
   if (typeof value === 'number' && Number.isInteger(value) && value >= min && value <= max) return;
@@ -182,10 +158,10 @@ function checkPrograms(issues: IssueList, path: string, value: unknown): void {
 
 /** Checks the `rules` section (whole, or a patch of it), adding every problem to `issues`. */
 export function checkRules(issues: IssueList, value: unknown, partial: boolean): void {
-  const rules = sub(issues, 'rules', value, RULE_KEYS, partial);
+  const rules = checkSection(issues, 'rules', value, RULE_KEYS, partial);
   if (!rules) return;
   if ('inUseAllocation' in rules) {
-    const alloc = sub(issues, 'rules.inUseAllocation', rules.inUseAllocation, KINDS, partial);
+    const alloc = checkSection(issues, 'rules.inUseAllocation', rules.inUseAllocation, KINDS, partial);
     if (alloc) {
       for (const kind of KINDS) {
         if (kind in alloc) checkInteger(issues, `rules.inUseAllocation.${kind}`, alloc[kind], 0, 100);
@@ -205,18 +181,18 @@ export function checkRules(issues: IssueList, value: unknown, partial: boolean):
   if ('exclusivePrograms' in rules) checkPrograms(issues, 'rules.exclusivePrograms', rules.exclusivePrograms);
   if ('pauseOnFullScreen' in rules) checkBoolean(issues, 'rules.pauseOnFullScreen', rules.pauseOnFullScreen);
   if ('schedule' in rules) {
-    const schedule = sub(issues, 'rules.schedule', rules.schedule, ['enabled', 'days'], partial);
+    const schedule = checkSection(issues, 'rules.schedule', rules.schedule, ['enabled', 'days'], partial);
     if (schedule) {
       if ('enabled' in schedule) checkBoolean(issues, 'rules.schedule.enabled', schedule.enabled);
       if ('days' in schedule) {
-        const days = sub(issues, 'rules.schedule.days', schedule.days, WEEKDAYS, partial);
+        const days = checkSection(issues, 'rules.schedule.days', schedule.days, WEEKDAYS, partial);
         if (days)
           for (const day of WEEKDAYS) if (day in days) checkDay(issues, `rules.schedule.days.${day}`, days[day]);
       }
     }
   }
   if ('temperature' in rules) {
-    const t = sub(issues, 'rules.temperature', rules.temperature, ['cpuThresholdC', 'gpuThresholdC'], partial);
+    const t = checkSection(issues, 'rules.temperature', rules.temperature, ['cpuThresholdC', 'gpuThresholdC'], partial);
     if (t) {
       const r = RULE_RANGES.temperatureC;
       if ('cpuThresholdC' in t)

@@ -82,3 +82,30 @@ export function checkKnownKeys(
 export function join(path: string, key: string): string {
   return path ? `${path}.${key}` : key;
 }
+
+/** `value` as an object, or undefined after adding `path must be an object, got …`. */
+export function checkObject(issues: IssueList, path: string, value: unknown): Record<string, unknown> | undefined {
+  if (isPlainObject(value)) return value;
+  issues.add(path, `${path} must be an object, got ${describeValue(value)}`);
+  return undefined;
+}
+
+/**
+ * One section of a document such as the settings: an object with no key but `keys`, and (unless `partial`, as in
+ * a patch) every one of them. Returns the object for its fields to be checked, or undefined if it is not one.
+ */
+export function checkSection(
+  issues: IssueList,
+  path: string,
+  value: unknown,
+  keys: readonly string[],
+  partial: boolean,
+): Record<string, unknown> | undefined {
+  const section = checkObject(issues, path, value);
+  if (!section) return undefined;
+  checkKnownKeys(issues, path, section, keys);
+  if (!partial) {
+    for (const key of keys) if (!(key in section)) issues.add(join(path, key), `${join(path, key)} is missing`);
+  }
+  return section;
+}

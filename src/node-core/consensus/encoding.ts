@@ -148,6 +148,20 @@ export function checkWellFormed(p: ConsensusProof): void {
 
 // ---------- binary ----------
 
+function writeStakeRecord(w: BinaryWriter, record: StakeRecord): void {
+  w.str(record.nodeId);
+  w.str(record.amount);
+  w.u64(record.lockedUntil);
+  w.str(record.ledgerRef);
+}
+
+function writeBeacon(w: BinaryWriter, beacon: Beacon): void {
+  w.u8(BEACON_KINDS.indexOf(beacon.kind));
+  w.str(beacon.id);
+  w.u64(beacon.timestamp);
+  w.raw(beacon.digest);
+}
+
 /** The fields fixed before any computation: what the header digest (and so every part) is bound to. */
 function writeHeader(w: BinaryWriter, p: ConsensusProof): void {
   w.raw(MAGIC);
@@ -158,10 +172,7 @@ function writeHeader(w: BinaryWriter, p: ConsensusProof): void {
   w.str(p.stake.nodeId);
   w.u8(p.stake.certificateChain.length);
   for (const c of p.stake.certificateChain) w.bytes(c);
-  w.str(p.stake.record.nodeId);
-  w.str(p.stake.record.amount);
-  w.u64(p.stake.record.lockedUntil);
-  w.str(p.stake.record.ledgerRef);
+  writeStakeRecord(w, p.stake.record);
   w.str(p.space.location);
   w.u32(p.space.sectorCount);
   w.u32(p.space.sectorSize);
@@ -171,10 +182,7 @@ function writeHeader(w: BinaryWriter, p: ConsensusProof): void {
   w.u8(p.work.r);
   w.u8(p.work.p);
   w.u8(p.work.difficultyBits);
-  w.u8(BEACON_KINDS.indexOf(p.time.beacon.kind));
-  w.str(p.time.beacon.id);
-  w.u64(p.time.beacon.timestamp);
-  w.raw(p.time.beacon.digest);
+  writeBeacon(w, p.time.beacon);
   w.u64(p.time.timestamp);
   w.u32(p.time.steps);
   w.u32(p.time.checkpointInterval);

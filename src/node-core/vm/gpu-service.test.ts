@@ -6,16 +6,7 @@ import type { HyperMeshNode } from '../node';
 import { sharePublicly, useNodes } from '../testing/nodes';
 import { until } from '../testing/until';
 import { createGpuExecutor, type GpuExecutor } from './gpu/executor';
-import {
-  RUNAWAY_WGSL,
-  TRIVIAL_WGSL,
-  matmulJob,
-  matmulJs,
-  randomFloats,
-  reduceJob,
-  reduceJs,
-  singleBufferJob,
-} from './gpu/testing';
+import { RUNAWAY_WGSL, TRIVIAL_WGSL, matmulCase, reduceCase, singleBufferJob, worstDifference } from './gpu/testing';
 import { startVmCast } from './testing';
 
 /**
@@ -30,7 +21,7 @@ const start = useNodes({
 
 const b64 = (bytes: Uint8Array | string) => Buffer.from(bytes).toString('base64');
 const code = (spec: GpuJobSpec) => b64(JSON.stringify(spec));
-const words = (o: string | null, Kind: typeof Float32Array | typeof Uint32Array) => {
+const words = <T extends Float32Array | Uint32Array>(o: string | null, Kind: new (buffer: ArrayBuffer) => T): T => {
   const b = Buffer.from(o ?? '', 'base64');
   return new Kind(b.buffer.slice(b.byteOffset, b.byteOffset + b.length));
 };
@@ -74,9 +65,7 @@ describe('GPU jobs through the VM service', () => {
 
     // A matrix multiply, checked against JavaScript, with a verified proof, the device, and a payment.
     const n = 64;
-    const a = randomFloats(n * n, 1);
-    const b = randomFloats(n * n, 2);
-    const mm = matmulJob(n, a, b);
+    const mm = matmulCase(n, 1);
     const mul = await consumer.api.runJob({
       kind: 'wgsl',
       code: code(mm.spec),
@@ -86,17 +75,14 @@ describe('GPU jobs through the VM service', () => {
     expect(mul.job, JSON.stringify(mul.job.runs)).toMatchObject({ status: 'completed', proof: 'verified' });
     expect(mul.job.device).toMatch(/\(software\)$/);
     expect(mul.job.outputSizes).toEqual([n * n * 4]);
-    const c = words(mul.output, Float32Array);
-    const ref = matmulJs(n, a, b);
-    expect(c.length).toBe(ref.length);
-    for (let i = 0; i < ref.length; i++) expect(Math.abs((c[i] ?? NaN) - (ref[i] ?? 0))).toBeLessThan(1e-3);
+    expect(worstDifference(words(mul.output, Float32Array), mm.expected)).toBeLessThan(1e-3);
     expect(parseAmount(mul.job.runs[0]!.paid)).toBeGreaterThan(0n);
     const served = await honest1.api.getJobs({ role: 'provider' });
     expect(served[0]).toMatchObject({ jobId: mul.job.jobId, kind: 'wgsl', status: 'completed', proof: 'made' });
 
     // A reduction (integer: exact).
     const data = Uint32Array.from({ length: 4096 }, (_, i) => (i * 2654435761) >>> 0);
-    const rj = reduceJob(data);
+    const rj = reduceCase(data);
     const red = await consumer.api.runJob({
       kind: 'wgsl',
       code: code(rj.spec),
@@ -104,7 +90,7 @@ describe('GPU jobs through the VM service', () => {
       ...at(honest2),
     });
     expect(red.job.status).toBe('completed');
-    expect([...words(red.output, Uint32Array)]).toEqual(reduceJs(data));
+    expect([...words(red.output, Uint32Array)]).toEqual(rj.expected);
 
     // Refusals, each with its reason: before leasing (the consumer checks the spec) or from the device.
     const over = singleBufferJob(TRIVIAL_WGSL, 128 * 1024 * 1024);
@@ -157,7 +143,7 @@ describe('GPU jobs through the VM service', () => {
       providers: providers.map((p) => p.identity.nodeId),
     });
     expect(three.job.status).toBe('completed');
-    expect([...words(three.output, Uint32Array)]).toEqual(reduceJs(data));
+    expect([...words(three.output, Uint32Array)]).toEqual(rj.expected);
     expect(three.job.runs.find((r) => r.provider === liar.identity.nodeId)).toMatchObject({
       proof: 'verified',
       agreed: false,

@@ -11,6 +11,7 @@ import {
   checkBoolean,
   checkInteger,
   checkKnownKeys,
+  checkObject,
   checkOneOf,
   describeValue,
   isPlainObject,
@@ -53,11 +54,9 @@ export function objectArg(
   path: string,
   issues: IssueList,
 ): Record<string, unknown> | undefined {
-  const value = oneArg(args);
-  if (isPlainObject(value)) return value;
-  issues.add(path, `${path} must be an object, got ${describeValue(value)}`);
+  const value = checkObject(issues, path, oneArg(args));
   issues.throwIfAny();
-  return undefined;
+  return value;
 }
 
 /**
@@ -76,6 +75,44 @@ function checkedObjectArg<T>(
   check(issues, value);
   issues.throwIfAny();
   return [value as unknown as T];
+}
+
+/** Checks one field (at `path` in messages) of an argument object. */
+type FieldCheck = (issues: IssueList, path: string, value: unknown) => void;
+
+const oneOf =
+  (allowed: readonly string[]): FieldCheck =>
+  (issues, path, value) => {
+    checkOneOf(issues, path, value, allowed);
+  };
+
+const integer =
+  (min: number, max: number): FieldCheck =>
+  (issues, path, value) => {
+    checkInteger(issues, path, value, min, max);
+  };
+
+const boolean: FieldCheck = (issues, path, value) => {
+  checkBoolean(issues, path, value);
+};
+
+/** A field `ok` accepts, else the issue `path must be <what>, got <value>`. */
+const matching =
+  (ok: (value: unknown) => boolean, what: string): FieldCheck =>
+  (issues, path, value) => {
+    if (!ok(value)) issues.add(path, `${path} must be ${what}, got ${describeValue(value)}`);
+  };
+
+/**
+ * The one argument, a query: an object whose fields are all optional. Each field present is checked by its entry
+ * in `fields` (in that order); a key not in `fields` is refused.
+ */
+function queryArg<T>(args: readonly unknown[], fields: Readonly<Record<string, FieldCheck>>): [T] {
+  return checkedObjectArg<T>(args, 'query', Object.keys(fields), (issues, query) => {
+    for (const [key, check] of Object.entries(fields)) {
+      if (query[key] !== undefined) check(issues, `query.${key}`, query[key]);
+    }
+  });
 }
 
 /** Shape only; the node checks every field and signature (docs/trust.md). */
@@ -105,27 +142,13 @@ export function checkNameArg(args: readonly unknown[]): [string] {
 const PRICE = /^(0|[1-9]\d{0,11})(\.\d{1,8})?$/;
 
 export function searchQueryArg(args: readonly unknown[]): [AssetSearchQuery] {
-  return checkedObjectArg<AssetSearchQuery>(
-    args,
-    'query',
-    ['kind', 'minCapacity', 'maxPricePerHour', 'maxLatencyMs', 'requireAllProofs'],
-    (issues, query) => {
-      if (query.kind !== undefined) checkOneOf(issues, 'query.kind', query.kind, RESOURCE_KINDS);
-      if (query.minCapacity !== undefined)
-        checkInteger(issues, 'query.minCapacity', query.minCapacity, 0, Number.MAX_SAFE_INTEGER);
-      if (query.maxLatencyMs !== undefined) checkInteger(issues, 'query.maxLatencyMs', query.maxLatencyMs, 0, 600_000);
-      if (query.requireAllProofs !== undefined) checkBoolean(issues, 'query.requireAllProofs', query.requireAllProofs);
-      if (
-        query.maxPricePerHour !== undefined &&
-        (typeof query.maxPricePerHour !== 'string' || !PRICE.test(query.maxPricePerHour))
-      ) {
-        issues.add(
-          'query.maxPricePerHour',
-          `query.maxPricePerHour must be a decimal string such as "0.5", got ${describeValue(query.maxPricePerHour)}`,
-        );
-      }
-    },
-  );
+  return queryArg<AssetSearchQuery>(args, {
+    kind: oneOf(RESOURCE_KINDS),
+    minCapacity: integer(0, Number.MAX_SAFE_INTEGER),
+    maxPricePerHour: matching((v) => typeof v === 'string' && PRICE.test(v), 'a decimal string such as "0.5"'),
+    maxLatencyMs: integer(0, 600_000),
+    requireAllProofs: boolean,
+  });
 }
 
 export function allocationArg(args: readonly unknown[]): [RemoteAllocationRequest] {
@@ -187,18 +210,12 @@ export function stakeArg(args: readonly unknown[]): [StakeRequest] {
 }
 
 export function historyArg(args: readonly unknown[]): [WalletHistoryQuery] {
-  return checkedObjectArg<WalletHistoryQuery>(
-    args,
-    'query',
-    ['kind', 'direction', 'status', 'limit'],
-    (issues, query) => {
-      if (query.kind !== undefined) checkOneOf(issues, 'query.kind', query.kind, LEDGER_TX_KINDS);
-      if (query.direction !== undefined) checkOneOf(issues, 'query.direction', query.direction, ['in', 'out', 'none']);
-      if (query.status !== undefined)
-        checkOneOf(issues, 'query.status', query.status, ['pending', 'confirmed', 'rejected']);
-      if (query.limit !== undefined) checkInteger(issues, 'query.limit', query.limit, 1, 1000);
-    },
-  );
+  return queryArg<WalletHistoryQuery>(args, {
+    kind: oneOf(LEDGER_TX_KINDS),
+    direction: oneOf(['in', 'out', 'none']),
+    status: oneOf(['pending', 'confirmed', 'rejected']),
+    limit: integer(1, 1000),
+  });
 }
 
 const PROXY_ADDRESS = /^fd48:4d00(:[0-9a-fA-F]{1,4}){6}$/;
@@ -314,10 +331,7 @@ export function runJobArg(args: readonly unknown[]): [RunJobRequest] {
 }
 
 export function jobQueryArg(args: readonly unknown[]): [JobQuery] {
-  return checkedObjectArg<JobQuery>(args, 'query', ['role', 'limit'], (issues, query) => {
-    if (query.role !== undefined) checkOneOf(issues, 'query.role', query.role, ['consumer', 'provider']);
-    if (query.limit !== undefined) checkInteger(issues, 'query.limit', query.limit, 1, 1000);
-  });
+  return queryArg<JobQuery>(args, { role: oneOf(['consumer', 'provider']), limit: integer(1, 1000) });
 }
 
 export function pauseRequestArg(args: readonly unknown[]): [PauseRequest] {
@@ -407,30 +421,21 @@ export function settingsPatchArg(args: readonly unknown[]): [SettingsPatch] {
 }
 
 export function logQueryArg(args: readonly unknown[]): [LogQuery] {
-  return checkedObjectArg<LogQuery>(args, 'query', ['text', 'minLevel', 'limit'], (issues, query) => {
-    if (query.text !== undefined && (typeof query.text !== 'string' || query.text.length > 200)) {
-      issues.add('query.text', `query.text must be text of at most 200 characters, got ${describeValue(query.text)}`);
-    }
-    if (query.minLevel !== undefined) checkOneOf(issues, 'query.minLevel', query.minLevel, LOG_LEVELS);
-    if (query.limit !== undefined) checkInteger(issues, 'query.limit', query.limit, 1, 5000);
+  return queryArg<LogQuery>(args, {
+    text: matching((v) => typeof v === 'string' && v.length <= 200, 'text of at most 200 characters'),
+    minLevel: oneOf(LOG_LEVELS),
+    limit: integer(1, 5000),
   });
 }
 
 export function activityQueryArg(args: readonly unknown[]): [ActivityQuery] {
-  return checkedObjectArg<ActivityQuery>(
-    args,
-    'query',
-    ['direction', 'kind', 'state', 'since', 'limit'],
-    (issues, query) => {
-      if (query.direction !== undefined) checkOneOf(issues, 'query.direction', query.direction, ACTIVITY_DIRECTIONS);
-      if (query.kind !== undefined) checkOneOf(issues, 'query.kind', query.kind, ACTIVITY_KINDS);
-      if (query.state !== undefined) checkOneOf(issues, 'query.state', query.state, ACTIVITY_STATES);
-      if (query.since !== undefined && (typeof query.since !== 'string' || Number.isNaN(Date.parse(query.since))))
-        issues.add('query.since', `query.since must be an ISO time, got ${describeValue(query.since)}`);
-      if (query.limit !== undefined)
-        checkInteger(issues, 'query.limit', query.limit, ACTIVITY_LIMIT.min, ACTIVITY_LIMIT.max);
-    },
-  );
+  return queryArg<ActivityQuery>(args, {
+    direction: oneOf(ACTIVITY_DIRECTIONS),
+    kind: oneOf(ACTIVITY_KINDS),
+    state: oneOf(ACTIVITY_STATES),
+    since: matching((v) => typeof v === 'string' && !Number.isNaN(Date.parse(v)), 'an ISO time'),
+    limit: integer(ACTIVITY_LIMIT.min, ACTIVITY_LIMIT.max),
+  });
 }
 
 /** `job:<id>` or `lease:<id>` (ids are letters, digits, '-' and '_'; 1–128 characters). */

@@ -2,6 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { ErrorCode, HyperMeshError, ValidationError } from '../errors';
 import { NODE_API_METHODS } from './contract';
 import { validateCall } from './validators';
+import { issuesOf } from '../testing';
 
 describe('validateCall', () => {
   it('refuses unknown methods and inherited names', () => {
@@ -39,6 +40,28 @@ describe('validateCall', () => {
     expect(() => validateCall('getLogs', [{ limit: 0 }])).toThrow('query.limit must be an integer 1–5000, got 0');
     expect(() => validateCall('getLogs', [{ minLevel: 'loud' }])).toThrow('query.minLevel must be one of');
     expect(() => validateCall('getLogs', [{ grep: 'x' }])).toThrow('query.grep is not a known setting');
+  });
+
+  it('checks each query field given, every problem at once, and refuses unknown ones', () => {
+    const queryIssues = (method: string, query: unknown) => issuesOf(() => validateCall(method, [query]));
+    expect(validateCall('searchAssets', [{ kind: 'gpu', maxPricePerHour: '0.5' }]).args).toEqual([
+      { kind: 'gpu', maxPricePerHour: '0.5' },
+    ]);
+    expect(queryIssues('searchAssets', { kind: 'disk', maxPricePerHour: 0.5, requireAllProofs: 'yes', x: 1 })).toEqual([
+      expect.stringContaining('query.x is not a known setting (known: kind, minCapacity, maxPricePerHour,'),
+      expect.stringContaining('query.kind must be one of cpu, gpu'),
+      'query.maxPricePerHour must be a decimal string such as "0.5", got 0.5',
+      'query.requireAllProofs must be true or false, got "yes"',
+    ]);
+    expect(queryIssues('getWalletHistory', { status: 'lost', limit: 0 })).toEqual([
+      'query.status must be one of pending, confirmed, rejected, got "lost"',
+      'query.limit must be an integer 1–1000, got 0',
+    ]);
+    expect(queryIssues('getJobs', { role: 'both' })).toEqual([
+      'query.role must be one of consumer, provider, got "both"',
+    ]);
+    expect(queryIssues('getLogs', { text: 'x'.repeat(201) })[0]).toMatch(/^query\.text must be text of at most 200/);
+    expect(validateCall('getJobs', [{}]).args).toEqual([{}]);
   });
 
   it('validates TrustChain and peer arguments', () => {

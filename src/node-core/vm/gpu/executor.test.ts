@@ -7,16 +7,7 @@ import {
   SWIFTSHADER_ICD,
   type GpuJobResult,
 } from './executor';
-import {
-  RUNAWAY_WGSL,
-  TRIVIAL_WGSL,
-  matmulJob,
-  matmulJs,
-  randomFloats,
-  reduceJob,
-  reduceJs,
-  singleBufferJob,
-} from './testing';
+import { RUNAWAY_WGSL, TRIVIAL_WGSL, matmulCase, reduceCase, singleBufferJob, worstDifference } from './testing';
 
 /**
  * Real child processes on a real WebGPU adapter (SwiftShader on a machine without a GPU). These tests fail, never
@@ -61,17 +52,12 @@ describe('GPU executor (WGSL in a child process)', () => {
 
   for (const n of [64, 256]) {
     it(`multiplies ${n}×${n} f32 matrices like JavaScript`, async () => {
-      const a = randomFloats(n * n, 1 + n);
-      const b = randomFloats(n * n, 2 + n);
-      const job = matmulJob(n, a, b);
+      const { expected, ...job } = matmulCase(n, 1 + n);
       const r = ok(await gpu.run({ ...job, limits: LIMITS }));
       const c = f32(r.outputs[0]);
-      const ref = matmulJs(n, a, b);
       expect(c.length).toBe(n * n);
-      let worst = 0;
-      for (let i = 0; i < c.length; i++) worst = Math.max(worst, Math.abs((c[i] ?? 0) - (ref[i] ?? 0)));
       // Entries are sums of n products of values in [-1, 1): f32 rounding stays far below 1e-3 here.
-      expect(worst).toBeLessThan(1e-3);
+      expect(worstDifference(c, expected)).toBeLessThan(1e-3);
       expect(r.adapter?.fallback).toBe(true);
       expect(r.usage.gpuMs).toBeGreaterThan(0);
       expect(r.usage.wallMs).toBeGreaterThanOrEqual(r.usage.gpuMs);
@@ -85,8 +71,9 @@ describe('GPU executor (WGSL in a child process)', () => {
       x = (Math.imul(x, 1664525) + 1013904223) >>> 0;
       data[i] = x;
     }
-    const r = ok(await gpu.run({ ...reduceJob(data), limits: LIMITS }));
-    expect([...u32(r.outputs[0])]).toEqual(reduceJs(data));
+    const { expected, ...job } = reduceCase(data);
+    const r = ok(await gpu.run({ ...job, limits: LIMITS }));
+    expect([...u32(r.outputs[0])]).toEqual(expected);
   });
 
   it('fails a shader that does not compile with gpu-error (from the device), not a result', async () => {

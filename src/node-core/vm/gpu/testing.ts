@@ -168,3 +168,31 @@ export function randomFloats(count: number, seed: number): Float32Array {
   }
   return out;
 }
+
+/** A GPU job with its input, and the result JavaScript computes for it. */
+export interface GpuCase<R> {
+  readonly spec: GpuJobSpec;
+  readonly input: Uint8Array;
+  readonly expected: R;
+}
+
+/** C = A × B for n×n matrices of pseudo-random values: A from `seed`, B from `seed + 1`. */
+export function matmulCase(n: number, seed: number): GpuCase<Float32Array> {
+  const a = randomFloats(n * n, seed);
+  const b = randomFloats(n * n, seed + 1);
+  return { ...matmulJob(n, a, b), expected: matmulJs(n, a, b) };
+}
+
+/** Sum (mod 2³²) and xor of `data`. */
+export function reduceCase(data: Uint32Array): GpuCase<[number, number]> {
+  return { ...reduceJob(data), expected: reduceJs(data) };
+}
+
+/** The largest difference between a result and the expected values, element by element (NaN where one is missing). */
+export function worstDifference(actual: Float32Array, expected: Float32Array): number {
+  let worst = 0;
+  for (let i = 0; i < Math.max(actual.length, expected.length); i++) {
+    worst = Math.max(worst, Math.abs((actual[i] ?? NaN) - (expected[i] ?? NaN)));
+  }
+  return worst;
+}

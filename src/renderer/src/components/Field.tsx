@@ -1,4 +1,4 @@
-import type { InputHTMLAttributes, ReactNode, Ref } from 'react';
+import type { InputHTMLAttributes, ReactNode, Ref, TextareaHTMLAttributes } from 'react';
 
 /** The ids an input is described by, in order; undefined when there are none (no empty attribute). */
 export const describedBy = (...parts: (string | false | undefined)[]): string | undefined =>
@@ -187,4 +187,9 @@ export function AnyOfFields<K extends string>(props: {
       onChange={(value) => props.onChange({ [f.key]: value } as Partial<Record<K, string>>)}
     />
   ));
+}
+
+/** A text area for code or node ids: monospace, without the spelling and autocomplete help that would alter them. */
+export function CodeArea(props: TextareaHTMLAttributes<HTMLTextAreaElement> & { ref?: Ref<HTMLTextAreaElement> }) {
+  return <textarea className="code" spellCheck={false} autoComplete="off" {...props} />;
 }

@@ -1,4 +1,4 @@
-import { Fragment, useEffect, useRef, useState, type ReactNode } from 'react';
+import { Fragment, useEffect, useRef, useState, type ChangeEvent, type ReactNode } from 'react';
 import { formatBytes } from '../../../../shared/privacy';
 import { JOB_LIMITS, type JobKind, type JobResultView } from '../../../../shared/vm';
 import {
@@ -16,7 +16,7 @@ import {
 } from './jobs';
 import { useAppFields } from '../../store';
 import { JobError, JobResult, resultSummary } from './JobResult';
-import { describedBy, fieldAria, FieldNotes, NumberField } from '../../components/Field';
+import { CodeArea, describedBy, fieldAria, FieldNotes, NumberField } from '../../components/Field';
 import { useSubmit } from '../../hooks';
 import { WgslJobForm } from './WgslJobForm';
 import { ActionForm } from '../../components/ActionForm';
@@ -166,23 +166,31 @@ export function RunJobSection() {
       {m.below}
     </div>
   );
-  /** A few lines of text: the input, or the arguments. */
-  const textField = (key: 'input' | 'args', id: string, label: string, m: Messages, hidden: boolean) => (
-    <div className="field long" hidden={hidden}>
-      <label htmlFor={id}>{label}</label>
-      <textarea
-        id={id}
-        ref={refTo(key)}
-        data-testid={id}
-        rows={4}
-        spellCheck={false}
-        value={form[key]}
-        {...m.aria}
-        onChange={(e) => edit({ [key]: e.target.value }, key)}
-      />
-      {m.below}
-    </div>
-  );
+  /** A few lines of text: the input or the arguments, or (`code`: as code) the providers. */
+  const textField = (
+    key: 'input' | 'args' | 'providers',
+    id: string,
+    label: string,
+    m: Messages,
+    look: { rows: number; hidden?: boolean; code?: boolean },
+  ) => {
+    const area = {
+      id,
+      ref: refTo(key),
+      'data-testid': id,
+      rows: look.rows,
+      value: form[key],
+      ...m.aria,
+      onChange: (e: ChangeEvent<HTMLTextAreaElement>) => edit({ [key]: e.target.value }, key),
+    };
+    return (
+      <div className="field long" hidden={look.hidden}>
+        <label htmlFor={id}>{label}</label>
+        {look.code ? <CodeArea {...area} /> : <textarea spellCheck={false} {...area} />}
+        {m.below}
+      </div>
+    );
+  };
 
   const file = form.file;
   const fileHint =
@@ -286,14 +294,11 @@ export function RunJobSection() {
         </div>
         <div className="field long" hidden={form.kind !== 'js'}>
           <label htmlFor="job-source">JavaScript source</label>
-          <textarea
+          <CodeArea
             id="job-source"
             ref={refTo('source')}
-            className="code"
             data-testid="job-source"
             rows={8}
-            spellCheck={false}
-            autoComplete="off"
             value={form.source}
             placeholder="print('hello, ' + input)"
             aria-invalid={codeError !== undefined}
@@ -332,7 +337,7 @@ export function RunJobSection() {
                 </label>
               ))}
             </fieldset>
-            {textField('input', 'job-input', 'Input', input, fromPool)}
+            {textField('input', 'job-input', 'Input', input, { rows: 4, hidden: fromPool })}
             <div hidden={!fromPool} data-testid="job-input-pool-fields">
               <div className="field long">
                 <label htmlFor="job-input-pool">Memory pool</label>
@@ -363,7 +368,7 @@ export function RunJobSection() {
               </div>
             </div>
           </div>
-          {textField('args', 'job-args', 'Arguments (one per line)', args, false)}
+          {textField('args', 'job-args', 'Arguments (one per line)', args, { rows: 4 })}
         </div>
 
         <div className="market-form">
@@ -378,22 +383,7 @@ export function RunJobSection() {
           ))}
         </div>
 
-        <div className="field long">
-          <label htmlFor="job-providers">Providers (optional)</label>
-          <textarea
-            id="job-providers"
-            ref={refTo('providers')}
-            className="code"
-            data-testid="job-providers"
-            rows={2}
-            spellCheck={false}
-            autoComplete="off"
-            value={form.providers}
-            {...providers.aria}
-            onChange={(e) => edit({ providers: e.target.value }, 'providers')}
-          />
-          {providers.below}
-        </div>
+        {textField('providers', 'job-providers', 'Providers (optional)', providers, { rows: 2, code: true })}
 
         <div className="form-actions">
           <button

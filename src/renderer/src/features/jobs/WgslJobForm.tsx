@@ -5,7 +5,7 @@ import { NodeFailureAlert } from '../../components/NodeFailureAlert';
 import { useApp, type NodeFailure } from '../../store';
 import { DEFAULT_WGSL_FORM, parseWgslForm, WGSL_FIELDS, type WgslField, type WgslForm } from './wgsl';
 import { WgslResult } from './WgslResult';
-import { Options } from '../../components/Field';
+import { CodeArea, Options } from '../../components/Field';
 import { ActionForm } from '../../components/ActionForm';
 
 const FIELDS: readonly { key: WgslField; label: string; rows?: number; hint: string }[] = [
@@ -97,14 +97,12 @@ export function WgslJobForm(props: { onKind: (kind: JobKind) => void }) {
             <div key={f.key} className={f.rows ? 'field long' : 'field'}>
               <label htmlFor={id}>{f.label}</label>
               {f.rows ? (
-                <textarea
+                <CodeArea
                   id={id}
                   ref={(el) => {
                     refs.current[f.key] = el;
                   }}
-                  className="code"
                   rows={f.rows}
-                  spellCheck={false}
                   data-testid={id}
                   value={form[f.key]}
                   onChange={(e) => change(e.target.value)}

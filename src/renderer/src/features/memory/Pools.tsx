@@ -11,6 +11,13 @@ import { SubmitButton } from '../../components/SubmitButton';
 
 type PoolAction = 'flush' | 'free';
 
+/** The buttons that run an action on a pool (Free is behind a question, asked first). */
+const ACTION_BUTTONS: Readonly<Record<PoolAction, { label: string; busy: string; testId: string; className: string }>> =
+  {
+    flush: { label: 'Flush', busy: 'Flushing…', testId: 'pool-flush', className: '' },
+    free: { label: 'Free now', busy: 'Freeing…', testId: 'pool-free-submit', className: 'danger' },
+  };
+
 /** One remote memory pool: where it lives, what went through it, why these providers, and Flush / Free. */
 function PoolCard(props: { pool: UsedPoolView; now: number }) {
   const { pool, now } = props;
@@ -37,6 +44,24 @@ function PoolCard(props: { pool: UsedPoolView; now: number }) {
       await submit.run(action, () => freeRemoteMemory(pool.address));
     }
     setConfirmFree(false);
+  };
+
+  const actionButton = (action: PoolAction, describedBy: string) => {
+    const b = ACTION_BUTTONS[action];
+    return (
+      <SubmitButton
+        type="button"
+        className={b.className}
+        testId={b.testId}
+        pending={pending === action}
+        disabled={pending !== null}
+        busyLabel={b.busy}
+        describedBy={describedBy}
+        onClick={() => void run(action)}
+      >
+        {b.label}
+      </SubmitButton>
+    );
   };
 
   const title = `${ids}-title`;
@@ -112,18 +137,7 @@ function PoolCard(props: { pool: UsedPoolView; now: number }) {
       )}
 
       <div className="form-actions">
-        <SubmitButton
-          type="button"
-          className=""
-          testId="pool-flush"
-          pending={pending === 'flush'}
-          disabled={pending !== null}
-          busyLabel="Flushing…"
-          describedBy={`${ids}-flush-hint`}
-          onClick={() => void run('flush')}
-        >
-          Flush
-        </SubmitButton>
+        {actionButton('flush', `${ids}-flush-hint`)}
         {!confirmFree ? (
           <button
             type="button"
@@ -141,18 +155,7 @@ function PoolCard(props: { pool: UsedPoolView; now: number }) {
         ) : (
           <>
             <span id={`${ids}-free-ask`}>Free this pool? Its data is gone for good.</span>
-            <SubmitButton
-              type="button"
-              className="danger"
-              testId="pool-free-submit"
-              pending={pending === 'free'}
-              disabled={pending !== null}
-              busyLabel="Freeing…"
-              describedBy={`${ids}-free-ask`}
-              onClick={() => void run('free')}
-            >
-              Free now
-            </SubmitButton>
+            {actionButton('free', `${ids}-free-ask`)}
             <button type="button" disabled={pending !== null} onClick={() => setConfirmFree(false)}>
               Keep it
             </button>

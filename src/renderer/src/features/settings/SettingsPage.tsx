@@ -4,7 +4,7 @@ import {
   THEMES,
   parseServiceAddress,
   type MeshSettings,
-  type Settings,
+  type TrustSettings,
 } from '../../../../shared/settings';
 import { bootstrapProblem } from '../network/mesh';
 import { useApp, type SaveError } from '../../store';
@@ -64,19 +64,14 @@ const TRUST_FIELDS: readonly TrustField[] = [
 ];
 
 /** TrustChain: which CA certifies this node, an optional pin of its root, and whether self-signed peers are served. */
-function TrustSection(props: { settings: Settings }) {
-  const { trust } = props.settings;
-  const applyNow = useApp((s) => s.applyNow);
+function TrustSection({ trust }: { trust: TrustSettings }) {
   const ids = useId();
-  const form = useSettingsForm<TrustDraft>();
-  const { draft, showErrors } = form;
+  const form = useSettingsForm<TrustDraft>({ caAddress: trust.caAddress, pin: trust.caRootSha256 ?? '' });
   const inputs = { caAddress: useRef<HTMLInputElement>(null), pin: useRef<HTMLInputElement>(null) };
-
-  // Until the user edits, the fields follow the stored settings (which the CLI may change too).
-  const caAddress = draft?.caAddress ?? trust.caAddress;
-  const pin = draft?.pin ?? trust.caRootSha256 ?? '';
-  const values: TrustDraft = { caAddress, pin };
-  const errorOf = (f: TrustField) => (showErrors ? f.problem(values[f.key].trim()) : null) ?? form.issue(f.setting);
+  const values = form.value;
+  const { caAddress, pin } = values;
+  const errorOf = (f: TrustField) =>
+    (form.showErrors ? f.problem(values[f.key].trim()) : null) ?? form.issue(f.setting);
   const edit = (change: Partial<TrustDraft>) => form.edit({ ...values, ...change });
 
   const save = async () => {
@@ -129,7 +124,7 @@ function TrustSection(props: { settings: Settings }) {
           type="checkbox"
           data-testid="trust-accept-self-signed"
           checked={trust.acceptSelfSignedPeers}
-          onChange={(e) => void applyNow({ trust: { acceptSelfSignedPeers: e.target.checked } })}
+          onChange={(e) => void form.applyNow({ trust: { acceptSelfSignedPeers: e.target.checked } })}
         />
         Also serve peers that only have a self-signed certificate (TrustChain's own requests are always answered)
       </label>
@@ -154,18 +149,13 @@ const MESH_TOGGLES: readonly { key: MeshToggle; label: string; hint: string }[] 
 ];
 
 /** The mesh: whether to join it, where to join it through, LAN discovery and relaying for others. */
-function MeshSection(props: { settings: Settings }) {
-  const { mesh } = props.settings;
-  const applyNow = useApp((s) => s.applyNow);
+function MeshSection({ mesh }: { mesh: MeshSettings }) {
   const ids = useId();
-  const form = useSettingsForm<string>();
-  const { draft, showErrors } = form;
+  const form = useSettingsForm(mesh.bootstrap);
   const [toggleRefused, setToggleRefused] = useState<SaveError | null>(null);
   const input = useRef<HTMLTextAreaElement>(null);
-
-  // Until the user edits, the field follows the stored settings (which the CLI may change too).
-  const bootstrap = draft ?? mesh.bootstrap;
-  const error = (showErrors ? bootstrapProblem(bootstrap.trim()) : null) ?? form.issue('mesh.bootstrap');
+  const bootstrap = form.value;
+  const error = (form.showErrors ? bootstrapProblem(bootstrap.trim()) : null) ?? form.issue('mesh.bootstrap');
 
   const save = async () => {
     const text = bootstrap.trim();
@@ -194,7 +184,7 @@ function MeshSection(props: { settings: Settings }) {
               aria-describedby={`${ids}-mesh-${t.key}-hint`}
               onChange={(e) => {
                 setToggleRefused(null);
-                void applyNow({ mesh: { [t.key]: e.target.checked } }).then((failure) => {
+                void form.applyNow({ mesh: { [t.key]: e.target.checked } }).then((failure) => {
                   if (failure) setToggleRefused(failure);
                 });
               }}
@@ -317,8 +307,8 @@ export function SettingsPage(props: { inElectron: boolean }) {
           Show the welcome guide again
         </button>
       </section>
-      <TrustSection settings={settings} />
-      <MeshSection settings={settings} />
+      <TrustSection trust={settings.trust} />
+      <MeshSection mesh={settings.mesh} />
       <NotificationsSection settings={settings} inElectron={props.inElectron} />
     </div>
   );

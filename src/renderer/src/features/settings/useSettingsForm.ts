@@ -4,9 +4,11 @@ import { useApp, type SaveError } from '../../store';
 
 /**
  * One Settings section's edit-and-save cycle: the user's draft (null while the fields follow the stored settings),
- * whether to show the page's own checks, and the node's refusal with its issues by settings path.
+ * the value the fields show (the draft, or else `stored`: the settings, which the CLI may change too),
+ * whether to show the page's own checks, and the node's refusal with its issues by settings path. applyNow is for
+ * the section's switches, which take effect at once without a draft.
  */
-export function useSettingsForm<D>() {
+export function useSettingsForm<D>(stored: D) {
   const applyNow = useApp((s) => s.applyNow);
   const [draft, setDraft] = useState<D | null>(null);
   const [showErrors, setShowErrors] = useState(false);
@@ -14,7 +16,9 @@ export function useSettingsForm<D>() {
   const [saving, setSaving] = useState(false);
   const [saved, setSaved] = useState(false);
   return {
+    applyNow,
     draft,
+    value: draft ?? stored,
     showErrors,
     saving,
     saved,

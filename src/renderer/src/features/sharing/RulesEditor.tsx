@@ -1,4 +1,4 @@
-import { useId } from 'react';
+import { useId, type ReactNode } from 'react';
 import { RESOURCE_KINDS, type Settings } from '../../../../shared/settings';
 import type { SensorCode } from '../../../../shared/sharing-policy';
 import { RULE_RANGES, WEEKDAYS, type SharingRules, type Weekday } from '../../../../shared/sharing-rules';
@@ -34,6 +34,15 @@ export function parseProgramList(text: string): string[] {
     .split('\n')
     .map((p) => p.trim())
     .filter((p) => p.length > 0);
+}
+
+/** A rule that is on or off: a checkbox, then what it does. */
+function RuleToggle(props: { on: boolean; turn: (on: boolean) => void; children: ReactNode }) {
+  return (
+    <label>
+      <input type="checkbox" checked={props.on} onChange={(e) => props.turn(e.target.checked)} /> {props.children}
+    </label>
+  );
 }
 
 /**
@@ -110,14 +119,9 @@ export function RulesEditor(props: {
           ))}
         </ul>
       </fieldset>
-      <label>
-        <input
-          type="checkbox"
-          checked={rules.suspendOnBattery}
-          onChange={(e) => set((r) => ({ ...r, suspendOnBattery: e.target.checked }))}
-        />{' '}
+      <RuleToggle on={rules.suspendOnBattery} turn={(on) => set((r) => ({ ...r, suspendOnBattery: on }))}>
         Suspend CPU and GPU sharing on battery{missing('battery')}
-      </label>
+      </RuleToggle>
       <label>
         Suspend CPU and GPU sharing while my own programs use more than{' '}
         <input
@@ -141,24 +145,17 @@ export function RulesEditor(props: {
           onChange={(e) => set((r) => ({ ...r, exclusivePrograms: parseProgramList(e.target.value) }))}
         />
       </label>
-      <label>
-        <input
-          type="checkbox"
-          checked={rules.pauseOnFullScreen}
-          onChange={(e) => set((r) => ({ ...r, pauseOnFullScreen: e.target.checked }))}
-        />{' '}
+      <RuleToggle on={rules.pauseOnFullScreen} turn={(on) => set((r) => ({ ...r, pauseOnFullScreen: on }))}>
         Pause while a full-screen app is in front{missing('full-screen')}
-      </label>
+      </RuleToggle>
       <fieldset>
         <legend>Schedule</legend>
-        <label>
-          <input
-            type="checkbox"
-            checked={rules.schedule.enabled}
-            onChange={(e) => set((r) => ({ ...r, schedule: { ...r.schedule, enabled: e.target.checked } }))}
-          />{' '}
+        <RuleToggle
+          on={rules.schedule.enabled}
+          turn={(on) => set((r) => ({ ...r, schedule: { ...r.schedule, enabled: on } }))}
+        >
           Share only at these times (local time, e.g. 09:00-12:00, 18:00-24:00)
-        </label>
+        </RuleToggle>
         {WEEKDAYS.map((day) => (
           // Keyed by the value: a discarded draft or a reload shows the stored windows again.
           <label key={`${day}:${rules.schedule.days[day].join(',')}`} className="schedule-day">
