@@ -5,6 +5,7 @@ import { LogBook } from './logging/log-book';
 import { createNode } from './node';
 import {
   NODE_COMPONENTS,
+  SHOWN_PARTS,
   startComponents,
   stopComponents,
   type NodeComponent,
@@ -74,6 +75,9 @@ describe('a node whose start fails halfway', () => {
     // A port the OS chose, free again once its first node stopped.
     const first = make(tempDir(), 0);
     await first.start();
+    // A listening node shows each running part (no CA: it runs none), read from its components.
+    const shown = SHOWN_PARTS.filter((name) => first[name] !== undefined);
+    expect(shown).toEqual(SHOWN_PARTS.filter((name) => name !== 'authority'));
     const port = first.transport!.address.port;
     await first.stop();
     expect(first.transport).toBeUndefined();

@@ -137,3 +137,21 @@ export async function stopComponents(
 ): Promise<void> {
   for (const component of [...components].reverse()) await component.stop?.(c);
 }
+
+/** The parts a node shows (HyperMeshNode: node.transport, node.mesh, …), read from the bag at each access. */
+export const SHOWN_PARTS = [
+  'transport',
+  'trust',
+  'authority',
+  'assets',
+  'mesh',
+  'ledger',
+  'proxy',
+  'vm',
+  'sharing',
+] as const;
+
+/** Defines `target`'s SHOWN_PARTS as getters onto the bag. */
+export function showParts(target: object, c: NodeComponents): void {
+  for (const name of SHOWN_PARTS) Object.defineProperty(target, name, { get: () => c[name], enumerable: true });
+}

@@ -30,7 +30,7 @@ import { NoticeWatcher } from './notices';
 import type { HyperMeshNode, NodeConfig, NodeOverrides } from './node-config';
 import { resolveTiming, type ResolvedTiming } from './node-config';
 import { nodeOwnApi } from './node-api';
-import { type NodeComponents, type NodeContext, startComponents, stopComponents } from './node-components';
+import { type NodeComponents, type NodeContext, showParts, startComponents, stopComponents } from './node-components';
 import { settingsChanged } from './node-components-sharing';
 import { HARDWARE_MAX_AGE_MS, cachedReading, effectiveShares, settingsRecoveredIssue } from './node-state';
 export type { HyperMeshNode, NodeConfig, NodeOverrides, NodeTiming } from './node-config';
@@ -55,6 +55,16 @@ class Node implements HyperMeshNode {
   private notices: NoticeWatcher | undefined;
   /** The subsystems, as their components start them (node-components.ts). */
   private readonly components: NodeComponents = {};
+  // Getters onto the components (showParts), undefined while a part is off; the transport only until it stops.
+  declare readonly transport: NodeComponents['transport'];
+  declare readonly trust: NodeComponents['trust'];
+  declare readonly authority: NodeComponents['authority'];
+  declare readonly assets: NodeComponents['assets'];
+  declare readonly mesh: NodeComponents['mesh'];
+  declare readonly ledger: NodeComponents['ledger'];
+  declare readonly proxy: NodeComponents['proxy'];
+  declare readonly vm: NodeComponents['vm'];
+  declare readonly sharing: NodeComponents['sharing'];
   private readonly benchmark: Benchmark;
   private readonly timing: ResolvedTiming;
 
@@ -62,6 +72,7 @@ class Node implements HyperMeshNode {
     private readonly config: NodeConfig,
     private readonly overrides: NodeOverrides,
   ) {
+    showParts(this, this.components);
     this.timing = resolveTiming(config.timing);
     this.logBook =
       overrides.logBook ??
@@ -110,35 +121,6 @@ class Node implements HyperMeshNode {
   get identity(): NodeIdentity {
     if (!this._identity) throw new NodeStoppedError();
     return this._identity;
-  }
-
-  // The subsystems, read from the components (undefined while one is off); the transport only until it stops.
-  get transport() {
-    return this.components.transport;
-  }
-  get trust() {
-    return this.components.trust;
-  }
-  get authority() {
-    return this.components.authority;
-  }
-  get assets() {
-    return this.components.assets;
-  }
-  get mesh() {
-    return this.components.mesh;
-  }
-  get ledger() {
-    return this.components.ledger;
-  }
-  get proxy() {
-    return this.components.proxy;
-  }
-  get vm() {
-    return this.components.vm;
-  }
-  get sharing() {
-    return this.components.sharing;
   }
 
   private starting: Promise<void> | undefined;
