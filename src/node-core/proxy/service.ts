@@ -55,9 +55,14 @@ export interface ProxyServiceOptions {
     allocate(request: RemoteAllocationRequest, signal?: AbortSignal): Promise<RemoteAllocationView>;
     status(): MeshStatus;
   };
-  /** A node's locked stake as the ledger holds it (decimal Caesar), if any. */
-  readonly stakeOf?: (nodeId: string) => string | undefined;
+  /** Where nodes' locked stakes are read (the Caesar ledger); without it every stake counts as 0. */
+  readonly stakes?: StakeBook;
   readonly now?: () => number;
+}
+
+/** A node's locked stake (decimal Caesar) as the ledger holds it; undefined for a node with none (or no genesis). */
+export interface StakeBook {
+  stakeRecord(nodeId: string): { readonly amount: string } | undefined;
 }
 
 export const MAX_POOL_BYTES = 1024 ** 3;
@@ -163,7 +168,7 @@ export class ProxyService {
     for (const asset of mesh.search({ kind: 'memory', minCapacity: shardBytes })) {
       const owner = asset.owner;
       if (!owner || owner === this.options.nodeId) continue;
-      const stakeText = this.options.stakeOf?.(owner) ?? '0';
+      const stakeText = this.options.stakes?.stakeRecord(owner)?.amount ?? '0';
       const peer = peers.get(owner);
       const input = {
         stake: parseAmount(stakeText),
@@ -264,7 +269,7 @@ export class ProxyService {
         );
         const choice: ProviderChoiceView = {
           nodeId: relay.nodeId,
-          stake: this.options.stakeOf?.(relay.nodeId) ?? '0',
+          stake: this.options.stakes?.stakeRecord(relay.nodeId)?.amount ?? '0',
           certified: true,
           rttMs: relay.rttMs,
           trustScore: relay.trustScore,
