@@ -99,8 +99,8 @@ export const ledgerComponent: NodeComponent = {
 };
 
 /**
- * The memory proxy: serves mappings over this node's memory asset, and owns remote pools at peers. It has no stop of
- * its own: it ends with the transport and the database.
+ * The memory proxy: serves mappings over this node's memory asset, and owns remote pools at peers. Its stop writes the
+ * traffic counters it holds in memory; its methods end with the transport.
  */
 export const proxyComponent: NodeComponent = {
   name: 'memory proxy',
@@ -121,6 +121,7 @@ export const proxyComponent: NodeComponent = {
     proxy.start();
     c.proxy = proxy;
   },
+  stop: (c) => c.proxy?.stop(),
 };
 
 /** The Catalog VM: runs peers' jobs in the sandbox under their leases, and this node's jobs on peers. */
