@@ -289,6 +289,16 @@ export function sandboxWorkerMain(deps: WorkerDeps): void {
     return { exitCode, memoryPeakBytes: memory?.buffer.byteLength ?? 0 };
   }
 
+  /** A failed evaluation as the job's failure: the limit that interrupted it, memory, or the job's own error. */
+  function evalFailure(ctx: QuickJsContext, error: QuickJsHandle, interrupted: string | null): Error {
+    const e = ctx.dump(error) as { name?: string; message?: string } | string;
+    error.dispose();
+    const message = typeof e === 'string' ? e : `${e.name ?? 'Error'}: ${e.message ?? ''}`;
+    if (interrupted) return Object.assign(new Error(message), { reason: interrupted });
+    if (/out of memory/i.test(message)) return Object.assign(new Error(message), { reason: 'memory-limit' });
+    return Object.assign(new Error(message), { reason: 'error' });
+  }
+
   async function runJs(
     msg: WorkerRunMessage,
     capture: Capture,
@@ -334,17 +344,13 @@ export function sandboxWorkerMain(deps: WorkerDeps): void {
           `globalThis.args = ${JSON.stringify(msg.args)}; globalThis.console = { log: print, error: print };`,
           'setup.js',
         );
+        // A limit can interrupt the set-up too (a starved child reaches its wall limit anywhere): its error is the
+        // job's failure. A handle left undisposed makes QuickJS abort while it frees the runtime, and the job "crashed".
+        if (setup.error) throw evalFailure(ctx, setup.error, interrupted);
         setup.value?.dispose();
         const result = ctx.evalCode(new TextDecoder().decode(msg.code), 'job.js');
         if (outputError) throw outputError;
-        if (result.error) {
-          const e = ctx.dump(result.error) as { name?: string; message?: string } | string;
-          result.error.dispose();
-          const message = typeof e === 'string' ? e : `${e.name ?? 'Error'}: ${e.message ?? ''}`;
-          if (interrupted) throw Object.assign(new Error(message), { reason: interrupted });
-          if (/out of memory/i.test(message)) throw Object.assign(new Error(message), { reason: 'memory-limit' });
-          throw Object.assign(new Error(message), { reason: 'error' });
-        }
+        if (result.error) throw evalFailure(ctx, result.error, interrupted);
         const value = result.value ? ctx.dump(result.value) : undefined;
         result.value?.dispose();
         // Output is what the job printed; a job that printed nothing returns its completion value.
@@ -431,7 +437,9 @@ export function sandboxWorkerMain(deps: WorkerDeps): void {
   // (and only) real job does not pay for them.
   const warmUp = async (): Promise<void> => {
     const base = { type: 'run', id: 0, input: new Uint8Array(0), args: [], memoryBytes: 2 ** 20 } as const;
-    const limits = { outputBytes: 16, wallMs: 10_000, cpuMs: 10_000, importsMemory: false, initialPages: 1 };
+    // No wall limit of its own: the pool's boot timeout bounds the warm-up and gives back the time a starved child
+    // waited for a core. A 10 s wall limit here failed boots beside busy programs (the job "crashed").
+    const limits = { outputBytes: 16, wallMs: 3_600_000, cpuMs: 10_000, importsMemory: false, initialPages: 1 };
     const done = deps.preload
       ? await run({
           ...base,
