@@ -458,7 +458,14 @@ test.describe('Jobs page: a consumer runs jobs on a provider’s CPU and memory,
   test('a job over its CPU limit fails with the reason in words; A goes on serving the next job', async () => {
     await test.step('for (;;) {} with a 1 s CPU limit: failed, stopped at its CPU-time limit, no output', async () => {
       await openJobs(b);
-      await b.jobs.runJob({ kind: 'js', source: 'for (;;) {}', cpuSeconds: '1', providers: a.id.nodeId });
+      // The wall clock far beyond the CPU limit under test (rule 4): a starved nice-19 child must not reach it first.
+      await b.jobs.runJob({
+        kind: 'js',
+        source: 'for (;;) {}',
+        cpuSeconds: '1',
+        wallSeconds: '600',
+        providers: a.id.nodeId,
+      });
       await expect(b.jobs.result).toHaveAttribute('data-status', 'failed', { timeout: MESH_TIMEOUT });
       const job = await shownJob(b);
       expect(job).toMatchObject({ status: 'failed', failure: { reason: 'cpu-limit' }, outputHash: null });

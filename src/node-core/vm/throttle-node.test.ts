@@ -57,5 +57,5 @@ describe.skipIf(process.platform !== 'linux')('the CPU share on a running node',
     expect((await provider.api.getUsage()).sharing?.resources.find((r) => r.kind === 'cpu')?.usedSource).toBe(
       'measured',
     );
-  }, 240_000);
+  }, 600_000); // A bound: under test:stress, three nodes and a nice-19 job beside busy loops passed 240 s once.
 });
