@@ -1,7 +1,7 @@
 // `npm run test:stress`: the unit, mesh and e2e suites while one busy loop per core competes for the CPU at normal
 // priority, the way a user's own work or a shared CI machine does. A test that passes here does not depend on speed.
 // Usage: npm run test:stress [-- --rounds N] [-- --suites unit,mesh,e2e]
-import { spawn, spawnSync } from 'node:child_process';
+import { spawn } from 'node:child_process';
 import { availableParallelism } from 'node:os';
 
 function parseArgs(argv) {
@@ -18,6 +18,8 @@ function parseArgs(argv) {
       if (unknown.length > 0) usage(`unknown suite ${unknown.join(', ')} (unit, mesh, e2e)`);
       options.suites = suites;
       i++;
+    } else if (flag === '--rounds') {
+      usage(`--rounds takes a number of rounds, 1-99 (got ${value ?? 'nothing'})`);
     } else {
       usage(`unexpected argument ${flag}`);
     }
@@ -33,6 +35,8 @@ function usage(why) {
 const options = parseArgs(process.argv.slice(2));
 const cores = availableParallelism();
 const burners = [];
+/** The suite now running (npm run …), stopped with this script. */
+let running = null;
 
 function startBurners() {
   for (let i = 0; i < cores; i++) {
@@ -48,18 +52,26 @@ function stopBurners() {
 for (const signal of ['SIGINT', 'SIGTERM']) {
   process.on(signal, () => {
     stopBurners();
+    running?.kill(signal);
     process.exit(130);
   });
 }
 process.on('exit', stopBurners);
 
+// Asynchronous, so that SIGINT or SIGTERM sent to this script alone is handled at once: the stage's suite and the
+// busy loops stop with it (a synchronous spawn held the signal until the stage ended, and the next stage began).
 function npm(script, env = {}) {
-  const result = spawnSync('npm', ['run', script, '--silent'], { stdio: 'inherit', env: { ...process.env, ...env } });
-  return result.status ?? 1;
+  return new Promise((resolve) => {
+    running = spawn('npm', ['run', script, '--silent'], { stdio: 'inherit', env: { ...process.env, ...env } });
+    running.on('exit', (code) => {
+      running = null;
+      resolve(code ?? 1);
+    });
+  });
 }
 
 // The mesh and e2e suites run the built app; it is built once, before the load starts.
-if (options.suites.some((s) => s !== 'unit') && npm('build') !== 0) {
+if (options.suites.some((s) => s !== 'unit') && (await npm('build')) !== 0) {
   console.error('test:stress: the build failed');
   process.exit(1);
 }
@@ -74,7 +86,7 @@ for (let round = 1; round <= options.rounds; round++) {
     console.log(`\n== test:stress round ${round}/${options.rounds}: ${suite}, with ${cores} busy loop(s)`);
     const began = Date.now();
     startBurners();
-    const code = npm(scripts[suite], env[suite]);
+    const code = await npm(scripts[suite], env[suite]);
     stopBurners();
     results.push({ round, suite, code, minutes: (Date.now() - began) / 60_000 });
   }
