@@ -11,6 +11,8 @@ export const ErrorCode = {
   NotFound: 'NOT_FOUND',
   Internal: 'INTERNAL',
   NodeNotRunning: 'NODE_NOT_RUNNING',
+  /** A node runs on the data dir but gave no answer: `reason` is 'timeout' (none in time) or 'connection' (it broke). */
+  NodeNoAnswer: 'NODE_NO_ANSWER',
   NodeStopped: 'NODE_STOPPED',
   DataDirLocked: 'DATA_DIR_LOCKED',
   DataDirUnwritable: 'DATA_DIR_UNWRITABLE',
