@@ -501,7 +501,8 @@ test.describe('Jobs page: a consumer runs jobs on a provider’s CPU and memory,
     });
 
     await test.step('the next job on A completes: its arguments, its output', async () => {
-      await b.jobs.runJob({ source: 'print(args.join(" + "))', cpuSeconds: '30', args: '2\n3' });
+      // The form keeps what the last job set: the limits go back to the defaults.
+      await b.jobs.runJob({ source: 'print(args.join(" + "))', cpuSeconds: '30', wallSeconds: '60', args: '2\n3' });
       await expect(b.jobs.result).toHaveAttribute('data-status', 'completed', { timeout: MESH_TIMEOUT });
       await expect(b.jobs.status).toHaveText(/^✓ The job completed in /);
       await expect(b.jobs.output).toHaveText('2 + 3');
