@@ -28,6 +28,8 @@ export interface CreateAssetAdaptersOptions {
   readonly commitMemory?: boolean;
   /** GPU jobs on: the GPU is offered only where WebGPU finds an adapter for them. */
   readonly webgpu?: WebGpuProbe;
+  /** The GPU was probed again after a probe that did not finish: its detection may have changed. */
+  readonly onGpuRedetected?: () => void;
 }
 
 /**
@@ -42,7 +44,11 @@ export async function createAssetAdapters(options: CreateAssetAdaptersOptions): 
   };
   const adapters: AssetAdapters = {
     cpu: new CpuAdapter(base),
-    gpu: new GpuAdapter({ ...base, ...(options.webgpu ? { webgpu: options.webgpu } : {}) }),
+    gpu: new GpuAdapter({
+      ...base,
+      ...(options.webgpu ? { webgpu: options.webgpu } : {}),
+      ...(options.onGpuRedetected ? { onRedetected: options.onGpuRedetected } : {}),
+    }),
     memory: new MemoryAdapter({
       ...base,
       ...(options.commitMemory === undefined ? {} : { commit: options.commitMemory }),

@@ -1,3 +1,4 @@
+import type { GpuJobFailureReason } from '../../shared/gpu-job';
 import type { HardwareInfo } from '../../shared/hardware';
 import { formatBytes } from '../../shared/privacy';
 import type { Detection } from './adapter';
@@ -18,8 +19,21 @@ export type WebGpuProbe = () => Promise<
       /** The adapter's limits (numbers by WebGPU's names); maxBufferSize sizes a software adapter's asset. */
       readonly limits: { readonly maxBufferSize: number };
     }
-  | { readonly adapter: null; readonly message: string }
+  | { readonly adapter: null; readonly reason: GpuJobFailureReason; readonly message: string }
 >;
+
+/**
+ * Whether a probe that found no adapter may find one on a later try: it did not finish (its time limit on a busy
+ * machine, its memory limit, a crash, a device error), rather than finding no adapter GPU jobs may use.
+ */
+export function probeMayPass(reason: GpuJobFailureReason): boolean {
+  return reason === 'wall-limit' || reason === 'memory-limit' || reason === 'crashed' || reason === 'gpu-error';
+}
+
+/** The wait before re-probe number `attempt` (0 first): 15 s, doubling, at most 10 min. */
+export function reprobeDelayMs(attempt: number): number {
+  return Math.min(15_000 * 2 ** Math.min(attempt, 16), 600_000);
+}
 
 export interface GpuAdapterOptions extends HardwareAdapterOptions {
   /**
@@ -27,6 +41,10 @@ export interface GpuAdapterOptions extends HardwareAdapterOptions {
    * vendor, architecture and limits join the descriptor. Without: VRAM from the hardware probe only.
    */
   readonly webgpu?: WebGpuProbe;
+  /** Called after a re-probe (one that follows a probe that did not finish) has set the detection. */
+  readonly onRedetected?: () => void;
+  /** The wait before each re-probe (default {@link reprobeDelayMs}). */
+  readonly reprobeDelayMs?: (attempt: number) => number;
 }
 
 /**
@@ -38,17 +56,44 @@ export class GpuAdapter extends HardwareAdapter {
   readonly kind = 'gpu' as const;
   readonly unit = 'bytes' as const;
   private readonly webgpu: WebGpuProbe | undefined;
+  private readonly onRedetected: (() => void) | undefined;
+  private readonly delayFor: (attempt: number) => number;
+  private reprobes = 0;
+  private reprobe: NodeJS.Timeout | undefined;
+  private closed = false;
 
   constructor(options: GpuAdapterOptions) {
     super(options);
     this.webgpu = options.webgpu;
+    this.onRedetected = options.onRedetected;
+    this.delayFor = options.reprobeDelayMs ?? reprobeDelayMs;
   }
 
   protected override async readDetection(): Promise<Detection> {
     const hardware = await super.readDetection();
     if (!this.webgpu) return hardware;
     const found = await this.webgpu();
-    if (!found.adapter) return { present: false, reason: `no GPU for jobs: ${found.message}`, code: 'no-gpu' };
+    if (!found.adapter) {
+      if (!probeMayPass(found.reason) || this.closed) {
+        return { present: false, reason: `no GPU for jobs: ${found.message}`, code: 'no-gpu' };
+      }
+      // A probe cut short (e.g. starved at nice 19 on a busy machine) says nothing about the GPU: try again later,
+      // or the GPU would stay unshared until the node restarts.
+      const delay = this.delayFor(this.reprobes++);
+      this.reprobe = setTimeout(() => {
+        this.reprobe = undefined;
+        void this.detect().then(() => {
+          if (!this.closed) this.onRedetected?.();
+        });
+      }, delay);
+      this.reprobe.unref();
+      return {
+        present: false,
+        reason: `the WebGPU probe did not finish (${found.message}); trying again in ${Math.round(delay / 1000)} s`,
+        code: 'detection-failed',
+      };
+    }
+    this.reprobes = 0;
     const a = found.adapter;
     // VRAM as the OS reports it; a software adapter (test mode) has none: its largest buffer stands in.
     const total = hardware.present ? hardware.total : found.limits.maxBufferSize;
@@ -67,6 +112,12 @@ export class GpuAdapter extends HardwareAdapter {
       },
       summary: `${name} (${formatBytes(total)}${hardware.present ? ' VRAM' : ''})`,
     };
+  }
+
+  override close(): void {
+    this.closed = true;
+    clearTimeout(this.reprobe);
+    super.close();
   }
 
   protected detectFrom(hw: HardwareInfo): Detection {

@@ -152,6 +152,12 @@ export class AssetRegistry {
       // The pool is allocated at the cap's size; its pages are committed as leases write to them.
       commitMemory: false,
       ...(this.options.webgpu ? { webgpu: this.options.webgpu } : {}),
+      // A GPU found by a later probe is registered and announced like one found at start.
+      onGpuRedetected: () => {
+        if (this.stopped) return;
+        this.registerShared();
+        this.options.onChange?.();
+      },
     });
     if (this.stopped) {
       closeAll(adapters);
