@@ -1,3 +1,4 @@
+import { RESOURCE_KINDS } from '../../shared/settings';
 import {
   DEFAULT_CONSENSUS_PARAMS,
   decodeConsensusProof,
@@ -72,6 +73,38 @@ export class Allocator {
         beacon: this.prover.beaconJson(),
       };
     });
+  }
+
+  /**
+   * `assets.release`: a consumer gives back a lease before its end (one it no longer needs: its leases count against
+   * the owner's share until then). Only the peer holding a lease may release it; any other lease id, ended or not the
+   * caller's, is answered `released: false`, so a peer learns nothing of others' leases.
+   */
+  serveRelease(router: StoqRouter): void {
+    const notJson = () => new Error('the release request is not valid JSON');
+    handleJson(router, 'assets.release', { validate: parseReleaseRequest, notJson }, (req, ctx) => {
+      for (const kind of RESOURCE_KINDS) {
+        const adapter = this.host.adapter(kind);
+        const lease = adapter?.usage().leases.find((l) => l.id === req.leaseId);
+        if (!adapter || !lease) continue;
+        if (lease.consumer !== ctx.peer.nodeId) break;
+        adapter.release(lease.id);
+        this.options.log.info(`${ctx.peer.nodeId.slice(0, 8)} released its ${kind} lease ${lease.id.slice(0, 8)}`);
+        return { released: true };
+      }
+      return { released: false };
+    });
+  }
+
+  /** Gives a lease this node holds back to the node behind `link`; false when that node holds no such lease of ours. */
+  async requestRelease(link: PeerLink, leaseId: string, signal?: AbortSignal): Promise<boolean> {
+    const reply = await callJson(
+      link,
+      'assets.release',
+      { leaseId },
+      { timeoutMs: 15_000, validate: parseReleaseReply, ...(signal ? { signal } : {}) },
+    );
+    return reply.released;
   }
 
   /** Proof digests already spent on an allocation, until they would expire anyway. */
@@ -190,6 +223,24 @@ function parseAllocationRequest(v: unknown): {
     proof: decodeConsensusProof(Buffer.from(o.proof, 'base64')),
     ...(o.beacon === undefined || o.beacon === null ? {} : { beacon: headFromJson(o.beacon, 'the beacon') }),
   };
+}
+
+/** Lease ids are the owner's (`cpu-…`, base-adapter.ts); anything this long is not one. */
+const MAX_LEASE_ID_LENGTH = 128;
+
+function parseReleaseRequest(v: unknown): { leaseId: string } {
+  const o = v as { leaseId?: unknown } | null;
+  if (typeof o !== 'object' || o === null) throw new Error('the release request is not an object');
+  if (typeof o.leaseId !== 'string' || o.leaseId.length === 0 || o.leaseId.length > MAX_LEASE_ID_LENGTH) {
+    throw new Error(`leaseId must be a string of 1–${MAX_LEASE_ID_LENGTH} characters`);
+  }
+  return { leaseId: o.leaseId };
+}
+
+function parseReleaseReply(v: unknown): { released: boolean } {
+  const o = v as { released?: unknown } | null;
+  if (typeof o?.released !== 'boolean') throw new Error("the owner's answer to a release is malformed");
+  return { released: o.released };
 }
 
 function parseAllocationReply(v: unknown): { lease: Lease; proof: string; beacon: unknown } {

@@ -82,7 +82,7 @@ describe('asset registry in the node', () => {
     expect((await node.api.getAssets()).every((v) => v.visibility.startsWith('nobody'))).toBe(true);
   }, 180_000);
 
-  it('allocates over STOQ: both sides prove the allocation, caps hold, a replayed proof is refused', async () => {
+  it('allocates over STOQ: both sides prove the allocation, caps hold, a replayed proof is refused, a lease is given back', async () => {
     const ca = await start({ authority: { name: 'Asset CA' } });
     const certified = async () => {
       const n = await start({});
@@ -116,6 +116,21 @@ describe('asset registry in the node', () => {
     await expect(consumer.assets!.requestAllocation(link, { assetId, amount: 1, durationMs: 60_000 })).rejects.toThrow(
       /asked for 1 slots?|over|no more|available/,
     );
+    // A lease given back frees its slot at once; only its holder can give it back, and only once.
+    const release = (from: typeof link, leaseId: unknown) =>
+      from.request('assets.release', Buffer.from(JSON.stringify({ leaseId })));
+    const released = (reply: Uint8Array) =>
+      (JSON.parse(Buffer.from(reply).toString()) as { released: boolean }).released;
+    const stranger = await ca.transport!.dial(owner.transport!.address, owner.identity.nodeId);
+    expect(released(await release(stranger, granted.lease.id))).toBe(false);
+    expect((await owner.api.getAssets()).find((v) => v.kind === 'cpu')).toMatchObject({ inUse: 2, leases: 2 });
+    await expect(release(link, 42)).rejects.toThrow(/leaseId must be a string/);
+    await expect(link.request('assets.release', Buffer.from('{'))).rejects.toThrow(/not valid JSON/);
+    expect(await consumer.assets!.requestRelease(link, granted.lease.id)).toBe(true);
+    expect((await owner.api.getAssets()).find((v) => v.kind === 'cpu')).toMatchObject({ inUse: 1, leases: 1 });
+    expect(await consumer.assets!.requestRelease(link, granted.lease.id)).toBe(false);
+    const again = await consumer.assets!.requestAllocation(link, { assetId, amount: 1, durationMs: 60_000 });
+    expect(again.lease.id).not.toBe(granted.lease.id);
     // The owner's registration proof replayed as an allocation proof: refused with the reason.
     const listed = JSON.parse(Buffer.from(await link.request('assets.list', new Uint8Array())).toString()) as {
       assets: { proof: string }[];

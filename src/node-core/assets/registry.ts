@@ -376,9 +376,15 @@ export class AssetRegistry {
     return this.allocator.requestAllocation(...args);
   }
 
-  /** `assets.list` (the assets this node announces to the calling peer) and `assets.allocate`. */
+  /** Gives back a lease held at the node behind `link` (Allocator.requestRelease). */
+  requestRelease(...args: Parameters<Allocator['requestRelease']>): ReturnType<Allocator['requestRelease']> {
+    return this.allocator.requestRelease(...args);
+  }
+
+  /** `assets.list` (the assets this node announces to the calling peer), `assets.allocate` and `assets.release`. */
   serve(router: StoqRouter): void {
     this.allocator.serve(router);
+    this.allocator.serveRelease(router);
     handleJson(router, 'assets.list', { validate: ignoreReply, emptyIsUndefined: true }, (_none, ctx) => ({
       assets: this.announcementsFor({ nodeId: ctx.peer.nodeId, presentsAllFourProofs: false }),
       // The head the proofs start from, so a peer that has not seen it can check their PoTime beacon.

@@ -109,6 +109,30 @@ export class Allocation {
   }
 
   /**
+   * Gives back a lease this node holds at a peer, before its end: false when the owner no longer holds it (it ended
+   * or was never ours). Throws MeshError when the owner cannot be reached; the lease then ends at its time.
+   */
+  async release(leaseId: string, signal?: AbortSignal): Promise<boolean> {
+    const { db, log, assets: registry, stoq } = this.ctx.options;
+    if (!registry) throw new MeshError('assets are not running on this node');
+    const row = db.prepare('SELECT owner FROM mesh_leases WHERE lease_id = ?').get(leaseId) as
+      { owner: string } | undefined;
+    if (!row) return false;
+    const held = this.announcements.held.get(row.owner);
+    try {
+      const link = held ? await this.linkTo(held.body, signal) : await stoq.dialNode(row.owner, signal);
+      const released = await registry.requestRelease(link, leaseId, signal);
+      db.prepare('DELETE FROM mesh_leases WHERE lease_id = ?').run(leaseId);
+      if (released) log.info(`released lease ${leaseId.slice(0, 12)} at ${row.owner.slice(0, 8)}`);
+      return released;
+    } catch (err) {
+      throw new MeshError(
+        `releasing lease ${leaseId.slice(0, 12)} at ${row.owner.slice(0, 8)} failed: ${(err as Error).message}`,
+      );
+    }
+  }
+
+  /**
    * A STOQ link to an announcement's owner: the connection already open to it, else the one a direct libp2p path
    * brings (a dial, or a relayed connection that DCUtR upgrades by hole punching), else each announced address.
    */

@@ -179,6 +179,11 @@ export class Mesh {
     return this.allocation.allocate(request, signal, options);
   }
 
+  /** Gives back a lease held at a peer before its end (allocation.ts). */
+  release(leaseId: string, signal?: AbortSignal): Promise<boolean> {
+    return this.allocation.release(leaseId, signal);
+  }
+
   /** Leases this node holds on peers' assets, current ones only. */
   leases(): RemoteAllocationView[] {
     return this.allocation.leases();

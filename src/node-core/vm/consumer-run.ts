@@ -43,6 +43,14 @@ export interface JobToSend {
   readonly args: readonly string[];
 }
 
+/** How long giving back an unused lease may take before the next allocation goes ahead without it. */
+const RELEASE_TIMEOUT_MS = 15_000;
+
+/** A lease long enough for many jobs, and at least for this one's wall-clock limit and its proof. */
+export function leaseDurationFor(limits: JobLimits): number {
+  return Math.max(VM_LEASE_MS, limits.wallMs + 120_000);
+}
+
 /** VRAM leased per provider for GPU jobs at least, so later jobs fit without a new lease. */
 const GPU_MIN_LEASE = 64 * 2 ** 20;
 
@@ -93,15 +101,20 @@ export class ProviderRuns {
       };
     }
     const mesh = this.options.mesh as VmMesh;
+    // The leases held there no longer fit this job: given back first, or they would hold the provider's share (its
+    // only CPU slot, say) until they end, and the new ones could be refused.
+    if (row) {
+      this.options.db.prepare('DELETE FROM vm_leases WHERE provider = ?').run(c.provider);
+      await this.giveBack(c.provider, [row.cpu_lease_id, row.memory_lease_id], signal);
+    }
     const memoryBytes = Math.min(c.memory.capacity.allowed, Math.max(limits.memoryBytes, VM_MIN_MEMORY_LEASE));
-    const cpuLease = await mesh.allocate({ assetId: c.cpu.assetId, amount: 1, durationMs: VM_LEASE_MS }, signal, {
+    const durationMs = leaseDurationFor(limits);
+    const cpuLease = await mesh.allocate({ assetId: c.cpu.assetId, amount: 1, durationMs }, signal, {
       billing: 'usage',
     });
-    const memoryLease = await mesh.allocate(
-      { assetId: c.memory.assetId, amount: memoryBytes, durationMs: VM_LEASE_MS },
-      signal,
-      { billing: 'usage' },
-    );
+    const memoryLease = await mesh.allocate({ assetId: c.memory.assetId, amount: memoryBytes, durationMs }, signal, {
+      billing: 'usage',
+    });
     const leases: VmLeases = {
       cpuAssetId: c.cpu.assetId,
       cpuLeaseId: cpuLease.leaseId,
@@ -138,9 +151,13 @@ export class ProviderRuns {
     ) {
       return held;
     }
+    if (held) {
+      this.gpuLeases.delete(c.provider);
+      await this.giveBack(c.provider, [held.cpuLeaseId], signal);
+    }
     const bytes = Math.min(c.cpu.capacity.allowed, Math.max(limits.memoryBytes, GPU_MIN_LEASE));
     const lease = await (this.options.mesh as VmMesh).allocate(
-      { assetId: c.cpu.assetId, amount: bytes, durationMs: VM_LEASE_MS },
+      { assetId: c.cpu.assetId, amount: bytes, durationMs: leaseDurationFor(limits) },
       signal,
       { billing: 'usage' },
     );
@@ -157,6 +174,24 @@ export class ProviderRuns {
     };
     this.gpuLeases.set(c.provider, leases);
     return leases;
+  }
+
+  /**
+   * Gives back leases held at a provider that no job of this node uses now (jobs there run one at a time). Best
+   * effort: a provider that cannot be reached keeps them until they end, and the new allocation says so if it must.
+   */
+  private async giveBack(provider: string, leaseIds: readonly string[], signal?: AbortSignal): Promise<void> {
+    const mesh = this.options.mesh as VmMesh;
+    const bound = AbortSignal.timeout(RELEASE_TIMEOUT_MS);
+    for (const leaseId of leaseIds) {
+      try {
+        await mesh.release(leaseId, signal ? AbortSignal.any([signal, bound]) : bound);
+      } catch (err) {
+        this.options.log.warn(
+          `lease ${leaseId.slice(0, 12)} at ${provider.slice(0, 8)} kept: ${(err as Error).message}`,
+        );
+      }
+    }
   }
 
   /** Runs the job at one provider (after any job already running there) and checks what comes back. */

@@ -53,6 +53,8 @@ export interface VmMesh {
     signal?: AbortSignal,
     options?: { billing?: 'usage' },
   ): Promise<RemoteAllocationView>;
+  /** Gives back a lease held at a peer before its end; false when the peer holds no such lease of this node's. */
+  release(leaseId: string, signal?: AbortSignal): Promise<boolean>;
   penalize(nodeId: string, reason: string): number | null;
   trustScoreOf(nodeId: string): number;
 }
