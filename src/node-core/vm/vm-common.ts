@@ -5,7 +5,7 @@ import type {
   RemoteAssetView,
   AssetSearchQuery,
 } from '../../shared/mesh';
-import { ErrorCode } from '../../shared/errors';
+import { ErrorCode, HyperMeshError } from '../../shared/errors';
 import type { PrivacyLevel, ResourceKind } from '../../shared/settings';
 import {
   JOB_FAILURE_REASONS,
@@ -153,6 +153,8 @@ export function failureOf(err: unknown): { reason: JobFailureReason; message: st
     const text = err.remoteMessage;
     return { reason: known, message: text.startsWith(`${known}: `) ? text.slice(known.length + 2) : text };
   }
+  // The provider answered, and would not lease within its share now: a refusal, not a provider out of reach.
+  if (err instanceof HyperMeshError && err.code === ErrorCode.OverQuota) return { reason: 'refused', message };
   return { reason: 'unreachable', message };
 }
 
