@@ -182,6 +182,10 @@ test.describe('Activity: a provider sees what runs on it, what it earned, and wh
       await expect(rows.first().getByTestId('trail-formula')).toContainText(
         `× ${first.formula.weight} × ${first.formula.privacyMultiplier} (FullPublic)`,
       );
+      // The amount in its unit ("256 MiB of memory", "1 core"), the raw number in the formula.
+      await expect(rows.first().getByTestId('trail-resource')).toHaveText(
+        first.resource === 'cpu' ? /^\d+ cores?$/ : new RegExp(`^[\\d.]+ (B|KiB|MiB|GiB|TiB) of ${first.resource}$`),
+      );
       await expect(rows.first()).toContainText(`#${first.block!.height}`);
       await expect(rows.first()).toContainText(first.tx.txId.slice(0, 12));
       await expect(view.getByTestId('trail-total')).toContainText(`${trail!.total} Caesar`);

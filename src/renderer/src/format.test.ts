@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { formatRelative, shortNodeId } from './format';
+import { formatKindAmount, formatRelative, shortNodeId } from './format';
 import { nameFromUrl, pageFromInternalUrl } from './routes';
 
 describe('renderer formatting', () => {
@@ -12,6 +12,14 @@ describe('renderer formatting', () => {
     expect(formatRelative('2026-11-25T21:59:00Z', now)).toBe('in 23 h 59 min');
     expect(formatRelative('2026-11-24T21:59:55Z', now)).toBe('5 s ago');
     expect(formatRelative('not a time', now)).toBe('');
+  });
+
+  it('says an amount of each kind in its unit, as a receipt trail shows it', () => {
+    expect(formatKindAmount('memory', String(256 * 2 ** 20))).toBe('256 MiB of memory');
+    expect(formatKindAmount('cpu', '1')).toBe('1 core');
+    expect(formatKindAmount('gpu', String(2 ** 30))).toBe('1 GiB of GPU memory');
+    expect(formatKindAmount('bandwidth', '100000000')).toBe('100 Mbit/s of bandwidth');
+    expect(formatKindAmount('storage', '1e3')).toBe('1e3 (storage)');
   });
 
   it('reads the HyperMesh name of an http3:// address', () => {

@@ -42,6 +42,23 @@ export const KIND_TITLE: Readonly<Record<ResourceKind, string>> = {
   bandwidth: 'Bandwidth',
 };
 
+/** The unit each kind's leases and receipts count in (the node's adapters). */
+export const KIND_UNIT: Readonly<Record<ResourceKind, AssetUnit>> = {
+  cpu: 'slots',
+  gpu: 'bytes',
+  memory: 'bytes',
+  storage: 'bytes',
+  bandwidth: 'bits/s',
+};
+
+/** An amount of a kind as people read it, from its digits (receipts carry amounts as text): "256 MiB of memory". */
+export function formatKindAmount(kind: ResourceKind, digits: string): string {
+  const value = Number(digits);
+  if (!/^\d+$/.test(digits) || !Number.isSafeInteger(value)) return `${digits} (${kind})`;
+  const what = kind === 'cpu' ? '' : ` of ${kind === 'gpu' ? 'GPU memory' : kind}`;
+  return `${formatAmount(value, KIND_UNIT[kind])}${what}`;
+}
+
 /** An amount in an asset's unit as people read it: "2 cores", "64 MiB", "100 Mbit/s". */
 export function formatAmount(value: number, unit: AssetUnit): string {
   if (unit === 'bytes') return formatBytes(value);

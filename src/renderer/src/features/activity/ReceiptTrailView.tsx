@@ -4,7 +4,7 @@ import { useApi } from '../../api/context';
 import { DataTable } from '../../components/DataTable';
 import { NodeFailureAlert } from '../../components/NodeFailureAlert';
 import { Peer } from '../../components/Display';
-import { formatTime } from '../../format';
+import { KIND_UNIT, formatKindAmount, formatTime } from '../../format';
 import { usePolling } from '../../hooks';
 import { failureOf, type NodeFailure } from '../../state/kit';
 import { formatCaesar, groupDigits } from '../wallet/wallet';
@@ -65,8 +65,8 @@ export function ReceiptTrailView(props: { trailId: string; onClose: () => void }
                   <td className="nowrap">
                     {formatTime(e.fromAt)} → {formatTime(e.toAt)}
                   </td>
-                  <td>
-                    {e.resource}: {groupDigits(e.amount)}
+                  <td data-testid="trail-resource" title={`${groupDigits(e.amount)} (${KIND_UNIT[e.resource]})`}>
+                    {formatKindAmount(e.resource, e.amount)}
                   </td>
                   <td>
                     <Peer nodeId={e.consumer} /> → <Peer nodeId={e.provider} />
