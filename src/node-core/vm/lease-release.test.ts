@@ -18,9 +18,11 @@ describe('the leases a consumer holds for jobs at a provider', () => {
     // 13 % of the fixed 8 cores: one CPU slot, which the first job's lease holds for 30 minutes.
     await sharePublicly(provider, { cpu: 13, memory: 10 });
     expect((await provider.api.getAssets()).find((a) => a.kind === 'cpu')?.allowed).toBe(1);
-    await until('the provider to be found', async () =>
-      (await consumer.api.searchAssets({ kind: 'cpu' })).some((h) => h.owner === provider.identity.nodeId),
-    );
+    // Both assets a job leases: each is registered (and announced) on its own, the CPU often first.
+    await until("the provider's CPU and memory to be found", async () => {
+      const hits = (await consumer.api.searchAssets({})).filter((h) => h.owner === provider.identity.nodeId);
+      return ['cpu', 'memory'].every((kind) => hits.some((h) => h.kind === kind));
+    });
     const cpuLeases = () =>
       provider
         .assets!.adapter('cpu')!

@@ -20,9 +20,12 @@ describe('the Catalog VM across nodes', () => {
     // 10 % of the fixed 32 GiB: three providers in this one process hold their memory pools here, and a job
     // process is forked from it; 3 x 16 GiB of pool is more than this machine has, and fork() refuses (ENOMEM).
     for (const p of providers) await sharePublicly(p, { cpu: 50, memory: 10 });
-    await until('every provider to be found', async () => {
-      const hits = await consumer.api.searchAssets({ kind: 'cpu' });
-      return providers.every((p) => hits.some((h) => h.owner === p.identity.nodeId)) ? true : undefined;
+    // Both assets a job leases: each is registered (and announced) on its own, the CPU often first.
+    await until("every provider's CPU and memory to be found", async () => {
+      const hits = await consumer.api.searchAssets({});
+      const found = (p: (typeof providers)[number], kind: string) =>
+        hits.some((h) => h.owner === p.identity.nodeId && h.kind === kind);
+      return providers.every((p) => found(p, 'cpu') && found(p, 'memory')) ? true : undefined;
     });
     const upper = b64(await compileWat(UPPERCASE_WAT));
 
